@@ -1,0 +1,112 @@
+/**
+ * Constant-time port lookup: "which entries cover port P on transport T".
+ *
+ * For each transport a dense 65,536-slot table maps a port to the id of a
+ * precomputed, ranked match list (the approach gopacket takes for its
+ * port-to-layer tables): no scan per packet or per flow. Ports that share the
+ * same set of entries share one list.
+ *
+ * Ranking: an exact port beats a range, a narrower range beats a wider one,
+ * and ties keep catalog order.
+ */
+import { CATALOG } from "./data.js";
+import type { CatalogEntry, PortRange, Transport } from "./types.js";
+
+export interface CatalogMatch {
+  entry: CatalogEntry;
+  /** The entry's port range that covers the port. */
+  range: PortRange;
+}
+
+const EMPTY: readonly CatalogMatch[] = Object.freeze([]);
+
+export class CatalogIndex {
+  private readonly slots: Record<Transport, Uint16Array>;
+  private readonly lists: (readonly CatalogMatch[])[] = [EMPTY];
+  /** The same lists without the client media range, by list id. */
+  private readonly serviceLists: (readonly CatalogMatch[])[] = [EMPTY];
+  /** Ports with a single-port (not range) entry per transport: Zeek's likely server ports. */
+  private readonly servicePorts: Record<Transport, Uint8Array>;
+
+  constructor(readonly entries: readonly CatalogEntry[] = CATALOG) {
+    this.slots = { tcp: new Uint16Array(65536), udp: new Uint16Array(65536) };
+    this.servicePorts = { tcp: new Uint8Array(65536), udp: new Uint8Array(65536) };
+    const listIds = new Map<string, number>();
+    for (const transport of ["tcp", "udp"] as const) {
+      // Sweep the port space, tracking entries whose ranges start or end at each
+      // port, so building costs O(ports + ranges) rather than O(ports × entries).
+      const starts = new Map<number, CatalogMatch[]>();
+      for (const entry of entries) {
+        if (!entry.transports.includes(transport)) continue;
+        for (const range of entry.ports) {
+          const list = starts.get(range.first) ?? [];
+          list.push({ entry, range });
+          starts.set(range.first, list);
+          if (range.first === range.last && !entry.clientRange) this.servicePorts[transport][range.first] = 1;
+        }
+      }
+      let active: CatalogMatch[] = [];
+      let key = "";
+      let currentId = 0;
+      const slot = this.slots[transport];
+      for (let port = 0; port < 65536; port++) {
+        const before = active.length;
+        active = active.filter((m) => m.range.last >= port);
+        const started = starts.get(port);
+        if (started) active.push(...started);
+        if (started || active.length !== before) {
+          const ranked = [...active].sort(compareMatches);
+          key = ranked.map((m) => `${m.entry.id}:${m.range.first}`).join(",");
+          let id = listIds.get(key);
+          if (id === undefined) {
+            id = ranked.length === 0 ? 0 : this.lists.length;
+            if (id !== 0) {
+              this.lists.push(Object.freeze(ranked));
+              this.serviceLists.push(Object.freeze(ranked.filter((m) => !m.entry.clientRange)));
+            }
+            listIds.set(key, id);
+          }
+          currentId = id;
+        }
+        slot[port] = currentId;
+      }
+    }
+  }
+
+  /** Ranked entries covering `port` on `transport`; an empty list when none does. */
+  lookup(transport: Transport, port: number): readonly CatalogMatch[] {
+    return this.lists[this.slots[transport][port] ?? 0] ?? EMPTY;
+  }
+
+  /** Like `lookup`, without the client media range entries (1024–65535). */
+  lookupService(transport: Transport, port: number): readonly CatalogMatch[] {
+    return this.serviceLists[this.slots[transport][port] ?? 0] ?? EMPTY;
+  }
+
+  /** True when a single-port entry (not a range) lists this port on this transport. */
+  isServicePort(transport: Transport, port: number): boolean {
+    return this.servicePorts[transport][port] === 1;
+  }
+
+  /** Distinct role names, in catalog order. */
+  roles(): string[] {
+    return [...new Set(this.entries.map((e) => e.role))];
+  }
+}
+
+function width(range: PortRange): number {
+  return range.last - range.first;
+}
+
+function compareMatches(a: CatalogMatch, b: CatalogMatch): number {
+  return width(a.range) - width(b.range) || a.entry.id - b.entry.id;
+}
+
+/** "5061", "5060/5061", "49152-65535". */
+export function formatPorts(ports: readonly PortRange[]): string {
+  return ports.map(formatRange).join("/");
+}
+
+export function formatRange(range: PortRange): string {
+  return range.first === range.last ? String(range.first) : `${range.first}-${range.last}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Where reports go. A file is written atomically: to a temporary file in the
+ * same directory, flushed, then renamed over the target, so an interrupted run
+ * never leaves half a report. Standard output honours back-pressure.
+ */
+import { once } from "node:events";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+const BATCH = 1 << 16;
+
+export interface OutputStream {
+  write(chunk: string): boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+export async function writeToStream(stream: OutputStream, chunks: Iterable<string>): Promise<void> {
+  let pending = "";
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= BATCH) {
+      const ok = stream.write(pending);
+      pending = "";
+      if (!ok) await once(stream as unknown as NodeJS.EventEmitter, "drain");
+    }
+  }
+  if (pending.length > 0 && !stream.write(pending))
+    await once(stream as unknown as NodeJS.EventEmitter, "drain");
+}
+
+export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
+  if (isSpecialFile(path)) {
+    // /dev/null, a FIFO, /dev/stdout: nothing to rename over; write straight through.
+    const fd = openSync(path, "w");
+    try {
+      writeChunks(fd, chunks);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const fd = openSync(tmp, "wx", 0o644);
+  try {
+    writeChunks(fd, chunks);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeChunks(fd: number, chunks: Iterable<string>): void {
+  let pending = "";
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= BATCH) {
+      writeSync(fd, pending);
+      pending = "";
+    }
+  }
+  if (pending.length > 0) writeSync(fd, pending);
+}
+
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Decodes one frame, link layer to transport, into a reused Packet.
+ * Never throws, never allocates: every problem is an anomaly code.
+ */
+import { Anomaly, type AnomalyCode } from "./anomaly.js";
+import { u8 } from "./bytes.js";
+import { decodeIpv4, decodeIpv6, ipResult } from "./ip.js";
+import {
+  decodeEthernet,
+  decodeNull,
+  decodeRaw,
+  decodeSll,
+  decodeSll2,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_12,
+  LINKTYPE_RAW_14,
+  linkResult,
+} from "./link.js";
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
+import { decodeIcmp, decodeTcp, decodeUdp } from "./transport.js";
+
+export function decodeFrame(
+  linkType: number,
+  buf: Uint8Array,
+  off: number,
+  capLen: number,
+  pkt: Packet,
+): AnomalyCode {
+  pkt.reset();
+  const end = off + capLen;
+  let code: AnomalyCode;
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      code = decodeEthernet(buf, off, end, pkt);
+      break;
+    case LINKTYPE_LINUX_SLL:
+      code = decodeSll(buf, off, end, pkt);
+      break;
+    case LINKTYPE_LINUX_SLL2:
+      code = decodeSll2(buf, off, end, pkt);
+      break;
+    case LINKTYPE_NULL:
+      code = decodeNull(buf, off, end, pkt, false);
+      break;
+    case LINKTYPE_LOOP:
+      code = decodeNull(buf, off, end, pkt, true);
+      break;
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_12:
+    case LINKTYPE_RAW_14:
+      code = decodeRaw(buf, off, end, pkt);
+      break;
+    case LINKTYPE_IPV4:
+      code = decodeRaw(buf, off, end, pkt);
+      linkResult.etherType = ETHERTYPE_IPV4;
+      break;
+    case LINKTYPE_IPV6:
+      code = decodeRaw(buf, off, end, pkt);
+      linkResult.etherType = ETHERTYPE_IPV6;
+      break;
+    default:
+      return Anomaly.UNSUPPORTED_LINK_TYPE;
+  }
+  if (code !== Anomaly.OK) return code;
+  return decodeNetwork(buf, pkt.ipOffset, end, linkResult.etherType, pkt);
+}
+
+/** From the network header on; `etherType` 0 means "read the IP version nibble". */
+export function decodeNetwork(
+  buf: Uint8Array,
+  off: number,
+  end: number,
+  etherType: number,
+  pkt: Packet,
+): AnomalyCode {
+  if (etherType === 0) {
+    if (end - off < 1) return Anomaly.LINK_TRUNCATED;
+    const version = u8(buf, off) >> 4;
+    etherType = version === 4 ? ETHERTYPE_IPV4 : version === 6 ? ETHERTYPE_IPV6 : -1;
+  }
+  let code: AnomalyCode;
+  if (etherType === ETHERTYPE_IPV4) code = decodeIpv4(buf, off, end, pkt);
+  else if (etherType === ETHERTYPE_IPV6) code = decodeIpv6(buf, off, end, pkt);
+  else return Anomaly.NON_IP;
+  if (code !== Anomaly.OK) return code;
+  if (pkt.laterFragment) return Anomaly.IP_LATER_FRAGMENT;
+  const t = ipResult.transportOffset;
+  const capEnd = ipResult.transportEnd;
+  const wireEnd = ipResult.wireEnd;
+  switch (pkt.ipProto) {
+    case IPPROTO_TCP:
+      return decodeTcp(buf, t, capEnd, wireEnd, pkt);
+    case IPPROTO_UDP:
+      return decodeUdp(buf, t, capEnd, wireEnd, pkt);
+    case IPPROTO_ICMP:
+      return decodeIcmp(buf, t, capEnd, wireEnd, pkt, false);
+    case IPPROTO_ICMPV6:
+      return decodeIcmp(buf, t, capEnd, wireEnd, pkt, true);
+    default:
+      return Anomaly.OK;
+  }
+}

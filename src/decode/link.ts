@@ -1,0 +1,116 @@
+/**
+ * Link-layer decoders. Each takes the frame's bytes `[off, end)`, fills the
+ * packet, and returns an anomaly code; IP decoding continues from
+ * `pkt.ipOffset` with the EtherType in the return channel `linkResult`.
+ *
+ * Link-type numbers: tcpdump.org "LINK-LAYER HEADER TYPES" registry.
+ */
+import { Anomaly, type AnomalyCode } from "./anomaly.js";
+import { u16, u32, u32le } from "./bytes.js";
+import type { Packet } from "./packet.js";
+
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW_12 = 12;
+export const LINKTYPE_RAW_14 = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_8021Q = 0x8100;
+const ETHERTYPE_8021AD = 0x88a8;
+const ETHERTYPE_QINQ_OLD = 0x9100;
+/** More tags than this is not a real network; stop before it becomes a loop. */
+export const MAX_VLAN_TAGS = 4;
+
+export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = {
+  [LINKTYPE_NULL]: "null",
+  [LINKTYPE_ETHERNET]: "ethernet",
+  [LINKTYPE_RAW_12]: "raw",
+  [LINKTYPE_RAW_14]: "raw",
+  [LINKTYPE_RAW]: "raw",
+  [LINKTYPE_LOOP]: "loop",
+  [LINKTYPE_LINUX_SLL]: "linux-sll",
+  [LINKTYPE_IPV4]: "ipv4",
+  [LINKTYPE_IPV6]: "ipv6",
+  [LINKTYPE_LINUX_SLL2]: "linux-sll2",
+};
+
+export function linkTypeName(linkType: number): string {
+  return LINK_TYPE_NAMES[linkType] ?? `linktype-${linkType}`;
+}
+
+/**
+ * The EtherType found by the last link decoder (an out-parameter kept as
+ * module state so the decoders allocate nothing). 0 means "look at the IP
+ * version nibble" (raw IP link types).
+ */
+export const linkResult = { etherType: 0 };
+
+/** Ethernet II (IEEE 802.3) with 802.1Q, 802.1ad and pre-standard 0x9100 tags. */
+export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
+  if (end - off < 14) return Anomaly.ETHERNET_TRUNCATED;
+  let type = u16(buf, off + 12);
+  let at = off + 14;
+  let tags = 0;
+  while (type === ETHERTYPE_8021Q || type === ETHERTYPE_8021AD || type === ETHERTYPE_QINQ_OLD) {
+    if (++tags > MAX_VLAN_TAGS) return Anomaly.VLAN_TOO_DEEP;
+    if (end - at < 4) return Anomaly.VLAN_TRUNCATED;
+    if (pkt.vlan < 0) pkt.vlan = u16(buf, at) & 0x0fff;
+    type = u16(buf, at + 2);
+    at += 4;
+  }
+  pkt.ipOffset = at;
+  linkResult.etherType = type;
+  return Anomaly.OK;
+}
+
+/** Linux cooked capture v1: 16-byte header, protocol type at offset 14. */
+export function decodeSll(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
+  if (end - off < 16) return Anomaly.LINK_TRUNCATED;
+  pkt.ipOffset = off + 16;
+  linkResult.etherType = u16(buf, off + 14);
+  return Anomaly.OK;
+}
+
+/** Linux cooked capture v2: 20-byte header, protocol type at offset 0. */
+export function decodeSll2(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
+  if (end - off < 20) return Anomaly.LINK_TRUNCATED;
+  pkt.ipOffset = off + 20;
+  linkResult.etherType = u16(buf, off);
+  return Anomaly.OK;
+}
+
+/**
+ * BSD null (0): a 4-byte address family in the writer's byte order; OpenBSD
+ * loop (108): the same in network order. AF_INET is 2 everywhere; AF_INET6 is
+ * 24 (NetBSD/OpenBSD), 28 (FreeBSD) or 30 (macOS).
+ */
+export function decodeNull(
+  buf: Uint8Array,
+  off: number,
+  end: number,
+  pkt: Packet,
+  networkOrder: boolean,
+): AnomalyCode {
+  if (end - off < 4) return Anomaly.LINK_TRUNCATED;
+  let family = networkOrder ? u32(buf, off) : u32le(buf, off);
+  if (!networkOrder && family > 0xffff) family = u32(buf, off);
+  pkt.ipOffset = off + 4;
+  if (family === 2) linkResult.etherType = ETHERTYPE_IPV4;
+  else if (family === 24 || family === 28 || family === 30) linkResult.etherType = ETHERTYPE_IPV6;
+  else return Anomaly.LINK_BAD_FAMILY;
+  return Anomaly.OK;
+}
+
+/** Raw IP: no link header; the version nibble decides. */
+export function decodeRaw(_buf: Uint8Array, off: number, _end: number, pkt: Packet): AnomalyCode {
+  pkt.ipOffset = off;
+  linkResult.etherType = 0;
+  return Anomaly.OK;
+}

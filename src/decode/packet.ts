@@ -1,0 +1,77 @@
+/**
+ * The decoded view of one frame, filled in place by the decoders.
+ *
+ * One instance is reused for every frame: decoders write numbers into it and
+ * never allocate. Addresses are four 32-bit words, held as signed int32 so
+ * V8 keeps them unboxed (format with `>>> 0`); IPv4 uses only `*3` (the
+ * others are 0) and `family` tells the two apart.
+ */
+export class Packet {
+  /** Outermost 802.1Q/802.1ad VLAN id, or -1 when untagged. */
+  vlan = -1;
+  /** 4, 6, or 0 when the frame carries no IP. */
+  family = 0;
+  /** IP protocol number of the transport header (after IPv6 extension headers). */
+  ipProto = -1;
+  ipOffset = 0;
+  /** IP total length from the header (what was on the wire, not what was captured). */
+  ipLen = 0;
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d0 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
+  /** A later fragment of a datagram: no transport header in this frame. */
+  laterFragment = false;
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP flag bits (FIN 0x01 … CWR 0x80), 0 for other transports. */
+  tcpFlags = 0;
+  seq = 0;
+  ack = 0;
+  window = 0;
+  /** Offset of the transport payload in the frame's buffer. */
+  payloadOffset = 0;
+  /** Transport payload length according to the headers (may exceed what was captured). */
+  payloadLen = 0;
+  /** Payload bytes actually present in the capture. */
+  payloadCaptured = 0;
+  icmpType = -1;
+  icmpCode = -1;
+
+  reset(): void {
+    this.vlan = -1;
+    this.family = 0;
+    this.ipProto = -1;
+    this.ipOffset = 0;
+    this.ipLen = 0;
+    this.s0 = this.s1 = this.s2 = this.s3 = 0;
+    this.d0 = this.d1 = this.d2 = this.d3 = 0;
+    this.laterFragment = false;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.seq = 0;
+    this.ack = 0;
+    this.window = 0;
+    this.payloadOffset = 0;
+    this.payloadLen = 0;
+    this.payloadCaptured = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+  }
+}
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;

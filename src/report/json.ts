@@ -1,0 +1,53 @@
+/**
+ * JSON renderer (contract ocs-pcap/report@1). A pure function of the report
+ * model that yields the text in pieces, so a report with 100k flows is never
+ * one giant string.
+ *
+ * Layout: the report's head is indented two spaces; each flow is one compact
+ * line, so a report can be read, grepped and diffed flow by flow. Role lists
+ * are shared between flows with the same service port, so each distinct list
+ * is serialized once. Flows are nested into the contract's shape here.
+ */
+import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
+
+export function* renderJson(report: Report): Generator<string> {
+  const { flows, ...head } = report;
+  const headText = JSON.stringify(head, null, 2);
+  // headText ends with "\n}"; reopen it to append the flows array.
+  yield `${headText.slice(0, -2)},\n  "flows": [`;
+  if (flows.length === 0) {
+    yield "]\n}\n";
+    return;
+  }
+  const roleText = new Map<readonly RoleRef[], string>();
+  let batch = "";
+  for (let i = 0; i < flows.length; i++) {
+    batch += `${i === 0 ? "" : ","}\n    ${flowJson(flows[i]!, roleText)}`;
+    if (batch.length > 32_768) {
+      yield batch;
+      batch = "";
+    }
+  }
+  yield `${batch}\n  ]\n}\n`;
+}
+
+const q = JSON.stringify;
+
+/** One flow, compact; key order as in FlowRecord. */
+export function flowJson(f: FlowRecord, roleText: Map<readonly RoleRef[], string>): string {
+  let roles = roleText.get(f.roles);
+  if (roles === undefined) {
+    roles = q(f.roles);
+    roleText.set(f.roles, roles);
+  }
+  return (
+    `{"id":${f.id},"transport":${q(f.transport)},` +
+    `"client":{"ip":${q(f.clientIp)},"port":${f.clientPort}},` +
+    `"server":{"ip":${q(f.serverIp)},"port":${f.serverPort}},` +
+    `"verdict":${q(f.verdict)},"roles":${roles},"state":${q(f.state)},"history":${q(f.history)},` +
+    `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
+    `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
+    `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
+    `"reasons":${f.reasons.length === 0 ? "[]" : q(f.reasons)}}`
+  );
+}

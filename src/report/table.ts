@@ -1,0 +1,151 @@
+/**
+ * Terminal renderer: summary, traffic by role, then the flows that need a
+ * look (blocked, misdirected, unknown), each with its reason. A pure function
+ * of the report model; no colour, so the output is the same on any terminal.
+ */
+import Table from "cli-table3";
+import type { FlowRecord, Report } from "./model.js";
+
+export interface TableOptions {
+  /** Rows shown per verdict list; 0 shows all. */
+  limit: number;
+}
+
+const PLAIN_STYLE = { head: [] as string[], border: [] as string[] };
+
+export function renderTable(report: Report, options: TableOptions = { limit: 25 }): string {
+  const out: string[] = [];
+  const c = report.capture;
+  const s = report.summary;
+  out.push(`ocs-pcap ${report.tool.version} report: ${c.path}`);
+  out.push("");
+  const facts = new Table({ style: PLAIN_STYLE });
+  facts.push(
+    ["Capture format", c.format],
+    ["Link types", c.linkTypes.join(", ") || "-"],
+    ["Packets", formatCount(c.packets)],
+    ["Bytes", `${formatCount(c.bytes)} (${formatBytes(c.bytes)})`],
+    ["First packet", c.firstSeen ?? "-"],
+    ["Last packet", c.lastSeen ?? "-"],
+    ["Duration", duration(c.firstSeen, c.lastSeen)],
+    [
+      "Flows",
+      `${s.flows}: ${s.known} known, ${s.unknown} unknown, ${s.blocked} blocked, ${s.misdirected} misdirected`,
+    ],
+    ["Anomalies", formatCounts(c.anomalies)],
+    ["Not analysed", formatCounts(c.skipped)],
+  );
+  out.push(facts.toString());
+  for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${w.message}`);
+
+  out.push("", "Traffic by role (each flow counted once, under its most specific catalog match)");
+  if (report.roles.length === 0) {
+    out.push("  no flow matched the catalog");
+  } else {
+    const roles = new Table({
+      head: ["Role(s)", "Port", "Transport", "Flows", "Known", "Blocked", "Misdirected", "Packets", "Bytes"],
+      colAligns: ["left", "right", "left", "right", "right", "right", "right", "right", "right"],
+      style: PLAIN_STYLE,
+      colWidths: [44, null, null, null, null, null, null, null, null],
+      wordWrap: true,
+    });
+    for (const r of report.roles) {
+      roles.push([
+        r.roles.join(", "),
+        r.ports,
+        r.transport,
+        r.flows,
+        r.known,
+        r.blocked,
+        r.misdirected,
+        formatCount(r.packets),
+        formatBytes(r.bytes),
+      ]);
+    }
+    out.push(roles.toString());
+  }
+
+  for (const verdict of ["blocked", "misdirected", "unknown"] as const) {
+    const flows = report.flows.filter((f) => f.verdict === verdict);
+    out.push("", `${TITLES[verdict]} (${flows.length})`);
+    if (flows.length === 0) {
+      out.push("  none");
+      continue;
+    }
+    const shown = options.limit > 0 ? flows.slice(0, options.limit) : flows;
+    out.push(flowTable(shown));
+    if (shown.length < flows.length) {
+      out.push(
+        `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists every flow)`,
+      );
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+const TITLES = {
+  blocked: "Blocked-looking flows",
+  misdirected: "Misdirected flows",
+  unknown: "Unknown flows",
+} as const;
+
+function flowTable(flows: FlowRecord[]): string {
+  const t = new Table({
+    head: ["#", "Client", "Server", "Proto", "State", "Pkts c/s", "Frame", "Reason"],
+    colAligns: ["right", "left", "left", "left", "left", "right", "right", "left"],
+    style: PLAIN_STYLE,
+    colWidths: [null, null, null, null, null, null, null, 60],
+    wordWrap: true,
+  });
+  for (const f of flows) {
+    t.push([
+      f.id,
+      endpoint(f.clientIp, f.clientPort),
+      endpoint(f.serverIp, f.serverPort),
+      f.transport,
+      f.history ? `${f.state} ${f.history}` : f.state,
+      `${f.packetsFromClient}/${f.packetsFromServer}`,
+      f.firstFrame,
+      f.reasons.map((r) => `${r.code}: ${r.message}`).join("\n"),
+    ]);
+  }
+  return t.toString();
+}
+
+function endpoint(ip: string, port: number | null): string {
+  if (port === null) return ip;
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  if (entries.length === 0) return "none";
+  return entries.map(([k, v]) => `${k}: ${v}`).join(", ");
+}
+
+function duration(first: string | null, last: string | null): string {
+  if (first === null || last === null) return "-";
+  const micros = isoToMicros(last) - isoToMicros(first);
+  return `${(micros / 1_000_000).toFixed(6)} s`;
+}
+
+function isoToMicros(iso: string): number {
+  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
+  return ms * 1000 + Number(iso.slice(20, 26));
+}

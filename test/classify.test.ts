@@ -1,0 +1,109 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeFile } from "../src/analyze.js";
+import type { Classified } from "../src/classify/classify.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures");
+
+function byServer(path: string): Map<string, Classified> {
+  const out = new Map<string, Classified>();
+  for (const c of [...analyzeFile(join(FIXTURES, path)).classified]) {
+    out.set(
+      `${c.flow.respPort}/${c.flow.ipProto === 6 ? "tcp" : c.flow.ipProto === 17 ? "udp" : c.flow.ipProto}`,
+      c,
+    );
+  }
+  return out;
+}
+
+describe("verdicts on the mixed sample", () => {
+  const flows = byServer("ocs-sample.pcap");
+  const verdict = (key: string) => flows.get(key)?.verdict;
+  const codes = (key: string) => flows.get(key)?.reasons.map((r) => r.code);
+
+  it("finds twelve flows", () => {
+    expect(flows.size).toBe(12);
+  });
+
+  it("known: answered SIP/TLS, HTTPS, STUN and Mediation media", () => {
+    for (const key of ["5061/tcp", "443/tcp", "3478/udp", "60010/udp"])
+      expect(verdict(key), key).toBe("known");
+    expect(flows.get("60010/udp")!.matches[0]!.entry.role).toBe("Mediation Server");
+    expect(flows.get("3478/udp")!.matches.map((m) => m.entry.seedRow)).toEqual([52, 57, 60, 64, 69]);
+  });
+
+  it("blocked: unanswered SYNs (S0) and a SYN answered by RST (REJ), with the evidence", () => {
+    expect(verdict("5062/tcp")).toBe("blocked");
+    expect(flows.get("5062/tcp")!.reasons).toEqual([
+      { code: "syn_no_reply", message: "3 SYNs over 3.0 s, no reply" },
+    ]);
+    expect(verdict("5065/tcp")).toBe("blocked");
+    expect(codes("5065/tcp")).toEqual(["syn_rejected"]);
+  });
+
+  it("misdirected: a port catalogued only for the other transport", () => {
+    expect(verdict("5061/udp")).toBe("misdirected");
+    expect(flows.get("5061/udp")!.reasons[0]!.message).toMatch(
+      /^5061\/udp is catalogued only for TCP \(Front End Servers/,
+    );
+    expect(verdict("3478/tcp")).toBe("misdirected");
+    expect(codes("3478/tcp")).toEqual(["transport_mismatch", "syn_rejected"]);
+  });
+
+  it("unknown: ports not in the catalog, the client media range alone, and ICMP", () => {
+    expect(verdict("22/tcp")).toBe("unknown");
+    expect(codes("22/tcp")).toEqual(["not_in_catalog"]);
+    expect(verdict("161/udp")).toBe("unknown");
+    expect(verdict("3389/tcp")).toBe("unknown");
+    expect(codes("3389/tcp")).toEqual(["client_range_only"]);
+    expect(flows.get("3389/tcp")!.matches).toHaveLength(0);
+    expect(verdict("0/1")).toBe("unknown");
+    expect(flows.get("0/1")!.reasons[0]!.message).toBe("ICMP is not in the OCS port catalog");
+  });
+});
+
+describe("verdicts at the edges of the port ranges", () => {
+  const flows = byServer("media-ranges.pcap");
+  const cases: [string, string, string | null][] = [
+    ["49152/udp", "known", "Front End Servers"],
+    ["65535/udp", "known", "Front End Servers"],
+    ["50000/tcp", "known", "Edge Server"],
+    ["59999/tcp", "known", "Edge Server"],
+    ["60000/udp", "known", "Mediation Server"],
+    ["64000/udp", "known", "Mediation Server"],
+    ["64001/udp", "known", "Front End Servers"],
+    ["6891/tcp", "known", "Office Communicator"],
+    ["6901/tcp", "known", "Office Communicator"],
+    ["6902/tcp", "unknown", null],
+    ["1024/udp", "unknown", null],
+    ["1023/udp", "unknown", null],
+  ];
+  for (const [key, verdict, role] of cases) {
+    it(`${key} is ${verdict}${role ? ` (${role} first)` : ""}`, () => {
+      const c = flows.get(key)!;
+      expect(c.verdict).toBe(verdict);
+      if (role) expect(c.matches[0]!.entry.role).toBe(role);
+    });
+  }
+});
+
+describe("the same analysis through VLAN tags and IPv6", () => {
+  it("VLAN-tagged and QinQ frames give known 5061 flows", () => {
+    const result = analyzeFile(join(FIXTURES, "vlan.pcap"));
+    expect([...result.classified].map((c) => [c.verdict, c.state])).toEqual([
+      ["known", "SF"],
+      ["known", "S1"],
+    ]);
+    expect(result.anomalies).toEqual({});
+  });
+
+  it("IPv6 flows classify like IPv4 ones", () => {
+    const result = analyzeFile(join(FIXTURES, "ipv6.pcap"));
+    expect([...result.classified].map((c) => `${c.flow.respPort}:${c.verdict}:${c.state}`)).toEqual([
+      "5061:known:SF",
+      "5061:known:S1",
+      "3478:known:SF",
+      "5062:blocked:S0",
+    ]);
+  });
+});

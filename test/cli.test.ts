@@ -1,0 +1,162 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin", "ocs-pcap");
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, OCS_PCAP_DEBUG: "" },
+  });
+  // No stack trace ever reaches the user.
+  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sha = (path: string) =>
+  createHash("sha256")
+    .update(readFileSync(join(ROOT, path)))
+    .digest("hex");
+
+describe("ocs-pcap analyze", () => {
+  it("prints the table report and exits 0", () => {
+    const r = cli("analyze", "fixtures/ocs-sample.pcap");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.txt"), "utf8"));
+    expect(r.stderr).toBe("");
+  });
+
+  it("prints the JSON report with --format json", () => {
+    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", "json");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.json"), "utf8"));
+  });
+
+  it("exits 1 when a --fail-on verdict is present, and 0 when none is", () => {
+    const failed = cli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "--format",
+      "json",
+      "--fail-on",
+      "blocked,misdirected",
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe("ocs-pcap: --fail-on: 2 blocked, 2 misdirected\n");
+    expect(JSON.parse(failed.stdout).summary.blocked).toBe(2);
+    expect(cli("analyze", "fixtures/vlan.pcap", "--fail-on", "blocked,misdirected,unknown").code).toBe(0);
+  });
+
+  it("exits 2 on usage errors, with a message and no stack trace", () => {
+    const bad = cli("analyze", "fixtures/ocs-sample.pcap", "--fail-on", "everything");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fail-on: unknown verdict 'everything'/);
+    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--format", "xml").code).toBe(2);
+    expect(cli("analyze").code).toBe(2);
+    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--no-such-option").code).toBe(2);
+    expect(cli("frobnicate").code).toBe(2);
+    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--limit", "-3").code).toBe(2);
+  });
+
+  it("exits 66 when the file cannot be opened", () => {
+    const missing = cli("analyze", "fixtures/no-such-file.pcap");
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe("ocs-pcap: fixtures/no-such-file.pcap: cannot open: no such file\n");
+    expect(cli("analyze", "fixtures").code).toBe(66);
+  });
+
+  it("exits 65 for input that is not a readable capture, naming file and offset", () => {
+    const cases: [string, RegExp][] = [
+      [
+        "fixtures/malformed/not-a-capture.txt",
+        /not-a-capture\.txt: offset 0: not a pcap capture: unknown magic number 54 68 69 73/,
+      ],
+      ["fixtures/malformed/empty.pcap", /empty\.pcap: offset 0: empty file/],
+      ["fixtures/malformed/short-header.pcap", /short-header\.pcap: offset 0: file ends after 20 bytes/],
+      ["fixtures/malformed/bad-version.pcap", /bad-version\.pcap: offset 4: unsupported pcap version 3\.4/],
+    ];
+    for (const [path, message] of cases) {
+      const r = cli("analyze", path);
+      expect(r.code, path).toBe(65);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  it("reports the good packets of a damaged or cut file, with a warning naming the offset", () => {
+    const huge = cli("analyze", "fixtures/malformed/huge-record.pcap", "--format", "json");
+    expect(huge.code).toBe(0);
+    expect(huge.stderr).toMatch(
+      /warning: fixtures\/malformed\/huge-record\.pcap: offset \d+: record at offset \d+ claims 2147483647 captured bytes/,
+    );
+    expect(JSON.parse(huge.stdout).capture.packets).toBe(2);
+    const cut = cli("analyze", "fixtures/truncated.pcap", "--format", "json");
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toMatch(/offset 4390: capture ends mid-record/);
+    expect(JSON.parse(cut.stdout).capture.packets).toBe(43);
+  });
+
+  it("writes -o atomically, leaving no temporary file, and never touches the input", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-"));
+    const before = sha("fixtures/ocs-sample.pcap");
+    const out = join(dir, "report.json");
+    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", "json", "-o", out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.json"), "utf8"));
+    expect(readdirSync(dir)).toEqual(["report.json"]);
+    expect(sha("fixtures/ocs-sample.pcap")).toBe(before);
+    const self = cli("analyze", "fixtures/ocs-sample.pcap", "-o", "fixtures/ocs-sample.pcap");
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/refusing to overwrite/);
+    expect(sha("fixtures/ocs-sample.pcap")).toBe(before);
+    const nowhere = cli("analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "missing", "r.txt"));
+    expect(nowhere.code).toBe(73);
+    expect(nowhere.stderr).toMatch(/cannot write the report/);
+  });
+
+  it("has --help with examples on every command, and --version", () => {
+    for (const args of [["--help"], ["analyze", "--help"], ["catalog", "--help"]]) {
+      const r = cli(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Examples:\n\s+\$ ocs-pcap/);
+    }
+    expect(cli("analyze", "--help").stdout).toMatch(/65 not a readable capture/);
+    expect(cli("--version").stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("ocs-pcap catalog", () => {
+  it("prints every entry as JSON, following the contract", () => {
+    const r = cli("catalog", "--format", "json");
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { entries: Record<string, unknown>[] };
+    expect(json.entries).toHaveLength(75);
+    expect(Object.keys(json.entries[0]!)).toEqual(
+      expect.arrayContaining(["role", "ports", "transports", "protocol", "seedRow", "notes"]),
+    );
+  });
+
+  it("lists the roles that use a port, most specific first", () => {
+    const r = cli("catalog", "--port", "60010", "--format", "json");
+    const roles = (JSON.parse(r.stdout) as { entries: { role: string }[] }).entries.map((e) => e.role);
+    expect(roles[0]).toBe("Mediation Server");
+    expect(roles.slice(-2)).toEqual(["Office Communicator", "Live Meeting 2007 client"]);
+    const tcp = cli("catalog", "--port", "3478", "--transport", "tcp", "--format", "json");
+    expect((JSON.parse(tcp.stdout) as { entries: unknown[] }).entries).toHaveLength(2); // client ranges only
+    const table = cli("catalog", "--port", "5061", "--transport", "tcp");
+    expect(table.stdout).toMatch(/Catalog entries for port 5061\/tcp, most specific first \(14\)/);
+  });
+
+  it("rejects a bad port or a transport without a port", () => {
+    expect(cli("catalog", "--port", "70000").code).toBe(2);
+    expect(cli("catalog", "--port", "abc").code).toBe(2);
+    expect(cli("catalog", "--transport", "udp").code).toBe(2);
+  });
+});

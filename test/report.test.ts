@@ -1,0 +1,189 @@
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GOLDEN_FIXTURES } from "../fixtures/build.js";
+import { analyzeFile } from "../src/analyze.js";
+import { toolVersion } from "../src/cli/main.js";
+import { renderJson } from "../src/report/json.js";
+import { buildReport, isoMicros, type Report } from "../src/report/model.js";
+import { renderTable } from "../src/report/table.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const FIXTURES = join(ROOT, "fixtures");
+
+function report(name: string): Report {
+  return buildReport(analyzeFile(relative(ROOT, join(FIXTURES, name))), toolVersion());
+}
+
+interface JsonFlow {
+  client: { ip: string; port: number | null };
+  server: { ip: string; port: number | null };
+  packets: { fromClient: number; fromServer: number };
+  firstSeen: string;
+  roles: { role: string }[];
+  [key: string]: unknown;
+}
+
+/** The report as a consumer of `--format json` sees it. */
+function json(name: string): { flows: JsonFlow[]; [key: string]: unknown } {
+  return JSON.parse([...renderJson(report(name))].join(""));
+}
+
+describe("golden reports", () => {
+  for (const name of GOLDEN_FIXTURES) {
+    it(`${name}: JSON and table output match the committed goldens`, () => {
+      const r = report(name);
+      expect([...renderJson(r)].join("")).toBe(
+        readFileSync(join(FIXTURES, name.replace(".pcap", ".json")), "utf8"),
+      );
+      expect(renderTable(r, { limit: 25 })).toBe(
+        readFileSync(join(FIXTURES, name.replace(".pcap", ".txt")), "utf8"),
+      );
+    });
+  }
+});
+
+describe("JSON renderer", () => {
+  it("writes JSON whose head is the model's and whose flows nest the model's fields, one flow per line", () => {
+    for (const name of ["ocs-sample.pcap", "ipv6.pcap", "tcp-states.pcap"]) {
+      const r = report(name);
+      const text = [...renderJson(r)].join("");
+      const parsed = JSON.parse(text);
+      const { flows, ...head } = r;
+      expect({ ...parsed, flows: undefined }).toEqual({
+        ...JSON.parse(JSON.stringify(head)),
+        flows: undefined,
+      });
+      expect(parsed.flows).toHaveLength(flows.length);
+      flows.forEach((f, i) => {
+        const p = parsed.flows[i];
+        expect(p.client).toEqual({ ip: f.clientIp, port: f.clientPort });
+        expect(p.server).toEqual({ ip: f.serverIp, port: f.serverPort });
+        expect(p.packets).toEqual({ fromClient: f.packetsFromClient, fromServer: f.packetsFromServer });
+        expect(p.bytes).toEqual({ fromClient: f.bytesFromClient, fromServer: f.bytesFromServer });
+        expect(p.roles).toEqual(f.roles);
+        expect(p.reasons).toEqual(f.reasons);
+        expect([p.id, p.verdict, p.state, p.history, p.transport]).toEqual([
+          f.id,
+          f.verdict,
+          f.state,
+          f.history,
+          f.transport,
+        ]);
+      });
+      const flowLines = text.split("\n").filter((l) => l.startsWith('    {"id":'));
+      expect(flowLines).toHaveLength(r.flows.length);
+    }
+    const empty = { ...report("vlan.pcap"), flows: [] };
+    expect(JSON.parse([...renderJson(empty)].join("")).flows).toEqual([]);
+  });
+
+  it("follows the contract's names", () => {
+    const r = json("ocs-sample.pcap");
+    expect(r.schema).toBe("ocs-pcap/report@1");
+    expect(Object.keys(r.capture as object)).toEqual(
+      expect.arrayContaining([
+        "path",
+        "format",
+        "linkTypes",
+        "packets",
+        "bytes",
+        "firstSeen",
+        "lastSeen",
+        "anomalies",
+      ]),
+    );
+    expect(Object.keys(r.summary as object)).toEqual(["flows", "known", "unknown", "blocked", "misdirected"]);
+    const f = r.flows[0]!;
+    for (const key of [
+      "transport",
+      "client",
+      "server",
+      "verdict",
+      "roles",
+      "state",
+      "history",
+      "packets",
+      "bytes",
+      "firstSeen",
+      "lastSeen",
+      "reasons",
+    ]) {
+      expect(f).toHaveProperty(key);
+    }
+    expect(f.roles[0]).toEqual(
+      expect.objectContaining({
+        role: expect.any(String),
+        ports: expect.any(Array),
+        seedRow: expect.any(Number),
+      }),
+    );
+    expect(f.packets).toEqual({ fromClient: expect.any(Number), fromServer: expect.any(Number) });
+    expect(f.client).toEqual({ ip: expect.any(String), port: expect.any(Number) });
+  });
+
+  it("sums the summary to the flow count and counts the capture's packets and bytes", () => {
+    const r = report("ocs-sample.pcap");
+    const s = r.summary;
+    expect(s.known + s.unknown + s.blocked + s.misdirected).toBe(s.flows);
+    expect(r.capture.packets).toBe(44);
+    const bytes = readFileSync(join(FIXTURES, "ocs-sample.pcap")).length - 24 - 44 * 16;
+    expect(r.capture.bytes).toBe(bytes);
+    expect(r.capture.skipped).toEqual({ non_ip: 1 });
+  });
+
+  it("writes timestamps as ISO 8601 UTC with microseconds", () => {
+    expect(isoMicros(1_715_677_200_000_001)).toBe("2024-05-14T09:00:00.000001Z");
+    expect(isoMicros(0)).toBe("1970-01-01T00:00:00.000000Z");
+    const r = report("ocs-sample.pcap");
+    expect(r.capture.firstSeen).toBe("2024-05-14T09:00:00.000000Z");
+    expect(json("ocs-sample.pcap").flows[1]!.firstSeen).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it("writes IPv6 addresses in RFC 5952 form", () => {
+    const r = json("ipv6.pcap");
+    expect(r.flows[0]!.client.ip).toBe("2001:db8:1::20");
+    expect(r.flows[0]!.server.ip).toBe("2001:db8::10");
+  });
+
+  it("gives byte-identical reports for every container variant but the path and format", () => {
+    const normalize = (r: Report) =>
+      JSON.stringify({ ...r, capture: { ...r.capture, path: "", format: "" } });
+    const base = normalize(report("ocs-sample.pcap"));
+    for (const name of ["ocs-sample-be.pcap", "ocs-sample-ns.pcap", "ocs-sample-be-ns.pcap"]) {
+      expect(normalize(report(name)), name).toBe(base);
+    }
+    expect(report("ocs-sample-ns.pcap").capture.format).toBe("pcap-ns");
+  });
+
+  it("orders flows by first packet, deterministically", () => {
+    const a = [...renderJson(report("tcp-states.pcap"))].join("");
+    const b = [...renderJson(report("tcp-states.pcap"))].join("");
+    expect(a).toBe(b);
+    const times = report("tcp-states.pcap").flows.map((f) => f.firstSeen);
+    expect(times).toEqual([...times].sort());
+  });
+
+  it("reports a cut capture's packets plus a warning", () => {
+    const r = report("truncated.pcap");
+    expect(r.capture.packets).toBe(43);
+    expect(r.capture.warnings.map((w) => [w.code, w.offset])).toEqual([["truncated_record", 4390]]);
+  });
+});
+
+describe("table renderer", () => {
+  it("shows the summary, the role table and each verdict's flows with reasons", () => {
+    const text = renderTable(report("ocs-sample.pcap"), { limit: 25 });
+    expect(text).toMatch(/Flows\s+│ 12: 4 known, 4 unknown, 2 blocked, 2 misdirected/);
+    expect(text).toMatch(/Mediation Server\s+│ 60000-64000 │ udp/);
+    expect(text).toMatch(/Blocked-looking flows \(2\)/);
+    expect(text).toMatch(/syn_no_reply: 3 SYNs over 3\.0 s, no reply/);
+    expect(text).toMatch(/transport_mismatch: 5061\/udp is catalogued only for TCP/);
+    expect(text).toMatch(/client_range_only: 3389\/tcp/);
+  });
+
+  it("limits long lists and says how many were left out", () => {
+    const text = renderTable(report("ocs-sample.pcap"), { limit: 1 });
+    expect(text).toMatch(/… and 3 more \(--limit 0 shows all/);
+  });
+});
