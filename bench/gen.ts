@@ -8,7 +8,7 @@
  * Packets are built once per kind and patched per flow (addresses, ports,
  * sequence numbers); checksums are not recomputed, which no stage checks.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { ip, rtp, stunBinding, tcpHeader, udpDatagram } from "../fixtures/lib/packets.js";
 
 const BLOCK = 2000;
@@ -125,4 +125,59 @@ if (process.argv[1]?.endsWith("gen.ts")) {
   }
   const r = generate(out, Number(flows), Number(perFlow));
   process.stdout.write(`${out}: ${r.packets} packets, ${r.bytes} bytes\n`);
+}
+
+/**
+ * Rewrites a little-endian microsecond pcap as pcapng (one SHB, one Ethernet
+ * IDB, one Enhanced Packet Block per record), streaming.
+ */
+export function pcapToPcapng(pcapPath: string, outPath: string): void {
+  const input = readFileSync(pcapPath);
+  const fd = openSync(outPath, "w");
+  const out = Buffer.alloc(8 << 20);
+  let used = 0;
+  const flush = () => {
+    writeSync(fd, out, 0, used);
+    used = 0;
+  };
+  // SHB: type, length 28, byte-order magic, version 1.0, section length -1, length.
+  out.writeUInt32LE(0x0a0d0d0a, 0);
+  out.writeUInt32LE(28, 4);
+  out.writeUInt32LE(0x1a2b3c4d, 8);
+  out.writeUInt16LE(1, 12);
+  out.writeUInt16LE(0, 14);
+  out.writeBigInt64LE(-1n, 16);
+  out.writeUInt32LE(28, 24);
+  // IDB: Ethernet, snaplen 262144, no options.
+  out.writeUInt32LE(1, 28);
+  out.writeUInt32LE(20, 32);
+  out.writeUInt16LE(1, 36);
+  out.writeUInt16LE(0, 38);
+  out.writeUInt32LE(262144, 40);
+  out.writeUInt32LE(20, 44);
+  used = 48;
+  for (let at = 24; at + 16 <= input.length; ) {
+    const sec = input.readUInt32LE(at);
+    const usec = input.readUInt32LE(at + 4);
+    const incl = input.readUInt32LE(at + 8);
+    const orig = input.readUInt32LE(at + 12);
+    const padded = (incl + 3) & ~3;
+    const len = 32 + padded;
+    if (used + len > out.length) flush();
+    const ts = BigInt(sec) * 1_000_000n + BigInt(usec);
+    out.writeUInt32LE(6, used);
+    out.writeUInt32LE(len, used + 4);
+    out.writeUInt32LE(0, used + 8);
+    out.writeUInt32LE(Number(ts >> 32n), used + 12);
+    out.writeUInt32LE(Number(ts & 0xffffffffn), used + 16);
+    out.writeUInt32LE(incl, used + 20);
+    out.writeUInt32LE(orig, used + 24);
+    input.copy(out, used + 28, at + 16, at + 16 + incl);
+    out.fill(0, used + 28 + incl, used + 28 + padded);
+    out.writeUInt32LE(len, used + 28 + padded);
+    used += len;
+    at += 16 + incl;
+  }
+  flush();
+  closeSync(fd);
 }

@@ -2,12 +2,15 @@
 // Prints one JSON line: {mode, ms, packets, maxRssMB}. Modes:
 //   loop         the minimal record-walking loop: fixed-size reads, walk the
 //                16-byte record headers, count packets (the JavaScript floor)
+//   loop-ng      the same for pcapng: walk block headers, count packet blocks
 //   pcap-parser  pcap-parser@0.2.1 over a read stream, counting packets
 //   ocs-pcap     the real CLI in-process: `analyze FILE --format json`, output discarded
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { Writable } from "node:stream";
 
 const [mode, file] = process.argv.slice(2);
+// "ocs-pcap-table": the default table report instead of JSON.
+const format = mode === "ocs-pcap-table" ? "table" : "json";
 
 function loop() {
   const fd = openSync(file, "r");
@@ -34,6 +37,32 @@ function loop() {
       if (end - start - 16 < incl) break;
       start += 16 + incl;
       packets++;
+    }
+  }
+  closeSync(fd);
+  return packets;
+}
+
+function loopNg() {
+  const fd = openSync(file, "r");
+  const buf = Buffer.alloc((1 << 20) + 262144 + 64);
+  let start = 0;
+  let end = 0;
+  let packets = 0;
+  for (;;) {
+    if (start > 0) {
+      buf.copy(buf, 0, start, end);
+      end -= start;
+      start = 0;
+    }
+    const n = readSync(fd, buf, end, buf.length - end, null);
+    if (n === 0) break;
+    end += n;
+    while (end - start >= 12) {
+      const len = buf.readUInt32LE(start + 4);
+      if (end - start < len) break;
+      if (buf.readUInt32LE(start) === 6) packets++;
+      start += len;
     }
   }
   closeSync(fd);
@@ -68,7 +97,25 @@ async function ocsPcap() {
 }
 
 const t0 = process.hrtime.bigint();
-const packets = mode === "loop" ? loop() : mode === "pcap-parser" ? await pcapParser() : await ocsPcap();
+const packets =
+  mode === "loop"
+    ? loop()
+    : mode === "loop-ng"
+      ? loopNg()
+      : mode === "pcap-parser"
+        ? await pcapParser()
+        : await ocsPcap();
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-const maxRssMB = process.resourceUsage().maxRSS / 1024;
+// Peak RSS of this process's own address space. (getrusage's ru_maxrss is kept
+// across execve, so a child would report its parent's peak if that was higher.)
+function peakRssMB() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+const maxRssMB = peakRssMB();
 process.stdout.write(`${JSON.stringify({ mode, ms, packets, maxRssMB })}\n`);

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate } from "./gen.js";
+import { generate, pcapToPcapng } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -31,6 +31,8 @@ if (!existsSync(file)) {
   process.stdout.write(`generating ${file} …\n`);
   generate(file, flows, perFlow);
 }
+const ngFile = file.replace(/\.pcap$/, ".pcapng");
+if (!existsSync(ngFile)) pcapToPcapng(file, ngFile);
 const size = statSync(file).size;
 
 interface Sample {
@@ -40,40 +42,63 @@ interface Sample {
   maxRssMB: number;
 }
 
-function measure(mode: string): Sample {
-  const out = execFileSync(process.execPath, [join(HERE, "measure.mjs"), mode, file], { encoding: "utf8" });
+/** A measurement: the mode measure.mjs runs, on which file. */
+interface Run {
+  label: string;
+  mode: string;
+  file: string;
+}
+
+function measure(r: Run): Sample {
+  const out = execFileSync(process.execPath, [join(HERE, "measure.mjs"), r.mode, r.file], {
+    encoding: "utf8",
+  });
   return JSON.parse(out.trim()) as Sample;
 }
 
-const modes = ["loop", "pcap-parser", "ocs-pcap"];
+const plan: Run[] = [
+  { label: "loop", mode: "loop", file },
+  { label: "pcap-parser", mode: "pcap-parser", file },
+  { label: "ocs-pcap", mode: "ocs-pcap", file },
+  { label: "ocs-pcap table", mode: "ocs-pcap-table", file },
+  { label: "loop pcapng", mode: "loop-ng", file: ngFile },
+  { label: "ocs-pcap pcapng", mode: "ocs-pcap", file: ngFile },
+];
+const modes = plan.map((r) => r.label);
 const samples = new Map<string, Sample[]>(modes.map((m) => [m, []]));
-// Interleave the modes so that a noisy moment hits all of them alike.
-for (let r = 0; r < runs; r++) for (const m of modes) samples.get(m)!.push(measure(m));
+// Interleave the runs so that a noisy moment hits all of them alike.
+for (let i = 0; i < runs; i++) for (const r of plan) samples.get(r.label)!.push(measure(r));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const med = (label: string) => median(samples.get(label)!.map((s) => s.ms));
 const packets = flows * perFlow;
-const base = median(samples.get("loop")!.map((s) => s.ms));
-process.stdout.write(
-  `\nfile: ${file}\n${packets.toLocaleString("en-US")} packets, ${flows.toLocaleString("en-US")} flows, ${(size / 1e6).toFixed(1)} MB; median of ${runs} runs; node ${process.version}\n\n`,
-);
-process.stdout.write(
-  `${"mode".padEnd(14)}${"wall ms".padStart(10)}${"packets/s".padStart(14)}${"peak RSS MB".padStart(14)}${"× loop".padStart(9)}\n`,
-);
+const base = med("loop");
+const baseNg = med("loop pcapng");
+const lines: string[] = [
+  "",
+  `file: ${file} (and its .pcapng)`,
+  `${packets.toLocaleString("en-US")} packets, ${flows.toLocaleString("en-US")} flows, ${(size / 1e6).toFixed(1)} MB; median of ${runs} runs; node ${process.version}`,
+  "",
+  `${"run".padEnd(18)}${"wall ms".padStart(10)}${"packets/s".padStart(14)}${"peak RSS MB".padStart(14)}${"× its loop".padStart(12)}`,
+];
 for (const m of modes) {
-  const ms = median(samples.get(m)!.map((s) => s.ms));
+  const ms = med(m);
   const rss = Math.max(...samples.get(m)!.map((s) => s.maxRssMB));
-  process.stdout.write(
-    `${m.padEnd(14)}${ms.toFixed(0).padStart(10)}${Math.round((packets / ms) * 1000)
-      .toLocaleString("en-US")
-      .padStart(14)}${rss.toFixed(0).padStart(14)}${(ms / base).toFixed(2).padStart(9)}\n`,
+  const loop = m.includes("pcapng") ? baseNg : base;
+  const pps = Math.round((packets / ms) * 1000).toLocaleString("en-US");
+  lines.push(
+    `${m.padEnd(18)}${ms.toFixed(0).padStart(10)}${pps.padStart(14)}${rss.toFixed(0).padStart(14)}${(ms / loop).toFixed(2).padStart(12)}`,
   );
 }
-const ours = median(samples.get("ocs-pcap")!.map((s) => s.ms));
-process.stdout.write(
-  `\nocs-pcap analyze / minimal loop: ${(ours / base).toFixed(2)} (target ≤ 2.0)\npcap-parser / minimal loop: ${(median(samples.get("pcap-parser")!.map((s) => s.ms)) / base).toFixed(2)}\n`,
+const ratio = (a: string, b: number) => (med(a) / b).toFixed(2);
+lines.push(
+  "",
+  "ratios (same run):",
+  `  ocs-pcap analyze --format json / minimal pcap loop:    ${ratio("ocs-pcap", base)}`,
+  `  ocs-pcap analyze --format json / minimal pcapng loop:  ${ratio("ocs-pcap pcapng", baseNg)}`,
+  `  ocs-pcap analyze (table) / minimal pcap loop:          ${ratio("ocs-pcap table", base)}`,
+  `  pcap-parser / minimal pcap loop:                       ${ratio("pcap-parser", base)}`,
+  `  ocs-pcap on pcapng / ocs-pcap on pcap:                 ${ratio("ocs-pcap pcapng", med("ocs-pcap"))}`,
+  "",
 );
-try {
-  execFileSync("git", ["-C", HERE, "rev-parse", "--short", "HEAD"], { stdio: "ignore" });
-} catch {
-  // not a checkout; nothing to add
-}
+process.stdout.write(lines.join("\n"));

@@ -4,8 +4,7 @@
  * of its own beyond counting.
  */
 
-import { PcapReader, type PcapReaderOptions } from "./capture/pcap.js";
-import { readCaptureFile } from "./capture/source.js";
+import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
 import { type Classified, classifyFlow } from "./classify/classify.js";
@@ -16,9 +15,12 @@ import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
 import { FlowTable } from "./flow/table.js";
 import type { AnalysisResult, CaptureWarningRecord } from "./report/model.js";
 
-export interface AnalyzeOptions extends PcapReaderOptions {
+export interface AnalyzeOptions extends ReadOptions {
   index?: CatalogIndex;
 }
+
+/** How standard input (`-`) is named in reports. */
+export const STDIN_LABEL = "(standard input)";
 
 let defaultIndex: CatalogIndex | null = null;
 
@@ -27,7 +29,8 @@ function builtInIndex(): CatalogIndex {
   return defaultIndex;
 }
 
-export function analyzeFile(path: string, options: AnalyzeOptions = {}): AnalysisResult {
+/** Analyses the capture at `path` (`-` for standard input). */
+export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const index = options.index ?? builtInIndex();
   const table = new FlowTable((proto, port) =>
     proto === IPPROTO_TCP
@@ -60,24 +63,24 @@ export function analyzeFile(path: string, options: AnalyzeOptions = {}): Analysi
       return;
     }
     if (pkt.family === 0) return;
-    table.add(pkt, frame);
+    if (table.add(pkt, frame) < 0) counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
   };
 
   const warnings: CaptureWarningRecord[] = [];
-  const reader = new PcapReader(sink, options);
+  let reader: CaptureReader | null = null;
+  let compressed = false;
   let stopped: CaptureError | null = null;
   try {
-    readCaptureFile(path, reader);
+    await readCapture(path, sink, {
+      ...options,
+      onReader: (r, gz) => {
+        reader = r;
+        compressed = gz;
+      },
+    });
   } catch (err) {
     if (!(err instanceof CaptureError) || !err.afterPackets) throw err;
     stopped = err;
-  }
-  if (stopped) {
-    warnings.push({
-      code: "unreadable_record",
-      offset: stopped.offset,
-      message: `${stopped.message}; reading stopped there`,
-    });
   }
 
   const anomalies: Record<string, number> = {};
@@ -92,17 +95,28 @@ export function analyzeFile(path: string, options: AnalyzeOptions = {}): Analysi
   for (const [linkType, n] of [...unsupportedLinks].sort((a, b) => a[0] - b[0])) {
     skipped[`unsupported_link_type.${linkType}`] = n;
   }
-  for (const w of reader.warnings) warnings.push({ ...w });
-  for (const [name, n] of Object.entries(reader.anomalies)) {
-    if (n > 0) anomalies[`pcap.${name}`] = n;
+  // `reader` is assigned in a callback, which TypeScript's flow analysis cannot see.
+  const r = reader as CaptureReader | null;
+  if (r !== null) {
+    for (const w of r.warnings) warnings.push({ ...w });
+    for (const [name, n] of Object.entries(r.anomalies)) {
+      if (n > 0) anomalies[`capture.${name}`] = n;
+    }
   }
 
-  const info = reader.info;
+  if (stopped) {
+    warnings.push({
+      code: "unreadable_record",
+      offset: stopped.offset,
+      message: `${stopped.message}; reading stopped there`,
+    });
+  }
+
   const [packets = 0, bytes = 0, first = 0, last = 0] = totals;
   return {
-    path,
-    format: info?.format ?? "pcap",
-    linkTypes: info ? [linkTypeName(info.linkType)] : [],
+    path: path === "-" ? STDIN_LABEL : path,
+    format: `${r?.format ?? "pcap"}${compressed ? ".gz" : ""}`,
+    linkTypes: r ? [...new Set(r.linkTypes().map(linkTypeName))] : [],
     packets,
     bytes,
     firstMicros: packets > 0 ? first : null,

@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyzeFile } from "../src/analyze.js";
+import { analyzeCapture } from "../src/analyze.js";
 import type { Classified } from "../src/classify/classify.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
-function byServer(path: string): Map<string, Classified> {
+async function byServer(path: string): Promise<Map<string, Classified>> {
   const out = new Map<string, Classified>();
-  for (const c of [...analyzeFile(join(FIXTURES, path)).classified]) {
+  for (const c of (await analyzeCapture(join(FIXTURES, path))).classified) {
     out.set(
       `${c.flow.respPort}/${c.flow.ipProto === 6 ? "tcp" : c.flow.ipProto === 17 ? "udp" : c.flow.ipProto}`,
       c,
@@ -16,8 +16,11 @@ function byServer(path: string): Map<string, Classified> {
   return out;
 }
 
+const sample = await byServer("ocs-sample.pcap");
+const ranges = await byServer("media-ranges.pcap");
+
 describe("verdicts on the mixed sample", () => {
-  const flows = byServer("ocs-sample.pcap");
+  const flows = sample;
   const verdict = (key: string) => flows.get(key)?.verdict;
   const codes = (key: string) => flows.get(key)?.reasons.map((r) => r.code);
 
@@ -63,7 +66,7 @@ describe("verdicts on the mixed sample", () => {
 });
 
 describe("verdicts at the edges of the port ranges", () => {
-  const flows = byServer("media-ranges.pcap");
+  const flows = ranges;
   const cases: [string, string, string | null][] = [
     ["49152/udp", "known", "Front End Servers"],
     ["65535/udp", "known", "Front End Servers"],
@@ -88,8 +91,8 @@ describe("verdicts at the edges of the port ranges", () => {
 });
 
 describe("the same analysis through VLAN tags and IPv6", () => {
-  it("VLAN-tagged and QinQ frames give known 5061 flows", () => {
-    const result = analyzeFile(join(FIXTURES, "vlan.pcap"));
+  it("VLAN-tagged and QinQ frames give known 5061 flows", async () => {
+    const result = await analyzeCapture(join(FIXTURES, "vlan.pcap"));
     expect([...result.classified].map((c) => [c.verdict, c.state])).toEqual([
       ["known", "SF"],
       ["known", "S1"],
@@ -97,13 +100,43 @@ describe("the same analysis through VLAN tags and IPv6", () => {
     expect(result.anomalies).toEqual({});
   });
 
-  it("IPv6 flows classify like IPv4 ones", () => {
-    const result = analyzeFile(join(FIXTURES, "ipv6.pcap"));
+  it("IPv6 flows classify like IPv4 ones", async () => {
+    const result = await analyzeCapture(join(FIXTURES, "ipv6.pcap"));
     expect([...result.classified].map((c) => `${c.flow.respPort}:${c.verdict}:${c.state}`)).toEqual([
       "5061:known:SF",
       "5061:known:S1",
       "3478:known:SF",
       "5062:blocked:S0",
+    ]);
+  });
+});
+
+describe("real traffic recorded by fixtures/record.sh", () => {
+  const summary = async (path: string) =>
+    [...(await analyzeCapture(join(FIXTURES, path))).classified].map(
+      (c) =>
+        `${c.flow.ipProto === 6 ? "tcp" : c.flow.ipProto === 17 ? "udp" : "icmp"}/${c.flow.respPort} ${c.verdict} ${c.state} ${c.history}`,
+    );
+
+  it("classifies the kernel's own TCP and UDP, on Ethernet and on Linux cooked v2 (-i any)", async () => {
+    const want = [
+      "tcp/5061 known SF ShADadfF", // openssl s_client to s_server: TLS, then the server closes first
+      "tcp/443 known SF ShADadFf",
+      "tcp/5060 known SF ShADadFf", // sipp UAC to UAS over TCP
+      "udp/3478 known SF Dd", // a STUN binding request, echoed
+      "tcp/5062 blocked REJ Sr", // nothing listening: the kernel resets the SYN
+    ];
+    expect(await summary("recorded/ocs-real.pcap")).toEqual(want);
+    expect(await summary("recorded/ocs-real-any.pcap")).toEqual(want);
+  });
+
+  it("sees firewall drops and rejects as blocked", async () => {
+    expect(await summary("recorded/blocked-real.pcap")).toEqual([
+      "tcp/5062 blocked S0 S", // nftables drop: three SYNs with one sequence number, no reply
+      "tcp/5063 blocked REJ Sr", // nftables reject with tcp reset
+      "tcp/5064 blocked REJ Sr", // closed port: the kernel's reset
+      "udp/3478 known S0 D", // rejected with ICMP admin-prohibited (correlated in a later issue)
+      "icmp/0 unknown OTH ",
     ]);
   });
 });

@@ -9,10 +9,15 @@ const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "ocs-pcap");
 
 function cli(...args: string[]) {
+  return cliWithInput(undefined, ...args);
+}
+
+function cliWithInput(input: Buffer | undefined, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, OCS_PCAP_DEBUG: "" },
+    ...(input === undefined ? {} : { input }),
   });
   // No stack trace ever reaches the user.
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -75,7 +80,7 @@ describe("ocs-pcap analyze", () => {
     const cases: [string, RegExp][] = [
       [
         "fixtures/malformed/not-a-capture.txt",
-        /not-a-capture\.txt: offset 0: not a pcap capture: unknown magic number 54 68 69 73/,
+        /not-a-capture\.txt: offset 0: not a capture file: unknown magic number 54 68 69 73/,
       ],
       ["fixtures/malformed/empty.pcap", /empty\.pcap: offset 0: empty file/],
       ["fixtures/malformed/short-header.pcap", /short-header\.pcap: offset 0: file ends after 20 bytes/],
@@ -100,6 +105,53 @@ describe("ocs-pcap analyze", () => {
     expect(cut.code).toBe(0);
     expect(cut.stderr).toMatch(/offset 4390: capture ends mid-record/);
     expect(JSON.parse(cut.stdout).capture.packets).toBe(43);
+  });
+
+  it("reads a capture piped to standard input with '-', compressed or not", () => {
+    for (const name of ["ocs-sample.pcap", "ocs-sample.pcapng.gz"]) {
+      const r = cliWithInput(readFileSync(join(ROOT, "fixtures", name)), "analyze", "-", "--format", "json");
+      expect(r.code, name).toBe(0);
+      const json = JSON.parse(r.stdout);
+      expect([json.capture.path, json.summary.flows]).toEqual(["(standard input)", 12]);
+    }
+    const empty = cliWithInput(Buffer.alloc(0), "analyze", "-");
+    expect(empty.code).toBe(65);
+    expect(empty.stderr).toBe("ocs-pcap: -: offset 0: empty file: no capture header\n");
+  });
+
+  it("exits 65 or reports with a warning for each kind of broken pcapng and gzip input", () => {
+    const stops: [string, RegExp][] = [
+      [
+        "fixtures/malformed/pcapng-epb-before-idb.pcapng",
+        /offset 36: packet block at offset 28 refers to interface 0/,
+      ],
+      ["fixtures/malformed/pcapng-version.pcapng", /offset 12: unsupported pcapng version 2\.0/],
+      [
+        "fixtures/malformed/gzip-cut-early.pcap.gz",
+        /offset 0: gzip stream cut short after 0 decompressed bytes/,
+      ],
+    ];
+    for (const [path, message] of stops) {
+      const r = cli("analyze", path);
+      expect(r.code, path).toBe(65);
+      expect(r.stderr).toMatch(message);
+    }
+    const continues: [string, number, RegExp][] = [
+      ["fixtures/malformed/pcapng-truncated.pcapng", 4, /offset 408: capture ends mid-block/],
+      [
+        "fixtures/malformed/pcapng-length-mismatch.pcapng",
+        2,
+        /trailing length 92 differs from leading length 88/,
+      ],
+      ["fixtures/malformed/pcapng-no-interface.pcapng", 2, /refers to interface 1, but only 1 interface/],
+      ["fixtures/malformed/gzip-cut.pcap.gz", 19, /gzip stream cut short after \d+ decompressed bytes/],
+    ];
+    for (const [path, packets, message] of continues) {
+      const r = cli("analyze", path, "--format", "json");
+      expect(r.code, path).toBe(0);
+      expect(r.stderr).toMatch(message);
+      expect(JSON.parse(r.stdout).capture.packets).toBe(packets);
+    }
   });
 
   it("writes -o atomically, leaving no temporary file, and never touches the input", () => {

@@ -153,11 +153,33 @@ describe("IPv4", () => {
     for (let n = 0; n < 20; n++) expect(decodeIpv4(v4Syn, 0, n, pkt)).toBe(Anomaly.IPV4_TRUNCATED);
   });
 
-  it("marks later fragments and skips their transport", () => {
+  it("marks later fragments, with their id, and reads no transport header from them", () => {
     const b = Uint8Array.from(ethernet(v4Syn, 0x0800));
     b[14 + 6] = 0x20; // MF
     b[14 + 7] = 0x10; // offset 16 × 8 bytes
-    expect(decodeFrame(1, b, 0, b.length, pkt)).toBe(Anomaly.IP_LATER_FRAGMENT);
+    expect(decodeFrame(1, b, 0, b.length, pkt)).toBe(Anomaly.OK);
+    expect([pkt.laterFragment, pkt.moreFragments, pkt.fragId, pkt.srcPort, pkt.dstPort]).toEqual([
+      true,
+      true,
+      1,
+      0,
+      0,
+    ]);
+  });
+
+  it("accepts a first fragment's UDP length that covers the whole datagram", () => {
+    const dgram = udpDatagram(5060, 5060, new Uint8Array(3000));
+    const first = Uint8Array.from(ipv4("10.0.0.1", "10.0.0.2", 17, dgram.subarray(0, 1480)));
+    first[6] = 0x20; // MF, offset 0
+    first[2] = (1500 >> 8) & 0xff;
+    first[3] = 1500 & 0xff;
+    expect(decodeFrame(228, first, 0, first.length, pkt)).toBe(Anomaly.OK);
+    expect([pkt.moreFragments, pkt.laterFragment, pkt.srcPort, pkt.payloadLen]).toEqual([
+      true,
+      false,
+      5060,
+      1472,
+    ]);
   });
 
   it("ignores Ethernet padding after the datagram", () => {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type PcapRecord, TcpConversation, udp } from "../fixtures/lib/packets.js";
-import { analyzeFile } from "../src/analyze.js";
+import { analyzeCapture } from "../src/analyze.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { FlowTable } from "../src/flow/table.js";
@@ -90,8 +90,10 @@ describe("flow table", () => {
   });
 });
 
+const tcpStates = await analyzeCapture(join(FIXTURES, "tcp-states.pcap"));
+
 describe("conn_state and history on tcp-states.pcap (Zeek's rules)", () => {
-  const result = analyzeFile(join(FIXTURES, "tcp-states.pcap"));
+  const result = tcpStates;
   const byClientPort = new Map([...result.classified].map((c) => [c.flow.origPort, c]));
   // [client port, server port, conn_state, history, the rule that gives it]
   const cases: [number, number, string, string, string][] = [

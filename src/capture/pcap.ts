@@ -16,13 +16,13 @@
  * - Fatal problems throw CaptureError with the byte offset; a record cut short
  *   at end of input is a warning, not an error, so the packets before it count.
  */
-import { CaptureError, type CaptureInfo, type CaptureWarning, type Frame, type FrameSink } from "./types.js";
+import { CaptureError, type CaptureInfo, type Frame, type FrameSink } from "./types.js";
+import { describeMagic, WindowedReader } from "./window.js";
 
 export const PCAP_FILE_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
 /** Wireshark's default maximum for most link types (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const DEFAULT_MAX_RECORD_LEN = 262_144;
-export const DEFAULT_CHUNK_LEN = 1 << 20;
 
 const MAGIC_MICRO = 0xa1b2c3d4;
 const MAGIC_NANO = 0xa1b23c4d;
@@ -49,22 +49,19 @@ enum State {
   Records = 1,
 }
 
-export class PcapReader {
+export class PcapReader extends WindowedReader {
   info: CaptureInfo | null = null;
-  readonly warnings: CaptureWarning[] = [];
   readonly anomalies: RecordAnomalies = { caplen_exceeds_snaplen: 0, caplen_exceeds_wirelen: 0 };
-  /** Frames delivered so far. */
-  frames = 0;
-  /** Bytes consumed from the stream so far. */
-  consumed = 0;
 
-  private readonly win: Uint8Array;
-  private readonly view: DataView;
-  private start = 0;
-  private end = 0;
-  /** Stream offset of win[0]. */
-  private base = 0;
   private state = State.FileHeader;
+
+  get format(): string {
+    return this.info?.format ?? "pcap";
+  }
+
+  linkTypes(): number[] {
+    return this.info ? [this.info.linkType] : [];
+  }
   private le = true;
   private nano = false;
   /** Version 2.0–2.2 files may hold incl_len and orig_len the other way round. */
@@ -77,10 +74,9 @@ export class PcapReader {
     private readonly sink: FrameSink,
     options: PcapReaderOptions = {},
   ) {
-    this.maxRecordLen = options.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
-    const chunkLen = options.chunkLen ?? DEFAULT_CHUNK_LEN;
-    this.win = new Uint8Array(chunkLen + this.maxRecordLen + PCAP_RECORD_HEADER_LEN + PCAP_FILE_HEADER_LEN);
-    this.view = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
+    const maxRecordLen = options.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
+    super(maxRecordLen + PCAP_RECORD_HEADER_LEN, options.chunkLen);
+    this.maxRecordLen = maxRecordLen;
     this.frame = {
       buf: this.win,
       offset: 0,
@@ -93,32 +89,8 @@ export class PcapReader {
     };
   }
 
-  /** Free space at the end of the window after compacting; write there, then `commit`. */
-  writable(): { buf: Uint8Array; offset: number; length: number } {
-    this.compact();
-    return { buf: this.win, offset: this.end, length: this.win.length - this.end };
-  }
-
-  /** Declares `n` bytes written at the offset `writable()` returned, and parses them. */
-  commit(n: number): void {
-    this.end += n;
-    this.parse();
-  }
-
-  /** Copies a chunk of any size in and parses it. */
-  push(chunk: Uint8Array): void {
-    let at = 0;
-    while (at < chunk.length) {
-      const span = this.writable();
-      const n = Math.min(span.length, chunk.length - at);
-      this.win.set(chunk.subarray(at, at + n), span.offset);
-      at += n;
-      this.commit(n);
-    }
-  }
-
   /** Signals end of input. Throws for an empty or headerless stream; warns for a cut record. */
-  finish(): void {
+  override finish(): void {
     const left = this.end - this.start;
     const offset = this.base + this.start;
     if (this.state === State.FileHeader) {
@@ -139,17 +111,8 @@ export class PcapReader {
         offset,
         message: `capture ends mid-record at offset ${offset}: ${what}; the ${this.frames} complete packets before it were read`,
       });
-      this.consumed += left;
       this.start = this.end;
     }
-  }
-
-  private compact(): void {
-    if (this.start === 0) return;
-    if (this.start < this.end) this.win.copyWithin(0, this.start, this.end);
-    this.base += this.start;
-    this.end -= this.start;
-    this.start = 0;
   }
 
   /** incl_len of the record at `at`, after the version 2.0–2.2 swap rule. */
@@ -159,7 +122,7 @@ export class PcapReader {
     return incl > wire && this.maybeSwappedLengths ? wire : incl;
   }
 
-  private parse(): void {
+  protected override parse(): void {
     if (this.state === State.FileHeader) {
       if (this.end - this.start < PCAP_FILE_HEADER_LEN) return;
       this.parseFileHeader();
@@ -206,7 +169,6 @@ export class PcapReader {
       frame.fileOffset = this.base + pos;
       frame.index = ++this.frames;
       pos += PCAP_RECORD_HEADER_LEN + incl;
-      this.consumed += PCAP_RECORD_HEADER_LEN + incl;
       this.sink(frame);
     }
     this.start = pos;
@@ -224,7 +186,7 @@ export class PcapReader {
       le = false;
       nano = magicLE === MAGIC_NANO_SWAPPED;
     } else {
-      throw new CaptureError(describeUnknownMagic(this.win.subarray(at, at + 4)), 0, false);
+      throw new CaptureError(describeMagic(this.win.subarray(at, at + 4)), 0, false);
     }
     this.le = le;
     this.nano = nano;
@@ -250,19 +212,6 @@ export class PcapReader {
       linkType,
     };
     this.start += PCAP_FILE_HEADER_LEN;
-    this.consumed += PCAP_FILE_HEADER_LEN;
     this.state = State.Records;
   }
-}
-
-/** Names what a file starts with when it is not a classic pcap. */
-export function describeUnknownMagic(head: Uint8Array): string {
-  const hex = Array.from(head, (b) => b.toString(16).padStart(2, "0")).join(" ");
-  if (head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a) {
-    return `pcapng files are not supported yet (magic ${hex}); convert with: editcap -F pcap in.pcapng out.pcap`;
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    return `gzip-compressed input is not supported yet (magic ${hex}); decompress it first with gunzip`;
-  }
-  return `not a pcap capture: unknown magic number ${hex}`;
 }

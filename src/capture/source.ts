@@ -1,9 +1,20 @@
 /**
- * Reads a capture file through a reader's window, one fixed-size read at a
- * time, synchronously. The file is opened read-only and never modified.
+ * Where capture bytes come from: a file, standard input (`-`), either of
+ * them gzip-compressed. The first bytes decide the reader (pcap or pcapng)
+ * and whether to decompress (gzip magic 1f 8b, RFC 1952 §2.3.1), never the
+ * file name. Files are opened read-only and never modified.
+ *
+ * Plain files take a synchronous fast path that reads straight into the
+ * reader's window; gzip and standard input go through Node streams and are
+ * copied in chunk by chunk. Either way memory stays bounded by the window.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import type { PcapReader } from "./pcap.js";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { PcapReader, type PcapReaderOptions } from "./pcap.js";
+import { PCAPNG_SHB, PcapngReader } from "./pcapng.js";
+import { CaptureError, type FrameSink } from "./types.js";
+import { describeMagic } from "./window.js";
 
 /** The file could not be opened or read (exit 66), as opposed to being unreadable as a capture (65). */
 export class InputError extends Error {
@@ -16,36 +27,219 @@ export class InputError extends Error {
   }
 }
 
-/**
- * Feeds the whole file through `reader` and signals end of input. Returns the
- * file's size. Throws InputError (cannot open/read) or the reader's CaptureError.
- */
-export function readCaptureFile(path: string, reader: PcapReader): number {
+export type CaptureReader = PcapReader | PcapngReader;
+
+export interface ReadOptions extends PcapReaderOptions {
+  /** Standard input, for `-` (tests pass their own stream). */
+  stdin?: Readable;
+  /**
+   * Told the reader, and whether the input was gzip-compressed, as soon as
+   * they are known, so a caller still has them when reading stops with an
+   * error after good packets.
+   */
+  onReader?: (reader: CaptureReader, compressed: boolean) => void;
+}
+
+export interface ReadResult {
+  reader: CaptureReader;
+  /** "pcap", "pcap-ns" or "pcapng", with ".gz" when it was compressed. */
+  format: string;
+}
+
+const GZIP_1 = 0x1f;
+const GZIP_2 = 0x8b;
+
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === GZIP_1 && head[1] === GZIP_2;
+}
+
+/** Picks the reader for a stream that starts with `head` (at least 4 bytes unless the stream is shorter). */
+export function createReader(
+  head: Uint8Array,
+  sink: FrameSink,
+  options: PcapReaderOptions = {},
+): CaptureReader {
+  if (head.length >= 4) {
+    const le = (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
+    if (le === PCAPNG_SHB) return new PcapngReader(sink, options);
+    if (le === 0xa1b2c3d4 || le === 0xa1b23c4d || le === 0xd4c3b2a1 || le === 0x4d3cb2a1) {
+      return new PcapReader(sink, options);
+    }
+    throw new CaptureError(describeMagic(head), 0, false);
+  }
+  if (head.length === 0) throw new CaptureError("empty file: no capture header", 0, false);
+  throw new CaptureError(`file is only ${head.length} bytes long, too short for a capture header`, 0, false);
+}
+
+/** Reads a whole capture through a reader chosen by its first bytes. */
+export async function readCapture(
+  input: string,
+  sink: FrameSink,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  if (input === "-") return readStream(options.stdin ?? process.stdin, sink, options, false);
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync(input, "r");
   } catch (err) {
-    throw new InputError(`cannot open: ${describeFsError(err)}`, path);
+    throw new InputError(`cannot open: ${describeFsError(err)}`, input);
+  }
+  let head: Uint8Array;
+  try {
+    if (fstatSync(fd).isDirectory()) throw new InputError("is a directory, not a capture file", input);
+    head = new Uint8Array(4);
+    head = head.subarray(0, readAt(fd, head, 0, input));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (isGzip(head)) {
+    closeSync(fd);
+    return readStream(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options, false);
   }
   try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new InputError("is a directory, not a capture file", path);
+    const reader = createReader(head, sink, options);
+    options.onReader?.(reader, false);
+    let position = 0;
     for (;;) {
       const span = reader.writable();
-      let n: number;
-      try {
-        n = readSync(fd, span.buf, span.offset, span.length, null);
-      } catch (err) {
-        throw new InputError(`read failed: ${describeFsError(err)}`, path);
-      }
+      const n = readAt(fd, span.buf.subarray(span.offset, span.offset + span.length), position, input);
       if (n === 0) break;
+      position += n;
       reader.commit(n);
     }
     reader.finish();
-    return stat.size;
+    return { reader, format: reader.format };
   } finally {
     closeSync(fd);
   }
+}
+
+function readAt(fd: number, into: Uint8Array, position: number, path: string): number {
+  try {
+    return readSync(fd, into, 0, into.length, position);
+  } catch (err) {
+    throw new InputError(`read failed: ${describeFsError(err)}`, path);
+  }
+}
+
+/**
+ * Reads a stream, sniffing its first bytes; a gzip stream is decompressed as
+ * it arrives and sniffed again inside.
+ */
+async function readStream(
+  stream: Readable,
+  sink: FrameSink,
+  options: ReadOptions,
+  compressed: boolean,
+): Promise<ReadResult> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let head: Uint8Array = new Uint8Array(0);
+  let done = false;
+  const next = async (): Promise<Uint8Array | null> => {
+    const r = await chunks.next();
+    if (r.done) return null;
+    return r.value;
+  };
+  let reader: CaptureReader | null = null;
+  try {
+    while (head.length < 4) {
+      const chunk = await next();
+      if (chunk === null) {
+        done = true;
+        break;
+      }
+      head = concat(head, chunk);
+    }
+    if (!compressed && isGzip(head)) {
+      const gunzip = createGunzip({ chunkSize: 1 << 18 });
+      const feed = (async () => {
+        try {
+          const counted = (chunk: Uint8Array) => gunzip.write(chunk);
+          if (!counted(head)) await onceDrain(gunzip);
+          if (!done) {
+            for (let chunk = await next(); chunk !== null; chunk = await next()) {
+              if (!counted(chunk)) await onceDrain(gunzip);
+            }
+          }
+          gunzip.end();
+        } catch (err) {
+          gunzip.destroy(err instanceof Error ? err : new Error(String(err)));
+        }
+      })();
+      try {
+        const inner: ReadOptions = {
+          ...options,
+          onReader: (r) => options.onReader?.(r, true),
+        };
+        const result = await readStream(gunzip, sink, inner, true);
+        return { reader: result.reader, format: `${result.format}.gz` };
+      } finally {
+        if (!gunzip.writableEnded) gunzip.destroy();
+        await feed;
+      }
+    }
+    reader = createReader(head, sink, options);
+    options.onReader?.(reader, compressed);
+    reader.push(head);
+    if (!done) for (let chunk = await next(); chunk !== null; chunk = await next()) reader.push(chunk);
+    reader.finish();
+    return { reader, format: reader.format };
+  } catch (err) {
+    if (compressed && isZlibError(err)) {
+      const cut = (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR";
+      const what = cut ? "gzip stream cut short" : `corrupt gzip data (${(err as Error).message})`;
+      if (reader !== null && reader.frames > 0) {
+        reader.warnings.push({
+          code: cut ? "truncated_gzip" : "corrupt_gzip",
+          offset: reader.offset,
+          message: `${what} after ${reader.offset} decompressed bytes; the ${reader.frames} complete packets before it were read`,
+        });
+        return { reader, format: reader.format };
+      }
+      throw new CaptureError(
+        `${what} after ${reader?.offset ?? head.length} decompressed bytes, before any packet`,
+        reader?.offset ?? 0,
+        false,
+      );
+    }
+    if (err instanceof CaptureError || err instanceof InputError) throw err;
+    if (err instanceof Error && "code" in err && !compressed) {
+      throw new InputError(`read failed: ${describeFsError(err)}`, "-");
+    }
+    throw err;
+  } finally {
+    await chunks.return?.();
+  }
+}
+
+function isZlibError(err: unknown): boolean {
+  return (
+    err instanceof Error && "code" in err && String((err as NodeJS.ErrnoException).code).startsWith("Z_")
+  );
+}
+
+/** Resolves when the stream can take more, or will never need to (closed or failed). */
+function onceDrain(stream: NodeJS.WritableStream & NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function describeFsError(err: unknown): string {

@@ -12,7 +12,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { analyzeFile } from "../analyze.js";
+import { analyzeCapture } from "../analyze.js";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
@@ -195,7 +195,7 @@ async function analyzeCommand(
 
   let report: Report;
   try {
-    report = buildReport(analyzeFile(capture, { maxRecordLen }), version);
+    report = buildReport(await analyzeCapture(capture, { maxRecordLen }), version);
   } catch (err) {
     if (err instanceof CaptureError) {
       io.stderr(`ocs-pcap: ${capture}: offset ${err.offset}: ${err.message}\n`);

@@ -3,8 +3,8 @@
  *
  * Codes below FIRST_SKIP are anomalies: malformed input, counted under
  * `capture.anomalies`. Codes from FIRST_SKIP on are normal traffic this tool
- * does not analyse (ARP, unsupported link types, later IP fragments), counted
- * under `capture.skipped`.
+ * does not analyse (ARP, unsupported link types, later IP fragments whose
+ * first fragment was not seen), counted under `capture.skipped`.
  */
 export const Anomaly = {
   OK: 0,
@@ -30,7 +30,7 @@ export const Anomaly = {
   // Skips: not malformed, just not analysed.
   NON_IP: 20,
   UNSUPPORTED_LINK_TYPE: 21,
-  IP_LATER_FRAGMENT: 22,
+  IP_FRAGMENT_UNMATCHED: 22,
 } as const;
 
 export type AnomalyCode = (typeof Anomaly)[keyof typeof Anomaly];
@@ -61,7 +61,7 @@ export const ANOMALY_NAMES: readonly string[] = [
   "link.bad_address_family",
   "non_ip",
   "unsupported_link_type",
-  "ip_later_fragment",
+  "ip_fragment_unmatched",
 ];
 
 export const ANOMALY_COUNT = ANOMALY_NAMES.length;

@@ -92,7 +92,9 @@ export function decodeNetwork(
   else if (etherType === ETHERTYPE_IPV6) code = decodeIpv6(buf, off, end, pkt);
   else return Anomaly.NON_IP;
   if (code !== Anomaly.OK) return code;
-  if (pkt.laterFragment) return Anomaly.IP_LATER_FRAGMENT;
+  // A later fragment has no transport header: addresses, protocol and
+  // fragment id are filled, ports stay 0. The caller decides what it counts toward.
+  if (pkt.laterFragment) return Anomaly.OK;
   const t = ipResult.transportOffset;
   const capEnd = ipResult.transportEnd;
   const wireEnd = ipResult.wireEnd;

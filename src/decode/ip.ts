@@ -32,6 +32,8 @@ export function decodeIpv4(buf: Uint8Array, off: number, end: number, pkt: Packe
   pkt.s3 = i32(buf, off + 12);
   pkt.d3 = i32(buf, off + 16);
   pkt.laterFragment = (frag & 0x1fff) !== 0;
+  pkt.moreFragments = (frag & 0x2000) !== 0;
+  pkt.fragId = u16(buf, off + 4);
   ipResult.transportOffset = off + hlen;
   ipResult.wireEnd = off + total;
   // Ethernet padding can make the frame longer than the datagram.
@@ -80,7 +82,10 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Packe
     let len: number;
     if (next === EXT_FRAGMENT) {
       // RFC 8200 §4.5: fixed 8 bytes; a non-zero offset means no transport header here.
-      if ((u16(buf, at + 2) & 0xfff8) !== 0) pkt.laterFragment = true;
+      const field = u16(buf, at + 2);
+      if ((field & 0xfff8) !== 0) pkt.laterFragment = true;
+      pkt.moreFragments = (field & 1) !== 0;
+      pkt.fragId = i32(buf, at + 4);
       len = 8;
     } else if (next === EXT_AH) {
       // RFC 4302 §2.2: length in 4-byte units, minus 2.

@@ -26,6 +26,10 @@ export class Packet {
   d3 = 0;
   /** A later fragment of a datagram: no transport header in this frame. */
   laterFragment = false;
+  /** More fragments follow (IPv4 MF, IPv6 M flag). */
+  moreFragments = false;
+  /** Fragment identification: IPv4's 16-bit id, IPv6's 32-bit one (as int32); meaningful when fragmented. */
+  fragId = 0;
   srcPort = 0;
   dstPort = 0;
   /** TCP flag bits (FIN 0x01 … CWR 0x80), 0 for other transports. */
@@ -51,6 +55,8 @@ export class Packet {
     this.s0 = this.s1 = this.s2 = this.s3 = 0;
     this.d0 = this.d1 = this.d2 = this.d3 = 0;
     this.laterFragment = false;
+    this.moreFragments = false;
+    this.fragId = 0;
     this.srcPort = 0;
     this.dstPort = 0;
     this.tcpFlags = 0;

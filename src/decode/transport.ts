@@ -42,11 +42,13 @@ export function decodeUdp(
   const len = u16(buf, off + 4);
   pkt.srcPort = u16(buf, off);
   pkt.dstPort = u16(buf, off + 2);
-  if (len < 8 || off + len > wireEnd) return Anomaly.UDP_BAD_LENGTH;
+  // In a first fragment the length covers the whole datagram, not this fragment.
+  if (len < 8 || (off + len > wireEnd && !pkt.moreFragments)) return Anomaly.UDP_BAD_LENGTH;
   const payload = off + 8;
   pkt.payloadOffset = payload;
-  pkt.payloadLen = len - 8;
-  const end = Math.min(capEnd, off + len);
+  const dgramEnd = pkt.moreFragments ? wireEnd : off + len;
+  pkt.payloadLen = dgramEnd - payload;
+  const end = Math.min(capEnd, dgramEnd);
   pkt.payloadCaptured = end > payload ? end - payload : 0;
   return Anomaly.OK;
 }

@@ -29,6 +29,7 @@ import {
   TCP_RST,
   TCP_SYN,
 } from "../decode/packet.js";
+import { FragmentTracker } from "./fragments.js";
 import {
   type ConnState,
   endpointState,
@@ -108,8 +109,14 @@ export class FlowTable {
 
   private buckets = new Int32Array(0);
   private mask = 0;
+  /** Open fragmented datagrams, for attributing later fragments. */
+  readonly fragments: FragmentTracker;
 
-  constructor(private readonly likelyServerPort: LikelyServerPort) {
+  constructor(
+    private readonly likelyServerPort: LikelyServerPort,
+    fragments: FragmentTracker = new FragmentTracker(),
+  ) {
+    this.fragments = fragments;
     this.grow(INITIAL_CAPACITY);
   }
 
@@ -118,12 +125,13 @@ export class FlowTable {
   }
 
   /**
-   * Adds one decoded IP packet (not a later fragment) of `frame`. Returns its
-   * flow's row. Takes the frame rather than its timestamp so no double is
-   * boxed per packet.
+   * Adds one decoded IP packet of `frame`. Returns its flow's row, or -1 for
+   * a later fragment whose first fragment is unknown. Takes the frame rather
+   * than its timestamp so no double is boxed per packet.
    */
   add(pkt: Packet, frame: FrameStamp): number {
     const ts = frame.tsMicros;
+    if (pkt.laterFragment) return this.addLaterFragment(pkt, frame);
     const proto = pkt.ipProto;
     const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
     const sp = hasPorts ? pkt.srcPort : 0;
@@ -194,6 +202,25 @@ export class FlowTable {
     }
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
+    if (pkt.moreFragments) this.fragments.remember(pkt, row, fromLo, ts);
+    return row;
+  }
+
+  /** A fragment after the first: counted toward the first fragment's flow, in the same direction. */
+  private addLaterFragment(pkt: Packet, frame: FrameStamp): number {
+    const ts = frame.tsMicros;
+    const d = this.fragments.find(pkt, ts);
+    if (d === null) return -1;
+    const row = d.row;
+    if (ts < this.first[row]!) this.first[row] = ts;
+    if (ts > this.last[row]!) this.last[row] = ts;
+    if (d.fromLo) {
+      this.pktsLo[row] = this.pktsLo[row]! + 1;
+      this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
+    } else {
+      this.pktsHi[row] = this.pktsHi[row]! + 1;
+      this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
+    }
     return row;
   }
 

@@ -1,0 +1,386 @@
+/**
+ * Streaming reader for pcapng (draft-ietf-opsawg-pcapng, "PCAP Next
+ * Generation (pcapng) Capture File Format").
+ *
+ * Every block is: type (4), total length (4), body, total length again (4),
+ * in the byte order of its section. The rules applied here:
+ * - A Section Header Block (type 0x0A0D0D0A, a palindrome) starts a section;
+ *   its byte-order magic 0x1A2B3C4D decides the order of everything up to the
+ *   next SHB, which also forgets all interfaces (§4.1). Major version 1 only.
+ * - Interface Description Blocks (§4.2) are numbered from 0 within their
+ *   section and give link type, snaplen, and the options if_tsresol (code 9:
+ *   10^-n, or 2^-n when the top bit is set; default 10^-6) and if_tsoffset
+ *   (code 14: seconds added to every timestamp).
+ * - Enhanced (§4.3), Simple (§4.4) and obsolete Packet Blocks (appendix)
+ *   carry packets; a Simple Packet Block has no timestamp and belongs to
+ *   interface 0 (we give it the section's last timestamp).
+ * - Every other block (Name Resolution, Interface Statistics, Decryption
+ *   Secrets, custom, unknown) is skipped by its length.
+ * - Lengths must be at least 12 and a multiple of 4, the trailing length must
+ *   equal the leading one, and packet blocks are capped like pcap records.
+ *   Errors name the block's byte offset.
+ */
+import { CaptureError, type Frame, type FrameSink } from "./types.js";
+import { WindowedReader } from "./window.js";
+
+export const PCAPNG_SHB = 0x0a0d0d0a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const BLOCK_IDB = 1;
+const BLOCK_PB = 2;
+const BLOCK_SPB = 3;
+const BLOCK_EPB = 6;
+const OPT_END = 0;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+/** Overhead of the largest packet block header (EPB/PB: 28 bytes) plus trailer, plus room for options. */
+const PACKET_BLOCK_SLACK = 28 + 4 + 4096;
+
+export interface PcapngReaderOptions {
+  maxRecordLen?: number;
+  chunkLen?: number;
+}
+
+interface Interface {
+  linkType: number;
+  snapLen: number;
+  /** Timestamp units per second. */
+  unitsPerSecond: number;
+  /** Whole seconds added to every timestamp. */
+  offsetSeconds: number;
+}
+
+export interface PcapngAnomalies {
+  caplen_exceeds_snaplen: number;
+  caplen_exceeds_wirelen: number;
+  bad_option: number;
+}
+
+export class PcapngReader extends WindowedReader {
+  readonly format = "pcapng";
+  readonly anomalies: PcapngAnomalies = {
+    caplen_exceeds_snaplen: 0,
+    caplen_exceeds_wirelen: 0,
+    bad_option: 0,
+  };
+  sections = 0;
+  /** Every link type described, in order of first appearance. */
+  private readonly linkTypeList: number[] = [];
+  private le = true;
+  private interfaces: Interface[] = [];
+  private lastTs = 0;
+  /** Bytes still to skip of a block too large for the window; then its trailer is checked. */
+  private skipLeft = 0;
+  private awaitTrailer = false;
+  private skipLength = 0;
+  private skipOffset = 0;
+  private readonly maxRecordLen: number;
+  private readonly frame: Frame;
+
+  constructor(
+    private readonly sink: FrameSink,
+    options: PcapngReaderOptions = {},
+  ) {
+    const maxRecordLen = options.maxRecordLen ?? 262_144;
+    super(maxRecordLen + PACKET_BLOCK_SLACK, options.chunkLen);
+    this.maxRecordLen = maxRecordLen;
+    this.frame = {
+      buf: this.win,
+      offset: 0,
+      capLen: 0,
+      wireLen: 0,
+      tsMicros: 0,
+      linkType: 0,
+      fileOffset: 0,
+      index: 0,
+    };
+  }
+
+  linkTypes(): number[] {
+    return [...this.linkTypeList];
+  }
+
+  override finish(): void {
+    const left = this.end - this.start;
+    if (this.sections === 0) {
+      if (this.base + this.start === 0 && left === 0)
+        throw new CaptureError("empty file: no pcapng section header", 0, false);
+      throw new CaptureError(
+        `file ends after ${left} bytes, inside the first section header block`,
+        this.offset,
+        false,
+      );
+    }
+    if (this.skipLeft > 0 || this.awaitTrailer || left > 0) {
+      const offset = this.skipLeft > 0 || this.awaitTrailer ? this.skipOffset : this.offset;
+      this.warnings.push({
+        code: "truncated_block",
+        offset,
+        message: `capture ends mid-block at offset ${offset}; the ${this.frames} complete packets before it were read`,
+      });
+      this.start = this.end;
+      this.skipLeft = 0;
+      this.awaitTrailer = false;
+    }
+  }
+
+  private u32(at: number): number {
+    return this.view.getUint32(at, this.le);
+  }
+
+  private fail(message: string, offset: number): never {
+    throw new CaptureError(message, offset, this.frames > 0);
+  }
+
+  protected override parse(): void {
+    for (;;) {
+      if ((this.skipLeft > 0 || this.awaitTrailer) && !this.skip()) return;
+      const avail = this.end - this.start;
+      if (avail < 12) return;
+      const at = this.start;
+      const offset = this.offset;
+      const type = this.u32(at);
+      if (type === PCAPNG_SHB) {
+        const bom = this.view.getUint32(at + 8, true);
+        if (bom === BYTE_ORDER_MAGIC) this.le = true;
+        else if (bom === 0x4d3c2b1a) this.le = false;
+        else this.fail(`section header at offset ${offset}: bad byte-order magic ${hex(bom)}`, offset + 8);
+      } else if (this.sections === 0) {
+        this.fail(`block at offset ${offset} comes before any section header block`, offset);
+      }
+      const len = this.u32(at + 4);
+      if (len < 12 || len % 4 !== 0) {
+        this.fail(
+          `block at offset ${offset}: length ${len} is ${len < 12 ? "below the 12-byte minimum" : "not a multiple of 4"}`,
+          offset + 4,
+        );
+      }
+      const isPacket = type === BLOCK_EPB || type === BLOCK_SPB || type === BLOCK_PB;
+      if (len > this.win.length) {
+        if (isPacket || type === PCAPNG_SHB || type === BLOCK_IDB) {
+          this.fail(
+            `block at offset ${offset} claims ${len} bytes, over the ${this.maxRecordLen}-byte packet limit (corrupt file?)`,
+            offset + 4,
+          );
+        }
+        // A large block we only skip: stream past it, then check its trailer.
+        this.skipLeft = len - 4;
+        this.skipLength = len;
+        this.skipOffset = offset;
+        continue;
+      }
+      if (avail < len) return;
+      const trailer = this.u32(at + len - 4);
+      if (trailer !== len) {
+        this.fail(
+          `block at offset ${offset}: trailing length ${trailer} differs from leading length ${len}`,
+          offset + len - 4,
+        );
+      }
+      switch (type) {
+        case PCAPNG_SHB:
+          this.sectionHeader(at, len, offset);
+          break;
+        case BLOCK_IDB:
+          this.interfaceDescription(at, len, offset);
+          break;
+        case BLOCK_EPB:
+          this.packet(at, len, offset, this.u32(at + 8), this.u32(at + 12), this.u32(at + 16), 28);
+          break;
+        case BLOCK_PB:
+          this.packet(
+            at,
+            len,
+            offset,
+            this.view.getUint16(at + 8, this.le),
+            this.u32(at + 12),
+            this.u32(at + 16),
+            28,
+          );
+          break;
+        case BLOCK_SPB:
+          this.simplePacket(at, len, offset);
+          break;
+        default:
+          break;
+      }
+      this.start += len;
+    }
+  }
+
+  /**
+   * Moves past what the window holds of an oversized block, then checks its
+   * trailer. False while more input is needed.
+   */
+  private skip(): boolean {
+    if (this.skipLeft > 0) {
+      const n = Math.min(this.skipLeft, this.end - this.start);
+      this.start += n;
+      this.skipLeft -= n;
+      if (this.skipLeft > 0) return false;
+      this.awaitTrailer = true;
+    }
+    if (!this.awaitTrailer) return true;
+    if (this.end - this.start < 4) return false;
+    const trailer = this.u32(this.start);
+    if (trailer !== this.skipLength) {
+      this.fail(
+        `block at offset ${this.skipOffset}: trailing length ${trailer} differs from leading length ${this.skipLength}`,
+        this.offset,
+      );
+    }
+    this.start += 4;
+    this.awaitTrailer = false;
+    return true;
+  }
+
+  private sectionHeader(at: number, len: number, offset: number): void {
+    if (len < 28)
+      this.fail(`section header at offset ${offset}: length ${len} is below its 28-byte minimum`, offset + 4);
+    const major = this.view.getUint16(at + 12, this.le);
+    const minor = this.view.getUint16(at + 14, this.le);
+    if (major !== 1)
+      this.fail(`unsupported pcapng version ${major}.${minor} (only 1.x is defined)`, offset + 12);
+    this.sections++;
+    this.interfaces = [];
+  }
+
+  private interfaceDescription(at: number, len: number, offset: number): void {
+    if (len < 20)
+      this.fail(
+        `interface description at offset ${offset}: length ${len} is below its 20-byte minimum`,
+        offset + 4,
+      );
+    const iface: Interface = {
+      linkType: this.view.getUint16(at + 8, this.le),
+      snapLen: this.u32(at + 12),
+      unitsPerSecond: 1_000_000,
+      offsetSeconds: 0,
+    };
+    let p = at + 16;
+    const end = at + len - 4;
+    while (p + 4 <= end) {
+      const code = this.view.getUint16(p, this.le);
+      const olen = this.view.getUint16(p + 2, this.le);
+      if (code === OPT_END) break;
+      if (p + 4 + olen > end) {
+        this.anomalies.bad_option++;
+        break;
+      }
+      if (code === OPT_IF_TSRESOL && olen === 1) {
+        const v = this.win[p + 4]!;
+        iface.unitsPerSecond = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
+      } else if (code === OPT_IF_TSOFFSET && olen === 8) {
+        iface.offsetSeconds = Number(this.view.getBigInt64(p + 4, this.le));
+      }
+      p += 4 + ((olen + 3) & ~3);
+    }
+    this.interfaces.push(iface);
+    if (!this.linkTypeList.includes(iface.linkType)) this.linkTypeList.push(iface.linkType);
+  }
+
+  private packet(
+    at: number,
+    len: number,
+    offset: number,
+    ifaceId: number,
+    high: number,
+    low: number,
+    dataAt: number,
+  ): void {
+    const iface = this.interfaces[ifaceId];
+    if (!iface) {
+      this.fail(
+        `packet block at offset ${offset} refers to interface ${ifaceId}, but only ${this.interfaces.length} interface(s) are described before it in this section`,
+        offset + 8,
+      );
+    }
+    const capLen = this.u32(at + 20);
+    const wireLen = this.u32(at + 24);
+    if (capLen > this.maxRecordLen) {
+      this.fail(
+        `packet at offset ${offset} claims ${capLen} captured bytes, over the ${this.maxRecordLen}-byte limit`,
+        offset + 20,
+      );
+    }
+    if (dataAt + capLen + 4 > len) {
+      this.fail(
+        `packet block at offset ${offset}: ${capLen} captured bytes run past the block's end`,
+        offset + 20,
+      );
+    }
+    this.lastTs = timestampMicros(high, low, iface);
+    this.deliver(at + dataAt, capLen, wireLen, iface, offset);
+  }
+
+  private simplePacket(at: number, len: number, offset: number): void {
+    const iface = this.interfaces[0];
+    if (!iface) {
+      this.fail(
+        `simple packet block at offset ${offset} needs interface 0, but none is described before it`,
+        offset,
+      );
+    }
+    const wireLen = this.u32(at + 8);
+    let capLen = Math.min(wireLen, len - 16);
+    if (iface.snapLen !== 0) capLen = Math.min(capLen, iface.snapLen);
+    this.deliver(at + 12, capLen, wireLen, iface, offset);
+  }
+
+  private deliver(
+    dataOffset: number,
+    capLen: number,
+    wireLen: number,
+    iface: Interface,
+    offset: number,
+  ): void {
+    if (iface.snapLen !== 0 && capLen > iface.snapLen) this.anomalies.caplen_exceeds_snaplen++;
+    if (capLen > wireLen) this.anomalies.caplen_exceeds_wirelen++;
+    const frame = this.frame;
+    frame.buf = this.win;
+    frame.offset = dataOffset;
+    frame.capLen = capLen;
+    frame.wireLen = wireLen;
+    frame.tsMicros = this.lastTs;
+    frame.linkType = iface.linkType;
+    frame.fileOffset = offset;
+    frame.index = ++this.frames;
+    this.sink(frame);
+  }
+}
+
+/**
+ * (high·2^32 + low) units of 1/unitsPerSecond, plus the offset, in whole
+ * microseconds, exactly: the 64-bit count is divided in 16-bit steps so no
+ * intermediate exceeds 2^53 (unitsPerSecond ≤ 2^32). Finer resolutions fall
+ * back to BigInt.
+ */
+export function timestampMicros(
+  high: number,
+  low: number,
+  iface: Pick<Interface, "unitsPerSecond" | "offsetSeconds">,
+): number {
+  const d = iface.unitsPerSecond;
+  if (d === 1_000_000) return high * 4294967296 + low + iface.offsetSeconds * 1_000_000;
+  if (d <= 4294967296 && Number.isInteger(d)) {
+    const hiQ = Math.floor(high / d);
+    const hiR = high - hiQ * d;
+    const x = hiR * 65536 + (low >>> 16);
+    const q1 = Math.floor(x / d);
+    const r1 = x - q1 * d;
+    const y = r1 * 65536 + (low & 0xffff);
+    const q2 = Math.floor(y / d);
+    const r2 = y - q2 * d;
+    const seconds = hiQ * 4294967296 + q1 * 65536 + q2 + iface.offsetSeconds;
+    return seconds * 1_000_000 + Math.floor((r2 * 1_000_000) / d);
+  }
+  const units = (BigInt(high) << 32n) | BigInt(low);
+  const big = BigInt(Math.round(d));
+  const seconds = units / big + BigInt(iface.offsetSeconds);
+  const rest = units % big;
+  return Number(seconds) * 1_000_000 + Number((rest * 1_000_000n) / big);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, "0")}`;
+}
