@@ -88,7 +88,7 @@ async function ocsPcap() {
     },
   });
   let stderr = "";
-  const code = await run(["analyze", file, "--format", "json"], {
+  const code = await run(["analyze", file, "--format", format], {
     stdout: sink,
     stderr: (s) => (stderr += s),
   });

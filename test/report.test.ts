@@ -5,7 +5,7 @@ import { GOLDEN_FIXTURES, goldenName } from "../fixtures/build.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { toolVersion } from "../src/cli/main.js";
 import { renderJson } from "../src/report/json.js";
-import { buildReport, isoMicros, type Report } from "../src/report/model.js";
+import { isoMicros, type Report } from "../src/report/model.js";
 import { renderTable } from "../src/report/table.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -20,7 +20,7 @@ for (const name of [
   "ocs-sample-ns.pcap",
   "ocs-sample-be-ns.pcap",
 ]) {
-  reports.set(name, buildReport(await analyzeCapture(relative(ROOT, join(FIXTURES, name))), toolVersion()));
+  reports.set(name, await analyzeCapture(relative(ROOT, join(FIXTURES, name)), { version: toolVersion() }));
 }
 
 function report(name: string): Report {
@@ -63,11 +63,15 @@ describe("JSON renderer", () => {
       const r = report(name);
       const text = [...renderJson(r)].join("");
       const parsed = JSON.parse(text);
-      const { flows, ...head } = r;
-      expect({ ...parsed, flows: undefined }).toEqual({
+      const { flows, blocked, ...head } = r;
+      expect({ ...parsed, flows: undefined, blocked: undefined }).toEqual({
         ...JSON.parse(JSON.stringify(head)),
         flows: undefined,
+        blocked: undefined,
       });
+      expect(parsed.blocked).toEqual(
+        blocked.map((g) => ({ ...g, firstSeen: isoMicros(g.firstSeen), lastSeen: isoMicros(g.lastSeen) })),
+      );
       expect(parsed.flows).toHaveLength(flows.length);
       flows.forEach((f, i) => {
         const p = parsed.flows[i];
@@ -107,7 +111,14 @@ describe("JSON renderer", () => {
         "anomalies",
       ]),
     );
-    expect(Object.keys(r.summary as object)).toEqual(["flows", "known", "unknown", "blocked", "misdirected"]);
+    expect(Object.keys(r.summary as object)).toEqual([
+      "flows",
+      "known",
+      "unknown",
+      "blocked",
+      "misdirected",
+      "inconclusive",
+    ]);
     const f = r.flows[0]!;
     for (const key of [
       "transport",
@@ -171,10 +182,9 @@ describe("JSON renderer", () => {
   });
 
   it("orders flows by first packet, deterministically", async () => {
-    const again = buildReport(
-      await analyzeCapture(relative(ROOT, join(FIXTURES, "tcp-states.pcap"))),
-      toolVersion(),
-    );
+    const again = await analyzeCapture(relative(ROOT, join(FIXTURES, "tcp-states.pcap")), {
+      version: toolVersion(),
+    });
     const a = [...renderJson(report("tcp-states.pcap"))].join("");
     const b = [...renderJson(again)].join("");
     expect(a).toBe(b);

@@ -7,7 +7,6 @@ import { readCapture } from "../src/capture/source.js";
 import { CaptureError } from "../src/capture/types.js";
 import { toolVersion } from "../src/cli/main.js";
 import { renderJson } from "../src/report/json.js";
-import { buildReport } from "../src/report/model.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -35,11 +34,9 @@ async function framesOf(input: string, stdin?: Readable): Promise<string[]> {
 }
 
 async function reportJson(input: string, stdin?: Readable): Promise<string> {
-  const result = await analyzeCapture(
-    input === "-" ? "-" : relative(ROOT, join(FIXTURES, input)),
-    stdin ? { stdin } : {},
-  );
-  return [...renderJson(buildReport(result, toolVersion()))].join("");
+  const path = input === "-" ? "-" : relative(ROOT, join(FIXTURES, input));
+  const report = await analyzeCapture(path, { version: toolVersion(), ...(stdin ? { stdin } : {}) });
+  return [...renderJson(report)].join("");
 }
 
 describe("capture sources", () => {
@@ -75,19 +72,17 @@ describe("capture sources", () => {
       "ocs-sample.pcap.gz",
       "ocs-sample.pcapng.gz",
     ]) {
-      const r = await analyzeCapture(join(FIXTURES, name));
-      [...r.classified];
-      formats.push(r.format);
+      formats.push((await analyzeCapture(join(FIXTURES, name))).capture.format);
     }
     expect(formats).toEqual(["pcap", "pcap-ns", "pcapng", "pcap.gz", "pcapng.gz"]);
     const piped = await analyzeCapture("-", { stdin: chunked(fixture("ocs-sample.pcapng.gz"), 100) });
-    expect([piped.path, piped.format]).toEqual([STDIN_LABEL, "pcapng.gz"]);
+    expect([piped.capture.path, piped.capture.format]).toEqual([STDIN_LABEL, "pcapng.gz"]);
   });
 
   it("reports a gzip stream cut short after good packets, and rejects one cut before any", async () => {
     const cut = await analyzeCapture(join(FIXTURES, "malformed/gzip-cut.pcap.gz"));
-    expect(cut.packets).toBe(19);
-    expect(cut.warnings.map((w) => w.code)).toContain("truncated_gzip");
+    expect(cut.capture.packets).toBe(19);
+    expect(cut.capture.warnings.map((w) => w.code)).toContain("truncated_gzip");
     await expect(analyzeCapture(join(FIXTURES, "malformed/gzip-cut-early.pcap.gz"))).rejects.toThrow(
       /gzip stream cut short after 0 decompressed bytes, before any packet/,
     );

@@ -21,7 +21,7 @@ import type { Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { renderCatalogJson, renderCatalogTable } from "../report/catalog.js";
 import { renderJson } from "../report/json.js";
-import { buildReport, type Report } from "../report/model.js";
+import type { Report } from "../report/model.js";
 import { renderTable } from "../report/table.js";
 import { type OutputStream, writeFileAtomic, writeToStream } from "./output.js";
 
@@ -42,7 +42,7 @@ export interface Io {
 
 class UsageError extends Error {}
 
-const FAILABLE: readonly Verdict[] = ["blocked", "misdirected", "unknown"];
+const FAILABLE: readonly Verdict[] = ["blocked", "misdirected", "unknown", "inconclusive"];
 
 export function toolVersion(): string {
   try {
@@ -61,6 +61,8 @@ Examples:
   $ ocs-pcap analyze capture.pcap --format json > report.json
   $ ocs-pcap analyze capture.pcap --format json -o report.json
   $ ocs-pcap analyze capture.pcap --fail-on blocked,misdirected   # exit 1 if any
+  $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -            # read standard input
+  $ ocs-pcap analyze capture.pcapng.gz --udp-timeout 30
   $ ocs-pcap analyze capture.pcap --limit 0                       # list every flow
 
 Exit codes: 0 analysed, 1 --fail-on policy failed, 2 usage error,
@@ -114,6 +116,12 @@ Examples:
       "exit 1 when any flow has one of these verdicts: blocked,misdirected,unknown",
     )
     .option("--limit <n>", "table format: flows listed per verdict (0 = all)", "25")
+    .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
+    .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
+    .option(
+      "--checksums",
+      "verify TCP/UDP checksums (history letter c); off because offloading hosts capture bad ones",
+    )
     .option(
       "--max-record-len <bytes>",
       "largest record accepted before the file is treated as corrupt",
@@ -175,6 +183,9 @@ interface AnalyzeCliOptions {
   failOn?: string;
   limit: string;
   maxRecordLen: string;
+  tcpTimeout: string;
+  udpTimeout: string;
+  checksums?: boolean;
 }
 
 async function analyzeCommand(
@@ -193,9 +204,18 @@ async function analyzeCommand(
     throw new UsageError(`--output ${opts.output} is the input capture; refusing to overwrite it`);
   }
 
+  const tcpTimeout = parsePositiveSeconds(opts.tcpTimeout, "--tcp-timeout");
+  const udpTimeout = parsePositiveSeconds(opts.udpTimeout, "--udp-timeout");
+
   let report: Report;
   try {
-    report = buildReport(await analyzeCapture(capture, { maxRecordLen }), version);
+    report = await analyzeCapture(capture, {
+      maxRecordLen,
+      version,
+      tcpTimeoutMicros: tcpTimeout * 1_000_000,
+      udpTimeoutMicros: udpTimeout * 1_000_000,
+      checksums: opts.checksums === true,
+    });
   } catch (err) {
     if (err instanceof CaptureError) {
       io.stderr(`ocs-pcap: ${capture}: offset ${err.offset}: ${err.message}\n`);
@@ -275,6 +295,13 @@ function parseFailOn(value: string | undefined): Verdict[] {
     }
   }
   return parts as Verdict[];
+}
+
+function parsePositiveSeconds(value: string, name: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0))
+    throw new UsageError(`${name} must be a positive number of seconds, not '${value}'`);
+  return n;
 }
 
 function parseNonNegativeInt(value: string, name: string): number {

@@ -96,6 +96,7 @@ export function decodeNetwork(
   // fragment id are filled, ports stay 0. The caller decides what it counts toward.
   if (pkt.laterFragment) return Anomaly.OK;
   const t = ipResult.transportOffset;
+  pkt.transportOffset = t;
   const capEnd = ipResult.transportEnd;
   const wireEnd = ipResult.wireEnd;
   switch (pkt.ipProto) {

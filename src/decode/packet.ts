@@ -37,6 +37,8 @@ export class Packet {
   seq = 0;
   ack = 0;
   window = 0;
+  /** Offset of the transport header in the frame's buffer. */
+  transportOffset = 0;
   /** Offset of the transport payload in the frame's buffer. */
   payloadOffset = 0;
   /** Transport payload length according to the headers (may exceed what was captured). */
@@ -45,6 +47,24 @@ export class Packet {
   payloadCaptured = 0;
   icmpType = -1;
   icmpCode = -1;
+  /**
+   * For ICMP/ICMPv6 destination unreachable: the quoted (offending) packet's
+   * family, addresses, protocol and ports; `quoted` is false when the quote
+   * is missing or cut. The quote's sender is the original packet's sender.
+   */
+  quoted = false;
+  qFamily = 0;
+  qs0 = 0;
+  qs1 = 0;
+  qs2 = 0;
+  qs3 = 0;
+  qd0 = 0;
+  qd1 = 0;
+  qd2 = 0;
+  qd3 = 0;
+  qProto = -1;
+  qSrcPort = 0;
+  qDstPort = 0;
 
   reset(): void {
     this.vlan = -1;
@@ -68,6 +88,7 @@ export class Packet {
     this.payloadCaptured = 0;
     this.icmpType = -1;
     this.icmpCode = -1;
+    this.quoted = false;
   }
 }
 
@@ -81,3 +102,7 @@ export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
+
+/** ICMP (RFC 792) and ICMPv6 (RFC 4443) destination-unreachable types. */
+export const ICMP_UNREACHABLE = 3;
+export const ICMPV6_UNREACHABLE = 1;

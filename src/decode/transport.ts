@@ -5,8 +5,8 @@
  * the capture when the snaplen cut it).
  */
 import { Anomaly, type AnomalyCode } from "./anomaly.js";
-import { u8, u16, u32 } from "./bytes.js";
-import type { Packet } from "./packet.js";
+import { i32, u8, u16, u32 } from "./bytes.js";
+import { ICMP_UNREACHABLE, ICMPV6_UNREACHABLE, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
 
 export function decodeTcp(
   buf: Uint8Array,
@@ -69,5 +69,50 @@ export function decodeIcmp(
   pkt.payloadOffset = body;
   pkt.payloadLen = wireEnd - body;
   pkt.payloadCaptured = capEnd > body ? capEnd - body : 0;
+  if (pkt.icmpType === (v6 ? ICMPV6_UNREACHABLE : ICMP_UNREACHABLE)) decodeQuote(buf, body, capEnd, pkt);
   return Anomaly.OK;
+}
+
+/**
+ * Reads the offending packet an unreachable message quotes: its IP header
+ * and at least the first 8 bytes of its transport header (RFC 792; RFC 4443
+ * §3.1 quotes as much as fits). Leaves `quoted` false when the quote is cut
+ * or is not IPv4/IPv6 carrying TCP or UDP.
+ */
+function decodeQuote(buf: Uint8Array, at: number, end: number, pkt: Packet): void {
+  if (end - at < 1) return;
+  const version = u8(buf, at) >> 4;
+  let t: number;
+  if (version === 4) {
+    if (end - at < 20) return;
+    const hlen = (u8(buf, at) & 0x0f) * 4;
+    if (hlen < 20) return;
+    pkt.qFamily = 4;
+    pkt.qProto = u8(buf, at + 9);
+    pkt.qs0 = pkt.qs1 = pkt.qs2 = 0;
+    pkt.qd0 = pkt.qd1 = pkt.qd2 = 0;
+    pkt.qs3 = i32(buf, at + 12);
+    pkt.qd3 = i32(buf, at + 16);
+    t = at + hlen;
+  } else if (version === 6) {
+    if (end - at < 40) return;
+    pkt.qFamily = 6;
+    pkt.qProto = u8(buf, at + 6);
+    pkt.qs0 = i32(buf, at + 8);
+    pkt.qs1 = i32(buf, at + 12);
+    pkt.qs2 = i32(buf, at + 16);
+    pkt.qs3 = i32(buf, at + 20);
+    pkt.qd0 = i32(buf, at + 24);
+    pkt.qd1 = i32(buf, at + 28);
+    pkt.qd2 = i32(buf, at + 32);
+    pkt.qd3 = i32(buf, at + 36);
+    t = at + 40;
+  } else {
+    return;
+  }
+  if (pkt.qProto !== IPPROTO_TCP && pkt.qProto !== IPPROTO_UDP) return;
+  if (end - t < 4) return;
+  pkt.qSrcPort = u16(buf, t);
+  pkt.qDstPort = u16(buf, t + 2);
+  pkt.quoted = true;
 }

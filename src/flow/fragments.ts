@@ -16,6 +16,8 @@ export const DEFAULT_FRAGMENT_TIMEOUT_MICROS = 30_000_000;
 
 interface Datagram {
   row: number;
+  /** The flow's serial number: a row may have been reused by another flow since. */
+  serial: number;
   fromLo: boolean;
   ts: number;
 }
@@ -37,7 +39,7 @@ export class FragmentTracker {
   }
 
   /** Records a first fragment (offset 0, more fragments follow) of flow `row`. */
-  remember(pkt: Packet, row: number, fromLo: boolean, ts: number): void {
+  remember(pkt: Packet, row: number, serial: number, fromLo: boolean, ts: number): void {
     this.expire(ts);
     const key = datagramKey(pkt);
     this.open.delete(key);
@@ -48,7 +50,7 @@ export class FragmentTracker {
         this.evicted++;
       }
     }
-    this.open.set(key, { row, fromLo, ts });
+    this.open.set(key, { row, serial, fromLo, ts });
   }
 
   /** The flow of a later fragment, or null when its first fragment is unknown. */

@@ -1,5 +1,6 @@
 /**
- * The flow table: groups decoded packets into bidirectional flows.
+ * The flow table: groups decoded packets into bidirectional flows and keeps
+ * each flow's Zeek-style connection state and history.
  *
  * A flow is one IP protocol plus its two endpoints, in either direction. Its
  * endpoints are stored in a canonical order ("lo" sorts before "hi" by
@@ -13,14 +14,24 @@
  * caller supplies as a predicate so this stage does not depend on the catalog.
  * A flipped flow's history starts with `^`.
  *
+ * Lifetime: a flow ends (is finalized and handed to `onFinal`) when it has
+ * been idle longer than its protocol's timeout (TCP 5 min, UDP and others
+ * 1 min by default), when its TCP connection has closed (both FINs, or a
+ * RST) and stayed quiet for `closedLinger` (Zeek's tcp_close_delay, 5 s),
+ * when a new SYN reuses the 5-tuple of a closed connection (as Zeek and
+ * tshark split it), or at the end of the capture. Its row is then reused, so
+ * memory follows the number of active flows, not of all flows.
+ *
  * Layout: one row per flow across typed-array columns (struct of arrays),
  * found through an open hash with chaining by row number. Adding a packet
  * allocates nothing unless the flow is new and the columns must grow; the
  * table copies numbers from the packet, never its buffer. `Flow` is a
- * read-only view of one row for the stages after this one.
+ * read-only view of one row, valid while `onFinal` runs.
  */
 import type { Frame } from "../capture/types.js";
 import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
   type Packet,
@@ -29,9 +40,11 @@ import {
   TCP_RST,
   TCP_SYN,
 } from "../decode/packet.js";
+import { isSipRequest, isStunBindingRequest } from "../decode/signatures.js";
 import { FragmentTracker } from "./fragments.js";
 import {
   type ConnState,
+  EndpointState,
   endpointState,
   INACTIVE_ENDPOINT,
   tcpConnState,
@@ -42,24 +55,84 @@ import {
 export type LikelyServerPort = (ipProto: number, port: number) => boolean;
 
 /** What the table reads from a capture frame. */
-export type FrameStamp = Pick<Frame, "tsMicros" | "wireLen" | "index">;
+export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index">;
+
+/** Why a flow ended. */
+export type EndReason = "capture_end" | "idle_timeout" | "closed" | "reused";
+
+export interface FlowTableOptions {
+  likelyServerPort: LikelyServerPort;
+  /** Receives each flow as it ends; the view is valid only during the call. */
+  onFinal: (flow: Flow, reason: EndReason) => void;
+  tcpTimeoutMicros?: number;
+  udpTimeoutMicros?: number;
+  /** ICMP and other protocols. */
+  otherTimeoutMicros?: number;
+  /** How long a closed TCP connection is kept for late packets (Zeek's tcp_close_delay). */
+  closedLingerMicros?: number;
+  fragments?: FragmentTracker;
+}
+
+export const DEFAULT_TCP_TIMEOUT_MICROS = 300_000_000;
+export const DEFAULT_UDP_TIMEOUT_MICROS = 60_000_000;
+const DEFAULT_CLOSED_LINGER_MICROS = 5_000_000;
+/** Capture time between sweeps for ended flows. */
+const SWEEP_INTERVAL_MICROS = 10_000_000;
+
+/** What a flow's first payload from a side looked like (for "request with no answer"). */
+export const FirstPayload = {
+  None: 0,
+  Other: 1,
+  StunBindingRequest: 2,
+  SipRequest: 3,
+} as const;
+export type FirstPayload = (typeof FirstPayload)[keyof typeof FirstPayload];
+
+/** An ICMP destination-unreachable message quoting one of this flow's packets. */
+export interface IcmpEvidence {
+  count: number;
+  /** ICMP or ICMPv6 type and code of the last message. */
+  v6: boolean;
+  type: number;
+  code: number;
+  /** Who sent it: address words and family. */
+  family: number;
+  words: [number, number, number, number];
+  first: number;
+  last: number;
+}
 
 // History letter codes, indexes into HISTORY_LETTERS.
-const H_SYN = 0;
+const H_SYN = 0; // s, h share one slot per endpoint (Zeek's HIST_SYN_PKT)
 const H_SYNACK = 1;
 const H_ACK = 2;
 const H_DATA = 3;
 const H_FIN = 4;
 const H_RST = 5;
 const H_MULTI = 6;
-const H_INCONSISTENT = 7;
-const HISTORY_LETTERS = "shadfrqi";
+const H_FIN_RST = 7;
+const H_RXMIT = 8;
+const H_ZERO_WINDOW = 9;
+const H_GAP = 10;
+const H_BAD_CHECKSUM = 11;
+const HISTORY_LETTERS = "shadfrqitwgc";
 /** Bit set in a history entry when the hi endpoint sent it. */
 const FROM_HI = 0x80;
 /** History entries kept inline per flow; longer histories spill into a map (rare). */
 const HIST_INLINE = 16;
-/** Sequence-mark slots per side: s, h, f, r. */
-const SEQ_SLOTS = 4;
+/** Sequence-mark slots per side: SYN, FIN, RST. */
+const SEQ_SLOT_SYN = 0;
+const SEQ_SLOT_FIN = 1;
+const SEQ_SLOT_RST = 2;
+const SEQ_SLOTS = 3;
+/** Logarithmic letters, one counter per side each: c, g, t, w. */
+const LOG_SLOTS = 4;
+const LOG_RXMIT = 0;
+const LOG_ZERO_WINDOW = 1;
+const LOG_GAP = 2;
+const LOG_BAD_CHECKSUM = 3;
+/** Zeek's TOO_LARGE_SEQ_DELTA: sequence jumps on SYN/RST larger than this are not trusted. */
+const TOO_LARGE_SEQ_DELTA = 1_048_576;
 
 const BIT_ORIG_IS_LO = 1;
 const BIT_FLIPPED = 2;
@@ -67,11 +140,18 @@ const BIT_FLIPPED = 2;
 const INITIAL_CAPACITY = 1024;
 
 export class FlowTable {
-  /** Rows in use; row numbers are creation order. */
-  private count = 0;
+  /** Rows ever used (the high-water mark); active rows are flagged. */
+  private used = 0;
   private capacity = 0;
+  private activeCount = 0;
+  private nextSerial = 0;
+  private readonly freeRows: number[] = [];
+  /** Flows ended, by reason. */
+  readonly ended: Record<EndReason, number> = { capture_end: 0, idle_timeout: 0, closed: 0, reused: 0 };
 
   // Identity.
+  private active = new Uint8Array(0);
+  private serial = new Float64Array(0);
   private proto = new Uint8Array(0);
   private family = new Uint8Array(0);
   private bits = new Uint8Array(0);
@@ -95,95 +175,124 @@ export class FlowTable {
   private first = new Float64Array(0);
   private last = new Float64Array(0);
   private firstFrame = new Float64Array(0);
+  private firstPayloadLo = new Uint8Array(0);
+  private firstPayloadHi = new Uint8Array(0);
   // TCP state and history.
   private tcpLo = new Uint8Array(0);
   private tcpHi = new Uint8Array(0);
-  private onceLo = new Uint8Array(0);
-  private onceHi = new Uint8Array(0);
-  /** Which sequence-mark slots hold a value: bits 0–3 lo side, 4–7 hi side. */
+  private onceLo = new Uint16Array(0);
+  private onceHi = new Uint16Array(0);
+  /** Which sequence-mark slots hold a value: bits 0–2 lo side, 3–5 hi side. */
   private seqSet = new Uint8Array(0);
   private seqMarks = new Uint32Array(0);
+  /** Highest sequence number seen (one past the segment), per side; bit 0/1 of lastSeqSet says it is set. */
+  private lastSeqLo = new Uint32Array(0);
+  private lastSeqHi = new Uint32Array(0);
+  private lastSeqSet = new Uint8Array(0);
+  private logCounts = new Uint32Array(0);
   private histLen = new Uint8Array(0);
   private hist = new Uint8Array(0);
   private readonly histOverflow = new Map<number, number[]>();
+  private readonly icmp = new Map<number, IcmpEvidence>();
 
   private buckets = new Int32Array(0);
   private mask = 0;
+  private nextSweep = Number.NEGATIVE_INFINITY;
+
+  private readonly likelyServerPort: LikelyServerPort;
+  private readonly onFinal: (flow: Flow, reason: EndReason) => void;
+  private readonly tcpTimeout: number;
+  private readonly udpTimeout: number;
+  private readonly otherTimeout: number;
+  private readonly closedLinger: number;
   /** Open fragmented datagrams, for attributing later fragments. */
   readonly fragments: FragmentTracker;
 
-  constructor(
-    private readonly likelyServerPort: LikelyServerPort,
-    fragments: FragmentTracker = new FragmentTracker(),
-  ) {
-    this.fragments = fragments;
+  constructor(options: FlowTableOptions) {
+    this.likelyServerPort = options.likelyServerPort;
+    this.onFinal = options.onFinal;
+    this.tcpTimeout = options.tcpTimeoutMicros ?? DEFAULT_TCP_TIMEOUT_MICROS;
+    this.udpTimeout = options.udpTimeoutMicros ?? DEFAULT_UDP_TIMEOUT_MICROS;
+    this.otherTimeout = options.otherTimeoutMicros ?? DEFAULT_UDP_TIMEOUT_MICROS;
+    this.closedLinger = options.closedLingerMicros ?? DEFAULT_CLOSED_LINGER_MICROS;
+    this.fragments = options.fragments ?? new FragmentTracker();
     this.grow(INITIAL_CAPACITY);
   }
 
+  /** Flows currently active (not yet ended). */
   get size(): number {
-    return this.count;
+    return this.activeCount;
+  }
+
+  /** Flows created so far. */
+  get created(): number {
+    return this.nextSerial;
   }
 
   /**
    * Adds one decoded IP packet of `frame`. Returns its flow's row, or -1 for
-   * a later fragment whose first fragment is unknown. Takes the frame rather
-   * than its timestamp so no double is boxed per packet.
+   * a later fragment whose first fragment is unknown. An ICMP destination
+   * unreachable that quotes a known flow is attached to that flow and returns
+   * its row. Takes the frame rather than its timestamp so no double is boxed
+   * per packet.
    */
-  add(pkt: Packet, frame: FrameStamp): number {
+  add(pkt: Packet, frame: FrameStamp, badChecksum = false): number {
     const ts = frame.tsMicros;
+    if (ts >= this.nextSweep) this.sweep(ts);
     if (pkt.laterFragment) return this.addLaterFragment(pkt, frame);
     const proto = pkt.ipProto;
+    if (pkt.quoted && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) {
+      const row = this.attachIcmp(pkt, ts);
+      if (row >= 0) return row;
+    }
     const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
     const sp = hasPorts ? pkt.srcPort : 0;
     const dp = hasPorts ? pkt.dstPort : 0;
-    // Canonical order: compare (address words, port) of source and destination.
-    let cmp = pkt.s0 - pkt.d0 || pkt.s1 - pkt.d1 || pkt.s2 - pkt.d2 || pkt.s3 - pkt.d3 || sp - dp;
-    if (cmp === 0) cmp = -1;
-    const fromLo = cmp < 0;
-    const l0 = fromLo ? pkt.s0 : pkt.d0;
-    const l1 = fromLo ? pkt.s1 : pkt.d1;
-    const l2 = fromLo ? pkt.s2 : pkt.d2;
-    const l3 = fromLo ? pkt.s3 : pkt.d3;
-    const lp = fromLo ? sp : dp;
-    const h0 = fromLo ? pkt.d0 : pkt.s0;
-    const h1 = fromLo ? pkt.d1 : pkt.s1;
-    const h2 = fromLo ? pkt.d2 : pkt.s2;
-    const h3 = fromLo ? pkt.d3 : pkt.s3;
-    const hp = fromLo ? dp : sp;
-
-    let h = Math.imul(proto + 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ l0, 0xcc9e2d51) ^ l1;
-    h = Math.imul(h ^ l2, 0x1b873593) ^ l3;
-    h = Math.imul(h ^ h0, 0xcc9e2d51) ^ h1;
-    h = Math.imul(h ^ h2, 0x1b873593) ^ h3;
-    h = Math.imul(h ^ ((lp << 16) | hp), 0x85ebca6b);
-    h ^= h >>> 15;
-
-    const addr = this.addr;
-    let row = this.buckets[h & this.mask]!;
-    while (row >= 0) {
-      const a = row * 8;
-      if (
-        this.hash[row] === h &&
-        addr[a + 3] === l3 &&
-        addr[a + 7] === h3 &&
-        this.lPort[row] === lp &&
-        this.hPort[row] === hp &&
-        this.proto[row] === proto &&
-        addr[a] === l0 &&
-        addr[a + 1] === l1 &&
-        addr[a + 2] === l2 &&
-        addr[a + 4] === h0 &&
-        addr[a + 5] === h1 &&
-        addr[a + 6] === h2 &&
-        this.family[row] === pkt.family
-      ) {
-        break;
+    const fromLo = isLo(pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp);
+    let row = fromLo
+      ? this.find(proto, pkt.family, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp)
+      : this.find(proto, pkt.family, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp);
+    if (row >= 0) {
+      const reason = this.endsBefore(row, pkt, fromLo, ts);
+      if (reason !== null) {
+        this.finalize(row, reason);
+        row = -1;
       }
-      row = this.next[row]!;
     }
     if (row < 0) {
-      row = this.create(h, proto, pkt.family, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp, ts, frame.index);
+      row = fromLo
+        ? this.create(
+            proto,
+            pkt.family,
+            pkt.s0,
+            pkt.s1,
+            pkt.s2,
+            pkt.s3,
+            sp,
+            pkt.d0,
+            pkt.d1,
+            pkt.d2,
+            pkt.d3,
+            dp,
+            ts,
+            frame.index,
+          )
+        : this.create(
+            proto,
+            pkt.family,
+            pkt.d0,
+            pkt.d1,
+            pkt.d2,
+            pkt.d3,
+            dp,
+            pkt.s0,
+            pkt.s1,
+            pkt.s2,
+            pkt.s3,
+            sp,
+            ts,
+            frame.index,
+          );
       this.chooseOriginator(row, pkt, fromLo, sp, dp);
     }
 
@@ -200,51 +309,27 @@ export class FlowTable {
       this.bytesHi[row] = this.bytesHi[row]! + wireLen;
       this.payloadHi[row] = this.payloadHi[row]! + payload;
     }
+    if (payload > 0 && pkt.payloadCaptured > 0) this.notePayload(row, pkt, frame.buf, fromLo);
+    if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
-    if (pkt.moreFragments) this.fragments.remember(pkt, row, fromLo, ts);
+    if (pkt.moreFragments) this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts);
     return row;
   }
 
-  /** A fragment after the first: counted toward the first fragment's flow, in the same direction. */
-  private addLaterFragment(pkt: Packet, frame: FrameStamp): number {
-    const ts = frame.tsMicros;
-    const d = this.fragments.find(pkt, ts);
-    if (d === null) return -1;
-    const row = d.row;
-    if (ts < this.first[row]!) this.first[row] = ts;
-    if (ts > this.last[row]!) this.last[row] = ts;
-    if (d.fromLo) {
-      this.pktsLo[row] = this.pktsLo[row]! + 1;
-      this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
-    } else {
-      this.pktsHi[row] = this.pktsHi[row]! + 1;
-      this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
-    }
-    return row;
-  }
-
-  /**
-   * Every flow as a view, ordered by first packet time then creation. The
-   * views are made one at a time, so a consumer that turns each into
-   * something smaller holds few of them at once.
-   */
-  *inOrder(): Generator<Flow> {
-    const n = this.count;
-    const first = this.first;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => first[a]! - first[b]! || a - b);
-    for (let i = 0; i < n; i++) yield new Flow(this, order[i]!);
-  }
-
-  /** A view of one row. */
-  view(row: number): Flow {
-    return new Flow(this, row);
+  /** Ends every remaining flow (in order of first packet): the capture is over. */
+  finish(): void {
+    const rows: number[] = [];
+    for (let row = 0; row < this.used; row++) if (this.active[row]) rows.push(row);
+    rows.sort((a, b) => this.first[a]! - this.first[b]! || this.serial[a]! - this.serial[b]!);
+    for (const row of rows) this.finalize(row, "capture_end");
   }
 
   // --- Per-row reads for Flow -------------------------------------------------
 
+  /** @internal */ rowSerial(row: number): number {
+    return this.serial[row]!;
+  }
   /** @internal */ rowProto(row: number): number {
     return this.proto[row]!;
   }
@@ -281,6 +366,9 @@ export class FlowTable {
   /** @internal */ rowTcp(row: number, hi: boolean): number {
     return hi ? this.tcpHi[row]! : this.tcpLo[row]!;
   }
+  /** @internal */ rowFirstPayload(row: number, hi: boolean): FirstPayload {
+    return (hi ? this.firstPayloadHi[row]! : this.firstPayloadLo[row]!) as FirstPayload;
+  }
   /** @internal */ rowFirst(row: number): number {
     return this.first[row]!;
   }
@@ -289,6 +377,9 @@ export class FlowTable {
   }
   /** @internal */ rowFirstFrame(row: number): number {
     return this.firstFrame[row]!;
+  }
+  /** @internal */ rowIcmp(row: number): IcmpEvidence | null {
+    return this.icmp.get(row) ?? null;
   }
 
   /** Zeek-style history: upper case from the originator, lower case from the responder. */
@@ -306,10 +397,118 @@ export class FlowTable {
     return out;
   }
 
-  // --- Writes -------------------------------------------------------------------
+  // --- Lookup and lifetime ----------------------------------------------------
+
+  /** The active row for a flow given in canonical order (lo first), or -1. */
+  private find(
+    proto: number,
+    family: number,
+    l0: number,
+    l1: number,
+    l2: number,
+    l3: number,
+    lp: number,
+    h0: number,
+    h1: number,
+    h2: number,
+    h3: number,
+    hp: number,
+  ): number {
+    const h = flowHash(proto, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp);
+    const addr = this.addr;
+    let row = this.buckets[h & this.mask]!;
+    while (row >= 0) {
+      const a = row * 8;
+      if (
+        this.hash[row] === h &&
+        addr[a + 3] === l3 &&
+        addr[a + 7] === h3 &&
+        this.lPort[row] === lp &&
+        this.hPort[row] === hp &&
+        this.proto[row] === proto &&
+        addr[a] === l0 &&
+        addr[a + 1] === l1 &&
+        addr[a + 2] === l2 &&
+        addr[a + 4] === h0 &&
+        addr[a + 5] === h1 &&
+        addr[a + 6] === h2 &&
+        this.family[row] === family
+      ) {
+        return row;
+      }
+      row = this.next[row]!;
+    }
+    return -1;
+  }
+
+  /** Whether the flow at `row` ended before this packet (and why), so the packet starts a new one. */
+  private endsBefore(row: number, pkt: Packet, fromLo: boolean, ts: number): EndReason | null {
+    const idle = ts - this.last[row]!;
+    const proto = this.proto[row]!;
+    const timeout =
+      proto === IPPROTO_TCP ? this.tcpTimeout : proto === IPPROTO_UDP ? this.udpTimeout : this.otherTimeout;
+    if (idle > timeout) return "idle_timeout";
+    if (proto !== IPPROTO_TCP || (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return null;
+    // A new SYN on a connection that has ended (both FINs, or a reset) opens a
+    // new connection, unless it repeats this side's last SYN (a retransmission).
+    if (!this.terminated(row)) return null;
+    const slot = (fromLo ? 0 : SEQ_SLOTS) + SEQ_SLOT_SYN;
+    const sameSyn =
+      (this.seqSet[row]! & (1 << slot)) !== 0 && this.seqMarks[row * SEQ_SLOTS * 2 + slot] === pkt.seq;
+    return sameSyn ? null : "reused";
+  }
+
+  private terminated(row: number): boolean {
+    const lo = endpointState(this.tcpLo[row]!);
+    const hi = endpointState(this.tcpHi[row]!);
+    return (
+      lo === EndpointState.Reset ||
+      hi === EndpointState.Reset ||
+      (lo === EndpointState.Closed && hi === EndpointState.Closed)
+    );
+  }
+
+  /** Ends flows that have been idle past their timeout, or closed and quiet past the linger time. */
+  private sweep(now: number): void {
+    this.nextSweep = now + SWEEP_INTERVAL_MICROS;
+    for (let row = 0; row < this.used; row++) {
+      if (!this.active[row]) continue;
+      const idle = now - this.last[row]!;
+      const proto = this.proto[row]!;
+      const timeout =
+        proto === IPPROTO_TCP ? this.tcpTimeout : proto === IPPROTO_UDP ? this.udpTimeout : this.otherTimeout;
+      if (idle > timeout) this.finalize(row, "idle_timeout");
+      else if (proto === IPPROTO_TCP && idle > this.closedLinger && this.terminated(row))
+        this.finalize(row, "closed");
+    }
+  }
+
+  private finalize(row: number, reason: EndReason): void {
+    this.ended[reason]++;
+    this.onFinal(new Flow(this, row), reason);
+    // Unlink from its bucket's chain, then free the row for reuse.
+    const bucket = this.hash[row]! & this.mask;
+    let at = this.buckets[bucket]!;
+    if (at === row) {
+      this.buckets[bucket] = this.next[row]!;
+    } else {
+      while (at >= 0) {
+        const nxt = this.next[at]!;
+        if (nxt === row) {
+          this.next[at] = this.next[row]!;
+          break;
+        }
+        at = nxt;
+      }
+    }
+    this.active[row] = 0;
+    this.activeCount--;
+    this.histOverflow.delete(row);
+    this.icmp.delete(row);
+    this.freeRows.push(row);
+  }
 
   private create(
-    h: number,
     proto: number,
     family: number,
     l0: number,
@@ -325,8 +524,15 @@ export class FlowTable {
     ts: number,
     frame: number,
   ): number {
-    if (this.count === this.capacity) this.grow(this.capacity * 2);
-    const row = this.count++;
+    let row = this.freeRows.pop();
+    if (row === undefined) {
+      if (this.used === this.capacity) this.grow(this.capacity * 2);
+      row = this.used++;
+    }
+    this.clearRow(row);
+    this.active[row] = 1;
+    this.activeCount++;
+    this.serial[row] = this.nextSerial++;
     this.proto[row] = proto;
     this.family[row] = family;
     const a = row * 8;
@@ -343,8 +549,7 @@ export class FlowTable {
     this.first[row] = ts;
     this.last[row] = ts;
     this.firstFrame[row] = frame;
-    this.tcpLo[row] = INACTIVE_ENDPOINT;
-    this.tcpHi[row] = INACTIVE_ENDPOINT;
+    const h = flowHash(proto, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp);
     this.hash[row] = h;
     const bucket = h & this.mask;
     this.next[row] = this.buckets[bucket]!;
@@ -352,14 +557,41 @@ export class FlowTable {
     return row;
   }
 
+  /** Zeroes a reused row's counters and state. */
+  private clearRow(row: number): void {
+    this.bits[row] = 0;
+    this.pktsLo[row] = 0;
+    this.pktsHi[row] = 0;
+    this.bytesLo[row] = 0;
+    this.bytesHi[row] = 0;
+    this.payloadLo[row] = 0;
+    this.payloadHi[row] = 0;
+    this.synsLo[row] = 0;
+    this.synsHi[row] = 0;
+    this.flagsLo[row] = 0;
+    this.flagsHi[row] = 0;
+    this.firstPayloadLo[row] = FirstPayload.None;
+    this.firstPayloadHi[row] = FirstPayload.None;
+    this.tcpLo[row] = INACTIVE_ENDPOINT;
+    this.tcpHi[row] = INACTIVE_ENDPOINT;
+    this.onceLo[row] = 0;
+    this.onceHi[row] = 0;
+    this.seqSet[row] = 0;
+    this.lastSeqSet[row] = 0;
+    this.logCounts.fill(0, row * LOG_SLOTS * 2, (row + 1) * LOG_SLOTS * 2);
+    this.histLen[row] = 0;
+  }
+
   /** Grows every column to `capacity` rows, rehashing into twice as many buckets. */
   private grow(capacity: number): void {
-    const keep = this.count;
+    const keep = this.used;
     const g8 = (a: Uint8Array, per = 1) => copy(new Uint8Array(capacity * per), a, keep * per);
     const g16 = (a: Uint16Array) => copy(new Uint16Array(capacity), a, keep);
     const g32 = (a: Uint32Array, per = 1) => copy(new Uint32Array(capacity * per), a, keep * per);
     const gi32 = (a: Int32Array, per = 1) => copy(new Int32Array(capacity * per), a, keep * per);
     const g64 = (a: Float64Array) => copy(new Float64Array(capacity), a, keep);
+    this.active = g8(this.active);
+    this.serial = g64(this.serial);
     this.proto = g8(this.proto);
     this.family = g8(this.family);
     this.bits = g8(this.bits);
@@ -381,12 +613,18 @@ export class FlowTable {
     this.first = g64(this.first);
     this.last = g64(this.last);
     this.firstFrame = g64(this.firstFrame);
+    this.firstPayloadLo = g8(this.firstPayloadLo);
+    this.firstPayloadHi = g8(this.firstPayloadHi);
     this.tcpLo = g8(this.tcpLo);
     this.tcpHi = g8(this.tcpHi);
-    this.onceLo = g8(this.onceLo);
-    this.onceHi = g8(this.onceHi);
+    this.onceLo = g16(this.onceLo);
+    this.onceHi = g16(this.onceHi);
     this.seqSet = g8(this.seqSet);
     this.seqMarks = g32(this.seqMarks, SEQ_SLOTS * 2);
+    this.lastSeqLo = g32(this.lastSeqLo);
+    this.lastSeqHi = g32(this.lastSeqHi);
+    this.lastSeqSet = g8(this.lastSeqSet);
+    this.logCounts = g32(this.logCounts, LOG_SLOTS * 2);
     this.histLen = g8(this.histLen);
     this.hist = g8(this.hist, HIST_INLINE);
     this.capacity = capacity;
@@ -394,11 +632,14 @@ export class FlowTable {
     this.buckets = new Int32Array(capacity * 2).fill(-1);
     this.mask = capacity * 2 - 1;
     for (let row = 0; row < keep; row++) {
+      if (!this.active[row]) continue;
       const bucket = this.hash[row]! & this.mask;
       this.next[row] = this.buckets[bucket]!;
       this.buckets[bucket] = row;
     }
   }
+
+  // --- Per-packet updates -----------------------------------------------------
 
   private chooseOriginator(row: number, pkt: Packet, fromLo: boolean, sp: number, dp: number): void {
     const proto = this.proto[row]!;
@@ -420,6 +661,202 @@ export class FlowTable {
     this.bits[row] = (origIsLo ? BIT_ORIG_IS_LO : 0) | (flipped ? BIT_FLIPPED : 0);
   }
 
+  /** A fragment after the first: counted toward the first fragment's flow, in the same direction. */
+  private addLaterFragment(pkt: Packet, frame: FrameStamp): number {
+    const ts = frame.tsMicros;
+    const d = this.fragments.find(pkt, ts);
+    if (d === null || !this.active[d.row] || this.serial[d.row] !== d.serial) return -1;
+    const row = d.row;
+    if (ts < this.first[row]!) this.first[row] = ts;
+    if (ts > this.last[row]!) this.last[row] = ts;
+    if (d.fromLo) {
+      this.pktsLo[row] = this.pktsLo[row]! + 1;
+      this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
+    } else {
+      this.pktsHi[row] = this.pktsHi[row]! + 1;
+      this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
+    }
+    return row;
+  }
+
+  /** Attaches an ICMP unreachable to the flow its quoted packet belongs to; -1 when there is none. */
+  private attachIcmp(pkt: Packet, ts: number): number {
+    const lo = isLo(
+      pkt.qs0,
+      pkt.qs1,
+      pkt.qs2,
+      pkt.qs3,
+      pkt.qSrcPort,
+      pkt.qd0,
+      pkt.qd1,
+      pkt.qd2,
+      pkt.qd3,
+      pkt.qDstPort,
+    );
+    const row = lo
+      ? this.find(
+          pkt.qProto,
+          pkt.qFamily,
+          pkt.qs0,
+          pkt.qs1,
+          pkt.qs2,
+          pkt.qs3,
+          pkt.qSrcPort,
+          pkt.qd0,
+          pkt.qd1,
+          pkt.qd2,
+          pkt.qd3,
+          pkt.qDstPort,
+        )
+      : this.find(
+          pkt.qProto,
+          pkt.qFamily,
+          pkt.qd0,
+          pkt.qd1,
+          pkt.qd2,
+          pkt.qd3,
+          pkt.qDstPort,
+          pkt.qs0,
+          pkt.qs1,
+          pkt.qs2,
+          pkt.qs3,
+          pkt.qSrcPort,
+        );
+    if (row < 0) return -1;
+    const known = this.icmp.get(row);
+    if (known) {
+      known.count++;
+      known.type = pkt.icmpType;
+      known.code = pkt.icmpCode;
+      known.last = ts;
+    } else {
+      this.icmp.set(row, {
+        count: 1,
+        v6: pkt.ipProto === IPPROTO_ICMPV6,
+        type: pkt.icmpType,
+        code: pkt.icmpCode,
+        family: pkt.family,
+        words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
+        first: ts,
+        last: ts,
+      });
+    }
+    if (ts > this.last[row]!) this.last[row] = ts;
+    return row;
+  }
+
+  /** Remembers what each side's first payload was (a STUN binding request, a SIP request, or other). */
+  private notePayload(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
+    const seen = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
+    if (seen[row] !== FirstPayload.None) return;
+    const end = pkt.payloadOffset + pkt.payloadCaptured;
+    let kind: FirstPayload = FirstPayload.Other;
+    if (isStunBindingRequest(buf, pkt.payloadOffset, end)) kind = FirstPayload.StunBindingRequest;
+    else if (isSipRequest(buf, pkt.payloadOffset, end)) kind = FirstPayload.SipRequest;
+    seen[row] = kind;
+  }
+
+  private tcpPacket(row: number, pkt: Packet, fromLo: boolean, payload: number): void {
+    const flags = pkt.tcpFlags;
+    if (fromLo) this.flagsLo[row] = this.flagsLo[row]! | flags;
+    else this.flagsHi[row] = this.flagsHi[row]! | flags;
+    if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      if (fromLo) this.synsLo[row] = this.synsLo[row]! + 1;
+      else this.synsHi[row] = this.synsHi[row]! + 1;
+    }
+    const seq = pkt.seq;
+    const syn = flags & TCP_SYN;
+    const fin = flags & TCP_FIN;
+    const rst = flags & TCP_RST;
+
+    // History, in Zeek's order (TCPSessionAdapter update_history): a packet with
+    // more than one of SYN/FIN/RST is q (or i for FIN+RST), once per side; one
+    // control flag gives s/h, f or r, repeated only when its sequence number
+    // (for FIN: the end of its data) differs from that side's last one; with
+    // none, data gives d and a bare ACK gives a, once per side.
+    const controls = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (controls > 1) {
+      this.markOnce(row, fin && rst ? H_FIN_RST : H_MULTI, fromLo);
+    } else if (syn) {
+      this.markSeq(row, flags & TCP_ACK ? H_SYNACK : H_SYN, SEQ_SLOT_SYN, fromLo, seq);
+    } else if (fin) {
+      this.markSeq(row, H_FIN, SEQ_SLOT_FIN, fromLo, (seq + payload) >>> 0);
+    } else if (rst) {
+      this.markSeq(row, H_RST, SEQ_SLOT_RST, fromLo, seq);
+    } else if (payload > 0) {
+      this.markOnce(row, H_DATA, fromLo);
+    } else if (flags & TCP_ACK) {
+      this.markOnce(row, H_ACK, fromLo);
+    }
+
+    const origIsLo = (this.bits[row]! & BIT_ORIG_IS_LO) !== 0;
+    const epBefore = fromLo ? this.tcpLo[row]! : this.tcpHi[row]!;
+    const peerBefore = fromLo ? this.tcpHi[row]! : this.tcpLo[row]!;
+
+    // Zero window (Zeek update_window): not on a RST, not after the peer closed,
+    // not from a reset endpoint; logarithmic.
+    if (
+      pkt.window === 0 &&
+      !rst &&
+      endpointState(peerBefore) !== EndpointState.Closed &&
+      endpointState(epBefore) !== EndpointState.Reset
+    ) {
+      this.markLog(row, H_ZERO_WINDOW, LOG_ZERO_WINDOW, fromLo);
+    }
+
+    // Retransmission (Zeek update_last_seq): a segment carrying data that ends
+    // at or before the highest sequence number this side has sent.
+    const segLen = payload + (syn ? 1 : 0) + (fin ? 1 : 0);
+    const end = (seq + segLen) >>> 0;
+    const bit = fromLo ? 1 : 2;
+    const lastSeq = fromLo ? this.lastSeqLo : this.lastSeqHi;
+    if (!(this.lastSeqSet[row]! & bit)) {
+      lastSeq[row] = end;
+      this.lastSeqSet[row] = this.lastSeqSet[row]! | bit;
+    } else {
+      const delta = (end - lastSeq[row]!) | 0;
+      if ((syn || rst) && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
+        // Untrusted sequence numbers on SYN/RST.
+      } else if (endpointState(epBefore) === EndpointState.Reset) {
+        // Nothing after a reset is trusted.
+      } else if (delta > 0) {
+        lastSeq[row] = end;
+      } else if (payload > 0) {
+        this.markLog(row, H_RXMIT, LOG_RXMIT, fromLo);
+      }
+    }
+
+    // Content gap (what Zeek's reassembler reports when an ACK covers data
+    // never seen): this side acknowledges beyond the peer's highest sequence
+    // number. Not on FIN or RST packets, whose ACKs Zeek does not trust for gaps.
+    if (flags & TCP_ACK && !fin && !rst) {
+      const peerBit = fromLo ? 2 : 1;
+      const peerSeq = fromLo ? this.lastSeqHi : this.lastSeqLo;
+      if (this.lastSeqSet[row]! & peerBit) {
+        const ahead = (pkt.ack - peerSeq[row]!) | 0;
+        if (ahead > 0 && ahead < TOO_LARGE_SEQ_DELTA) {
+          this.markLog(row, H_GAP, LOG_GAP, !fromLo);
+          peerSeq[row] = pkt.ack;
+        }
+      } else if (!syn) {
+        // Start the peer's numbering from what this side acknowledges (Zeek init_peer).
+        peerSeq[row] = pkt.ack;
+        this.lastSeqSet[row] = this.lastSeqSet[row]! | peerBit;
+      }
+    }
+
+    const fromOrig = fromLo === origIsLo;
+    const origState = endpointState(origIsLo ? this.tcpLo[row]! : this.tcpHi[row]!);
+    const pair = updateTcpState(epBefore, peerBefore, origState, fromOrig, flags, payload);
+    if (fromLo) {
+      this.tcpLo[row] = pair & 0xff;
+      this.tcpHi[row] = pair >> 8;
+    } else {
+      this.tcpHi[row] = pair & 0xff;
+      this.tcpLo[row] = pair >> 8;
+    }
+  }
+
   /** Records a history letter at most once per direction (a, d, i, q). */
   private markOnce(row: number, code: number, fromLo: boolean): void {
     const bit = 1 << code;
@@ -429,14 +866,27 @@ export class FlowTable {
     this.pushHistory(row, code, fromLo);
   }
 
-  /** Records s, h, f or r again only when its sequence number differs from the last one of that kind. */
+  /** Records s/h, f or r the first time, then again only when its sequence number differs from the last one of that kind. */
   private markSeq(row: number, code: number, slot: number, fromLo: boolean, seq: number): void {
-    const bit = 1 << (fromLo ? slot : SEQ_SLOTS + slot);
-    const at = row * SEQ_SLOTS * 2 + (fromLo ? slot : SEQ_SLOTS + slot);
-    if (this.seqSet[row]! & bit && this.seqMarks[at] === seq) return;
+    const index = (fromLo ? 0 : SEQ_SLOTS) + slot;
+    const bit = 1 << index;
+    const at = row * SEQ_SLOTS * 2 + index;
+    const seen = (this.seqSet[row]! & bit) !== 0;
+    const last = this.seqMarks[at];
     this.seqSet[row] = this.seqSet[row]! | bit;
     this.seqMarks[at] = seq;
+    if (seen && last === seq) return;
     this.pushHistory(row, code, fromLo);
+  }
+
+  /** Records c, g, t or w logarithmically: at the 1st, 10th, 100th, … occurrence (Zeek). */
+  private markLog(row: number, code: number, slot: number, fromLo: boolean): void {
+    const at = row * LOG_SLOTS * 2 + (fromLo ? 0 : LOG_SLOTS) + slot;
+    const n = this.logCounts[at]! + 1;
+    this.logCounts[at] = n;
+    if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10_000 || n === 100_000 || n === 1_000_000) {
+      this.pushHistory(row, code, fromLo);
+    }
   }
 
   private pushHistory(row: number, code: number, fromLo: boolean): void {
@@ -455,49 +905,45 @@ export class FlowTable {
     }
     this.histLen[row] = n + 1;
   }
+}
 
-  private tcpPacket(row: number, pkt: Packet, fromLo: boolean, payload: number): void {
-    const flags = pkt.tcpFlags;
-    if (fromLo) this.flagsLo[row] = this.flagsLo[row]! | flags;
-    else this.flagsHi[row] = this.flagsHi[row]! | flags;
-    if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
-      if (fromLo) this.synsLo[row] = this.synsLo[row]! + 1;
-      else this.synsHi[row] = this.synsHi[row]! + 1;
-    }
+/** True when (s, sp) sorts before (d, dp): the sender is the "lo" endpoint. Equal endpoints count as lo. */
+function isLo(
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  sp: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  dp: number,
+): boolean {
+  const cmp = s0 - d0 || s1 - d1 || s2 - d2 || s3 - d3 || sp - dp;
+  return cmp <= 0;
+}
 
-    // History (Zeek conn.log `history`): multi-flag packets first, then one
-    // control flag, then pure ACK; data is marked independently.
-    const syn = flags & TCP_SYN;
-    const fin = flags & TCP_FIN;
-    const rst = flags & TCP_RST;
-    const controls = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
-    if (controls > 1) {
-      this.markOnce(row, fin && rst ? H_INCONSISTENT : H_MULTI, fromLo);
-    } else if (syn) {
-      if (flags & TCP_ACK) this.markSeq(row, H_SYNACK, 1, fromLo, pkt.seq);
-      else this.markSeq(row, H_SYN, 0, fromLo, pkt.seq);
-    } else if (fin) {
-      this.markSeq(row, H_FIN, 2, fromLo, pkt.seq);
-    } else if (rst) {
-      this.markSeq(row, H_RST, 3, fromLo, pkt.seq);
-    } else if (flags & TCP_ACK && payload === 0) {
-      this.markOnce(row, H_ACK, fromLo);
-    }
-    if (payload > 0) this.markOnce(row, H_DATA, fromLo);
-
-    const origIsLo = (this.bits[row]! & BIT_ORIG_IS_LO) !== 0;
-    const fromOrig = fromLo === origIsLo;
-    const origState = endpointState(origIsLo ? this.tcpLo[row]! : this.tcpHi[row]!);
-    if (fromLo) {
-      const pair = updateTcpState(this.tcpLo[row]!, this.tcpHi[row]!, origState, fromOrig, flags, payload);
-      this.tcpLo[row] = pair & 0xff;
-      this.tcpHi[row] = pair >> 8;
-    } else {
-      const pair = updateTcpState(this.tcpHi[row]!, this.tcpLo[row]!, origState, fromOrig, flags, payload);
-      this.tcpHi[row] = pair & 0xff;
-      this.tcpLo[row] = pair >> 8;
-    }
-  }
+function flowHash(
+  proto: number,
+  l0: number,
+  l1: number,
+  l2: number,
+  l3: number,
+  lp: number,
+  h0: number,
+  h1: number,
+  h2: number,
+  h3: number,
+  hp: number,
+): number {
+  let h = Math.imul(proto + 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ l0, 0xcc9e2d51) ^ l1;
+  h = Math.imul(h ^ l2, 0x1b873593) ^ l3;
+  h = Math.imul(h ^ h0, 0xcc9e2d51) ^ h1;
+  h = Math.imul(h ^ h2, 0x1b873593) ^ h3;
+  h = Math.imul(h ^ ((lp << 16) | hp), 0x85ebca6b);
+  return h ^ (h >>> 15);
 }
 
 type Column = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
@@ -508,7 +954,8 @@ function copy<T extends Column>(into: T, from: Column, n: number): T {
 }
 
 /**
- * A read-only view of one flow row, in originator/responder terms.
+ * A read-only view of one flow row, in originator/responder terms. Valid
+ * only while the table's `onFinal` callback runs: the row is reused after.
  * Classification and reports read it and copy what they keep.
  */
 export class Flow {
@@ -519,7 +966,7 @@ export class Flow {
 
   /** Creation order, from 0. */
   get id(): number {
-    return this.row;
+    return this.table.rowSerial(this.row);
   }
   get ipProto(): number {
     return this.table.rowProto(this.row);
@@ -579,6 +1026,19 @@ export class Flow {
   }
   get respFlags(): number {
     return this.table.rowFlags(this.row, this.origIsLo);
+  }
+  /** What the originator's first payload was. */
+  get origFirstPayload(): FirstPayload {
+    return this.table.rowFirstPayload(this.row, !this.origIsLo);
+  }
+  /** ICMP destination-unreachable messages that quote this flow's packets, if any. */
+  get icmp(): IcmpEvidence | null {
+    return this.table.rowIcmp(this.row);
+  }
+  /** Zeek endpoint states (see tcp.ts), originator then responder. */
+  get tcpStates(): [EndpointState, EndpointState] {
+    const lo = this.origIsLo;
+    return [endpointState(this.table.rowTcp(this.row, !lo)), endpointState(this.table.rowTcp(this.row, lo))];
   }
 
   history(): string {

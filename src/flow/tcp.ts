@@ -43,7 +43,7 @@ export type PackedEndpoint = number;
 export const INACTIVE_ENDPOINT: PackedEndpoint = EndpointState.Inactive;
 
 export function endpointState(ep: PackedEndpoint): EndpointState {
-  return ep & 0x0f;
+  return (ep & 0x0f) as EndpointState;
 }
 
 function set(ep: PackedEndpoint, next: EndpointState): PackedEndpoint {

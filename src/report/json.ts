@@ -11,7 +11,15 @@
 import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
 
 export function* renderJson(report: Report): Generator<string> {
-  const { flows, ...head } = report;
+  const { flows, blocked, ...rest } = report;
+  const head = {
+    ...rest,
+    blocked: blocked.map((g) => ({
+      ...g,
+      firstSeen: isoMicros(g.firstSeen),
+      lastSeen: isoMicros(g.lastSeen),
+    })),
+  };
   const headText = JSON.stringify(head, null, 2);
   // headText ends with "\n}"; reopen it to append the flows array.
   yield `${headText.slice(0, -2)},\n  "flows": [`;

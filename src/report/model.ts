@@ -1,7 +1,7 @@
 /**
  * The one report model every renderer reads (JSON contract ocs-pcap/report@1).
  *
- * `buildReport` is the only place analysis results become presentable values:
+ * `ReportBuilder` is the only place analysis results become presentable values:
  * addresses as canonical text (IPv6 in RFC 5952 form via ip-address),
  * timestamps as ISO 8601 UTC with microseconds, flows in a deterministic order
  * (first packet time, then first-packet order). Renderers never re-analyse.
@@ -60,8 +60,25 @@ export interface RoleRow {
   known: number;
   blocked: number;
   misdirected: number;
+  inconclusive: number;
   packets: number;
   bytes: number;
+}
+
+/** Blocked flows to one role and port, for one reason: what a ticket reader looks at first. */
+export interface BlockedGroup {
+  roles: string[];
+  port: number;
+  transport: string;
+  reason: string;
+  /** One line: "Edge Server 5062/tcp: 14 attempts from 9 clients, no reply (firewall drop?)". */
+  summary: string;
+  attempts: number;
+  clients: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Flow ids, in report order. */
+  flows: number[];
 }
 
 export interface CaptureWarningRecord {
@@ -91,6 +108,7 @@ export interface Summary {
   unknown: number;
   blocked: number;
   misdirected: number;
+  inconclusive: number;
 }
 
 export interface Report {
@@ -99,59 +117,122 @@ export interface Report {
   capture: CaptureSummary;
   summary: Summary;
   roles: RoleRow[];
+  blocked: BlockedGroup[];
   flows: FlowRecord[];
 }
 
-/** What the analysis hands to the report stage. */
-export interface AnalysisResult {
-  path: string;
-  format: string;
-  linkTypes: string[];
-  packets: number;
-  bytes: number;
-  firstMicros: number | null;
-  lastMicros: number | null;
-  anomalies: Record<string, number>;
-  skipped: Record<string, number>;
-  warnings: CaptureWarningRecord[];
-  flowCount: number;
-  /**
-   * Every flow with its verdict, in report order (first packet time, then
-   * first-packet order). Single pass: consuming it releases the flows.
-   */
-  classified: Iterable<Classified>;
+/**
+ * Builds the report as flows end, one at a time: each flow view is turned
+ * into a small flat record at once (the view is only valid during `add`).
+ */
+export class ReportBuilder {
+  private readonly addr = new AddressFormatter();
+  private readonly roleRefCache = new Map<readonly unknown[], RoleRef[]>();
+  private readonly roles = new RoleTable();
+  private readonly flows: FlowRecord[] = [];
+
+  constructor(private readonly version: string) {}
+
+  add(c: Classified): void {
+    this.flows.push(flowRecord(c, this.addr, this.roleRefCache));
+    this.roles.add(c);
+  }
+
+  finish(capture: CaptureSummary): Report {
+    const flows = this.flows.sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
+    const summary: Summary = {
+      flows: flows.length,
+      known: 0,
+      unknown: 0,
+      blocked: 0,
+      misdirected: 0,
+      inconclusive: 0,
+    };
+    for (const f of flows) summary[f.verdict]++;
+    return {
+      schema: REPORT_SCHEMA,
+      tool: { name: "ocs-pcap", version: this.version },
+      capture,
+      summary,
+      roles: this.roles.rows(),
+      blocked: blockedGroups(flows),
+      flows,
+    };
+  }
 }
 
-export function buildReport(result: AnalysisResult, version: string): Report {
-  const addr = new AddressFormatter();
-  const roleRefCache = new Map<readonly unknown[], RoleRef[]>();
-  const roles = new RoleTable();
-  const flows: FlowRecord[] = [];
-  for (const c of result.classified) {
-    flows.push(flowRecord(c, addr, roleRefCache));
-    roles.add(c);
+const HINTS: Record<string, string> = {
+  syn_no_reply: "no reply (firewall drop?)",
+  syn_rejected: "answered by TCP reset (port closed, or a firewall rejecting)",
+  icmp_unreachable: "ICMP destination unreachable",
+  udp_no_reply: "no reply (firewall drop?)",
+  reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
+};
+
+function blockedGroups(flows: readonly FlowRecord[]): BlockedGroup[] {
+  const groups = new Map<string, BlockedGroup & { clientSet: Set<string> }>();
+  for (const f of flows) {
+    if (f.verdict !== "blocked") continue;
+    const first = f.reasons[0];
+    // ICMP evidence groups by its category too: a policy reject and a closed port are different findings.
+    const reason =
+      first?.code === "icmp_unreachable"
+        ? `icmp_unreachable:${icmpCategory(first.message)}`
+        : (first?.code ?? "blocked");
+    const best = f.roles[0];
+    const width = best ? rangeWidth(best.ports, f.serverPort ?? 0) : 0;
+    const roles = [
+      ...new Set(f.roles.filter((r) => rangeWidth(r.ports, f.serverPort ?? 0) === width).map((r) => r.role)),
+    ];
+    const key = `${f.transport}/${f.serverPort}/${reason}/${roles.join("|")}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        roles,
+        port: f.serverPort ?? 0,
+        transport: f.transport,
+        reason,
+        summary: "",
+        attempts: 0,
+        clients: 0,
+        firstSeen: f.firstSeen,
+        lastSeen: f.lastSeen,
+        flows: [],
+        clientSet: new Set(),
+      };
+      groups.set(key, g);
+    }
+    g.attempts++;
+    g.clientSet.add(f.clientIp);
+    g.firstSeen = Math.min(g.firstSeen, f.firstSeen);
+    g.lastSeen = Math.max(g.lastSeen, f.lastSeen);
+    g.flows.push(f.id);
   }
-  const summary: Summary = { flows: flows.length, known: 0, unknown: 0, blocked: 0, misdirected: 0 };
-  for (const f of flows) summary[f.verdict]++;
-  return {
-    schema: REPORT_SCHEMA,
-    tool: { name: "ocs-pcap", version },
-    capture: {
-      path: result.path,
-      format: result.format,
-      linkTypes: result.linkTypes,
-      packets: result.packets,
-      bytes: result.bytes,
-      firstSeen: result.firstMicros === null ? null : isoMicros(result.firstMicros),
-      lastSeen: result.lastMicros === null ? null : isoMicros(result.lastMicros),
-      anomalies: result.anomalies,
-      skipped: result.skipped,
-      warnings: result.warnings,
-    },
-    summary,
-    roles: roles.rows(),
-    flows,
-  };
+  return [...groups.values()]
+    .sort((a, b) => b.attempts - a.attempts || a.port - b.port || a.reason.localeCompare(b.reason))
+    .map(({ clientSet, ...g }) => {
+      const clients = clientSet.size;
+      const [code = g.reason, category] = g.reason.split(":");
+      const hint = category ? `ICMP destination unreachable: ${category}` : (HINTS[code] ?? code);
+      return {
+        ...g,
+        reason: code,
+        clients,
+        summary: `${g.roles.join(" / ")} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}`,
+      };
+    });
+}
+
+function icmpCategory(message: string): string {
+  if (message.includes("filtered by policy")) return "filtered by policy";
+  if (message.includes("closed port")) return "closed port";
+  return "no route";
+}
+
+/** Width of the range in `ports` that covers `port` (0 for an exact port). */
+function rangeWidth(ports: readonly PortRange[], port: number): number {
+  const r = ports.find((p) => p.first <= port && port <= p.last) ?? ports[0];
+  return r ? r.last - r.first : 0;
 }
 
 function flowRecord(
@@ -217,6 +298,7 @@ class RoleTable {
         known: 0,
         blocked: 0,
         misdirected: 0,
+        inconclusive: 0,
         packets: 0,
         bytes: 0,
         sortPort: best.range.first,
@@ -224,7 +306,7 @@ class RoleTable {
       this.byKey.set(key, row);
     }
     row.flows++;
-    if (c.verdict === "known" || c.verdict === "blocked" || c.verdict === "misdirected") row[c.verdict]++;
+    if (c.verdict !== "unknown") row[c.verdict]++;
     row.packets += c.flow.origPackets + c.flow.respPackets;
     row.bytes += c.flow.origBytes + c.flow.respBytes;
   }

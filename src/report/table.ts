@@ -4,7 +4,7 @@
  * of the report model; no colour, so the output is the same on any terminal.
  */
 import Table from "cli-table3";
-import type { FlowRecord, Report } from "./model.js";
+import { type FlowRecord, isoMicros, type Report } from "./model.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -30,7 +30,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     ["Duration", duration(c.firstSeen, c.lastSeen)],
     [
       "Flows",
-      `${s.flows}: ${s.known} known, ${s.unknown} unknown, ${s.blocked} blocked, ${s.misdirected} misdirected`,
+      `${s.flows}: ${s.known} known, ${s.unknown} unknown, ${s.blocked} blocked, ${s.misdirected} misdirected, ${s.inconclusive} inconclusive`,
     ],
     ["Anomalies", formatCounts(c.anomalies)],
     ["Not analysed", formatCounts(c.skipped)],
@@ -38,15 +38,40 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
   out.push(facts.toString());
   for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${w.message}`);
 
+  if (report.blocked.length > 0) {
+    out.push("", "Blocked-looking traffic by role, port and reason");
+    const groups = new Table({
+      head: ["Summary", "First", "Last", "Flows"],
+      style: PLAIN_STYLE,
+      colWidths: [70, null, null, 24],
+      wordWrap: true,
+    });
+    for (const g of report.blocked) {
+      groups.push([g.summary, isoMicros(g.firstSeen), isoMicros(g.lastSeen), flowList(g.flows)]);
+    }
+    out.push(groups.toString());
+  }
+
   out.push("", "Traffic by role (each flow counted once, under its most specific catalog match)");
   if (report.roles.length === 0) {
     out.push("  no flow matched the catalog");
   } else {
     const roles = new Table({
-      head: ["Role(s)", "Port", "Transport", "Flows", "Known", "Blocked", "Misdirected", "Packets", "Bytes"],
-      colAligns: ["left", "right", "left", "right", "right", "right", "right", "right", "right"],
+      head: [
+        "Role(s)",
+        "Port",
+        "Transport",
+        "Flows",
+        "Known",
+        "Blocked",
+        "Misdirected",
+        "Inconcl.",
+        "Packets",
+        "Bytes",
+      ],
+      colAligns: ["left", "right", "left", "right", "right", "right", "right", "right", "right", "right"],
       style: PLAIN_STYLE,
-      colWidths: [44, null, null, null, null, null, null, null, null],
+      colWidths: [44, null, null, null, null, null, null, null, null, null],
       wordWrap: true,
     });
     for (const r of report.roles) {
@@ -58,6 +83,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
         r.known,
         r.blocked,
         r.misdirected,
+        r.inconclusive,
         formatCount(r.packets),
         formatBytes(r.bytes),
       ]);
@@ -65,7 +91,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     out.push(roles.toString());
   }
 
-  for (const verdict of ["blocked", "misdirected", "unknown"] as const) {
+  for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
     out.push("", `${TITLES[verdict]} (${flows.length})`);
     if (flows.length === 0) {
@@ -86,8 +112,15 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
 const TITLES = {
   blocked: "Blocked-looking flows",
   misdirected: "Misdirected flows",
+  inconclusive: "Inconclusive flows (the capture cannot tell)",
   unknown: "Unknown flows",
 } as const;
+
+/** "#3, #7, #9" (at most 8, then "… +N"). */
+function flowList(ids: readonly number[]): string {
+  const shown = ids.slice(0, 8).map((id) => `#${id}`);
+  return ids.length > 8 ? `${shown.join(", ")}, … +${ids.length - 8}` : shown.join(", ");
+}
 
 function flowTable(flows: FlowRecord[]): string {
   const t = new Table({

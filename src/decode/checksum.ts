@@ -1,0 +1,35 @@
+/**
+ * TCP and UDP checksum verification (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1):
+ * the one's-complement sum over a pseudo-header and the whole segment must
+ * be 0xffff. Only possible when the segment was captured whole; a UDP
+ * checksum of 0 over IPv4 means "not computed" and passes.
+ *
+ * Hosts that offload checksums to the NIC write wrong ones in captures taken
+ * on themselves, so the caller decides whether to look at all.
+ */
+import { u16 } from "./bytes.js";
+import { IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
+
+/** True when the checksum is wrong; false when it is right or cannot be checked. */
+export function badTransportChecksum(buf: Uint8Array, pkt: Packet, transportOffset: number): boolean {
+  const proto = pkt.ipProto;
+  if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || pkt.laterFragment || pkt.moreFragments)
+    return false;
+  const segEnd = pkt.payloadOffset + pkt.payloadLen;
+  const segLen = segEnd - transportOffset;
+  if (segLen <= 0 || pkt.payloadCaptured < pkt.payloadLen) return false;
+  if (proto === IPPROTO_UDP && pkt.family === 4 && u16(buf, transportOffset + 6) === 0) return false;
+  let sum = 0;
+  if (pkt.family === 4) {
+    sum += (pkt.s3 >>> 16) + (pkt.s3 & 0xffff) + (pkt.d3 >>> 16) + (pkt.d3 & 0xffff);
+  } else {
+    for (const w of [pkt.s0, pkt.s1, pkt.s2, pkt.s3, pkt.d0, pkt.d1, pkt.d2, pkt.d3])
+      sum += (w >>> 16) + (w & 0xffff);
+  }
+  sum += proto + segLen;
+  let i = transportOffset;
+  for (; i + 1 < segEnd; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  if (i < segEnd) sum += buf[i]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  return sum !== 0xffff;
+}
