@@ -10,6 +10,7 @@ import { type CaptureReader, type ReadOptions, readCapture } from "./capture/sou
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
 import { type Classified, type ClassifyContext, classifyFlow } from "./classify/classify.js";
+import type { Topology } from "./classify/topology.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
 import { badTransportChecksum } from "./decode/checksum.js";
 import { decodeFrame } from "./decode/frame.js";
@@ -28,6 +29,8 @@ export interface AnalyzeOptions extends ReadOptions {
   closedLingerMicros?: number;
   /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
   checksums?: boolean;
+  /** Where roles and clients live (from `--topology`). */
+  topology?: Topology | null;
   /** Sees every classified flow as it ends (the flow view is valid only during the call). */
   onFlow?: (c: Classified) => void;
 }
@@ -46,7 +49,7 @@ function builtInIndex(): CatalogIndex {
 export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<Report> {
   const index = options.index ?? builtInIndex();
   const builder = new ReportBuilder(options.version ?? "0.0.0");
-  const context: ClassifyContext = { captureEnd: null };
+  const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
   const table = new FlowTable({
     likelyServerPort: (proto, port) =>
       proto === IPPROTO_TCP

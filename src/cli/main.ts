@@ -17,8 +17,10 @@ import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import { CatalogIndex } from "../catalog/index.js";
-import type { Transport } from "../catalog/types.js";
+import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/load.js";
+import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
+import { parseTopology, TOPOLOGY_EXAMPLE, type Topology, TopologyError } from "../classify/topology.js";
 import { renderCatalogJson, renderCatalogTable } from "../report/catalog.js";
 import { renderJson } from "../report/json.js";
 import type { Report } from "../report/model.js";
@@ -63,6 +65,8 @@ Examples:
   $ ocs-pcap analyze capture.pcap --fail-on blocked,misdirected   # exit 1 if any
   $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -            # read standard input
   $ ocs-pcap analyze capture.pcapng.gz --udp-timeout 30
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml         # roles from addresses
+  $ ocs-pcap analyze capture.pcap --catalog-extend lync-ports.yaml # add your own ports
   $ ocs-pcap analyze capture.pcap --limit 0                       # list every flow
 
 Exit codes: 0 analysed, 1 --fail-on policy failed, 2 usage error,
@@ -99,7 +103,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 Examples:
   $ ocs-pcap analyze capture.pcap
   $ ocs-pcap analyze capture.pcap --format json -o report.json
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml
   $ ocs-pcap catalog --port 5061
+  $ ocs-pcap topology --example
   $ ocs-pcap help analyze`,
   );
 
@@ -122,6 +128,15 @@ Examples:
       "--checksums",
       "verify TCP/UDP checksums (history letter c); off because offloading hosts capture bad ones",
     )
+    .option(
+      "--topology <file>",
+      "YAML or JSON file placing roles, clients and the Internet (see: ocs-pcap topology --example)",
+    )
+    .option(
+      "--catalog <file>",
+      "use this catalog (JSON or YAML, the format of catalog --format json) instead of the built-in one",
+    )
+    .option("--catalog-extend <file>", "add this catalog's entries to the built-in one")
     .option(
       "--max-record-len <bytes>",
       "largest record accepted before the file is treated as corrupt",
@@ -147,6 +162,33 @@ Examples:
       code = await catalogCommand(opts, io);
     });
 
+  program
+    .command("topology")
+    .description("help with topology files (where roles, clients and the Internet live)")
+    .option("--example", "print a commented example topology file")
+    .option("--check <file>", "validate a topology file and list what it places")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocs-pcap topology --example > topology.yaml
+  $ ocs-pcap topology --check topology.yaml
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml`,
+    )
+    .action(async (opts: { example?: boolean; check?: string }) => {
+      if (opts.check !== undefined) {
+        const topology = loadTopology(opts.check, new CatalogIndex());
+        await writeToStream(io.stdout, [
+          `${opts.check}: valid; roles placed: ${topology.roles().join(", ") || "none"}\n`,
+        ]);
+        code = EXIT.OK;
+        return;
+      }
+      if (!opts.example) throw new UsageError("topology needs --example or --check FILE");
+      await writeToStream(io.stdout, [TOPOLOGY_EXAMPLE]);
+      code = EXIT.OK;
+    });
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
@@ -159,6 +201,10 @@ Examples:
       ) {
         return EXIT.OK;
       }
+      return EXIT.USAGE;
+    }
+    if (err instanceof SettingsError) {
+      io.stderr(`ocs-pcap: ${err.message}\n`);
       return EXIT.USAGE;
     }
     if (err instanceof UsageError) {
@@ -186,6 +232,9 @@ interface AnalyzeCliOptions {
   tcpTimeout: string;
   udpTimeout: string;
   checksums?: boolean;
+  topology?: string;
+  catalog?: string;
+  catalogExtend?: string;
 }
 
 async function analyzeCommand(
@@ -207,9 +256,14 @@ async function analyzeCommand(
   const tcpTimeout = parsePositiveSeconds(opts.tcpTimeout, "--tcp-timeout");
   const udpTimeout = parsePositiveSeconds(opts.udpTimeout, "--udp-timeout");
 
+  const index = loadCatalog(opts.catalog, opts.catalogExtend);
+  const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index);
+
   let report: Report;
   try {
     report = await analyzeCapture(capture, {
+      index,
+      topology,
       maxRecordLen,
       version,
       tcpTimeoutMicros: tcpTimeout * 1_000_000,
@@ -252,10 +306,52 @@ interface CatalogCliOptions {
   port?: string;
   transport?: Transport;
   format: "table" | "json";
+  catalog?: string;
+  catalogExtend?: string;
+}
+
+/** A settings file could not be used: usage error (exit 2), naming the file (and line). */
+class SettingsError extends Error {}
+
+function readSettingsFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const code = err instanceof Error && "code" in err ? String((err as NodeJS.ErrnoException).code) : "";
+    throw new InputError(
+      code === "ENOENT" ? "cannot open: no such file" : `cannot read: ${String(err)}`,
+      path,
+    );
+  }
+}
+
+function loadCatalog(replace: string | undefined, extend: string | undefined): CatalogIndex {
+  if (replace !== undefined && extend !== undefined)
+    throw new UsageError("use --catalog or --catalog-extend, not both");
+  if (replace === undefined && extend === undefined) return new CatalogIndex();
+  const file = (replace ?? extend)!;
+  let entries: CatalogEntry[];
+  try {
+    entries = parseCatalogFile(readSettingsFile(file), file);
+  } catch (err) {
+    if (err instanceof CatalogFileError) throw new SettingsError(`${err.file}: ${err.message}`);
+    throw err;
+  }
+  return new CatalogIndex(replace !== undefined ? entries : extendCatalog(entries));
+}
+
+function loadTopology(file: string, index: CatalogIndex): Topology {
+  try {
+    return parseTopology(readSettingsFile(file), file, index.roles());
+  } catch (err) {
+    if (err instanceof TopologyError)
+      throw new SettingsError(`${err.file}: line ${err.line}: ${err.message}`);
+    throw err;
+  }
 }
 
 async function catalogCommand(opts: CatalogCliOptions, io: Io): Promise<number> {
-  const index = new CatalogIndex();
+  const index = loadCatalog(opts.catalog, opts.catalogExtend);
   if (opts.transport !== undefined && opts.port === undefined) {
     throw new UsageError("--transport needs --port");
   }

@@ -1,24 +1,188 @@
 /**
  * Application-protocol signatures over the first bytes of a payload. Each is
- * a pure function of the bytes `[off, end)`: no allocation, no throwing.
+ * a pure function of the bytes `[off, end)`: no allocation, no throwing, no
+ * reading outside the range. The rules, in this project's words:
+ *
+ * - SIP (RFC 3261 §7): a request line "METHOD sip:…" / "METHOD sips:…", or a
+ *   status line "SIP/2.0 NNN ".
+ * - TLS (RFC 8446 §5.1): a record of type 20–23, legacy version 3.x, and a
+ *   length up to 2^14 + 2048; for a handshake record, the handshake type,
+ *   and in a ClientHello the server_name extension (RFC 6066 §3).
+ * - STUN (RFC 5389 §6): the first two bits zero, a length that is a multiple
+ *   of 4 and fits, and the magic cookie 0x2112A442. MS-TURN (classic, RFC
+ *   3489-style header): no cookie, the first attribute MAGIC-COOKIE (0x000F,
+ *   length 4, value 0x72C64BC6). Over TCP either may follow a 2-byte length.
+ * - TURN ChannelData (RFC 5766 §11.4): a channel number 0x4000–0x7FFF and a
+ *   length that fits; Microsoft's multiplexed framing: 0xFF10 and a length.
+ * - RTP (RFC 3550 §5.1): version 2, a payload type outside the RTCP range,
+ *   a header that fits its CSRC count. One packet is only a candidate: the
+ *   caller confirms RTP over several packets of one SSRC.
+ * - RTCP (RFC 3550 §6.4): version 2, packet type 200–207, and the length
+ *   fields of the compound packet adding up to the payload exactly.
+ * - HTTP (RFC 9112 §3, §4): a request line "METHOD /… HTTP/1.x" or a status
+ *   line "HTTP/1.x NNN".
+ * - DCE/RPC connection-oriented PDU (C706 §12.6): version 5, minor 0 or 1, a
+ *   PDU type 0–20, a data representation of ASCII, and a fragment length
+ *   that fits.
+ * - Kerberos over TCP (RFC 4120 §7.2.2): a 4-byte length with the top bit
+ *   clear, then an ASN.1 application tag of a Kerberos message (10–15, 20–22,
+ *   30); over UDP the tag comes first.
+ * - LDAP (RFC 4511 §4.1.1): a BER SEQUENCE whose length fits, a messageID
+ *   INTEGER of 1–4 bytes, then an application-class protocolOp tag.
  */
 import { u16, u32 } from "./bytes.js";
 
-/** RFC 5389 §6: the magic cookie every STUN message carries at offset 4. */
-const STUN_MAGIC = 0x2112a442;
+export const App = {
+  None: 0,
+  Unidentified: 1,
+  Sip: 2,
+  Tls: 3,
+  Stun: 4,
+  RtpCandidate: 5,
+  Rtp: 6,
+  Rtcp: 7,
+  Http: 8,
+  DceRpc: 9,
+  Kerberos: 10,
+  Ldap: 11,
+} as const;
+export type App = (typeof App)[keyof typeof App];
 
-/**
- * A STUN Binding Request (RFC 5389 §6): message type 0x0001 (method Binding,
- * class request, the first two bits zero), a length that is a multiple of 4
- * and fits the captured payload, and the magic cookie.
- */
-export function isStunBindingRequest(buf: Uint8Array, off: number, end: number): boolean {
-  if (end - off < 20) return false;
-  if (u16(buf, off) !== 0x0001) return false;
-  const len = u16(buf, off + 2);
-  if (len % 4 !== 0 || 20 + len > end - off) return false;
-  return u32(buf, off + 4) === STUN_MAGIC;
+export const APP_NAMES: readonly string[] = [
+  "none",
+  "unidentified",
+  "sip",
+  "tls",
+  "stun",
+  "rtp",
+  "rtp",
+  "rtcp",
+  "http",
+  "dcerpc",
+  "kerberos",
+  "ldap",
+];
+
+/** Details of the last `identify` (module state: no allocation). */
+export const idResult = {
+  /** STUN: 1 binding request, 2 other STUN, 3 MS-TURN, 4 ChannelData, 5 MS multiplex. SIP/HTTP: 1 request, 2 response. TLS: handshake type or -1. */
+  detail: 0,
+  sniOffset: -1,
+  sniLength: 0,
+  rtpSsrc: 0,
+  rtpSeq: 0,
+};
+
+export const STUN_BINDING_REQUEST = 1;
+export const STUN_OTHER = 2;
+export const STUN_MS_TURN = 3;
+export const STUN_CHANNEL_DATA = 4;
+export const STUN_MS_MULTIPLEX = 5;
+
+/** Identifies the payload `[off, end)` of a TCP or UDP packet. */
+export function identify(buf: Uint8Array, off: number, end: number, tcp: boolean): App {
+  idResult.detail = 0;
+  idResult.sniOffset = -1;
+  idResult.sniLength = 0;
+  if (end - off < 1) return App.None;
+  const b0 = buf[off]!;
+  if (b0 >= 20 && b0 <= 23 && isTlsRecord(buf, off, end)) return App.Tls;
+  if (b0 >= 0x41 && b0 <= 0x5a) {
+    if (isSipRequest(buf, off, end)) {
+      idResult.detail = 1;
+      return App.Sip;
+    }
+    if (isSipResponse(buf, off, end)) {
+      idResult.detail = 2;
+      return App.Sip;
+    }
+    if (isHttpRequest(buf, off, end)) {
+      idResult.detail = 1;
+      return App.Http;
+    }
+    if (isHttpResponse(buf, off, end)) {
+      idResult.detail = 2;
+      return App.Http;
+    }
+  }
+  const stun = stunKind(buf, off, end, tcp);
+  if (stun !== 0) {
+    idResult.detail = stun;
+    return App.Stun;
+  }
+  if (tcp && isKerberosTcp(buf, off, end)) return App.Kerberos;
+  if (!tcp && isKerberosMessage(buf, off, end)) return App.Kerberos;
+  if (b0 === 0x30 && isLdap(buf, off, end)) return App.Ldap;
+  if (b0 === 5 && isDceRpc(buf, off, end)) return App.DceRpc;
+  if (b0 >> 6 === 2) {
+    if (isRtcp(buf, off, end)) return App.Rtcp;
+    if (isRtpCandidate(buf, off, end)) {
+      idResult.rtpSsrc = u32(buf, off + 8);
+      idResult.rtpSeq = u16(buf, off + 2);
+      return App.RtpCandidate;
+    }
+  }
+  return App.Unidentified;
 }
+
+// --- TLS ------------------------------------------------------------------------
+
+export function isTlsRecord(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 5) return false;
+  const type = buf[off]!;
+  if (type < 20 || type > 23 || buf[off + 1] !== 3 || buf[off + 2]! > 4) return false;
+  const len = u16(buf, off + 3);
+  if (len === 0 || len > 16384 + 2048) return false;
+  idResult.detail = -1;
+  if (type === 22 && end - off >= 6) {
+    const hs = buf[off + 5]!;
+    if (hs > 24) return false;
+    idResult.detail = hs;
+    if (hs === 1) findSni(buf, off + 5, Math.min(end, off + 5 + len));
+  }
+  return true;
+}
+
+/** Finds server_name in a ClientHello starting at `at` (the handshake header); records where the name is. */
+function findSni(buf: Uint8Array, at: number, end: number): void {
+  let p = at + 4 + 2 + 32; // handshake header, legacy_version, random
+  if (p + 1 > end) return;
+  p += 1 + buf[p]!; // session id
+  if (p + 2 > end) return;
+  p += 2 + u16(buf, p); // cipher suites
+  if (p + 1 > end) return;
+  p += 1 + buf[p]!; // compression methods
+  if (p + 2 > end) return;
+  const extEnd = Math.min(end, p + 2 + u16(buf, p));
+  p += 2;
+  while (p + 4 <= extEnd) {
+    const type = u16(buf, p);
+    const len = u16(buf, p + 2);
+    const body = p + 4;
+    if (body + len > extEnd) return;
+    if (type === 0 && len >= 5) {
+      // server_name_list: length (2), then entries of type (1), length (2), name.
+      const nameType = buf[body + 2]!;
+      const nameLen = u16(buf, body + 3);
+      if (nameType === 0 && body + 5 + nameLen <= body + len) {
+        idResult.sniOffset = body + 5;
+        idResult.sniLength = nameLen;
+      }
+      return;
+    }
+    p = body + len;
+  }
+}
+
+/** The server name a ClientHello asks for, or null. Allocates: call once per flow. */
+export function tlsServerName(buf: Uint8Array, off: number, end: number): string | null {
+  if (!isTlsRecord(buf, off, end) || idResult.sniOffset < 0) return null;
+  let s = "";
+  for (let i = 0; i < idResult.sniLength; i++) s += String.fromCharCode(buf[idResult.sniOffset + i]!);
+  return s;
+}
+
+// --- SIP and HTTP ---------------------------------------------------------------
 
 const SIP_METHODS = [
   "INVITE",
@@ -37,36 +201,237 @@ const SIP_METHODS = [
   "REFER",
   "PUBLISH",
   "BENOTIFY",
-];
-const SIP_METHOD_CODES = SIP_METHODS.map((m) => Array.from(m, (c) => c.charCodeAt(0)));
+  "NEGOTIATE",
+].map((m) => Array.from(m, (c) => c.charCodeAt(0)));
+
+const HTTP_METHODS = [
+  "GET",
+  "POST",
+  "HEAD",
+  "PUT",
+  "DELETE",
+  "OPTIONS",
+  "CONNECT",
+  "PATCH",
+  "TRACE",
+  "RPC_IN_DATA",
+  "RPC_OUT_DATA",
+].map((m) => Array.from(m, (c) => c.charCodeAt(0)));
+
+function startsWith(buf: Uint8Array, off: number, end: number, word: readonly number[]): boolean {
+  if (end - off < word.length) return false;
+  for (let i = 0; i < word.length; i++) if (buf[off + i] !== word[i]) return false;
+  return true;
+}
+
+const lower = (c: number | undefined) => (c ?? 0) | 0x20;
 
 /**
  * A SIP request line (RFC 3261 §7.1): a known method, a space, and "sip:" or
- * "sips:" starting the Request-URI. Lync/OCS's SERVICE and BENOTIFY count.
+ * "sips:" starting the Request-URI. OCS's SERVICE, BENOTIFY and NEGOTIATE count.
  */
 export function isSipRequest(buf: Uint8Array, off: number, end: number): boolean {
-  for (const method of SIP_METHOD_CODES) {
-    const n = method.length;
-    if (end - off < n + 5) continue;
-    let match = true;
-    for (let i = 0; i < n; i++) {
-      if (buf[off + i] !== method[i]) {
-        match = false;
-        break;
-      }
-    }
-    if (!match || buf[off + n] !== 0x20) continue;
-    const u = off + n + 1;
-    // "sip:" or "sips:", case-insensitive
-    const lower = (i: number) => (buf[u + i] ?? 0) | 0x20;
-    if (
-      lower(0) === 0x73 &&
-      lower(1) === 0x69 &&
-      lower(2) === 0x70 &&
-      (buf[u + 3] === 0x3a || (lower(3) === 0x73 && buf[u + 4] === 0x3a))
-    ) {
-      return true;
+  for (const method of SIP_METHODS) {
+    if (!startsWith(buf, off, end, method) || end - off < method.length + 5) continue;
+    if (buf[off + method.length] !== 0x20) continue;
+    const u = off + method.length + 1;
+    if (lower(buf[u]) === 0x73 && lower(buf[u + 1]) === 0x69 && lower(buf[u + 2]) === 0x70) {
+      if (buf[u + 3] === 0x3a || (lower(buf[u + 3]) === 0x73 && buf[u + 4] === 0x3a)) return true;
     }
   }
   return false;
+}
+
+const SIP_VERSION = Array.from("SIP/2.0 ", (c) => c.charCodeAt(0));
+const HTTP_VERSION = Array.from("HTTP/1.", (c) => c.charCodeAt(0));
+
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+
+/** A SIP status line: "SIP/2.0 " and a 3-digit code. */
+export function isSipResponse(buf: Uint8Array, off: number, end: number): boolean {
+  return (
+    end - off >= 12 &&
+    startsWith(buf, off, end, SIP_VERSION) &&
+    isDigit(buf[off + 8]) &&
+    isDigit(buf[off + 9]) &&
+    isDigit(buf[off + 10])
+  );
+}
+
+/** An HTTP/1.x request line: a method, a space, then a request target and " HTTP/1." within the first line. */
+export function isHttpRequest(buf: Uint8Array, off: number, end: number): boolean {
+  for (const method of HTTP_METHODS) {
+    if (!startsWith(buf, off, end, method) || buf[off + method.length] !== 0x20) continue;
+    const limit = Math.min(end, off + 4096);
+    for (let p = off + method.length + 1; p + 8 <= limit; p++) {
+      const c = buf[p]!;
+      if (c === 0x0d || c === 0x0a) return false;
+      if (c === 0x20 && startsWith(buf, p + 1, limit, HTTP_VERSION)) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+/** An HTTP/1.x status line: "HTTP/1.x " and a 3-digit code. */
+export function isHttpResponse(buf: Uint8Array, off: number, end: number): boolean {
+  return (
+    end - off >= 12 &&
+    startsWith(buf, off, end, HTTP_VERSION) &&
+    isDigit(buf[off + 7]) &&
+    buf[off + 8] === 0x20 &&
+    isDigit(buf[off + 9]) &&
+    isDigit(buf[off + 10]) &&
+    isDigit(buf[off + 11])
+  );
+}
+
+// --- STUN and TURN --------------------------------------------------------------
+
+const STUN_MAGIC = 0x2112a442;
+const MS_TURN_MAGIC = 0x72c64bc6;
+
+/** 0 when not STUN-family, else one of the STUN_* kinds. */
+export function stunKind(buf: Uint8Array, off: number, end: number, tcp: boolean): number {
+  const kind = stunMessage(buf, off, end);
+  if (kind !== 0) return kind;
+  if (end - off >= 4) {
+    const first = u16(buf, off);
+    const len = u16(buf, off + 2);
+    if (first >= 0x4000 && first <= 0x7fff && 4 + len <= end - off && (tcp || end - off - 4 - len < 4)) {
+      return STUN_CHANNEL_DATA;
+    }
+    if (first === 0xff10 && 4 + len <= end - off) return STUN_MS_MULTIPLEX;
+    // STUN over TCP behind a 2-byte frame length (RFC 4571 framing, as MS-TURN uses).
+    if (tcp && len >= 0 && first + 2 <= end - off && first >= 20) {
+      const inner = stunMessage(buf, off + 2, off + 2 + first);
+      if (inner !== 0) return inner;
+    }
+  }
+  return 0;
+}
+
+function stunMessage(buf: Uint8Array, off: number, end: number): number {
+  if (end - off < 20) return 0;
+  const type = u16(buf, off);
+  if (type & 0xc000) return 0;
+  const len = u16(buf, off + 2);
+  if (len % 4 !== 0 || 20 + len > end - off) return 0;
+  if (u32(buf, off + 4) === STUN_MAGIC) return type === 0x0001 ? STUN_BINDING_REQUEST : STUN_OTHER;
+  // MS-TURN: the RFC 3489 header (a 16-byte transaction id, no cookie), then MAGIC-COOKIE first.
+  if (
+    len >= 8 &&
+    u16(buf, off + 20) === 0x000f &&
+    u16(buf, off + 22) === 4 &&
+    u32(buf, off + 24) === MS_TURN_MAGIC
+  ) {
+    return STUN_MS_TURN;
+  }
+  return 0;
+}
+
+/** A STUN Binding Request (RFC 5389 §6): type 0x0001 with the magic cookie. */
+export function isStunBindingRequest(buf: Uint8Array, off: number, end: number): boolean {
+  return stunMessage(buf, off, end) === STUN_BINDING_REQUEST;
+}
+
+// --- RTP and RTCP ---------------------------------------------------------------
+
+/** One RTP-looking packet: version 2, payload type not 72–76, header fits. */
+export function isRtpCandidate(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 12) return false;
+  const b0 = buf[off]!;
+  if (b0 >> 6 !== 2) return false;
+  const pt = buf[off + 1]! & 0x7f;
+  if (pt >= 72 && pt <= 76) return false;
+  const header = 12 + (b0 & 0x0f) * 4;
+  return header <= end - off;
+}
+
+/** A compound RTCP packet: version 2 and type 200–207 in every part, lengths adding up exactly. */
+export function isRtcp(buf: Uint8Array, off: number, end: number): boolean {
+  let p = off;
+  let parts = 0;
+  while (p < end) {
+    if (end - p < 4) return false;
+    if (buf[p]! >> 6 !== 2) return false;
+    const pt = buf[p + 1]!;
+    if (pt < 200 || pt > 207) return false;
+    p += (u16(buf, p + 2) + 1) * 4;
+    parts++;
+    if (parts > 32) return false;
+  }
+  return p === end && parts > 0;
+}
+
+// --- Windows services -----------------------------------------------------------
+
+/** A connection-oriented DCE/RPC PDU header (C706 §12.6.3.1). */
+export function isDceRpc(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 16) return false;
+  if (buf[off] !== 5 || buf[off + 1]! > 1 || buf[off + 2]! > 20) return false;
+  const drep = buf[off + 4]!;
+  if ((drep & 0xe0) !== 0 || buf[off + 6] !== 0 || buf[off + 7] !== 0) return false;
+  const le = (drep & 0x10) !== 0;
+  const fragLen = le ? buf[off + 8]! | (buf[off + 9]! << 8) : u16(buf, off + 8);
+  return fragLen >= 16 && fragLen <= 65535;
+}
+
+const KERBEROS_TAGS = new Set([0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x74, 0x75, 0x76, 0x7e]);
+
+/**
+ * A Kerberos message: an ASN.1 application tag of AS/TGS/AP/KRB-SAFE/PRIV/
+ * CRED/ERROR, a BER length, and a SEQUENCE inside. With `exact`, the length
+ * must cover the payload exactly (a UDP datagram carries one message).
+ */
+export function isKerberosMessage(buf: Uint8Array, off: number, end: number, exact = true): boolean {
+  if (end - off < 4 || !KERBEROS_TAGS.has(buf[off]!)) return false;
+  const l = buf[off + 1]!;
+  let len: number;
+  let content: number;
+  if (l < 0x80) {
+    len = l;
+    content = off + 2;
+  } else {
+    const n = l & 0x7f;
+    if (n < 1 || n > 3 || off + 2 + n > end) return false;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[off + 2 + i]!;
+    content = off + 2 + n;
+  }
+  if (content >= end || buf[content] !== 0x30) return false;
+  return exact ? content + len === end : len >= 2;
+}
+
+/** Kerberos over TCP: a 4-byte length (top bit clear) no shorter than what follows, then a Kerberos message. */
+export function isKerberosTcp(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 8) return false;
+  const len = u32(buf, off);
+  if (len & 0x80000000 || len < 4 || len > 65535 || len < end - off - 4) return false;
+  return isKerberosMessage(buf, off + 4, end, len === end - off - 4);
+}
+
+/** An LDAP message (RFC 4511 §4.1.1): SEQUENCE, messageID INTEGER, application-class protocolOp. */
+export function isLdap(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 7 || buf[off] !== 0x30) return false;
+  let p = off + 1;
+  const l = buf[p]!;
+  let len: number;
+  if (l < 0x80) {
+    len = l;
+    p += 1;
+  } else {
+    const n = l & 0x7f;
+    if (n < 1 || n > 4 || p + 1 + n > end) return false;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[p + 1 + i]!;
+    p += 1 + n;
+  }
+  if (len < 5) return false;
+  if (buf[p] !== 0x02) return false;
+  const idLen = buf[p + 1]!;
+  if (idLen < 1 || idLen > 4 || p + 2 + idLen >= end) return false;
+  const op = buf[p + 2 + idLen]!;
+  // Application class (bits 7–6 = 01), tags 0–25.
+  return op >> 6 === 1 && (op & 0x1f) <= 25;
 }

@@ -40,7 +40,7 @@ import {
   TCP_RST,
   TCP_SYN,
 } from "../decode/packet.js";
-import { isSipRequest, isStunBindingRequest } from "../decode/signatures.js";
+import { App, identify, idResult, STUN_BINDING_REQUEST, tlsServerName } from "../decode/signatures.js";
 import { FragmentTracker } from "./fragments.js";
 import {
   type ConnState,
@@ -138,6 +138,11 @@ const BIT_ORIG_IS_LO = 1;
 const BIT_FLIPPED = 2;
 
 const INITIAL_CAPACITY = 1024;
+/** Payload-bearing packets per side looked at for identification (UDP needs more to confirm RTP). */
+const IDENTIFY_PACKETS_TCP = 4;
+const IDENTIFY_PACKETS_UDP = 8;
+/** RTP packets of one SSRC, with rising sequence numbers, that confirm RTP. */
+const RTP_RUN = 3;
 
 export class FlowTable {
   /** Rows ever used (the high-water mark); active rows are flagged. */
@@ -177,6 +182,20 @@ export class FlowTable {
   private firstFrame = new Float64Array(0);
   private firstPayloadLo = new Uint8Array(0);
   private firstPayloadHi = new Uint8Array(0);
+  // Payload identification per side (decode/signatures.ts).
+  private appLo = new Uint8Array(0);
+  private appHi = new Uint8Array(0);
+  private appSeenLo = new Uint8Array(0);
+  private appSeenHi = new Uint8Array(0);
+  private appDetailLo = new Int16Array(0);
+  private appDetailHi = new Int16Array(0);
+  private rtpSsrcLo = new Uint32Array(0);
+  private rtpSsrcHi = new Uint32Array(0);
+  private rtpSeqLo = new Uint16Array(0);
+  private rtpSeqHi = new Uint16Array(0);
+  private rtpRunLo = new Uint8Array(0);
+  private rtpRunHi = new Uint8Array(0);
+  private readonly sni = new Map<number, string>();
   // TCP state and history.
   private tcpLo = new Uint8Array(0);
   private tcpHi = new Uint8Array(0);
@@ -317,12 +336,9 @@ export class FlowTable {
     return row;
   }
 
-  /** Ends every remaining flow (in order of first packet): the capture is over. */
+  /** Ends every remaining flow: the capture is over. (Consumers order flows themselves.) */
   finish(): void {
-    const rows: number[] = [];
-    for (let row = 0; row < this.used; row++) if (this.active[row]) rows.push(row);
-    rows.sort((a, b) => this.first[a]! - this.first[b]! || this.serial[a]! - this.serial[b]!);
-    for (const row of rows) this.finalize(row, "capture_end");
+    for (let row = 0; row < this.used; row++) if (this.active[row]) this.finalize(row, "capture_end");
   }
 
   // --- Per-row reads for Flow -------------------------------------------------
@@ -368,6 +384,15 @@ export class FlowTable {
   }
   /** @internal */ rowFirstPayload(row: number, hi: boolean): FirstPayload {
     return (hi ? this.firstPayloadHi[row]! : this.firstPayloadLo[row]!) as FirstPayload;
+  }
+  /** @internal */ rowApp(row: number, hi: boolean): App {
+    return (hi ? this.appHi[row]! : this.appLo[row]!) as App;
+  }
+  /** @internal */ rowAppDetail(row: number, hi: boolean): number {
+    return hi ? this.appDetailHi[row]! : this.appDetailLo[row]!;
+  }
+  /** @internal */ rowSni(row: number): string | null {
+    return this.sni.get(row) ?? null;
   }
   /** @internal */ rowFirst(row: number): number {
     return this.first[row]!;
@@ -505,6 +530,7 @@ export class FlowTable {
     this.activeCount--;
     this.histOverflow.delete(row);
     this.icmp.delete(row);
+    this.sni.delete(row);
     this.freeRows.push(row);
   }
 
@@ -572,6 +598,14 @@ export class FlowTable {
     this.flagsHi[row] = 0;
     this.firstPayloadLo[row] = FirstPayload.None;
     this.firstPayloadHi[row] = FirstPayload.None;
+    this.appLo[row] = App.None;
+    this.appHi[row] = App.None;
+    this.appSeenLo[row] = 0;
+    this.appSeenHi[row] = 0;
+    this.appDetailLo[row] = 0;
+    this.appDetailHi[row] = 0;
+    this.rtpRunLo[row] = 0;
+    this.rtpRunHi[row] = 0;
     this.tcpLo[row] = INACTIVE_ENDPOINT;
     this.tcpHi[row] = INACTIVE_ENDPOINT;
     this.onceLo[row] = 0;
@@ -615,6 +649,18 @@ export class FlowTable {
     this.firstFrame = g64(this.firstFrame);
     this.firstPayloadLo = g8(this.firstPayloadLo);
     this.firstPayloadHi = g8(this.firstPayloadHi);
+    this.appLo = g8(this.appLo);
+    this.appHi = g8(this.appHi);
+    this.appSeenLo = g8(this.appSeenLo);
+    this.appSeenHi = g8(this.appSeenHi);
+    this.appDetailLo = copy(new Int16Array(capacity), this.appDetailLo, keep);
+    this.appDetailHi = copy(new Int16Array(capacity), this.appDetailHi, keep);
+    this.rtpSsrcLo = g32(this.rtpSsrcLo);
+    this.rtpSsrcHi = g32(this.rtpSsrcHi);
+    this.rtpSeqLo = g16(this.rtpSeqLo);
+    this.rtpSeqHi = g16(this.rtpSeqHi);
+    this.rtpRunLo = g8(this.rtpRunLo);
+    this.rtpRunHi = g8(this.rtpRunHi);
     this.tcpLo = g8(this.tcpLo);
     this.tcpHi = g8(this.tcpHi);
     this.onceLo = g16(this.onceLo);
@@ -745,15 +791,62 @@ export class FlowTable {
     return row;
   }
 
-  /** Remembers what each side's first payload was (a STUN binding request, a SIP request, or other). */
+  /**
+   * Identifies each side's application protocol from its first payload-bearing
+   * packets (at most 4 per side over TCP, 8 over UDP): a signature fixes it at once,
+   * except RTP, which needs RTP_RUN packets of one SSRC with rising sequence
+   * numbers. Also remembers whether the first payload was a request (STUN
+   * binding, SIP) for "request with no answer".
+   */
   private notePayload(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
-    const seen = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
-    if (seen[row] !== FirstPayload.None) return;
-    const end = pkt.payloadOffset + pkt.payloadCaptured;
-    let kind: FirstPayload = FirstPayload.Other;
-    if (isStunBindingRequest(buf, pkt.payloadOffset, end)) kind = FirstPayload.StunBindingRequest;
-    else if (isSipRequest(buf, pkt.payloadOffset, end)) kind = FirstPayload.SipRequest;
-    seen[row] = kind;
+    const app = fromLo ? this.appLo : this.appHi;
+    const current = app[row]!;
+    if (current > App.Unidentified && current !== App.RtpCandidate) return;
+    const seen = fromLo ? this.appSeenLo : this.appSeenHi;
+    const tcp = pkt.ipProto === IPPROTO_TCP;
+    if (seen[row]! >= (tcp ? IDENTIFY_PACKETS_TCP : IDENTIFY_PACKETS_UDP)) return;
+    seen[row] = seen[row]! + 1;
+    const start = pkt.payloadOffset;
+    const end = start + pkt.payloadCaptured;
+    const id = identify(buf, start, end, tcp);
+    const first = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
+    if (first[row] === FirstPayload.None) {
+      first[row] =
+        id === App.Stun && idResult.detail === STUN_BINDING_REQUEST
+          ? FirstPayload.StunBindingRequest
+          : id === App.Sip && idResult.detail === 1
+            ? FirstPayload.SipRequest
+            : FirstPayload.Other;
+    }
+    if (id === App.RtpCandidate) {
+      if (tcp) {
+        if (current === App.None) app[row] = App.Unidentified;
+        return;
+      }
+      const ssrcs = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
+      const seqs = fromLo ? this.rtpSeqLo : this.rtpSeqHi;
+      const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
+      const delta = (idResult.rtpSeq - seqs[row]! + 65536) % 65536;
+      if (runs[row]! > 0 && ssrcs[row] === idResult.rtpSsrc && delta >= 1 && delta <= 100) {
+        runs[row] = runs[row]! + 1;
+      } else {
+        runs[row] = 1;
+        ssrcs[row] = idResult.rtpSsrc;
+      }
+      seqs[row] = idResult.rtpSeq;
+      app[row] = runs[row]! >= RTP_RUN ? App.Rtp : App.RtpCandidate;
+      return;
+    }
+    if (id === App.Unidentified || id === App.None) {
+      if (current === App.None) app[row] = App.Unidentified;
+      return;
+    }
+    app[row] = id;
+    (fromLo ? this.appDetailLo : this.appDetailHi)[row] = idResult.detail;
+    if (id === App.Tls && idResult.sniOffset >= 0 && !this.sni.has(row)) {
+      const name = tlsServerName(buf, start, end);
+      if (name !== null) this.sni.set(row, name);
+    }
   }
 
   private tcpPacket(row: number, pkt: Packet, fromLo: boolean, payload: number): void {
@@ -946,7 +1039,7 @@ function flowHash(
   return h ^ (h >>> 15);
 }
 
-type Column = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+type Column = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
 
 function copy<T extends Column>(into: T, from: Column, n: number): T {
   if (n > 0) into.set(from.subarray(0, n) as never);
@@ -1030,6 +1123,21 @@ export class Flow {
   /** What the originator's first payload was. */
   get origFirstPayload(): FirstPayload {
     return this.table.rowFirstPayload(this.row, !this.origIsLo);
+  }
+  /** The application protocol identified on the originator's and responder's payloads. */
+  get origApp(): App {
+    return this.table.rowApp(this.row, !this.origIsLo);
+  }
+  get respApp(): App {
+    return this.table.rowApp(this.row, this.origIsLo);
+  }
+  /** Signature detail for a side (STUN kind, SIP/HTTP request or response, TLS handshake type). */
+  appDetail(orig: boolean): number {
+    return this.table.rowAppDetail(this.row, orig !== this.origIsLo);
+  }
+  /** Server name from a TLS ClientHello, if seen. */
+  get sni(): string | null {
+    return this.table.rowSni(this.row);
   }
   /** ICMP destination-unreachable messages that quote this flow's packets, if any. */
   get icmp(): IcmpEvidence | null {

@@ -9,6 +9,7 @@ import type { CatalogEntry } from "../catalog/types.js";
 export interface CatalogJson {
   entries: {
     role: string;
+    roleKind: string;
     ports: { first: number; last: number }[];
     transports: string[];
     protocol: string;
@@ -16,6 +17,7 @@ export interface CatalogJson {
     description: string;
     seedRow: number;
     notes: string[];
+    clientRange: boolean;
   }[];
 }
 
@@ -23,6 +25,7 @@ export function catalogJson(entries: readonly CatalogEntry[]): CatalogJson {
   return {
     entries: entries.map((e) => ({
       role: e.role,
+      roleKind: e.roleKind,
       ports: e.ports.map((p) => ({ first: p.first, last: p.last })),
       transports: [...e.transports],
       protocol: e.protocol,
@@ -30,6 +33,7 @@ export function catalogJson(entries: readonly CatalogEntry[]): CatalogJson {
       description: e.description,
       seedRow: e.seedRow,
       notes: [...e.notes],
+      clientRange: e.clientRange,
     })),
   };
 }

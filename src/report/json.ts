@@ -8,6 +8,7 @@
  * are shared between flows with the same service port, so each distinct list
  * is serialized once. Flows are nested into the contract's shape here.
  */
+import type { Application } from "../classify/classify.js";
 import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
 
 export function* renderJson(report: Report): Generator<string> {
@@ -28,9 +29,10 @@ export function* renderJson(report: Report): Generator<string> {
     return;
   }
   const roleText = new Map<readonly RoleRef[], string>();
+  const appText = new Map<Application, string>();
   let batch = "";
   for (let i = 0; i < flows.length; i++) {
-    batch += `${i === 0 ? "" : ","}\n    ${flowJson(flows[i]!, roleText)}`;
+    batch += `${i === 0 ? "" : ","}\n    ${flowJson(flows[i]!, roleText, appText)}`;
     if (batch.length > 32_768) {
       yield batch;
       batch = "";
@@ -42,17 +44,27 @@ export function* renderJson(report: Report): Generator<string> {
 const q = JSON.stringify;
 
 /** One flow, compact; key order as in FlowRecord. */
-export function flowJson(f: FlowRecord, roleText: Map<readonly RoleRef[], string>): string {
+export function flowJson(
+  f: FlowRecord,
+  roleText: Map<readonly RoleRef[], string>,
+  appText: Map<Application, string>,
+): string {
   let roles = roleText.get(f.roles);
   if (roles === undefined) {
     roles = q(f.roles);
     roleText.set(f.roles, roles);
   }
+  let app = appText.get(f.application);
+  if (app === undefined) {
+    app = q(f.application);
+    // Shared application objects repeat; one with a server name is one flow's own.
+    if (f.application.sni === undefined) appText.set(f.application, app);
+  }
   return (
     `{"id":${f.id},"transport":${q(f.transport)},` +
     `"client":{"ip":${q(f.clientIp)},"port":${f.clientPort}},` +
     `"server":{"ip":${q(f.serverIp)},"port":${f.serverPort}},` +
-    `"verdict":${q(f.verdict)},"roles":${roles},"state":${q(f.state)},"history":${q(f.history)},` +
+    `"verdict":${q(f.verdict)},"application":${app},"roles":${roles},"state":${q(f.state)},"history":${q(f.history)},` +
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +

@@ -9,7 +9,13 @@
 import { Address6 } from "ip-address";
 import { type CatalogMatch, formatRange } from "../catalog/index.js";
 import type { PortRange } from "../catalog/types.js";
-import { type Classified, type Reason, transportName, type Verdict } from "../classify/classify.js";
+import {
+  type Application,
+  type Classified,
+  type Reason,
+  transportName,
+  type Verdict,
+} from "../classify/classify.js";
 import type { Flow } from "../flow/table.js";
 
 export const REPORT_SCHEMA = "ocs-pcap/report@1";
@@ -35,6 +41,8 @@ export interface FlowRecord {
   serverIp: string;
   serverPort: number | null;
   verdict: Verdict;
+  /** What the payload is (from a signature) or should be (from the catalog), and how sure. */
+  application: Application;
   /** Shared between flows with the same matches: never mutate. */
   roles: readonly RoleRef[];
   state: string;
@@ -262,6 +270,7 @@ function flowRecord(
     serverIp: respIp,
     serverPort: hasPorts ? f.respPort : null,
     verdict: c.verdict,
+    application: c.application,
     roles,
     state: c.state,
     history: c.history,

@@ -124,10 +124,10 @@ function flowList(ids: readonly number[]): string {
 
 function flowTable(flows: FlowRecord[]): string {
   const t = new Table({
-    head: ["#", "Client", "Server", "Proto", "State", "Pkts c/s", "Frame", "Reason"],
-    colAligns: ["right", "left", "left", "left", "left", "right", "right", "left"],
+    head: ["#", "Client", "Server", "Proto", "App", "State", "Pkts c/s", "Frame", "Reason"],
+    colAligns: ["right", "left", "left", "left", "left", "left", "right", "right", "left"],
     style: PLAIN_STYLE,
-    colWidths: [null, null, null, null, null, null, null, 60],
+    colWidths: [null, null, null, null, null, null, null, null, 60],
     wordWrap: true,
   });
   for (const f of flows) {
@@ -136,6 +136,7 @@ function flowTable(flows: FlowRecord[]): string {
       endpoint(f.clientIp, f.clientPort),
       endpoint(f.serverIp, f.serverPort),
       f.transport,
+      appText(f),
       f.history ? `${f.state} ${f.history}` : f.state,
       `${f.packetsFromClient}/${f.packetsFromServer}`,
       f.firstFrame,
@@ -143,6 +144,13 @@ function flowTable(flows: FlowRecord[]): string {
     ]);
   }
   return t.toString();
+}
+
+/** "tls", "sip-tls?" (from the port only), "-" (nothing known). */
+function appText(f: FlowRecord): string {
+  const a = f.application;
+  if (a.confidence === "unidentified") return "-";
+  return a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
 }
 
 function endpoint(ip: string, port: number | null): string {

@@ -1,0 +1,296 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { analyzeCapture } from "../src/analyze.js";
+import { CATALOG } from "../src/catalog/data.js";
+import { CatalogIndex } from "../src/catalog/index.js";
+import { CATALOG_SCHEMA, CatalogFileError, extendCatalog, parseCatalogFile } from "../src/catalog/load.js";
+import { parseTopology, TOPOLOGY_EXAMPLE, TopologyError } from "../src/classify/topology.js";
+import { catalogJson } from "../src/report/catalog.js";
+import type { FlowRecord } from "../src/report/model.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const FIXTURES = join(ROOT, "fixtures");
+const index = new CatalogIndex();
+const topologyText = readFileSync(join(FIXTURES, "topology-cases.yaml"), "utf8");
+const topology = parseTopology(topologyText, "topology-cases.yaml", index.roles());
+
+const line = (f: FlowRecord) =>
+  `${f.transport}/${f.serverPort} ${f.verdict} ${f.application.protocol}/${f.application.confidence} ${f.reasons.map((r) => r.code).join(",")}`;
+
+describe("protocol_mismatch on real traffic (fixtures/record.sh)", async () => {
+  const real = await analyzeCapture(join(FIXTURES, "recorded/misdirected-real.pcap"));
+  it("flags TLS on 5060, plaintext SIP on 5061 and plain HTTP on 443; SIP in the clear on 5072 stays known", () => {
+    expect(real.flows.map(line)).toEqual([
+      "tcp/5060 misdirected tls/signature protocol_mismatch", // openssl s_client to sipp's plain-TCP SIP port
+      "tcp/5061 misdirected sip/signature protocol_mismatch", // sipp plaintext SIP to openssl s_server (MTLS port)
+      "tcp/443 misdirected http/signature protocol_mismatch", // curl http:// to the HTTPS port
+      "tcp/5072 known sip/signature ", // the row names only TCP: SIP in the clear or TLS are both fine
+    ]);
+    expect(real.flows[1]!.reasons[0]!.message).toBe(
+      "plaintext SIP on 5061/tcp, where the catalog expects TLS (Front End Servers: sip-tls; Load balancer for Front End Servers: sip-tls)",
+    );
+  });
+
+  it("reports the identified application, with the TLS server name", async () => {
+    const ok = await analyzeCapture(join(FIXTURES, "recorded/ocs-real.pcap"));
+    expect(ok.flows.map((f) => f.application)).toEqual([
+      { protocol: "tls", confidence: "signature", sni: "fe.contoso.test" },
+      { protocol: "tls", confidence: "signature", sni: "fe.contoso.test" },
+      { protocol: "sip", confidence: "signature" },
+      { protocol: "stun", confidence: "signature" },
+      { protocol: "sip", confidence: "port-only" }, // the SYN to 5062 carried nothing: from the catalog
+    ]);
+  });
+});
+
+describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.yaml)", async () => {
+  const withTopology = await analyzeCapture(join(FIXTURES, "topology-cases.pcap"), { topology });
+  const portOnly = await analyzeCapture(join(FIXTURES, "topology-cases.pcap"));
+  const byClientPort = (r: typeof withTopology, port: number) => r.flows.find((f) => f.clientPort === port)!;
+
+  const cases: [number, string, string, RegExp][] = [
+    [
+      46001,
+      "misdirected",
+      "role_mismatch",
+      /^5062\/tcp was sent to 10\.0\.0\.20 \(Mediation Server\), whose catalog rows do not list 5062\/tcp; Front End Servers, Edge Server, Load balancer for Edge Servers do$/,
+    ],
+    [
+      46002,
+      "misdirected",
+      "range_mismatch",
+      /^Mediation Server 10\.0\.0\.20 uses media port 50010\/udp, outside its range 60000-64000$/,
+    ],
+    [
+      46003,
+      "misdirected",
+      "range_mismatch",
+      /^Edge Server 203\.0\.113\.30 uses media port 45000\/tcp, outside its range 50000-59999$/,
+    ],
+    [
+      46004,
+      "misdirected",
+      "wrong_direction",
+      /^10\.0\.0\.10 \(Front End Servers\) opened 5061\/tcp to client 10\.1\.0\.20; the catalog has clients connect to 5061\/tcp/,
+    ],
+    [50700, "known", "client_media", /RTP identified in the payload/],
+    [50701, "known", "client_media", /RTCP identified in the payload/],
+    [50702, "known", "client_media", /the topology puts both endpoints in client networks/],
+    [46005, "unknown", "client_range_only", /3389\/tcp falls only in the client media range/],
+    [
+      46007,
+      "misdirected",
+      "protocol_mismatch",
+      /^TLS on 80\/tcp, where the catalog expects plain HTTP \(Communicator Web Access server: http in the clear\)$/,
+    ],
+    [46008, "misdirected", "protocol_mismatch", /^RTP on 3478\/udp, where the catalog expects STUN\/TURN/],
+  ];
+  for (const [port, verdict, code, message] of cases) {
+    it(`client port ${port}: ${verdict} (${code})`, () => {
+      const f = byClientPort(withTopology, port);
+      expect(f.verdict).toBe(verdict);
+      expect(f.reasons[0]!.code).toBe(code);
+      expect(f.reasons[0]!.message).toMatch(message);
+    });
+  }
+
+  it("does not flag MS-TURN over TCP 443 to the Edge (the row describes STUN/TCP)", () => {
+    const f = byClientPort(withTopology, 46006);
+    expect([f.verdict, f.application.protocol, f.reasons.length]).toEqual(["known", "ms-turn", 0]);
+  });
+
+  it("takes a flow's roles from where its endpoints live", () => {
+    const tls = byClientPort(withTopology, 46009);
+    expect(tls.verdict).toBe("known");
+    expect([...new Set(tls.roles.map((r) => r.role))]).toEqual([
+      "Front End Servers",
+      "Office Communicator",
+      "Live Meeting 2007 client",
+      "2007 R2 version of Communicator Mobile",
+    ]);
+    expect(tls.application).toEqual({ protocol: "tls", confidence: "signature", sni: "pool.contoso.test" });
+    // Without a topology every role using 5061 is listed.
+    expect(byClientPort(portOnly, 46009).roles.length).toBeGreaterThan(10);
+  });
+
+  it("without a topology, judges by port and payload only", () => {
+    const get = (port: number) => byClientPort(portOnly, port);
+    expect(get(46001).verdict).toBe("known"); // 5062 is a catalogued port
+    expect(get(46002).verdict).toBe("known"); // 50010/udp is in the Front End's media range
+    expect(get(46004).verdict).toBe("known");
+    expect(get(50702).roles[0]!.role).toBe("Front End Servers"); // no topology: 50802/udp is in the Front End media range
+    expect(get(50700).reasons[0]?.code).toBeUndefined(); // RTP on 50800/udp: the Front End media range covers it
+    expect(get(46007).reasons[0]!.code).toBe("protocol_mismatch"); // TLS on 80: the CWA row expects HTTP
+  });
+});
+
+describe("topology files", () => {
+  const roles = index.roles();
+  const error = (text: string): TopologyError => {
+    try {
+      parseTopology(text, "t.yaml", roles);
+    } catch (err) {
+      if (err instanceof TopologyError) return err;
+      throw err;
+    }
+    throw new Error("expected a TopologyError");
+  };
+
+  it("parses the example the CLI prints, and JSON with the same keys", () => {
+    const t = parseTopology(TOPOLOGY_EXAMPLE, "example.yaml", roles);
+    expect(t.roles()).toEqual([
+      "Front End Servers",
+      "Load balancer for Front End Servers",
+      "Mediation Server",
+      "Edge Server",
+      "Communicator Web Access server",
+    ]);
+    const json = parseTopology(
+      JSON.stringify({ roles: { "Edge Server": ["2001:db8::30"] }, clients: ["10.1.0.0/16"] }),
+      "t.json",
+      roles,
+    );
+    expect(json.placeOf(6, [0x20010db8, 0, 0, 0x30])?.role).toBe("Edge Server");
+    expect(json.placeOf(4, [0, 0, 0, 0x0a01ff01])?.kind).toBe("clients");
+    expect(json.placeOf(4, [0, 0, 0, 0x0b000001])).toBeNull();
+  });
+
+  it("names the file and line of an unknown role, and lists the roles that exist", () => {
+    const e = error("roles:\n  Front End Servers: [10.0.0.10]\n  Mediation Servers: [10.0.0.20]\n");
+    expect([e.file, e.line]).toEqual(["t.yaml", 3]);
+    expect(e.message).toMatch(
+      /^unknown role 'Mediation Servers'; roles are: Front End Servers, .*Mediation Server, /,
+    );
+  });
+
+  it("accepts the catalog's load balancer roles", () => {
+    expect(() =>
+      parseTopology("roles:\n  Load balancer for Edge Servers: [10.0.0.35]\n", "t.yaml", roles),
+    ).not.toThrow();
+  });
+
+  it("rejects bad addresses, overlaps, unknown keys and broken YAML, by line", () => {
+    expect(error("roles:\n  Edge Server:\n    - 10.0.0.30\n    - 10.0.0.300\n")).toMatchObject({
+      line: 4,
+      message: "bad address or CIDR '10.0.0.300' for Edge Server",
+    });
+    const overlap = error("roles:\n  Front End Servers: [10.0.0.0/24]\nclients:\n  - 10.0.0.128/25\n");
+    expect(overlap.line).toBe(4);
+    expect(overlap.message).toBe(
+      "10.0.0.128/25 (clients) overlaps 10.0.0.0/24 (role 'Front End Servers', line 2)",
+    );
+    expect(error("roles: {}\nservers: [10.0.0.1]\n")).toMatchObject({
+      line: 2,
+      message: "unknown key 'servers' (expected roles, clients, external)",
+    });
+    expect(error("roles:\n  Edge Server: [10.0.0.30\n").message).toMatch(/^not valid YAML or JSON/);
+  });
+
+  it("exits 2 from the CLI with the file and line", () => {
+    const bad = join(tmpdir(), `ocs-pcap-topology-${process.pid}.yaml`);
+    writeFileSync(bad, "roles:\n  Front End Servers: [10.0.0.10]\n  Mediation: [10.0.0.20]\n");
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin/ocs-pcap"), "analyze", "fixtures/ocs-sample.pcap", "--topology", bad],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^ocs-pcap: ${bad.replace(/[.]/g, "\\.")}: line 3: unknown role 'Mediation'`),
+    );
+    const example = spawnSync(process.execPath, [join(ROOT, "bin/ocs-pcap"), "topology", "--example"], {
+      encoding: "utf8",
+    });
+    expect(example.status).toBe(0);
+    expect(example.stdout).toBe(TOPOLOGY_EXAMPLE);
+  });
+});
+
+describe("custom catalogs", () => {
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(CATALOG_SCHEMA);
+
+  it("the built-in catalog, as `catalog --format json` prints it, matches the shipped schema", () => {
+    expect(validate(catalogJson(CATALOG))).toBe(true);
+    const printed = spawnSync(process.execPath, [join(ROOT, "bin/ocs-pcap"), "catalog", "--format", "json"], {
+      encoding: "utf8",
+    });
+    expect(validate(JSON.parse(printed.stdout))).toBe(true);
+  });
+
+  it("round-trips: the printed catalog read back gives the same entries", () => {
+    const back = parseCatalogFile(JSON.stringify(catalogJson(CATALOG)), "c.json");
+    expect(
+      back.map((e) => [e.role, e.ports, e.transports, e.protocol, e.security, e.seedRow, e.clientRange]),
+    ).toEqual(
+      CATALOG.map((e) => [e.role, e.ports, e.transports, e.protocol, e.security, e.seedRow, e.clientRange]),
+    );
+  });
+
+  it("extends the built-in catalog with a port of your own (YAML)", async () => {
+    const extra = parseCatalogFile(
+      "entries:\n  - role: Monitoring Server\n    ports: [{first: 22, last: 22}]\n    transports: [tcp]\n    protocol: ssh\n    description: our admins' SSH\n",
+      "site.yaml",
+    );
+    const report = await analyzeCapture(join(FIXTURES, "ocs-sample.pcap"), {
+      index: new CatalogIndex(extendCatalog(extra)),
+    });
+    const ssh = report.flows.find((f) => f.serverPort === 22)!;
+    expect(ssh.verdict).toBe("known");
+    expect(ssh.roles[0]).toEqual({
+      role: "Monitoring Server",
+      ports: [{ first: 22, last: 22 }],
+      protocol: "ssh",
+      seedRow: 0,
+    });
+  });
+
+  it("replaces the built-in catalog", async () => {
+    const only = parseCatalogFile(
+      JSON.stringify({
+        entries: [
+          {
+            role: "Front End Servers",
+            ports: [{ first: 5061, last: 5061 }],
+            transports: ["tcp"],
+            protocol: "sip-tls",
+            security: "tls",
+          },
+        ],
+      }),
+      "only.json",
+    );
+    const report = await analyzeCapture(join(FIXTURES, "ocs-sample.pcap"), { index: new CatalogIndex(only) });
+    expect(report.flows.filter((f) => f.verdict === "known").map((f) => f.serverPort)).toEqual([5061]);
+  });
+
+  it("gives the JSON path of what is wrong", () => {
+    const bad = (text: string) => {
+      try {
+        parseCatalogFile(text, "bad.yaml");
+      } catch (err) {
+        expect(err).toBeInstanceOf(CatalogFileError);
+        return (err as Error).message;
+      }
+      throw new Error("expected an error");
+    };
+    expect(
+      bad(
+        "entries:\n  - role: X\n    ports: [{first: 1, last: 2}]\n    transports: [sctp]\n    protocol: x\n",
+      ),
+    ).toMatch(/\/entries\/0\/transports\/0: must be equal to one of the allowed values/);
+    expect(
+      bad(
+        "entries:\n  - role: X\n    ports: [{first: 9, last: 2}]\n    transports: [tcp]\n    protocol: x\n",
+      ),
+    ).toBe("/entries/0/ports/0: first (9) is above last (2)");
+    expect(bad("entries: []\n")).toMatch(/\/entries: must NOT have fewer than 1 items/);
+  });
+});
