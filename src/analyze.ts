@@ -19,7 +19,9 @@ import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
 import { FlowTable } from "./flow/table.js";
 import { type CaptureWarningRecord, isoMicros, type Report, ReportBuilder } from "./report/model.js";
 
-export interface AnalyzeOptions extends ReadOptions {
+export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
+  /** Told the bytes read so far, the file's size and the packets read, after each read of a plain file. */
+  onProgress?: (bytesRead: number, totalBytes: number, packets: number) => void;
   index?: CatalogIndex;
   /** Tool version written into the report. */
   version?: string;
@@ -102,8 +104,12 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   let compressed = false;
   let stopped: CaptureError | null = null;
   try {
+    const { onProgress, ...readOptions } = options;
     await readCapture(path, sink, {
-      ...options,
+      ...readOptions,
+      ...(onProgress === undefined
+        ? {}
+        : { onProgress: (b: number, t: number) => onProgress(b, t, totals[0]!) }),
       onReader: (r, gz) => {
         reader = r;
         compressed = gz;

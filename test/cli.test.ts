@@ -1,27 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "ocs-pcap");
-
-function cli(...args: string[]) {
-  return cliWithInput(undefined, ...args);
-}
+import { cli, cliWith, ROOT } from "./helpers/cli.js";
 
 function cliWithInput(input: Buffer | undefined, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, OCS_PCAP_DEBUG: "" },
-    ...(input === undefined ? {} : { input }),
-  });
-  // No stack trace ever reaches the user.
-  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return cliWith(input === undefined ? {} : { input }, ...args);
 }
 
 const sha = (path: string) =>
@@ -73,7 +58,7 @@ describe("ocs-pcap analyze", () => {
     const missing = cli("analyze", "fixtures/no-such-file.pcap");
     expect(missing.code).toBe(66);
     expect(missing.stderr).toBe("ocs-pcap: fixtures/no-such-file.pcap: cannot open: no such file\n");
-    expect(cli("analyze", "fixtures").code).toBe(66);
+    expect(cli("analyze", "fixtures/recorded/no-such-dir/").code).toBe(66);
   });
 
   it("exits 65 for input that is not a readable capture, naming file and offset", () => {

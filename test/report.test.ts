@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { GOLDEN_FIXTURES, goldenName } from "../fixtures/build.js";
+import { DOCUMENT_GOLDENS, GOLDEN_FIXTURES, goldenName } from "../fixtures/build.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { toolVersion } from "../src/cli/main.js";
+import { renderHtml } from "../src/report/html.js";
 import { renderJson } from "../src/report/json.js";
+import { renderMarkdown } from "../src/report/markdown.js";
 import { isoMicros, type Report } from "../src/report/model.js";
+import reportSchema from "../src/report/report.schema.json" with { type: "json" };
 import { renderTable } from "../src/report/table.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -55,6 +59,32 @@ describe("golden reports", () => {
       );
     });
   }
+  for (const name of DOCUMENT_GOLDENS) {
+    it(`${name}: Markdown and HTML output match the committed goldens`, () => {
+      const r = report(name);
+      expect(renderMarkdown(r, { limit: 25 })).toBe(
+        readFileSync(join(FIXTURES, goldenName(name, "md")), "utf8"),
+      );
+      expect(renderHtml(r)).toBe(readFileSync(join(FIXTURES, goldenName(name, "html")), "utf8"));
+    });
+  }
+
+  it("covers every verdict with a Markdown and HTML golden", () => {
+    const seen = new Set(DOCUMENT_GOLDENS.flatMap((n) => report(n).flows.map((f) => f.verdict)));
+    expect([...seen].sort()).toEqual(["blocked", "inconclusive", "known", "misdirected", "unknown"]);
+  });
+
+  it("every golden JSON report validates against the shipped ocs-pcap/report@1 schema", () => {
+    const validate = new Ajv({ allErrors: true }).compile(reportSchema);
+    for (const name of GOLDEN_FIXTURES) {
+      const data: unknown = JSON.parse(readFileSync(join(FIXTURES, goldenName(name, "json")), "utf8"));
+      expect(validate(data) ? [] : validate.errors, name).toEqual([]);
+    }
+    // The schema is not vacuous: a report missing a flow's verdict fails it.
+    const broken = JSON.parse(readFileSync(join(FIXTURES, "ocs-sample.json"), "utf8"));
+    delete broken.flows[0].verdict;
+    expect(validate(broken)).toBe(false);
+  });
 });
 
 describe("JSON renderer", () => {

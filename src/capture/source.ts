@@ -38,6 +38,8 @@ export interface ReadOptions extends PcapReaderOptions {
    * error after good packets.
    */
   onReader?: (reader: CaptureReader, compressed: boolean) => void;
+  /** Told the bytes read so far and the file's size, after each read of a plain file. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface ReadResult {
@@ -85,8 +87,11 @@ export async function readCapture(
     throw new InputError(`cannot open: ${describeFsError(err)}`, input);
   }
   let head: Uint8Array;
+  let size = 0;
   try {
-    if (fstatSync(fd).isDirectory()) throw new InputError("is a directory, not a capture file", input);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError("is a directory, not a capture file", input);
+    size = st.size;
     head = new Uint8Array(4);
     head = head.subarray(0, readAt(fd, head, 0, input));
   } catch (err) {
@@ -107,6 +112,7 @@ export async function readCapture(
       if (n === 0) break;
       position += n;
       reader.commit(n);
+      options.onProgress?.(position, size);
     }
     reader.finish();
     return { reader, format: reader.format };

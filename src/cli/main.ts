@@ -1,31 +1,62 @@
 /**
  * Command line: options, help, exit codes. Exit codes (README "Exit codes"):
  *   0  analysed (warnings about a cut or damaged tail still exit 0)
- *   1  a --fail-on policy failed
- *   2  usage error
- *   65 the input is not a readable capture (message names file and byte offset)
- *   66 the input file cannot be opened or read
+ *   1  a CI policy failed (--fail-on, --max-unknown-flows, --max-blocked, --expect)
+ *   2  usage error, or a settings file (topology, catalog, expectations) that cannot be used
+ *   65 the input is not a readable capture (message names file and byte offset);
+ *      in a batch: at least one capture was unreadable, and no policy failed
+ *   66 an input file cannot be opened or read
  *   70 internal error (a bug: please report it)
- *   73 the report file cannot be written
- * No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
+ *   73 a report file cannot be written
+ * Nothing but the report goes to standard output; warnings and progress go
+ * to standard error. No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
  */
-import { readFileSync, realpathSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { Ajv } from "ajv";
 import { Command, CommanderError, Option } from "commander";
-import { analyzeCapture } from "../analyze.js";
+import { STDIN_LABEL } from "../analyze.js";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
-import { CaptureError } from "../capture/types.js";
 import { CatalogIndex } from "../catalog/index.js";
 import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/load.js";
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { parseTopology, TOPOLOGY_EXAMPLE, type Topology, TopologyError } from "../classify/topology.js";
+import {
+  type BatchEntry,
+  type BatchReport,
+  buildBatch,
+  renderBatchCsv,
+  renderBatchHtml,
+  renderBatchJson,
+  renderBatchMarkdown,
+  renderBatchText,
+  reportFromJson,
+} from "../report/batch.js";
 import { renderCatalogJson, renderCatalogTable } from "../report/catalog.js";
+import { renderCsv } from "../report/csv.js";
+import { renderHtml } from "../report/html.js";
 import { renderJson } from "../report/json.js";
+import { renderJunit } from "../report/junit.js";
+import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
+import { Redactor, redactReport } from "../report/redact.js";
+import reportSchema from "../report/report.schema.json" with { type: "json" };
 import { renderTable } from "../report/table.js";
+import { expandInputs, type JobResult, runJob, runJobs } from "./batch.js";
+import type { JobSettings } from "./job.js";
 import { type OutputStream, writeFileAtomic, writeToStream } from "./output.js";
+import {
+  type Expectation,
+  evaluatePolicy,
+  type Policy,
+  PolicyFileError,
+  parseExpectFile,
+  parseThreshold,
+} from "./policy.js";
+import { progressFor } from "./progress.js";
 
 export const EXIT = {
   OK: 0,
@@ -40,10 +71,24 @@ export const EXIT = {
 export interface Io {
   stdout: OutputStream;
   stderr: (text: string) => void;
+  /** Whether standard output is a colour terminal (the table format uses colour then). */
+  color?: boolean;
 }
 
 class UsageError extends Error {}
+/** A settings file could not be used: usage error (exit 2), naming the file (and line). */
+class SettingsError extends Error {}
 
+const FORMATS = ["table", "json", "markdown", "html", "junit", "csv"] as const;
+type Format = (typeof FORMATS)[number];
+const EXTENSIONS: Record<Format, string> = {
+  table: "txt",
+  json: "json",
+  markdown: "md",
+  html: "html",
+  junit: "junit.xml",
+  csv: "csv",
+};
 const FAILABLE: readonly Verdict[] = ["blocked", "misdirected", "unknown", "inconclusive"];
 
 export function toolVersion(): string {
@@ -60,18 +105,19 @@ export function toolVersion(): string {
 const ANALYZE_EXAMPLES = `
 Examples:
   $ ocs-pcap analyze capture.pcap
-  $ ocs-pcap analyze capture.pcap --format json > report.json
-  $ ocs-pcap analyze capture.pcap --format json -o report.json
-  $ ocs-pcap analyze capture.pcap --fail-on blocked,misdirected   # exit 1 if any
-  $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -            # read standard input
-  $ ocs-pcap analyze capture.pcapng.gz --udp-timeout 30
-  $ ocs-pcap analyze capture.pcap --topology topology.yaml         # roles from addresses
-  $ ocs-pcap analyze capture.pcap --catalog-extend lync-ports.yaml # add your own ports
-  $ ocs-pcap analyze capture.pcap --limit 0                       # list every flow
+  $ ocs-pcap analyze capture.pcapng.gz --format html -o report.html
+  $ ocs-pcap analyze capture.pcap --format markdown > ticket.md
+  $ ocs-pcap analyze captures/ --report-dir reports/ --format junit -o junit.xml
+  $ ocs-pcap analyze a.pcap b.pcapng --jobs 4 --fail-on blocked,misdirected
+  $ ocs-pcap analyze capture.pcap --max-unknown-flows 5% --expect expect.yaml
+  $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap analyze capture.pcap --redact --format html -o shareable.html
 
-Exit codes: 0 analysed, 1 --fail-on policy failed, 2 usage error,
-65 not a readable capture, 66 file cannot be opened, 70 internal error,
-73 the report file cannot be written.`;
+Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
+65 not a readable capture (in a batch: any capture, after the rest are
+reported), 66 file cannot be opened, 70 internal error, 73 the report file
+cannot be written.`;
 
 const CATALOG_EXAMPLES = `
 Examples:
@@ -104,6 +150,7 @@ Examples:
   $ ocs-pcap analyze capture.pcap
   $ ocs-pcap analyze capture.pcap --format json -o report.json
   $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap summarize reports/*.json --format junit
   $ ocs-pcap catalog --port 5061
   $ ocs-pcap topology --example
   $ ocs-pcap help analyze`,
@@ -111,17 +158,39 @@ Examples:
 
   program
     .command("analyze")
-    .description("analyse a capture file (classic pcap, microsecond or nanosecond, either byte order)")
-    .argument("<capture>", "capture file to read")
-    .addOption(
-      new Option("-f, --format <format>", "report format").choices(["table", "json"]).default("table"),
+    .description("analyse capture files or directories (pcap, pcapng, gzip; - for standard input)")
+    .argument("<captures...>", "capture files, directories of them, or - for standard input")
+    .addOption(new Option("-f, --format <format>", "report format").choices(FORMATS).default("table"))
+    .option(
+      "-o, --output <file>",
+      "write the report (or the batch report) to FILE, atomically, instead of standard output",
     )
-    .option("-o, --output <file>", "write the report to FILE (atomically) instead of standard output")
+    .option(
+      "--report-dir <dir>",
+      "also write every format of every capture's report into DIR, named after the capture",
+    )
+    .option(
+      "-j, --jobs <n>",
+      `captures analysed at once, on worker threads (default: the CPU count, ${availableParallelism()} here)`,
+    )
     .option(
       "--fail-on <verdicts>",
-      "exit 1 when any flow has one of these verdicts: blocked,misdirected,unknown",
+      "exit 1 when any flow has one of these verdicts: blocked,misdirected,unknown,inconclusive",
     )
-    .option("--limit <n>", "table format: flows listed per verdict (0 = all)", "25")
+    .option(
+      "--max-unknown-flows <n|p%>",
+      "exit 1 when more flows than this (a count, or a share like 5%) are unknown",
+    )
+    .option("--max-blocked <n>", "exit 1 when more flows than this are blocked")
+    .option(
+      "--expect <file>",
+      "YAML or JSON list of roles and ports that must have known flows (exit 1 otherwise)",
+    )
+    .option("--redact", "pseudonymize addresses (prefix-preserving) and hostnames in every output")
+    .option("--redact-key <key>", "with --redact: the key, so runs can be compared (default: random per run)")
+    .option("--redact-keep-domain", "with --redact: keep hostnames' domains (the last two labels)")
+    .option("-q, --quiet", "no progress bar")
+    .option("--limit <n>", "table and markdown formats: flows listed per verdict or reason (0 = all)", "25")
     .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
     .option(
@@ -143,8 +212,29 @@ Examples:
       String(DEFAULT_MAX_RECORD_LEN),
     )
     .addHelpText("after", ANALYZE_EXAMPLES)
-    .action(async (capture: string, opts: AnalyzeCliOptions) => {
-      code = await analyzeCommand(capture, opts, io, version);
+    .action(async (captures: string[], opts: AnalyzeCliOptions) => {
+      code = await analyzeCommand(captures, opts, io, version);
+    });
+
+  program
+    .command("summarize")
+    .description("merge saved JSON reports (from analyze --format json) into one batch report")
+    .argument("<reports...>", "JSON report files")
+    .addOption(new Option("-f, --format <format>", "batch report format").choices(FORMATS).default("table"))
+    .option("-o, --output <file>", "write the batch report to FILE, atomically")
+    .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
+    .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
+    .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")
+    .option("--expect <file>", "roles and ports that must have known flows, in every report")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ocs-pcap summarize reports/*.json
+  $ ocs-pcap summarize reports/*.json --format junit -o junit.xml --fail-on blocked`,
+    )
+    .action(async (files: string[], opts: SummarizeCliOptions) => {
+      code = await summarizeCommand(files, opts, io, version);
     });
 
   program
@@ -157,6 +247,8 @@ Examples:
     .addOption(
       new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
     )
+    .option("--catalog <file>", "show this catalog file instead of the built-in one")
+    .option("--catalog-extend <file>", "show the built-in catalog with this file's entries added")
     .addHelpText("after", CATALOG_EXAMPLES)
     .action(async (opts: CatalogCliOptions) => {
       code = await catalogCommand(opts, io);
@@ -177,7 +269,7 @@ Examples:
     )
     .action(async (opts: { example?: boolean; check?: string }) => {
       if (opts.check !== undefined) {
-        const topology = loadTopology(opts.check, new CatalogIndex());
+        const topology = loadTopology(opts.check, new CatalogIndex()).topology;
         await writeToStream(io.stdout, [
           `${opts.check}: valid; roles placed: ${topology.roles().join(", ") || "none"}\n`,
         ]);
@@ -223,10 +315,22 @@ Examples:
   }
 }
 
-interface AnalyzeCliOptions {
-  format: "table" | "json";
-  output?: string;
+interface PolicyCliOptions {
   failOn?: string;
+  maxUnknownFlows?: string;
+  maxBlocked?: string;
+  expect?: string;
+}
+
+interface AnalyzeCliOptions extends PolicyCliOptions {
+  format: Format;
+  output?: string;
+  reportDir?: string;
+  jobs?: string;
+  redact?: boolean;
+  redactKey?: string;
+  redactKeepDomain?: boolean;
+  quiet?: boolean;
   limit: string;
   maxRecordLen: string;
   tcpTimeout: string;
@@ -237,69 +341,302 @@ interface AnalyzeCliOptions {
   catalogExtend?: string;
 }
 
+interface SummarizeCliOptions extends PolicyCliOptions {
+  format: Format;
+  output?: string;
+}
+
+interface RenderOptions {
+  limit: number;
+  color: boolean;
+  policy: Policy;
+}
+
+/** One report in one format, as text chunks. */
+function renderReport(report: Report, format: Format, o: RenderOptions): Iterable<string> {
+  switch (format) {
+    case "json":
+      return renderJson(report);
+    case "markdown":
+      return [renderMarkdown(report, { limit: o.limit })];
+    case "html":
+      return [renderHtml(report)];
+    case "junit":
+      return [renderJunit([report], junitOptions(o.policy))];
+    case "csv":
+      return renderCsv(report);
+    default:
+      return [renderTable(report, { limit: o.limit, color: o.color })];
+  }
+}
+
+function junitOptions(policy: Policy) {
+  return {
+    failOnUnknown: policy.failOn.includes("unknown"),
+    failOnInconclusive: policy.failOn.includes("inconclusive"),
+  };
+}
+
+/**
+ * A batch report in one format: for table and Markdown, each capture's report
+ * then the summary (only the summary with `summaryOnly`, as in --report-dir,
+ * where each capture has its own file); JUnit holds every capture's suite.
+ */
+function* renderBatch(
+  batch: BatchReport,
+  format: Format,
+  o: RenderOptions & { summaryOnly?: boolean },
+): Generator<string> {
+  const reports = batch.captures.flatMap((e) => (e.report ? [e.report] : []));
+  const each = o.summaryOnly === true ? [] : reports;
+  switch (format) {
+    case "json":
+      yield renderBatchJson(batch);
+      return;
+    case "markdown":
+      for (const r of each) yield `${renderMarkdown(r, { limit: o.limit })}\n`;
+      yield renderBatchMarkdown(batch);
+      return;
+    case "html":
+      yield renderBatchHtml(batch);
+      return;
+    case "junit":
+      yield renderJunit(reports, junitOptions(o.policy));
+      return;
+    case "csv":
+      yield renderBatchCsv(batch);
+      return;
+    default:
+      for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color })}\n`;
+      yield renderBatchText(batch);
+  }
+}
+
+function parsePolicy(opts: PolicyCliOptions): Policy {
+  const failOn = parseFailOn(opts.failOn);
+  let maxUnknown: Policy["maxUnknown"] = null;
+  if (opts.maxUnknownFlows !== undefined) {
+    maxUnknown = parseThreshold(opts.maxUnknownFlows);
+    if (maxUnknown === null)
+      throw new UsageError(
+        `--max-unknown-flows takes a count or a percentage, not '${opts.maxUnknownFlows}'`,
+      );
+  }
+  const maxBlocked =
+    opts.maxBlocked === undefined ? null : parseNonNegativeInt(opts.maxBlocked, "--max-blocked");
+  let expect: Expectation[] = [];
+  if (opts.expect !== undefined) {
+    try {
+      expect = parseExpectFile(readSettingsFile(opts.expect), opts.expect);
+    } catch (err) {
+      if (err instanceof PolicyFileError) throw new SettingsError(`${err.file}: ${err.message}`);
+      throw err;
+    }
+  }
+  return { failOn, maxUnknown, maxBlocked, expect };
+}
+
 async function analyzeCommand(
-  capture: string,
+  captures: string[],
   opts: AnalyzeCliOptions,
   io: Io,
   version: string,
 ): Promise<number> {
-  const failOn = parseFailOn(opts.failOn);
+  const policy = parsePolicy(opts);
   const limit = parseNonNegativeInt(opts.limit, "--limit");
+  const jobs = opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
+  if (jobs < 1) throw new UsageError("--jobs must be at least 1");
   const maxRecordLen = parseNonNegativeInt(opts.maxRecordLen, "--max-record-len");
   if (maxRecordLen < 64 || maxRecordLen > 64 * 1024 * 1024) {
     throw new UsageError("--max-record-len must be between 64 and 67108864 bytes");
   }
-  if (opts.output !== undefined && sameFile(opts.output, capture)) {
-    throw new UsageError(`--output ${opts.output} is the input capture; refusing to overwrite it`);
-  }
-
   const tcpTimeout = parsePositiveSeconds(opts.tcpTimeout, "--tcp-timeout");
   const udpTimeout = parsePositiveSeconds(opts.udpTimeout, "--udp-timeout");
+  if ((opts.redactKey !== undefined || opts.redactKeepDomain) && !opts.redact) {
+    throw new UsageError("--redact-key and --redact-keep-domain go with --redact");
+  }
+  if (captures.includes("-") && captures.length > 1)
+    throw new UsageError("'-' (standard input) cannot be combined with other inputs");
+  for (const c of captures) {
+    if (opts.output !== undefined && c !== "-" && sameFile(opts.output, c)) {
+      throw new UsageError(`--output ${opts.output} is an input capture; refusing to overwrite it`);
+    }
+  }
 
   const index = loadCatalog(opts.catalog, opts.catalogExtend);
-  const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index);
+  const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index.index);
+  const settings: JobSettings = {
+    version,
+    maxRecordLen,
+    tcpTimeoutMicros: tcpTimeout * 1_000_000,
+    udpTimeoutMicros: udpTimeout * 1_000_000,
+    checksums: opts.checksums === true,
+    catalog: index.source,
+    topology: topology?.source ?? null,
+  };
+  const render: RenderOptions = {
+    limit,
+    color: io.color === true && opts.output === undefined && opts.format === "table",
+    policy,
+  };
+  const redactor = opts.redact
+    ? new Redactor({
+        ...(opts.redactKey === undefined ? {} : { key: opts.redactKey }),
+        keepDomain: opts.redactKeepDomain === true,
+      })
+    : null;
 
-  let report: Report;
-  try {
-    report = await analyzeCapture(capture, {
-      index,
-      topology,
-      maxRecordLen,
-      version,
-      tcpTimeoutMicros: tcpTimeout * 1_000_000,
-      udpTimeoutMicros: udpTimeout * 1_000_000,
-      checksums: opts.checksums === true,
-    });
-  } catch (err) {
-    if (err instanceof CaptureError) {
-      io.stderr(`ocs-pcap: ${capture}: offset ${err.offset}: ${err.message}\n`);
-      return EXIT.DATAERR;
-    }
-    throw err;
-  }
-  for (const w of report.capture.warnings)
-    io.stderr(`ocs-pcap: warning: ${capture}: offset ${w.offset}: ${w.message}\n`);
+  const { paths, batch } = expandInputs(captures);
+  if (paths.length === 0) throw new UsageError(`no capture files found in ${captures.join(", ")}`);
 
-  const chunks = opts.format === "json" ? renderJson(report) : [renderTable(report, { limit })];
-  if (opts.output !== undefined) {
+  let results: JobResult[];
+  if (!batch) {
+    const path = paths[0]!;
+    let size = 0;
     try {
-      writeFileAtomic(opts.output, chunks);
+      size = path === "-" ? 0 : statSize(path);
+    } catch {
+      size = 0;
+    }
+    const progress = progressFor(size, opts.quiet === true);
+    try {
+      results = [await runJob(path, settings, progress ? { onProgress: progress.onProgress } : {})];
+    } finally {
+      progress?.stop();
+    }
+  } else {
+    results = await runJobs(paths, settings, jobs);
+  }
+
+  // Redaction applies to every output of the run, with one key.
+  const entries: BatchEntry[] = results.map((r) => ({
+    path: r.report ? r.report.capture.path : r.path,
+    status: r.report ? "ok" : "error",
+    error: r.error ? r.error.message : null,
+    report: r.report && redactor ? redactReport(r.report, redactor) : r.report,
+  }));
+
+  let worst: number = EXIT.OK;
+  for (const [i, r] of results.entries()) {
+    if (r.error) {
+      io.stderr(`ocs-pcap: ${r.path}: ${r.error.message}\n`);
+      worst = Math.max(worst, r.error.code);
+    }
+    const report = entries[i]!.report;
+    if (report) {
+      for (const w of report.capture.warnings)
+        io.stderr(`ocs-pcap: warning: ${report.capture.path}: offset ${w.offset}: ${w.message}\n`);
+    }
+  }
+  if (!batch && worst !== EXIT.OK) return worst;
+
+  if (opts.reportDir !== undefined) {
+    try {
+      mkdirSync(opts.reportDir, { recursive: true });
     } catch (err) {
       io.stderr(
-        `ocs-pcap: ${opts.output}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
+        `ocs-pcap: ${opts.reportDir}: cannot create the report directory: ${err instanceof Error ? err.message : String(err)}\n`,
       );
       return EXIT.CANTCREAT;
     }
+    const names = new Set<string>();
+    for (const e of entries) {
+      if (!e.report) continue;
+      let name = e.path === STDIN_LABEL ? "stdin" : basename(e.path);
+      for (let n = 2; names.has(name); n++) name = `${basename(e.path)}-${n}`;
+      names.add(name);
+      for (const format of FORMATS) {
+        const target = join(opts.reportDir, `${name}.${EXTENSIONS[format]}`);
+        if (!writeReportFile(target, renderReport(e.report, format, { ...render, color: false }), io))
+          return EXIT.CANTCREAT;
+      }
+    }
+    if (batch) {
+      const summary = buildBatch(entries, version);
+      for (const format of FORMATS) {
+        const target = join(opts.reportDir, `summary.${EXTENSIONS[format]}`);
+        const o = { ...render, color: false, summaryOnly: true };
+        if (!writeReportFile(target, renderBatch(summary, format, o), io)) return EXIT.CANTCREAT;
+      }
+    }
+  }
+
+  const chunks = batch
+    ? renderBatch(buildBatch(entries, version), opts.format, render)
+    : renderReport(entries[0]!.report!, opts.format, render);
+  if (opts.output !== undefined) {
+    if (!writeReportFile(opts.output, chunks, io)) return EXIT.CANTCREAT;
   } else {
     await writeToStream(io.stdout, chunks);
   }
 
-  const failing = failOn.filter((v) => report.summary[v] > 0);
-  if (failing.length > 0) {
-    io.stderr(`ocs-pcap: --fail-on: ${failing.map((v) => `${report.summary[v]} ${v}`).join(", ")}\n`);
-    return EXIT.POLICY;
+  const failures = entries.flatMap((e) =>
+    e.report ? evaluatePolicy(e.report, policy).map((f) => (batch ? `${e.path}: ${f}` : f)) : [],
+  );
+  for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
+  if (failures.length > 0) return EXIT.POLICY;
+  return worst === EXIT.OK ? EXIT.OK : EXIT.DATAERR;
+}
+
+const validateReport = new Ajv({ allErrors: true }).compile(reportSchema);
+
+async function summarizeCommand(
+  files: string[],
+  opts: SummarizeCliOptions,
+  io: Io,
+  version: string,
+): Promise<number> {
+  const policy = parsePolicy(opts);
+  const entries: BatchEntry[] = [];
+  let worst: number = EXIT.OK;
+  for (const file of files) {
+    let data: unknown;
+    try {
+      data = JSON.parse(readSettingsFile(file));
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      io.stderr(`ocs-pcap: ${file}: not JSON: ${err instanceof Error ? err.message : String(err)}\n`);
+      entries.push({ path: file, status: "error", error: "not JSON", report: null });
+      worst = EXIT.DATAERR;
+      continue;
+    }
+    if (!validateReport(data)) {
+      const problems = (validateReport.errors ?? [])
+        .slice(0, 3)
+        .map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
+      io.stderr(`ocs-pcap: ${file}: not an ocs-pcap/report@1 report: ${problems.join("; ")}\n`);
+      entries.push({ path: file, status: "error", error: "not an ocs-pcap report", report: null });
+      worst = EXIT.DATAERR;
+      continue;
+    }
+    const report = reportFromJson(data);
+    entries.push({ path: report.capture.path, status: "ok", error: null, report });
   }
-  return EXIT.OK;
+  const render: RenderOptions = { limit: 25, color: false, policy };
+  const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
+  if (opts.output !== undefined) {
+    if (!writeReportFile(opts.output, chunks, io)) return EXIT.CANTCREAT;
+  } else {
+    await writeToStream(io.stdout, chunks);
+  }
+  const failures = entries.flatMap((e) =>
+    e.report ? evaluatePolicy(e.report, policy).map((f) => `${e.path}: ${f}`) : [],
+  );
+  for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
+  if (failures.length > 0) return EXIT.POLICY;
+  return worst;
+}
+
+function writeReportFile(path: string, chunks: Iterable<string>, io: Io): boolean {
+  try {
+    writeFileAtomic(path, chunks);
+    return true;
+  } catch (err) {
+    io.stderr(
+      `ocs-pcap: ${path}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return false;
+  }
 }
 
 interface CatalogCliOptions {
@@ -309,9 +646,6 @@ interface CatalogCliOptions {
   catalog?: string;
   catalogExtend?: string;
 }
-
-/** A settings file could not be used: usage error (exit 2), naming the file (and line). */
-class SettingsError extends Error {}
 
 function readSettingsFile(path: string): string {
   try {
@@ -325,24 +659,39 @@ function readSettingsFile(path: string): string {
   }
 }
 
-function loadCatalog(replace: string | undefined, extend: string | undefined): CatalogIndex {
+function statSize(path: string): number {
+  return statSync(path).size;
+}
+
+function loadCatalog(
+  replace: string | undefined,
+  extend: string | undefined,
+): { index: CatalogIndex; source: JobSettings["catalog"] } {
   if (replace !== undefined && extend !== undefined)
     throw new UsageError("use --catalog or --catalog-extend, not both");
-  if (replace === undefined && extend === undefined) return new CatalogIndex();
+  if (replace === undefined && extend === undefined) return { index: new CatalogIndex(), source: null };
   const file = (replace ?? extend)!;
+  const text = readSettingsFile(file);
   let entries: CatalogEntry[];
   try {
-    entries = parseCatalogFile(readSettingsFile(file), file);
+    entries = parseCatalogFile(text, file);
   } catch (err) {
     if (err instanceof CatalogFileError) throw new SettingsError(`${err.file}: ${err.message}`);
     throw err;
   }
-  return new CatalogIndex(replace !== undefined ? entries : extendCatalog(entries));
+  return {
+    index: new CatalogIndex(replace !== undefined ? entries : extendCatalog(entries)),
+    source: { mode: replace !== undefined ? "replace" : "extend", file, text },
+  };
 }
 
-function loadTopology(file: string, index: CatalogIndex): Topology {
+function loadTopology(
+  file: string,
+  index: CatalogIndex,
+): { topology: Topology; source: { file: string; text: string } } {
+  const text = readSettingsFile(file);
   try {
-    return parseTopology(readSettingsFile(file), file, index.roles());
+    return { topology: parseTopology(text, file, index.roles()), source: { file, text } };
   } catch (err) {
     if (err instanceof TopologyError)
       throw new SettingsError(`${err.file}: line ${err.line}: ${err.message}`);
@@ -351,7 +700,7 @@ function loadTopology(file: string, index: CatalogIndex): Topology {
 }
 
 async function catalogCommand(opts: CatalogCliOptions, io: Io): Promise<number> {
-  const index = loadCatalog(opts.catalog, opts.catalogExtend);
+  const index = loadCatalog(opts.catalog, opts.catalogExtend).index;
   if (opts.transport !== undefined && opts.port === undefined) {
     throw new UsageError("--transport needs --port");
   }
@@ -413,6 +762,19 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
+/**
+ * Colour for the table report on standard output: NO_COLOR (no-color.org)
+ * turns it off whatever else is set; FORCE_COLOR turns it on even into a
+ * pipe, except FORCE_COLOR=0 or =false (as chalk and Node read it); otherwise
+ * only a terminal that is not TERM=dumb gets colour.
+ */
+export function wantColor(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  return isTty && env.TERM !== "dumb";
+}
+
 /** Entry point for bin/ocs-pcap. */
 export async function main(): Promise<void> {
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -424,6 +786,7 @@ export async function main(): Promise<void> {
     stderr: (s) => {
       process.stderr.write(s);
     },
+    color: wantColor(process.env, process.stdout.isTTY === true),
   });
   process.exitCode = code;
 }

@@ -1,23 +1,36 @@
 /**
  * Terminal renderer: summary, traffic by role, then the flows that need a
  * look (blocked, misdirected, unknown), each with its reason. A pure function
- * of the report model; no colour, so the output is the same on any terminal.
+ * of the report model. Colour is only added when the caller asks for it, and
+ * every string that came from a packet or a file name goes through
+ * escapeTerminal so it cannot move the cursor or retitle the window.
  */
 import Table from "cli-table3";
+import { createColors } from "picocolors";
+import { escapeTerminal as term } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
   limit: number;
+  /** Colour section titles (only for a colour terminal: NO_COLOR/FORCE_COLOR are decided by the caller). */
+  color?: boolean;
 }
 
 const PLAIN_STYLE = { head: [] as string[], border: [] as string[] };
 
 export function renderTable(report: Report, options: TableOptions = { limit: 25 }): string {
+  const pc = createColors(options.color === true);
+  const tint = {
+    blocked: pc.red,
+    misdirected: pc.yellow,
+    inconclusive: pc.magenta,
+    unknown: pc.gray,
+  } as const;
   const out: string[] = [];
   const c = report.capture;
   const s = report.summary;
-  out.push(`ocs-pcap ${report.tool.version} report: ${c.path}`);
+  out.push(`ocs-pcap ${report.tool.version} report: ${term(c.path)}`);
   out.push("");
   const facts = new Table({ style: PLAIN_STYLE });
   facts.push(
@@ -36,7 +49,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     ["Not analysed", formatCounts(c.skipped)],
   );
   out.push(facts.toString());
-  for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${w.message}`);
+  for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${term(w.message)}`);
 
   if (report.blocked.length > 0) {
     out.push("", "Blocked-looking traffic by role, port and reason");
@@ -47,7 +60,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
       wordWrap: true,
     });
     for (const g of report.blocked) {
-      groups.push([g.summary, isoMicros(g.firstSeen), isoMicros(g.lastSeen), flowList(g.flows)]);
+      groups.push([term(g.summary), isoMicros(g.firstSeen), isoMicros(g.lastSeen), flowList(g.flows)]);
     }
     out.push(groups.toString());
   }
@@ -76,7 +89,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     });
     for (const r of report.roles) {
       roles.push([
-        r.roles.join(", "),
+        term(r.roles.join(", ")),
         r.ports,
         r.transport,
         r.flows,
@@ -93,7 +106,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
 
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
-    out.push("", `${TITLES[verdict]} (${flows.length})`);
+    out.push("", tint[verdict](`${TITLES[verdict]} (${flows.length})`));
     if (flows.length === 0) {
       out.push("  none");
       continue;
@@ -140,7 +153,7 @@ function flowTable(flows: FlowRecord[]): string {
       f.history ? `${f.state} ${f.history}` : f.state,
       `${f.packetsFromClient}/${f.packetsFromServer}`,
       f.firstFrame,
-      f.reasons.map((r) => `${r.code}: ${r.message}`).join("\n"),
+      f.reasons.map((r) => `${r.code}: ${term(r.message)}`).join("\n"),
     ]);
   }
   return t.toString();

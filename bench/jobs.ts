@@ -1,0 +1,84 @@
+/**
+ * Batch speed-up: `npm run bench:jobs [-- --captures 8 --flows N --per-flow K --runs R]`.
+ *
+ * Generates 8 synthetic captures (bench/.data/jobs-<flows>x<perFlow>-<i>.pcap)
+ * if missing, then times, in the same run and interleaved, the real CLI
+ * `ocs-pcap analyze <all 8> --format json --jobs J -q` for J = 1 (the
+ * baseline), 2, and the machine's CPU count, each in a fresh process, output
+ * discarded. Prints the median wall time of R runs and each as a speed-up
+ * over --jobs 1. Then, for reference, the machine's own ceiling: how much two
+ * threads gain over one on pure arithmetic, on random memory access and on
+ * allocation (bench/ceiling.mjs); analysis is the last two kinds of work, so
+ * those bound what --jobs can give on this machine. Needs a build.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generate } from "./gen.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, "..", "bin", "ocs-pcap");
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const captures = arg("captures", 8);
+const flows = arg("flows", 20_000);
+const perFlow = arg("per-flow", 10);
+const runs = arg("runs", 3);
+const dataDir = join(HERE, ".data");
+mkdirSync(dataDir, { recursive: true });
+const first = join(dataDir, `jobs-${flows}x${perFlow}-1.pcap`);
+if (!existsSync(first)) {
+  process.stdout.write(`generating ${captures} captures of ${flows * perFlow} packets …\n`);
+  generate(first, flows, perFlow);
+}
+const files = [first];
+for (let i = 2; i <= captures; i++) {
+  const f = join(dataDir, `jobs-${flows}x${perFlow}-${i}.pcap`);
+  if (!existsSync(f)) copyFileSync(first, f);
+  files.push(f);
+}
+
+function time(jobs: number): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(
+    process.execPath,
+    [BIN, "analyze", ...files, "--format", "json", "--jobs", String(jobs), "-q"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    },
+  );
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`--jobs ${jobs} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const cpus = availableParallelism();
+const levels = [...new Set([1, 2, cpus])];
+const samples = new Map<number, number[]>(levels.map((j) => [j, []]));
+for (let i = 0; i < runs; i++) for (const j of levels) samples.get(j)!.push(time(j));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const base = median(samples.get(1)!);
+const lines = [
+  "",
+  `${captures} captures × ${(flows * perFlow).toLocaleString("en-US")} packets (${flows.toLocaleString("en-US")} flows each); median of ${runs} runs; ${cpus} CPUs; node ${process.version}`,
+  "",
+  "jobs   median ms   speed-up vs --jobs 1",
+];
+for (const j of levels) {
+  const m = median(samples.get(j)!);
+  lines.push(`${String(j).padStart(4)}   ${m.toFixed(0).padStart(9)}   ${(base / m).toFixed(2)}×`);
+}
+lines.push("", "machine ceiling (same run): two threads against one, on one unit of work each");
+for (const kind of ["cpu", "memory", "alloc"]) {
+  const out = execFileSync(process.execPath, [join(HERE, "ceiling.mjs"), kind], { encoding: "utf8" });
+  const c = JSON.parse(out) as { serialMs: number; parallelMs: number };
+  lines.push(`  ${kind.padEnd(7)} ${(c.serialMs / c.parallelMs).toFixed(2)}×`);
+}
+process.stdout.write(`${lines.join("\n")}\n`);

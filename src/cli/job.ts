@@ -1,0 +1,47 @@
+/**
+ * What a batch worker needs to analyse a capture: plain data only (it
+ * crosses a thread boundary), from which each thread rebuilds the catalog
+ * index and topology.
+ */
+import type { AnalyzeOptions } from "../analyze.js";
+import { CatalogIndex } from "../catalog/index.js";
+import { extendCatalog, parseCatalogFile } from "../catalog/load.js";
+import { parseTopology } from "../classify/topology.js";
+
+export interface JobSettings {
+  version: string;
+  maxRecordLen: number;
+  tcpTimeoutMicros: number;
+  udpTimeoutMicros: number;
+  checksums: boolean;
+  catalog: { mode: "replace" | "extend"; file: string; text: string } | null;
+  topology: { file: string; text: string } | null;
+}
+
+let cached: { settings: JobSettings; options: AnalyzeOptions } | null = null;
+
+/** Analysis options for these settings (the catalog and topology are parsed once per thread). */
+export function settingsToOptions(settings: JobSettings): AnalyzeOptions {
+  if (cached !== null && cached.settings === settings) return cached.options;
+  let index: CatalogIndex;
+  if (settings.catalog === null) index = new CatalogIndex();
+  else {
+    const entries = parseCatalogFile(settings.catalog.text, settings.catalog.file);
+    index = new CatalogIndex(settings.catalog.mode === "replace" ? entries : extendCatalog(entries));
+  }
+  const topology =
+    settings.topology === null
+      ? null
+      : parseTopology(settings.topology.text, settings.topology.file, index.roles());
+  const options: AnalyzeOptions = {
+    index,
+    topology,
+    version: settings.version,
+    maxRecordLen: settings.maxRecordLen,
+    tcpTimeoutMicros: settings.tcpTimeoutMicros,
+    udpTimeoutMicros: settings.udpTimeoutMicros,
+    checksums: settings.checksums,
+  };
+  cached = { settings, options };
+  return options;
+}

@@ -1,0 +1,262 @@
+/**
+ * Batch runs: one report per capture, and a batch report that closes the run
+ * (one line per capture, plus totals), in any format. Also reads saved JSON
+ * reports back into the model, for `ocs-pcap summarize`.
+ */
+import type { Application, Reason, Verdict } from "../classify/classify.js";
+import { escapeCsv, escapeHtml as h, escapeMarkdown as md } from "./escape.js";
+import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
+import { REPORT_SCHEMA } from "./model.js";
+
+export const BATCH_SCHEMA = "ocs-pcap/batch@1";
+
+export interface BatchEntry {
+  path: string;
+  status: "ok" | "error";
+  /** For status "error": what went wrong, with the byte offset when there is one. */
+  error: string | null;
+  report: Report | null;
+}
+
+export interface BatchReport {
+  schema: typeof BATCH_SCHEMA;
+  tool: { name: string; version: string };
+  captures: BatchEntry[];
+  totals: Summary & { captures: number; failed: number; packets: number };
+}
+
+export function buildBatch(entries: BatchEntry[], version: string): BatchReport {
+  const totals = {
+    captures: entries.length,
+    failed: 0,
+    packets: 0,
+    flows: 0,
+    known: 0,
+    unknown: 0,
+    blocked: 0,
+    misdirected: 0,
+    inconclusive: 0,
+  };
+  for (const e of entries) {
+    if (e.status === "error" || e.report === null) {
+      totals.failed++;
+      continue;
+    }
+    const s = e.report.summary;
+    totals.packets += e.report.capture.packets;
+    totals.flows += s.flows;
+    totals.known += s.known;
+    totals.unknown += s.unknown;
+    totals.blocked += s.blocked;
+    totals.misdirected += s.misdirected;
+    totals.inconclusive += s.inconclusive;
+  }
+  return { schema: BATCH_SCHEMA, tool: { name: "ocs-pcap", version }, captures: entries, totals };
+}
+
+const COLUMNS = [
+  "capture",
+  "status",
+  "packets",
+  "flows",
+  "known",
+  "blocked",
+  "misdirected",
+  "inconclusive",
+  "unknown",
+];
+
+function rowOf(e: BatchEntry): (string | number)[] {
+  const r = e.report;
+  if (r === null) return [e.path, "unreadable", "", "", "", "", "", "", ""];
+  const s = r.summary;
+  const w = r.capture.warnings.length;
+  return [
+    e.path,
+    w === 0 ? "ok" : `ok, ${w} warning${w === 1 ? "" : "s"}`,
+    r.capture.packets,
+    s.flows,
+    s.known,
+    s.blocked,
+    s.misdirected,
+    s.inconclusive,
+    s.unknown,
+  ];
+}
+
+function totalsRow(b: BatchReport): (string | number)[] {
+  const t = b.totals;
+  return [
+    `total: ${t.captures} captures`,
+    t.failed > 0 ? `${t.failed} unreadable` : "ok",
+    t.packets,
+    t.flows,
+    t.known,
+    t.blocked,
+    t.misdirected,
+    t.inconclusive,
+    t.unknown,
+  ];
+}
+
+/** The batch summary as plain text lines (one per capture, then totals). */
+export function renderBatchText(b: BatchReport): string {
+  const rows = [COLUMNS, ...b.captures.map(rowOf), totalsRow(b)].map((r) => r.map(String));
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return `Batch summary\n${rows.map(line).join("\n")}\n${problems(b)
+    .map((p) => `${p}\n`)
+    .join("")}`;
+}
+
+/** One line per unreadable capture or capture warning, so the table stays narrow. */
+function problems(b: BatchReport): string[] {
+  const out: string[] = [];
+  for (const e of b.captures) {
+    if (e.report === null) out.push(`${e.path}: unreadable: ${e.error ?? "unknown error"}`);
+    else for (const w of e.report.capture.warnings) out.push(`${e.path}: warning: ${w.message}`);
+  }
+  return out;
+}
+
+export function renderBatchMarkdown(b: BatchReport): string {
+  const out = [
+    "# ocs-pcap batch summary",
+    "",
+    `| ${COLUMNS.join(" | ")} |`,
+    `| --- | --- | ${COLUMNS.slice(2)
+      .map(() => "---:")
+      .join(" | ")} |`,
+  ];
+  for (const r of [...b.captures.map(rowOf), totalsRow(b)])
+    out.push(`| ${r.map((c) => md(String(c))).join(" | ")} |`);
+  const p = problems(b);
+  if (p.length > 0) out.push("", "## Problems", "", ...p.map((line) => `- ${md(line)}`));
+  return `${out.join("\n")}\n`;
+}
+
+export function renderBatchJson(b: BatchReport): string {
+  return `${JSON.stringify(
+    {
+      schema: b.schema,
+      tool: b.tool,
+      captures: b.captures.map((e) => ({
+        path: e.path,
+        status: e.status,
+        error: e.error,
+        summary: e.report?.summary ?? null,
+        blocked: e.report?.blocked.map((g) => g.summary) ?? [],
+      })),
+      totals: b.totals,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function renderBatchCsv(b: BatchReport): string {
+  const rows = [
+    [...COLUMNS, "error"],
+    ...b.captures.map((e) => [...rowOf(e), e.error ?? ""]),
+    [...totalsRow(b), ""],
+  ];
+  return `${rows.map((r) => r.map((c) => escapeCsv(c)).join(",")).join("\r\n")}\r\n`;
+}
+
+export function renderBatchHtml(b: BatchReport): string {
+  const rows = [...b.captures.map(rowOf), totalsRow(b)];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>ocs-pcap batch summary</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}</style></head>
+<body><h1>ocs-pcap batch summary</h1>
+<table><thead><tr>${COLUMNS.map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody>
+${rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= 2 ? ' class="n"' : ""}>${h(String(c))}</td>`).join("")}</tr>`).join("\n")}
+</tbody></table>
+${(() => {
+  const p = problems(b);
+  return p.length === 0 ? "" : `<h2>Problems</h2><ul>${p.map((line) => `<li>${h(line)}</li>`).join("")}</ul>`;
+})()}</body></html>
+`;
+}
+
+// --- Reading saved JSON reports back ---------------------------------------------
+
+interface JsonFlow {
+  id: number;
+  transport: string;
+  client: { ip: string; port: number | null };
+  server: { ip: string; port: number | null };
+  verdict: Verdict;
+  application?: Application;
+  roles: RoleRef[];
+  state: string;
+  history: string;
+  packets: { fromClient: number; fromServer: number };
+  bytes: { fromClient: number; fromServer: number };
+  firstSeen: string;
+  lastSeen: string;
+  firstFrame?: number;
+  reasons: Reason[];
+}
+
+/** ISO 8601 UTC with microseconds back to microseconds since the epoch. */
+export function isoToMicros(iso: string): number {
+  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
+  const frac = /\.(\d{1,6})/.exec(iso)?.[1] ?? "0";
+  return ms * 1000 + Number(frac.padEnd(6, "0"));
+}
+
+/**
+ * A JSON report (contract ocs-pcap/report@1, already checked against the
+ * schema) back into the model; throws on a report of another schema.
+ */
+export function reportFromJson(json: unknown): Report {
+  const r = json as Omit<Report, "flows" | "blocked"> & {
+    flows: JsonFlow[];
+    blocked?: (Omit<Report["blocked"][number], "firstSeen" | "lastSeen"> & {
+      firstSeen: string;
+      lastSeen: string;
+    })[];
+  };
+  if (r.schema !== REPORT_SCHEMA)
+    throw new Error(`not an ${REPORT_SCHEMA} report (schema: ${String(r.schema)})`);
+  const flows: FlowRecord[] = r.flows.map((f) => ({
+    id: f.id,
+    transport: f.transport,
+    clientIp: f.client.ip,
+    clientPort: f.client.port,
+    serverIp: f.server.ip,
+    serverPort: f.server.port,
+    verdict: f.verdict,
+    application: f.application ?? { protocol: "unknown", confidence: "unidentified" },
+    roles: f.roles,
+    state: f.state,
+    history: f.history,
+    packetsFromClient: f.packets.fromClient,
+    packetsFromServer: f.packets.fromServer,
+    bytesFromClient: f.bytes.fromClient,
+    bytesFromServer: f.bytes.fromServer,
+    firstSeen: isoToMicros(f.firstSeen),
+    lastSeen: isoToMicros(f.lastSeen),
+    firstFrame: f.firstFrame ?? 0,
+    reasons: f.reasons,
+  }));
+  return {
+    schema: REPORT_SCHEMA,
+    tool: r.tool,
+    capture: r.capture,
+    summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
+    roles: r.roles ?? [],
+    blocked: (r.blocked ?? []).map((g) => ({
+      ...g,
+      firstSeen: isoToMicros(g.firstSeen),
+      lastSeen: isoToMicros(g.lastSeen),
+    })),
+    flows,
+  };
+}

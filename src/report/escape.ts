@@ -1,0 +1,57 @@
+/**
+ * Escaping for every output format. Anything that came from a packet (a TLS
+ * server name, a SIP URI, a message quoting one) is hostile until escaped
+ * for the format it lands in.
+ */
+
+/** HTML text and attribute values (HTML Living Standard §13.1.2.6); control characters, parse errors in HTML (§13.2.5), are dropped. */
+export function escapeHtml(s: string): string {
+  return stripControl(s).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** XML 1.0 character data and attributes; characters XML cannot carry are dropped (XML 1.0 §2.2). */
+export function escapeXml(s: string): string {
+  return stripControl(s)
+    .replace(/[\uFFFE\uFFFF]/g, "")
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Text inside a GitHub-flavoured Markdown table cell: no line breaks, pipes
+ * escaped, and the characters that start links, images, emphasis, code,
+ * strikethrough, entities or raw HTML made literal with backslashes
+ * (CommonMark §2.4). Cells never start a line, so list and heading markers
+ * need no escaping.
+ */
+export function escapeMarkdown(s: string): string {
+  return stripControl(s)
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[\\`*_[\]!|<>~&]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A CSV field (RFC 4180), defused against formula injection: a field that a
+ * spreadsheet would evaluate (starting with = + - @, tab or carriage return)
+ * gets a leading apostrophe (OWASP "CSV Injection").
+ */
+export function escapeCsv(value: string | number | null): string {
+  if (value === null) return "";
+  if (typeof value === "number") return String(value);
+  let s = value;
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Text for a terminal: C0/C1 control characters (escape sequences) shown as \xNN instead of acted on. */
+export function escapeTerminal(s: string): string {
+  return s.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+function stripControl(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
+}

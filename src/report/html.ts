@@ -1,0 +1,302 @@
+/**
+ * HTML renderer: one self-contained file (inline CSS, inline SVG, inline
+ * script; no request to anywhere), readable when printed. Charts: flows and
+ * bytes by verdict, traffic by role, and a timeline of blocked and
+ * misdirected attempts across the capture. The flow table works without
+ * JavaScript (every row, in time order) and filters and sorts with it.
+ * A pure function of the report model; every value is escaped.
+ */
+import { escapeHtml as h } from "./escape.js";
+import { type FlowRecord, isoMicros, type Report } from "./model.js";
+import { formatBytes, formatCount } from "./table.js";
+
+export interface HtmlOptions {
+  /** Flow rows in the table at most (the JSON report has every flow). */
+  maxRows: number;
+}
+
+const COLORS = {
+  known: "#2e7d32",
+  blocked: "#c62828",
+  misdirected: "#ef6c00",
+  inconclusive: "#6a1b9a",
+  unknown: "#546e7a",
+} as const;
+
+type V = keyof typeof COLORS;
+const VERDICTS: V[] = ["known", "blocked", "misdirected", "inconclusive", "unknown"];
+
+export function renderHtml(report: Report, options: HtmlOptions = { maxRows: 5000 }): string {
+  const c = report.capture;
+  const s = report.summary;
+  const title = `ocs-pcap report: ${c.path}`;
+  const rows = report.flows.slice(0, options.maxRows);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${h(title)}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1c1c1c;background:#fafafa}
+header{background:#263238;color:#fff;padding:16px 24px}
+header h1{margin:0 0 8px;font-size:20px;word-break:break-all}
+header dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:0;font-size:13px}
+header dt{opacity:.75}header dd{margin:0}
+main{padding:16px 24px;max-width:1400px}
+section{margin:0 0 28px}
+h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:4px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{background:#fff;border:1px solid #ddd;border-left:6px solid;border-radius:4px;padding:8px 14px;min-width:110px}
+.card b{display:block;font-size:22px}
+.charts{display:flex;flex-wrap:wrap;gap:24px}
+figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:4px;padding:8px}
+figcaption{font-weight:600;margin-bottom:4px}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eceff1;position:sticky;top:0}
+th[data-sort]{cursor:pointer}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.v{font-weight:600}
+.v-known{color:${COLORS.known}}.v-blocked{color:${COLORS.blocked}}.v-misdirected{color:${COLORS.misdirected}}.v-inconclusive{color:${COLORS.inconclusive}}.v-unknown{color:${COLORS.unknown}}
+.controls{display:flex;gap:8px;margin:8px 0}
+.controls input{flex:1;padding:4px 8px}
+.warn{background:#fff3e0;border:1px solid #ffb74d;padding:6px 10px;border-radius:4px}
+.note{color:#555}
+@media print{header{background:#fff;color:#000;border-bottom:2px solid #000}.controls{display:none}th{position:static}section{break-inside:avoid}body{background:#fff}}
+</style>
+</head>
+<body>
+<header>
+<h1>${h(title)}</h1>
+<dl>
+<dt>Format</dt><dd>${h(c.format)}</dd>
+<dt>Link types</dt><dd>${h(c.linkTypes.join(", ") || "-")}</dd>
+<dt>Packets</dt><dd>${formatCount(c.packets)}</dd>
+<dt>Bytes</dt><dd>${formatCount(c.bytes)} (${formatBytes(c.bytes)})</dd>
+<dt>First packet</dt><dd>${h(c.firstSeen ?? "-")}</dd>
+<dt>Last packet</dt><dd>${h(c.lastSeen ?? "-")}</dd>
+<dt>Anomalies</dt><dd>${h(counts(c.anomalies))}</dd>
+<dt>Tool</dt><dd>ocs-pcap ${h(report.tool.version)}</dd>
+</dl>
+</header>
+<main>
+${c.warnings.map((w) => `<p class="warn">Warning (offset ${w.offset}): ${h(w.message)}</p>`).join("\n")}
+<section id="summary">
+<h2>Summary</h2>
+<div class="cards">
+<div class="card" style="border-color:#263238">Flows<b>${s.flows}</b></div>
+${VERDICTS.map((v) => `<div class="card" style="border-color:${COLORS[v]}">${cap(v)}<b class="v-${v}">${s[v]}</b></div>`).join("\n")}
+</div>
+</section>
+<section id="charts">
+<h2>Charts</h2>
+<div class="charts">
+${verdictChart(report)}
+${roleChart(report)}
+${timeline(report)}
+</div>
+</section>
+${blockedSection(report)}
+<section id="flows-section">
+<h2>Flows</h2>
+<div class="controls"><input id="filter" type="search" placeholder="Filter flows: address, port, verdict, reason…" aria-label="Filter flows"><select id="verdict" aria-label="Verdict"><option value="">all verdicts</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></div>
+<p class="note" id="count">${rows.length} of ${report.flows.length} flows shown${rows.length < report.flows.length ? " (the JSON report lists every flow)" : ""}.</p>
+<table id="flows">
+<thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="text">Evidence</th></tr></thead>
+<tbody>
+${rows.map(flowRow).join("\n")}
+</tbody>
+</table>
+</section>
+${rolesSection(report)}
+</main>
+<script>
+(function () {
+  var table = document.getElementById("flows");
+  var body = table.tBodies[0];
+  var filter = document.getElementById("filter");
+  var verdict = document.getElementById("verdict");
+  var count = document.getElementById("count");
+  var total = body.rows.length;
+  function apply() {
+    var q = filter.value.toLowerCase();
+    var v = verdict.value;
+    var shown = 0;
+    for (var i = 0; i < body.rows.length; i++) {
+      var r = body.rows[i];
+      var ok = (!q || r.textContent.toLowerCase().indexOf(q) >= 0) && (!v || r.getAttribute("data-verdict") === v);
+      r.hidden = !ok;
+      if (ok) shown++;
+    }
+    count.textContent = shown + " of " + total + " flows shown.";
+  }
+  filter.addEventListener("input", apply);
+  verdict.addEventListener("change", apply);
+  var heads = table.tHead.rows[0].cells;
+  for (var k = 0; k < heads.length; k++) {
+    (function (col, th) {
+      var asc = true;
+      th.addEventListener("click", function () {
+        var rows = Array.prototype.slice.call(body.rows);
+        var num = th.getAttribute("data-sort") === "num";
+        rows.sort(function (a, b) {
+          var x = a.cells[col].textContent, y = b.cells[col].textContent;
+          var d = num ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+          return asc ? d : -d;
+        });
+        asc = !asc;
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    })(k, heads[k]);
+  }
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function counts(c: Record<string, number>): string {
+  const e = Object.entries(c);
+  return e.length === 0 ? "none" : e.map(([k, v]) => `${k}: ${v}`).join(", ");
+}
+
+function endpoint(ip: string, port: number | null): string {
+  if (port === null) return ip;
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function flowRow(f: FlowRecord): string {
+  const app =
+    f.application.confidence === "unidentified"
+      ? "-"
+      : `${f.application.protocol}${f.application.confidence === "port-only" ? "?" : ""}${f.application.sni ? ` (${f.application.sni})` : ""}`;
+  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${f.transport}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(r.message)}`).join("<br>")}</td></tr>`;
+}
+
+function blockedSection(report: Report): string {
+  if (report.blocked.length === 0) return "";
+  return `<section id="blocked">
+<h2>Blocked-looking traffic by role, port and reason</h2>
+<table><thead><tr><th>Finding</th><th>First</th><th>Last</th><th>Flows</th></tr></thead><tbody>
+${report.blocked
+  .map(
+    (g) =>
+      `<tr><td>${h(g.summary)}</td><td>${isoMicros(g.firstSeen)}</td><td>${isoMicros(g.lastSeen)}</td><td>${g.flows
+        .slice(0, 20)
+        .map((id) => `#${id}`)
+        .join(", ")}${g.flows.length > 20 ? ` … +${g.flows.length - 20}` : ""}</td></tr>`,
+  )
+  .join("\n")}
+</tbody></table>
+</section>`;
+}
+
+function rolesSection(report: Report): string {
+  return `<section id="roles">
+<h2>Traffic by role</h2>
+${
+  report.roles.length === 0
+    ? '<p class="note">No flow matched the catalog.</p>'
+    : `<table><thead><tr><th>Role(s)</th><th>Port</th><th>Transport</th><th>Flows</th><th>Known</th><th>Blocked</th><th>Misdirected</th><th>Inconclusive</th><th>Packets</th><th>Bytes</th></tr></thead><tbody>
+${report.roles.map((r) => `<tr><td>${h(r.roles.join(", "))}</td><td class="num">${h(r.ports)}</td><td>${r.transport}</td><td class="num">${r.flows}</td><td class="num">${r.known}</td><td class="num">${r.blocked}</td><td class="num">${r.misdirected}</td><td class="num">${r.inconclusive}</td><td class="num">${formatCount(r.packets)}</td><td class="num">${formatBytes(r.bytes)}</td></tr>`).join("\n")}
+</tbody></table>`
+}
+</section>`;
+}
+
+// --- Charts (inline SVG) ------------------------------------------------------
+
+const W = 420;
+
+function verdictChart(report: Report): string {
+  const bytes: Record<V, number> = { known: 0, blocked: 0, misdirected: 0, inconclusive: 0, unknown: 0 };
+  for (const f of report.flows) bytes[f.verdict] += f.bytesFromClient + f.bytesFromServer;
+  const maxFlows = Math.max(1, ...VERDICTS.map((v) => report.summary[v]));
+  const maxBytes = Math.max(1, ...VERDICTS.map((v) => bytes[v]));
+  const rowH = 22;
+  const height = 40 + VERDICTS.length * rowH * 2;
+  const bars = VERDICTS.map((v, i) => {
+    const y = 30 + i * rowH * 2;
+    const wf = Math.max(1, Math.round((report.summary[v] / maxFlows) * 220));
+    const wb = Math.max(1, Math.round((bytes[v] / maxBytes) * 220));
+    return `<text x="0" y="${y + 12}" font-size="12">${cap(v)}</text>
+<rect class="bar" x="100" y="${y}" width="${wf}" height="16" fill="${COLORS[v]}"><title>${flows(report.summary[v])}</title></rect>
+<text x="${106 + wf}" y="${y + 12}" font-size="11">${flows(report.summary[v])}</text>
+<rect class="bar" x="100" y="${y + rowH - 4}" width="${wb}" height="10" fill="${COLORS[v]}" opacity="0.5"><title>${formatBytes(bytes[v])}</title></rect>
+<text x="${106 + wb}" y="${y + rowH + 5}" font-size="10">${formatBytes(bytes[v])}</text>`;
+  }).join("\n");
+  return `<figure><figcaption>Flows and bytes by verdict</figcaption>
+<svg id="chart-verdicts" role="img" aria-label="Flows and bytes by verdict" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
+<text x="100" y="16" font-size="11" fill="#555">solid: flows · light: bytes</text>
+${bars}
+</svg></figure>`;
+}
+
+function roleChart(report: Report): string {
+  const rows = [...report.roles].sort((a, b) => b.bytes - a.bytes || b.flows - a.flows).slice(0, 12);
+  const rowH = 24;
+  const height = 20 + Math.max(1, rows.length) * rowH;
+  const max = Math.max(1, ...rows.map((r) => r.bytes));
+  const bars =
+    rows.length === 0
+      ? '<text x="10" y="30" font-size="12" fill="#555">No flow matched the catalog.</text>'
+      : rows
+          .map((r, i) => {
+            const y = 10 + i * rowH;
+            const w = Math.max(1, Math.round((r.bytes / max) * 200));
+            const label = `${r.ports}/${r.transport}`;
+            const roles = r.roles.join(", ");
+            const bad = r.blocked + r.misdirected;
+            return `<text x="0" y="${y + 13}" font-size="11"><title>${h(roles)}</title>${h(label)}</text>
+<rect class="bar" x="110" y="${y}" width="${w}" height="16" fill="${bad > 0 ? COLORS.blocked : COLORS.known}"><title>${h(roles)}: ${flows(r.flows)}, ${formatBytes(r.bytes)}</title></rect>
+<text x="${116 + w}" y="${y + 13}" font-size="10">${flows(r.flows)}${bad > 0 ? `, ${bad} failing` : ""}</text>`;
+          })
+          .join("\n");
+  return `<figure><figcaption>Traffic by role (bytes; red: has blocked or misdirected flows)</figcaption>
+<svg id="chart-roles" role="img" aria-label="Traffic by role" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
+${bars}
+</svg></figure>`;
+}
+
+function timeline(report: Report): string {
+  const first = report.flows.reduce((m, f) => Math.min(m, f.firstSeen), Number.POSITIVE_INFINITY);
+  const last = report.flows.reduce((m, f) => Math.max(m, f.lastSeen), Number.NEGATIVE_INFINITY);
+  const span = Math.max(1, last - first);
+  const lanes: V[] = ["blocked", "misdirected"];
+  const height = 110;
+  const x0 = 90;
+  const width = W - x0 - 10;
+  const events = report.flows
+    .filter((f) => f.verdict === "blocked" || f.verdict === "misdirected")
+    .slice(0, 2000);
+  const dots = events
+    .map((f) => {
+      const x = x0 + Math.round(((f.firstSeen - first) / span) * width);
+      const y = 30 + lanes.indexOf(f.verdict as V) * 35;
+      return `<circle class="dot" cx="${x}" cy="${y}" r="5" fill="${COLORS[f.verdict]}" fill-opacity="0.7"><title>#${f.id} ${h(endpoint(f.serverIp, f.serverPort))} ${h(f.reasons[0]?.code ?? "")} at ${isoMicros(f.firstSeen)}</title></circle>`;
+    })
+    .join("\n");
+  const axis = Number.isFinite(first)
+    ? `<text x="${x0}" y="${height - 6}" font-size="10">${isoMicros(first).slice(11, 19)}</text><text x="${x0 + width}" y="${height - 6}" font-size="10" text-anchor="end">${isoMicros(last).slice(11, 19)}</text>`
+    : "";
+  return `<figure><figcaption>Blocked and misdirected attempts over the capture</figcaption>
+<svg id="chart-timeline" role="img" aria-label="Timeline of blocked and misdirected attempts" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
+<text x="0" y="34" font-size="12">Blocked</text><text x="0" y="69" font-size="12">Misdirected</text>
+<line x1="${x0}" y1="30" x2="${x0 + width}" y2="30" stroke="#ccc"/><line x1="${x0}" y1="65" x2="${x0 + width}" y2="65" stroke="#ccc"/>
+<line x1="${x0}" y1="85" x2="${x0 + width}" y2="85" stroke="#888"/>
+${axis}
+${events.length === 0 ? `<text x="${x0}" y="52" font-size="12" fill="#555">none in this capture</text>` : dots}
+</svg></figure>`;
+}
+
+/** "1 flow", "3 flows". */
+function flows(n: number): string {
+  return n === 1 ? "1 flow" : `${n} flows`;
+}

@@ -1,0 +1,129 @@
+/**
+ * JUnit XML renderer for CI systems (GitHub Actions, GitLab, Jenkins show it
+ * natively). One <testsuite> per capture, one <testcase> per role-and-port
+ * row of the report: it fails, with the evidence, when flows to it are
+ * blocked or misdirected. Unknown traffic is one more testcase, failing only
+ * when the policy says so (--fail-on unknown). A pure function of the model.
+ */
+import { escapeXml as x } from "./escape.js";
+import type { FlowRecord, Report } from "./model.js";
+
+export interface JunitOptions {
+  failOnUnknown: boolean;
+  failOnInconclusive: boolean;
+}
+
+interface Case {
+  name: string;
+  classname: string;
+  failure: string | null;
+  skipped: string | null;
+  output: string;
+}
+
+export function renderJunit(reports: readonly Report[], options: JunitOptions): string {
+  const suites = reports.map((r) => suite(r, options));
+  const tests = suites.reduce((n, s) => n + s.cases.length, 0);
+  const failures = suites.reduce((n, s) => n + s.cases.filter((c) => c.failure !== null).length, 0);
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="ocs-pcap" tests="${tests}" failures="${failures}" errors="0">`);
+  for (const s of suites) {
+    const fails = s.cases.filter((c) => c.failure !== null).length;
+    const skips = s.cases.filter((c) => c.skipped !== null).length;
+    out.push(
+      `  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${fails}" errors="0" skipped="${skips}" timestamp="${x(s.timestamp)}">`,
+    );
+    for (const c of s.cases) {
+      const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
+      if (c.failure === null && c.skipped === null && !c.output) {
+        out.push(`${open}/>`);
+        continue;
+      }
+      out.push(`${open}>`);
+      if (c.failure !== null)
+        out.push(
+          `      <failure message="${x(firstLine(c.failure))}" type="ocs-pcap">${x(c.failure)}</failure>`,
+        );
+      if (c.skipped !== null) out.push(`      <skipped message="${x(c.skipped)}"/>`);
+      if (c.output) out.push(`      <system-out>${x(c.output)}</system-out>`);
+      out.push("    </testcase>");
+    }
+    out.push("  </testsuite>");
+  }
+  out.push("</testsuites>", "");
+  return out.join("\n");
+}
+
+function suite(report: Report, options: JunitOptions): { name: string; timestamp: string; cases: Case[] } {
+  const classname = `ocs-pcap.${report.capture.path}`;
+  const cases: Case[] = [];
+  for (const row of report.roles) {
+    const flows = report.flows.filter(
+      (f) => f.transport === row.transport && f.roles[0] !== undefined && rowMatches(f, row.ports),
+    );
+    const bad = flows.filter((f) => f.verdict === "blocked" || f.verdict === "misdirected");
+    const name = `${row.roles.join(" / ")} ${row.ports}/${row.transport}`;
+    cases.push({
+      name,
+      classname,
+      failure:
+        bad.length > 0
+          ? `${bad.length} of ${row.flows} flows blocked or misdirected\n${evidence(bad)}`
+          : null,
+      skipped: null,
+      output: `${row.flows} flows: ${row.known} known, ${row.blocked} blocked, ${row.misdirected} misdirected, ${row.inconclusive} inconclusive`,
+    });
+  }
+  const unknown = report.flows.filter((f) => f.verdict === "unknown");
+  cases.push({
+    name: "unknown traffic",
+    classname,
+    failure:
+      options.failOnUnknown && unknown.length > 0
+        ? `${unknown.length} unknown flows\n${evidence(unknown)}`
+        : null,
+    skipped: null,
+    output: `${unknown.length} unknown flows${unknown.length > 0 && !options.failOnUnknown ? " (a failure only with --fail-on unknown)" : ""}`,
+  });
+  const inconclusive = report.flows.filter((f) => f.verdict === "inconclusive");
+  cases.push({
+    name: "inconclusive traffic",
+    classname,
+    failure:
+      options.failOnInconclusive && inconclusive.length > 0
+        ? `${inconclusive.length} inconclusive flows\n${evidence(inconclusive)}`
+        : null,
+    skipped: null,
+    output: `${inconclusive.length} inconclusive flows`,
+  });
+  return {
+    name: report.capture.path,
+    timestamp: (report.capture.firstSeen ?? "1970-01-01T00:00:00.000000Z").slice(0, 19),
+    cases,
+  };
+}
+
+function rowMatches(f: FlowRecord, ports: string): boolean {
+  const [a, b] = ports.split("-").map(Number);
+  const first = a ?? 0;
+  const last = b ?? first;
+  const best =
+    f.roles[0]!.ports.find((p) => p.first <= (f.serverPort ?? -1) && (f.serverPort ?? -1) <= p.last) ??
+    f.roles[0]!.ports[0];
+  return best !== undefined && best.first === first && best.last === last;
+}
+
+function evidence(flows: readonly FlowRecord[]): string {
+  const lines = flows.slice(0, 50).map((f) => {
+    const c = f.clientPort === null ? f.clientIp : `${f.clientIp}:${f.clientPort}`;
+    const s = f.serverPort === null ? f.serverIp : `${f.serverIp}:${f.serverPort}`;
+    return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${f.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`;
+  });
+  if (flows.length > 50) lines.push(`… and ${flows.length - 50} more`);
+  return lines.join("\n");
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf("\n");
+  return i < 0 ? s : s.slice(0, i);
+}

@@ -1,0 +1,125 @@
+/**
+ * Markdown renderer for support tickets: a summary, the findings grouped by
+ * verdict and reason, and the per-role table, in GitHub-flavoured tables
+ * that common ticket systems render. A pure function of the report model;
+ * every value from a packet is escaped.
+ */
+import { escapeMarkdown as md } from "./escape.js";
+import { type FlowRecord, isoMicros, type Report } from "./model.js";
+import { formatBytes, formatCount } from "./table.js";
+
+const VERDICT_TITLES = {
+  blocked: "Blocked-looking",
+  misdirected: "Misdirected",
+  inconclusive: "Inconclusive",
+  unknown: "Unknown",
+} as const;
+
+export interface MarkdownOptions {
+  /** Flows listed per reason; 0 lists all. */
+  limit: number;
+}
+
+export function renderMarkdown(report: Report, options: MarkdownOptions = { limit: 25 }): string {
+  const c = report.capture;
+  const s = report.summary;
+  const out: string[] = [];
+  out.push(`# ocs-pcap report: ${md(c.path)}`, "");
+  out.push("| Capture | |", "| --- | --- |");
+  out.push(`| Format | ${md(c.format)} |`);
+  out.push(`| Link types | ${md(c.linkTypes.join(", ") || "-")} |`);
+  out.push(`| Packets | ${formatCount(c.packets)} |`);
+  out.push(`| Bytes | ${formatCount(c.bytes)} (${formatBytes(c.bytes)}) |`);
+  out.push(`| First packet | ${c.firstSeen ?? "-"} |`);
+  out.push(`| Last packet | ${c.lastSeen ?? "-"} |`);
+  out.push(`| Anomalies | ${md(counts(c.anomalies))} |`);
+  out.push(`| Not analysed | ${md(counts(c.skipped))} |`);
+  out.push(`| Tool | ocs-pcap ${md(report.tool.version)} |`, "");
+  for (const w of c.warnings) out.push(`> **Warning** (offset ${w.offset}): ${md(w.message)}`, "");
+
+  out.push("## Summary", "");
+  out.push(
+    "| Flows | Known | Blocked | Misdirected | Inconclusive | Unknown |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  out.push(
+    `| ${s.flows} | ${s.known} | ${s.blocked} | ${s.misdirected} | ${s.inconclusive} | ${s.unknown} |`,
+    "",
+  );
+
+  if (report.blocked.length > 0) {
+    out.push("## Blocked-looking traffic by role, port and reason", "");
+    out.push("| Finding | First | Last | Flows |", "| --- | --- | --- | --- |");
+    for (const g of report.blocked) {
+      out.push(
+        `| ${md(g.summary)} | ${isoMicros(g.firstSeen)} | ${isoMicros(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} |`,
+      );
+    }
+    out.push("");
+  }
+
+  out.push("## Findings", "");
+  let any = false;
+  for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
+    const flows = report.flows.filter((f) => f.verdict === verdict);
+    if (flows.length === 0) continue;
+    any = true;
+    const byReason = new Map<string, FlowRecord[]>();
+    for (const f of flows) {
+      const code = f.reasons[0]?.code ?? verdict;
+      byReason.set(code, [...(byReason.get(code) ?? []), f]);
+    }
+    out.push(`### ${VERDICT_TITLES[verdict]} (${flows.length})`, "");
+    for (const [code, list] of byReason) {
+      out.push(`**${md(code)}** (${list.length})`, "");
+      out.push(
+        "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
+        "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
+      );
+      const shown = options.limit > 0 ? list.slice(0, options.limit) : list;
+      for (const f of shown) {
+        out.push(
+          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(app(f))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => r.message).join("; "))} |`,
+        );
+      }
+      if (shown.length < list.length)
+        out.push("", `… and ${list.length - shown.length} more (see the JSON report).`);
+      out.push("");
+    }
+  }
+  if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
+
+  out.push("## Traffic by role", "");
+  if (report.roles.length === 0) {
+    out.push("No flow matched the catalog.", "");
+  } else {
+    out.push(
+      "| Role(s) | Port | Transport | Flows | Known | Blocked | Misdirected | Inconclusive | Packets | Bytes |",
+      "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const r of report.roles) {
+      out.push(
+        `| ${md(r.roles.join(", "))} | ${r.ports} | ${r.transport} | ${r.flows} | ${r.known} | ${r.blocked} | ${r.misdirected} | ${r.inconclusive} | ${formatCount(r.packets)} | ${formatBytes(r.bytes)} |`,
+      );
+    }
+    out.push("");
+  }
+  return `${out.join("\n")}`;
+}
+
+function counts(c: Record<string, number>): string {
+  const e = Object.entries(c);
+  return e.length === 0 ? "none" : e.map(([k, v]) => `${k}: ${v}`).join(", ");
+}
+
+function endpoint(ip: string, port: number | null): string {
+  if (port === null) return ip;
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function app(f: FlowRecord): string {
+  const a = f.application;
+  if (a.confidence === "unidentified") return "-";
+  const name = a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
+  return a.sni ? `${name} (${a.sni})` : name;
+}

@@ -1,0 +1,140 @@
+/**
+ * Redaction for reports that leave the building (`--redact`).
+ *
+ * Addresses are pseudonymized prefix-preservingly, as Crypto-PAn does (Xu,
+ * Fan, Ammar, Moon: "Prefix-preserving IP address anonymization", 2002):
+ * output bit i is input bit i XOR the top bit of AES_K(the input's first i
+ * bits, padded with a secret pad). Two addresses that share a k-bit prefix
+ * share exactly a k-bit prefix after, so subnets stay subnets. IPv4 uses the
+ * first 32 bits of the 128-bit block, IPv6 all 128. The 32-byte key is the
+ * SHA-256 of --redact-key, or random per run; the AES key is its first
+ * half and the pad is AES of its second half.
+ *
+ * Hostnames (TLS server names) become host-<8 hex>.redacted, or keep their
+ * domain (the last two labels) with --redact-keep-domain. Address literals
+ * inside messages are replaced too, so no original address survives.
+ */
+import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { Address4, Address6 } from "ip-address";
+import type { Report } from "./model.js";
+
+export interface RedactOptions {
+  /** Any string; the same key gives the same pseudonyms. Random when absent. */
+  key?: string;
+  keepDomain?: boolean;
+}
+
+export class Redactor {
+  private readonly aes: (block: Buffer) => Buffer;
+  private readonly pad: bigint;
+  private readonly hmacKey: Buffer;
+  private readonly cache = new Map<string, string>();
+  readonly keepDomain: boolean;
+
+  constructor(options: RedactOptions = {}) {
+    const key =
+      options.key !== undefined ? createHash("sha256").update(options.key).digest() : randomBytes(32);
+    // ECB encrypts each 16-byte block on its own, so one cipher serves every
+    // block (final() is never called).
+    const ecb = createCipheriv("aes-128-ecb", key.subarray(0, 16), null);
+    ecb.setAutoPadding(false);
+    this.aes = (block: Buffer) => ecb.update(block);
+    this.pad = toBig(this.aes(key.subarray(16, 32)));
+    this.hmacKey = createHash("sha256").update(key).update("hostnames").digest();
+    this.keepDomain = options.keepDomain === true;
+  }
+
+  /** The pseudonym of an address in canonical text form (IPv6 in RFC 5952 form). */
+  address(ip: string): string {
+    let out = this.cache.get(ip);
+    if (out !== undefined) return out;
+    if (Address4.isValid(ip) && !ip.includes("/")) {
+      out = bigToV4(this.permute(BigInt(new Address4(ip).bigInt()), 32));
+    } else if (Address6.isValid(ip) && !ip.includes("/")) {
+      out = Address6.fromBigInt(this.permute(new Address6(ip).bigInt(), 128)).correctForm();
+    } else {
+      out = ip;
+    }
+    this.cache.set(ip, out);
+    return out;
+  }
+
+  /** A stable pseudonym for a hostname. */
+  hostname(name: string): string {
+    const tag = createHmac("sha256", this.hmacKey).update(name.toLowerCase()).digest("hex").slice(0, 8);
+    if (!this.keepDomain) return `host-${tag}.redacted`;
+    const labels = name.split(".").filter((l) => l.length > 0);
+    return labels.length >= 2 ? `host-${tag}.${labels.slice(-2).join(".")}` : `host-${tag}`;
+  }
+
+  /** Replaces every IPv4 or IPv6 literal in free text. */
+  text(s: string): string {
+    return s
+      .replace(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g, (m) =>
+        Address4.isValid(m) ? this.address(m) : m,
+      )
+      .replace(/(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g, (m) =>
+        m.includes(":") && Address6.isValid(m) ? this.address(new Address6(m).correctForm()) : m,
+      );
+  }
+
+  /** Crypto-PAn over the top `bits` bits of the 128-bit block. */
+  private permute(value: bigint, bits: number): bigint {
+    const shift = BigInt(128 - bits);
+    const original = value << shift;
+    let result = 0n;
+    for (let i = 0; i < bits; i++) {
+      // The first i bits of the original, then the pad's remaining bits.
+      const keep = i === 0 ? 0n : ((1n << BigInt(i)) - 1n) << BigInt(128 - i);
+      const block = (original & keep) | (this.pad & ~keep & MASK128);
+      const prf = toBig(this.aes(fromBig(block))) >> 127n;
+      const bit = (original >> BigInt(127 - i)) & 1n;
+      result = (result << 1n) | (bit ^ prf);
+    }
+    return result;
+  }
+}
+
+const MASK128 = (1n << 128n) - 1n;
+
+function toBig(buf: Buffer): bigint {
+  return BigInt(`0x${buf.toString("hex")}`);
+}
+
+function fromBig(v: bigint): Buffer {
+  return Buffer.from(v.toString(16).padStart(32, "0"), "hex");
+}
+
+function bigToV4(v: bigint): string {
+  const n = Number(v);
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The same report with addresses, hostnames and address literals in messages pseudonymized. */
+export function redactReport(report: Report, r: Redactor): Report {
+  const reasonCache = new Map<
+    readonly { code: string; message: string }[],
+    { code: string; message: string }[]
+  >();
+  return {
+    ...report,
+    capture: {
+      ...report.capture,
+      path: r.text(report.capture.path),
+      warnings: report.capture.warnings.map((w) => ({ ...w, message: r.text(w.message) })),
+    },
+    blocked: report.blocked.map((g) => ({ ...g, summary: r.text(g.summary) })),
+    flows: report.flows.map((f) => {
+      let reasons = reasonCache.get(f.reasons);
+      if (reasons === undefined) {
+        reasons = f.reasons.map((x) => ({ code: x.code, message: r.text(x.message) }));
+        reasonCache.set(f.reasons, reasons);
+      }
+      const application =
+        f.application.sni === undefined
+          ? f.application
+          : { ...f.application, sni: r.hostname(f.application.sni) };
+      return { ...f, clientIp: r.address(f.clientIp), serverIp: r.address(f.serverIp), reasons, application };
+    }),
+  };
+}

@@ -1,0 +1,565 @@
+/**
+ * Issue 6: every output format, -o and --report-dir, batch runs, summarize,
+ * CI policy, redaction, escaping of hostile text, colour, JUnit schema.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { generate } from "../bench/gen.js";
+import { TcpConversation, tlsClientHello, tlsServerHello, writePcap } from "../fixtures/lib/packets.js";
+import { analyzeCapture } from "../src/analyze.js";
+import { toolVersion, wantColor } from "../src/cli/main.js";
+import { renderCsv } from "../src/report/csv.js";
+import { renderHtml } from "../src/report/html.js";
+import { renderJunit } from "../src/report/junit.js";
+import { renderMarkdown } from "../src/report/markdown.js";
+import { Redactor } from "../src/report/redact.js";
+import { renderTable } from "../src/report/table.js";
+import { cli, cliWith, ROOT } from "./helpers/cli.js";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
+const read = (path: string) => readFileSync(path, "utf8");
+const hasXmllint = spawnSync("xmllint", ["--version"]).status === 0;
+const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+
+/** C0 controls other than tab, LF and CR. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return true;
+  }
+  return false;
+}
+
+/** Every file under a directory, recursively, as text. */
+function allFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const p = join(dir, name);
+    try {
+      out.set(name, read(p));
+    } catch {
+      // a directory
+    }
+  }
+  return out;
+}
+
+// --- A capture full of hostile text ----------------------------------------------
+
+const EVIL_SNI = '=HYPERLINK("http://x")<script>alert(1)</script>|**b**\x1b[2J\x1b]0;pwn\x07';
+const EVIL_SNI_2 = "+cmd|' /C calc'!A0";
+
+function hostileCapture(dir: string): string {
+  const name = "evil\x1b[31m<b>|=x&amp;.pcap";
+  const frames = [
+    ...new TcpConversation("10.1.0.20", 50001, "10.0.0.10", 5061, 1_700_000_000_000_000)
+      .handshake()
+      .data(true, tlsClientHello(EVIL_SNI_2))
+      .data(false, tlsServerHello())
+      .close().frames,
+    ...new TcpConversation("10.1.0.20", 50002, "10.0.0.99", 4444, 1_700_000_001_000_000)
+      .handshake()
+      .data(true, tlsClientHello(EVIL_SNI)).frames,
+  ];
+  const path = join(dir, name);
+  writeFileSync(path, writePcap(frames));
+  return path;
+}
+
+describe("hostile text from packets and file names is escaped in every format", async () => {
+  const dir = tmp();
+  const path = hostileCapture(dir);
+  const report = await analyzeCapture(path, { version: toolVersion() });
+
+  it("the capture really carries the hostile server names", () => {
+    expect(report.flows.map((f) => f.application.sni)).toEqual([EVIL_SNI_2, EVIL_SNI]);
+  });
+
+  it("html: no markup or control characters get through", () => {
+    const html = renderHtml(report);
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<b>|");
+    expect(html).toContain("&#60;script&#62;alert(1)&#60;/script&#62;");
+    expect(html).toContain("=x&#38;amp;.pcap");
+    expect(html.match(/<script/g)?.length).toBe(1); // the report's own, inline
+    expect(hasControl(html)).toBe(false);
+  });
+
+  it("markdown: table cells cannot break out of their cell or inject markup", () => {
+    const md = renderMarkdown(report, { limit: 25 });
+    expect(md).not.toContain("<script>");
+    expect(md).toContain("\\<script\\>alert(1)\\</script\\>\\|\\*\\*b\\*\\*");
+    expect(hasControl(md)).toBe(false);
+    // Every row of every table has as many unescaped pipes as its header.
+    const lines = md.split("\n");
+    let width = -1;
+    for (const line of lines) {
+      if (!line.startsWith("|")) {
+        width = -1;
+        continue;
+      }
+      const pipes = line.replace(/\\\|/g, "").split("|").length;
+      if (width === -1) width = pipes;
+      expect(pipes, line).toBe(width);
+    }
+  });
+
+  it("csv: formula-looking fields are defused and quoting holds", () => {
+    const csv = [...renderCsv(report)].join("");
+    const rows = parseCsv(csv);
+    const header = rows[0]!;
+    const sni = header.indexOf("sni");
+    expect(rows.slice(1, 3).map((r) => r[sni])).toEqual([`'${EVIL_SNI_2}`, `'${EVIL_SNI}`]);
+    for (const row of rows.slice(1)) {
+      expect(row.length).toBe(header.length);
+      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    }
+  });
+
+  it("table: escape sequences are shown, not acted on", () => {
+    const table = renderTable(report, { limit: 25 });
+    expect(table).not.toContain("\x1b");
+    expect(table).toContain("evil\\x1b[31m<b>|=x&amp;.pcap");
+  });
+
+  it.skipIf(!hasXmllint && !requireTools)("junit: well-formed and schema-valid despite the names", () => {
+    const file = join(dir, "out.xml");
+    writeFileSync(file, renderJunit([report], { failOnUnknown: true, failOnInconclusive: true }));
+    execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), file], { stdio: "pipe" });
+  });
+
+  it("json: the names round-trip exactly", () => {
+    const r = cli("analyze", relative(ROOT, path), "--format", "json");
+    const flows = JSON.parse(r.stdout).flows as { application: { sni?: string } }[];
+    expect(flows.map((f) => f.application.sni)).toEqual([EVIL_SNI_2, EVIL_SNI]);
+  });
+});
+
+/** RFC 4180 CSV into rows of fields. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += ch;
+  }
+  return rows;
+}
+
+// --- Output files -----------------------------------------------------------------
+
+describe("-o and --report-dir", () => {
+  it("-o writes any one format; --report-dir writes all six, named after the capture", () => {
+    const dir = tmp();
+    for (const [format, ext] of [
+      ["markdown", "md"],
+      ["html", "html"],
+      ["csv", "csv"],
+      ["junit", "junit.xml"],
+    ] as const) {
+      const out = join(dir, `one.${ext}`);
+      const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", format, "-o", out);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("");
+      expect(read(out)).toBe(cli("analyze", "fixtures/ocs-sample.pcap", "--format", format).stdout);
+    }
+    const all = join(dir, "all");
+    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--report-dir", all);
+    expect(r.code).toBe(0);
+    expect(readdirSync(all).sort()).toEqual([
+      "ocs-sample.pcap.csv",
+      "ocs-sample.pcap.html",
+      "ocs-sample.pcap.json",
+      "ocs-sample.pcap.junit.xml",
+      "ocs-sample.pcap.md",
+      "ocs-sample.pcap.txt",
+    ]);
+    expect(read(join(all, "ocs-sample.pcap.json"))).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
+    expect(read(join(all, "ocs-sample.pcap.md"))).toBe(read(join(ROOT, "fixtures/ocs-sample.md")));
+    expect(read(join(all, "ocs-sample.pcap.html"))).toBe(read(join(ROOT, "fixtures/ocs-sample.html")));
+    expect(read(join(all, "ocs-sample.pcap.txt"))).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    // The report still goes to stdout.
+    expect(r.stdout).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+  });
+});
+
+// --- Batch ------------------------------------------------------------------------
+
+const BATCH = [
+  "fixtures/ocs-sample.pcap",
+  "fixtures/malformed/short-header.pcap",
+  "fixtures/recorded", // a directory: walked for captures by magic bytes
+  "fixtures/blocked-cases.pcap",
+  "fixtures/ocs-sample.pcapng.gz",
+];
+
+describe("batch runs", () => {
+  it("walks directories by magic bytes, not extension", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "capture.bin"), readFileSync(join(ROOT, "fixtures/ocs-sample.pcapng")));
+    writeFileSync(join(dir, "notes.pcap"), "not a capture, whatever the name says\n");
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "sub", "x"), readFileSync(join(ROOT, "fixtures/ocs-sample.pcap.gz")));
+    const r = cli("analyze", dir, "--format", "csv");
+    expect(r.code).toBe(0);
+    const rows = parseCsv(r.stdout).map((row) => row[0]);
+    expect(rows).toEqual(["capture", join(dir, "capture.bin"), join(dir, "sub", "x"), "total: 2 captures"]);
+  });
+
+  it("--jobs 1 and --jobs 4 give byte-identical output, and an unreadable capture sets 65 at the end", () => {
+    const a = tmp();
+    const b = tmp();
+    const one = cli("analyze", ...BATCH, "--jobs", "1", "--report-dir", a);
+    const four = cli("analyze", ...BATCH, "--jobs", "4", "--report-dir", b);
+    expect(one.code).toBe(65);
+    expect(four.code).toBe(65);
+    expect(four.stdout).toBe(one.stdout);
+    expect(four.stderr).toBe(one.stderr);
+    expect(one.stderr).toMatch(/^ocs-pcap: fixtures\/malformed\/short-header\.pcap: offset 0: /m);
+    const filesA = allFiles(a);
+    expect(allFiles(b)).toEqual(filesA);
+    expect([...filesA.keys()].filter((n) => n.endsWith(".json")).sort()).toEqual([
+      "blocked-cases.pcap.json",
+      "blocked-real.pcap.json",
+      "misdirected-real.pcap.json",
+      "ocs-real-any.pcap.json",
+      "ocs-real-ns.pcap.json",
+      "ocs-real.pcap.json",
+      "ocs-real.pcapng.json",
+      "ocs-sample.pcap.json",
+      "ocs-sample.pcapng.gz.json",
+      "summary.json",
+    ]);
+    // Each capture's report is the single-capture report, and the summary closes stdout.
+    expect(filesA.get("ocs-sample.pcap.json")).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
+    const summary = filesA.get("summary.txt")!;
+    expect(one.stdout.endsWith(summary)).toBe(true);
+    expect(summary).toMatch(/^fixtures\/malformed\/short-header\.pcap +unreadable$/m);
+    expect(summary).toMatch(/^total: 10 captures +1 unreadable +\d+/m);
+  });
+
+  it("--fail-on outranks an unreadable capture: exit 1", () => {
+    const r = cli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "fixtures/malformed/short-header.pcap",
+      "--fail-on",
+      "blocked",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ocs-pcap: fixtures/ocs-sample.pcap: --fail-on: 2 blocked\n");
+  });
+
+  it("summarize merges saved JSON reports into the same batch report, in any format", () => {
+    const dir = tmp();
+    const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
+    expect(cli("analyze", ...inputs, "--report-dir", dir, "-q").code).toBe(0);
+    const jsons = readdirSync(dir)
+      .filter((n) => n.endsWith(".json") && n !== "summary.json")
+      .map((n) => join(dir, n));
+    // Reports arrive in any order (say, from a CI matrix); the summary follows the arguments.
+    const order = [
+      join(dir, "ocs-sample.pcap.json"),
+      join(dir, "blocked-cases.pcap.json"),
+      ...jsons.filter((p) => !/ocs-sample|blocked-cases/.test(p)).sort(),
+    ];
+    for (const [format, ext] of [
+      ["table", "txt"],
+      ["markdown", "md"],
+      ["csv", "csv"],
+    ] as const) {
+      const s = cli("summarize", ...order, "--format", format);
+      expect(s.code).toBe(0);
+      // The same batch report that analyze prints, and the summary file closes it.
+      expect(s.stdout).toBe(cli("analyze", ...inputs, "--format", format).stdout);
+      expect(s.stdout.endsWith(read(join(dir, `summary.${ext}`)))).toBe(true);
+    }
+    const j = cli("summarize", ...order, "--format", "junit");
+    expect(j.stdout).toBe(cli("analyze", ...inputs, "--format", "junit").stdout);
+    const failing = cli("summarize", ...order, "--fail-on", "misdirected");
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(/fixtures\/recorded\/misdirected-real\.pcap: --fail-on: 3 misdirected/);
+    const bad = cli("summarize", join(dir, "summary.json"), join(dir, "ocs-sample.pcap.csv"));
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/summary\.json: not an ocs-pcap\/report@1 report/);
+    expect(bad.stderr).toMatch(/ocs-sample\.pcap\.csv: not JSON/);
+  });
+});
+
+// --- CI policy --------------------------------------------------------------------
+
+describe("CI policy", () => {
+  // ocs-sample: 12 flows, 4 known, 2 blocked, 2 misdirected, 4 unknown.
+  const run = (...args: string[]) => cli("analyze", "fixtures/ocs-sample.pcap", "-q", ...args);
+
+  it("--max-unknown-flows takes a count or a percentage", () => {
+    expect(run("--max-unknown-flows", "4").code).toBe(0);
+    const over = run("--max-unknown-flows", "3");
+    expect(over.code).toBe(1);
+    expect(over.stderr).toBe("ocs-pcap: --max-unknown-flows: 4 unknown flows, more than 3\n");
+    expect(run("--max-unknown-flows", "34%").code).toBe(0);
+    const pct = run("--max-unknown-flows", "33%");
+    expect(pct.code).toBe(1);
+    expect(pct.stderr).toBe("ocs-pcap: --max-unknown-flows: 33.3% of flows unknown, more than 33%\n");
+    expect(run("--max-unknown-flows", "lots").code).toBe(2);
+    expect(run("--max-unknown-flows", "120%").code).toBe(2);
+  });
+
+  it("--max-blocked", () => {
+    expect(run("--max-blocked", "2").code).toBe(0);
+    const r = run("--max-blocked", "1");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("ocs-pcap: --max-blocked: 2 blocked flows, more than 1\n");
+  });
+
+  it("--fail-on takes any subset, inconclusive included", () => {
+    expect(run("--fail-on", "inconclusive").code).toBe(0);
+    const r = cli("analyze", "fixtures/blocked-cases.pcap", "--fail-on", "inconclusive,unknown");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("ocs-pcap: --fail-on: 5 inconclusive, 1 unknown\n");
+  });
+
+  it("--expect: roles and ports that must be seen working", () => {
+    const dir = tmp();
+    const good = join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      "# Edge STUN and SIP/TLS must work\nexpect:\n  - { role: Edge Server, port: 3478, transport: udp }\n  - { port: 5061, transport: tcp, min: 1 }\n",
+    );
+    expect(run("--expect", good).code).toBe(0);
+    const bad = join(dir, "bad.json");
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        expect: [
+          { role: "Mediation Server", port: 5068, transport: "tcp" },
+          { role: "Edge Server", port: 3478, transport: "udp", min: 2 },
+        ],
+      }),
+    );
+    const r = run("--expect", bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "ocs-pcap: --expect: Mediation Server 5068/tcp should have at least 1 known flow, saw 0\n" +
+        "ocs-pcap: --expect: Edge Server 3478/udp should have at least 2 known flows, saw 1\n",
+    );
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(broken, "expect:\n  - { port: 99999 }\n");
+    const b = run("--expect", broken);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/broken\.yaml: does not match the expectations format: \/expect\/0\/port/);
+  });
+
+  it.skipIf(!hasXmllint && !requireTools)(
+    "junit: one suite per capture, validated against the JUnit schema; unknown fails only under --fail-on unknown",
+    () => {
+      const dir = tmp();
+      const plain = join(dir, "plain.xml");
+      const strict = join(dir, "strict.xml");
+      const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
+      cli("analyze", ...inputs, "--format", "junit", "-o", plain);
+      cli("analyze", ...inputs, "--format", "junit", "--fail-on", "unknown", "-o", strict);
+      for (const f of [plain, strict]) {
+        execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), f], { stdio: "pipe" });
+      }
+      const p = read(plain);
+      expect(p.match(/<testsuite /g)?.length).toBe(8);
+      const unknownCase =
+        /<testcase name="unknown traffic" classname="ocs-pcap\.fixtures\/ocs-sample\.pcap"[^>]*>\n(.*)/;
+      expect(unknownCase.exec(p)?.[1]).not.toContain("<failure");
+      expect(unknownCase.exec(read(strict))?.[1]).toContain("<failure");
+      expect(p).toMatch(
+        /<testcase name="Front End Servers \/ Load balancer for Front End Servers 5065\/tcp"[^>]*>\n\s+<failure message="1 of 1 flows blocked or misdirected" type="ocs-pcap">1 of 1 flows blocked or misdirected\n#4 10\.1\.0\.21:50400 -&#62; 10\.0\.0\.10:5065 tcp REJ Sr: syn_rejected/,
+      );
+    },
+  );
+});
+
+// --- Redaction --------------------------------------------------------------------
+
+const V4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g;
+
+function commonPrefix(a: bigint, b: bigint, bits: number): number {
+  let n = 0;
+  while (n < bits && ((a >> BigInt(bits - 1 - n)) & 1n) === ((b >> BigInt(bits - 1 - n)) & 1n)) n++;
+  return n;
+}
+
+const v4ToBig = (ip: string) => ip.split(".").reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
+const bigToV4 = (v: bigint) => [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
+
+describe("redaction", () => {
+  it("is prefix-preserving (Crypto-PAn): two addresses share exactly as many leading bits after as before", () => {
+    const r = new Redactor({ key: "property" });
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }),
+        (a, b) => {
+          const [ra, rb] = [v4ToBig(r.address(bigToV4(a))), v4ToBig(r.address(bigToV4(b)))];
+          expect(commonPrefix(ra, rb, 32)).toBe(commonPrefix(a, b, 32));
+        },
+      ),
+      { numRuns: 300, seed: 6 },
+    );
+    // IPv6 too, and distinct keys give distinct pseudonyms.
+    const x = r.address("2001:db8:1::10");
+    const y = r.address("2001:db8:1::11");
+    expect(x).not.toBe("2001:db8:1::10");
+    expect(x.split(":").slice(0, 3)).toEqual(y.split(":").slice(0, 3));
+    expect(new Redactor({ key: "other" }).address("10.0.0.10")).not.toBe(r.address("10.0.0.10"));
+    expect(new Redactor({ key: "property" }).address("10.0.0.10")).toBe(r.address("10.0.0.10"));
+  });
+
+  it("leaves no original address or server name in any output of a redacted run", async () => {
+    const inputs = [
+      "fixtures/ocs-sample.pcap",
+      "fixtures/topology-cases.pcap",
+      "fixtures/ipv6.pcap",
+      "fixtures/recorded",
+    ];
+    const dir = tmp();
+    const out = cli(
+      "analyze",
+      ...inputs,
+      "--redact",
+      "--redact-key",
+      "k1",
+      "--report-dir",
+      dir,
+      "--format",
+      "markdown",
+    );
+    expect(out.code).toBe(0);
+    const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
+    expect(outputs.length).toBe(2 + 6 * 9 + 6);
+    // Everything the unredacted reports hold: endpoint addresses, address
+    // literals in messages, and TLS server names.
+    const secrets = new Set<string>();
+    const paths = inputs.flatMap((i) =>
+      i.endsWith("recorded")
+        ? readdirSync(join(ROOT, i))
+            .filter((n) => /\.pcap(ng)?$/.test(n))
+            .map((n) => `${i}/${n}`)
+        : [i],
+    );
+    for (const p of paths) {
+      const report = await analyzeCapture(p, { version: toolVersion() });
+      for (const f of report.flows) {
+        secrets.add(f.clientIp);
+        secrets.add(f.serverIp);
+        if (f.application.sni) secrets.add(f.application.sni);
+        for (const r of f.reasons) for (const m of r.message.match(V4) ?? []) secrets.add(m);
+      }
+    }
+    expect([...secrets].some((s) => s.includes(":"))).toBe(true); // IPv6 is covered
+    expect([...secrets].some((s) => s.endsWith(".test"))).toBe(true); // server names are covered
+    for (const secret of secrets) {
+      const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const pattern = secret.includes(":")
+        ? new RegExp(`(?<![0-9A-Fa-f:])${escaped}(?![0-9A-Fa-f:])`, "i")
+        : new RegExp(`(?<![\\w.])${escaped}(?![\\w])`, "i");
+      for (const text of outputs) expect(pattern.test(text), `${secret} survived`).toBe(false);
+    }
+    // One pseudonym per address across every format of the run.
+    const json = JSON.parse(read(join(dir, "ocs-sample.pcap.json")));
+    const server = json.flows[0].server.ip as string;
+    for (const ext of ["csv", "md", "html", "txt"])
+      expect(read(join(dir, `ocs-sample.pcap.${ext}`))).toContain(server);
+    // The same key gives the same pseudonyms on another run.
+    const again = cli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "--redact",
+      "--redact-key",
+      "k1",
+      "--format",
+      "json",
+    );
+    expect(JSON.parse(again.stdout).flows[0].server.ip).toBe(server);
+  });
+
+  it("keeps server names' domains only under --redact-keep-domain", () => {
+    const plain = cli("analyze", "fixtures/topology-cases.pcap", "--redact", "--format", "csv").stdout;
+    const keep = cli(
+      "analyze",
+      "fixtures/topology-cases.pcap",
+      "--redact",
+      "--redact-keep-domain",
+      "--format",
+      "csv",
+    ).stdout;
+    expect(plain).toMatch(/,host-[0-9a-f]{8}\.redacted,/);
+    expect(plain).not.toContain("contoso.test");
+    expect(keep).toMatch(/,host-[0-9a-f]{8}\.contoso\.test,/);
+    expect(keep).not.toMatch(/pool\.contoso|cwa\.contoso|client\.contoso/);
+  });
+});
+
+// --- Terminal -----------------------------------------------------------------------
+
+describe("terminal", () => {
+  it("colour follows NO_COLOR and FORCE_COLOR; a pipe gets none by default", () => {
+    expect(wantColor({}, true)).toBe(true);
+    expect(wantColor({}, false)).toBe(false);
+    expect(wantColor({ TERM: "dumb" }, true)).toBe(false);
+    expect(wantColor({ NO_COLOR: "1" }, true)).toBe(false);
+    expect(wantColor({ NO_COLOR: "1", FORCE_COLOR: "1" }, true)).toBe(false);
+    expect(wantColor({ FORCE_COLOR: "1" }, false)).toBe(true);
+    expect(wantColor({ FORCE_COLOR: "0" }, true)).toBe(false);
+    const forced = cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
+    expect(forced.stdout).toContain("\x1b[31mBlocked-looking flows (2)\x1b[39m");
+    const none = cliWith({ env: { FORCE_COLOR: "1", NO_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
+    expect(none.stdout).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    // A file never gets colour, even when forced.
+    const dir = tmp();
+    cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
+    expect(read(join(dir, "r.txt"))).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+  });
+
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+    "shows a progress bar on a terminal for a long capture, and none under --quiet or CI",
+    () => {
+      const file = join(tmp(), "long.pcap");
+      generate(file, 7000, 10); // 70,000 packets, over 8 MiB
+      const env = { ...process.env };
+      delete env.CI;
+      const inTty = (args: string, extra: Record<string, string> = {}) =>
+        spawnSync(
+          "script",
+          ["-qec", `${process.execPath} bin/ocs-pcap analyze ${file} ${args}`, "/dev/null"],
+          {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...env, ...extra },
+          },
+        ).stdout;
+      const shown = inTty("--format json -o /dev/null");
+      expect(shown).toMatch(/100% \| [\d.]+\/[\d.]+ MB \| [\d,]+ packets\/s \| ETA/);
+      expect(inTty("--format json -o /dev/null -q")).not.toContain("packets/s");
+      expect(inTty("--format json -o /dev/null", { CI: "true" })).not.toContain("packets/s");
+    },
+  );
+});
