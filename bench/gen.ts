@@ -57,14 +57,30 @@ function udpTemplates(dport: number, payload: (i: number) => Uint8Array, perFlow
   });
 }
 
-export function generate(path: string, flows: number, perFlow: number): { packets: number; bytes: number } {
+/**
+ * `mix`: "even" gives each of the five kinds a fifth of the flows; "media"
+ * (the race benchmark's realistic OCS mix) gives RTP to the Mediation range
+ * five ninths, and one ninth each to SIP/TLS, STUN, unanswered SYNs and
+ * unknown TCP.
+ */
+export function generate(
+  path: string,
+  flows: number,
+  perFlow: number,
+  mix: "even" | "media" = "even",
+): { packets: number; bytes: number } {
+  const media = {
+    templates: udpTemplates(60000, (i) => rtp(i, i * 160, 7), perFlow),
+    dport: (i: number) => 60000 + (i % 4000),
+  };
   const kinds: { templates: Template[]; dport: (i: number) => number }[] = [
     { templates: tcpTemplates(5061, true, perFlow), dport: () => 5061 },
     { templates: udpTemplates(3478, (i) => stunBinding(i % 2 === 1, i), perFlow), dport: () => 3478 },
-    { templates: udpTemplates(60000, (i) => rtp(i, i * 160, 7), perFlow), dport: (i) => 60000 + (i % 4000) },
+    media,
     { templates: tcpTemplates(5062, false, perFlow), dport: () => 5062 },
     { templates: tcpTemplates(8080, true, perFlow), dport: () => 8080 },
   ];
+  if (mix === "media") kinds.push(media, media, media, media);
   const fd = openSync(path, "w");
   const out = Buffer.alloc(8 << 20);
   let used = 0;

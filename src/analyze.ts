@@ -16,7 +16,8 @@ import { badTransportChecksum } from "./decode/checksum.js";
 import { decodeFrame } from "./decode/frame.js";
 import { linkTypeName } from "./decode/link.js";
 import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
-import { FlowTable } from "./flow/table.js";
+import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
+import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
 import { type CaptureWarningRecord, isoMicros, type Report, ReportBuilder } from "./report/model.js";
 
 export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
@@ -29,6 +30,10 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   udpTimeoutMicros?: number;
   /** How long a closed TCP connection waits for late packets before it ends. */
   closedLingerMicros?: number;
+  /** Most flows held in memory at once (`--max-flows`); past it the longest-idle are ended early. */
+  maxFlows?: number;
+  /** Most fragmented datagrams tracked at once (`--max-fragments`); past it the oldest are dropped. */
+  maxFragments?: number;
   /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
   checksums?: boolean;
   /** Where roles and clients live (from `--topology`). */
@@ -69,6 +74,8 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       ? {}
       : { udpTimeoutMicros: options.udpTimeoutMicros, otherTimeoutMicros: options.udpTimeoutMicros }),
     ...(options.closedLingerMicros === undefined ? {} : { closedLingerMicros: options.closedLingerMicros }),
+    ...(options.maxFlows === undefined ? {} : { maxFlows: options.maxFlows }),
+    fragments: new FragmentTracker(options.maxFragments ?? DEFAULT_MAX_DATAGRAMS),
   });
   const pkt = new Packet();
   const checksums = options.checksums === true;
@@ -143,6 +150,20 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     for (const [name, n] of Object.entries(r.anomalies)) {
       if (n > 0) anomalies[`capture.${name}`] = n;
     }
+  }
+  if (table.evicted.flows > 0) {
+    warnings.push({
+      code: "max_flows",
+      offset: table.evicted.firstOffset,
+      message: `more than ${options.maxFlows ?? DEFAULT_MAX_FLOWS} flows were active at once (--max-flows); ${table.evicted.flows} of the longest-idle flows were ended early, so a flow that went on may appear twice, and its verdict may rest on part of its packets`,
+    });
+  }
+  if (table.fragments.evicted > 0) {
+    warnings.push({
+      code: "max_fragments",
+      offset: 0,
+      message: `more than ${options.maxFragments ?? DEFAULT_MAX_DATAGRAMS} fragmented datagrams were open at once (--max-fragments); ${table.fragments.evicted} were forgotten, so their later fragments are counted under "Not analysed" (ip_fragment_unmatched) instead of in their flows`,
+    });
   }
   if (stopped) {
     warnings.push({

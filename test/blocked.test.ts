@@ -151,7 +151,13 @@ describe("memory follows active flows", () => {
       );
       for (const r of c.handshake().close().frames) {
         decodeFrame(1, r.data, 0, r.data.length, pkt);
-        table.add(pkt, { buf: r.data, tsMicros: r.tsMicros, wireLen: r.data.length, index: ++index });
+        table.add(pkt, {
+          buf: r.data,
+          tsMicros: r.tsMicros,
+          wireLen: r.data.length,
+          index: ++index,
+          fileOffset: 0,
+        });
         peak = Math.max(peak, table.size);
       }
     }

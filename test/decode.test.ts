@@ -371,4 +371,33 @@ describe("decodeFrame", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("never reads past the frame: bytes after capLen cannot change the result (property)", () => {
+    const base = ip("10.0.0.1", "10.0.0.2", 6, tcpSyn, { vlans: [5] });
+    const snapshot = () => JSON.stringify(pkt, (_k, v) => (v instanceof Uint8Array ? undefined : v));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(base.length),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (edits, cut, tailA, tailB) => {
+          const frame = Uint8Array.from(base);
+          for (const [at, v] of edits) frame[at] = v;
+          const a = new Uint8Array(cut + 64);
+          a.set(frame.subarray(0, cut));
+          a.set(tailA, cut);
+          const b = new Uint8Array(cut + 64);
+          b.set(frame.subarray(0, cut));
+          b.set(tailB, cut);
+          const codeA = decodeFrame(1, a, 0, cut, pkt);
+          const seenA = snapshot();
+          const codeB = decodeFrame(1, b, 0, cut, pkt);
+          expect(codeB).toBe(codeA);
+          expect(snapshot()).toBe(seenA);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -58,7 +58,13 @@ function flows(records: PcapRecord[], options: Partial<FlowTableOptions> = {}): 
   const pkt = new Packet();
   records.forEach((r, i) => {
     expect(decodeFrame(1, r.data, 0, r.data.length, pkt)).toBe(0);
-    table.add(pkt, { buf: r.data, tsMicros: r.tsMicros, wireLen: r.data.length, index: i + 1 });
+    table.add(pkt, {
+      buf: r.data,
+      tsMicros: r.tsMicros,
+      wireLen: r.data.length,
+      index: i + 1,
+      fileOffset: 0,
+    });
   });
   table.finish();
   return out;

@@ -74,7 +74,13 @@ function run(script: string): { state: string; history: string }[] {
   const pkt = new Packet();
   c.frames.forEach((r, i) => {
     expect(decodeFrame(1, r.data, 0, r.data.length, pkt)).toBe(0);
-    table.add(pkt, { buf: r.data, tsMicros: r.tsMicros, wireLen: r.data.length, index: i + 1 });
+    table.add(pkt, {
+      buf: r.data,
+      tsMicros: r.tsMicros,
+      wireLen: r.data.length,
+      index: i + 1,
+      fileOffset: 0,
+    });
   });
   table.finish();
   return out;
@@ -174,7 +180,13 @@ describe("Zeek conn_state and history, table-driven", () => {
     const pkt = new Packet();
     [...c.frames, ...again.frames].forEach((r, i) => {
       decodeFrame(1, r.data, 0, r.data.length, pkt);
-      table.add(pkt, { buf: r.data, tsMicros: r.tsMicros, wireLen: r.data.length, index: i + 1 });
+      table.add(pkt, {
+        buf: r.data,
+        tsMicros: r.tsMicros,
+        wireLen: r.data.length,
+        index: i + 1,
+        fileOffset: 0,
+      });
     });
     table.finish();
     expect(out).toEqual(["0:SF:ShAFf:reused", "1:S1:ShA:capture_end"]);

@@ -54,7 +54,12 @@ export interface PcapngAnomalies {
   caplen_exceeds_snaplen: number;
   caplen_exceeds_wirelen: number;
   bad_option: number;
+  /** Timestamps before 1970 or past 2^53 µs (year 2255), clamped to that range (found by fuzzing). */
+  timestamp_out_of_range: number;
 }
+
+/** The latest timestamp kept exact as a double: 2^53 - 1 µs after 1970 (year 2255). */
+const MAX_TS_MICROS = Number.MAX_SAFE_INTEGER;
 
 export class PcapngReader extends WindowedReader {
   readonly format = "pcapng";
@@ -62,6 +67,7 @@ export class PcapngReader extends WindowedReader {
     caplen_exceeds_snaplen: 0,
     caplen_exceeds_wirelen: 0,
     bad_option: 0,
+    timestamp_out_of_range: 0,
   };
   sections = 0;
   /** Every link type described, in order of first appearance. */
@@ -309,7 +315,14 @@ export class PcapngReader extends WindowedReader {
         offset + 20,
       );
     }
-    this.lastTs = timestampMicros(high, low, iface);
+    const ts = timestampMicros(high, low, iface);
+    if (ts >= 0 && ts <= MAX_TS_MICROS) this.lastTs = ts;
+    else {
+      // A 64-bit tick count with a resolution or offset can land outside what a
+      // report can show (or a double can hold exactly); count it and clamp.
+      this.anomalies.timestamp_out_of_range++;
+      this.lastTs = ts < 0 || Number.isNaN(ts) ? 0 : MAX_TS_MICROS;
+    }
     this.deliver(at + dataAt, capLen, wireLen, iface, offset);
   }
 

@@ -11,6 +11,8 @@ import { parseTopology } from "../classify/topology.js";
 export interface JobSettings {
   version: string;
   maxRecordLen: number;
+  maxFlows: number;
+  maxFragments: number;
   tcpTimeoutMicros: number;
   udpTimeoutMicros: number;
   checksums: boolean;
@@ -18,14 +20,18 @@ export interface JobSettings {
   topology: { file: string; text: string } | null;
 }
 
-let cached: { settings: JobSettings; options: AnalyzeOptions } | null = null;
+let cached: { key: string; options: AnalyzeOptions } | null = null;
+let builtIn: CatalogIndex | null = null;
 
 /** Analysis options for these settings (the catalog and topology are parsed once per thread). */
 export function settingsToOptions(settings: JobSettings): AnalyzeOptions {
-  if (cached !== null && cached.settings === settings) return cached.options;
+  const key = JSON.stringify(settings);
+  if (cached !== null && cached.key === key) return cached.options;
   let index: CatalogIndex;
-  if (settings.catalog === null) index = new CatalogIndex();
-  else {
+  if (settings.catalog === null) {
+    builtIn ??= new CatalogIndex();
+    index = builtIn;
+  } else {
     const entries = parseCatalogFile(settings.catalog.text, settings.catalog.file);
     index = new CatalogIndex(settings.catalog.mode === "replace" ? entries : extendCatalog(entries));
   }
@@ -38,10 +44,12 @@ export function settingsToOptions(settings: JobSettings): AnalyzeOptions {
     topology,
     version: settings.version,
     maxRecordLen: settings.maxRecordLen,
+    maxFlows: settings.maxFlows,
+    maxFragments: settings.maxFragments,
     tcpTimeoutMicros: settings.tcpTimeoutMicros,
     udpTimeoutMicros: settings.udpTimeoutMicros,
     checksums: settings.checksums,
   };
-  cached = { settings, options };
+  cached = { key, options };
   return options;
 }

@@ -1,6 +1,6 @@
 /**
  * Command line: options, help, exit codes. Exit codes (README "Exit codes"):
- *   0  analysed (warnings about a cut or damaged tail still exit 0)
+ *   0  analysed (warnings about a cut or damaged tail still exit 0, unless --strict)
  *   1  a CI policy failed (--fail-on, --max-unknown-flows, --max-blocked, --expect)
  *   2  usage error, or a settings file (topology, catalog, expectations) that cannot be used
  *   65 the input is not a readable capture (message names file and byte offset);
@@ -24,6 +24,8 @@ import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/lo
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { parseTopology, TOPOLOGY_EXAMPLE, type Topology, TopologyError } from "../classify/topology.js";
+import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
+import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import {
   type BatchEntry,
   type BatchReport,
@@ -76,6 +78,9 @@ export interface Io {
 }
 
 class UsageError extends Error {}
+
+/** Warnings about the tool's own limits, not about damage to the capture (so --strict ignores them). */
+const LIMIT_WARNINGS = new Set(["max_flows", "max_fragments"]);
 /** A settings file could not be used: usage error (exit 2), naming the file (and line). */
 class SettingsError extends Error {}
 
@@ -190,6 +195,7 @@ Examples:
     .option("--redact-key <key>", "with --redact: the key, so runs can be compared (default: random per run)")
     .option("--redact-keep-domain", "with --redact: keep hostnames' domains (the last two labels)")
     .option("-q, --quiet", "no progress bar")
+    .option("--strict", "exit 65 when a capture is cut short or damaged (the report is still written)")
     .option("--limit <n>", "table and markdown formats: flows listed per verdict or reason (0 = all)", "25")
     .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
@@ -210,6 +216,16 @@ Examples:
       "--max-record-len <bytes>",
       "largest record accepted before the file is treated as corrupt",
       String(DEFAULT_MAX_RECORD_LEN),
+    )
+    .option(
+      "--max-flows <n>",
+      "most flows held in memory at once; past it the longest-idle are ended early (reported)",
+      String(DEFAULT_MAX_FLOWS),
+    )
+    .option(
+      "--max-fragments <n>",
+      "most fragmented IP datagrams tracked at once; past it the oldest are forgotten (reported)",
+      String(DEFAULT_MAX_DATAGRAMS),
     )
     .addHelpText("after", ANALYZE_EXAMPLES)
     .action(async (captures: string[], opts: AnalyzeCliOptions) => {
@@ -331,8 +347,11 @@ interface AnalyzeCliOptions extends PolicyCliOptions {
   redactKey?: string;
   redactKeepDomain?: boolean;
   quiet?: boolean;
+  strict?: boolean;
   limit: string;
   maxRecordLen: string;
+  maxFlows: string;
+  maxFragments: string;
   tcpTimeout: string;
   udpTimeout: string;
   checksums?: boolean;
@@ -446,6 +465,10 @@ async function analyzeCommand(
   const limit = parseNonNegativeInt(opts.limit, "--limit");
   const jobs = opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
   if (jobs < 1) throw new UsageError("--jobs must be at least 1");
+  const maxFlows = parseNonNegativeInt(opts.maxFlows, "--max-flows");
+  const maxFragments = parseNonNegativeInt(opts.maxFragments, "--max-fragments");
+  if (maxFragments < 1) throw new UsageError("--max-fragments must be at least 1");
+  if (maxFlows < 10) throw new UsageError("--max-flows must be at least 10");
   const maxRecordLen = parseNonNegativeInt(opts.maxRecordLen, "--max-record-len");
   if (maxRecordLen < 64 || maxRecordLen > 64 * 1024 * 1024) {
     throw new UsageError("--max-record-len must be between 64 and 67108864 bytes");
@@ -468,6 +491,8 @@ async function analyzeCommand(
   const settings: JobSettings = {
     version,
     maxRecordLen,
+    maxFlows,
+    maxFragments,
     tcpTimeoutMicros: tcpTimeout * 1_000_000,
     udpTimeoutMicros: udpTimeout * 1_000_000,
     checksums: opts.checksums === true,
@@ -517,6 +542,7 @@ async function analyzeCommand(
   }));
 
   let worst: number = EXIT.OK;
+  let strictFailed = false;
   for (const [i, r] of results.entries()) {
     if (r.error) {
       io.stderr(`ocs-pcap: ${r.path}: ${r.error.message}\n`);
@@ -526,6 +552,9 @@ async function analyzeCommand(
     if (report) {
       for (const w of report.capture.warnings)
         io.stderr(`ocs-pcap: warning: ${report.capture.path}: offset ${w.offset}: ${w.message}\n`);
+      // --strict: a cut or damaged capture is a data error, reported after the report is written.
+      if (opts.strict === true && report.capture.warnings.some((w) => !LIMIT_WARNINGS.has(w.code)))
+        strictFailed = true;
     }
   }
   if (!batch && worst !== EXIT.OK) return worst;
@@ -575,7 +604,7 @@ async function analyzeCommand(
   );
   for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
   if (failures.length > 0) return EXIT.POLICY;
-  return worst === EXIT.OK ? EXIT.OK : EXIT.DATAERR;
+  return worst === EXIT.OK && !strictFailed ? EXIT.OK : EXIT.DATAERR;
 }
 
 const validateReport = new Ajv({ allErrors: true }).compile(reportSchema);

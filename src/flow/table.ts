@@ -55,10 +55,10 @@ import {
 export type LikelyServerPort = (ipProto: number, port: number) => boolean;
 
 /** What the table reads from a capture frame. */
-export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index">;
+export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index" | "fileOffset">;
 
 /** Why a flow ended. */
-export type EndReason = "capture_end" | "idle_timeout" | "closed" | "reused";
+export type EndReason = "capture_end" | "idle_timeout" | "closed" | "reused" | "evicted";
 
 export interface FlowTableOptions {
   likelyServerPort: LikelyServerPort;
@@ -71,7 +71,15 @@ export interface FlowTableOptions {
   /** How long a closed TCP connection is kept for late packets (Zeek's tcp_close_delay). */
   closedLingerMicros?: number;
   fragments?: FragmentTracker;
+  /**
+   * Most flows held at once. Past it, the longest-idle tenth are ended early
+   * (EndReason "evicted"), as Zeek's and nDPI's bounded tables do; the count
+   * and the first frame where it happened are kept in `evicted`.
+   */
+  maxFlows?: number;
 }
+
+export const DEFAULT_MAX_FLOWS = 1_000_000;
 
 export const DEFAULT_TCP_TIMEOUT_MICROS = 300_000_000;
 export const DEFAULT_UDP_TIMEOUT_MICROS = 60_000_000;
@@ -152,7 +160,16 @@ export class FlowTable {
   private nextSerial = 0;
   private readonly freeRows: number[] = [];
   /** Flows ended, by reason. */
-  readonly ended: Record<EndReason, number> = { capture_end: 0, idle_timeout: 0, closed: 0, reused: 0 };
+  readonly ended: Record<EndReason, number> = {
+    capture_end: 0,
+    idle_timeout: 0,
+    closed: 0,
+    reused: 0,
+    evicted: 0,
+  };
+  /** Flows ended early by the maxFlows limit, and the byte offset of the frame that first hit it (-1: never). */
+  readonly evicted = { flows: 0, firstOffset: -1 };
+  private readonly maxFlows: number;
 
   // Identity.
   private active = new Uint8Array(0);
@@ -235,6 +252,7 @@ export class FlowTable {
     this.otherTimeout = options.otherTimeoutMicros ?? DEFAULT_UDP_TIMEOUT_MICROS;
     this.closedLinger = options.closedLingerMicros ?? DEFAULT_CLOSED_LINGER_MICROS;
     this.fragments = options.fragments ?? new FragmentTracker();
+    this.maxFlows = Math.max(1, options.maxFlows ?? DEFAULT_MAX_FLOWS);
     this.grow(INITIAL_CAPACITY);
   }
 
@@ -313,6 +331,7 @@ export class FlowTable {
             frame.index,
           );
       this.chooseOriginator(row, pkt, fromLo, sp, dp);
+      if (this.activeCount > this.maxFlows) this.evict(row, frame.fileOffset);
     }
 
     if (ts < this.first[row]!) this.first[row] = ts;
@@ -506,6 +525,30 @@ export class FlowTable {
       else if (proto === IPPROTO_TCP && idle > this.closedLinger && this.terminated(row))
         this.finalize(row, "closed");
     }
+  }
+
+  /**
+   * Ends the longest-idle flows until a tenth of the limit is free again
+   * (never `keep`, the flow just created). One sort per eviction round, and a
+   * round frees limit/10 rows, so the cost per new flow stays logarithmic.
+   */
+  private evict(keep: number, fileOffset: number): void {
+    const target = this.maxFlows - Math.max(1, Math.floor(this.maxFlows / 10));
+    const lasts = new Float64Array(this.activeCount);
+    let n = 0;
+    for (let row = 0; row < this.used; row++)
+      if (this.active[row] && row !== keep) lasts[n++] = this.last[row]!;
+    const sorted = lasts.subarray(0, n).sort();
+    const toEnd = this.activeCount - target;
+    const threshold = sorted[Math.min(toEnd, n) - 1] ?? Number.NEGATIVE_INFINITY;
+    if (this.evicted.firstOffset < 0) this.evicted.firstOffset = fileOffset;
+    let ended = 0;
+    for (let row = 0; row < this.used && ended < toEnd; row++) {
+      if (!this.active[row] || row === keep || this.last[row]! > threshold) continue;
+      this.finalize(row, "evicted");
+      ended++;
+    }
+    this.evicted.flows += ended;
   }
 
   private finalize(row: number, reason: EndReason): void {

@@ -1,0 +1,114 @@
+/**
+ * The speed race: `npm run bench:race [-- --flows N --per-flow K --runs R]`.
+ *
+ * Generates (once, not committed) bench/.data/race-<flows>x<perFlow>.pcap, a
+ * realistic OCS mix (five ninths RTP media, then SIP/TLS, STUN, unanswered
+ * SYNs and unknown TCP; by default 100,000 flows × 75 packets, 7.5 million
+ * packets, about 1.1 GB), then measures in one run, each in a fresh process:
+ *
+ * - the minimal record-walking loop (bench/measure.mjs loop: the JavaScript floor);
+ * - `ocs-pcap analyze FILE --format json` to /dev/null (payload identification and
+ *   connection state on, as always);
+ * - `tshark -r FILE -q -z conv,tcp -z conv,udp` (when installed);
+ * - `ndpiReader -i FILE -q` (Debian's libndpi-bin, when installed).
+ *
+ * Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
+ * every tool is measured the same way. Prints each with packets/s and its
+ * ratio against ocs-pcap. Then the memory check: ocs-pcap's peak RSS on a
+ * capture with 10× the packets at the same flow count.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generate } from "./gen.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, "..", "bin", "ocs-pcap");
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const flows = arg("flows", 100_000);
+const perFlow = arg("per-flow", 75);
+const runs = arg("runs", 1);
+const dataDir = join(HERE, ".data");
+mkdirSync(dataDir, { recursive: true });
+
+function capture(f: number, k: number): { file: string; packets: number } {
+  const file = join(dataDir, `race-${f}x${k}.pcap`);
+  if (!existsSync(file)) {
+    process.stdout.write(`generating ${file} …\n`);
+    generate(file, f, k, "media");
+  }
+  return { file, packets: f * k };
+}
+
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+/** Wall seconds and peak RSS (MB) of a command, by GNU time; output discarded. */
+function timed(cmd: string[]): { secs: number; rssMB: number } {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", ...cmd], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  const last = r.stderr.trim().split("\n").pop() ?? "";
+  const [secs, kb] = last.split(" ").map(Number);
+  if (r.status !== 0 || secs === undefined || kb === undefined || Number.isNaN(secs))
+    throw new Error(`${cmd.join(" ")} failed (${r.status}): ${r.stderr.slice(-500)}`);
+  return { secs, rssMB: kb / 1024 };
+}
+
+const { file, packets } = capture(flows, perFlow);
+const size = statSync(file).size;
+const tools: { name: string; cmd: string[] }[] = [
+  { name: "minimal loop", cmd: [process.execPath, join(HERE, "measure.mjs"), "loop", file] },
+  {
+    name: "ocs-pcap",
+    cmd: [process.execPath, BIN, "analyze", file, "--format", "json", "-q", "-o", "/dev/null"],
+  },
+];
+if (has("tshark"))
+  tools.push({ name: "tshark conv", cmd: ["tshark", "-r", file, "-q", "-z", "conv,tcp", "-z", "conv,udp"] });
+if (has("ndpiReader")) tools.push({ name: "ndpiReader", cmd: ["ndpiReader", "-i", file, "-q"] });
+
+const samples = new Map<string, { secs: number; rssMB: number }[]>(tools.map((t) => [t.name, []]));
+for (let i = 0; i < runs; i++) for (const t of tools) samples.get(t.name)!.push(timed(t.cmd));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const figure = (name: string) => {
+  const s = samples.get(name)!;
+  return { secs: median(s.map((x) => x.secs)), rssMB: Math.max(...s.map((x) => x.rssMB)) };
+};
+const ours = figure("ocs-pcap");
+const lines = [
+  "",
+  `file: ${file}: ${packets.toLocaleString("en-US")} packets, ${flows.toLocaleString("en-US")} flows, ${(size / 1e9).toFixed(2)} GB; median of ${runs} run(s); node ${process.version}`,
+  "",
+  "| tool | wall s | packets/s | peak RSS MB | time ÷ ocs-pcap's |",
+  "| --- | ---: | ---: | ---: | ---: |",
+];
+for (const t of tools) {
+  const f = figure(t.name);
+  lines.push(
+    `| ${t.name} | ${f.secs.toFixed(2)} | ${(packets / f.secs / 1e6).toFixed(2)} M | ${f.rssMB.toFixed(0)} | ${(f.secs / ours.secs).toFixed(2)} |`,
+  );
+}
+if (has("tshark")) {
+  const version = execFileSync("tshark", ["--version"], { encoding: "utf8" }).split("\n")[0];
+  lines.push("", `tshark: ${version}`);
+}
+
+// Memory at a fixed flow count: 10× the packets should cost under 1.2× the RSS.
+const small = capture(20_000, 10);
+const big = capture(20_000, 100);
+const rss = (f: string) =>
+  timed([process.execPath, BIN, "analyze", f, "--format", "json", "-q", "-o", "/dev/null"]).rssMB;
+const [a, b] = [rss(small.file), rss(big.file)];
+lines.push(
+  "",
+  `peak RSS at 20,000 flows: ${small.packets.toLocaleString("en-US")} packets ${a.toFixed(0)} MB, ${big.packets.toLocaleString("en-US")} packets ${b.toFixed(0)} MB: ${(b / a).toFixed(2)}× for 10× the packets`,
+);
+process.stdout.write(`${lines.join("\n")}\n`);

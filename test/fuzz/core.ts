@@ -1,0 +1,288 @@
+/**
+ * The mutation fuzzer's core, shared by `npm run fuzz` (test/fuzz/run.ts)
+ * and the fixed-seed sample in `npm test` (test/fuzz.test.ts).
+ *
+ * Modelled on Wireshark's fuzz testing (tools/fuzz-test.sh runs tshark over
+ * captures corrupted by `editcap -E`): each variant is a seed capture with
+ * one mutation, run through the real CLI in-process. A variant is wholly
+ * determined by (seed, index), so any failure can be regenerated.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { run } from "../../src/cli/main.js";
+
+/** mulberry32: a small, fast, seedable PRNG (deterministic across platforms). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Seed {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+
+function isCapture(b: Uint8Array): boolean {
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return true;
+  if (b.length < 4) return false;
+  const m = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  return MAGICS.includes(m);
+}
+
+/** Seeds up to 1 MiB: every capture under the given directories (bigger files are cut to 1 MiB). */
+export function collectSeeds(root: string, dirs: readonly string[]): Seed[] {
+  const seeds: Seed[] = [];
+  const walk = (dir: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && st.size > 0) {
+        const bytes = readFileSync(p);
+        if (!isCapture(bytes)) continue;
+        seeds.push({ name: relative(root, p), bytes: bytes.subarray(0, 1 << 20) });
+      }
+    }
+  };
+  for (const d of dirs) walk(d);
+  return seeds;
+}
+
+interface Field {
+  offset: number;
+  size: 1 | 2 | 4;
+  littleEndian: boolean;
+}
+
+/**
+ * Where the length fields are: pcap record lengths (caplen, wirelen), pcapng
+ * block lengths (leading and trailing) and EPB captured lengths, and in each
+ * Ethernet frame the IPv4 header length and total length, the IPv6 payload
+ * length, the TCP data offset and the UDP length. Best effort: stops at the
+ * first thing that does not parse.
+ */
+export function lengthFields(b: Uint8Array): Field[] {
+  const fields: Field[] = [];
+  if (b.length < 24) return fields;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const magic = dv.getUint32(0, false);
+  const frame = (off: number, len: number) => {
+    if (len < 34) return;
+    const type = dv.getUint16(off + 12, false);
+    const ip = off + 14;
+    if (type === 0x0800) {
+      fields.push({ offset: ip, size: 1, littleEndian: false }); // version + IHL
+      fields.push({ offset: ip + 2, size: 2, littleEndian: false });
+      const ihl = (b[ip]! & 15) * 4;
+      const proto = b[ip + 9];
+      const l4 = ip + ihl;
+      if (l4 + 14 > off + len) return;
+      if (proto === 6) fields.push({ offset: l4 + 12, size: 1, littleEndian: false });
+      if (proto === 17) fields.push({ offset: l4 + 4, size: 2, littleEndian: false });
+    } else if (type === 0x86dd && len >= 54) {
+      fields.push({ offset: ip + 4, size: 2, littleEndian: false });
+    }
+  };
+  if (magic === 0xa1b2c3d4 || magic === 0xd4c3b2a1 || magic === 0xa1b23c4d || magic === 0x4d3cb2a1) {
+    const le = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
+    const link = dv.getUint32(20, le);
+    for (let off = 24; off + 16 <= b.length; ) {
+      const incl = dv.getUint32(off + 8, le);
+      fields.push(
+        { offset: off + 8, size: 4, littleEndian: le },
+        { offset: off + 12, size: 4, littleEndian: le },
+      );
+      if (link === 1 && off + 16 + incl <= b.length) frame(off + 16, incl);
+      off += 16 + incl;
+    }
+  } else if (magic === 0x0a0d0d0a) {
+    let le = true;
+    for (let off = 0; off + 12 <= b.length; ) {
+      const type = dv.getUint32(off, le);
+      if (type === 0x0a0d0d0a) le = dv.getUint32(off + 8, true) === 0x1a2b3c4d;
+      const total = dv.getUint32(off + 4, le);
+      if (total < 12 || off + total > b.length) break;
+      fields.push({ offset: off + 4, size: 4, littleEndian: le });
+      fields.push({ offset: off + total - 4, size: 4, littleEndian: le });
+      if (type === 6 && total >= 32) {
+        fields.push(
+          { offset: off + 20, size: 4, littleEndian: le },
+          { offset: off + 24, size: 4, littleEndian: le },
+        );
+        frame(off + 28, Math.min(dv.getUint32(off + 20, le), total - 32));
+      }
+      off += total;
+    }
+  }
+  return fields;
+}
+
+export type MutationKind = "bitflip" | "insert" | "delete" | "truncate" | "length";
+
+/** One mutation of `base`, chosen by `rnd`. */
+export function mutate(base: Uint8Array, rnd: () => number): { kind: MutationKind; bytes: Uint8Array } {
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const kinds: MutationKind[] = ["bitflip", "insert", "delete", "truncate", "length", "length"];
+  const kind = kinds[pick(kinds.length)]!;
+  const b = Uint8Array.from(base);
+  switch (kind) {
+    case "bitflip": {
+      const flips = 1 + pick(8);
+      for (let i = 0; i < flips && b.length > 0; i++) b[pick(b.length)]! ^= 1 << pick(8);
+      return { kind, bytes: b };
+    }
+    case "insert": {
+      const at = pick(b.length + 1);
+      const extra = Uint8Array.from({ length: 1 + pick(16) }, () => pick(256));
+      const out = new Uint8Array(b.length + extra.length);
+      out.set(b.subarray(0, at));
+      out.set(extra, at);
+      out.set(b.subarray(at), at + extra.length);
+      return { kind, bytes: out };
+    }
+    case "delete": {
+      const at = pick(b.length);
+      const n = 1 + pick(Math.min(64, Math.max(1, b.length - at)));
+      const out = new Uint8Array(b.length - n);
+      out.set(b.subarray(0, at));
+      out.set(b.subarray(at + n), at);
+      return { kind, bytes: out };
+    }
+    case "truncate":
+      return { kind, bytes: b.subarray(0, pick(b.length)) };
+    case "length": {
+      const fields = lengthFields(b);
+      if (fields.length === 0) {
+        if (b.length > 0) b[pick(b.length)] = 0xff;
+        return { kind, bytes: b };
+      }
+      const f = fields[pick(fields.length)]!;
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const max = f.size === 1 ? 0xff : f.size === 2 ? 0xffff : 0xffffffff;
+      const get = () =>
+        f.size === 1
+          ? dv.getUint8(f.offset)
+          : f.size === 2
+            ? dv.getUint16(f.offset, f.littleEndian)
+            : dv.getUint32(f.offset, f.littleEndian);
+      const choices = [0, max, get() + 1, get() - 1, max >>> 1, get() * 2];
+      const v = (choices[pick(choices.length)]! >>> 0) & max;
+      if (f.size === 1) dv.setUint8(f.offset, v);
+      else if (f.size === 2) dv.setUint16(f.offset, v, f.littleEndian);
+      else dv.setUint32(f.offset, v, f.littleEndian);
+      return { kind, bytes: b };
+    }
+  }
+}
+
+/** Variant `index` of a run: which seed, which mutation, which output format. */
+export function variant(
+  seeds: readonly Seed[],
+  seed: number,
+  index: number,
+): { seed: Seed; kind: MutationKind; bytes: Uint8Array; format: string } {
+  const rnd = prng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+  const s = seeds[Math.floor(rnd() * seeds.length)]!;
+  // Sometimes two mutations on top of each other.
+  let m = mutate(s.bytes, rnd);
+  if (rnd() < 0.25) m = { ...mutate(m.bytes, rnd), kind: m.kind };
+  const formats = ["json", "table", "html", "markdown", "csv", "junit"];
+  return { seed: s, kind: m.kind, bytes: m.bytes, format: formats[index % formats.length]! };
+}
+
+export interface Outcome {
+  code: number;
+  stderr: string;
+  ms: number;
+  heapGrowthMB: number;
+  thrown: string | null;
+}
+
+const sink = { write: () => true, once: () => undefined };
+
+/** The real CLI, in this process, on `bytes` written to `file`. */
+export async function runCli(bytes: Uint8Array, file: string, format: string): Promise<Outcome> {
+  writeFileSync(file, bytes);
+  let stderr = "";
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  let code = -1;
+  let thrown: string | null = null;
+  try {
+    code = await run(["analyze", file, "--format", format, "-q", "--jobs", "1", "--limit", "0"], {
+      stdout: sink,
+      stderr: (s) => {
+        stderr += s;
+      },
+    });
+  } catch (err) {
+    thrown = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  }
+  const ms = performance.now() - t0;
+  const heapGrowthMB = (process.memoryUsage().heapUsed - heap0) / 1e6;
+  return { code, stderr, ms, heapGrowthMB, thrown };
+}
+
+/** Exit codes a capture may give: analysed, or not a readable capture. */
+export const ALLOWED_CODES = [0, 65];
+export const TIME_LIMIT_MS = 5000;
+export const HEAP_LIMIT_MB = 256;
+
+/** Why an outcome is a failure, or null. */
+export function judge(o: Outcome, size: number): string | null {
+  if (o.thrown !== null) return `uncaught exception: ${o.thrown.split("\n")[0]}`;
+  if (/\n\s+at .+:\d+:\d+/.test(o.stderr)) return "stack trace on stderr";
+  if (!ALLOWED_CODES.includes(o.code)) return `exit code ${o.code}: ${o.stderr.split("\n")[0]}`;
+  if (size < 1 << 20 && o.ms > TIME_LIMIT_MS) return `took ${o.ms.toFixed(0)} ms`;
+  if (o.heapGrowthMB > HEAP_LIMIT_MB) return `heap grew by ${o.heapGrowthMB.toFixed(0)} MB`;
+  return null;
+}
+
+/**
+ * Shrinks a failing input (delta debugging on byte ranges): keeps any
+ * smaller input for which `fails` still holds, until no chunk can go or the
+ * budget runs out.
+ */
+export async function minimise(
+  bytes: Uint8Array,
+  fails: (b: Uint8Array) => Promise<boolean>,
+  budgetMs = 60_000,
+): Promise<Uint8Array> {
+  const end = performance.now() + budgetMs;
+  let best = bytes;
+  for (let chunk = best.length >> 1; chunk >= 1 && performance.now() < end; ) {
+    let removed = false;
+    for (let at = 0; at < best.length && performance.now() < end; ) {
+      const candidate = new Uint8Array(best.length - Math.min(chunk, best.length - at));
+      candidate.set(best.subarray(0, at));
+      candidate.set(best.subarray(at + chunk), at);
+      if (candidate.length < best.length && (await fails(candidate))) {
+        best = candidate;
+        removed = true;
+      } else {
+        at += chunk;
+      }
+    }
+    if (!removed) chunk >>= 1;
+  }
+  return best;
+}
+
+export function shortHash(b: Uint8Array): string {
+  return createHash("sha256").update(b).digest("hex").slice(0, 12);
+}

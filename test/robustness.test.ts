@@ -1,0 +1,218 @@
+/**
+ * Issue 7: hostile and huge captures. A fixed-seed sample of the mutation
+ * fuzzer (the full run is `npm run fuzz`), every minimised fuzz finding in
+ * fixtures/malformed/ as a regression test, --strict, and --max-flows.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ethernet, ipv4, TcpConversation, udp, udpDatagram, writePcap } from "../fixtures/lib/packets.js";
+import { analyzeCapture } from "../src/analyze.js";
+import { Anomaly } from "../src/decode/anomaly.js";
+import { decodeFrame } from "../src/decode/frame.js";
+import { Packet } from "../src/decode/packet.js";
+import { FlowTable } from "../src/flow/table.js";
+import { collectSeeds, judge, lengthFields, mutate, prng, runCli, variant } from "./fuzz/core.js";
+import { cli, ROOT } from "./helpers/cli.js";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-robust-"));
+
+describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
+  // Fixtures only, so the sample is the same on every machine.
+  const seeds = collectSeeds(ROOT, [join(ROOT, "fixtures")]);
+  const SEED = 7;
+  const VARIANTS = 1200;
+
+  it("the mutations do what they say", () => {
+    const base = readFileSync(join(ROOT, "fixtures/ocs-sample.pcap"));
+    const fields = lengthFields(base);
+    // 44 records × (caplen, wirelen), plus IP/TCP/UDP lengths inside the frames.
+    expect(fields.filter((f) => f.size === 4).length).toBe(88);
+    expect(fields.length).toBeGreaterThan(88 + 40);
+    const rnd = prng(1);
+    const kinds = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const m = mutate(base, rnd);
+      kinds.add(m.kind);
+      expect(Buffer.compare(Buffer.from(m.bytes), base) !== 0 || m.kind === "truncate").toBe(true);
+    }
+    expect([...kinds].sort()).toEqual(["bitflip", "delete", "insert", "length", "truncate"]);
+    // Deterministic: the same (seed, index) gives the same variant.
+    expect(Buffer.from(variant(seeds, SEED, 5).bytes)).toEqual(Buffer.from(variant(seeds, SEED, 5).bytes));
+  });
+
+  it(`${VARIANTS} variants of every fixture: no exception, stack trace, stray exit code, hang or heap growth`, async () => {
+    const dir = tmp();
+    const failures: string[] = [];
+    const codes = new Map<number, number>();
+    for (let i = 0; i < VARIANTS; i++) {
+      const v = variant(seeds, SEED, i);
+      const o = await runCli(v.bytes, join(dir, v.seed.name.endsWith(".gz") ? "v.gz" : "v"), v.format);
+      codes.set(o.code, (codes.get(o.code) ?? 0) + 1);
+      const why = judge(o, v.bytes.length);
+      if (why !== null) failures.push(`variant ${i} (${v.seed.name}, ${v.kind}): ${why}`);
+    }
+    expect(failures).toEqual([]);
+    // Both outcomes occur: the sample reaches the readers' error paths and the analysis.
+    expect(codes.get(0)).toBeGreaterThan(VARIANTS / 4);
+    expect(codes.get(65)).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("a pcapng timestamp beyond any date is clamped and counted, not a crash (fuzz finding)", async () => {
+    const r = await analyzeCapture("fixtures/malformed/fuzz-09a5950b4dab.pcapng", { version: "t" });
+    expect(r.capture.anomalies).toEqual({ "capture.timestamp_out_of_range": 1 });
+    expect(r.capture.lastSeen).toBe("2255-06-05T23:47:34.740991Z");
+  });
+
+  it("every minimised fuzz finding in fixtures/malformed/ stays fixed", async () => {
+    const dir = join(ROOT, "fixtures", "malformed");
+    const found = readdirSync(dir).filter((n) => n.startsWith("fuzz-"));
+    const out = tmp();
+    for (const name of found) {
+      const bytes = readFileSync(join(dir, name));
+      for (const format of ["json", "table", "html", "markdown", "csv", "junit"]) {
+        const o = await runCli(bytes, join(out, name), format);
+        expect(judge(o, bytes.length), `${name} --format ${format}`).toBeNull();
+      }
+    }
+  });
+});
+
+describe("truncated captures and --strict", () => {
+  it("a capture cut mid-record gives the full report and exit 0; --strict makes it 65, report still written", () => {
+    const dir = tmp();
+    const plain = cli("analyze", "fixtures/truncated.pcap", "-o", join(dir, "a.txt"));
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(/offset 4390: capture ends mid-record/);
+    const strict = cli("analyze", "fixtures/truncated.pcap", "--strict", "-o", join(dir, "b.txt"));
+    expect(strict.code).toBe(65);
+    expect(readFileSync(join(dir, "b.txt"), "utf8")).toBe(readFileSync(join(dir, "a.txt"), "utf8"));
+    expect(readFileSync(join(dir, "b.txt"), "utf8")).toBe(
+      readFileSync(join(ROOT, "fixtures/truncated.txt"), "utf8"),
+    );
+    // An undamaged capture passes --strict; a policy failure still outranks it.
+    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--strict").code).toBe(0);
+    expect(cli("analyze", "fixtures/truncated.pcap", "--strict", "--fail-on", "blocked").code).toBe(1);
+    for (const f of [
+      "malformed/pcapng-truncated.pcapng",
+      "malformed/gzip-cut.pcap.gz",
+      "malformed/huge-record.pcap",
+    ]) {
+      expect(cli("analyze", `fixtures/${f}`).code, f).toBe(0);
+      expect(cli("analyze", `fixtures/${f}`, "--strict").code, f).toBe(65);
+    }
+  });
+});
+
+describe("--max-flows", () => {
+  /** 300 short UDP conversations, 10 at a time, then one long TCP flow spanning them. */
+  function many(dir: string): string {
+    const frames = [];
+    const t0 = 1_700_000_000_000_000;
+    const long = new TcpConversation("10.1.0.20", 40000, "10.0.0.10", 5061, t0).handshake();
+    for (let i = 0; i < 300; i++) {
+      const t = t0 + 1000 + i * 1000;
+      frames.push(udp("10.1.0.20", 50000 + i, "10.0.0.30", 3478, t, "x"));
+      frames.push(udp("10.0.0.30", 3478, "10.1.0.20", 50000 + i, t + 10, "y"));
+    }
+    long
+      .at(t0 + 400_000)
+      .data(true, "late")
+      .close();
+    frames.push(...long.frames);
+    frames.sort((a, b) => a.tsMicros - b.tsMicros);
+    const path = join(dir, "many.pcap");
+    writeFileSync(path, writePcap(frames));
+    return path;
+  }
+
+  it("ends the longest-idle flows early past the limit, and says how many", async () => {
+    const path = many(tmp());
+    const free = await analyzeCapture(path, { version: "t" });
+    expect(free.summary.flows).toBe(301);
+    expect(free.capture.warnings).toEqual([]);
+    const capped = await analyzeCapture(path, { version: "t", maxFlows: 50 });
+    const w = capped.capture.warnings.find((x) => x.code === "max_flows");
+    expect(w?.message).toMatch(
+      /^more than 50 flows were active at once \(--max-flows\); \d+ of the longest-idle flows were ended early/,
+    );
+    // The long TCP flow was idle longest, so it was ended early and its tail became a second flow.
+    const tcp = capped.flows.filter((f) => f.transport === "tcp");
+    expect(tcp.length).toBe(2);
+    expect(capped.summary.flows).toBe(302);
+    // The UDP conversations were each complete before eviction reached them.
+    expect(capped.flows.filter((f) => f.transport === "udp").every((f) => f.packetsFromServer === 1)).toBe(
+      true,
+    );
+  });
+
+  it("never holds more than the limit", () => {
+    const table = new FlowTable({ likelyServerPort: () => false, onFinal: () => undefined, maxFlows: 100 });
+    const pkt = new Packet();
+    let peak = 0;
+    for (let i = 0; i < 1000; i++) {
+      const data = udp("10.1.0.20", 1024 + i, "10.0.0.30", 3478, 0, "x").data;
+      expect(decodeFrame(1, data, 0, data.length, pkt)).toBe(Anomaly.OK);
+      table.add(pkt, {
+        buf: data,
+        tsMicros: 1_000_000 + i,
+        wireLen: data.length,
+        index: i + 1,
+        fileOffset: 24 + i * 60,
+      });
+      peak = Math.max(peak, table.size);
+    }
+    expect(peak).toBe(100);
+    expect(table.evicted.flows).toBe(1000 - table.size);
+    expect(table.evicted.firstOffset).toBe(24 + 100 * 60);
+  });
+
+  it("is a CLI option, validated and documented in --help", () => {
+    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--max-flows", "5");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--max-flows must be at least 10/);
+    expect(cli("analyze", "--help").stdout).toMatch(/--max-flows <n>\s+most flows held in memory/);
+  });
+});
+
+describe("--max-fragments", () => {
+  /** 10 UDP datagrams sent as two fragments each: all first fragments, then all second ones. */
+  function fragmented(dir: string): string {
+    const t0 = 1_700_000_000_000_000;
+    const firsts = [];
+    const seconds = [];
+    for (let id = 1; id <= 10; id++) {
+      const dgram = udpDatagram(40000 + id, 5060, new Uint8Array(2000).fill(0x41));
+      const first = Uint8Array.from(ipv4("10.1.0.20", "10.0.0.10", 17, dgram.subarray(0, 1480), id));
+      first[6] = 0x20; // more fragments, offset 0
+      first[2] = 1500 >> 8;
+      first[3] = 1500 & 0xff;
+      const rest = dgram.subarray(1480);
+      const second = Uint8Array.from(ipv4("10.1.0.20", "10.0.0.10", 17, rest, id));
+      second[6] = 0;
+      second[7] = 1480 / 8; // offset 185 × 8
+      firsts.push({ tsMicros: t0 + id * 10, data: ethernet(first, 0x0800) });
+      seconds.push({ tsMicros: t0 + 1000 + id * 10, data: ethernet(second, 0x0800) });
+    }
+    const path = join(dir, "frag.pcap");
+    writeFileSync(path, writePcap([...firsts, ...seconds]));
+    return path;
+  }
+
+  it("forgets the oldest open datagrams past the limit, and says how many", async () => {
+    const path = fragmented(tmp());
+    const free = await analyzeCapture(path, { version: "t" });
+    expect(free.capture.warnings).toEqual([]);
+    expect(free.flows.map((f) => f.packetsFromClient)).toEqual(Array(10).fill(2));
+    const capped = await analyzeCapture(path, { version: "t", maxFragments: 4 });
+    expect(capped.capture.warnings.map((w) => w.code)).toEqual(["max_fragments"]);
+    expect(capped.capture.warnings[0]!.message).toMatch(
+      /more than 4 fragmented datagrams .*; 6 were forgotten/,
+    );
+    expect(capped.capture.skipped).toEqual({ ip_fragment_unmatched: 6 });
+    expect(capped.flows.map((f) => f.packetsFromClient)).toEqual([...Array(6).fill(1), ...Array(4).fill(2)]);
+    // A limit is not damage: --strict does not fail on it.
+    expect(cli("analyze", path, "--max-fragments", "4", "--strict").code).toBe(0);
+  });
+});
