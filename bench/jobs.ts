@@ -16,20 +16,16 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "./args.js";
 import { generate } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(HERE, "..", "bin", "ocs-pcap");
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const captures = arg("captures", 8);
-const flows = arg("flows", 20_000);
-const perFlow = arg("per-flow", 10);
-const runs = arg("runs", 3);
+const captures = numberArg("captures", 8);
+const flows = numberArg("flows", 20_000);
+const perFlow = numberArg("per-flow", 10);
+const runs = numberArg("runs", 3);
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 const first = join(dataDir, `jobs-${flows}x${perFlow}-1.pcap`);

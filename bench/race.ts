@@ -4,7 +4,7 @@
  * Generates (once, not committed) bench/.data/race-<flows>x<perFlow>.pcap, a
  * realistic OCS mix (five ninths RTP media, then SIP/TLS, STUN, unanswered
  * SYNs and unknown TCP; by default 100,000 flows × 75 packets, 7.5 million
- * packets, about 1.1 GB), then measures in one run, each in a fresh process:
+ * packets, about 1.5 GB), then measures in one run, each in a fresh process:
  *
  * - the minimal record-walking loop (bench/measure.mjs loop: the JavaScript floor);
  * - `ocs-pcap analyze FILE --format json` to /dev/null (payload identification and
@@ -21,19 +21,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "./args.js";
 import { generate } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(HERE, "..", "bin", "ocs-pcap");
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const flows = arg("flows", 100_000);
-const perFlow = arg("per-flow", 75);
-const runs = arg("runs", 1);
+const flows = numberArg("flows", 100_000);
+const perFlow = numberArg("per-flow", 75);
+const runs = numberArg("runs", 1);
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 

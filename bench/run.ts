@@ -12,18 +12,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "./args.js";
 import { generate, pcapToPcapng } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const flows = arg("flows", 100_000);
-const perFlow = arg("per-flow", 10);
-const runs = arg("runs", 3);
+const flows = numberArg("flows", 100_000);
+const perFlow = numberArg("per-flow", 10);
+const runs = numberArg("runs", 3);
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 const file = join(dataDir, `synthetic-${flows}x${perFlow}.pcap`);

@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ethernet, ipv4, TcpConversation, udp, udpDatagram, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
@@ -38,6 +39,15 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
       expect(Buffer.compare(Buffer.from(m.bytes), base) !== 0 || m.kind === "truncate").toBe(true);
     }
     expect([...kinds].sort()).toEqual(["bitflip", "delete", "insert", "length", "truncate"]);
+    // Any input, even empty, mutates without throwing.
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.integer(), (bytes, seed) => {
+        const r = prng(seed);
+        const once = mutate(bytes, r);
+        mutate(once.bytes, r);
+      }),
+      { numRuns: 3000 },
+    );
     // Deterministic: the same (seed, index) gives the same variant.
     expect(Buffer.from(variant(seeds, SEED, 5).bytes)).toEqual(Buffer.from(variant(seeds, SEED, 5).bytes));
   });

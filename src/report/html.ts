@@ -9,6 +9,7 @@
 import { escapeHtml as h } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
 import { formatBytes, formatCount } from "./table.js";
+import { appLabel, endpoint, formatCounts } from "./text.js";
 
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */
@@ -77,7 +78,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 <dt>Bytes</dt><dd>${formatCount(c.bytes)} (${formatBytes(c.bytes)})</dd>
 <dt>First packet</dt><dd>${h(c.firstSeen ?? "-")}</dd>
 <dt>Last packet</dt><dd>${h(c.lastSeen ?? "-")}</dd>
-<dt>Anomalies</dt><dd>${h(counts(c.anomalies))}</dd>
+<dt>Anomalies</dt><dd>${h(formatCounts(c.anomalies))}</dd>
 <dt>Tool</dt><dd>ocs-pcap ${h(report.tool.version)}</dd>
 </dl>
 </header>
@@ -162,21 +163,8 @@ function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function counts(c: Record<string, number>): string {
-  const e = Object.entries(c);
-  return e.length === 0 ? "none" : e.map(([k, v]) => `${k}: ${v}`).join(", ");
-}
-
-function endpoint(ip: string, port: number | null): string {
-  if (port === null) return ip;
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 function flowRow(f: FlowRecord): string {
-  const app =
-    f.application.confidence === "unidentified"
-      ? "-"
-      : `${f.application.protocol}${f.application.confidence === "port-only" ? "?" : ""}${f.application.sni ? ` (${f.application.sni})` : ""}`;
+  const app = appLabel(f, true);
   return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${f.transport}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(r.message)}`).join("<br>")}</td></tr>`;
 }
 

@@ -74,28 +74,20 @@ function suite(report: Report, options: JunitOptions): { name: string; timestamp
       output: `${row.flows} flows: ${row.known} known, ${row.blocked} blocked, ${row.misdirected} misdirected, ${row.inconclusive} inconclusive`,
     });
   }
-  const unknown = report.flows.filter((f) => f.verdict === "unknown");
-  cases.push({
-    name: "unknown traffic",
-    classname,
-    failure:
-      options.failOnUnknown && unknown.length > 0
-        ? `${unknown.length} unknown flows\n${evidence(unknown)}`
-        : null,
-    skipped: null,
-    output: `${unknown.length} unknown flows${unknown.length > 0 && !options.failOnUnknown ? " (a failure only with --fail-on unknown)" : ""}`,
-  });
-  const inconclusive = report.flows.filter((f) => f.verdict === "inconclusive");
-  cases.push({
-    name: "inconclusive traffic",
-    classname,
-    failure:
-      options.failOnInconclusive && inconclusive.length > 0
-        ? `${inconclusive.length} inconclusive flows\n${evidence(inconclusive)}`
-        : null,
-    skipped: null,
-    output: `${inconclusive.length} inconclusive flows`,
-  });
+  // Unknown and inconclusive traffic: one testcase each, failing only when the policy says so.
+  for (const [verdict, fails] of [
+    ["unknown", options.failOnUnknown],
+    ["inconclusive", options.failOnInconclusive],
+  ] as const) {
+    const flows = report.flows.filter((f) => f.verdict === verdict);
+    cases.push({
+      name: `${verdict} traffic`,
+      classname,
+      failure: fails && flows.length > 0 ? `${flows.length} ${verdict} flows\n${evidence(flows)}` : null,
+      skipped: null,
+      output: `${flows.length} ${verdict} flows${flows.length > 0 && !fails ? ` (a failure only with --fail-on ${verdict})` : ""}`,
+    });
+  }
   return {
     name: report.capture.path,
     timestamp: (report.capture.firstSeen ?? "1970-01-01T00:00:00.000000Z").slice(0, 19),

@@ -7,6 +7,7 @@
 import { escapeMarkdown as md } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
 import { formatBytes, formatCount } from "./table.js";
+import { appLabel, endpoint, formatCounts } from "./text.js";
 
 const VERDICT_TITLES = {
   blocked: "Blocked-looking",
@@ -32,8 +33,8 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
   out.push(`| Bytes | ${formatCount(c.bytes)} (${formatBytes(c.bytes)}) |`);
   out.push(`| First packet | ${c.firstSeen ?? "-"} |`);
   out.push(`| Last packet | ${c.lastSeen ?? "-"} |`);
-  out.push(`| Anomalies | ${md(counts(c.anomalies))} |`);
-  out.push(`| Not analysed | ${md(counts(c.skipped))} |`);
+  out.push(`| Anomalies | ${md(formatCounts(c.anomalies))} |`);
+  out.push(`| Not analysed | ${md(formatCounts(c.skipped))} |`);
   out.push(`| Tool | ocs-pcap ${md(report.tool.version)} |`, "");
   for (const w of c.warnings) out.push(`> **Warning** (offset ${w.offset}): ${md(w.message)}`, "");
 
@@ -79,7 +80,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
       const shown = options.limit > 0 ? list.slice(0, options.limit) : list;
       for (const f of shown) {
         out.push(
-          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(app(f))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => r.message).join("; "))} |`,
+          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => r.message).join("; "))} |`,
         );
       }
       if (shown.length < list.length)
@@ -105,21 +106,4 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
     out.push("");
   }
   return `${out.join("\n")}`;
-}
-
-function counts(c: Record<string, number>): string {
-  const e = Object.entries(c);
-  return e.length === 0 ? "none" : e.map(([k, v]) => `${k}: ${v}`).join(", ");
-}
-
-function endpoint(ip: string, port: number | null): string {
-  if (port === null) return ip;
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-function app(f: FlowRecord): string {
-  const a = f.application;
-  if (a.confidence === "unidentified") return "-";
-  const name = a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
-  return a.sni ? `${name} (${a.sni})` : name;
 }

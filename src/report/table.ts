@@ -9,6 +9,7 @@ import Table from "cli-table3";
 import { createColors } from "picocolors";
 import { escapeTerminal as term } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
+import { appLabel, endpoint, formatCounts } from "./text.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -157,7 +158,7 @@ function flowTable(flows: FlowRecord[]): string {
       endpoint(f.clientIp, f.clientPort),
       endpoint(f.serverIp, f.serverPort),
       f.transport,
-      appText(f),
+      appLabel(f, false),
       f.history ? `${f.state} ${f.history}` : f.state,
       `${f.packetsFromClient}/${f.packetsFromServer}`,
       f.firstFrame,
@@ -174,7 +175,7 @@ function flowLines(flows: FlowRecord[]): string {
     "->",
     endpoint(f.serverIp, f.serverPort),
     f.transport,
-    appText(f),
+    appLabel(f, false),
     f.history ? `${f.state} ${f.history}` : f.state,
     `${f.packetsFromClient}/${f.packetsFromServer}`,
     `frame ${f.firstFrame}`,
@@ -186,18 +187,6 @@ function flowLines(flows: FlowRecord[]): string {
       return `  ${cells}  ${f.reasons.map((r) => `${r.code}: ${term(r.message)}`).join("; ")}`;
     })
     .join("\n");
-}
-
-/** "tls", "sip-tls?" (from the port only), "-" (nothing known). */
-function appText(f: FlowRecord): string {
-  const a = f.application;
-  if (a.confidence === "unidentified") return "-";
-  return a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
-}
-
-function endpoint(ip: string, port: number | null): string {
-  if (port === null) return ip;
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 export function formatCount(n: number): string {
@@ -214,12 +203,6 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
-}
-
-function formatCounts(counts: Record<string, number>): string {
-  const entries = Object.entries(counts);
-  if (entries.length === 0) return "none";
-  return entries.map(([k, v]) => `${k}: ${v}`).join(", ");
 }
 
 function duration(first: string | null, last: string | null): string {

@@ -156,6 +156,7 @@ export function mutate(base: Uint8Array, rnd: () => number): { kind: MutationKin
       return { kind, bytes: out };
     }
     case "delete": {
+      if (b.length === 0) return { kind, bytes: b };
       const at = pick(b.length);
       const n = 1 + pick(Math.min(64, Math.max(1, b.length - at)));
       const out = new Uint8Array(b.length - n);

@@ -43,7 +43,16 @@ if (process.env.OCS_PCAP_FUZZ_CHILD !== undefined) {
   const all = seeds();
   const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fuzz-"));
   process.on("message", async (job: Job) => {
-    const v = variant(all, seed, job.index);
+    // A bug in the fuzzer itself must not pass for a failure of the analyzer.
+    let v: ReturnType<typeof variant>;
+    try {
+      v = variant(all, seed, job.index);
+    } catch (err) {
+      process.stderr.write(
+        `fuzzer bug at variant ${job.index}: ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
+      process.exit(3);
+    }
     const file = join(dir, `v${v.seed.name.endsWith(".gz") ? ".gz" : ""}`);
     const o = await runCli(v.bytes, file, v.format);
     const done: Done = { index: job.index, failure: judge(o, v.bytes.length), kind: v.kind };

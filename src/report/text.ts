@@ -1,0 +1,23 @@
+/** Plain-text pieces shared by the renderers (each escapes them for its own format). */
+import type { FlowRecord } from "./model.js";
+
+/** "10.0.0.1:5061", "[2001:db8::1]:5061", or the bare address when there is no port (ICMP). */
+export function endpoint(ip: string, port: number | null): string {
+  if (port === null) return ip;
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** "name: n, name: n", or "none". */
+export function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  if (entries.length === 0) return "none";
+  return entries.map(([k, v]) => `${k}: ${v}`).join(", ");
+}
+
+/** "tls", "sip-tls?" (from the port only), "-" (nothing known); with `withSni`, "tls (pool.contoso.com)". */
+export function appLabel(f: FlowRecord, withSni: boolean): string {
+  const a = f.application;
+  if (a.confidence === "unidentified") return "-";
+  const name = a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
+  return withSni && a.sni ? `${name} (${a.sni})` : name;
+}
