@@ -42,6 +42,9 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   onFlow?: (c: Classified) => void;
 }
 
+/** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
+export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set(["max_flows", "max_fragments"]);
+
 /** How standard input (`-`) is named in reports. */
 export const STDIN_LABEL = "(standard input)";
 

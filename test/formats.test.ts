@@ -501,6 +501,18 @@ describe("redaction", () => {
     expect(JSON.parse(again.stdout).flows[0].server.ip).toBe(server);
   });
 
+  it("redacts addresses in capture names too, in the batch summary and in messages", () => {
+    const dir = tmp();
+    const named = join(dir, "edge-10.0.0.30.pcap");
+    writeFileSync(named, readFileSync(join(ROOT, "fixtures/ocs-sample.pcap")));
+    const broken = join(dir, "fe-10.0.0.10.pcap");
+    writeFileSync(broken, "not a capture at all\n");
+    const r = cli("analyze", named, broken, "--redact", "--format", "csv");
+    expect(r.code).toBe(65);
+    expect(r.stdout + r.stderr).not.toMatch(/10\.0\.0\.(30|10)(?!\d)/);
+    expect(r.stdout).toMatch(/edge-\d+\.\d+\.\d+\.\d+\.pcap,ok/);
+  });
+
   it("keeps server names' domains only under --redact-keep-domain", () => {
     const plain = cli("analyze", "fixtures/topology-cases.pcap", "--redact", "--format", "csv").stdout;
     const keep = cli(

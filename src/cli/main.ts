@@ -16,7 +16,7 @@ import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { Command, CommanderError, Option } from "commander";
-import { STDIN_LABEL } from "../analyze.js";
+import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../analyze.js";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { CatalogIndex } from "../catalog/index.js";
@@ -79,8 +79,6 @@ export interface Io {
 
 class UsageError extends Error {}
 
-/** Warnings about the tool's own limits, not about damage to the capture (so --strict ignores them). */
-const LIMIT_WARNINGS = new Set(["max_flows", "max_fragments"]);
 /** A settings file could not be used: usage error (exit 2), naming the file (and line). */
 class SettingsError extends Error {}
 
@@ -534,18 +532,21 @@ async function analyzeCommand(
   }
 
   // Redaction applies to every output of the run, with one key.
-  const entries: BatchEntry[] = results.map((r) => ({
-    path: r.report ? r.report.capture.path : r.path,
-    status: r.report ? "ok" : "error",
-    error: r.error ? r.error.message : null,
-    report: r.report && redactor ? redactReport(r.report, redactor) : r.report,
-  }));
+  const entries: BatchEntry[] = results.map((r) => {
+    const report = r.report && redactor ? redactReport(r.report, redactor) : r.report;
+    return {
+      path: report ? report.capture.path : redactor ? redactor.text(r.path) : r.path,
+      status: report ? "ok" : "error",
+      error: r.error ? (redactor ? redactor.text(r.error.message) : r.error.message) : null,
+      report,
+    };
+  });
 
   let worst: number = EXIT.OK;
   let strictFailed = false;
   for (const [i, r] of results.entries()) {
     if (r.error) {
-      io.stderr(`ocs-pcap: ${r.path}: ${r.error.message}\n`);
+      io.stderr(`ocs-pcap: ${entries[i]!.path}: ${entries[i]!.error}\n`);
       worst = Math.max(worst, r.error.code);
     }
     const report = entries[i]!.report;
@@ -553,7 +554,7 @@ async function analyzeCommand(
       for (const w of report.capture.warnings)
         io.stderr(`ocs-pcap: warning: ${report.capture.path}: offset ${w.offset}: ${w.message}\n`);
       // --strict: a cut or damaged capture is a data error, reported after the report is written.
-      if (opts.strict === true && report.capture.warnings.some((w) => !LIMIT_WARNINGS.has(w.code)))
+      if (opts.strict === true && report.capture.warnings.some((w) => !LIMIT_WARNING_CODES.has(w.code)))
         strictFailed = true;
     }
   }
@@ -593,18 +594,35 @@ async function analyzeCommand(
   const chunks = batch
     ? renderBatch(buildBatch(entries, version), opts.format, render)
     : renderReport(entries[0]!.report!, opts.format, render);
-  if (opts.output !== undefined) {
-    if (!writeReportFile(opts.output, chunks, io)) return EXIT.CANTCREAT;
+  const dataError = worst !== EXIT.OK || strictFailed;
+  return deliver(chunks, opts.output, entries, policy, batch, dataError, io);
+}
+
+/**
+ * Writes the report (to -o atomically, or to stdout), then applies the
+ * policy: exit 1 with one stderr line per failure, which outranks a data
+ * error (65); otherwise 65 when `dataError`, else 0.
+ */
+async function deliver(
+  chunks: Iterable<string>,
+  output: string | undefined,
+  entries: readonly BatchEntry[],
+  policy: Policy,
+  namePaths: boolean,
+  dataError: boolean,
+  io: Io,
+): Promise<number> {
+  if (output !== undefined) {
+    if (!writeReportFile(output, chunks, io)) return EXIT.CANTCREAT;
   } else {
     await writeToStream(io.stdout, chunks);
   }
-
   const failures = entries.flatMap((e) =>
-    e.report ? evaluatePolicy(e.report, policy).map((f) => (batch ? `${e.path}: ${f}` : f)) : [],
+    e.report ? evaluatePolicy(e.report, policy).map((f) => (namePaths ? `${e.path}: ${f}` : f)) : [],
   );
   for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
   if (failures.length > 0) return EXIT.POLICY;
-  return worst === EXIT.OK && !strictFailed ? EXIT.OK : EXIT.DATAERR;
+  return dataError ? EXIT.DATAERR : EXIT.OK;
 }
 
 const validateReport = new Ajv({ allErrors: true }).compile(reportSchema);
@@ -643,17 +661,7 @@ async function summarizeCommand(
   }
   const render: RenderOptions = { limit: 25, color: false, policy };
   const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
-  if (opts.output !== undefined) {
-    if (!writeReportFile(opts.output, chunks, io)) return EXIT.CANTCREAT;
-  } else {
-    await writeToStream(io.stdout, chunks);
-  }
-  const failures = entries.flatMap((e) =>
-    e.report ? evaluatePolicy(e.report, policy).map((f) => `${e.path}: ${f}`) : [],
-  );
-  for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
-  if (failures.length > 0) return EXIT.POLICY;
-  return worst;
+  return deliver(chunks, opts.output, entries, policy, true, worst !== EXIT.OK, io);
 }
 
 function writeReportFile(path: string, chunks: Iterable<string>, io: Io): boolean {

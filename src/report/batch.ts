@@ -6,7 +6,7 @@
 import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { escapeCsv, escapeHtml as h, escapeMarkdown as md } from "./escape.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
-import { REPORT_SCHEMA } from "./model.js";
+import { isoToMicros, REPORT_SCHEMA } from "./model.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";
 
@@ -202,13 +202,6 @@ interface JsonFlow {
   lastSeen: string;
   firstFrame?: number;
   reasons: Reason[];
-}
-
-/** ISO 8601 UTC with microseconds back to microseconds since the epoch. */
-export function isoToMicros(iso: string): number {
-  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
-  const frac = /\.(\d{1,6})/.exec(iso)?.[1] ?? "0";
-  return ms * 1000 + Number(frac.padEnd(6, "0"));
 }
 
 /**

@@ -8,8 +8,7 @@
  */
 import { escapeHtml as h } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
-import { formatBytes, formatCount } from "./table.js";
-import { appLabel, endpoint, formatCounts } from "./text.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
 
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */

@@ -6,8 +6,7 @@
  */
 import { escapeMarkdown as md } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
-import { formatBytes, formatCount } from "./table.js";
-import { appLabel, endpoint, formatCounts } from "./text.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
 
 const VERDICT_TITLES = {
   blocked: "Blocked-looking",

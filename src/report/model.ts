@@ -373,6 +373,13 @@ class AddressFormatter {
 let isoSecond = Number.NaN;
 let isoPrefix = "";
 
+/** The inverse of isoMicros: ISO 8601 UTC (any fraction up to microseconds) to microseconds since the epoch. */
+export function isoToMicros(iso: string): number {
+  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
+  const frac = /\.(\d{1,6})/.exec(iso)?.[1] ?? "0";
+  return ms * 1000 + Number(frac.padEnd(6, "0"));
+}
+
 /** ISO 8601 UTC with microseconds: 2024-05-01T12:00:00.123456Z. */
 export function isoMicros(micros: number): string {
   const second = Math.floor(micros / 1_000_000);

@@ -67,10 +67,14 @@ export class Redactor {
     return labels.length >= 2 ? `host-${tag}.${labels.slice(-2).join(".")}` : `host-${tag}`;
   }
 
-  /** Replaces every IPv4 or IPv6 literal in free text. */
+  /**
+   * Replaces every IPv4 or IPv6 literal in free text, including one followed
+   * by a dot and letters (a file name like edge-10.0.0.30.pcap), but not a
+   * run of five or more dotted numbers.
+   */
   text(s: string): string {
     return s
-      .replace(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g, (m) =>
+      .replace(/(?<!\w|\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)/g, (m) =>
         Address4.isValid(m) ? this.address(m) : m,
       )
       .replace(/(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g, (m) =>

@@ -8,8 +8,8 @@
 import Table from "cli-table3";
 import { createColors } from "picocolors";
 import { escapeTerminal as term } from "./escape.js";
-import { type FlowRecord, isoMicros, type Report } from "./model.js";
-import { appLabel, endpoint, formatCounts } from "./text.js";
+import { type FlowRecord, isoMicros, isoToMicros, type Report } from "./model.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -189,29 +189,8 @@ function flowLines(flows: FlowRecord[]): string {
     .join("\n");
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
 function duration(first: string | null, last: string | null): string {
   if (first === null || last === null) return "-";
   const micros = isoToMicros(last) - isoToMicros(first);
   return `${(micros / 1_000_000).toFixed(6)} s`;
-}
-
-function isoToMicros(iso: string): number {
-  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
-  return ms * 1000 + Number(iso.slice(20, 26));
 }

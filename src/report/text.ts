@@ -21,3 +21,21 @@ export function appLabel(f: FlowRecord, withSni: boolean): string {
   const name = a.confidence === "port-only" ? `${a.protocol}?` : a.protocol;
   return withSni && a.sni ? `${name} (${a.sni})` : name;
 }
+
+/** "1,234,567". */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** "999 B", "3.7 kB", "1.5 GB" (decimal units). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
