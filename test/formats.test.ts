@@ -228,6 +228,27 @@ describe("batch runs", () => {
     expect(rows).toEqual(["capture", join(dir, "capture.bin"), join(dir, "sub", "x"), "total: 2 captures"]);
   });
 
+  it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", () => {
+    // Workers send back only the flows a format lists (none for JSON, HTML and
+    // CSV summaries, the non-known ones for table, Markdown and JUnit); a
+    // renderer that used another flow would make these differ.
+    for (const format of ["table", "markdown", "junit", "json", "html", "csv"]) {
+      const one = cli("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "1");
+      const three = cli("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "3");
+      expect(one.code, format).toBe(65);
+      expect(three.stdout, format).toBe(one.stdout);
+    }
+    // --expect counts known flows, so it sees all of them from workers too.
+    const exp = join(tmp(), "expect.yaml");
+    writeFileSync(exp, "expect:\n  - { port: 5061, transport: tcp, min: 3 }\n");
+    const strict = ["analyze", ...BATCH, "--format", "json", "--expect", exp];
+    const a = cli(...strict, "--jobs", "1");
+    const b = cli(...strict, "--jobs", "3");
+    expect(a.stderr).toMatch(/^ocs-pcap: fixtures\/blocked-cases\.pcap: --expect: .*, saw 2$/m);
+    expect(b.stderr).toBe(a.stderr);
+    expect(b.code).toBe(a.code);
+  });
+
   it("--jobs 1 and --jobs 4 give byte-identical output, and an unreadable capture sets 65 at the end", () => {
     const a = tmp();
     const b = tmp();

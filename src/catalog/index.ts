@@ -33,8 +33,8 @@ export class CatalogIndex {
     this.servicePorts = { tcp: new Uint8Array(65536), udp: new Uint8Array(65536) };
     const listIds = new Map<string, number>();
     for (const transport of ["tcp", "udp"] as const) {
-      // Sweep the port space, tracking entries whose ranges start or end at each
-      // port, so building costs O(ports + ranges) rather than O(ports × entries).
+      // Sweep the port space from one range boundary to the next, so building
+      // costs O(ports + boundaries × entries) rather than O(ports × entries).
       const starts = new Map<number, CatalogMatch[]>();
       for (const entry of entries) {
         if (!entry.transports.includes(transport)) continue;
@@ -45,30 +45,31 @@ export class CatalogIndex {
           if (range.first === range.last && !entry.clientRange) this.servicePorts[transport][range.first] = 1;
         }
       }
+      // The set of covering entries changes only where a range starts or ends,
+      // so the list is recomputed at those boundaries and filled in between.
+      const boundaries = new Set<number>([0]);
+      for (const [first, matches] of starts) {
+        boundaries.add(first);
+        for (const m of matches) if (m.range.last < 65535) boundaries.add(m.range.last + 1);
+      }
+      const cuts = [...boundaries].sort((a, b) => a - b);
       let active: CatalogMatch[] = [];
-      let key = "";
-      let currentId = 0;
       const slot = this.slots[transport];
-      for (let port = 0; port < 65536; port++) {
-        const before = active.length;
+      for (const [i, port] of cuts.entries()) {
         active = active.filter((m) => m.range.last >= port);
-        const started = starts.get(port);
-        if (started) active.push(...started);
-        if (started || active.length !== before) {
-          const ranked = [...active].sort(compareMatches);
-          key = ranked.map((m) => `${m.entry.id}:${m.range.first}`).join(",");
-          let id = listIds.get(key);
-          if (id === undefined) {
-            id = ranked.length === 0 ? 0 : this.lists.length;
-            if (id !== 0) {
-              this.lists.push(Object.freeze(ranked));
-              this.serviceLists.push(Object.freeze(ranked.filter((m) => !m.entry.clientRange)));
-            }
-            listIds.set(key, id);
+        active.push(...(starts.get(port) ?? []));
+        const ranked = [...active].sort(compareMatches);
+        const key = ranked.map((m) => `${m.entry.id}:${m.range.first}`).join(",");
+        let id = listIds.get(key);
+        if (id === undefined) {
+          id = ranked.length === 0 ? 0 : this.lists.length;
+          if (id !== 0) {
+            this.lists.push(Object.freeze(ranked));
+            this.serviceLists.push(Object.freeze(ranked.filter((m) => !m.entry.clientRange)));
           }
-          currentId = id;
+          listIds.set(key, id);
         }
-        slot[port] = currentId;
+        slot.fill(id, port, cuts[i + 1] ?? 65536);
       }
     }
   }

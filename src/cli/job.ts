@@ -5,8 +5,6 @@
  */
 import type { AnalyzeOptions } from "../analyze.js";
 import { CatalogIndex } from "../catalog/index.js";
-import { extendCatalog, parseCatalogFile } from "../catalog/load.js";
-import { parseTopology } from "../classify/topology.js";
 
 export interface JobSettings {
   version: string;
@@ -23,8 +21,12 @@ export interface JobSettings {
 let cached: { key: string; options: AnalyzeOptions } | null = null;
 let builtIn: CatalogIndex | null = null;
 
-/** Analysis options for these settings (the catalog and topology are parsed once per thread). */
-export function settingsToOptions(settings: JobSettings): AnalyzeOptions {
+/**
+ * Analysis options for these settings (the catalog and topology are parsed
+ * once per thread). Their parsers, with YAML and Ajv behind them, are loaded
+ * only when the settings name such files, so a worker starts lighter.
+ */
+export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeOptions> {
   const key = JSON.stringify(settings);
   if (cached !== null && cached.key === key) return cached.options;
   let index: CatalogIndex;
@@ -32,13 +34,18 @@ export function settingsToOptions(settings: JobSettings): AnalyzeOptions {
     builtIn ??= new CatalogIndex();
     index = builtIn;
   } else {
+    const { extendCatalog, parseCatalogFile } = await import("../catalog/load.js");
     const entries = parseCatalogFile(settings.catalog.text, settings.catalog.file);
     index = new CatalogIndex(settings.catalog.mode === "replace" ? entries : extendCatalog(entries));
   }
   const topology =
     settings.topology === null
       ? null
-      : parseTopology(settings.topology.text, settings.topology.file, index.roles());
+      : (await import("../classify/topology.js")).parseTopology(
+          settings.topology.text,
+          settings.topology.file,
+          index.roles(),
+        );
   const options: AnalyzeOptions = {
     index,
     topology,

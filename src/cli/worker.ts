@@ -1,17 +1,26 @@
-/** A batch worker thread: analyses the captures the main thread sends it, one at a time. */
+/**
+ * A batch worker thread: analyses the captures the main thread sends it, one
+ * at a time and in the order sent (it may hold a backlog; see runJobs).
+ */
 import { parentPort, workerData } from "node:worker_threads";
-import { runJob } from "./batch.js";
+import { type JobRequest, runJob, shipFlows } from "./batch.js";
 import type { JobSettings } from "./job.js";
 
 const settings = (workerData as { settings: JobSettings }).settings;
+let queue: Promise<void> = Promise.resolve();
 
-parentPort?.on("message", (msg: { index: number; path: string }) => {
-  runJob(msg.path, settings).then(
-    (result) => parentPort?.postMessage({ index: msg.index, result }),
-    (err: unknown) =>
-      parentPort?.postMessage({
-        index: msg.index,
-        failure: err instanceof Error ? err.message : String(err),
-      }),
+parentPort?.on("message", (msg: JobRequest) => {
+  queue = queue.then(() =>
+    runJob(msg.path, settings).then(
+      (result) => {
+        if (result.report) result.report = shipFlows(result.report, msg.keepFlows);
+        parentPort?.postMessage({ index: msg.index, result });
+      },
+      (err: unknown) =>
+        parentPort?.postMessage({
+          index: msg.index,
+          failure: err instanceof Error ? err.message : String(err),
+        }),
+    ),
   );
 });
