@@ -14,11 +14,16 @@
  *
  * Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
  * every tool is measured the same way. Prints each with packets/s and its
- * ratio against ocs-pcap. Then the memory check: ocs-pcap's peak RSS on a
- * capture with 10× the packets at the same flow count.
+ * ratio against ocs-pcap, twice: with the file in the page cache (read once
+ * before; the loop then measures memory bandwidth, and the others their CPU
+ * cost), and, when /proc/sys/vm/drop_caches is writable (root on Linux;
+ * `--cold 0` skips it), from disk, the page cache dropped before every run
+ * (the loop then measures the disk: whether a tool keeps up with it). Then
+ * the memory check: ocs-pcap's peak RSS on a capture with 10× the packets at
+ * the same flow count.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { numberArg } from "./args.js";
@@ -30,6 +35,7 @@ const BIN = join(HERE, "..", "bin", "ocs-pcap");
 const flows = numberArg("flows", 100_000);
 const perFlow = numberArg("per-flow", 75);
 const runs = numberArg("runs", 1);
+const cold = numberArg("cold", 1) !== 0;
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 
@@ -71,26 +77,65 @@ if (has("tshark"))
   tools.push({ name: "tshark conv", cmd: ["tshark", "-r", file, "-q", "-z", "conv,tcp", "-z", "conv,udp"] });
 if (has("ndpiReader")) tools.push({ name: "ndpiReader", cmd: ["ndpiReader", "-i", file, "-q"] });
 
-const samples = new Map<string, { secs: number; rssMB: number }[]>(tools.map((t) => [t.name, []]));
-for (let i = 0; i < runs; i++) for (const t of tools) samples.get(t.name)!.push(timed(t.cmd));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const figure = (name: string) => {
-  const s = samples.get(name)!;
-  return { secs: median(s.map((x) => x.secs)), rssMB: Math.max(...s.map((x) => x.rssMB)) };
-};
-const ours = figure("ocs-pcap");
+/** Empties the page cache (root on Linux only); false when not allowed. */
+function dropCaches(): boolean {
+  try {
+    spawnSync("sync");
+    writeFileSync("/proc/sys/vm/drop_caches", "3");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the file once so it is in the page cache. */
+function warm(path: string): void {
+  const fd = openSync(path, "r");
+  const buf = Buffer.alloc(1 << 20);
+  while (readSync(fd, buf, 0, buf.length, null) > 0);
+  closeSync(fd);
+}
+
+/** Times every tool R times, `before` each run; returns the table's lines. */
+function race(title: string, before: () => void): string[] {
+  const samples = new Map<string, { secs: number; rssMB: number }[]>(tools.map((t) => [t.name, []]));
+  for (let i = 0; i < runs; i++)
+    for (const t of tools) {
+      before();
+      samples.get(t.name)!.push(timed(t.cmd));
+    }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const figure = (name: string) => {
+    const s = samples.get(name)!;
+    return { secs: median(s.map((x) => x.secs)), rssMB: Math.max(...s.map((x) => x.rssMB)) };
+  };
+  const ours = figure("ocs-pcap");
+  const out = [
+    "",
+    title,
+    "",
+    "| tool | wall s | packets/s | peak RSS MB | time ÷ ocs-pcap's |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const t of tools) {
+    const f = figure(t.name);
+    out.push(
+      `| ${t.name} | ${f.secs.toFixed(2)} | ${(packets / f.secs / 1e6).toFixed(2)} M | ${f.rssMB.toFixed(0)} | ${(f.secs / ours.secs).toFixed(2)} |`,
+    );
+  }
+  return out;
+}
+
 const lines = [
   "",
   `file: ${file}: ${packets.toLocaleString("en-US")} packets, ${flows.toLocaleString("en-US")} flows, ${(size / 1e9).toFixed(2)} GB; median of ${runs} run(s); node ${process.version}`,
-  "",
-  "| tool | wall s | packets/s | peak RSS MB | time ÷ ocs-pcap's |",
-  "| --- | ---: | ---: | ---: | ---: |",
 ];
-for (const t of tools) {
-  const f = figure(t.name);
-  lines.push(
-    `| ${t.name} | ${f.secs.toFixed(2)} | ${(packets / f.secs / 1e6).toFixed(2)} M | ${f.rssMB.toFixed(0)} | ${(f.secs / ours.secs).toFixed(2)} |`,
-  );
+warm(file);
+lines.push(...race("In the page cache (the file read once before):", () => {}));
+if (cold && dropCaches()) {
+  lines.push(...race("From disk (the page cache dropped before every run):", dropCaches));
+} else if (cold) {
+  lines.push("", "From disk: skipped (cannot write /proc/sys/vm/drop_caches; run as root on Linux).");
 }
 if (has("tshark")) {
   const version = execFileSync("tshark", ["--version"], { encoding: "utf8" }).split("\n")[0];

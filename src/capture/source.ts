@@ -8,7 +8,7 @@
  * reader's window; gzip and standard input go through Node streams and are
  * copied in chunk by chunk. Either way memory stays bounded by the window.
  */
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { PcapReader, type PcapReaderOptions } from "./pcap.js";
@@ -102,23 +102,48 @@ export async function readCapture(
     closeSync(fd);
     return readStream(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options, false);
   }
+  // Double buffering: while the reader parses one chunk, the next is being
+  // read on libuv's thread pool, so a file coming from disk costs the larger
+  // of disk time and parse time rather than their sum. The copy into the
+  // reader's window (push) is the price; a read is never left in flight when
+  // the file is closed.
+  const chunkA = Buffer.allocUnsafe(READ_CHUNK);
+  const chunkB = Buffer.allocUnsafe(READ_CHUNK);
+  let pending: Promise<number> | null = null;
   try {
     const reader = createReader(head, sink, options);
     options.onReader?.(reader, false);
     let position = 0;
+    let [current, spare] = [chunkA, chunkB];
+    pending = readAsync(fd, current, position, input);
     for (;;) {
-      const span = reader.writable();
-      const n = readAt(fd, span.buf.subarray(span.offset, span.offset + span.length), position, input);
+      const n = await pending;
+      pending = null;
       if (n === 0) break;
       position += n;
-      reader.commit(n);
+      pending = readAsync(fd, spare, position, input);
+      reader.push(current.subarray(0, n));
+      [current, spare] = [spare, current];
       options.onProgress?.(position, size);
     }
     reader.finish();
     return { reader, format: reader.format };
   } finally {
+    if (pending !== null) await pending.catch(() => 0);
     closeSync(fd);
   }
+}
+
+/** Bytes asked of the file per read. */
+const READ_CHUNK = 1 << 20;
+
+function readAsync(fd: number, into: Buffer, position: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, into, 0, into.length, position, (err, n) => {
+      if (err) reject(new InputError(`read failed: ${describeFsError(err)}`, path));
+      else resolve(n);
+    });
+  });
 }
 
 function readAt(fd: number, into: Uint8Array, position: number, path: string): number {
