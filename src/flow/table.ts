@@ -270,16 +270,18 @@ export class FlowTable {
    * Adds one decoded IP packet of `frame`. Returns its flow's row, or -1 for
    * a later fragment whose first fragment is unknown. An ICMP destination
    * unreachable that quotes a known flow is attached to that flow and returns
-   * its row. Takes the frame rather than its timestamp so no double is boxed
-   * per packet.
+   * its row. The timestamp is never passed on as an argument (callees read
+   * `frame.tsMicros`): V8's optimizing compiler boxes a double once for all
+   * its uses as an argument, where they meet, so even the rare sweep or ICMP
+   * call made every packet allocate a heap number (32 MB per 2 M packets).
    */
   add(pkt: Packet, frame: FrameStamp, badChecksum = false): number {
     const ts = frame.tsMicros;
-    if (ts >= this.nextSweep) this.sweep(ts);
+    if (ts >= this.nextSweep) this.sweep(frame);
     if (pkt.laterFragment) return this.addLaterFragment(pkt, frame);
     const proto = pkt.ipProto;
     if (pkt.quoted && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) {
-      const row = this.attachIcmp(pkt, ts);
+      const row = this.attachIcmp(pkt, frame);
       if (row >= 0) return row;
     }
     const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
@@ -290,7 +292,7 @@ export class FlowTable {
       ? this.find(proto, pkt.family, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp)
       : this.find(proto, pkt.family, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp);
     if (row >= 0) {
-      const reason = this.endsBefore(row, pkt, fromLo, ts);
+      const reason = this.endsBefore(row, pkt, fromLo, frame);
       if (reason !== null) {
         this.finalize(row, reason);
         row = -1;
@@ -311,8 +313,7 @@ export class FlowTable {
             pkt.d2,
             pkt.d3,
             dp,
-            ts,
-            frame.index,
+            frame,
           )
         : this.create(
             proto,
@@ -327,8 +328,7 @@ export class FlowTable {
             pkt.s2,
             pkt.s3,
             sp,
-            ts,
-            frame.index,
+            frame,
           );
       this.chooseOriginator(row, pkt, fromLo, sp, dp);
       if (this.activeCount > this.maxFlows) this.evict(row, frame.fileOffset);
@@ -485,9 +485,13 @@ export class FlowTable {
     return -1;
   }
 
-  /** Whether the flow at `row` ended before this packet (and why), so the packet starts a new one. */
-  private endsBefore(row: number, pkt: Packet, fromLo: boolean, ts: number): EndReason | null {
-    const idle = ts - this.last[row]!;
+  /**
+   * Whether the flow at `row` ended before this packet (and why), so the
+   * packet starts a new one. Takes the frame, not its timestamp: a double
+   * passed to a call V8 does not inline is boxed, once per packet.
+   */
+  private endsBefore(row: number, pkt: Packet, fromLo: boolean, frame: FrameStamp): EndReason | null {
+    const idle = frame.tsMicros - this.last[row]!;
     const proto = this.proto[row]!;
     const timeout =
       proto === IPPROTO_TCP ? this.tcpTimeout : proto === IPPROTO_UDP ? this.udpTimeout : this.otherTimeout;
@@ -513,7 +517,8 @@ export class FlowTable {
   }
 
   /** Ends flows that have been idle past their timeout, or closed and quiet past the linger time. */
-  private sweep(now: number): void {
+  private sweep(frame: FrameStamp): void {
+    const now = frame.tsMicros;
     this.nextSweep = now + SWEEP_INTERVAL_MICROS;
     for (let row = 0; row < this.used; row++) {
       if (!this.active[row]) continue;
@@ -590,9 +595,9 @@ export class FlowTable {
     h2: number,
     h3: number,
     hp: number,
-    ts: number,
-    frame: number,
+    frame: FrameStamp,
   ): number {
+    const ts = frame.tsMicros;
     let row = this.freeRows.pop();
     if (row === undefined) {
       if (this.used === this.capacity) this.grow(this.capacity * 2);
@@ -617,7 +622,7 @@ export class FlowTable {
     this.hPort[row] = hp;
     this.first[row] = ts;
     this.last[row] = ts;
-    this.firstFrame[row] = frame;
+    this.firstFrame[row] = frame.index;
     const h = flowHash(proto, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp);
     this.hash[row] = h;
     const bucket = h & this.mask;
@@ -769,7 +774,8 @@ export class FlowTable {
   }
 
   /** Attaches an ICMP unreachable to the flow its quoted packet belongs to; -1 when there is none. */
-  private attachIcmp(pkt: Packet, ts: number): number {
+  private attachIcmp(pkt: Packet, frame: FrameStamp): number {
+    const ts = frame.tsMicros;
     const lo = isLo(
       pkt.qs0,
       pkt.qs1,
