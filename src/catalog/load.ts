@@ -38,8 +38,10 @@ interface EntryInput {
 const requireCjs = createRequire(import.meta.url);
 let compiled: ValidateFunction<{ entries: EntryInput[] }> | null = null;
 function validator(): ValidateFunction<{ entries: EntryInput[] }> {
-  const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile<{ entries: EntryInput[] }>(schema);
+  if (compiled === null) {
+    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
+    compiled = new Ajv({ allErrors: true, strict: true }).compile<{ entries: EntryInput[] }>(schema);
+  }
   return compiled;
 }
 

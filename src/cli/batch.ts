@@ -131,10 +131,10 @@ const WORKER_BACKLOG = 2;
  * the same queue as `jobs - 1` worker threads (a worker costs a cold start
  * and a copy of its report back). Results come back in input order.
  *
- * Reading a plain file is synchronous, so this thread answers workers only
- * between its own captures. Each worker therefore holds a backlog (its next
- * capture is already queued when it reports one), and this thread yields to
- * the event loop after each capture so finished workers are fed at once.
+ * This thread answers workers only when its own work yields: between file
+ * chunks, and not at all while it classifies and builds a report. Each worker
+ * therefore holds a backlog (its next capture is already queued when it
+ * reports one), and this thread yields to the event loop after each capture.
  */
 export async function runJobs(
   paths: readonly string[],

@@ -639,8 +639,10 @@ async function deliver(
 const requireCjs = createRequire(import.meta.url);
 let compiledReportSchema: ValidateFunction | null = null;
 function reportValidator(): ValidateFunction {
-  const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-  compiledReportSchema ??= new Ajv({ allErrors: true }).compile(reportSchema);
+  if (compiledReportSchema === null) {
+    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
+    compiledReportSchema = new Ajv({ allErrors: true }).compile(reportSchema);
+  }
   return compiledReportSchema;
 }
 

@@ -64,8 +64,10 @@ const expectSchema = {
 const requireCjs = createRequire(import.meta.url);
 let compiled: ValidateFunction<{ expect: Expectation[] }> | null = null;
 function expectValidator(): ValidateFunction<{ expect: Expectation[] }> {
-  const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-  compiled ??= new Ajv({ allErrors: true }).compile<{ expect: Expectation[] }>(expectSchema);
+  if (compiled === null) {
+    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
+    compiled = new Ajv({ allErrors: true }).compile<{ expect: Expectation[] }>(expectSchema);
+  }
   return compiled;
 }
 

@@ -487,8 +487,7 @@ export class FlowTable {
 
   /**
    * Whether the flow at `row` ended before this packet (and why), so the
-   * packet starts a new one. Takes the frame, not its timestamp: a double
-   * passed to a call V8 does not inline is boxed, once per packet.
+   * packet starts a new one. Takes the frame, not its timestamp (see add).
    */
   private endsBefore(row: number, pkt: Packet, fromLo: boolean, frame: FrameStamp): EndReason | null {
     const idle = frame.tsMicros - this.last[row]!;
