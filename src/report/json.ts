@@ -60,11 +60,14 @@ export function flowJson(
     // Shared application objects repeat; one with a server name is one flow's own.
     if (f.application.sni === undefined) appText.set(f.application, app);
   }
+  // Transport, verdict, state and history are fixed vocabularies, and the
+  // addresses are formatted by report/model.ts (digits, hex, dots, colons):
+  // none can hold a character JSON must escape, so they are quoted directly.
   return (
-    `{"id":${f.id},"transport":${q(f.transport)},` +
-    `"client":{"ip":${q(f.clientIp)},"port":${f.clientPort}},` +
-    `"server":{"ip":${q(f.serverIp)},"port":${f.serverPort}},` +
-    `"verdict":${q(f.verdict)},"application":${app},"roles":${roles},"state":${q(f.state)},"history":${q(f.history)},` +
+    `{"id":${f.id},"transport":"${f.transport}",` +
+    `"client":{"ip":"${f.clientIp}","port":${f.clientPort}},` +
+    `"server":{"ip":"${f.serverIp}","port":${f.serverPort}},` +
+    `"verdict":"${f.verdict}","application":${app},"roles":${roles},"state":"${f.state}","history":"${f.history}",` +
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
