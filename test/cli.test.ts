@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -102,6 +103,33 @@ describe("ocs-pcap analyze", () => {
     const empty = cliWithInput(Buffer.alloc(0), "analyze", "-");
     expect(empty.code).toBe(65);
     expect(empty.stderr).toBe("ocs-pcap: -: offset 0: empty file: no capture header\n");
+  });
+
+  it("reads a pipe named as a file (a FIFO, /dev/stdin, <(zcat …)) as a stream: same report as the file", () => {
+    // A pipe cannot be read at an offset (ESPIPE); it used to exit 66.
+    const golden = JSON.parse(readFileSync(join(ROOT, "fixtures", "ocs-sample.json"), "utf8"));
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fifo-"));
+    const fifo = join(dir, "capture.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const through = (source: string, ...args: string[]) => {
+      // The writer is its own process: opening a FIFO blocks until both ends are open.
+      const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", source, fifo], { stdio: "ignore" });
+      const r = cli("analyze", fifo, ...args);
+      writer.kill();
+      return r;
+    };
+    for (const name of ["ocs-sample.pcap", "ocs-sample.pcap.gz"]) {
+      const r = through(join(ROOT, "fixtures", name), "--format", "json");
+      expect(r.stderr, name).toBe("");
+      expect(r.code, name).toBe(0);
+      const json = JSON.parse(r.stdout);
+      expect(json.capture.path).toBe(fifo);
+      expect(json.capture.format).toBe(name.endsWith(".gz") ? "pcap.gz" : "pcap");
+      expect(json.flows).toEqual(golden.flows);
+    }
+    const cut = through(join(ROOT, "fixtures", "truncated.pcap"));
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toContain(`warning: ${fifo}: offset 4390: capture ends mid-record`);
   });
 
   it("exits 65 or reports with a warning for each kind of broken pcapng and gzip input", () => {

@@ -86,17 +86,24 @@ export async function readCapture(
   } catch (err) {
     throw new InputError(`cannot open: ${describeFsError(err)}`, input);
   }
-  let head: Uint8Array;
+  let head = new Uint8Array(4);
   let size = 0;
+  let regular = true;
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError("is a directory, not a capture file", input);
+    regular = st.isFile();
     size = st.size;
-    head = new Uint8Array(4);
-    head = head.subarray(0, readAt(fd, head, 0, input));
+    if (regular) head = head.subarray(0, readAt(fd, head, 0, input));
   } catch (err) {
     closeSync(fd);
     throw err;
+  }
+  if (!regular) {
+    // A pipe, FIFO or device (/dev/stdin, <(zcat …), a named pipe tcpdump -w
+    // writes to) cannot be read at an offset: it is read as a stream, which
+    // takes over the descriptor and closes it.
+    return readStream(createReadStream("", { fd, highWaterMark: 1 << 20 }), sink, options, false);
   }
   if (isGzip(head)) {
     closeSync(fd);
@@ -279,7 +286,8 @@ function describeFsError(err: unknown): string {
     if (code === "ENOENT") return "no such file";
     if (code === "EACCES" || code === "EPERM") return "permission denied";
     if (code === "EISDIR") return "is a directory, not a capture file";
-    return `${code}: ${err.message}`;
+    // Node's messages usually start with the code already ("EIO: i/o error, read").
+    return err.message.startsWith(`${code}:`) ? err.message : `${code}: ${err.message}`;
   }
   return String(err);
 }
