@@ -18,7 +18,13 @@ import { linkTypeName } from "./decode/link.js";
 import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
 import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
-import { type CaptureWarningRecord, isoMicros, type Report, ReportBuilder } from "./report/model.js";
+import {
+  type CaptureWarningRecord,
+  DEFAULT_MAX_REPORT_FLOWS,
+  isoMicros,
+  type Report,
+  ReportBuilder,
+} from "./report/model.js";
 
 export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   /** Told the bytes read so far, the file's size and the packets read, after each read of a plain file. */
@@ -34,6 +40,8 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   maxFlows?: number;
   /** Most fragmented datagrams tracked at once (`--max-fragments`); past it the oldest are dropped. */
   maxFragments?: number;
+  /** Most flows the report lists (`--max-report-flows`); every flow is still counted. */
+  maxReportFlows?: number;
   /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
   checksums?: boolean;
   /** Where roles and clients live (from `--topology`). */
@@ -43,7 +51,11 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
 }
 
 /** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
-export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set(["max_flows", "max_fragments"]);
+export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
+  "max_flows",
+  "max_fragments",
+  "max_report_flows",
+]);
 
 /** How standard input (`-`) is named in reports. */
 export const STDIN_LABEL = "(standard input)";
@@ -58,7 +70,10 @@ function builtInIndex(): CatalogIndex {
 /** Analyses the capture at `path` (`-` for standard input) and returns its report. */
 export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<Report> {
   const index = options.index ?? builtInIndex();
-  const builder = new ReportBuilder(options.version ?? "0.0.0");
+  const builder = new ReportBuilder(
+    options.version ?? "0.0.0",
+    options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS,
+  );
   const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
   const table = new FlowTable({
     likelyServerPort: (proto, port) =>
@@ -166,6 +181,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "max_fragments",
       offset: 0,
       message: `more than ${options.maxFragments ?? DEFAULT_MAX_DATAGRAMS} fragmented datagrams were open at once (--max-fragments); ${table.fragments.evicted} were forgotten, so their later fragments are counted under "Not analysed" (ip_fragment_unmatched) instead of in their flows`,
+    });
+  }
+  const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;
+  if (unlistedKnown + unlistedOther > 0) {
+    warnings.push({
+      code: "max_report_flows",
+      offset: 0,
+      message: `the report lists at most ${options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS} flows (--max-report-flows); ${unlistedKnown + unlistedOther} more (${unlistedKnown} known, ${unlistedOther} other) are counted in the summary, roles and blocked groups but not listed; flows other than known ones were listed first`,
     });
   }
   if (stopped) {

@@ -1,7 +1,8 @@
 /**
  * Issue 7: hostile and huge captures. A fixed-seed sample of the mutation
  * fuzzer (the full run is `npm run fuzz`), every minimised fuzz finding in
- * fixtures/malformed/ as a regression test, --strict, and --max-flows.
+ * fixtures/malformed/ as a regression test, --strict, and the limits
+ * (--max-flows, --max-fragments, --max-report-flows).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -224,5 +225,71 @@ describe("--max-fragments", () => {
     expect(capped.flows.map((f) => f.packetsFromClient)).toEqual([...Array(6).fill(1), ...Array(4).fill(2)]);
     // A limit is not damage: --strict does not fail on it.
     expect(cli("analyze", path, "--max-fragments", "4", "--strict").code).toBe(0);
+  });
+});
+
+describe("--max-report-flows", () => {
+  const sample = join(ROOT, "fixtures", "ocs-sample.pcap");
+  const blockedCases = join(ROOT, "fixtures", "blocked-cases.pcap");
+
+  it("lists at most the limit, findings first, and still counts every flow", async () => {
+    const free = await analyzeCapture(sample, { version: "t" });
+    expect(free.summary).toMatchObject({ flows: 12, known: 4 });
+    for (const [limit, listed] of [
+      [3, 3],
+      [10, 10],
+      [12, 12],
+    ] as const) {
+      const capped = await analyzeCapture(sample, { version: "t", maxReportFlows: limit });
+      expect(capped.flows, `limit ${limit}`).toHaveLength(listed);
+      // What is counted does not depend on what is listed.
+      expect(capped.summary).toEqual(free.summary);
+      expect(capped.roles).toEqual(free.roles);
+      expect(capped.blocked.map(({ flows: _, ...g }) => g)).toEqual(
+        free.blocked.map(({ flows: _, ...g }) => g),
+      );
+      // Listed records are the free report's own, in report order.
+      for (const f of capped.flows) expect(free.flows).toContainEqual(f);
+      expect(capped.flows.map((f) => f.firstSeen)).toEqual(
+        [...capped.flows.map((f) => f.firstSeen)].sort((a, b) => a - b),
+      );
+      // Findings first: every flow that is not known is listed while there is room.
+      const notable = free.flows.filter((f) => f.verdict !== "known");
+      expect(capped.flows.filter((f) => f.verdict !== "known")).toHaveLength(Math.min(limit, notable.length));
+      if (listed < 12) {
+        expect(capped.capture.warnings.map((w) => w.code)).toEqual(["max_report_flows"]);
+        expect(capped.capture.warnings[0]!.message).toContain(
+          `${12 - listed} more (${4 - (listed - Math.min(limit, notable.length))} known, ${notable.length - Math.min(limit, notable.length)} other)`,
+        );
+      } else {
+        expect(capped.capture.warnings).toEqual([]);
+      }
+    }
+  });
+
+  it("counts blocked attempts it does not list in the blocked groups", async () => {
+    const free = await analyzeCapture(blockedCases, { version: "t" });
+    const none = await analyzeCapture(blockedCases, { version: "t", maxReportFlows: 0 });
+    expect(none.flows).toEqual([]);
+    expect(free.blocked.length).toBeGreaterThan(1);
+    expect(none.blocked).toEqual(free.blocked.map((g) => ({ ...g, flows: [] })));
+    expect(none.summary).toEqual(free.summary);
+  });
+
+  it("is a CLI option; the limit is not damage, so --strict does not fail on it", () => {
+    const r = cli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "--max-report-flows",
+      "3",
+      "--format",
+      "json",
+      "--strict",
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).flows).toHaveLength(3);
+    expect(r.stderr).toMatch(/warning: .*the report lists at most 3 flows \(--max-report-flows\); 9 more/);
+    expect(cli("analyze", "--help").stdout).toMatch(/--max-report-flows <n>\s+most flows a report lists/);
+    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "x").code).toBe(2);
   });
 });

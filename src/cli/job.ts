@@ -11,6 +11,7 @@ export interface JobSettings {
   maxRecordLen: number;
   maxFlows: number;
   maxFragments: number;
+  maxReportFlows: number;
   tcpTimeoutMicros: number;
   udpTimeoutMicros: number;
   checksums: boolean;
@@ -53,6 +54,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
     maxRecordLen: settings.maxRecordLen,
     maxFlows: settings.maxFlows,
     maxFragments: settings.maxFragments,
+    maxReportFlows: settings.maxReportFlows,
     tcpTimeoutMicros: settings.tcpTimeoutMicros,
     udpTimeoutMicros: settings.udpTimeoutMicros,
     checksums: settings.checksums,

@@ -44,7 +44,7 @@ import { renderHtml } from "../report/html.js";
 import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
-import type { Report } from "../report/model.js";
+import { DEFAULT_MAX_REPORT_FLOWS, type Report } from "../report/model.js";
 import { Redactor, redactReport } from "../report/redact.js";
 import reportSchema from "../report/report.schema.json" with { type: "json" };
 import { renderTable } from "../report/table.js";
@@ -226,6 +226,11 @@ Examples:
       "most fragmented IP datagrams tracked at once; past it the oldest are forgotten (reported)",
       String(DEFAULT_MAX_DATAGRAMS),
     )
+    .option(
+      "--max-report-flows <n>",
+      "most flows a report lists (every flow is still counted); findings are listed first (reported)",
+      String(DEFAULT_MAX_REPORT_FLOWS),
+    )
     .addHelpText("after", ANALYZE_EXAMPLES)
     .action(async (captures: string[], opts: AnalyzeCliOptions) => {
       code = await analyzeCommand(captures, opts, io, version);
@@ -351,6 +356,7 @@ interface AnalyzeCliOptions extends PolicyCliOptions {
   maxRecordLen: string;
   maxFlows: string;
   maxFragments: string;
+  maxReportFlows: string;
   tcpTimeout: string;
   udpTimeout: string;
   checksums?: boolean;
@@ -467,6 +473,7 @@ async function analyzeCommand(
   const maxFlows = parseNonNegativeInt(opts.maxFlows, "--max-flows");
   const maxFragments = parseNonNegativeInt(opts.maxFragments, "--max-fragments");
   if (maxFragments < 1) throw new UsageError("--max-fragments must be at least 1");
+  const maxReportFlows = parseNonNegativeInt(opts.maxReportFlows, "--max-report-flows");
   if (maxFlows < 10) throw new UsageError("--max-flows must be at least 10");
   const maxRecordLen = parseNonNegativeInt(opts.maxRecordLen, "--max-record-len");
   if (maxRecordLen < 64 || maxRecordLen > 64 * 1024 * 1024) {
@@ -492,6 +499,7 @@ async function analyzeCommand(
     maxRecordLen,
     maxFlows,
     maxFragments,
+    maxReportFlows,
     tcpTimeoutMicros: tcpTimeout * 1_000_000,
     udpTimeoutMicros: udpTimeout * 1_000_000,
     checksums: opts.checksums === true,

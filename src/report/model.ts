@@ -85,7 +85,7 @@ export interface BlockedGroup {
   clients: number;
   firstSeen: number;
   lastSeen: number;
-  /** Flow ids, in report order. */
+  /** Ids of the group's flows the report lists, in report order (see ReportBuilder's limit). */
   flows: number[];
 }
 
@@ -129,41 +129,79 @@ export interface Report {
   flows: FlowRecord[];
 }
 
+/** Most flows a report lists by default (`--max-report-flows`): about 0.7 KB each in memory. */
+export const DEFAULT_MAX_REPORT_FLOWS = 1_000_000;
+
+/** Flows counted in the report but not listed in it, because of the list's limit. */
+export interface UnlistedFlows {
+  known: number;
+  other: number;
+}
+
 /**
  * Builds the report as flows end, one at a time: each flow view is turned
  * into a small flat record at once (the view is only valid during `add`).
+ *
+ * Memory: every flow is counted (summary, role rows, blocked groups), but at
+ * most `maxListed` flows keep a record, so a capture with millions of flows
+ * cannot exhaust the heap. Past the limit a flow that is not "known" takes
+ * the place of the last known one listed, so findings are listed first; what
+ * was left out is counted in `unlisted`.
  */
 export class ReportBuilder {
   private readonly addr = new AddressFormatter();
   private readonly roleRefCache = new Map<readonly unknown[], RoleRef[]>();
   private readonly roles = new RoleTable();
-  private readonly flows: FlowRecord[] = [];
+  private readonly blocked = new BlockedTable();
+  private readonly known: FlowRecord[] = [];
+  private readonly notable: FlowRecord[] = [];
+  private readonly summary: Summary = {
+    flows: 0,
+    known: 0,
+    unknown: 0,
+    blocked: 0,
+    misdirected: 0,
+    inconclusive: 0,
+  };
+  readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
+  private readonly maxListed: number;
 
-  constructor(private readonly version: string) {}
+  constructor(
+    private readonly version: string,
+    maxListed: number = DEFAULT_MAX_REPORT_FLOWS,
+  ) {
+    this.maxListed = Math.max(0, maxListed);
+  }
 
   add(c: Classified): void {
-    this.flows.push(flowRecord(c, this.addr, this.roleRefCache));
+    this.summary.flows++;
+    this.summary[c.verdict]++;
     this.roles.add(c);
+    const isKnown = c.verdict === "known";
+    if (this.known.length + this.notable.length >= this.maxListed) {
+      if (isKnown || this.known.length === 0) {
+        if (isKnown) this.unlisted.known++;
+        else this.unlisted.other++;
+        if (c.verdict === "blocked") this.blocked.count(c, this.addr);
+        return;
+      }
+      this.known.pop();
+      this.unlisted.known++;
+    }
+    const record = flowRecord(c, this.addr, this.roleRefCache);
+    if (record.verdict === "blocked") this.blocked.add(record);
+    (isKnown ? this.known : this.notable).push(record);
   }
 
   finish(capture: CaptureSummary): Report {
-    const flows = this.flows.sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
-    const summary: Summary = {
-      flows: flows.length,
-      known: 0,
-      unknown: 0,
-      blocked: 0,
-      misdirected: 0,
-      inconclusive: 0,
-    };
-    for (const f of flows) summary[f.verdict]++;
+    const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
     return {
       schema: REPORT_SCHEMA,
       tool: { name: "ocs-pcap", version: this.version },
       capture,
-      summary,
+      summary: { ...this.summary },
       roles: this.roles.rows(),
-      blocked: blockedGroups(flows),
+      blocked: this.blocked.groups(flows),
       flows,
     };
   }
@@ -177,58 +215,145 @@ const HINTS: Record<string, string> = {
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
 };
 
-function blockedGroups(flows: readonly FlowRecord[]): BlockedGroup[] {
-  const groups = new Map<string, BlockedGroup & { clientSet: Set<string> }>();
-  for (const f of flows) {
-    if (f.verdict !== "blocked") continue;
-    const first = f.reasons[0];
-    // ICMP evidence groups by its category too: a policy reject and a closed port are different findings.
-    const reason =
-      first?.code === "icmp_unreachable"
-        ? `icmp_unreachable:${icmpCategory(first.message)}`
-        : (first?.code ?? "blocked");
-    const best = f.roles[0];
-    const width = best ? rangeWidth(best.ports, f.serverPort ?? 0) : 0;
+interface GroupState {
+  roles: string[];
+  port: number;
+  transport: string;
+  reason: string;
+  attempts: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Id of the group's first flow in report order (earliest first packet, then id): the tie-break. */
+  firstId: number;
+  clientSet: Set<string>;
+}
+
+/**
+ * Blocked flows grouped by role, port, transport and reason, counted as they
+ * end (listed or not); each group's flow ids come from the listed flows.
+ */
+class BlockedTable {
+  private readonly byKey = new Map<string, GroupState>();
+  /** The group of each listed blocked flow, by flow id. */
+  private readonly keyOf = new Map<number, string>();
+
+  /** A listed blocked flow. */
+  add(f: FlowRecord): void {
+    const reason = groupReason(f.reasons);
+    this.keyOf.set(
+      f.id,
+      this.note(f.roles, f.serverPort, f.transport, reason, f.clientIp, f.firstSeen, f.lastSeen, f.id),
+    );
+  }
+
+  /** A blocked flow the report does not list: counted all the same. */
+  count(c: Classified, addr: AddressFormatter): void {
+    const f = c.flow;
+    const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+    const roles = c.matches.map((m) => ({
+      role: m.entry.role,
+      ports: m.entry.ports,
+      protocol: m.entry.protocol,
+      seedRow: m.entry.seedRow,
+    }));
+    this.note(
+      roles,
+      hasPorts ? f.respPort : null,
+      transportName(f.ipProto),
+      groupReason(c.reasons),
+      addr.format(f, true),
+      f.first,
+      f.last,
+      f.id + 1,
+    );
+  }
+
+  private note(
+    refs: readonly RoleRef[],
+    serverPort: number | null,
+    transport: string,
+    reason: string,
+    clientIp: string,
+    firstSeen: number,
+    lastSeen: number,
+    id: number,
+  ): string {
+    const best = refs[0];
+    const width = best ? rangeWidth(best.ports, serverPort ?? 0) : 0;
     const roles = [
-      ...new Set(f.roles.filter((r) => rangeWidth(r.ports, f.serverPort ?? 0) === width).map((r) => r.role)),
+      ...new Set(refs.filter((r) => rangeWidth(r.ports, serverPort ?? 0) === width).map((r) => r.role)),
     ];
-    const key = `${f.transport}/${f.serverPort}/${reason}/${roles.join("|")}`;
-    let g = groups.get(key);
+    const key = `${transport}/${serverPort}/${reason}/${roles.join("|")}`;
+    let g = this.byKey.get(key);
     if (!g) {
       g = {
         roles,
-        port: f.serverPort ?? 0,
-        transport: f.transport,
+        port: serverPort ?? 0,
+        transport,
         reason,
-        summary: "",
         attempts: 0,
-        clients: 0,
-        firstSeen: f.firstSeen,
-        lastSeen: f.lastSeen,
-        flows: [],
+        firstSeen,
+        lastSeen,
+        firstId: id,
         clientSet: new Set(),
       };
-      groups.set(key, g);
+      this.byKey.set(key, g);
     }
     g.attempts++;
-    g.clientSet.add(f.clientIp);
-    g.firstSeen = Math.min(g.firstSeen, f.firstSeen);
-    g.lastSeen = Math.max(g.lastSeen, f.lastSeen);
-    g.flows.push(f.id);
+    g.clientSet.add(clientIp);
+    if (firstSeen < g.firstSeen || (firstSeen === g.firstSeen && id < g.firstId)) {
+      g.firstSeen = firstSeen;
+      g.firstId = id;
+    }
+    g.lastSeen = Math.max(g.lastSeen, lastSeen);
+    return key;
   }
-  return [...groups.values()]
-    .sort((a, b) => b.attempts - a.attempts || a.port - b.port || a.reason.localeCompare(b.reason))
-    .map(({ clientSet, ...g }) => {
-      const clients = clientSet.size;
-      const [code = g.reason, category] = g.reason.split(":");
-      const hint = category ? `ICMP destination unreachable: ${category}` : (HINTS[code] ?? code);
-      return {
-        ...g,
-        reason: code,
-        clients,
-        summary: `${g.roles.join(" / ")} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}`,
-      };
-    });
+
+  /** The groups, largest first, with the ids of their listed flows in report order. */
+  groups(flows: readonly FlowRecord[]): BlockedGroup[] {
+    const ids = new Map<string, number[]>();
+    for (const f of flows) {
+      const key = this.keyOf.get(f.id);
+      if (key === undefined) continue;
+      const list = ids.get(key);
+      if (list) list.push(f.id);
+      else ids.set(key, [f.id]);
+    }
+    return [...this.byKey.entries()]
+      .sort(
+        ([, a], [, b]) =>
+          b.attempts - a.attempts ||
+          a.port - b.port ||
+          a.reason.localeCompare(b.reason) ||
+          a.firstSeen - b.firstSeen ||
+          a.firstId - b.firstId,
+      )
+      .map(([key, g]) => {
+        const clients = g.clientSet.size;
+        const [code = g.reason, category] = g.reason.split(":");
+        const hint = category ? `ICMP destination unreachable: ${category}` : (HINTS[code] ?? code);
+        return {
+          roles: g.roles,
+          port: g.port,
+          transport: g.transport,
+          reason: code,
+          summary: `${g.roles.join(" / ")} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}`,
+          attempts: g.attempts,
+          clients,
+          firstSeen: g.firstSeen,
+          lastSeen: g.lastSeen,
+          flows: ids.get(key) ?? [],
+        };
+      });
+  }
+}
+
+/** ICMP evidence groups by its category too: a policy reject and a closed port are different findings. */
+function groupReason(reasons: readonly Reason[]): string {
+  const first = reasons[0];
+  return first?.code === "icmp_unreachable"
+    ? `icmp_unreachable:${icmpCategory(first.message)}`
+    : (first?.code ?? "blocked");
 }
 
 function icmpCategory(message: string): string {
@@ -344,6 +469,9 @@ class RoleTable {
 }
 
 /** Caches address text: many flows share a server address. */
+/** Addresses whose text is cached; past it the cache starts again (a scan has millions). */
+const ADDRESS_CACHE_MAX = 65_536;
+
 class AddressFormatter {
   private readonly v4 = new Map<number, string>();
   private readonly v6 = new Map<string, string>();
@@ -354,6 +482,7 @@ class AddressFormatter {
       let s = this.v4.get(w3);
       if (s === undefined) {
         s = `${w3 >>> 24}.${(w3 >>> 16) & 255}.${(w3 >>> 8) & 255}.${w3 & 255}`;
+        if (this.v4.size >= ADDRESS_CACHE_MAX) this.v4.clear();
         this.v4.set(w3, s);
       }
       return s;
@@ -364,6 +493,7 @@ class AddressFormatter {
     let s = this.v6.get(full);
     if (s === undefined) {
       s = new Address6(full).correctForm();
+      if (this.v6.size >= ADDRESS_CACHE_MAX) this.v6.clear();
       this.v6.set(full, s);
     }
     return s;

@@ -116,7 +116,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     out.push(flowTable(shown));
     if (shown.length < flows.length) {
       out.push(
-        `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists every flow)`,
+        `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists them too)`,
       );
     }
   }
