@@ -15,6 +15,7 @@ import { Anomaly } from "../src/decode/anomaly.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { FlowTable } from "../src/flow/table.js";
+import { renderJunit } from "../src/report/junit.js";
 import { collectSeeds, judge, lengthFields, mutate, prng, runCli, variant } from "./fuzz/core.js";
 import { cli, ROOT } from "./helpers/cli.js";
 
@@ -274,6 +275,12 @@ describe("--max-report-flows", () => {
     expect(free.blocked.length).toBeGreaterThan(1);
     expect(none.blocked).toEqual(free.blocked.map((g) => ({ ...g, flows: [] })));
     expect(none.summary).toEqual(free.summary);
+    // JUnit counts come from the counts, not the list: the same testcases fail, with the same totals.
+    const options = { failOnUnknown: true, failOnInconclusive: true };
+    const firstLines = (xml: string) => [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]);
+    const freeLines = firstLines(renderJunit([free], options));
+    expect(freeLines.length).toBeGreaterThan(2);
+    expect(firstLines(renderJunit([none], options))).toEqual(freeLines);
   });
 
   it("is a CLI option; the limit is not damage, so --strict does not fail on it", () => {
@@ -290,6 +297,20 @@ describe("--max-report-flows", () => {
     expect(JSON.parse(r.stdout).flows).toHaveLength(3);
     expect(r.stderr).toMatch(/warning: .*the report lists at most 3 flows \(--max-report-flows\); 9 more/);
     expect(cli("analyze", "--help").stdout).toMatch(/--max-report-flows <n>\s+most flows a report lists/);
+    // Every format counts what it cannot list.
+    const table = cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "3").stdout;
+    expect(table).toMatch(/^Unknown flows \(4\)\n {2}… and 4 not listed \(--max-report-flows\)$/m);
+    const markdown = cli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "--max-report-flows",
+      "3",
+      "--format",
+      "markdown",
+    );
+    expect(markdown.stdout).toContain("### Unknown (4)\n\n4 of them not listed (--max-report-flows).");
+    const html = cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "3", "--format", "html");
+    expect(html.stdout).toContain("3 of 3 flows shown; 9 more counted but not listed (--max-report-flows).");
     expect(cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "x").code).toBe(2);
   });
 });

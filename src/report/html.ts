@@ -102,7 +102,7 @@ ${blockedSection(report)}
 <section id="flows-section">
 <h2>Flows</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter flows: address, port, verdict, reason…" aria-label="Filter flows"><select id="verdict" aria-label="Verdict"><option value="">all verdicts</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></div>
-<p class="note" id="count">${rows.length} of ${report.flows.length} flows shown${rows.length < report.flows.length ? " (the JSON report lists them all)" : ""}.</p>
+<p class="note" id="count">${rows.length} of ${report.flows.length} flows shown${rows.length < report.flows.length ? " (the JSON report lists them all)" : ""}${report.flows.length < report.summary.flows ? `; ${report.summary.flows - report.flows.length} more counted but not listed (--max-report-flows)` : ""}.</p>
 <table id="flows">
 <thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="text">Evidence</th></tr></thead>
 <tbody>

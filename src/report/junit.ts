@@ -61,14 +61,17 @@ function suite(report: Report, options: JunitOptions): { name: string; timestamp
     const flows = report.flows.filter(
       (f) => f.transport === row.transport && f.roles[0] !== undefined && rowMatches(f, row.ports),
     );
+    // Counts come from the role row, which covers every flow; the evidence
+    // from the flows the report lists (all of them unless --max-report-flows cut the list).
     const bad = flows.filter((f) => f.verdict === "blocked" || f.verdict === "misdirected");
+    const failing = row.blocked + row.misdirected;
     const name = `${row.roles.join(" / ")} ${row.ports}/${row.transport}`;
     cases.push({
       name,
       classname,
       failure:
-        bad.length > 0
-          ? `${bad.length} of ${row.flows} flows blocked or misdirected\n${evidence(bad)}`
+        failing > 0
+          ? `${failing} of ${row.flows} flows blocked or misdirected\n${evidence(bad, failing)}`
           : null,
       skipped: null,
       output: `${row.flows} flows: ${row.known} known, ${row.blocked} blocked, ${row.misdirected} misdirected, ${row.inconclusive} inconclusive`,
@@ -80,12 +83,13 @@ function suite(report: Report, options: JunitOptions): { name: string; timestamp
     ["inconclusive", options.failOnInconclusive],
   ] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
+    const count = report.summary[verdict];
     cases.push({
       name: `${verdict} traffic`,
       classname,
-      failure: fails && flows.length > 0 ? `${flows.length} ${verdict} flows\n${evidence(flows)}` : null,
+      failure: fails && count > 0 ? `${count} ${verdict} flows\n${evidence(flows, count)}` : null,
       skipped: null,
-      output: `${flows.length} ${verdict} flows${flows.length > 0 && !fails ? ` (a failure only with --fail-on ${verdict})` : ""}`,
+      output: `${count} ${verdict} flows${count > 0 && !fails ? ` (a failure only with --fail-on ${verdict})` : ""}`,
     });
   }
   return {
@@ -105,13 +109,15 @@ function rowMatches(f: FlowRecord, ports: string): boolean {
   return best !== undefined && best.first === first && best.last === last;
 }
 
-function evidence(flows: readonly FlowRecord[]): string {
+/** Up to 50 flows as evidence lines; `total` counts the flows the report did not list too. */
+function evidence(flows: readonly FlowRecord[], total: number): string {
   const lines = flows.slice(0, 50).map((f) => {
     const c = f.clientPort === null ? f.clientIp : `${f.clientIp}:${f.clientPort}`;
     const s = f.serverPort === null ? f.serverIp : `${f.serverIp}:${f.serverPort}`;
     return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${f.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`;
   });
-  if (flows.length > 50) lines.push(`… and ${flows.length - 50} more`);
+  const shown = Math.min(flows.length, 50);
+  if (total > shown) lines.push(`… and ${total - shown} more`);
   return lines.join("\n");
 }
 

@@ -62,14 +62,18 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
   let any = false;
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
-    if (flows.length === 0) continue;
+    // The count covers every flow; the list, the flows the report kept (--max-report-flows).
+    const count = report.summary[verdict];
+    if (count === 0) continue;
     any = true;
     const byReason = new Map<string, FlowRecord[]>();
     for (const f of flows) {
       const code = f.reasons[0]?.code ?? verdict;
       byReason.set(code, [...(byReason.get(code) ?? []), f]);
     }
-    out.push(`### ${VERDICT_TITLES[verdict]} (${flows.length})`, "");
+    out.push(`### ${VERDICT_TITLES[verdict]} (${count})`, "");
+    if (flows.length < count)
+      out.push(`${count - flows.length} of them not listed (--max-report-flows).`, "");
     for (const [code, list] of byReason) {
       out.push(`**${md(code)}** (${list.length})`, "");
       out.push(

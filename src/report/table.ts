@@ -107,18 +107,21 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
 
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
-    out.push("", tint[verdict](`${TITLES[verdict]} (${flows.length})`));
-    if (flows.length === 0) {
+    // The count covers every flow; the list, the flows the report kept (--max-report-flows).
+    const count = report.summary[verdict];
+    out.push("", tint[verdict](`${TITLES[verdict]} (${count})`));
+    if (count === 0) {
       out.push("  none");
       continue;
     }
     const shown = options.limit > 0 ? flows.slice(0, options.limit) : flows;
-    out.push(flowTable(shown));
+    if (shown.length > 0) out.push(flowTable(shown));
     if (shown.length < flows.length) {
       out.push(
         `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists them too)`,
       );
     }
+    if (flows.length < count) out.push(`  … and ${count - flows.length} not listed (--max-report-flows)`);
   }
   return `${out.join("\n")}\n`;
 }
