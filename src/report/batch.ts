@@ -6,7 +6,7 @@
 import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { escapeCsv, escapeHtml as h, escapeMarkdown as md } from "./escape.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
-import { isoToMicros, REPORT_SCHEMA } from "./model.js";
+import { emptySummary, isoToMicros, REPORT_SCHEMA } from "./model.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";
 
@@ -26,17 +26,7 @@ export interface BatchReport {
 }
 
 export function buildBatch(entries: BatchEntry[], version: string): BatchReport {
-  const totals = {
-    captures: entries.length,
-    failed: 0,
-    packets: 0,
-    flows: 0,
-    known: 0,
-    unknown: 0,
-    blocked: 0,
-    misdirected: 0,
-    inconclusive: 0,
-  };
+  const totals = { captures: entries.length, failed: 0, packets: 0, ...emptySummary() };
   for (const e of entries) {
     if (e.status === "error" || e.report === null) {
       totals.failed++;

@@ -119,6 +119,11 @@ export interface Summary {
   inconclusive: number;
 }
 
+/** A summary with every count at zero, keys in contract order. */
+export function emptySummary(): Summary {
+  return { flows: 0, known: 0, unknown: 0, blocked: 0, misdirected: 0, inconclusive: 0 };
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   tool: { name: string; version: string };
@@ -155,14 +160,7 @@ export class ReportBuilder {
   private readonly blocked = new BlockedTable();
   private readonly known: FlowRecord[] = [];
   private readonly notable: FlowRecord[] = [];
-  private readonly summary: Summary = {
-    flows: 0,
-    known: 0,
-    unknown: 0,
-    blocked: 0,
-    misdirected: 0,
-    inconclusive: 0,
-  };
+  private readonly summary: Summary = emptySummary();
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   private readonly maxListed: number;
 
