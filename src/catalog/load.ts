@@ -3,9 +3,8 @@
  * in the format `ocs-pcap catalog --format json` prints, validated against
  * catalog.schema.json with Ajv. Errors give the file and the JSON path.
  */
-import { createRequire } from "node:module";
-import type { ValidateFunction } from "ajv";
 import { parse } from "yaml";
+import { LazySchema } from "../schema.js";
 import schema from "./catalog.schema.json" with { type: "json" };
 import { CATALOG } from "./data.js";
 import type { CatalogEntry, RoleKind, Security, Transport } from "./types.js";
@@ -33,17 +32,7 @@ interface EntryInput {
   clientRange?: boolean;
 }
 
-// Ajv is loaded and the schema compiled on first use: together ~75 ms that
-// every run (and every batch worker) would otherwise pay at start-up.
-const requireCjs = createRequire(import.meta.url);
-let compiled: ValidateFunction<{ entries: EntryInput[] }> | null = null;
-function validator(): ValidateFunction<{ entries: EntryInput[] }> {
-  if (compiled === null) {
-    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-    compiled = new Ajv({ allErrors: true, strict: true }).compile<{ entries: EntryInput[] }>(schema);
-  }
-  return compiled;
-}
+const CATALOG_FILE = new LazySchema<{ entries: EntryInput[] }>(schema, { strict: true });
 
 const CLIENT_ROLES = new Set(CATALOG.filter((e) => e.roleKind === "client").map((e) => e.role));
 
@@ -58,12 +47,11 @@ export function parseCatalogFile(text: string, file: string): CatalogEntry[] {
       file,
     );
   }
-  const validate = validator();
-  if (!validate(data)) {
-    const problems = (validate.errors ?? [])
-      .slice(0, 5)
-      .map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
-    throw new CatalogFileError(`does not match the catalog schema: ${problems.join("; ")}`, file);
+  if (!CATALOG_FILE.check(data)) {
+    throw new CatalogFileError(
+      `does not match the catalog schema: ${CATALOG_FILE.problems(5).join("; ")}`,
+      file,
+    );
   }
   return data.entries.map((e, i) => {
     e.ports.forEach((r, j) => {

@@ -12,10 +12,8 @@
  * to standard error. No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
  */
 import { mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
-import type { ValidateFunction } from "ajv";
 import { Command, CommanderError, Option } from "commander";
 import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../analyze.js";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
@@ -48,6 +46,7 @@ import { DEFAULT_MAX_REPORT_FLOWS, type Report } from "../report/model.js";
 import { Redactor, redactReport } from "../report/redact.js";
 import reportSchema from "../report/report.schema.json" with { type: "json" };
 import { renderTable } from "../report/table.js";
+import { LazySchema } from "../schema.js";
 import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "./batch.js";
 import type { JobSettings } from "./job.js";
 import { type OutputStream, writeFileAtomic, writeToStream } from "./output.js";
@@ -642,17 +641,7 @@ async function deliver(
   return dataError ? EXIT.DATAERR : EXIT.OK;
 }
 
-// Ajv is loaded and the schema compiled on first use: together ~75 ms that
-// every run (and every batch worker) would otherwise pay at start-up.
-const requireCjs = createRequire(import.meta.url);
-let compiledReportSchema: ValidateFunction | null = null;
-function reportValidator(): ValidateFunction {
-  if (compiledReportSchema === null) {
-    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-    compiledReportSchema = new Ajv({ allErrors: true }).compile(reportSchema);
-  }
-  return compiledReportSchema;
-}
+const SAVED_REPORT = new LazySchema<unknown>(reportSchema);
 
 async function summarizeCommand(
   files: string[],
@@ -674,12 +663,10 @@ async function summarizeCommand(
       worst = EXIT.DATAERR;
       continue;
     }
-    const validateReport = reportValidator();
-    if (!validateReport(data)) {
-      const problems = (validateReport.errors ?? [])
-        .slice(0, 3)
-        .map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
-      io.stderr(`ocs-pcap: ${file}: not an ocs-pcap/report@1 report: ${problems.join("; ")}\n`);
+    if (!SAVED_REPORT.check(data)) {
+      io.stderr(
+        `ocs-pcap: ${file}: not an ocs-pcap/report@1 report: ${SAVED_REPORT.problems(3).join("; ")}\n`,
+      );
       entries.push({ path: file, status: "error", error: "not an ocs-pcap report", report: null });
       worst = EXIT.DATAERR;
       continue;

@@ -8,11 +8,10 @@
  *       - { role: Edge Server, port: 443, transport: tcp }      # at least 1 known flow
  *       - { port: 3478, transport: udp, min: 2 }
  */
-import { createRequire } from "node:module";
-import type { ValidateFunction } from "ajv";
 import { parse } from "yaml";
 import type { Verdict } from "../classify/classify.js";
 import type { Report } from "../report/model.js";
+import { LazySchema } from "../schema.js";
 
 export interface Expectation {
   role?: string;
@@ -59,17 +58,7 @@ const expectSchema = {
   },
 } as const;
 
-// Ajv is loaded and the schema compiled on first use: together ~75 ms that
-// every run (and every batch worker) would otherwise pay at start-up.
-const requireCjs = createRequire(import.meta.url);
-let compiled: ValidateFunction<{ expect: Expectation[] }> | null = null;
-function expectValidator(): ValidateFunction<{ expect: Expectation[] }> {
-  if (compiled === null) {
-    const { Ajv } = requireCjs("ajv") as typeof import("ajv");
-    compiled = new Ajv({ allErrors: true }).compile<{ expect: Expectation[] }>(expectSchema);
-  }
-  return compiled;
-}
+const EXPECT_FILE = new LazySchema<{ expect: Expectation[] }>(expectSchema);
 
 export function parseExpectFile(text: string, file: string): Expectation[] {
   let data: unknown;
@@ -81,12 +70,11 @@ export function parseExpectFile(text: string, file: string): Expectation[] {
       file,
     );
   }
-  const validateExpect = expectValidator();
-  if (!validateExpect(data)) {
-    const problems = (validateExpect.errors ?? [])
-      .slice(0, 5)
-      .map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
-    throw new PolicyFileError(`does not match the expectations format: ${problems.join("; ")}`, file);
+  if (!EXPECT_FILE.check(data)) {
+    throw new PolicyFileError(
+      `does not match the expectations format: ${EXPECT_FILE.problems(5).join("; ")}`,
+      file,
+    );
   }
   return data.expect;
 }

@@ -180,7 +180,7 @@ export class ReportBuilder {
       if (isKnown || this.known.length === 0) {
         if (isKnown) this.unlisted.known++;
         else this.unlisted.other++;
-        if (c.verdict === "blocked") this.blocked.count(c, this.addr);
+        if (c.verdict === "blocked") this.blocked.count(c, roleRefs(c.matches, this.roleRefCache), this.addr);
         return;
       }
       this.known.pop();
@@ -245,15 +245,9 @@ class BlockedTable {
   }
 
   /** A blocked flow the report does not list: counted all the same. */
-  count(c: Classified, addr: AddressFormatter): void {
+  count(c: Classified, roles: readonly RoleRef[], addr: AddressFormatter): void {
     const f = c.flow;
     const hasPorts = f.ipProto === 6 || f.ipProto === 17;
-    const roles = c.matches.map((m) => ({
-      role: m.entry.role,
-      ports: m.entry.ports,
-      protocol: m.entry.protocol,
-      seedRow: m.entry.seedRow,
-    }));
     this.note(
       roles,
       hasPorts ? f.respPort : null,
@@ -366,22 +360,28 @@ function rangeWidth(ports: readonly PortRange[], port: number): number {
   return r ? r.last - r.first : 0;
 }
 
+/** The report's role list for a match list, one shared (frozen by convention) array per list. */
+function roleRefs(matches: readonly CatalogMatch[], cache: Map<readonly unknown[], RoleRef[]>): RoleRef[] {
+  let roles = cache.get(matches);
+  if (roles === undefined) {
+    roles = matches.map((m) => ({
+      role: m.entry.role,
+      ports: m.entry.ports,
+      protocol: m.entry.protocol,
+      seedRow: m.entry.seedRow,
+    }));
+    cache.set(matches, roles);
+  }
+  return roles;
+}
+
 function flowRecord(
   c: Classified,
   addr: AddressFormatter,
   cache: Map<readonly unknown[], RoleRef[]>,
 ): FlowRecord {
   const f = c.flow;
-  let roles = cache.get(c.matches);
-  if (roles === undefined) {
-    roles = c.matches.map((m) => ({
-      role: m.entry.role,
-      ports: m.entry.ports,
-      protocol: m.entry.protocol,
-      seedRow: m.entry.seedRow,
-    }));
-    cache.set(c.matches, roles);
-  }
+  const roles = roleRefs(c.matches, cache);
   const hasPorts = f.ipProto === 6 || f.ipProto === 17;
   const origIp = addr.format(f, true);
   const respIp = addr.format(f, false);
