@@ -185,10 +185,11 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;
   if (unlistedKnown + unlistedOther > 0) {
+    const limit = options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS;
     warnings.push({
       code: "max_report_flows",
       offset: 0,
-      message: `the report lists at most ${options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS} flows (--max-report-flows); ${unlistedKnown + unlistedOther} more (${unlistedKnown} known, ${unlistedOther} other) are counted in the summary, roles and blocked groups but not listed; flows other than known ones were listed first`,
+      message: `the report lists at most ${limit} flow${limit === 1 ? "" : "s"} (--max-report-flows); ${unlistedKnown + unlistedOther} more (${unlistedKnown} known, ${unlistedOther} other) are counted in the summary, roles and blocked groups but not listed; flows other than known ones were listed first`,
     });
   }
   if (stopped) {
