@@ -119,7 +119,10 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       }
       return;
     }
-    if (pkt.family === 0) return;
+    if (pkt.family === 0) {
+      counts[Anomaly.NON_IP]!++;
+      return;
+    }
     const bad = checksums && badTransportChecksum(frame.buf, pkt, pkt.transportOffset);
     if (table.add(pkt, frame, bad) < 0) counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
   };
@@ -151,9 +154,13 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
 
   const anomalies: Record<string, number> = {};
   const skipped: Record<string, number> = {};
+  let malformedPackets = 0;
+  let skippedPackets = 0;
   for (let code = 1; code < ANOMALY_COUNT; code++) {
     const n = counts[code]!;
     if (n === 0) continue;
+    if (code >= FIRST_SKIP) skippedPackets += n;
+    else malformedPackets += n;
     if (code === Anomaly.UNSUPPORTED_LINK_TYPE) continue;
     if (code >= FIRST_SKIP) skipped[ANOMALY_NAMES[code]!] = n;
     else anomalies[ANOMALY_NAMES[code]!] = n;
@@ -210,6 +217,12 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     lastSeen: packets > 0 ? isoMicros(last) : null,
     anomalies,
     skipped,
+    accounting: {
+      inFlows: builder.packets.inFlows,
+      icmpEvidence: builder.packets.icmpEvidence,
+      malformed: malformedPackets,
+      skipped: skippedPackets,
+    },
     warnings,
   });
 }

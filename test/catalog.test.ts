@@ -87,8 +87,9 @@ describe("catalog data", () => {
 
 describe("catalog index", () => {
   function bruteForce(transport: Transport, port: number) {
+    // "source" rows (ports a role sends from) never match a responder's port.
     return CATALOG.flatMap((entry) =>
-      entry.transports.includes(transport)
+      entry.transports.includes(transport) && entry.portUse !== "source"
         ? entry.ports.filter((r) => r.first <= port && port <= r.last).map((range) => ({ entry, range }))
         : [],
     ).sort(
@@ -123,6 +124,41 @@ describe("catalog index", () => {
     expect(widths).toEqual([...widths].sort((a, b) => a - b));
     expect(widths.filter((w) => w === 0)).toHaveLength(12);
     expect(sip.slice(-2).every((x) => x.entry.clientRange)).toBe(true);
+  });
+
+  it("splits the matches by how the rows' ports are used", () => {
+    // Group Chat's 49152-65535 is a source range: it never matches.
+    expect(index.lookup("tcp", 49155).map((m) => m.entry.seedRow)).toEqual([34, 64, 69]);
+    expect(index.listen("tcp", 49155)).toEqual([]);
+    expect(index.media("tcp", 49155).map((m) => m.entry.seedRow)).toEqual([34, 64, 69]);
+    expect(index.listen("udp", 3478).map((m) => m.entry.seedRow)).toEqual([52, 57, 60]);
+    expect(index.media("udp", 60010).map((m) => m.entry.role)[0]).toBe("Mediation Server");
+    expect(index.listen("tcp", 6900).map((m) => m.entry.seedRow)).toEqual([65, 70]);
+  });
+
+  it("records how each row's ports are used, with a note for every row that is not a listening port", () => {
+    const uses = CATALOG.map((e) => `${e.seedRow}:${e.portUse}`).filter((u) => !u.endsWith(":listen"));
+    expect(uses).toEqual([
+      "17:media",
+      "34:media",
+      "35:source",
+      "44:media",
+      "53:media",
+      "64:media",
+      "69:media",
+    ]);
+    for (const e of CATALOG) {
+      if (e.portUse !== "listen")
+        expect(e.notes.some((n) => n.startsWith(`portUse ${e.portUse}`))).toBe(true);
+      // Every range row that is not file transfer is media or source: a range alone never makes a flow known.
+      const range = e.ports.some((p) => p.first !== p.last);
+      if (range && e.protocol !== "file-transfer") expect(e.portUse).not.toBe("listen");
+    }
+    expect(CATALOG.filter((e) => e.allows.length > 0).map((e) => `${e.seedRow}:${e.allows.join()}`)).toEqual([
+      "50:stun",
+      "54:stun",
+      "58:stun",
+    ]);
   });
 
   it("knows likely server ports: single catalogued ports, not ranges", () => {

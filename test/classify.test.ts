@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import type { FlowRecord } from "../src/report/model.js";
+import { reasonText } from "../src/report/reason-text.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -35,15 +36,16 @@ describe("verdicts on the mixed sample", () => {
   it("blocked: unanswered SYNs (S0) and a SYN answered by RST (REJ), with the evidence", () => {
     expect(verdict("5062/tcp")).toBe("blocked");
     expect(flows.get("5062/tcp")!.reasons).toEqual([
-      { code: "syn_no_reply", message: "3 SYNs over 3.0 s, no reply" },
+      { code: "syn_no_reply", details: { syns: 3, spanMicros: 3_000_400, after: "nothing", icmp: false } },
     ]);
+    expect(reasonText(flows.get("5062/tcp")!.reasons[0]!)).toBe("3 SYNs over 3.0 s, no reply");
     expect(verdict("5065/tcp")).toBe("blocked");
     expect(codes("5065/tcp")).toEqual(["syn_rejected"]);
   });
 
   it("misdirected: a port catalogued only for the other transport", () => {
     expect(verdict("5061/udp")).toBe("misdirected");
-    expect(flows.get("5061/udp")!.reasons[0]!.message).toMatch(
+    expect(reasonText(flows.get("5061/udp")!.reasons[0]!)).toMatch(
       /^5061\/udp is catalogued only for TCP \(Front End Servers/,
     );
     expect(verdict("3478/tcp")).toBe("misdirected");
@@ -52,13 +54,16 @@ describe("verdicts on the mixed sample", () => {
 
   it("unknown: ports not in the catalog, the client media range alone, and ICMP", () => {
     expect(verdict("22/tcp")).toBe("unknown");
-    expect(codes("22/tcp")).toEqual(["not_in_catalog"]);
+    // The server's banner names SSH: other traffic (issue 11), not merely an uncatalogued port.
+    expect(codes("22/tcp")).toEqual(["other_protocol"]);
+    expect(reasonText(flows.get("22/tcp")!.reasons[0]!)).toMatch(/^SSH on 22\/tcp: other traffic/);
+    expect(codes("161/udp")).toEqual(["not_in_catalog"]);
     expect(verdict("161/udp")).toBe("unknown");
     expect(verdict("3389/tcp")).toBe("unknown");
     expect(codes("3389/tcp")).toEqual(["client_range_only"]);
     expect(flows.get("3389/tcp")!.roles).toHaveLength(0);
     expect(verdict("0/1")).toBe("unknown");
-    expect(flows.get("0/1")!.reasons[0]!.message).toBe("ICMP is not in the OCS port catalog");
+    expect(reasonText(flows.get("0/1")!.reasons[0]!)).toBe("ICMP is not in the OCS port catalog");
   });
 });
 

@@ -11,6 +11,7 @@ import { CATALOG_SCHEMA, CatalogFileError, extendCatalog, parseCatalogFile } fro
 import { parseTopology, TOPOLOGY_EXAMPLE, TopologyError } from "../src/classify/topology.js";
 import { catalogJson } from "../src/report/catalog.js";
 import type { FlowRecord } from "../src/report/model.js";
+import { reasonText } from "../src/report/reason-text.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -30,7 +31,7 @@ describe("protocol_mismatch on real traffic (fixtures/record.sh)", async () => {
       "tcp/443 misdirected http/signature protocol_mismatch", // curl http:// to the HTTPS port
       "tcp/5072 known sip/signature ", // the row names only TCP: SIP in the clear or TLS are both fine
     ]);
-    expect(real.flows[1]!.reasons[0]!.message).toBe(
+    expect(reasonText(real.flows[1]!.reasons[0]!)).toBe(
       "plaintext SIP on 5061/tcp, where the catalog expects TLS (Front End Servers: sip-tls; Load balancer for Front End Servers: sip-tls)",
     );
   });
@@ -94,7 +95,7 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
       const f = byClientPort(withTopology, port);
       expect(f.verdict).toBe(verdict);
       expect(f.reasons[0]!.code).toBe(code);
-      expect(f.reasons[0]!.message).toMatch(message);
+      expect(reasonText(f.reasons[0]!)).toMatch(message);
     });
   }
 

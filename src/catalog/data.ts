@@ -8,7 +8,15 @@
  * security) the entry says so in `notes`; test/catalog.test.ts checks every
  * row's ports against the seed file when it is present.
  */
-import type { CatalogEntry, PortRange, RoleKind, Security, Transport } from "./types.js";
+import type {
+  CatalogEntry,
+  PayloadFamily,
+  PortRange,
+  PortUse,
+  RoleKind,
+  Security,
+  Transport,
+} from "./types.js";
 
 const FE = "Front End Servers";
 const LB_FE = "Load balancer for Front End Servers";
@@ -323,6 +331,36 @@ const ROWS: Row[] = [
   ],
 ];
 
+/**
+ * Rows whose ports are not a listening port (docs/verdict-rules.md §2), with
+ * the reason for each choice; every other row is "listen".
+ */
+const PORT_USE: Record<number, [PortUse, string]> = {
+  17: ["media", "portUse media: the seed's media range for A/V conferencing, used in both directions"],
+  34: ["media", "portUse media: desktop-sharing sessions on a dynamic range, not a listening port"],
+  35: [
+    "source",
+    "portUse source: the range Group Chat sends its SIP/TLS connections from, not a port anything listens on (Windows' dynamic port range)",
+  ],
+  44: ["media", "portUse media: the Mediation Server's media range, used in both directions"],
+  53: ["media", "portUse media: the A/V Edge relay range, used in both directions"],
+  64: [
+    "media",
+    "portUse media: the seed says inbound and outbound media on any unprivileged port; media in the payload (or a topology) is what makes it peer-to-peer client media",
+  ],
+  69: [
+    "media",
+    "portUse media: the seed says inbound and outbound media on any unprivileged port; media in the payload (or a topology) is what makes it peer-to-peer client media",
+  ],
+};
+
+/** Rows that accept more than their protocol cell names. */
+const ALLOWS: Record<number, [PayloadFamily[], string]> = {
+  50: [["stun"], "allows stun: the row describes STUN/TCP media relay on 443"],
+  54: [["stun"], "allows stun: the row describes STUN/TCP media relay on 443"],
+  58: [["stun"], "allows stun: the row describes STUN/TCP media relay on 443"],
+};
+
 /** Number of data rows in the seed table. */
 export const SEED_ROWS = 73;
 
@@ -337,7 +375,13 @@ export const CATALOG: readonly CatalogEntry[] = ROWS.map(
     security,
     description,
     seedRow,
-    notes: notes ?? [],
+    notes: [
+      ...(notes ?? []),
+      ...(PORT_USE[seedRow] ? [PORT_USE[seedRow][1]] : []),
+      ...(ALLOWS[seedRow] ? [ALLOWS[seedRow][1]] : []),
+    ],
     clientRange: seedRow === 64 || seedRow === 69,
+    portUse: PORT_USE[seedRow]?.[0] ?? "listen",
+    allows: ALLOWS[seedRow]?.[0] ?? [],
   }),
 );

@@ -7,7 +7,8 @@
  * same set of entries share one list.
  *
  * Ranking: an exact port beats a range, a narrower range beats a wider one,
- * and ties keep catalog order.
+ * and ties keep catalog order. Rows whose `portUse` is "source" (ports a role
+ * sends from) never match a responder's port, so they are left out.
  */
 import { CATALOG } from "./data.js";
 import type { CatalogEntry, PortRange, Transport } from "./types.js";
@@ -23,8 +24,10 @@ const EMPTY: readonly CatalogMatch[] = Object.freeze([]);
 export class CatalogIndex {
   private readonly slots: Record<Transport, Uint16Array>;
   private readonly lists: (readonly CatalogMatch[])[] = [EMPTY];
-  /** The same lists without the client media range, by list id. */
-  private readonly serviceLists: (readonly CatalogMatch[])[] = [EMPTY];
+  /** The same lists, only the "listen" rows, by list id. */
+  private readonly listenLists: (readonly CatalogMatch[])[] = [EMPTY];
+  /** The same lists, only the "media" rows (the clients' own range included), by list id. */
+  private readonly mediaLists: (readonly CatalogMatch[])[] = [EMPTY];
   /** Ports with a single-port (not range) entry per transport: Zeek's likely server ports. */
   private readonly servicePorts: Record<Transport, Uint8Array>;
 
@@ -37,12 +40,14 @@ export class CatalogIndex {
       // costs O(ports + boundaries × entries) rather than O(ports × entries).
       const starts = new Map<number, CatalogMatch[]>();
       for (const entry of entries) {
-        if (!entry.transports.includes(transport)) continue;
+        if (!entry.transports.includes(transport) || entry.portUse === "source") continue;
         for (const range of entry.ports) {
           const list = starts.get(range.first) ?? [];
           list.push({ entry, range });
           starts.set(range.first, list);
-          if (range.first === range.last && !entry.clientRange) this.servicePorts[transport][range.first] = 1;
+          if (range.first === range.last && entry.portUse === "listen") {
+            this.servicePorts[transport][range.first] = 1;
+          }
         }
       }
       // The set of covering entries changes only where a range starts or ends,
@@ -65,7 +70,8 @@ export class CatalogIndex {
           id = ranked.length === 0 ? 0 : this.lists.length;
           if (id !== 0) {
             this.lists.push(Object.freeze(ranked));
-            this.serviceLists.push(Object.freeze(ranked.filter((m) => !m.entry.clientRange)));
+            this.listenLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "listen")));
+            this.mediaLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "media")));
           }
           listIds.set(key, id);
         }
@@ -79,12 +85,17 @@ export class CatalogIndex {
     return this.lists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
 
-  /** Like `lookup`, without the client media range entries (1024–65535). */
-  lookupService(transport: Transport, port: number): readonly CatalogMatch[] {
-    return this.serviceLists[this.slots[transport][port] ?? 0] ?? EMPTY;
+  /** Like `lookup`, only the rows whose port is one a role listens on. */
+  listen(transport: Transport, port: number): readonly CatalogMatch[] {
+    return this.listenLists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
 
-  /** True when a single-port entry (not a range) lists this port on this transport. */
+  /** Like `lookup`, only the media ranges (the clients' own 1024–65535 included). */
+  media(transport: Transport, port: number): readonly CatalogMatch[] {
+    return this.mediaLists[this.slots[transport][port] ?? 0] ?? EMPTY;
+  }
+
+  /** True when a single-port "listen" entry (not a range) lists this port on this transport. */
   isServicePort(transport: Transport, port: number): boolean {
     return this.servicePorts[transport][port] === 1;
   }

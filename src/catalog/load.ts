@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { LazySchema } from "../schema.js";
 import schema from "./catalog.schema.json" with { type: "json" };
 import { CATALOG } from "./data.js";
-import type { CatalogEntry, RoleKind, Security, Transport } from "./types.js";
+import type { CatalogEntry, PayloadFamily, PortUse, RoleKind, Security, Transport } from "./types.js";
 
 export class CatalogFileError extends Error {
   constructor(
@@ -30,6 +30,8 @@ interface EntryInput {
   seedRow?: number;
   notes?: string[];
   clientRange?: boolean;
+  portUse?: PortUse;
+  allows?: PayloadFamily[];
 }
 
 const CATALOG_FILE = new LazySchema<{ entries: EntryInput[] }>(schema, { strict: true });
@@ -76,6 +78,8 @@ export function parseCatalogFile(text: string, file: string): CatalogEntry[] {
       seedRow: e.seedRow ?? 0,
       notes: e.notes ?? [],
       clientRange: e.clientRange ?? false,
+      portUse: e.portUse ?? (e.clientRange ? "media" : "listen"),
+      allows: [...(e.allows ?? [])],
     };
   });
 }

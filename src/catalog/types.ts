@@ -16,6 +16,33 @@ export type Security = "tls" | "plain" | "any";
 
 export type RoleKind = "server" | "load-balancer" | "client";
 
+/**
+ * How a row's ports are used (docs/verdict-rules.md §2):
+ * - "listen": a port the role accepts connections or datagrams on; it matches a responder's port;
+ * - "media": a range used both ways for RTP/RTCP/STUN/TURN/DTLS; it claims a flow only with
+ *   media in the payload, or when a topology places an endpoint in the row's role;
+ * - "source": a range the role sends *from*; it never matches a responder's port.
+ */
+export type PortUse = "listen" | "media" | "source";
+export const PORT_USES: readonly PortUse[] = ["listen", "media", "source"];
+
+/**
+ * Payload families a row can accept on the wire. What a row accepts follows
+ * from its protocol and security (`catalog/accepts.ts`); `allows` adds to it.
+ */
+export type PayloadFamily = "sip" | "tls" | "http" | "stun" | "rtp" | "dtls" | "dcerpc" | "kerberos" | "ldap";
+export const PAYLOAD_FAMILIES: readonly PayloadFamily[] = [
+  "sip",
+  "tls",
+  "http",
+  "stun",
+  "rtp",
+  "dtls",
+  "dcerpc",
+  "kerberos",
+  "ldap",
+];
+
 export interface CatalogEntry {
   /** Stable position in the catalog (0-based). */
   id: number;
@@ -37,4 +64,8 @@ export interface CatalogEntry {
    * its own media, so matching it alone does not make a flow known.
    */
   clientRange: boolean;
+  /** How the row's ports are used; see `PortUse`. */
+  portUse: PortUse;
+  /** Payload families the row accepts beyond what its protocol and security give (the Edge's 443: STUN over TCP). */
+  allows: PayloadFamily[];
 }

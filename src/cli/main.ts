@@ -536,10 +536,11 @@ async function analyzeCommand(
       progress?.stop();
     }
   } else {
-    // Every flow is needed to write each capture's report or check --expect;
-    // the batch table, Markdown and JUnit list only flows that are not known.
+    // Every flow is needed to write each capture's report (--expect reads the
+    // report's service counts); the batch table, Markdown and JUnit list only
+    // flows that are not known.
     const keepFlows: KeepFlows =
-      opts.reportDir !== undefined || policy.expect.length > 0
+      opts.reportDir !== undefined
         ? "all"
         : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
           ? "notable"

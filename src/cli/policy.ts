@@ -112,13 +112,15 @@ export function evaluatePolicy(report: Report, policy: Policy): string[] {
   }
   for (const e of policy.expect) {
     const min = e.min ?? 1;
-    const seen = report.flows.filter(
-      (f) =>
-        f.verdict === "known" &&
-        f.serverPort === e.port &&
-        (e.transport === undefined || f.transport === e.transport) &&
-        (e.role === undefined || f.roles.some((r) => r.role === e.role)),
-    ).length;
+    // Counted as flows ended (report.services), so the report's list limit cannot change the result.
+    const seen = (report.services ?? [])
+      .filter(
+        (s) =>
+          s.port === e.port &&
+          (e.transport === undefined || s.transport === e.transport) &&
+          (e.role === undefined || s.roles.includes(e.role)),
+      )
+      .reduce((n, s) => n + s.known, 0);
     if (seen < min) {
       const what = `${e.role ? `${e.role} ` : ""}${e.port}/${e.transport ?? "tcp or udp"}`;
       failures.push(

@@ -27,10 +27,12 @@ export const Anomaly = {
   ICMPV6_TRUNCATED: 17,
   LINK_TRUNCATED: 18,
   LINK_BAD_FAMILY: 19,
+  MPLS_TRUNCATED: 20,
+  MPLS_TOO_DEEP: 21,
   // Skips: not malformed, just not analysed.
-  NON_IP: 20,
-  UNSUPPORTED_LINK_TYPE: 21,
-  IP_FRAGMENT_UNMATCHED: 22,
+  NON_IP: 22,
+  UNSUPPORTED_LINK_TYPE: 23,
+  IP_FRAGMENT_UNMATCHED: 24,
 } as const;
 
 export type AnomalyCode = (typeof Anomaly)[keyof typeof Anomaly];
@@ -59,6 +61,8 @@ export const ANOMALY_NAMES: readonly string[] = [
   "icmpv6.truncated_header",
   "link.truncated_header",
   "link.bad_address_family",
+  "mpls.truncated_header",
+  "mpls.too_many_labels",
   "non_ip",
   "unsupported_link_type",
   "ip_fragment_unmatched",

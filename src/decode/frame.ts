@@ -74,7 +74,13 @@ export function decodeFrame(
   return decodeNetwork(buf, pkt.ipOffset, end, linkResult.etherType, pkt);
 }
 
-/** From the network header on; `etherType` 0 means "read the IP version nibble". */
+/** RFC 5332: 0x8847 carries MPLS unicast, 0x8848 multicast (upstream-assigned labels). */
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+/** Label stacks deeper than this are not a real network; stop before the loop runs long. */
+export const MAX_MPLS_LABELS = 8;
+
+/** From the network header on; `etherType` 0 means "read the IP version nibble"; MPLS label stacks are walked. */
 export function decodeNetwork(
   buf: Uint8Array,
   off: number,
@@ -82,6 +88,21 @@ export function decodeNetwork(
   etherType: number,
   pkt: Packet,
 ): AnomalyCode {
+  if (etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST) {
+    // RFC 3032 §2.1: 4-byte label stack entries, bottom of stack (S) in bit 8
+    // of the third byte; what follows has no type field (RFC 3032 §2.2), so
+    // the IP version nibble decides, as it does for raw IP.
+    let labels = 0;
+    for (;;) {
+      if (end - off < 4) return Anomaly.MPLS_TRUNCATED;
+      if (++labels > MAX_MPLS_LABELS) return Anomaly.MPLS_TOO_DEEP;
+      const bottom = (u8(buf, off + 2) & 1) === 1;
+      off += 4;
+      if (bottom) break;
+    }
+    pkt.ipOffset = off;
+    etherType = 0;
+  }
   if (etherType === 0) {
     if (end - off < 1) return Anomaly.LINK_TRUNCATED;
     const version = u8(buf, off) >> 4;

@@ -6,7 +6,15 @@
  */
 import { Anomaly, type AnomalyCode } from "./anomaly.js";
 import { i32, u8, u16, u32 } from "./bytes.js";
-import { ICMP_UNREACHABLE, ICMPV6_UNREACHABLE, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
+import {
+  ICMP_UNREACHABLE,
+  ICMPV6_UNREACHABLE,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  type Packet,
+} from "./packet.js";
 
 export function decodeTcp(
   buf: Uint8Array,
@@ -77,7 +85,7 @@ export function decodeIcmp(
  * Reads the offending packet an unreachable message quotes: its IP header
  * and at least the first 8 bytes of its transport header (RFC 792; RFC 4443
  * §3.1 quotes as much as fits). Leaves `quoted` false when the quote is cut
- * or is not IPv4/IPv6 carrying TCP or UDP.
+ * or is not IPv4/IPv6 carrying TCP, UDP, ICMP or ICMPv6 (ICMP quotes carry no ports).
  */
 function decodeQuote(buf: Uint8Array, at: number, end: number, pkt: Packet): void {
   if (end - at < 1) return;
@@ -108,6 +116,13 @@ function decodeQuote(buf: Uint8Array, at: number, end: number, pkt: Packet): voi
     pkt.qd3 = i32(buf, at + 36);
     t = at + 40;
   } else {
+    return;
+  }
+  if (pkt.qProto === IPPROTO_ICMP || pkt.qProto === IPPROTO_ICMPV6) {
+    // An unreachable about an ICMP message (an echo request): its flow is keyed without ports.
+    pkt.qSrcPort = 0;
+    pkt.qDstPort = 0;
+    pkt.quoted = true;
     return;
   }
   if (pkt.qProto !== IPPROTO_TCP && pkt.qProto !== IPPROTO_UDP) return;

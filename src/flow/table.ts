@@ -40,7 +40,14 @@ import {
   TCP_RST,
   TCP_SYN,
 } from "../decode/packet.js";
-import { App, identify, idResult, STUN_BINDING_REQUEST, tlsServerName } from "../decode/signatures.js";
+import {
+  App,
+  identify,
+  idResult,
+  STUN_BINDING_REQUEST,
+  STUN_CHANNEL_DATA,
+  tlsServerName,
+} from "../decode/signatures.js";
 import { FragmentTracker } from "./fragments.js";
 import {
   type ConnState,
@@ -108,7 +115,33 @@ export interface IcmpEvidence {
   words: [number, number, number, number];
   first: number;
   last: number;
+  /** Whether the quoted packet was sent by the flow's lo endpoint (see `isLo`). */
+  quotesLo: boolean;
 }
+
+/**
+ * An ICMP destination unreachable that quotes a packet of no flow in the
+ * capture: kept on the ICMP flow between its sender and receiver, naming the
+ * 5-tuple it quotes (the first one, when several).
+ */
+export interface IcmpQuote extends IcmpEvidence {
+  proto: number;
+  src: [number, number, number, number];
+  srcPort: number;
+  dst: [number, number, number, number];
+  dstPort: number;
+}
+
+/** Marks a ChannelData run in the RTP SSRC column (an SSRC is any 32-bit value; a clash only restarts a run). */
+const CHANNEL_MARK = 0xc1a70000;
+
+/** STUN/TURN (3478), TURN over TLS (5349) and the OCS Edge's 443, where TURN ChannelData may flow. */
+function isTurnPort(port: number): boolean {
+  return port === 3478 || port === 5349 || port === 443;
+}
+
+/** Bits in the sender bitmap: 2^24 (2 MiB), indexed by a hash of the source address. */
+const SENDER_BITS_LOG2 = 24;
 
 // History letter codes, indexes into HISTORY_LETTERS.
 const H_SYN = 0; // s, h share one slot per endpoint (Zeek's HIST_SYN_PKT)
@@ -230,6 +263,14 @@ export class FlowTable {
   private hist = new Uint8Array(0);
   private readonly histOverflow = new Map<number, number[]>();
   private readonly icmp = new Map<number, IcmpEvidence>();
+  private readonly icmpQuotes = new Map<number, IcmpQuote>();
+  /**
+   * One bit per hashed source address that has sent any packet: "did the
+   * capture see the peer at all" (one-way media). Fixed size, so it cannot
+   * grow; a hash collision can only make a one-way flow look blocked rather
+   * than one-sided.
+   */
+  private readonly senders = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
 
   private buckets = new Int32Array(0);
   private mask = 0;
@@ -280,7 +321,10 @@ export class FlowTable {
     if (ts >= this.nextSweep) this.sweep(frame);
     if (pkt.laterFragment) return this.addLaterFragment(pkt, frame);
     const proto = pkt.ipProto;
-    if (pkt.quoted && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) {
+    const sh = senderHash(pkt.s0, pkt.s1, pkt.s2, pkt.s3);
+    this.senders[sh >>> 5] = this.senders[sh >>> 5]! | (1 << (sh & 31));
+    const icmpError = pkt.quoted && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6);
+    if (icmpError) {
       const row = this.attachIcmp(pkt, frame);
       if (row >= 0) return row;
     }
@@ -352,7 +396,40 @@ export class FlowTable {
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
     if (pkt.moreFragments) this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts);
+    if (icmpError) this.noteUnmatchedIcmp(row, pkt, ts);
     return row;
+  }
+
+  /** An ICMP error that quotes no flow: remembered on its own ICMP flow (rare: allocates). */
+  private noteUnmatchedIcmp(row: number, pkt: Packet, ts: number): void {
+    const known = this.icmpQuotes.get(row);
+    if (known) {
+      known.count++;
+      known.last = ts;
+      return;
+    }
+    this.icmpQuotes.set(row, {
+      count: 1,
+      v6: pkt.ipProto === IPPROTO_ICMPV6,
+      type: pkt.icmpType,
+      code: pkt.icmpCode,
+      family: pkt.family,
+      words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
+      first: ts,
+      last: ts,
+      quotesLo: true,
+      proto: pkt.qProto,
+      src: [pkt.qs0, pkt.qs1, pkt.qs2, pkt.qs3],
+      srcPort: pkt.qSrcPort,
+      dst: [pkt.qd0, pkt.qd1, pkt.qd2, pkt.qd3],
+      dstPort: pkt.qDstPort,
+    });
+  }
+
+  /** Whether any packet so far came from this address (hashed; see `senders`). */
+  sentAnything(w0: number, w1: number, w2: number, w3: number): boolean {
+    const h = senderHash(w0, w1, w2, w3);
+    return (this.senders[h >>> 5]! & (1 << (h & 31))) !== 0;
   }
 
   /** Ends every remaining flow: the capture is over. (Consumers order flows themselves.) */
@@ -424,6 +501,9 @@ export class FlowTable {
   }
   /** @internal */ rowIcmp(row: number): IcmpEvidence | null {
     return this.icmp.get(row) ?? null;
+  }
+  /** @internal */ rowIcmpQuote(row: number): IcmpQuote | null {
+    return this.icmpQuotes.get(row) ?? null;
   }
 
   /** Zeek-style history: upper case from the originator, lower case from the responder. */
@@ -577,6 +657,7 @@ export class FlowTable {
     this.activeCount--;
     this.histOverflow.delete(row);
     this.icmp.delete(row);
+    this.icmpQuotes.delete(row);
     this.sni.delete(row);
     this.freeRows.push(row);
   }
@@ -833,6 +914,7 @@ export class FlowTable {
         words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
         first: ts,
         last: ts,
+        quotesLo: lo,
       });
     }
     if (ts > this.last[row]!) this.last[row] = ts;
@@ -856,7 +938,7 @@ export class FlowTable {
     seen[row] = seen[row]! + 1;
     const start = pkt.payloadOffset;
     const end = start + pkt.payloadCaptured;
-    const id = identify(buf, start, end, tcp);
+    const id = identify(buf, start, end, tcp, pkt.srcPort, pkt.dstPort);
     const first = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
     if (first[row] === FirstPayload.None) {
       first[row] =
@@ -865,6 +947,10 @@ export class FlowTable {
           : id === App.Sip && idResult.detail === 1
             ? FirstPayload.SipRequest
             : FirstPayload.Other;
+    }
+    if (id === App.Stun && idResult.detail === STUN_CHANNEL_DATA) {
+      this.noteChannelData(row, pkt, buf, fromLo, current);
+      return;
     }
     if (id === App.RtpCandidate) {
       if (tcp) {
@@ -894,6 +980,37 @@ export class FlowTable {
     if (id === App.Tls && idResult.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);
       if (name !== null) this.sni.set(row, name);
+    }
+  }
+
+  /**
+   * TURN ChannelData (RFC 8656 §12.4) only with context: a channel exists
+   * only after a ChannelBind on the same 5-tuple, so the other side must have
+   * spoken STUN/TURN, or the flow must sit on a TURN port (3478, 5349, the
+   * Edge's 443); and the framing must hold for RTP_RUN packets of one channel.
+   * Four bytes of "channel and length" alone match Kerberos, MySQL and more.
+   */
+  private noteChannelData(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean, current: number): void {
+    const app = fromLo ? this.appLo : this.appHi;
+    const other = (fromLo ? this.appHi : this.appLo)[row];
+    const turnPort = isTurnPort(pkt.srcPort) || isTurnPort(pkt.dstPort);
+    if (other !== App.Stun && !turnPort) {
+      if (current === App.None) app[row] = App.Unidentified;
+      return;
+    }
+    const channel = (CHANNEL_MARK | (buf[pkt.payloadOffset]! << 8) | buf[pkt.payloadOffset + 1]!) >>> 0;
+    const marks = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
+    const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
+    if (runs[row]! > 0 && marks[row] === channel) runs[row] = runs[row]! + 1;
+    else {
+      runs[row] = 1;
+      marks[row] = channel;
+    }
+    if (runs[row]! >= RTP_RUN) {
+      app[row] = App.Stun;
+      (fromLo ? this.appDetailLo : this.appDetailHi)[row] = STUN_CHANNEL_DATA;
+    } else if (current === App.None || current === App.RtpCandidate) {
+      app[row] = App.Unidentified;
     }
   }
 
@@ -1214,6 +1331,32 @@ export class Flow {
   get icmp(): IcmpEvidence | null {
     return this.table.rowIcmp(this.row);
   }
+  /** Whether that ICMP evidence quotes the originator's packets (else the responder's). */
+  get icmpQuotesOriginator(): boolean {
+    const icmp = this.table.rowIcmp(this.row);
+    return icmp === null || icmp.quotesLo === this.origIsLo;
+  }
+  /** For an ICMP flow made of errors that quote no flow of the capture: what they quote. */
+  get icmpQuote(): IcmpQuote | null {
+    return this.table.rowIcmpQuote(this.row);
+  }
+  /** Whether the capture holds any packet sent by this end's address (on any flow). */
+  peerSent(orig: boolean): boolean {
+    return this.table.sentAnything(
+      this.addrWord(orig, 0),
+      this.addrWord(orig, 1),
+      this.addrWord(orig, 2),
+      this.addrWord(orig, 3),
+    );
+  }
+  /** The responder's address is multicast or broadcast (IPv4 224/4, x.x.x.255, 255.255.255.255; IPv6 ff00::/8): nobody answers on the same 5-tuple. */
+  get toGroupAddress(): boolean {
+    if (this.family === 4) {
+      const w = this.addrWord(false, 3) >>> 0;
+      return w >>> 28 === 0xe || (w & 0xff) === 0xff;
+    }
+    return this.addrWord(false, 0) >>> 24 === 0xff;
+  }
   /** Zeek endpoint states (see tcp.ts), originator then responder. */
   get tcpStates(): [EndpointState, EndpointState] {
     const lo = this.origIsLo;
@@ -1240,4 +1383,13 @@ export class Flow {
     if (proto === IPPROTO_UDP) return udpConnState(this.origPackets, this.respPackets);
     return "OTH";
   }
+}
+
+/** A 24-bit hash of an address's four words (MurmurHash3's fmix32 over their fold). */
+function senderHash(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ w3, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> (32 - SENDER_BITS_LOG2);
 }

@@ -191,7 +191,7 @@ interface JsonFlow {
   firstSeen: string;
   lastSeen: string;
   firstFrame?: number;
-  reasons: Reason[];
+  reasons: (Reason & { message?: string })[];
 }
 
 /**
@@ -227,7 +227,7 @@ export function reportFromJson(json: unknown): Report {
     firstSeen: isoToMicros(f.firstSeen),
     lastSeen: isoToMicros(f.lastSeen),
     firstFrame: f.firstFrame ?? 0,
-    reasons: f.reasons,
+    reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   return {
     schema: REPORT_SCHEMA,
@@ -235,6 +235,7 @@ export function reportFromJson(json: unknown): Report {
     capture: r.capture,
     summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
     roles: r.roles ?? [],
+    unknown: r.unknown ?? [],
     blocked: (r.blocked ?? []).map((g) => ({
       ...g,
       firstSeen: isoToMicros(g.firstSeen),

@@ -2,8 +2,10 @@
  * CSV renderer for spreadsheets: one row per flow (RFC 4180, CRLF line
  * ends), every text field defused against formula injection.
  */
+
 import { escapeCsv as c } from "./escape.js";
 import { isoMicros, type Report } from "./model.js";
+import { reasonText } from "./reason-text.js";
 
 const HEADER = [
   "id",
@@ -58,7 +60,7 @@ export function* renderCsv(report: Report, withHeader = true): Generator<string>
       isoMicros(f.lastSeen),
       f.firstFrame,
       c(f.reasons.map((r) => r.code).join(" ")),
-      c(f.reasons.map((r) => r.message).join("; ")),
+      c(f.reasons.map((r) => reasonText(r)).join("; ")),
     ].join(",")}\r\n`;
     if (batch.length > 32_768) {
       yield batch;

@@ -6,9 +6,11 @@
  * JavaScript (every row, in time order) and filters and sorts with it.
  * A pure function of the report model; every value is escaped.
  */
+
 import { escapeHtml as h } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
+import { reasonText } from "./reason-text.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */
@@ -99,6 +101,7 @@ ${timeline(report)}
 </div>
 </section>
 ${blockedSection(report)}
+${unknownSection(report)}
 <section id="flows-section">
 <h2>Flows</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter flows: address, port, verdict, reason…" aria-label="Filter flows"><select id="verdict" aria-label="Verdict"><option value="">all verdicts</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></div>
@@ -164,7 +167,7 @@ function cap(s: string): string {
 
 function flowRow(f: FlowRecord): string {
   const app = appLabel(f, true);
-  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${f.transport}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(r.message)}`).join("<br>")}</td></tr>`;
+  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${f.transport}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td></tr>`;
 }
 
 function blockedSection(report: Report): string {
@@ -182,6 +185,19 @@ ${report.blocked
   )
   .join("\n")}
 </tbody></table>
+</section>`;
+}
+
+/** Unknown flows by protocol and port: at most 50 groups (the JSON report has them all). */
+function unknownSection(report: Report): string {
+  if (report.unknown.length === 0) return "";
+  const shown = report.unknown.slice(0, 50);
+  const more = report.unknown.length - shown.length;
+  return `<section id="unknown">
+<h2>Unknown traffic by protocol and port</h2>
+<ul>
+${shown.map((g) => `<li>${h(unknownGroupLabel(g))}</li>`).join("\n")}${more > 0 ? `\n<li>… and ${more} more groups</li>` : ""}
+</ul>
 </section>`;
 }
 

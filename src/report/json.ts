@@ -8,11 +8,13 @@
  * are shared between flows with the same service port, so each distinct list
  * is serialized once. Flows are nested into the contract's shape here.
  */
+
 import type { Application } from "../classify/classify.js";
 import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
+import { reasonText } from "./reason-text.js";
 
 export function* renderJson(report: Report): Generator<string> {
-  const { flows, blocked, ...rest } = report;
+  const { flows, blocked, unknown, services: _services, ...rest } = report;
   const head = {
     ...rest,
     blocked: blocked.map((g) => ({
@@ -20,6 +22,7 @@ export function* renderJson(report: Report): Generator<string> {
       firstSeen: isoMicros(g.firstSeen),
       lastSeen: isoMicros(g.lastSeen),
     })),
+    unknown,
   };
   const headText = JSON.stringify(head, null, 2);
   // headText ends with "\n}"; reopen it to append the flows array.
@@ -71,6 +74,6 @@ export function flowJson(
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
-    `"reasons":${f.reasons.length === 0 ? "[]" : q(f.reasons)}}`
+    `"reasons":${f.reasons.length === 0 ? "[]" : q(f.reasons.map((r) => ({ code: r.code, message: reasonText(r), details: r.details })))}}`
   );
 }

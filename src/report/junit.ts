@@ -5,8 +5,10 @@
  * blocked or misdirected. Unknown traffic is one more testcase, failing only
  * when the policy says so (--fail-on unknown). A pure function of the model.
  */
+
 import { escapeXml as x } from "./escape.js";
 import type { FlowRecord, Report } from "./model.js";
+import { reasonText } from "./reason-text.js";
 
 export interface JunitOptions {
   failOnUnknown: boolean;
@@ -114,7 +116,7 @@ function evidence(flows: readonly FlowRecord[], total: number): string {
   const lines = flows.slice(0, 50).map((f) => {
     const c = f.clientPort === null ? f.clientIp : `${f.clientIp}:${f.clientPort}`;
     const s = f.serverPort === null ? f.serverIp : `${f.serverIp}:${f.serverPort}`;
-    return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${f.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`;
+    return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${f.reasons.map((r) => `${r.code}: ${reasonText(r)}`).join("; ")}`;
   });
   const shown = Math.min(flows.length, 50);
   if (total > shown) lines.push(`… and ${total - shown} more`);

@@ -4,9 +4,11 @@
  * that common ticket systems render. A pure function of the report model;
  * every value from a packet is escaped.
  */
+
 import { escapeMarkdown as md } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
+import { reasonText } from "./reason-text.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
 const VERDICT_TITLES = {
   blocked: "Blocked-looking",
@@ -58,6 +60,15 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
     out.push("");
   }
 
+  if (report.unknown.length > 0) {
+    out.push("## Unknown traffic by protocol and port", "");
+    const shown = options.limit > 0 ? report.unknown.slice(0, options.limit) : report.unknown;
+    for (const g of shown) out.push(`- ${md(unknownGroupLabel(g))}`);
+    if (shown.length < report.unknown.length)
+      out.push(`- … and ${report.unknown.length - shown.length} more groups`);
+    out.push("");
+  }
+
   out.push("## Findings", "");
   let any = false;
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
@@ -69,7 +80,9 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
     const byReason = new Map<string, FlowRecord[]>();
     for (const f of flows) {
       const code = f.reasons[0]?.code ?? verdict;
-      byReason.set(code, [...(byReason.get(code) ?? []), f]);
+      const list = byReason.get(code);
+      if (list) list.push(f);
+      else byReason.set(code, [f]);
     }
     out.push(`### ${VERDICT_TITLES[verdict]} (${count})`, "");
     if (flows.length < count)
@@ -83,7 +96,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
       const shown = options.limit > 0 ? list.slice(0, options.limit) : list;
       for (const f of shown) {
         out.push(
-          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => r.message).join("; "))} |`,
+          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
         );
       }
       if (shown.length < list.length)

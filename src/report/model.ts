@@ -14,9 +14,12 @@ import {
   type Classified,
   type Reason,
   transportName,
+  VERDICTS,
   type Verdict,
 } from "../classify/classify.js";
+import { blockingReason } from "../classify/reasons.js";
 import type { Flow } from "../flow/table.js";
+import { ICMP_CATEGORY_TEXT } from "./reason-text.js";
 
 export const REPORT_SCHEMA = "ocs-pcap/report@1";
 
@@ -73,12 +76,18 @@ export interface RoleRow {
   bytes: number;
 }
 
-/** Blocked flows to one role and port, for one reason: what a ticket reader looks at first. */
+/**
+ * Flows with blocking evidence to one role and port, for one reason and with
+ * one verdict: what a ticket reader looks at first. Most are `blocked`; an
+ * unknown or misdirected flow with the same evidence is listed too, its
+ * verdict beside it (docs/verdict-rules.md §4).
+ */
 export interface BlockedGroup {
   roles: string[];
   port: number;
   transport: string;
   reason: string;
+  verdict: Verdict;
   /** One line: "Edge Server 5062/tcp: 14 attempts from 9 clients, no reply (firewall drop?)". */
   summary: string;
   attempts: number;
@@ -87,6 +96,22 @@ export interface BlockedGroup {
   lastSeen: number;
   /** Ids of the group's flows the report lists, in report order (see ReportBuilder's limit). */
   flows: number[];
+}
+
+/**
+ * Unknown flows by what the payload is and the server port: the first
+ * glance at what the other traffic is ("DNS 53/udp: 12 flows").
+ */
+export interface UnknownGroup {
+  /** The identified protocol, or "unidentified". */
+  protocol: string;
+  port: number | null;
+  transport: string;
+  /** The first reason's code of the group's flows (other_protocol, not_in_catalog, …). */
+  reason: string;
+  flows: number;
+  packets: number;
+  bytes: number;
 }
 
 export interface CaptureWarningRecord {
@@ -107,7 +132,20 @@ export interface CaptureSummary {
   anomalies: Record<string, number>;
   /** Packets read but not analysed (not IP, unsupported link type, later fragments). */
   skipped: Record<string, number>;
+  /** Where every packet went; the four add up to `packets`. */
+  accounting: PacketAccounting;
   warnings: CaptureWarningRecord[];
+}
+
+/**
+ * Every packet read is in exactly one place: a flow, ICMP evidence attached
+ * to the flow it quotes, the malformed (decode anomalies), or the skipped.
+ */
+export interface PacketAccounting {
+  inFlows: number;
+  icmpEvidence: number;
+  malformed: number;
+  skipped: number;
 }
 
 export interface Summary {
@@ -124,6 +162,18 @@ export function emptySummary(): Summary {
   return { flows: 0, known: 0, unknown: 0, blocked: 0, misdirected: 0, inconclusive: 0 };
 }
 
+/**
+ * Known flows per service port and transport, with every role the port
+ * matched: counted as flows end, so `--expect` does not depend on which flows
+ * the report lists. Not part of the JSON contract (the renderers leave it out).
+ */
+export interface ServiceCount {
+  transport: string;
+  port: number;
+  roles: string[];
+  known: number;
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   tool: { name: string; version: string };
@@ -131,7 +181,11 @@ export interface Report {
   summary: Summary;
   roles: RoleRow[];
   blocked: BlockedGroup[];
+  /** Unknown flows grouped by protocol, port and reason, most flows first. */
+  unknown: UnknownGroup[];
   flows: FlowRecord[];
+  /** Absent on reports read back from JSON. */
+  services?: ServiceCount[];
 }
 
 /** Most flows a report lists by default (`--max-report-flows`): about 0.7 KB each in memory. */
@@ -161,7 +215,16 @@ export class ReportBuilder {
   private readonly known: FlowRecord[] = [];
   private readonly notable: FlowRecord[] = [];
   private readonly summary: Summary = emptySummary();
+  /** Unknown flows by protocol, transport, port and reason. */
+  private readonly unknownGroups = new Map<string, UnknownGroup>();
+  /** Known flows by transport and port (at most 2 × 65,536 keys). */
+  private readonly services = new Map<
+    number,
+    { transport: string; port: number; roles: Set<string>; known: number }
+  >();
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
+  /** Packets of every flow added, and ICMP errors attached to them as evidence. */
+  readonly packets = { inFlows: 0, icmpEvidence: 0 };
   private readonly maxListed: number;
 
   constructor(
@@ -172,23 +235,58 @@ export class ReportBuilder {
   }
 
   add(c: Classified): void {
+    this.packets.inFlows += c.flow.origPackets + c.flow.respPackets;
+    this.packets.icmpEvidence += c.flow.icmp?.count ?? 0;
     this.summary.flows++;
     this.summary[c.verdict]++;
     this.roles.add(c);
     const isKnown = c.verdict === "known";
+    if (isKnown) this.countService(c);
+    else if (c.verdict === "unknown") this.countUnknown(c);
     if (this.known.length + this.notable.length >= this.maxListed) {
       if (isKnown || this.known.length === 0) {
         if (isKnown) this.unlisted.known++;
         else this.unlisted.other++;
-        if (c.verdict === "blocked") this.blocked.count(c, roleRefs(c.matches, this.roleRefCache), this.addr);
+        if (blockingReason(c.reasons))
+          this.blocked.count(c, roleRefs(c.matches, this.roleRefCache), this.addr);
         return;
       }
       this.known.pop();
       this.unlisted.known++;
     }
     const record = flowRecord(c, this.addr, this.roleRefCache);
-    if (record.verdict === "blocked") this.blocked.add(record);
+    if (blockingReason(record.reasons)) this.blocked.add(record);
     (isKnown ? this.known : this.notable).push(record);
+  }
+
+  private countUnknown(c: Classified): void {
+    const f = c.flow;
+    const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+    const protocol = c.application.confidence === "signature" ? c.application.protocol : "unidentified";
+    const reason = c.reasons[0]?.code ?? "not_in_catalog";
+    const port = hasPorts ? f.respPort : null;
+    const key = `${protocol}/${f.ipProto}/${port}/${reason}`;
+    let g = this.unknownGroups.get(key);
+    if (g === undefined) {
+      g = { protocol, port, transport: transportName(f.ipProto), reason, flows: 0, packets: 0, bytes: 0 };
+      this.unknownGroups.set(key, g);
+    }
+    g.flows++;
+    g.packets += f.origPackets + f.respPackets;
+    g.bytes += f.origBytes + f.respBytes;
+  }
+
+  private countService(c: Classified): void {
+    const f = c.flow;
+    if (f.ipProto !== 6 && f.ipProto !== 17) return;
+    const key = f.ipProto * 65536 + f.respPort;
+    let s = this.services.get(key);
+    if (s === undefined) {
+      s = { transport: transportName(f.ipProto), port: f.respPort, roles: new Set(), known: 0 };
+      this.services.set(key, s);
+    }
+    s.known++;
+    for (const m of c.matches) s.roles.add(m.entry.role);
   }
 
   finish(capture: CaptureSummary): Report {
@@ -200,7 +298,18 @@ export class ReportBuilder {
       summary: { ...this.summary },
       roles: this.roles.rows(),
       blocked: this.blocked.groups(flows),
+      unknown: [...this.unknownGroups.values()].sort(
+        (a, b) =>
+          b.flows - a.flows ||
+          (a.port ?? -1) - (b.port ?? -1) ||
+          a.transport.localeCompare(b.transport) ||
+          a.protocol.localeCompare(b.protocol) ||
+          a.reason.localeCompare(b.reason),
+      ),
       flows,
+      services: [...this.services.values()]
+        .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
+        .map((s) => ({ transport: s.transport, port: s.port, roles: [...s.roles], known: s.known })),
     };
   }
 }
@@ -209,6 +318,7 @@ const HINTS: Record<string, string> = {
   syn_no_reply: "no reply (firewall drop?)",
   syn_rejected: "answered by TCP reset (port closed, or a firewall rejecting)",
   icmp_unreachable: "ICMP destination unreachable",
+  one_way_media: "media one way only, the peer silent (firewall drop?)",
   udp_no_reply: "no reply (firewall drop?)",
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
 };
@@ -218,6 +328,7 @@ interface GroupState {
   port: number;
   transport: string;
   reason: string;
+  verdict: Verdict;
   attempts: number;
   firstSeen: number;
   lastSeen: number;
@@ -238,9 +349,10 @@ class BlockedTable {
   /** A listed blocked flow. */
   add(f: FlowRecord): void {
     const reason = groupReason(f.reasons);
+    const [port, transport] = groupTarget(f.reasons, f.serverPort, f.transport);
     this.keyOf.set(
       f.id,
-      this.note(f.roles, f.serverPort, f.transport, reason, f.clientIp, f.firstSeen, f.lastSeen, f.id),
+      this.note(f.roles, port, transport, reason, f.verdict, f.clientIp, f.firstSeen, f.lastSeen, f.id),
     );
   }
 
@@ -248,11 +360,13 @@ class BlockedTable {
   count(c: Classified, roles: readonly RoleRef[], addr: AddressFormatter): void {
     const f = c.flow;
     const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+    const [port, transport] = groupTarget(c.reasons, hasPorts ? f.respPort : null, transportName(f.ipProto));
     this.note(
       roles,
-      hasPorts ? f.respPort : null,
-      transportName(f.ipProto),
+      port,
+      transport,
       groupReason(c.reasons),
+      c.verdict,
       addr.format(f, true),
       f.first,
       f.last,
@@ -265,6 +379,7 @@ class BlockedTable {
     serverPort: number | null,
     transport: string,
     reason: string,
+    verdict: Verdict,
     clientIp: string,
     firstSeen: number,
     lastSeen: number,
@@ -275,7 +390,7 @@ class BlockedTable {
     const roles = [
       ...new Set(refs.filter((r) => rangeWidth(r.ports, serverPort ?? 0) === width).map((r) => r.role)),
     ];
-    const key = `${transport}/${serverPort}/${reason}/${roles.join("|")}`;
+    const key = `${transport}/${serverPort}/${reason}/${verdict}/${roles.join("|")}`;
     let g = this.byKey.get(key);
     if (!g) {
       g = {
@@ -283,6 +398,7 @@ class BlockedTable {
         port: serverPort ?? 0,
         transport,
         reason,
+        verdict,
         attempts: 0,
         firstSeen,
         lastSeen,
@@ -317,6 +433,7 @@ class BlockedTable {
           b.attempts - a.attempts ||
           a.port - b.port ||
           a.reason.localeCompare(b.reason) ||
+          VERDICTS.indexOf(a.verdict) - VERDICTS.indexOf(b.verdict) ||
           a.firstSeen - b.firstSeen ||
           a.firstId - b.firstId,
       )
@@ -324,12 +441,15 @@ class BlockedTable {
         const clients = g.clientSet.size;
         const [code = g.reason, category] = g.reason.split(":");
         const hint = category ? `ICMP destination unreachable: ${category}` : (HINTS[code] ?? code);
+        const where = g.roles.length > 0 ? g.roles.join(" / ") : "(no catalog role)";
+        const verdict = g.verdict === "blocked" ? "" : ` (verdict: ${g.verdict})`;
         return {
           roles: g.roles,
           port: g.port,
           transport: g.transport,
           reason: code,
-          summary: `${g.roles.join(" / ")} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}`,
+          verdict: g.verdict,
+          summary: `${where} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}${verdict}`,
           attempts: g.attempts,
           clients,
           firstSeen: g.firstSeen,
@@ -340,18 +460,25 @@ class BlockedTable {
   }
 }
 
-/** ICMP evidence groups by its category too: a policy reject and a closed port are different findings. */
+/** The first blocking reason's code; ICMP evidence groups by its category too: a policy reject and a closed port are different findings. */
 function groupReason(reasons: readonly Reason[]): string {
-  const first = reasons[0];
-  return first?.code === "icmp_unreachable"
-    ? `icmp_unreachable:${icmpCategory(first.message)}`
-    : (first?.code ?? "blocked");
+  const first = blockingReason(reasons);
+  if (first === undefined) return "blocked";
+  return first.code === "icmp_unreachable" || first.code === "icmp_unmatched"
+    ? `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}`
+    : first.code;
 }
 
-function icmpCategory(message: string): string {
-  if (message.includes("filtered by policy")) return "filtered by policy";
-  if (message.includes("closed port")) return "closed port";
-  return "no route";
+/** The port and transport a group is about: an ICMP error quoting no flow is about what it quotes. */
+function groupTarget(
+  reasons: readonly Reason[],
+  port: number | null,
+  transport: string,
+): [number | null, string] {
+  const first = blockingReason(reasons);
+  return first?.code === "icmp_unmatched"
+    ? [first.details.quotedDstPort, first.details.quotedTransport]
+    : [port, transport];
 }
 
 /** Width of the range in `ports` that covers `port` (0 for an exact port). */

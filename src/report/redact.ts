@@ -16,6 +16,7 @@
  */
 import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { Address4, Address6 } from "ip-address";
+import type { Reason } from "../classify/reasons.js";
 import type { Report } from "./model.js";
 
 export interface RedactOptions {
@@ -114,12 +115,9 @@ function bigToV4(v: bigint): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** The same report with addresses, hostnames and address literals in messages pseudonymized. */
+/** The same report with addresses and hostnames pseudonymized, in flows and in the fields of their reasons. */
 export function redactReport(report: Report, r: Redactor): Report {
-  const reasonCache = new Map<
-    readonly { code: string; message: string }[],
-    { code: string; message: string }[]
-  >();
+  const reasonCache = new Map<readonly Reason[], Reason[]>();
   return {
     ...report,
     capture: {
@@ -131,7 +129,7 @@ export function redactReport(report: Report, r: Redactor): Report {
     flows: report.flows.map((f) => {
       let reasons = reasonCache.get(f.reasons);
       if (reasons === undefined) {
-        reasons = f.reasons.map((x) => ({ code: x.code, message: r.text(x.message) }));
+        reasons = f.reasons.map((x) => redactReason(x, r));
         reasonCache.set(f.reasons, reasons);
       }
       const application =
@@ -141,4 +139,33 @@ export function redactReport(report: Report, r: Redactor): Report {
       return { ...f, clientIp: r.address(f.clientIp), serverIp: r.address(f.serverIp), reasons, application };
     }),
   };
+}
+
+/** A reason with every address field pseudonymized (the fields that hold addresses, by code). */
+function redactReason(x: Reason, r: Redactor): Reason {
+  switch (x.code) {
+    case "icmp_unreachable":
+      return { code: x.code, details: { ...x.details, sender: r.address(x.details.sender) } };
+    case "icmp_unmatched":
+      return {
+        code: x.code,
+        details: {
+          ...x.details,
+          sender: r.address(x.details.sender),
+          quotedSrc: r.address(x.details.quotedSrc),
+          quotedDst: r.address(x.details.quotedDst),
+        },
+      };
+    case "role_mismatch":
+      return { code: x.code, details: { ...x.details, server: r.address(x.details.server) } };
+    case "range_mismatch":
+      return { code: x.code, details: { ...x.details, address: r.address(x.details.address) } };
+    case "wrong_direction":
+      return {
+        code: x.code,
+        details: { ...x.details, server: r.address(x.details.server), client: r.address(x.details.client) },
+      };
+    default:
+      return x;
+  }
 }

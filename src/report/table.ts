@@ -5,11 +5,13 @@
  * every string that came from a packet or a file name goes through
  * escapeTerminal so it cannot move the cursor or retitle the window.
  */
+
 import Table from "cli-table3";
 import { createColors } from "picocolors";
 import { escapeTerminal as term } from "./escape.js";
 import { type FlowRecord, isoMicros, isoToMicros, type Report } from "./model.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts } from "./text.js";
+import { reasonText } from "./reason-text.js";
+import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -64,6 +66,14 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
       groups.push([term(g.summary), isoMicros(g.firstSeen), isoMicros(g.lastSeen), flowList(g.flows)]);
     }
     out.push(groups.toString());
+  }
+
+  if (report.unknown.length > 0) {
+    out.push("", "Unknown traffic by protocol and port");
+    const shown = options.limit > 0 ? report.unknown.slice(0, options.limit) : report.unknown;
+    for (const g of shown) out.push(`  ${term(unknownGroupLabel(g))}`);
+    if (shown.length < report.unknown.length)
+      out.push(`  … and ${report.unknown.length - shown.length} more groups`);
   }
 
   out.push("", "Traffic by role (each flow counted once, under its most specific catalog match)");
@@ -165,7 +175,7 @@ function flowTable(flows: FlowRecord[]): string {
       f.history ? `${f.state} ${f.history}` : f.state,
       `${f.packetsFromClient}/${f.packetsFromServer}`,
       f.firstFrame,
-      f.reasons.map((r) => `${r.code}: ${term(r.message)}`).join("\n"),
+      f.reasons.map((r) => `${r.code}: ${term(reasonText(r))}`).join("\n"),
     ]);
   }
   return t.toString();
@@ -187,7 +197,7 @@ function flowLines(flows: FlowRecord[]): string {
   return flows
     .map((f, n) => {
       const cells = rows[n]!.map((c, i) => c.padEnd(widths[i]!)).join(" ");
-      return `  ${cells}  ${f.reasons.map((r) => `${r.code}: ${term(r.message)}`).join("; ")}`;
+      return `  ${cells}  ${f.reasons.map((r) => `${r.code}: ${term(reasonText(r))}`).join("; ")}`;
     })
     .join("\n");
 }

@@ -1,0 +1,222 @@
+/**
+ * What a flow's payload is, in the catalog's terms: the payload family a
+ * signature found (docs/verdict-rules.md §1), whether it is OCS-family,
+ * other traffic or media, and what the matching catalog rows accept and
+ * demand of it (§2, §3 step 3).
+ */
+
+import type { CatalogMatch } from "../catalog/index.js";
+import type { CatalogEntry, PayloadFamily, Transport } from "../catalog/types.js";
+import { APP_NAMES, App, STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures.js";
+import type { Flow } from "../flow/table.js";
+
+/** What the flow's payload is, and how sure that is. */
+export interface Application {
+  protocol: string;
+  /** "signature": identified from the bytes; "port-only": from the catalog; "unidentified": neither. */
+  confidence: "signature" | "port-only" | "unidentified";
+  /** A TLS ClientHello's server name, when present. */
+  sni?: string;
+}
+
+/** The OCS-family payload an identified App belongs to; null for other traffic or nothing identified. */
+export function payloadFamily(app: App): PayloadFamily | null {
+  switch (app) {
+    case App.Tls:
+      return "tls";
+    case App.Sip:
+      return "sip";
+    case App.Http:
+      return "http";
+    case App.Stun:
+      return "stun";
+    case App.Rtp:
+    case App.Rtcp:
+      return "rtp";
+    case App.Dtls:
+      return "dtls";
+    case App.DceRpc:
+      return "dcerpc";
+    case App.Kerberos:
+      return "kerberos";
+    case App.Ldap:
+      return "ldap";
+    default:
+      return null;
+  }
+}
+
+/** A protocol no OCS 2007 R2 row names (QUIC, DNS, RDP, …): other traffic wherever it is seen. */
+export function isOtherTraffic(app: App): boolean {
+  return app >= App.Quic && app !== App.Dtls;
+}
+
+/** RTP, RTCP, STUN/TURN (all forms) or DTLS. */
+export function isMedia(app: App): boolean {
+  return app === App.Rtp || app === App.Rtcp || app === App.Stun || app === App.Dtls;
+}
+
+/** Identified as something (a family or other traffic); RTP candidates are not yet RTP. */
+function identified(app: App): boolean {
+  return payloadFamily(app) !== null || isOtherTraffic(app);
+}
+
+/** The side whose payload names the flow: the originator's when identified, else the responder's. */
+export function flowApp(flow: Flow): { app: App; orig: boolean } {
+  const orig = flow.origApp;
+  if (identified(orig)) return { app: orig, orig: true };
+  return { app: flow.respApp, orig: false };
+}
+
+/** Shared Application objects, so flows without a server name share one (and its JSON). */
+const applications = new Map<string, Application>();
+
+export function sharedApplication(protocol: string, confidence: Application["confidence"]): Application {
+  const key = `${protocol}/${confidence}`;
+  let a = applications.get(key);
+  if (a === undefined) {
+    a = Object.freeze({ protocol, confidence });
+    applications.set(key, a);
+  }
+  return a;
+}
+
+/** The protocol name the report gives an identified App. */
+export function protocolOf(flow: Flow, app: App, orig: boolean): string {
+  if (app === App.Stun) {
+    const detail = flow.appDetail(orig);
+    return detail === STUN_MS_TURN
+      ? "ms-turn"
+      : detail === STUN_CHANNEL_DATA
+        ? "turn-channel"
+        : detail === STUN_MS_MULTIPLEX
+          ? "ms-turn-multiplex"
+          : "stun";
+  }
+  return APP_NAMES[app] ?? "unknown";
+}
+
+export function observedApplication(flow: Flow): Application {
+  const { app, orig } = flowApp(flow);
+  if (!identified(app)) return sharedApplication("unknown", "unidentified");
+  const protocol = protocolOf(flow, app, orig);
+  const sni = flow.sni;
+  return sni !== null ? { protocol, confidence: "signature", sni } : sharedApplication(protocol, "signature");
+}
+
+export function portOnly(matches: readonly CatalogMatch[]): Application {
+  const best = matches.find((m) => !m.entry.clientRange) ?? matches[0];
+  return best
+    ? sharedApplication(best.entry.protocol, "port-only")
+    : sharedApplication("unknown", "unidentified");
+}
+
+// --- What rows accept and demand --------------------------------------------------
+
+const MEDIA: readonly PayloadFamily[] = ["stun", "rtp", "dtls"];
+
+/** Payload families a row accepts on the wire, from its protocol, security and `allows` (§2). */
+export function accepts(entry: CatalogEntry): ReadonlySet<PayloadFamily> {
+  const out = new Set<PayloadFamily>(entry.allows);
+  const plain = entry.security === "plain";
+  const any = entry.security === "any";
+  switch (entry.protocol) {
+    case "sip":
+      out.add("sip");
+      if (!plain) out.add("tls");
+      break;
+    case "sip-tls":
+      out.add("tls");
+      if (any) out.add("sip");
+      break;
+    case "https":
+      out.add("tls");
+      if (any) out.add("http");
+      break;
+    case "psom":
+    case "wcf":
+    case "remoting":
+      out.add("tls");
+      break;
+    case "http":
+      out.add("http");
+      if (!plain) out.add("tls");
+      break;
+    case "rpc":
+      out.add("dcerpc");
+      break;
+    case "kerberos":
+      out.add("kerberos");
+      break;
+    case "ldap":
+    case "gc":
+      out.add("ldap");
+      break;
+    case "stun":
+    case "rtp":
+    case "desktop-sharing":
+      for (const f of MEDIA) out.add(f);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+export const FAMILY_TEXT: Record<PayloadFamily, string> = {
+  tls: "TLS",
+  sip: "plaintext SIP",
+  http: "plain HTTP",
+  stun: "STUN/TURN",
+  rtp: "RTP",
+  dtls: "DTLS",
+  dcerpc: "DCE/RPC",
+  kerberos: "Kerberos",
+  ldap: "LDAP",
+};
+
+export interface Demands {
+  /** What the demanding rows allow between them; empty when no row demands anything. */
+  expected: ReadonlySet<PayloadFamily>;
+  /** "Role: protocol" for each demanding row, for the evidence text. */
+  rows: readonly string[];
+  /** Union of what every listen row accepts. */
+  accepted: ReadonlySet<PayloadFamily>;
+}
+
+/** Per match list (the index shares one list among all ports with the same rows). */
+const demandCache = new WeakMap<readonly CatalogMatch[], Demands>();
+
+/**
+ * What the listen rows demand (§3 step 3): TLS for MTLS/TLS/HTTPS rows, SIP in
+ * the clear for plain SIP rows, plain HTTP for plain HTTP rows, STUN for a
+ * STUN row over UDP; a row's `allows` widens what a demanding port takes.
+ */
+export function demands(matches: readonly CatalogMatch[], transport: Transport): Demands {
+  let d = demandCache.get(matches);
+  if (d === undefined) {
+    const expected = new Set<PayloadFamily>();
+    const allowed = new Set<PayloadFamily>();
+    const accepted = new Set<PayloadFamily>();
+    const rows: string[] = [];
+    for (const { entry } of matches) {
+      if (entry.portUse !== "listen") continue;
+      for (const f of accepts(entry)) accepted.add(f);
+      if (entry.security === "tls") {
+        expected.add("tls");
+        rows.push(`${entry.role}: ${entry.protocol}`);
+      } else if (entry.security === "plain" && (entry.protocol === "http" || entry.protocol === "sip")) {
+        expected.add(entry.protocol);
+        rows.push(`${entry.role}: ${entry.protocol} in the clear`);
+      } else if (entry.protocol === "stun" && transport === "udp") {
+        expected.add("stun");
+        rows.push(`${entry.role}: STUN`);
+      }
+      for (const f of entry.allows) allowed.add(f);
+    }
+    if (expected.size > 0) for (const f of allowed) expected.add(f);
+    d = { expected, rows: [...new Set(rows)].slice(0, 3), accepted };
+    demandCache.set(matches, d);
+  }
+  return d;
+}

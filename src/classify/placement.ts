@@ -1,0 +1,100 @@
+/**
+ * Misdirections that only a topology file shows (where endpoints live):
+ * - `role_mismatch`: the server's address belongs to a role whose rows do not
+ *   list the port and transport, while another role's rows do;
+ * - `range_mismatch`: a role's endpoint uses a media port outside that role's
+ *   media range (Mediation 60000–64000, Edge 50000–59999, …);
+ * - `wrong_direction`: a server role opened a connection to a client network
+ *   on a port clients connect to (the catalog's client rows).
+ */
+import type { CatalogIndex, CatalogMatch } from "../catalog/index.js";
+import { formatPorts } from "../catalog/index.js";
+import type { Transport } from "../catalog/types.js";
+import type { Flow } from "../flow/table.js";
+import { endpointText } from "./address.js";
+import { isMedia } from "./payload.js";
+import { type Reason, reason } from "./reasons.js";
+import type { Place } from "./topology.js";
+
+export function roleNames(matches: readonly CatalogMatch[]): string[] {
+  return [...new Set(matches.map((m) => m.entry.role))];
+}
+
+export function roleMismatch(
+  flow: Flow,
+  port: number,
+  transport: Transport,
+  resp: Place,
+  service: readonly CatalogMatch[],
+): Reason {
+  return reason("role_mismatch", {
+    transport,
+    port,
+    server: endpointText(flow, false),
+    role: resp.role ?? "",
+    serving: roleNames(service),
+  });
+}
+
+/** A server role opening a connection to a client network, on a port clients connect to. */
+export function wrongDirection(
+  flow: Flow,
+  index: CatalogIndex,
+  transport: Transport,
+  port: number,
+  orig: Place | null,
+  resp: Place | null,
+): Reason | null {
+  if (orig?.kind !== "role" || resp?.kind !== "clients") return null;
+  const clientRows = index
+    .listen(transport, port)
+    .filter((m) => m.entry.roleKind === "client" && m.range.first === m.range.last);
+  if (clientRows.length === 0) return null;
+  return reason("wrong_direction", {
+    transport,
+    port,
+    server: endpointText(flow, true),
+    role: orig.role ?? "",
+    client: endpointText(flow, false),
+    clientRoles: roleNames(clientRows),
+  });
+}
+
+/** A role's endpoint using a media port outside the role's media range. */
+export function rangeMismatch(
+  flow: Flow,
+  index: CatalogIndex,
+  transport: Transport,
+  orig: Place | null,
+  resp: Place | null,
+): Reason | null {
+  const media =
+    isMedia(flow.origApp) ||
+    isMedia(flow.respApp) ||
+    (transport === "udp" &&
+      index.listen(transport, flow.respPort).every((m) => m.range.first !== m.range.last));
+  if (!media) return null;
+  for (const [isOrig, place] of [
+    [true, orig],
+    [false, resp],
+  ] as const) {
+    if (place?.kind !== "role" || place.role === null) continue;
+    const rows = index.entries.filter((e) => e.role === place.role && e.transports.includes(transport));
+    const ranges = rows
+      .filter((e) => e.portUse === "media" && !e.clientRange)
+      .flatMap((e) => e.ports.filter((p) => p.first !== p.last));
+    if (ranges.length === 0) continue;
+    const p = isOrig ? flow.origPort : flow.respPort;
+    const inRange = ranges.some((r) => r.first <= p && p <= r.last);
+    const servicePort = rows.some((e) => e.ports.some((r) => r.first === r.last && r.first === p));
+    if (inRange || servicePort) continue;
+    return reason("range_mismatch", {
+      role: place.role,
+      address: endpointText(flow, isOrig),
+      port: p,
+      transport,
+      ranges: formatPorts(ranges),
+    });
+  }
+  return null;
+}

@@ -1,0 +1,223 @@
+/**
+ * Turns a reason's data into the sentence every renderer shows. The only
+ * place reason text is written: classification, grouping, redaction and
+ * policy work on the fields (src/classify/reasons.ts).
+ */
+import { FAMILY_TEXT } from "../classify/payload.js";
+import type { IcmpDetails, Reason } from "../classify/reasons.js";
+
+const ICMP_V4_CODES: Record<number, string> = {
+  0: "net unreachable",
+  1: "host unreachable",
+  2: "protocol unreachable",
+  3: "port unreachable",
+  4: "fragmentation needed",
+  5: "source route failed",
+  6: "destination network unknown",
+  7: "destination host unknown",
+  9: "network administratively prohibited",
+  10: "host administratively prohibited",
+  11: "network unreachable for type of service",
+  12: "host unreachable for type of service",
+  13: "communication administratively prohibited",
+};
+const ICMP_V6_CODES: Record<number, string> = {
+  0: "no route to destination",
+  1: "communication administratively prohibited",
+  2: "beyond scope of source address",
+  3: "address unreachable",
+  4: "port unreachable",
+  5: "source address failed ingress/egress policy",
+  6: "reject route to destination",
+};
+
+/** What a destination-unreachable category means, for people. */
+export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
+  filtered: "filtered by policy",
+  closed: "closed port",
+  no_route: "no route",
+};
+
+const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
+  filtered: "filtered by policy (a firewall rejects it)",
+  closed: "closed port (nothing listens there)",
+  no_route: "no route (the destination cannot be reached)",
+};
+
+/** Reason objects are shared between flows; their text is computed once. */
+const cache = new WeakMap<Reason, string>();
+
+export function reasonText(r: Reason): string {
+  let s = cache.get(r);
+  if (s === undefined) {
+    s = format(r);
+    cache.set(r, s);
+  }
+  return s;
+}
+
+function format(r: Reason): string {
+  switch (r.code) {
+    case "not_in_catalog": {
+      const d = r.details;
+      return d.port === null
+        ? `${d.transport.toUpperCase()} is not in the OCS port catalog`
+        : `no catalog entry for ${d.port}/${d.transport}`;
+    }
+    case "other_protocol": {
+      const d = r.details;
+      return `${protocolName(d.protocol)} on ${d.port}/${d.transport}: other traffic, not a protocol the OCS catalog has for this port`;
+    }
+    case "client_range_only": {
+      const d = r.details;
+      return `${d.port}/${d.transport} falls only in the client media range ${d.range}, which alone does not identify OCS traffic`;
+    }
+    case "media_range_only": {
+      const d = r.details;
+      return `${d.port}/${d.transport} lies in the media range ${d.ranges} (${roleList(d.roles)}), but no media (RTP, RTCP, STUN, TURN, DTLS) was seen in the flow`;
+    }
+    case "icmp_unmatched": {
+      const d = r.details;
+      const ports = d.quotedTransport === "tcp" || d.quotedTransport === "udp";
+      const from = ports ? `${d.quotedSrc}:${d.quotedSrcPort}` : d.quotedSrc;
+      const to = ports ? `${d.quotedDst}:${d.quotedDstPort}` : d.quotedDst;
+      return `${icmpHead(d)} quoting ${d.quotedTransport.toUpperCase()} ${from} -> ${to}, a flow this capture holds no packet of: ${ICMP_MEANING[d.category]}`;
+    }
+    case "transport_mismatch": {
+      const d = r.details;
+      return `${d.port}/${d.transport} is catalogued only for ${d.other.toUpperCase()} (${roleList(d.roles)})`;
+    }
+    case "protocol_mismatch": {
+      const d = r.details;
+      return `${FAMILY_TEXT[d.seen]} on ${d.port}/${d.transport}, where the catalog expects ${d.expected.map((f) => FAMILY_TEXT[f]).join(" or ")} (${d.rows.join("; ")})`;
+    }
+    case "role_mismatch": {
+      const d = r.details;
+      return `${d.port}/${d.transport} was sent to ${d.server} (${d.role}), whose catalog rows do not list ${d.port}/${d.transport}; ${roleList(d.serving)} ${d.serving.length === 1 ? "does" : "do"}`;
+    }
+    case "range_mismatch": {
+      const d = r.details;
+      return `${d.role} ${d.address} uses media port ${d.port}/${d.transport}, outside its range ${d.ranges}`;
+    }
+    case "wrong_direction": {
+      const d = r.details;
+      return `${d.server} (${d.role}) opened ${d.port}/${d.transport} to client ${d.client}; the catalog has clients connect to ${d.port}/${d.transport} (${roleList(d.clientRoles)}), not accept it`;
+    }
+    case "client_media": {
+      const d = r.details;
+      const why =
+        d.protocol !== null
+          ? `${d.protocol.toUpperCase()} identified in the payload`
+          : "the topology puts both endpoints in client networks";
+      return `peer-to-peer client media on the clients' own ports${d.range === null ? "" : ` (${d.range})`}: ${why}`;
+    }
+    case "icmp_unreachable": {
+      const d = r.details;
+      const about =
+        d.quotes === "responder"
+          ? " about the server's packets (the client could not be reached)"
+          : d.answered
+            ? " although the server answered"
+            : "";
+      return `${icmpHead(d)}${about}: ${ICMP_MEANING[d.category]}`;
+    }
+    case "syn_no_reply": {
+      const d = r.details;
+      const then = d.icmp
+        ? ", no TCP reply"
+        : d.after === "fin"
+          ? ", no reply, client then sent FIN"
+          : d.after === "rst"
+            ? ", no reply, client then sent RST"
+            : ", no reply";
+      return `${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}${then}`;
+    }
+    case "syn_rejected": {
+      const d = r.details;
+      return `SYN answered by RST (${plural(d.syns, "SYN")}, ${plural(d.replies, "packet")} back, over ${seconds(d.spanMicros)})`;
+    }
+    case "reset_after_handshake":
+      return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")}), having sent none: a middlebox rejecting TLS or SIP?`;
+    case "udp_no_reply": {
+      const d = r.details;
+      const what =
+        d.request !== null
+          ? `${d.request === "stun" ? "STUN binding request" : "SIP request"}${d.packets > 1 ? ` (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})` : ""}`
+          : `${plural(d.packets, "packet")} over ${seconds(d.spanMicros)}`;
+      return `${what}, no reply`;
+    }
+    case "one_way_media": {
+      const d = r.details;
+      return `${d.protocol.toUpperCase()} sent one way (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)}), nothing back, although the capture holds other packets from the peer`;
+    }
+    case "one_sided_capture":
+      return r.details.kind === "acked_after_syn"
+        ? "the client sent ACKs or data after its SYN, so it received a reply this capture does not contain (capture taken on one side of an asymmetric path?)"
+        : `media flowed one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) and the capture holds no packet at all from the peer: taken on one side of the path?`;
+    case "near_capture_end":
+      return r.details.what === "syn"
+        ? `the SYN was sent ${seconds(r.details.beforeEndMicros)} before the capture ended; a reply may have come after it`
+        : `the request was sent ${seconds(r.details.beforeEndMicros)} before the capture ended; an answer may have come after it`;
+    case "midstream":
+      return r.details.bothSides
+        ? "no SYN seen: the capture began after the connection opened (both sides sent packets)"
+        : "no SYN seen: the capture began after the connection opened (only one side sent packets)";
+  }
+}
+
+function icmpHead(d: IcmpDetails): string {
+  const name = (d.v6 ? ICMP_V6_CODES : ICMP_V4_CODES)[d.code] ?? `code ${d.code}`;
+  return `${plural(d.count, `${d.v6 ? "ICMPv6" : "ICMP"} destination unreachable`)} (${name}, code ${d.code}) from ${d.sender}`;
+}
+
+const PROTOCOL_NAMES: Record<string, string> = {
+  quic: "QUIC",
+  dtls: "DTLS",
+  dns: "DNS",
+  mdns: "mDNS",
+  llmnr: "LLMNR",
+  ntp: "NTP",
+  ssdp: "SSDP",
+  "netbios-ns": "NetBIOS name service",
+  "netbios-dgm": "NetBIOS datagram",
+  dhcp: "DHCP",
+  snmp: "SNMP",
+  syslog: "syslog",
+  smb: "SMB",
+  rdp: "RDP",
+  rfb: "RFB (VNC)",
+  ssh: "SSH",
+  mysql: "MySQL",
+  tds: "TDS (SQL Server)",
+  tls: "TLS",
+  sip: "SIP",
+  http: "HTTP",
+  stun: "STUN",
+  rtp: "RTP",
+  rtcp: "RTCP",
+  dcerpc: "DCE/RPC",
+  kerberos: "Kerberos",
+  ldap: "LDAP",
+};
+
+/** A protocol's name as people write it ("QUIC", "DCE/RPC"). */
+export function protocolName(protocol: string): string {
+  return PROTOCOL_NAMES[protocol] ?? protocol.toUpperCase();
+}
+
+function roleList(roles: readonly string[]): string {
+  return roles.length <= 3
+    ? roles.join(", ")
+    : `${roles.slice(0, 3).join(", ")} and ${roles.length - 3} more`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** "3.1 s", "250 ms", "0 s". */
+export function seconds(micros: number): string {
+  if (micros <= 0) return "0 s";
+  if (micros < 1_000_000) return `${Math.round(micros / 1000)} ms`;
+  return `${(micros / 1_000_000).toFixed(1)} s`;
+}
