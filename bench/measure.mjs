@@ -81,7 +81,9 @@ async function pcapParser() {
 }
 
 async function ocsPcap() {
-  const { run } = await import("../dist/cli/main.js");
+  // OCS_PCAP_DIST: another build's dist/ (bench/run.ts --baseline), measured side by side.
+  const dist = process.env.OCS_PCAP_DIST ?? new URL("../dist", import.meta.url).pathname;
+  const { run } = await import(`${dist}/cli/main.js`);
   const sink = new Writable({
     write(_chunk, _enc, cb) {
       cb();

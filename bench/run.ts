@@ -7,12 +7,17 @@
  * `ocs-pcap analyze --format json` (output discarded). Prints the median wall
  * time of R runs, packets/s, peak RSS, and each figure as a ratio against the
  * baseline. Needs a build (`npm run build`).
+ *
+ * `--baseline DIR`: also time the ocs-pcap build in DIR (a checkout of an
+ * earlier commit, built; e.g. `git worktree add /tmp/base REV && cd /tmp/base
+ * && npm ci`) interleaved with this one, and print this build's time as a
+ * ratio of that one's: the side-by-side check of a change's cost.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { numberArg } from "./args.js";
+import { numberArg, stringArg } from "./args.js";
 import { generate, pcapToPcapng } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,11 +48,14 @@ interface Run {
   label: string;
   mode: string;
   file: string;
+  /** Another build's dist/ directory (--baseline). */
+  dist?: string;
 }
 
 function measure(r: Run): Sample {
   const out = execFileSync(process.execPath, [join(HERE, "measure.mjs"), r.mode, r.file], {
     encoding: "utf8",
+    env: r.dist === undefined ? process.env : { ...process.env, OCS_PCAP_DIST: r.dist },
   });
   return JSON.parse(out.trim()) as Sample;
 }
@@ -60,6 +68,10 @@ const plan: Run[] = [
   { label: "loop pcapng", mode: "loop-ng", file: ngFile },
   { label: "ocs-pcap pcapng", mode: "ocs-pcap", file: ngFile },
 ];
+const baselineDir = stringArg("baseline");
+if (baselineDir !== null) {
+  plan.push({ label: "baseline ocs-pcap", mode: "ocs-pcap", file, dist: resolve(baselineDir, "dist") });
+}
 const modes = plan.map((r) => r.label);
 const samples = new Map<string, Sample[]>(modes.map((m) => [m, []]));
 // Interleave the runs so that a noisy moment hits all of them alike.
@@ -95,6 +107,18 @@ lines.push(
   `  ocs-pcap analyze (table) / minimal pcap loop:          ${ratio("ocs-pcap table", base)}`,
   `  pcap-parser / minimal pcap loop:                       ${ratio("pcap-parser", base)}`,
   `  ocs-pcap on pcapng / ocs-pcap on pcap:                 ${ratio("ocs-pcap pcapng", med("ocs-pcap"))}`,
+  ...(baselineDir === null
+    ? []
+    : [
+        `  ocs-pcap (JSON) / the --baseline build (JSON):          ${ratio("ocs-pcap", med("baseline ocs-pcap"))}  (${baselineDir})`,
+        `    per run, this build: ${samples
+          .get("ocs-pcap")!
+          .map((s) => s.ms.toFixed(0))
+          .join(", ")} ms; baseline: ${samples
+          .get("baseline ocs-pcap")!
+          .map((s) => s.ms.toFixed(0))
+          .join(", ")} ms`,
+      ]),
   "",
 );
 process.stdout.write(lines.join("\n"));

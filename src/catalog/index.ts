@@ -28,6 +28,8 @@ export class CatalogIndex {
   private readonly listenLists: (readonly CatalogMatch[])[] = [EMPTY];
   /** The same lists, only the "media" rows (the clients' own range included), by list id. */
   private readonly mediaLists: (readonly CatalogMatch[])[] = [EMPTY];
+  /** The same lists, only the servers' media ranges (the clients' own left out), by list id. */
+  private readonly serverMediaLists: (readonly CatalogMatch[])[] = [EMPTY];
   /** Ports with a single-port (not range) entry per transport: Zeek's likely server ports. */
   private readonly servicePorts: Record<Transport, Uint8Array>;
 
@@ -72,6 +74,9 @@ export class CatalogIndex {
             this.lists.push(Object.freeze(ranked));
             this.listenLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "listen")));
             this.mediaLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "media")));
+            this.serverMediaLists.push(
+              Object.freeze(ranked.filter((m) => m.entry.portUse === "media" && !m.entry.clientRange)),
+            );
           }
           listIds.set(key, id);
         }
@@ -93,6 +98,11 @@ export class CatalogIndex {
   /** Like `lookup`, only the media ranges (the clients' own 1024–65535 included). */
   media(transport: Transport, port: number): readonly CatalogMatch[] {
     return this.mediaLists[this.slots[transport][port] ?? 0] ?? EMPTY;
+  }
+
+  /** Like `media`, without the clients' own range: the servers' media ranges (Front End, Mediation, Edge, CWA). */
+  serverMedia(transport: Transport, port: number): readonly CatalogMatch[] {
+    return this.serverMediaLists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
 
   /** True when a single-port "listen" entry (not a range) lists this port on this transport. */

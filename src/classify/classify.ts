@@ -29,11 +29,11 @@ import { App } from "../decode/signatures.js";
 import type { Flow } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
 import { formatWords, words } from "./address.js";
-import { flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
+import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
 import {
   type Application,
   demands,
-  flowApp,
+  flowAppIsOrig,
   isMedia,
   isOtherTraffic,
   observedApplication,
@@ -93,55 +93,96 @@ export function transportName(ipProto: number): string {
 export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyContext): Classified {
   const history = flow.history();
   const state = flow.connState(history);
-  const ev = flowEvidence(flow, state, history, context.captureEnd);
-  const extra: readonly Reason[] =
-    ev === NO_EVIDENCE ? NO_REASONS : [...ev.blocked, ...ev.inconclusive, ...ev.info];
-  let application = observedApplication(flow);
-  const verdict = (v: Verdict, matches: readonly CatalogMatch[], ...reasons: Reason[]): Classified => ({
+  const c: Classified = {
     flow,
-    application,
-    verdict: v,
-    matches,
+    application: observedApplication(flow),
+    verdict: "unknown",
+    matches: NO_MATCHES,
     state,
     history,
-    reasons: reasons.length > 0 ? reasons : NO_REASONS,
-  });
+    reasons: NO_REASONS,
+  };
+  const ev = flowEvidence(flow, state, history, context.captureEnd);
+  decide(
+    c,
+    index,
+    context,
+    ev,
+    ev === NO_EVIDENCE ? NO_REASONS : [...ev.blocked, ...ev.inconclusive, ...ev.info],
+  );
+  return c;
+}
 
+/** Sets the verdict, its matches and reasons (the reason it rests on first, then `extra`). */
+function set(
+  c: Classified,
+  verdict: Verdict,
+  matches: readonly CatalogMatch[],
+  first: readonly Reason[],
+  extra: readonly Reason[] = NO_REASONS,
+): void {
+  c.verdict = verdict;
+  c.matches = matches;
+  c.reasons =
+    first.length + extra.length === 0 ? NO_REASONS : extra.length === 0 ? first : [...first, ...extra];
+}
+
+/** Step 7: a matched flow's verdict from its evidence; `own` is the match's own reason (client_media). */
+function matched(
+  c: Classified,
+  ev: Evidence,
+  extra: readonly Reason[],
+  matches: readonly CatalogMatch[],
+  misdirected: readonly Reason[],
+  own: readonly Reason[] = NO_REASONS,
+): void {
+  if (c.application.confidence === "unidentified") c.application = portOnly(matches);
+  if (misdirected.length > 0) set(c, "misdirected", matches, misdirected, extra);
+  else if (ev.blocked.length > 0) set(c, "blocked", matches, extra, own);
+  else if (ev.inconclusive.length > 0) set(c, "inconclusive", matches, [...ev.inconclusive, ...own], ev.info);
+  else set(c, "known", matches, own, ev.info);
+}
+
+function decide(
+  c: Classified,
+  index: CatalogIndex,
+  context: ClassifyContext,
+  ev: Evidence,
+  extra: readonly Reason[],
+): void {
+  const flow = c.flow;
   if (flow.ipProto !== IPPROTO_TCP && flow.ipProto !== IPPROTO_UDP) {
     const quote = flow.icmpQuote;
     if (quote !== null) {
-      return verdict(
-        "unknown",
-        NO_MATCHES,
-        reason("icmp_unmatched", {
-          ...icmpDetails(quote),
-          quotedTransport: transportName(quote.proto),
-          quotedSrc: formatWords(quote.family, quote.src),
-          quotedSrcPort: quote.srcPort,
-          quotedDst: formatWords(quote.family, quote.dst),
-          quotedDstPort: quote.dstPort,
-        }),
-      );
+      const unmatched = reason("icmp_unmatched", {
+        ...icmpDetails(quote),
+        quotedTransport: transportName(quote.proto),
+        quotedSrc: formatWords(quote.family, quote.src),
+        quotedSrcPort: quote.srcPort,
+        quotedDst: formatWords(quote.family, quote.dst),
+        quotedDstPort: quote.dstPort,
+      });
+      set(c, "unknown", NO_MATCHES, [unmatched]);
+      return;
     }
-    return verdict(
-      "unknown",
-      NO_MATCHES,
-      reason("not_in_catalog", { transport: transportName(flow.ipProto), port: null }),
-      ...extra,
-    );
+    const none = reason("not_in_catalog", { transport: transportName(flow.ipProto), port: null });
+    set(c, "unknown", NO_MATCHES, [none], extra);
+    return;
   }
 
   const transport: Transport = flow.ipProto === IPPROTO_TCP ? "tcp" : "udp";
   const other: Transport = transport === "tcp" ? "udp" : "tcp";
   const port = flow.respPort;
-  const { app, orig } = flowApp(flow);
+  const orig = flowAppIsOrig(flow);
+  const app = orig ? flow.origApp : flow.respApp;
   const family = payloadFamily(app);
-  const otherProtocol = (): Classified =>
-    verdict(
+  const otherProtocol = (): void =>
+    set(
+      c,
       "unknown",
       NO_MATCHES,
-      reason("other_protocol", { protocol: protocolOf(flow, app, orig), transport, port }),
-      ...extra,
+      [reason("other_protocol", { protocol: protocolOf(flow, app, orig), transport, port })],
+      extra,
     );
   const listen = index.listen(transport, port);
   const media = index.media(transport, port);
@@ -163,16 +204,6 @@ export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyC
     if (direction) placed.push(direction);
   }
 
-  /** Step 7: a matched flow's verdict from its evidence. */
-  const matched = (matches: readonly CatalogMatch[], misdirected: Reason[], ...own: Reason[]): Classified => {
-    if (application.confidence === "unidentified") application = portOnly(matches);
-    if (misdirected.length > 0) return verdict("misdirected", matches, ...misdirected, ...extra);
-    if (ev.blocked.length > 0) return verdict("blocked", matches, ...extra, ...own);
-    if (ev.inconclusive.length > 0)
-      return verdict("inconclusive", matches, ...ev.inconclusive, ...own, ...ev.info);
-    return verdict("known", matches, ...own, ...ev.info);
-  };
-
   if (listen.length > 0) {
     let matches = index.lookup(transport, port);
     const misdirected: Reason[] = [...placed];
@@ -191,10 +222,14 @@ export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyC
         matches = here;
       } else if (betweenClients && placed.length === 0 && (transport === "udp" || isMedia(app))) {
         // Both ends are clients: the server rows for this port are not theirs.
+        const own = clientMedia(null, isMedia(app) ? c.application.protocol : null);
         return matched(
+          c,
+          ev,
+          extra,
           here.filter((m) => m.entry.clientRange),
-          [],
-          clientMedia(null, isMedia(app) ? application.protocol : null),
+          NO_REASONS,
+          [own],
         );
       } else if (respPlace?.kind === "role" && respPlace.role !== null && placed.length === 0) {
         misdirected.push(roleMismatch(flow, port, transport, respPlace, listen));
@@ -210,11 +245,11 @@ export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyC
           expected: [...d.expected],
           rows: [...d.rows],
         });
-        return verdict("misdirected", matches, mismatch, ...misdirected, ...extra);
+        return set(c, "misdirected", matches, [mismatch, ...misdirected], extra);
       }
       if (!d.accepted.has(family) && !(isMedia(app) && media.length > 0)) return otherProtocol();
     }
-    return matched(matches, misdirected);
+    return matched(c, ev, extra, matches, misdirected);
   }
 
   // The port is catalogued only for the other transport: misdirected, unless
@@ -224,61 +259,46 @@ export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyC
   const otherListen = index.listen(other, port);
   const streamMedia = isMedia(app) && app !== App.Stun;
   if (otherListen.length > 0 && placed.length === 0 && !(streamMedia && media.length > 0)) {
-    return verdict(
-      "misdirected",
-      otherListen,
-      reason("transport_mismatch", { transport, port, other, roles: roleNames(otherListen) }),
-      ...extra,
-    );
+    const mismatch = reason("transport_mismatch", { transport, port, other, roles: roleNames(otherListen) });
+    return set(c, "misdirected", otherListen, [mismatch], extra);
   }
 
   if (media.length > 0) {
-    if (placed.length > 0) return verdict("misdirected", media, ...placed, ...extra);
-    const clientOnly = media.every((m) => m.entry.clientRange);
-    const clientRows = media.filter((m) => m.entry.clientRange);
+    if (placed.length > 0) return set(c, "misdirected", media, placed, extra);
     const betweenClients =
       transport === "udp" && origPlace?.kind === "clients" && respPlace?.kind === "clients";
     if (isMedia(app) || betweenClients) {
-      if (clientOnly || betweenClients) {
-        return matched(
-          clientRows,
-          [],
-          clientMedia(formatPorts(clientRows[0]!.entry.ports), isMedia(app) ? application.protocol : null),
+      if (betweenClients || media.every((m) => m.entry.clientRange)) {
+        const clientRows = media.filter((m) => m.entry.clientRange);
+        const own = clientMedia(
+          formatPorts(clientRows[0]!.entry.ports),
+          isMedia(app) ? c.application.protocol : null,
         );
+        return matched(c, ev, extra, clientRows, NO_REASONS, [own]);
       }
-      return matched(media, []);
+      return matched(c, ev, extra, media, NO_REASONS);
     }
-    const placedRows = media.filter(
-      (m) => !m.entry.clientRange && (m.entry.role === origPlace?.role || m.entry.role === respPlace?.role),
-    );
-    if (placedRows.length > 0 && family === null) return matched(placedRows, []);
-    if (family !== null) return otherProtocol();
-    const server = media.filter((m) => !m.entry.clientRange);
-    if (server.length > 0) {
-      // The media rows stay as the flow's roles: where it would belong, had it carried media.
-      return verdict(
-        "unknown",
-        server,
-        reason("media_range_only", {
-          transport,
-          port,
-          roles: roleNames(server),
-          ranges: [...new Set(server.map((m) => formatPorts([m.range])))].join(", "),
-        }),
-        ...extra,
+    if (topology && family === null) {
+      const placedRows = media.filter(
+        (m) => !m.entry.clientRange && (m.entry.role === origPlace?.role || m.entry.role === respPlace?.role),
       );
+      if (placedRows.length > 0) return matched(c, ev, extra, placedRows, NO_REASONS);
     }
-    return verdict(
-      "unknown",
-      NO_MATCHES,
-      reason("client_range_only", { transport, port, range: formatPorts(clientRows[0]!.entry.ports) }),
-      ...extra,
-    );
+    if (family !== null) return otherProtocol();
+    if (!media.every((m) => m.entry.clientRange)) {
+      // The media rows stay as the flow's roles: where it would belong, had it carried media.
+      const server = index.serverMedia(transport, port);
+      const ranges = [...new Set(server.map((m) => formatPorts([m.range])))].join(", ");
+      const only = reason("media_range_only", { transport, port, roles: roleNames(server), ranges });
+      return set(c, "unknown", server, [only], extra);
+    }
+    const range = formatPorts(media[0]!.entry.ports);
+    return set(c, "unknown", NO_MATCHES, [reason("client_range_only", { transport, port, range })], extra);
   }
 
-  if (placed.length > 0) return verdict("misdirected", index.lookup(transport, port), ...placed, ...extra);
+  if (placed.length > 0) return set(c, "misdirected", index.lookup(transport, port), placed, extra);
   if (family !== null) return otherProtocol();
-  return verdict("unknown", NO_MATCHES, reason("not_in_catalog", { transport, port }), ...extra);
+  set(c, "unknown", NO_MATCHES, [reason("not_in_catalog", { transport, port })], extra);
 }
 
 function clientMedia(range: string | null, protocol: string | null): Reason {

@@ -26,6 +26,10 @@
  */
 
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
+
+/** The SYN bit of the TCP flags (RFC 9293 §3.1). */
+const TCP_SYN = 0x02;
+
 import { App } from "../decode/signatures.js";
 import { FirstPayload, type Flow, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
@@ -55,9 +59,10 @@ export function flowEvidence(
   captureEnd: number | null,
 ): Evidence {
   const tcp = flow.ipProto === IPPROTO_TCP;
-  // Zeek's history letters: S/s a SYN, H/h a SYN+ACK. Without either the
-  // capture began after the connection opened, whatever conn_state says.
-  const handshake = tcp && /[SsHh]/.test(history);
+  // A SYN or SYN+ACK from either side (Zeek's history letters S/s, H/h).
+  // Without one the capture began after the connection opened, whatever
+  // conn_state says.
+  const handshake = tcp && ((flow.origFlags | flow.respFlags) & TCP_SYN) !== 0;
   // The cheap common case first: a flow that got answers, whose handshake
   // was seen and that was not refused or reset, cannot carry evidence.
   if (

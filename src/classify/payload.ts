@@ -61,11 +61,9 @@ function identified(app: App): boolean {
   return payloadFamily(app) !== null || isOtherTraffic(app);
 }
 
-/** The side whose payload names the flow: the originator's when identified, else the responder's. */
-export function flowApp(flow: Flow): { app: App; orig: boolean } {
-  const orig = flow.origApp;
-  if (identified(orig)) return { app: orig, orig: true };
-  return { app: flow.respApp, orig: false };
+/** Whether the originator's payload names the flow (identified); else the responder's does. */
+export function flowAppIsOrig(flow: Flow): boolean {
+  return identified(flow.origApp);
 }
 
 /** Shared Application objects, so flows without a server name share one (and its JSON). */
@@ -96,12 +94,23 @@ export function protocolOf(flow: Flow, app: App, orig: boolean): string {
   return APP_NAMES[app] ?? "unknown";
 }
 
+/** Without a server name, one shared Application per protocol name. */
+const signatureApps = new Map<string, Application>();
+const UNIDENTIFIED: Application = Object.freeze({ protocol: "unknown", confidence: "unidentified" });
+
 export function observedApplication(flow: Flow): Application {
-  const { app, orig } = flowApp(flow);
-  if (!identified(app)) return sharedApplication("unknown", "unidentified");
+  const orig = flowAppIsOrig(flow);
+  const app = orig ? flow.origApp : flow.respApp;
+  if (!identified(app)) return UNIDENTIFIED;
   const protocol = protocolOf(flow, app, orig);
   const sni = flow.sni;
-  return sni !== null ? { protocol, confidence: "signature", sni } : sharedApplication(protocol, "signature");
+  if (sni !== null) return { protocol, confidence: "signature", sni };
+  let a = signatureApps.get(protocol);
+  if (a === undefined) {
+    a = sharedApplication(protocol, "signature");
+    signatureApps.set(protocol, a);
+  }
+  return a;
 }
 
 export function portOnly(matches: readonly CatalogMatch[]): Application {

@@ -266,9 +266,9 @@ export class FlowTable {
   private readonly icmpQuotes = new Map<number, IcmpQuote>();
   /**
    * One bit per hashed source address that has sent any packet: "did the
-   * capture see the peer at all" (one-way media). Fixed size, so it cannot
-   * grow; a hash collision can only make a one-way flow look blocked rather
-   * than one-sided.
+   * capture see the peer at all" (one-way media). Set once per flow side, at
+   * its first packet, not per packet. Fixed size, so it cannot grow; a hash
+   * collision can only make a one-way flow look blocked rather than one-sided.
    */
   private readonly senders = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
 
@@ -321,8 +321,6 @@ export class FlowTable {
     if (ts >= this.nextSweep) this.sweep(frame);
     if (pkt.laterFragment) return this.addLaterFragment(pkt, frame);
     const proto = pkt.ipProto;
-    const sh = senderHash(pkt.s0, pkt.s1, pkt.s2, pkt.s3);
-    this.senders[sh >>> 5] = this.senders[sh >>> 5]! | (1 << (sh & 31));
     const icmpError = pkt.quoted && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6);
     if (icmpError) {
       const row = this.attachIcmp(pkt, frame);
@@ -383,11 +381,15 @@ export class FlowTable {
     const payload = Math.max(pkt.payloadLen, 0);
     const wireLen = frame.wireLen;
     if (fromLo) {
-      this.pktsLo[row] = this.pktsLo[row]! + 1;
+      const n = this.pktsLo[row]! + 1;
+      this.pktsLo[row] = n;
+      if (n === 1) this.markSender(row, 0);
       this.bytesLo[row] = this.bytesLo[row]! + wireLen;
       this.payloadLo[row] = this.payloadLo[row]! + payload;
     } else {
-      this.pktsHi[row] = this.pktsHi[row]! + 1;
+      const n = this.pktsHi[row]! + 1;
+      this.pktsHi[row] = n;
+      if (n === 1) this.markSender(row, 4);
       this.bytesHi[row] = this.bytesHi[row]! + wireLen;
       this.payloadHi[row] = this.payloadHi[row]! + payload;
     }
@@ -424,6 +426,13 @@ export class FlowTable {
       dst: [pkt.qd0, pkt.qd1, pkt.qd2, pkt.qd3],
       dstPort: pkt.qDstPort,
     });
+  }
+
+  /** A side's first packet: its address has now sent something (`at`: 0 the lo side's words, 4 the hi side's). */
+  private markSender(row: number, at: number): void {
+    const a = row * 8 + at;
+    const h = senderHash(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!);
+    this.senders[h >>> 5] = this.senders[h >>> 5]! | (1 << (h & 31));
   }
 
   /** Whether any packet so far came from this address (hashed; see `senders`). */

@@ -18,6 +18,8 @@ export interface CatalogJson {
     seedRow: number;
     notes: string[];
     clientRange: boolean;
+    portUse: string;
+    allows: string[];
   }[];
 }
 
@@ -34,6 +36,8 @@ export function catalogJson(entries: readonly CatalogEntry[]): CatalogJson {
       seedRow: e.seedRow,
       notes: [...e.notes],
       clientRange: e.clientRange,
+      portUse: e.portUse,
+      allows: [...e.allows],
     })),
   };
 }
@@ -44,9 +48,9 @@ export function renderCatalogJson(entries: readonly CatalogEntry[]): string {
 
 export function renderCatalogTable(entries: readonly CatalogEntry[], title: string): string {
   const t = new Table({
-    head: ["Row", "Role", "Port(s)", "Transport", "Protocol", "Security", "Description"],
+    head: ["Row", "Role", "Port(s)", "Transport", "Use", "Protocol", "Security", "Description"],
     style: { head: [], border: [] },
-    colWidths: [null, 30, null, null, null, null, 56],
+    colWidths: [null, 30, null, null, null, null, null, 56],
     wordWrap: true,
   });
   for (const e of entries) {
@@ -57,6 +61,7 @@ export function renderCatalogTable(entries: readonly CatalogEntry[], title: stri
       e.role,
       formatPorts(e.ports),
       e.transports.join("+"),
+      e.portUse,
       e.protocol,
       e.security,
       described,

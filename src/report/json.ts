@@ -9,7 +9,7 @@
  * is serialized once. Flows are nested into the contract's shape here.
  */
 
-import type { Application } from "../classify/classify.js";
+import type { Application, Reason } from "../classify/classify.js";
 import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
@@ -74,6 +74,16 @@ export function flowJson(
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
-    `"reasons":${f.reasons.length === 0 ? "[]" : q(f.reasons.map((r) => ({ code: r.code, message: reasonText(r), details: r.details })))}}`
+    `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );
+}
+
+/** `[{"code","message","details"}]`: codes are a fixed vocabulary, quoted directly. */
+function reasonsJson(reasons: readonly Reason[]): string {
+  let out = "[";
+  for (let i = 0; i < reasons.length; i++) {
+    const r = reasons[i]!;
+    out += `${i === 0 ? "" : ","}{"code":"${r.code}","message":${JSON.stringify(reasonText(r))},"details":${JSON.stringify(r.details)}}`;
+  }
+  return `${out}]`;
 }

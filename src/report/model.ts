@@ -216,11 +216,17 @@ export class ReportBuilder {
   private readonly notable: FlowRecord[] = [];
   private readonly summary: Summary = emptySummary();
   /** Unknown flows by protocol, transport, port and reason. */
-  private readonly unknownGroups = new Map<string, UnknownGroup>();
+  private readonly unknownGroups = new Map<number, UnknownGroup[]>();
   /** Known flows by transport and port (at most 2 × 65,536 keys). */
   private readonly services = new Map<
     number,
-    { transport: string; port: number; roles: Set<string>; known: number }
+    {
+      transport: string;
+      port: number;
+      roles: Set<string>;
+      known: number;
+      last: readonly CatalogMatch[] | null;
+    }
   >();
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
@@ -265,11 +271,16 @@ export class ReportBuilder {
     const protocol = c.application.confidence === "signature" ? c.application.protocol : "unidentified";
     const reason = c.reasons[0]?.code ?? "not_in_catalog";
     const port = hasPorts ? f.respPort : null;
-    const key = `${protocol}/${f.ipProto}/${port}/${reason}`;
-    let g = this.unknownGroups.get(key);
+    const key = f.ipProto * 65536 + (port ?? 0);
+    let list = this.unknownGroups.get(key);
+    if (list === undefined) {
+      list = [];
+      this.unknownGroups.set(key, list);
+    }
+    let g = list.find((x) => x.protocol === protocol && x.reason === reason);
     if (g === undefined) {
       g = { protocol, port, transport: transportName(f.ipProto), reason, flows: 0, packets: 0, bytes: 0 };
-      this.unknownGroups.set(key, g);
+      list.push(g);
     }
     g.flows++;
     g.packets += f.origPackets + f.respPackets;
@@ -282,11 +293,15 @@ export class ReportBuilder {
     const key = f.ipProto * 65536 + f.respPort;
     let s = this.services.get(key);
     if (s === undefined) {
-      s = { transport: transportName(f.ipProto), port: f.respPort, roles: new Set(), known: 0 };
+      s = { transport: transportName(f.ipProto), port: f.respPort, roles: new Set(), known: 0, last: null };
       this.services.set(key, s);
     }
     s.known++;
-    for (const m of c.matches) s.roles.add(m.entry.role);
+    // Flows of one port share one match list (the index's), so its roles are added once.
+    if (s.last !== c.matches) {
+      for (const m of c.matches) s.roles.add(m.entry.role);
+      s.last = c.matches;
+    }
   }
 
   finish(capture: CaptureSummary): Report {
@@ -298,14 +313,16 @@ export class ReportBuilder {
       summary: { ...this.summary },
       roles: this.roles.rows(),
       blocked: this.blocked.groups(flows),
-      unknown: [...this.unknownGroups.values()].sort(
-        (a, b) =>
-          b.flows - a.flows ||
-          (a.port ?? -1) - (b.port ?? -1) ||
-          a.transport.localeCompare(b.transport) ||
-          a.protocol.localeCompare(b.protocol) ||
-          a.reason.localeCompare(b.reason),
-      ),
+      unknown: [...this.unknownGroups.values()]
+        .flat()
+        .sort(
+          (a, b) =>
+            b.flows - a.flows ||
+            (a.port ?? -1) - (b.port ?? -1) ||
+            a.transport.localeCompare(b.transport) ||
+            a.protocol.localeCompare(b.protocol) ||
+            a.reason.localeCompare(b.reason),
+        ),
       flows,
       services: [...this.services.values()]
         .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))

@@ -44,19 +44,8 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
   no_route: "no route (the destination cannot be reached)",
 };
 
-/** Reason objects are shared between flows; their text is computed once. */
-const cache = new WeakMap<Reason, string>();
-
+/** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
 export function reasonText(r: Reason): string {
-  let s = cache.get(r);
-  if (s === undefined) {
-    s = format(r);
-    cache.set(r, s);
-  }
-  return s;
-}
-
-function format(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
       const d = r.details;
