@@ -5,10 +5,11 @@
  * verdict, mid-stream flows follow the README's table, every packet is
  * accounted for, and policy reads counts, not the listed flows.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
+import { CaptureError } from "../src/capture/types.js";
 import { REASON_CODES } from "../src/classify/reasons.js";
 import { evaluatePolicy } from "../src/cli/policy.js";
 import type { FlowRecord, Report } from "../src/report/model.js";
@@ -142,6 +143,31 @@ describe("payload before port (fixtures/payload-first.pcap)", async () => {
       details: { protocol: "rtp", packets: 100, spanMicros: 1_980_000 },
     });
   });
+});
+
+describe("packet accounting on every fixture", () => {
+  const captures = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? captures(join(dir, e.name))
+        : /\.(pcap|pcapng)(\.gz)?$/.test(e.name)
+          ? [join(dir, e.name)]
+          : [],
+    );
+  for (const path of captures("fixtures")) {
+    it(`${path}: flows + ICMP evidence + malformed + skipped = packets`, async () => {
+      let report: Report;
+      try {
+        report = await analyzeCapture(join(ROOT, path));
+      } catch (err) {
+        // Captures that cannot be read at all (exit 65) have no packets to account for.
+        expect(err).toBeInstanceOf(CaptureError);
+        return;
+      }
+      const a = report.capture.accounting;
+      expect(a.inFlows + a.icmpEvidence + a.malformed + a.skipped).toBe(report.capture.packets);
+    });
+  }
 });
 
 describe("policy from counts", () => {
