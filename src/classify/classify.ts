@@ -103,14 +103,13 @@ export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyC
     reasons: NO_REASONS,
   };
   const ev = flowEvidence(flow, state, history, context.captureEnd);
-  decide(
+  return decide(
     c,
     index,
     context,
     ev,
     ev === NO_EVIDENCE ? NO_REASONS : [...ev.blocked, ...ev.inconclusive, ...ev.info],
   );
-  return c;
 }
 
 /** Sets the verdict, its matches and reasons (the reason it rests on first, then `extra`). */
@@ -120,11 +119,12 @@ function set(
   matches: readonly CatalogMatch[],
   first: readonly Reason[],
   extra: readonly Reason[] = NO_REASONS,
-): void {
+): Classified {
   c.verdict = verdict;
   c.matches = matches;
   c.reasons =
     first.length + extra.length === 0 ? NO_REASONS : extra.length === 0 ? first : [...first, ...extra];
+  return c;
 }
 
 /** Step 7: a matched flow's verdict from its evidence; `own` is the match's own reason (client_media). */
@@ -135,12 +135,13 @@ function matched(
   matches: readonly CatalogMatch[],
   misdirected: readonly Reason[],
   own: readonly Reason[] = NO_REASONS,
-): void {
+): Classified {
   if (c.application.confidence === "unidentified") c.application = portOnly(matches);
-  if (misdirected.length > 0) set(c, "misdirected", matches, misdirected, extra);
-  else if (ev.blocked.length > 0) set(c, "blocked", matches, extra, own);
-  else if (ev.inconclusive.length > 0) set(c, "inconclusive", matches, [...ev.inconclusive, ...own], ev.info);
-  else set(c, "known", matches, own, ev.info);
+  if (misdirected.length > 0) return set(c, "misdirected", matches, misdirected, extra);
+  if (ev.blocked.length > 0) return set(c, "blocked", matches, extra, own);
+  if (ev.inconclusive.length > 0)
+    return set(c, "inconclusive", matches, [...ev.inconclusive, ...own], ev.info);
+  return set(c, "known", matches, own, ev.info);
 }
 
 function decide(
@@ -149,7 +150,7 @@ function decide(
   context: ClassifyContext,
   ev: Evidence,
   extra: readonly Reason[],
-): void {
+): Classified {
   const flow = c.flow;
   if (flow.ipProto !== IPPROTO_TCP && flow.ipProto !== IPPROTO_UDP) {
     const quote = flow.icmpQuote;
@@ -162,12 +163,10 @@ function decide(
         quotedDst: formatWords(quote.family, quote.dst),
         quotedDstPort: quote.dstPort,
       });
-      set(c, "unknown", NO_MATCHES, [unmatched]);
-      return;
+      return set(c, "unknown", NO_MATCHES, [unmatched]);
     }
     const none = reason("not_in_catalog", { transport: transportName(flow.ipProto), port: null });
-    set(c, "unknown", NO_MATCHES, [none], extra);
-    return;
+    return set(c, "unknown", NO_MATCHES, [none], extra);
   }
 
   const transport: Transport = flow.ipProto === IPPROTO_TCP ? "tcp" : "udp";
@@ -176,7 +175,7 @@ function decide(
   const orig = flowAppIsOrig(flow);
   const app = orig ? flow.origApp : flow.respApp;
   const family = payloadFamily(app);
-  const otherProtocol = (): void =>
+  const otherProtocol = (): Classified =>
     set(
       c,
       "unknown",
@@ -298,7 +297,7 @@ function decide(
 
   if (placed.length > 0) return set(c, "misdirected", index.lookup(transport, port), placed, extra);
   if (family !== null) return otherProtocol();
-  set(c, "unknown", NO_MATCHES, [reason("not_in_catalog", { transport, port })], extra);
+  return set(c, "unknown", NO_MATCHES, [reason("not_in_catalog", { transport, port })], extra);
 }
 
 function clientMedia(range: string | null, protocol: string | null): Reason {

@@ -14,6 +14,7 @@ import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import type { Report } from "../report/model.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
+import { identity } from "./protect.js";
 
 export interface JobResult {
   path: string;
@@ -51,7 +52,18 @@ function looksLikeCapture(path: string): boolean {
 export function expandInputs(inputs: readonly string[]): { paths: string[]; batch: boolean } {
   const paths: string[] = [];
   let sawDir = false;
+  // Directories and files already seen, by device and inode: a link back up
+  // the tree (`self -> .`) or two names for one capture are walked once.
+  const seen = new Set<string>();
+  const first = (p: string): boolean => {
+    const id = identity(p);
+    if (id === null) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
   const walk = (dir: string) => {
+    if (!first(dir)) return;
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       let st: ReturnType<typeof statSync>;
@@ -61,7 +73,7 @@ export function expandInputs(inputs: readonly string[]): { paths: string[]; batc
         continue;
       }
       if (st.isDirectory()) walk(p);
-      else if (st.isFile() && looksLikeCapture(p)) paths.push(p);
+      else if (st.isFile() && looksLikeCapture(p) && first(p)) paths.push(p);
     }
   };
   for (const input of inputs) {

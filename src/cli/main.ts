@@ -11,11 +11,11 @@
  * Nothing but the report goes to standard output; warnings and progress go
  * to standard error. No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
  */
-import { mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../analyze.js";
+import { LIMIT_WARNING_CODES } from "../analyze.js";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { CatalogIndex } from "../catalog/index.js";
@@ -59,6 +59,7 @@ import {
   parseThreshold,
 } from "./policy.js";
 import { progressFor } from "./progress.js";
+import { InputGuard } from "./protect.js";
 
 export const EXIT = {
   OK: 0,
@@ -485,11 +486,6 @@ async function analyzeCommand(
   }
   if (captures.includes("-") && captures.length > 1)
     throw new UsageError("'-' (standard input) cannot be combined with other inputs");
-  for (const c of captures) {
-    if (opts.output !== undefined && c !== "-" && sameFile(opts.output, c)) {
-      throw new UsageError(`--output ${opts.output} is an input capture; refusing to overwrite it`);
-    }
-  }
 
   const index = loadCatalog(opts.catalog, opts.catalogExtend);
   const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index.index);
@@ -519,6 +515,14 @@ async function analyzeCommand(
 
   const { paths, batch } = expandInputs(captures);
   if (paths.length === 0) throw new UsageError(`no capture files found in ${captures.join(", ")}`);
+  // Nothing is written over an input: -o, and every file --report-dir would write.
+  const guard = new InputGuard(paths);
+  refuseOverwrite(guard, "--output", opts.output);
+  // Report files are named after the capture, redacted when the run is.
+  const reportName = (p: string) => (redactor ? redactor.text(p) : p);
+  const reportTargets =
+    opts.reportDir === undefined ? [] : reportDirTargets(opts.reportDir, paths, batch, reportName);
+  for (const t of reportTargets) refuseOverwrite(guard, "--report-dir", t.path);
 
   let results: JobResult[];
   if (!batch) {
@@ -586,24 +590,19 @@ async function analyzeCommand(
       );
       return EXIT.CANTCREAT;
     }
-    const names = new Set<string>();
-    for (const e of entries) {
-      if (!e.report) continue;
-      let name = e.path === STDIN_LABEL ? "stdin" : basename(e.path);
-      for (let n = 2; names.has(name); n++) name = `${basename(e.path)}-${n}`;
-      names.add(name);
-      for (const format of FORMATS) {
-        const target = join(opts.reportDir, `${name}.${EXTENSIONS[format]}`);
-        if (!writeReportFile(target, renderReport(e.report, format, { ...render, color: false }), io))
-          return EXIT.CANTCREAT;
-      }
+    for (const t of reportTargets) {
+      if (t.capture === null) continue;
+      const report = entries[t.capture]!.report;
+      if (!report) continue;
+      if (!writeReportFile(t.path, renderReport(report, t.format, { ...render, color: false }), io))
+        return EXIT.CANTCREAT;
     }
     if (batch) {
       const summary = buildBatch(entries, version);
-      for (const format of FORMATS) {
-        const target = join(opts.reportDir, `summary.${EXTENSIONS[format]}`);
+      for (const t of reportTargets) {
+        if (t.capture !== null) continue;
         const o = { ...render, color: false, summaryOnly: true };
-        if (!writeReportFile(target, renderBatch(summary, format, o), io)) return EXIT.CANTCREAT;
+        if (!writeReportFile(t.path, renderBatch(summary, t.format, o), io)) return EXIT.CANTCREAT;
       }
     }
   }
@@ -651,6 +650,7 @@ async function summarizeCommand(
   version: string,
 ): Promise<number> {
   const policy = parsePolicy(opts);
+  refuseOverwrite(new InputGuard(files), "--output", opts.output);
   const entries: BatchEntry[] = [];
   let worst: number = EXIT.OK;
   for (const file of files) {
@@ -807,12 +807,48 @@ function parseNonNegativeInt(value: string, name: string): number {
   return Number(value);
 }
 
-function sameFile(a: string, b: string): boolean {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return resolve(a) === resolve(b);
+/** Exit 2, naming both, when `output` is one of the inputs (same device and inode). */
+function refuseOverwrite(guard: InputGuard, option: string, output: string | undefined): void {
+  if (output === undefined) return;
+  const input = guard.overwrites(output);
+  if (input !== null) {
+    throw new UsageError(`${option}: ${output} is the input ${input}; refusing to overwrite it`);
   }
+}
+
+/** A file --report-dir writes: one capture's report (its index in the inputs) or the batch summary (null). */
+interface ReportTarget {
+  path: string;
+  format: Format;
+  capture: number | null;
+}
+
+/**
+ * Every file --report-dir will write, named before anything is written: each
+ * capture's reports under its base name (-2, -3 … when names repeat; "summary"
+ * is reserved for the batch summary, so a capture named summary gets
+ * summary-2), and the batch summary.
+ */
+function reportDirTargets(
+  dir: string,
+  paths: readonly string[],
+  batch: boolean,
+  shown: (path: string) => string,
+): ReportTarget[] {
+  const out: ReportTarget[] = [];
+  const names = new Set<string>(batch ? ["summary"] : []);
+  for (const [i, p] of paths.entries()) {
+    const base = p === "-" ? "stdin" : basename(shown(p));
+    let name = base;
+    for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+    names.add(name);
+    for (const format of FORMATS)
+      out.push({ path: join(dir, `${name}.${EXTENSIONS[format]}`), format, capture: i });
+  }
+  if (batch)
+    for (const format of FORMATS)
+      out.push({ path: join(dir, `summary.${EXTENSIONS[format]}`), format, capture: null });
+  return out;
 }
 
 /**

@@ -77,7 +77,7 @@ function rowOf(e: BatchEntry): (string | number)[] {
 function totalsRow(b: BatchReport): (string | number)[] {
   const t = b.totals;
   return [
-    `total: ${t.captures} captures`,
+    `total: ${t.captures} capture${t.captures === 1 ? "" : "s"}`,
     t.failed > 0 ? `${t.failed} unreadable` : "ok",
     t.packets,
     t.flows,

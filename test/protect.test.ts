@@ -1,0 +1,120 @@
+/**
+ * The input is never written (issue 12, item 1): -o, --report-dir files and
+ * `summarize -o` are checked against every input, after directories are
+ * expanded, by device and inode (so links and other spellings are caught).
+ * Runs the CLI in-process.
+ */
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
+import { ROOT } from "./helpers/cli.js";
+
+const CAPTURE = join(ROOT, "fixtures/blocked-cases.pcap");
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      stdout += String(chunk);
+      cb();
+    },
+  });
+  const code = await run(argv, { stdout: sink, stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-protect-"));
+  mkdirSync(join(dir, "caps"));
+  copyFileSync(CAPTURE, join(dir, "caps", "x.pcap"));
+  return dir;
+}
+
+const original = readFileSync(CAPTURE);
+
+describe("the input is never written", () => {
+  it("refuses -o naming a capture found by walking a directory", async () => {
+    const dir = folder();
+    const r = await cli("analyze", join(dir, "caps"), "-f", "json", "-o", join(dir, "caps", "x.pcap"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--output: .*caps\/x\.pcap is the input .*caps\/x\.pcap; refusing to overwrite it/,
+    );
+    expect(readFileSync(join(dir, "caps", "x.pcap")).equals(original)).toBe(true);
+  });
+
+  it("refuses -o that is a hard link to, or a symbolic link at, an input", async () => {
+    const dir = folder();
+    linkSync(join(dir, "caps", "x.pcap"), join(dir, "hard.json"));
+    symlinkSync(join(dir, "caps", "x.pcap"), join(dir, "soft.json"));
+    for (const out of ["hard.json", "soft.json"]) {
+      const r = await cli("analyze", join(dir, "caps", "x.pcap"), "-f", "json", "-o", join(dir, out));
+      expect(r.code, out).toBe(2);
+    }
+    expect(readFileSync(join(dir, "caps", "x.pcap")).equals(original)).toBe(true);
+  });
+
+  it("refuses a --report-dir whose report for one capture would overwrite another capture", async () => {
+    const dir = folder();
+    // Capture "a"'s JSON report would be a.json, itself a capture.
+    copyFileSync(CAPTURE, join(dir, "caps", "a"));
+    copyFileSync(CAPTURE, join(dir, "caps", "a.json"));
+    const r = await cli("analyze", join(dir, "caps"), "--report-dir", join(dir, "caps"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--report-dir: .*caps\/a\.json is the input .*caps\/a\.json/);
+    expect(readFileSync(join(dir, "caps", "a.json")).equals(original)).toBe(true);
+    // Nothing at all was written.
+    expect(readdirSync(join(dir, "caps")).sort()).toEqual(["a", "a.json", "x.pcap"]);
+  });
+
+  it("refuses summarize -o naming one of its reports", async () => {
+    const dir = folder();
+    const report = join(dir, "r.json");
+    expect((await cli("analyze", CAPTURE, "-f", "json", "-o", report)).code).toBe(0);
+    const before = readFileSync(report);
+    const r = await cli("summarize", report, "-o", report);
+    expect(r.code).toBe(2);
+    expect(readFileSync(report).equals(before)).toBe(true);
+  });
+
+  it("keeps the name summary for the batch summary: a capture named summary gets summary-2", async () => {
+    const dir = folder();
+    copyFileSync(CAPTURE, join(dir, "caps", "summary"));
+    const out = join(dir, "reports");
+    const r = await cli("analyze", join(dir, "caps"), "--report-dir", out, "--jobs", "1");
+    expect(r.code).toBe(0);
+    const files = readdirSync(out);
+    expect(files).toContain("summary-2.json");
+    expect(files).toContain("x.pcap.json");
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { schema: string };
+    expect(summary.schema).toMatch(/batch/);
+  });
+
+  it("walks a directory with symbolic-link loops once, and a capture with two names once", async () => {
+    const dir = folder();
+    symlinkSync(".", join(dir, "caps", "self"));
+    mkdirSync(join(dir, "caps", "sub"));
+    symlinkSync("..", join(dir, "caps", "sub", "up"));
+    linkSync(join(dir, "caps", "x.pcap"), join(dir, "caps", "sub", "same.pcap"));
+    const r = await cli("analyze", join(dir, "caps"), "-f", "csv", "--jobs", "1");
+    expect(r.code).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(",")[0]);
+    // The first name the sorted walk meets ("sub" before "x.pcap").
+    expect(rows).toEqual(["capture", join(dir, "caps", "sub", "same.pcap"), "total: 1 capture"]);
+  });
+});
