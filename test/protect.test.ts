@@ -118,3 +118,26 @@ describe("the input is never written", () => {
     expect(rows).toEqual(["capture", join(dir, "caps", "sub", "same.pcap"), "total: 1 capture"]);
   });
 });
+
+describe("bounded memory: distinct clients per blocked group", () => {
+  it("counts clients exactly up to 10,000 per group, then says 'at least'", async () => {
+    const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
+    const { writeFileSync } = await import("node:fs");
+    const { analyzeCapture } = await import("../src/analyze.js");
+    const records = [];
+    const t0 = Date.UTC(2024, 0, 1) * 1000;
+    for (let i = 0; i < 10_050; i++) {
+      const client = `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+      records.push(...new TcpConversation(client, 40000, "10.0.0.30", 5062, t0 + i * 100).syn().frames);
+    }
+    // A last packet 10 s later, so no SYN is near the capture's end.
+    records.push(...new TcpConversation("10.1.0.1", 40000, "10.0.0.30", 443, t0 + 10_000_000).syn().frames);
+    const file = join(mkdtempSync(join(tmpdir(), "ocs-pcap-clients-")), "scan.pcap");
+    writeFileSync(file, writePcap(records));
+    const report = await analyzeCapture(file, { maxReportFlows: 10 });
+    const g = report.blocked.find((x) => x.port === 5062)!;
+    expect(g.attempts).toBe(10_050);
+    expect([g.clients, g.clientsExact]).toEqual([10_000, false]);
+    expect(g.summary).toMatch(/10050 attempts from at least 10000 clients/);
+  });
+});

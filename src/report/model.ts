@@ -91,7 +91,9 @@ export interface BlockedGroup {
   /** One line: "Edge Server 5062/tcp: 14 attempts from 9 clients, no reply (firewall drop?)". */
   summary: string;
   attempts: number;
+  /** Distinct client addresses: exact when `clientsExact`, else a lower bound (the count stopped at a limit). */
   clients: number;
+  clientsExact: boolean;
   firstSeen: number;
   lastSeen: number;
   /** Ids of the group's flows the report lists, in report order (see ReportBuilder's limit). */
@@ -352,13 +354,21 @@ interface GroupState {
   /** Id of the group's first flow in report order (earliest first packet, then id): the tie-break. */
   firstId: number;
   clientSet: Set<string>;
+  /** Some clients were not counted: `clientSet` or the table's budget was full. */
+  capped: boolean;
 }
+
+/** Distinct clients counted exactly per blocked group, and in all groups together (memory: ~100 bytes each). */
+export const CLIENTS_PER_GROUP = 10_000;
+export const CLIENTS_TOTAL = 250_000;
 
 /**
  * Blocked flows grouped by role, port, transport and reason, counted as they
  * end (listed or not); each group's flow ids come from the listed flows.
  */
 class BlockedTable {
+  /** Distinct client addresses kept across all groups; past it, groups count "at least". */
+  private clientBudget = CLIENTS_TOTAL;
   private readonly byKey = new Map<string, GroupState>();
   /** The group of each listed blocked flow, by flow id. */
   private readonly keyOf = new Map<number, string>();
@@ -421,11 +431,19 @@ class BlockedTable {
         lastSeen,
         firstId: id,
         clientSet: new Set(),
+        capped: false,
       };
       this.byKey.set(key, g);
     }
     g.attempts++;
-    g.clientSet.add(clientIp);
+    if (!g.clientSet.has(clientIp)) {
+      if (g.clientSet.size < CLIENTS_PER_GROUP && this.clientBudget > 0) {
+        g.clientSet.add(clientIp);
+        this.clientBudget--;
+      } else {
+        g.capped = true;
+      }
+    }
     if (firstSeen < g.firstSeen || (firstSeen === g.firstSeen && id < g.firstId)) {
       g.firstSeen = firstSeen;
       g.firstId = id;
@@ -456,6 +474,7 @@ class BlockedTable {
       )
       .map(([key, g]) => {
         const clients = g.clientSet.size;
+        const many = g.capped ? "at least " : "";
         const [code = g.reason, category] = g.reason.split(":");
         const hint = category ? `ICMP destination unreachable: ${category}` : (HINTS[code] ?? code);
         const where = g.roles.length > 0 ? g.roles.join(" / ") : "(no catalog role)";
@@ -466,9 +485,10 @@ class BlockedTable {
           transport: g.transport,
           reason: code,
           verdict: g.verdict,
-          summary: `${where} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${clients} client${clients === 1 ? "" : "s"}, ${hint}${verdict}`,
+          summary: `${where} ${g.port}/${g.transport}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"} from ${many}${clients} client${clients === 1 ? "" : "s"}, ${hint}${verdict}`,
           attempts: g.attempts,
           clients,
+          clientsExact: !g.capped,
           firstSeen: g.firstSeen,
           lastSeen: g.lastSeen,
           flows: ids.get(key) ?? [],
