@@ -101,7 +101,7 @@ describe("payload before port (fixtures/payload-first.pcap)", async () => {
     const f = report.flows.find((x) => x.reasons[0]?.code === "icmp_unmatched");
     expect(f?.transport).toBe("icmp");
     expect(reasonText(f!.reasons[0]!)).toBe(
-      "1 ICMP destination unreachable (port unreachable, code 3) from 10.0.0.99 quoting UDP 10.1.0.20:51012 -> 10.0.0.99:5060, a flow this capture holds no packet of: closed port (nothing listens there)",
+      "1 ICMP destination unreachable (port unreachable, code 3) from 10.0.0.99 quoting UDP 10.1.0.20:51012 -> 10.0.0.99:5060, which matches no flow active in the capture: closed port (nothing listens there)",
     );
     expect(inBlocked(report, f!)).toBe(true);
   });

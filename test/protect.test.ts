@@ -141,3 +141,20 @@ describe("bounded memory: distinct clients per blocked group", () => {
     expect(g.summary).toMatch(/10050 attempts from at least 10000 clients/);
   });
 });
+
+describe("redaction in file names", () => {
+  it("replaces addresses whatever letters or punctuation stand beside them", async () => {
+    const { Redactor } = await import("../src/report/redact.js");
+    const r = new Redactor({ key: "test" });
+    for (const name of [
+      "edge_10.0.0.30_trace.pcap",
+      "fe10.0.0.31.pcap",
+      "cap_2001:db8::30.pcap",
+      "/x/10.1.2.3/y",
+    ]) {
+      expect(r.text(name), name).not.toMatch(/10\.0\.0\.3[01]|2001:db8::30|10\.1\.2\.3/);
+    }
+    // Not an address: five dotted numbers, a time of day.
+    expect(r.text("v1.2.3.4.5 at 12:30:45")).toBe("v1.2.3.4.5 at 12:30:45");
+  });
+});

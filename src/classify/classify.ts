@@ -163,7 +163,12 @@ function decide(
         quotedDst: formatWords(quote.family, quote.dst),
         quotedDstPort: quote.dstPort,
       });
-      return set(c, "unknown", NO_MATCHES, [unmatched]);
+      // The catalog rows of the quoted port show whose service the error is about.
+      const quoted =
+        quote.proto === IPPROTO_TCP || quote.proto === IPPROTO_UDP
+          ? index.listen(quote.proto === IPPROTO_TCP ? "tcp" : "udp", quote.dstPort)
+          : NO_MATCHES;
+      return set(c, "unknown", quoted, [unmatched]);
     }
     const none = reason("not_in_catalog", { transport: transportName(flow.ipProto), port: null });
     return set(c, "unknown", NO_MATCHES, [none], extra);
@@ -219,7 +224,11 @@ function decide(
       const betweenClients = origPlace?.kind === "clients" && respPlace?.kind === "clients";
       if (here.some((m) => !m.entry.clientRange && m.entry.roleKind !== "client")) {
         matches = here;
-      } else if (betweenClients && placed.length === 0 && (transport === "udp" || isMedia(app))) {
+      } else if (
+        betweenClients &&
+        placed.length === 0 &&
+        (isMedia(app) || (transport === "udp" && family === null && !isOtherTraffic(app)))
+      ) {
         // Both ends are clients: the server rows for this port are not theirs.
         const own = clientMedia(null, isMedia(app) ? c.application.protocol : null);
         return matched(
@@ -255,9 +264,12 @@ function decide(
   // RTP, RTCP or DTLS in a media range claims it (peer-to-peer media on a
   // client port that happens to be a listening port of the other transport).
   // STUN is a request to a server's port, so it stays misdirected (TCP to 3478).
+  // An identified payload counts only when the other transport's rows take it
+  // (SIP over UDP to 5060, STUN to 443/udp); DTLS on 443/udp is other traffic.
   const otherListen = index.listen(other, port);
   const streamMedia = isMedia(app) && app !== App.Stun;
-  if (otherListen.length > 0 && placed.length === 0 && !(streamMedia && media.length > 0)) {
+  const fits = family === null || demands(otherListen, other).accepted.has(family);
+  if (otherListen.length > 0 && placed.length === 0 && fits && !(streamMedia && media.length > 0)) {
     const mismatch = reason("transport_mismatch", { transport, port, other, roles: roleNames(otherListen) });
     return set(c, "misdirected", otherListen, [mismatch], extra);
   }

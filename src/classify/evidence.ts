@@ -9,6 +9,8 @@
  *   quotes the originator and the responder never answered.
  * - `syn_no_reply`: Zeek conn_state S0, SH or RSTOS0: SYNs never answered.
  * - `syn_rejected`: REJ, a SYN answered by RST.
+ * - `handshake_incomplete`: the server's SYN+ACK never acknowledged, the
+ *   client retransmitting its SYN (or an ICMP error quoting the SYN+ACK).
  * - `reset_after_handshake`: RSTR after the client's first data, the
  *   responder having sent none (a middlebox rejecting TLS or SIP).
  * - `udp_no_reply`: unicast UDP, only the originator sent, either at least 2
@@ -21,14 +23,15 @@
  * - `one_sided_capture`: the client acknowledged or sent data after its SYN;
  * - `near_capture_end`: the attempt started in the last 3 s of the capture;
  * - `midstream`: TCP without SYN or SYN+ACK (whatever conn_state says: a
- *   lone RST is RSTRH or OTH) and only one side sending, or only resets.
- *   With both sides sending and not only resets, `midstream` is information.
+ *   lone RST is RSTRH or OTH) where a side sent nothing but resets. With
+ *   each side sending data, ACKs or FINs, `midstream` is information.
  */
 
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
 
-/** The SYN bit of the TCP flags (RFC 9293 §3.1). */
+/** The SYN and ACK bits of the TCP flags (RFC 9293 §3.1). */
 const TCP_SYN = 0x02;
+const TCP_ACK = 0x10;
 
 import { App } from "../decode/signatures.js";
 import { FirstPayload, type Flow, type IcmpEvidence } from "../flow/table.js";
@@ -67,9 +70,11 @@ export function flowEvidence(
   // was seen and that was not refused or reset, cannot carry evidence.
   if (
     flow.respPackets > 0 &&
+    flow.origPackets > 0 &&
     flow.icmp === null &&
     (!tcp ||
       (handshake &&
+        (flow.origFlags & TCP_ACK) !== 0 &&
         state !== "REJ" &&
         state !== "RSTR" &&
         state !== "S0" &&
@@ -97,9 +102,10 @@ export function flowEvidence(
 
   if (tcp) {
     if (!handshake) {
-      // Both sides sent packets, not only resets (history letters A D F in
-      // either case): each side heard the other, so the port works.
-      const both = flow.origPackets > 0 && flow.respPackets > 0 && /[ADFadf]/.test(history);
+      // Each side sent something other than a reset (history letters A, D or
+      // F from the originator, a, d or f from the responder): each heard the
+      // other, so the port works. A side that only reset shows nothing.
+      const both = /[ADF]/.test(history) && /[adf]/.test(history);
       (both ? info : inconclusive).push(reason("midstream", { bothSides: both }));
     } else if (
       state === "S0" ||
@@ -130,6 +136,22 @@ export function flowEvidence(
           }),
         );
       }
+    } else if ((flow.origFlags & TCP_ACK) === 0 && flow.origPayload === 0 && history.includes("h")) {
+      // The server answered with SYN+ACK but the client never acknowledged it:
+      // retransmitted SYNs (RFC 9293 §3.8.1) or an ICMP error about the
+      // SYN+ACK show it never arrived (the return path is blocked).
+      const icmpOnReply = icmp !== null && !flow.icmpQuotesOriginator;
+      if (flow.origSyns >= 2 || icmpOnReply) {
+        blocked.push(
+          reason("handshake_incomplete", {
+            syns: flow.origSyns,
+            synAcks: flow.respPackets,
+            spanMicros: span,
+          }),
+        );
+      } else if (nearEnd !== null) {
+        inconclusive.push(reason("near_capture_end", { what: "syn", beforeEndMicros: nearEnd }));
+      }
     } else if (state === "REJ") {
       blocked.push(
         reason("syn_rejected", { syns: flow.origSyns, replies: flow.respPackets, spanMicros: span }),
@@ -137,14 +159,21 @@ export function flowEvidence(
     } else if (state === "RSTR" && flow.origPayload > 0 && flow.respPayload === 0 && history.includes("h")) {
       blocked.push(reason("reset_after_handshake", { clientBytes: flow.origPayload }));
     }
-  } else if (flow.ipProto === IPPROTO_UDP && noReply && !icmpBlocks && !flow.toGroupAddress) {
-    udpOneWay(flow, span, nearEnd, blocked, inconclusive);
+  } else if (flow.ipProto === IPPROTO_UDP && !icmpBlocks) {
+    if (noReply && !flow.toGroupAddress) udpOneWay(flow, span, nearEnd, blocked, inconclusive);
+    // Only the responder sent (flows turned round by a server port: the Edge's 3478 talking to a silent client).
+    else if (flow.origPackets === 0 && isMedia(flow.respApp))
+      oneWayMedia(flow, false, span, blocked, inconclusive);
   }
   return blocked.length === 0 && inconclusive.length === 0 && info.length === 0
     ? NO_EVIDENCE
     : { blocked, inconclusive, info };
 }
 
+/** UDP ports of protocols that only ever send one way: SNMP traps, NetFlow/IPFIX/sFlow export. */
+const ONE_WAY_PORTS: ReadonlySet<number> = new Set([162, 2055, 4739, 6343, 9995, 9996]);
+
+/** The originator sent and nothing came back on this 5-tuple. */
 function udpOneWay(
   flow: Flow,
   span: number,
@@ -153,30 +182,13 @@ function udpOneWay(
   inconclusive: Reason[],
 ): void {
   const app = flow.origApp;
-  if (app === App.Syslog) return;
+  // One-way by design (RFC 5424 syslog, RFC 3416 §4.2.6 traps, flow export): silence is normal.
+  if (app === App.Syslog || ONE_WAY_PORTS.has(flow.respPort)) return;
   const repeated = flow.origPackets >= 2 && span >= 1_000_000;
   const first = flow.origFirstPayload;
   const request: ReasonDetails["udp_no_reply"]["request"] =
     first === FirstPayload.StunBindingRequest ? "stun" : first === FirstPayload.SipRequest ? "sip" : null;
-  if (isMedia(app) && request === null) {
-    // Media one way (RTP, RTCP, STUN answers, TURN, DTLS): blocked when the
-    // peer was visible elsewhere in the capture, else the capture is one-sided.
-    if (!repeated) return;
-    if (flow.peerSent(false)) {
-      blocked.push(
-        reason("one_way_media", {
-          protocol: protocolOf(flow, app, true),
-          packets: flow.origPackets,
-          spanMicros: span,
-        }),
-      );
-    } else {
-      inconclusive.push(
-        reason("one_sided_capture", { kind: "peer_silent", packets: flow.origPackets, spanMicros: span }),
-      );
-    }
-    return;
-  }
+  if (isMedia(app) && request === null) return oneWayMedia(flow, true, span, blocked, inconclusive);
   if (!repeated && request === null) return;
   if (nearEnd !== null && !repeated) {
     inconclusive.push(reason("near_capture_end", { what: "request", beforeEndMicros: nearEnd }));
@@ -185,16 +197,49 @@ function udpOneWay(
   }
 }
 
-/** Which of RFC 792/4443's codes filter, close or find no route. */
+/**
+ * Media (RTP, RTCP, STUN answers, TURN, DTLS) sent one way by `fromOrig`'s
+ * side for at least 1 s, nothing back on this 5-tuple. Nothing to say when
+ * the silent end sent media to the sender on another 5-tuple (asymmetric RTP
+ * ports, RFC 3550 allows them; a receive-only party's RTCP, RFC 3264 §5.1);
+ * blocked when it was otherwise seen in the capture (the media did not get
+ * through); else the capture may be one-sided.
+ */
+function oneWayMedia(
+  flow: Flow,
+  fromOrig: boolean,
+  span: number,
+  blocked: Reason[],
+  inconclusive: Reason[],
+): void {
+  const packets = fromOrig ? flow.origPackets : flow.respPackets;
+  if (packets < 2 || span < 1_000_000) return;
+  if (flow.mediaFrom(!fromOrig)) return;
+  if (flow.peerSent(!fromOrig)) {
+    const app = fromOrig ? flow.origApp : flow.respApp;
+    blocked.push(
+      reason("one_way_media", { protocol: protocolOf(flow, app, fromOrig), packets, spanMicros: span }),
+    );
+  } else {
+    inconclusive.push(reason("one_sided_capture", { kind: "peer_silent", packets, spanMicros: span }));
+  }
+}
+
+/**
+ * Which of RFC 792/4443's codes filter (ICMP 9, 10, 13; ICMPv6 1), close
+ * (port or protocol unreachable: ICMP 3, 2; ICMPv6 4), say the packet was too
+ * big (ICMP 4, fragmentation needed: RFC 1191) or find no route (the rest).
+ */
 export function icmpDetails(icmp: IcmpEvidence): IcmpDetails {
   const filtered = icmp.v6 ? icmp.code === 1 : icmp.code === 9 || icmp.code === 10 || icmp.code === 13;
-  const closed = icmp.v6 ? icmp.code === 4 : icmp.code === 3;
+  const closed = icmp.v6 ? icmp.code === 4 : icmp.code === 3 || icmp.code === 2;
+  const tooBig = !icmp.v6 && icmp.code === 4;
   return {
     count: icmp.count,
     v6: icmp.v6,
     type: icmp.type,
     code: icmp.code,
-    category: filtered ? "filtered" : closed ? "closed" : "no_route",
+    category: filtered ? "filtered" : closed ? "closed" : tooBig ? "too_big" : "no_route",
     sender: formatWords(icmp.family, icmp.words),
   };
 }

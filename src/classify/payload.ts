@@ -129,6 +129,8 @@ export function accepts(entry: CatalogEntry): ReadonlySet<PayloadFamily> {
   const out = new Set<PayloadFamily>(entry.allows);
   const plain = entry.security === "plain";
   const any = entry.security === "any";
+  // A row that demands TLS accepts TLS, whatever protocol it names (a custom catalog's "xmpp").
+  if (entry.security === "tls") out.add("tls");
   switch (entry.protocol) {
     case "sip":
       out.add("sip");
@@ -193,8 +195,11 @@ export interface Demands {
   accepted: ReadonlySet<PayloadFamily>;
 }
 
-/** Per match list (the index shares one list among all ports with the same rows). */
-const demandCache = new WeakMap<readonly CatalogMatch[], Demands>();
+/** Per transport and match list (the index shares one list among all ports with the same rows). */
+const demandCache: Record<Transport, WeakMap<readonly CatalogMatch[], Demands>> = {
+  tcp: new WeakMap(),
+  udp: new WeakMap(),
+};
 
 /**
  * What the listen rows demand (§3 step 3): TLS for MTLS/TLS/HTTPS rows, SIP in
@@ -202,7 +207,7 @@ const demandCache = new WeakMap<readonly CatalogMatch[], Demands>();
  * STUN row over UDP; a row's `allows` widens what a demanding port takes.
  */
 export function demands(matches: readonly CatalogMatch[], transport: Transport): Demands {
-  let d = demandCache.get(matches);
+  let d = demandCache[transport].get(matches);
   if (d === undefined) {
     const expected = new Set<PayloadFamily>();
     const allowed = new Set<PayloadFamily>();
@@ -225,7 +230,7 @@ export function demands(matches: readonly CatalogMatch[], transport: Transport):
     }
     if (expected.size > 0) for (const f of allowed) expected.add(f);
     d = { expected, rows: [...new Set(rows)].slice(0, 3), accepted };
-    demandCache.set(matches, d);
+    demandCache[transport].set(matches, d);
   }
   return d;
 }

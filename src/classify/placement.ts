@@ -68,12 +68,8 @@ export function rangeMismatch(
   orig: Place | null,
   resp: Place | null,
 ): Reason | null {
-  const media =
-    isMedia(flow.origApp) ||
-    isMedia(flow.respApp) ||
-    (transport === "udp" &&
-      index.listen(transport, flow.respPort).every((m) => m.range.first !== m.range.last));
-  if (!media) return null;
+  // Media in the payload, never a port alone (docs/verdict-rules.md §2).
+  if (!isMedia(flow.origApp) && !isMedia(flow.respApp)) return null;
   for (const [isOrig, place] of [
     [true, orig],
     [false, resp],

@@ -9,7 +9,7 @@
 import type { PayloadFamily } from "../catalog/types.js";
 
 /** What the ICMP code of a destination unreachable says (RFC 792, RFC 1812 §5.2.7.1, RFC 4443 §3.1). */
-export type IcmpCategory = "filtered" | "closed" | "no_route";
+export type IcmpCategory = "filtered" | "closed" | "no_route" | "too_big";
 
 export interface IcmpDetails {
   /** Messages seen. */
@@ -60,6 +60,7 @@ export interface ReasonDetails {
   icmp_unreachable: IcmpDetails & { quotes: "originator" | "responder"; answered: boolean };
   syn_no_reply: { syns: number; spanMicros: number; after: "nothing" | "fin" | "rst"; icmp: boolean };
   syn_rejected: { syns: number; replies: number; spanMicros: number };
+  handshake_incomplete: { syns: number; synAcks: number; spanMicros: number };
   reset_after_handshake: { clientBytes: number };
   udp_no_reply: { request: "stun" | "sip" | null; packets: number; spanMicros: number };
   one_way_media: { protocol: string; packets: number; spanMicros: number };
@@ -78,6 +79,7 @@ export type Reason = { [C in ReasonCode]: { code: C; details: ReasonDetails[C] }
 export const REASON_CODES: readonly ReasonCode[] = [
   "syn_no_reply",
   "syn_rejected",
+  "handshake_incomplete",
   "icmp_unreachable",
   "udp_no_reply",
   "one_way_media",
@@ -103,6 +105,7 @@ export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "icmp_unreachable",
   "syn_no_reply",
   "syn_rejected",
+  "handshake_incomplete",
   "reset_after_handshake",
   "udp_no_reply",
   "one_way_media",
@@ -113,8 +116,18 @@ export function reason<C extends ReasonCode>(code: C, details: ReasonDetails[C])
   return { code, details } as Reason;
 }
 
+/**
+ * Whether a reason puts its flow in the blocked-looking groups: a blocking
+ * code, except a "fragmentation needed" on a flow that was answered (path
+ * MTU discovery at work, RFC 1191), which is information only.
+ */
+export function isBlocking(r: Reason): boolean {
+  if (!BLOCKING_CODES.has(r.code)) return false;
+  return !(r.code === "icmp_unreachable" && r.details.category === "too_big" && r.details.answered);
+}
+
 /** The first blocking reason of a list, or undefined. */
 export function blockingReason(reasons: readonly Reason[]): Reason | undefined {
-  for (const r of reasons) if (BLOCKING_CODES.has(r.code)) return r;
+  for (const r of reasons) if (isBlocking(r)) return r;
   return undefined;
 }

@@ -115,6 +115,16 @@ function decodeQuote(buf: Uint8Array, at: number, end: number, pkt: Packet): voi
     pkt.qd2 = i32(buf, at + 32);
     pkt.qd3 = i32(buf, at + 36);
     t = at + 40;
+    // Extension headers in the quoted packet (RFC 8200 §4): hop-by-hop,
+    // routing and destination options (length in 8-byte units after the
+    // first 8), fragment (8 bytes). At most 8, within the quote.
+    for (let i = 0; i < 8; i++) {
+      const nh = pkt.qProto;
+      if (nh !== 0 && nh !== 43 && nh !== 60 && nh !== 44) break;
+      if (end - t < 8) return;
+      pkt.qProto = u8(buf, t);
+      t += nh === 44 ? 8 : (u8(buf, t + 1) + 1) * 8;
+    }
   } else {
     return;
   }

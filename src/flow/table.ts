@@ -271,6 +271,13 @@ export class FlowTable {
    * collision can only make a one-way flow look blocked rather than one-sided.
    */
   private readonly senders = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
+  /**
+   * One bit per hashed (source, destination) address pair whose traffic was
+   * identified as media (RTP, RTCP, STUN/TURN, DTLS), set once per flow side:
+   * "did media come back on another 5-tuple" (asymmetric RTP ports, a
+   * receive-only party sending RTCP). Same size and collision rule as `senders`.
+   */
+  private readonly mediaPairs = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
 
   private buckets = new Int32Array(0);
   private mask = 0;
@@ -327,8 +334,10 @@ export class FlowTable {
       if (row >= 0) return row;
     }
     const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
-    const sp = hasPorts ? pkt.srcPort : 0;
-    const dp = hasPorts ? pkt.dstPort : 0;
+    // An ICMP error quoting no flow gets a flow per quoted port pair, so errors
+    // about different attempts between the same two hosts stay apart.
+    const sp = hasPorts ? pkt.srcPort : icmpError ? pkt.qSrcPort : 0;
+    const dp = hasPorts ? pkt.dstPort : icmpError ? pkt.qDstPort : 0;
     const fromLo = isLo(pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp);
     let row = fromLo
       ? this.find(proto, pkt.family, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp)
@@ -433,6 +442,30 @@ export class FlowTable {
     const a = row * 8 + at;
     const h = senderHash(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!);
     this.senders[h >>> 5] = this.senders[h >>> 5]! | (1 << (h & 31));
+  }
+
+  /** A side's payload was identified as media: its address sent media to the other side's address. */
+  private markMediaPair(row: number, fromLo: boolean): void {
+    const s = row * 8 + (fromLo ? 0 : 4);
+    const d = row * 8 + (fromLo ? 4 : 0);
+    const h = senderHash(
+      this.addr[s]! ^ Math.imul(this.addr[d + 3]!, 0x27d4eb2d),
+      this.addr[s + 1]! ^ this.addr[d + 2]!,
+      this.addr[s + 2]! ^ this.addr[d + 1]!,
+      this.addr[s + 3]! ^ Math.imul(this.addr[d]!, 0x165667b1),
+    );
+    this.mediaPairs[h >>> 5] = this.mediaPairs[h >>> 5]! | (1 << (h & 31));
+  }
+
+  /** Whether the address `from` sent media to the address `to` on any flow so far (hashed; see `mediaPairs`). */
+  sentMediaTo(from: readonly number[], to: readonly number[]): boolean {
+    const h = senderHash(
+      from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d),
+      from[1]! ^ to[2]!,
+      from[2]! ^ to[1]!,
+      from[3]! ^ Math.imul(to[0]!, 0x165667b1),
+    );
+    return (this.mediaPairs[h >>> 5]! & (1 << (h & 31))) !== 0;
   }
 
   /** Whether any packet so far came from this address (hashed; see `senders`). */
@@ -978,6 +1011,7 @@ export class FlowTable {
       }
       seqs[row] = idResult.rtpSeq;
       app[row] = runs[row]! >= RTP_RUN ? App.Rtp : App.RtpCandidate;
+      if (app[row] === App.Rtp) this.markMediaPair(row, fromLo);
       return;
     }
     if (id === App.Unidentified || id === App.None) {
@@ -985,6 +1019,7 @@ export class FlowTable {
       return;
     }
     app[row] = id;
+    if (id === App.Rtcp || id === App.Stun || id === App.Dtls) this.markMediaPair(row, fromLo);
     (fromLo ? this.appDetailLo : this.appDetailHi)[row] = idResult.detail;
     if (id === App.Tls && idResult.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);
@@ -1017,6 +1052,7 @@ export class FlowTable {
     }
     if (runs[row]! >= RTP_RUN) {
       app[row] = App.Stun;
+      this.markMediaPair(row, fromLo);
       (fromLo ? this.appDetailLo : this.appDetailHi)[row] = STUN_CHANNEL_DATA;
     } else if (current === App.None || current === App.RtpCandidate) {
       app[row] = App.Unidentified;
@@ -1348,6 +1384,12 @@ export class Flow {
   /** For an ICMP flow made of errors that quote no flow of the capture: what they quote. */
   get icmpQuote(): IcmpQuote | null {
     return this.table.rowIcmpQuote(this.row);
+  }
+  /** Whether this end's address sent media to the other end's address, on this flow or any other. */
+  mediaFrom(orig: boolean): boolean {
+    const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
+    const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
+    return this.table.sentMediaTo(a, b);
   }
   /** Whether the capture holds any packet sent by this end's address (on any flow). */
   peerSent(orig: boolean): boolean {

@@ -336,6 +336,7 @@ export class ReportBuilder {
 const HINTS: Record<string, string> = {
   syn_no_reply: "no reply (firewall drop?)",
   syn_rejected: "answered by TCP reset (port closed, or a firewall rejecting)",
+  handshake_incomplete: "SYN+ACK never acknowledged (return path blocked?)",
   icmp_unreachable: "ICMP destination unreachable",
   one_way_media: "media one way only, the peer silent (firewall drop?)",
   udp_no_reply: "no reply (firewall drop?)",
@@ -376,10 +377,10 @@ class BlockedTable {
   /** A listed blocked flow. */
   add(f: FlowRecord): void {
     const reason = groupReason(f.reasons);
-    const [port, transport] = groupTarget(f.reasons, f.serverPort, f.transport);
+    const [port, transport, client] = groupTarget(f.reasons, f.serverPort, f.transport, f.clientIp);
     this.keyOf.set(
       f.id,
-      this.note(f.roles, port, transport, reason, f.verdict, f.clientIp, f.firstSeen, f.lastSeen, f.id),
+      this.note(f.roles, port, transport, reason, f.verdict, client, f.firstSeen, f.lastSeen, f.id),
     );
   }
 
@@ -387,18 +388,13 @@ class BlockedTable {
   count(c: Classified, roles: readonly RoleRef[], addr: AddressFormatter): void {
     const f = c.flow;
     const hasPorts = f.ipProto === 6 || f.ipProto === 17;
-    const [port, transport] = groupTarget(c.reasons, hasPorts ? f.respPort : null, transportName(f.ipProto));
-    this.note(
-      roles,
-      port,
-      transport,
-      groupReason(c.reasons),
-      c.verdict,
+    const [port, transport, client] = groupTarget(
+      c.reasons,
+      hasPorts ? f.respPort : null,
+      transportName(f.ipProto),
       addr.format(f, true),
-      f.first,
-      f.last,
-      f.id + 1,
     );
+    this.note(roles, port, transport, groupReason(c.reasons), c.verdict, client, f.first, f.last, f.id + 1);
   }
 
   private note(
@@ -501,9 +497,12 @@ class BlockedTable {
 function groupReason(reasons: readonly Reason[]): string {
   const first = blockingReason(reasons);
   if (first === undefined) return "blocked";
-  return first.code === "icmp_unreachable" || first.code === "icmp_unmatched"
-    ? `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}`
-    : first.code;
+  if (first.code === "icmp_unmatched") return `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}`;
+  if (first.code === "icmp_unreachable") {
+    const about = first.details.quotes === "responder" ? " (quoting the server's packets)" : "";
+    return `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}${about}`;
+  }
+  return first.code;
 }
 
 /** The port and transport a group is about: an ICMP error quoting no flow is about what it quotes. */
@@ -511,11 +510,13 @@ function groupTarget(
   reasons: readonly Reason[],
   port: number | null,
   transport: string,
-): [number | null, string] {
+  client: string,
+): [number | null, string, string] {
   const first = blockingReason(reasons);
+  // An ICMP error quoting no flow is about the packet it quotes: its port, transport and sender.
   return first?.code === "icmp_unmatched"
-    ? [first.details.quotedDstPort, first.details.quotedTransport]
-    : [port, transport];
+    ? [first.details.quotedDstPort, first.details.quotedTransport, first.details.quotedSrc]
+    : [port, transport, client];
 }
 
 /** Width of the range in `ports` that covers `port` (0 for an exact port). */

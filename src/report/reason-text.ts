@@ -36,12 +36,15 @@ export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
   filtered: "filtered by policy",
   closed: "closed port",
   no_route: "no route",
+  too_big: "packet too big (path MTU)",
 };
 
 const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
   filtered: "filtered by policy (a firewall rejects it)",
   closed: "closed port (nothing listens there)",
   no_route: "no route (the destination cannot be reached)",
+  too_big:
+    "the packet was too big for a link on the path and may not be fragmented (path MTU discovery, RFC 1191)",
 };
 
 /** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
@@ -50,7 +53,7 @@ export function reasonText(r: Reason): string {
     case "not_in_catalog": {
       const d = r.details;
       return d.port === null
-        ? `${d.transport.toUpperCase()} is not in the OCS port catalog`
+        ? `${transportText(d.transport)} is not in the OCS port catalog`
         : `no catalog entry for ${d.port}/${d.transport}`;
     }
     case "other_protocol": {
@@ -70,7 +73,7 @@ export function reasonText(r: Reason): string {
       const ports = d.quotedTransport === "tcp" || d.quotedTransport === "udp";
       const from = ports ? `${d.quotedSrc}:${d.quotedSrcPort}` : d.quotedSrc;
       const to = ports ? `${d.quotedDst}:${d.quotedDstPort}` : d.quotedDst;
-      return `${icmpHead(d)} quoting ${d.quotedTransport.toUpperCase()} ${from} -> ${to}, a flow this capture holds no packet of: ${ICMP_MEANING[d.category]}`;
+      return `${icmpHead(d)} quoting ${transportText(d.quotedTransport)} ${from} -> ${to}, which matches no flow active in the capture: ${ICMP_MEANING[d.category]}`;
     }
     case "transport_mismatch": {
       const d = r.details;
@@ -125,6 +128,10 @@ export function reasonText(r: Reason): string {
       const d = r.details;
       return `SYN answered by RST (${plural(d.syns, "SYN")}, ${plural(d.replies, "packet")} back, over ${seconds(d.spanMicros)})`;
     }
+    case "handshake_incomplete": {
+      const d = r.details;
+      return `the server answered with ${plural(d.synAcks, "packet")} (SYN+ACK) but the client never acknowledged, sending ${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}: the SYN+ACK did not reach it (return path blocked?)`;
+    }
     case "reset_after_handshake":
       return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")}), having sent none: a middlebox rejecting TLS or SIP?`;
     case "udp_no_reply": {
@@ -150,8 +157,13 @@ export function reasonText(r: Reason): string {
     case "midstream":
       return r.details.bothSides
         ? "no SYN seen: the capture began after the connection opened (both sides sent packets)"
-        : "no SYN seen: the capture began after the connection opened (only one side sent packets)";
+        : "no SYN seen: the capture began after the connection opened (one side sent nothing, or only resets)";
   }
+}
+
+/** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */
+function transportText(transport: string): string {
+  return transport === "icmpv6" ? "ICMPv6" : transport.toUpperCase();
 }
 
 function icmpHead(d: IcmpDetails): string {

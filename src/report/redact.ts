@@ -69,18 +69,23 @@ export class Redactor {
   }
 
   /**
-   * Replaces every IPv4 or IPv6 literal in free text, including one followed
-   * by a dot and letters (a file name like edge-10.0.0.30.pcap), but not a
-   * run of five or more dotted numbers.
+   * Replaces every IPv4 or IPv6 literal in free text, whatever letters or
+   * punctuation stand beside it (file names like edge_10.0.0.30_trace.pcap,
+   * fe10.0.0.31.pcap, cap_2001:db8::30.pcap), but not a run of five or more
+   * dotted numbers.
    */
   text(s: string): string {
-    return s
-      .replace(/(?<!\w|\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)/g, (m) =>
-        Address4.isValid(m) ? this.address(m) : m,
-      )
-      .replace(/(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g, (m) =>
-        m.includes(":") && Address6.isValid(m) ? this.address(new Address6(m).correctForm()) : m,
-      );
+    return (
+      s
+        // Any neighbours but digits and dotted digits (file names: edge_10.0.0.30_trace.pcap, fe10.0.0.31.pcap).
+        .replace(/(?<!\d|\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)/g, (m) =>
+          Address4.isValid(m) ? this.address(m) : m,
+        )
+        // Any neighbours but colons (cap_2001:db8::30.pcap); the match must parse as IPv6.
+        .replace(/(?<!:)[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?!:)/g, (m) =>
+          m.includes(":") && Address6.isValid(m) ? this.address(new Address6(m).correctForm()) : m,
+        )
+    );
   }
 
   /** Crypto-PAn over the top `bits` bits of the 128-bit block. */
