@@ -188,7 +188,10 @@ function udpOneWay(
   const first = flow.origFirstPayload;
   const request: ReasonDetails["udp_no_reply"]["request"] =
     first === FirstPayload.StunBindingRequest ? "stun" : first === FirstPayload.SipRequest ? "sip" : null;
-  if (isMedia(app) && request === null) return oneWayMedia(flow, true, span, blocked, inconclusive);
+  if (isMedia(app) && request === null) {
+    oneWayMedia(flow, true, span, blocked, inconclusive);
+    return;
+  }
   if (!repeated && request === null) return;
   if (nearEnd !== null && !repeated) {
     inconclusive.push(reason("near_capture_end", { what: "request", beforeEndMicros: nearEnd }));
