@@ -55,6 +55,7 @@ export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "max_flows",
   "max_fragments",
   "max_report_flows",
+  "max_interfaces",
 ]);
 
 /** How standard input (`-`) is named in reports. */

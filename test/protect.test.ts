@@ -158,3 +158,35 @@ describe("redaction in file names", () => {
     expect(r.text("v1.2.3.4.5 at 12:30:45")).toBe("v1.2.3.4.5 at 12:30:45");
   });
 });
+
+describe("bounded memory: pcapng interfaces", () => {
+  it("keeps at most 65,536 interfaces per section, skipping and counting the rest with a warning", async () => {
+    const { writePcapng } = await import("../fixtures/lib/pcapng.js");
+    const { TcpConversation } = await import("../fixtures/lib/packets.js");
+    const { writeFileSync } = await import("node:fs");
+    const { analyzeCapture } = await import("../src/analyze.js");
+    const syn = new TcpConversation("10.1.0.20", 40000, "10.0.0.10", 5061, Date.UTC(2024, 0, 1) * 1000).syn()
+      .frames[0]!;
+    const idbs = Array.from({ length: 70_000 }, (_, i) => ({
+      kind: "idb" as const,
+      iface: { linkType: i % 2 === 0 ? 1 : 101 },
+    }));
+    const bytes = writePcapng([
+      {
+        blocks: [
+          ...idbs,
+          { kind: "epb", iface: 0, tsMicros: syn.tsMicros, data: syn.data },
+          { kind: "epb", iface: 69_999, tsMicros: syn.tsMicros + 1, data: syn.data },
+        ],
+      },
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), "ocs-pcap-idb-")), "idb.pcapng");
+    writeFileSync(file, bytes);
+    const report = await analyzeCapture(file);
+    expect(report.capture.packets).toBe(1);
+    const w = report.capture.warnings.find((x) => x.code === "max_interfaces");
+    expect(w?.message).toMatch(
+      /4464 interface description blocks were ignored and 1 packet on those interfaces was skipped/,
+    );
+  });
+});

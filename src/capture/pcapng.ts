@@ -58,6 +58,14 @@ export interface PcapngAnomalies {
   timestamp_out_of_range: number;
 }
 
+/**
+ * Interfaces kept per section. A real capture has a handful; a crafted one
+ * can describe hundreds of millions (7 MB of gzip). Past this, further IDBs
+ * are counted and ignored, and packets on them are skipped and counted, with
+ * one `max_interfaces` warning.
+ */
+export const MAX_INTERFACES = 65_536;
+
 /** The latest timestamp kept exact as a double: 2^53 - 1 µs after 1970 (year 2255). */
 const MAX_TS_MICROS = Number.MAX_SAFE_INTEGER;
 
@@ -70,8 +78,13 @@ export class PcapngReader extends WindowedReader {
     timestamp_out_of_range: 0,
   };
   sections = 0;
-  /** Every link type described, in order of first appearance. */
+  /** Every link type described, in order of first appearance (the set finds repeats in constant time). */
   private readonly linkTypeList: number[] = [];
+  private readonly linkTypeSeen = new Set<number>();
+  /** IDBs past MAX_INTERFACES in their section, and packets that named one of them. */
+  private interfacesOverLimit = 0;
+  private packetsOverLimit = 0;
+  private overLimitOffset = -1;
   private le = true;
   private interfaces: Interface[] = [];
   private lastTs = 0;
@@ -116,6 +129,13 @@ export class PcapngReader extends WindowedReader {
         this.offset,
         false,
       );
+    }
+    if (this.interfacesOverLimit > 0) {
+      this.warnings.push({
+        code: "max_interfaces",
+        offset: this.overLimitOffset,
+        message: `more than ${MAX_INTERFACES} interfaces were described in one section; ${this.interfacesOverLimit} interface description blocks were ignored and ${this.packetsOverLimit} packet${this.packetsOverLimit === 1 ? "" : "s"} on those interfaces ${this.packetsOverLimit === 1 ? "was" : "were"} skipped`,
+      });
     }
     if (this.skipLeft > 0 || this.awaitTrailer || left > 0) {
       const offset = this.skipLeft > 0 || this.awaitTrailer ? this.skipOffset : this.offset;
@@ -281,8 +301,16 @@ export class PcapngReader extends WindowedReader {
       }
       p += 4 + ((olen + 3) & ~3);
     }
+    if (this.interfaces.length >= MAX_INTERFACES) {
+      this.interfacesOverLimit++;
+      if (this.overLimitOffset < 0) this.overLimitOffset = offset;
+      return;
+    }
     this.interfaces.push(iface);
-    if (!this.linkTypeList.includes(iface.linkType)) this.linkTypeList.push(iface.linkType);
+    if (!this.linkTypeSeen.has(iface.linkType)) {
+      this.linkTypeSeen.add(iface.linkType);
+      this.linkTypeList.push(iface.linkType);
+    }
   }
 
   private packet(
@@ -295,6 +323,10 @@ export class PcapngReader extends WindowedReader {
     dataAt: number,
   ): void {
     const iface = this.interfaces[ifaceId];
+    if (!iface && ifaceId >= MAX_INTERFACES && this.interfacesOverLimit > 0) {
+      this.packetsOverLimit++;
+      return;
+    }
     if (!iface) {
       this.fail(
         `packet block at offset ${offset} refers to interface ${ifaceId}, but only ${this.interfaces.length} interface(s) are described before it in this section`,
