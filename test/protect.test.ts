@@ -190,3 +190,33 @@ describe("bounded memory: pcapng interfaces", () => {
     );
   });
 });
+
+describe("a failing capture never costs the others", () => {
+  it("a worker that runs out of memory marks only its capture, and the batch goes on", async () => {
+    const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
+    const { writeFileSync } = await import("node:fs");
+    const { cliWith } = await import("./helpers/cli.js");
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-oom-"));
+    // 120,000 one-packet flows: far more than a 24 MB worker heap holds.
+    const t0 = Date.UTC(2024, 0, 1) * 1000;
+    const records = [];
+    for (let i = 0; i < 120_000; i++) {
+      const client = `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+      records.push(
+        ...new TcpConversation(client, 40000 + (i % 1000), "10.0.0.10", 5061, t0 + i).syn().frames,
+      );
+    }
+    writeFileSync(join(dir, "a-huge.pcap"), writePcap(records));
+    copyFileSync(CAPTURE, join(dir, "b.pcap"));
+    copyFileSync(CAPTURE, join(dir, "c.pcap"));
+    copyFileSync(CAPTURE, join(dir, "d.pcap"));
+    const r = cliWith({ env: { OCS_PCAP_WORKER_HEAP_MB: "24" } }, "analyze", dir, "-f", "csv", "--jobs", "2");
+    expect(r.stderr).toMatch(/a-huge\.pcap: the analysis ran out of memory/);
+    // An unreadable capture makes a batch exit 65 (a data error), as a damaged one does.
+    expect(r.code).toBe(65);
+    const rows = r.stdout.trim().split("\n");
+    // Every other capture has its report.
+    for (const name of ["b.pcap", "c.pcap", "d.pcap"])
+      expect(rows.find((l) => l.includes(name))).toMatch(/,ok,/);
+  }, 60_000);
+});

@@ -161,38 +161,80 @@ export async function runJobs(
   }
   const results: (JobResult | undefined)[] = new Array(paths.length);
   let next = 0;
+  // Captures a dead worker was holding but had not started: taken again first.
+  const retry: number[] = [];
+  const take = (): number | undefined =>
+    retry.length > 0 ? retry.shift() : next < paths.length ? next++ : undefined;
   const workerUrl = new URL("./worker.js", import.meta.url);
+  const heapMb = Number(process.env.OCS_PCAP_WORKER_HEAP_MB ?? "");
+  const resourceLimits = heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
+  /**
+   * One worker, replaced when it dies (out of memory, a crash): the capture it
+   * was analysing is reported unreadable with the reason, the ones it held
+   * but had not started go back to the queue, and the batch goes on.
+   */
   const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(workerUrl, { workerData: { settings } });
-      let held = 0;
+    new Promise((resolve) => {
+      const worker = new Worker(workerUrl, {
+        workerData: { settings },
+        ...(resourceLimits === undefined ? {} : { resourceLimits }),
+      });
+      // Indexes sent to this worker, in the order it analyses them.
+      const held: number[] = [];
+      let done = false;
       const feed = () => {
-        while (held < WORKER_BACKLOG && next < paths.length) {
-          const i = next++;
-          held++;
+        while (held.length < WORKER_BACKLOG) {
+          const i = take();
+          if (i === undefined) break;
+          held.push(i);
           const request: JobRequest = { index: i, path: paths[i]!, keepFlows: options.keepFlows };
           worker.postMessage(request);
         }
-        if (held === 0) {
+        if (held.length === 0 && !done) {
+          done = true;
           void worker.terminate();
           resolve();
         }
       };
-      worker.on("message", (msg: { index: number; result?: JobResult; failure?: string }) => {
-        if (msg.failure !== undefined) {
-          void worker.terminate();
-          reject(new Error(msg.failure));
-          return;
+      const died = (why: string) => {
+        if (done) return;
+        done = true;
+        const [current, ...waiting] = held;
+        if (current !== undefined) {
+          results[current] = { path: paths[current]!, report: null, error: { code: 70, message: why } };
         }
-        held--;
-        results[msg.index] = msg.result;
+        retry.unshift(...waiting);
+        void worker.terminate();
+        // A replacement takes the rest of the queue.
+        one().then(resolve, resolve);
+      };
+      worker.on("message", (msg: { index: number; result?: JobResult; failure?: string }) => {
+        held.splice(held.indexOf(msg.index), 1);
+        results[msg.index] =
+          msg.failure !== undefined
+            ? {
+                path: paths[msg.index]!,
+                report: null,
+                error: { code: 70, message: `internal error: ${msg.failure}` },
+              }
+            : msg.result;
         feed();
       });
-      worker.on("error", reject);
+      worker.on("error", (err: Error) => {
+        const oom = (err as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
+        died(
+          oom
+            ? "the analysis ran out of memory (the worker's heap limit); analyse this capture alone, with --jobs 1 or a larger heap"
+            : `the worker analysing it failed: ${err.message}`,
+        );
+      });
+      worker.on("exit", (code) => {
+        if (!done) died(`the worker analysing it exited with code ${code}`);
+      });
       feed();
     });
   const here = async (): Promise<void> => {
-    for (let i = next++; i < paths.length; i = next++) {
+    for (let i = take(); i !== undefined; i = take()) {
       results[i] = await runJob(paths[i]!, settings);
       // Let waiting worker messages run before taking the next capture.
       await new Promise<void>((resolve) => setImmediate(resolve));
