@@ -220,3 +220,18 @@ describe("a failing capture never costs the others", () => {
       expect(rows.find((l) => l.includes(name))).toMatch(/,ok,/);
   }, 60_000);
 });
+
+describe("file names cannot act on the terminal", () => {
+  it("shows control characters in file names as \\xNN, in the batch table and on standard error", async () => {
+    const dir = folder();
+    const evil = join(dir, "caps", "evil\u001b[31mred\u0007\nline.pcap");
+    copyFileSync(join(ROOT, "fixtures/truncated.pcap"), evil);
+    const r = await cli("analyze", join(dir, "caps"), "--jobs", "1");
+    expect(r.code).toBe(0);
+    for (const text of [r.stdout, r.stderr]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that none is left.
+      expect(text).not.toMatch(/[\u001b\u0007]/);
+      expect(text).toContain("evil\\x1b[31mred\\x07\\x0aline.pcap");
+    }
+  });
+});

@@ -11,6 +11,7 @@
  * Nothing but the report goes to standard output; warnings and progress go
  * to standard error. No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
  */
+
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
@@ -38,6 +39,7 @@ import {
 } from "../report/batch.js";
 import { renderCatalogJson, renderCatalogTable } from "../report/catalog.js";
 import { renderCsv } from "../report/csv.js";
+import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
 import { renderHtml } from "../report/html.js";
 import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
@@ -130,7 +132,9 @@ Examples:
   $ ocs-pcap catalog --port 3478 --transport udp
   $ ocs-pcap catalog --format json`;
 
-export async function run(argv: readonly string[], io: Io): Promise<number> {
+export async function run(argv: readonly string[], rawIo: Io): Promise<number> {
+  // Whatever reaches standard error, no control character acts on the terminal.
+  const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(escapeTerminal(s)) };
   let code: number = EXIT.OK;
   const version = toolVersion();
   const program = new Command()
@@ -324,7 +328,7 @@ Examples:
       return EXIT.USAGE;
     }
     if (err instanceof InputError) {
-      io.stderr(`ocs-pcap: ${err.path}: ${err.message}\n`);
+      io.stderr(`ocs-pcap: ${line1(err.path)}: ${line1(err.message)}\n`);
       return EXIT.NOINPUT;
     }
     io.stderr(
@@ -567,13 +571,15 @@ async function analyzeCommand(
   let strictFailed = false;
   for (const [i, r] of results.entries()) {
     if (r.error) {
-      io.stderr(`ocs-pcap: ${entries[i]!.path}: ${entries[i]!.error}\n`);
+      io.stderr(`ocs-pcap: ${line1(entries[i]!.path)}: ${line1(entries[i]!.error ?? "")}\n`);
       worst = Math.max(worst, r.error.code);
     }
     const report = entries[i]!.report;
     if (report) {
       for (const w of report.capture.warnings)
-        io.stderr(`ocs-pcap: warning: ${report.capture.path}: offset ${w.offset}: ${w.message}\n`);
+        io.stderr(
+          `ocs-pcap: warning: ${line1(report.capture.path)}: offset ${w.offset}: ${line1(w.message)}\n`,
+        );
       // --strict: a cut or damaged capture is a data error, reported after the report is written.
       if (opts.strict === true && report.capture.warnings.some((w) => !LIMIT_WARNING_CODES.has(w.code)))
         strictFailed = true;
@@ -636,7 +642,7 @@ async function deliver(
   const failures = entries.flatMap((e) =>
     e.report ? evaluatePolicy(e.report, policy).map((f) => (namePaths ? `${e.path}: ${f}` : f)) : [],
   );
-  for (const f of failures) io.stderr(`ocs-pcap: ${f}\n`);
+  for (const f of failures) io.stderr(`ocs-pcap: ${line1(f)}\n`);
   if (failures.length > 0) return EXIT.POLICY;
   return dataError ? EXIT.DATAERR : EXIT.OK;
 }
@@ -659,7 +665,9 @@ async function summarizeCommand(
       data = JSON.parse(readSettingsFile(file));
     } catch (err) {
       if (err instanceof InputError) throw err;
-      io.stderr(`ocs-pcap: ${file}: not JSON: ${err instanceof Error ? err.message : String(err)}\n`);
+      io.stderr(
+        `ocs-pcap: ${line1(file)}: not JSON: ${line1(err instanceof Error ? err.message : String(err))}\n`,
+      );
       entries.push({ path: file, status: "error", error: "not JSON", report: null });
       worst = EXIT.DATAERR;
       continue;

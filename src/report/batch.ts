@@ -3,8 +3,9 @@
  * (one line per capture, plus totals), in any format. Also reads saved JSON
  * reports back into the model, for `ocs-pcap summarize`.
  */
+
 import type { Application, Reason, Verdict } from "../classify/classify.js";
-import { escapeCsv, escapeHtml as h, escapeMarkdown as md } from "./escape.js";
+import { escapeCsv, escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, isoToMicros, REPORT_SCHEMA } from "./model.js";
 
@@ -91,7 +92,8 @@ function totalsRow(b: BatchReport): (string | number)[] {
 
 /** The batch summary as plain text lines (one per capture, then totals). */
 export function renderBatchText(b: BatchReport): string {
-  const rows = [COLUMNS, ...b.captures.map(rowOf), totalsRow(b)].map((r) => r.map(String));
+  // File names and messages may hold control characters: shown as \xNN, one line each.
+  const rows = [COLUMNS, ...b.captures.map(rowOf), totalsRow(b)].map((r) => r.map((c) => line1(String(c))));
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r
@@ -99,7 +101,7 @@ export function renderBatchText(b: BatchReport): string {
       .join("  ")
       .trimEnd();
   return `Batch summary\n${rows.map(line).join("\n")}\n${problems(b)
-    .map((p) => `${p}\n`)
+    .map((p) => `${line1(p)}\n`)
     .join("")}`;
 }
 

@@ -51,6 +51,15 @@ export function escapeTerminal(s: string): string {
   );
 }
 
+/**
+ * A file name or other one-line value for a terminal line: every control
+ * character shown as \xNN, newlines and tabs included, so a name cannot
+ * split a line or move the cursor.
+ */
+export function escapeTerminalLine(s: string): string {
+  return escapeTerminal(s).replace(/[\n\t]/g, (c) => (c === "\n" ? "\\x0a" : "\\x09"));
+}
+
 function stripControl(s: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
