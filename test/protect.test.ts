@@ -235,3 +235,33 @@ describe("file names cannot act on the terminal", () => {
     }
   });
 });
+
+describe("writing the report", () => {
+  it("a full disk is exit 74 with a clear message, on standard output and on -o, not an internal error", async () => {
+    const { cliWith } = await import("./helpers/cli.js");
+    const { spawnSync } = await import("node:child_process");
+    // Standard output redirected to /dev/full, as `> /dev/full` in a shell.
+    const r = spawnSync(
+      "sh",
+      ["-c", `"${process.execPath}" bin/ocs-pcap analyze fixtures/ocs-sample.pcap > /dev/full`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(74);
+    expect(r.stderr).toMatch(/^ocs-pcap: cannot write the report.*ENOSPC/);
+    const o = cliWith({}, "analyze", "fixtures/ocs-sample.pcap", "-o", "/dev/full");
+    expect(o.code).toBe(74);
+    expect(o.stderr).toMatch(/\/dev\/full: cannot write the report: ENOSPC/);
+  });
+
+  it("a name that fits as the report fits as its temporary file", async () => {
+    const dir = folder();
+    const out = join(dir, "r".repeat(245));
+    const r = await cli("analyze", CAPTURE, "-f", "json", "-o", out);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toMatch(/^\{\n {2}"schema": "ocs-pcap\/report@1"/);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+});

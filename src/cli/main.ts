@@ -7,6 +7,7 @@
  *      in a batch: at least one capture was unreadable, and no policy failed
  *   66 an input file cannot be opened or read
  *   70 internal error (a bug: please report it)
+ *   74 the report could not be written: the disk is full, or another I/O error (sysexits EX_IOERR)
  *   73 a report file cannot be written
  * Nothing but the report goes to standard output; warnings and progress go
  * to standard error. No stack trace reaches the user unless OCS_PCAP_DEBUG=1.
@@ -71,7 +72,11 @@ export const EXIT = {
   NOINPUT: 66,
   SOFTWARE: 70,
   CANTCREAT: 73,
+  IOERR: 74,
 } as const;
+
+/** Write errors that are the system's, not a bug: sysexits' EX_IOERR (74). */
+const IO_ERRORS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EIO", "EFBIG", "EROFS"]);
 
 export interface Io {
   stdout: OutputStream;
@@ -123,7 +128,7 @@ Examples:
 Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
 65 not a readable capture (in a batch: any capture, after the rest are
 reported), 66 file cannot be opened, 70 internal error, 73 the report file
-cannot be written.`;
+cannot be written, 74 writing failed (disk full, I/O error).`;
 
 const CATALOG_EXAMPLES = `
 Examples:
@@ -330,6 +335,11 @@ Examples:
     if (err instanceof InputError) {
       io.stderr(`ocs-pcap: ${line1(err.path)}: ${line1(err.message)}\n`);
       return EXIT.NOINPUT;
+    }
+    const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+    if (code !== undefined && IO_ERRORS.has(code)) {
+      io.stderr(`ocs-pcap: cannot write the report: ${line1((err as Error).message)}\n`);
+      return EXIT.IOERR;
     }
     io.stderr(
       `ocs-pcap: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`,
@@ -600,15 +610,16 @@ async function analyzeCommand(
       if (t.capture === null) continue;
       const report = entries[t.capture]!.report;
       if (!report) continue;
-      if (!writeReportFile(t.path, renderReport(report, t.format, { ...render, color: false }), io))
-        return EXIT.CANTCREAT;
+      const failed = writeReportFile(t.path, renderReport(report, t.format, { ...render, color: false }), io);
+      if (failed !== EXIT.OK) return failed;
     }
     if (batch) {
       const summary = buildBatch(entries, version);
       for (const t of reportTargets) {
         if (t.capture !== null) continue;
         const o = { ...render, color: false, summaryOnly: true };
-        if (!writeReportFile(t.path, renderBatch(summary, t.format, o), io)) return EXIT.CANTCREAT;
+        const failed = writeReportFile(t.path, renderBatch(summary, t.format, o), io);
+        if (failed !== EXIT.OK) return failed;
       }
     }
   }
@@ -635,7 +646,8 @@ async function deliver(
   io: Io,
 ): Promise<number> {
   if (output !== undefined) {
-    if (!writeReportFile(output, chunks, io)) return EXIT.CANTCREAT;
+    const failed = writeReportFile(output, chunks, io);
+    if (failed !== EXIT.OK) return failed;
   } else {
     await writeToStream(io.stdout, chunks);
   }
@@ -688,15 +700,17 @@ async function summarizeCommand(
   return deliver(chunks, opts.output, entries, policy, true, worst !== EXIT.OK, io);
 }
 
-function writeReportFile(path: string, chunks: Iterable<string>, io: Io): boolean {
+/** Writes a report file atomically; 0, or the exit code: 74 for a full disk or I/O error, 73 otherwise. */
+function writeReportFile(path: string, chunks: Iterable<string>, io: Io): number {
   try {
     writeFileAtomic(path, chunks);
-    return true;
+    return EXIT.OK;
   } catch (err) {
     io.stderr(
-      `ocs-pcap: ${path}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
+      `ocs-pcap: ${line1(path)}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
     );
-    return false;
+    const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+    return code !== undefined && IO_ERRORS.has(code) ? EXIT.IOERR : EXIT.CANTCREAT;
   }
 }
 
@@ -877,6 +891,8 @@ export async function main(): Promise<void> {
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     // A closed pipe (`ocs-pcap … | head`) is not an error worth a message.
     if (err.code === "EPIPE") process.exit(EXIT.OK);
+    process.stderr.write(`ocs-pcap: cannot write the report to standard output: ${line1(err.message)}\n`);
+    process.exit(EXIT.IOERR);
   });
   const code = await run(process.argv.slice(2), {
     stdout: process.stdout,

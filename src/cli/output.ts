@@ -39,7 +39,7 @@ export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
     }
     return;
   }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = tempName(path);
   const fd = openSync(tmp, "wx", 0o644);
   try {
     writeChunks(fd, chunks);
@@ -56,6 +56,18 @@ export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * A temporary name beside `path`: `.NAME.PID.TIME.tmp`, or a short
+ * `.ocs-pcap.PID.TIME.tmp` when that would pass the 255-byte name limit of
+ * common file systems, so any name that fits as the target fits as its temp.
+ */
+export function tempName(path: string): string {
+  const unique = `${process.pid}.${Date.now().toString(36)}`;
+  const long = `.${basename(path)}.${unique}.tmp`;
+  const name = Buffer.byteLength(long) <= 255 ? long : `.ocs-pcap.${unique}.tmp`;
+  return join(dirname(path), name);
 }
 
 function writeChunks(fd: number, chunks: Iterable<string>): void {
