@@ -265,3 +265,24 @@ describe("writing the report", () => {
     expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 });
+
+describe("bounded worker pool", () => {
+  it("reduces --jobs past 4 per CPU, with a warning", async () => {
+    const { availableParallelism } = await import("node:os");
+    const { cliWith } = await import("./helpers/cli.js");
+    const r = cliWith(
+      {},
+      "analyze",
+      "fixtures/blocked-cases.pcap",
+      "fixtures/vlan.pcap",
+      "-f",
+      "csv",
+      "--jobs",
+      "1500",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `ocs-pcap: warning: --jobs 1500 is more than 4 per CPU; using ${availableParallelism() * 4}\n`,
+    );
+  });
+});

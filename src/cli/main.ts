@@ -482,8 +482,15 @@ async function analyzeCommand(
 ): Promise<number> {
   const policy = parsePolicy(opts);
   const limit = parseNonNegativeInt(opts.limit, "--limit");
-  const jobs = opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
-  if (jobs < 1) throw new UsageError("--jobs must be at least 1");
+  const askedJobs =
+    opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
+  if (askedJobs < 1) throw new UsageError("--jobs must be at least 1");
+  // Each worker is a V8 isolate (tens of MB and a cold start): more than four per core only costs memory.
+  const maxJobs = availableParallelism() * 4;
+  const jobs = Math.min(askedJobs, maxJobs);
+  if (askedJobs > maxJobs) {
+    io.stderr(`ocs-pcap: warning: --jobs ${askedJobs} is more than 4 per CPU; using ${maxJobs}\n`);
+  }
   const maxFlows = parseNonNegativeInt(opts.maxFlows, "--max-flows");
   const maxFragments = parseNonNegativeInt(opts.maxFragments, "--max-fragments");
   if (maxFragments < 1) throw new UsageError("--max-fragments must be at least 1");
