@@ -699,7 +699,17 @@ async function summarizeCommand(
       worst = EXIT.DATAERR;
       continue;
     }
-    const report = reportFromJson(data);
+    let report: Report;
+    try {
+      report = reportFromJson(data);
+    } catch (err) {
+      // Schema-valid but impossible: a timestamp no date holds, counts past 2^53, a summary its flows contradict.
+      const why = err instanceof Error ? err.message : String(err);
+      io.stderr(`ocs-pcap: ${line1(file)}: not a usable report: ${line1(why)}\n`);
+      entries.push({ path: file, status: "error", error: `not a usable report: ${why}`, report: null });
+      worst = EXIT.DATAERR;
+      continue;
+    }
     entries.push({ path: report.capture.path, status: "ok", error: null, report });
   }
   const render: RenderOptions = { limit: 25, color: false, policy };

@@ -8,6 +8,7 @@ import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { escapeCsv, escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, isoToMicros, REPORT_SCHEMA } from "./model.js";
+import { reasonText } from "./reason-text.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";
 
@@ -231,7 +232,7 @@ export function reportFromJson(json: unknown): Report {
     firstFrame: f.firstFrame ?? 0,
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
-  return {
+  const report: Report = {
     schema: REPORT_SCHEMA,
     tool: r.tool,
     capture: r.capture,
@@ -245,4 +246,50 @@ export function reportFromJson(json: unknown): Report {
     })),
     flows,
   };
+  checkSaved(report);
+  return report;
+}
+
+/**
+ * What the schema cannot say of a saved report: every timestamp a real date,
+ * every count an exact integer (at most 2^53 - 1), a summary that covers its
+ * own flows, and reasons whose details fit their code (they are rendered).
+ * Throws an Error naming the first problem.
+ */
+function checkSaved(report: Report): void {
+  const count = (n: unknown, what: string) => {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      throw new Error(`${what} is not a count: ${String(n)}`);
+  };
+  const time = (t: number, what: string) => {
+    if (!Number.isFinite(t) || Number.isNaN(new Date(Math.floor(t / 1000)).getTime()))
+      throw new Error(`${what} is not a real date`);
+  };
+  const s = report.summary;
+  for (const [k, v] of Object.entries(s)) count(v, `summary.${k}`);
+  count(report.capture.packets, "capture.packets");
+  count(report.capture.bytes, "capture.bytes");
+  for (const v of Object.values(report.capture.anomalies)) count(v, "an anomaly count");
+  if (s.flows < report.flows.length)
+    throw new Error(`summary.flows (${s.flows}) is below the ${report.flows.length} flows listed`);
+  for (const verdict of ["known", "unknown", "blocked", "misdirected", "inconclusive"] as const) {
+    const listed = report.flows.filter((f) => f.verdict === verdict).length;
+    if (s[verdict] < listed)
+      throw new Error(`summary.${verdict} (${s[verdict]}) is below the ${listed} ${verdict} flows listed`);
+  }
+  for (const f of report.flows) {
+    time(f.firstSeen, `flow ${f.id}'s firstSeen`);
+    time(f.lastSeen, `flow ${f.id}'s lastSeen`);
+    for (const x of f.reasons) {
+      try {
+        reasonText(x);
+      } catch {
+        throw new Error(`flow ${f.id}'s ${x.code} reason has details that do not fit its code`);
+      }
+    }
+  }
+  for (const g of report.blocked) {
+    time(g.firstSeen, "a blocked group's firstSeen");
+    time(g.lastSeen, "a blocked group's lastSeen");
+  }
 }

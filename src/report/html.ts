@@ -208,7 +208,7 @@ ${
   report.roles.length === 0
     ? '<p class="note">No flow matched the catalog.</p>'
     : `<table><thead><tr><th>Role(s)</th><th>Port</th><th>Transport</th><th>Flows</th><th>Known</th><th>Blocked</th><th>Misdirected</th><th>Inconclusive</th><th>Packets</th><th>Bytes</th></tr></thead><tbody>
-${report.roles.map((r) => `<tr><td>${h(r.roles.join(", "))}</td><td class="num">${h(r.ports)}</td><td>${r.transport}</td><td class="num">${r.flows}</td><td class="num">${r.known}</td><td class="num">${r.blocked}</td><td class="num">${r.misdirected}</td><td class="num">${r.inconclusive}</td><td class="num">${formatCount(r.packets)}</td><td class="num">${formatBytes(r.bytes)}</td></tr>`).join("\n")}
+${report.roles.map((r) => `<tr><td>${h(r.roles.join(", "))}</td><td class="num">${h(r.ports)}</td><td>${h(r.transport)}</td><td class="num">${r.flows}</td><td class="num">${r.known}</td><td class="num">${r.blocked}</td><td class="num">${r.misdirected}</td><td class="num">${r.inconclusive}</td><td class="num">${formatCount(r.packets)}</td><td class="num">${formatBytes(r.bytes)}</td></tr>`).join("\n")}
 </tbody></table>`
 }
 </section>`;

@@ -116,7 +116,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
     );
     for (const r of report.roles) {
       out.push(
-        `| ${md(r.roles.join(", "))} | ${r.ports} | ${r.transport} | ${r.flows} | ${r.known} | ${r.blocked} | ${r.misdirected} | ${r.inconclusive} | ${formatCount(r.packets)} | ${formatBytes(r.bytes)} |`,
+        `| ${md(r.roles.join(", "))} | ${md(r.ports)} | ${md(r.transport)} | ${r.flows} | ${r.known} | ${r.blocked} | ${r.misdirected} | ${r.inconclusive} | ${formatCount(r.packets)} | ${formatBytes(r.bytes)} |`,
       );
     }
     out.push("");

@@ -37,8 +37,8 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
   out.push("");
   const facts = new Table({ style: PLAIN_STYLE });
   facts.push(
-    ["Capture format", c.format],
-    ["Link types", c.linkTypes.join(", ") || "-"],
+    ["Capture format", term(c.format)],
+    ["Link types", term(c.linkTypes.join(", ") || "-")],
     ["Packets", formatCount(c.packets)],
     ["Bytes", `${formatCount(c.bytes)} (${formatBytes(c.bytes)})`],
     ["First packet", c.firstSeen ?? "-"],
@@ -48,8 +48,8 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
       "Flows",
       `${s.flows}: ${s.known} known, ${s.unknown} unknown, ${s.blocked} blocked, ${s.misdirected} misdirected, ${s.inconclusive} inconclusive`,
     ],
-    ["Anomalies", formatCounts(c.anomalies)],
-    ["Not analysed", formatCounts(c.skipped)],
+    ["Anomalies", term(formatCounts(c.anomalies))],
+    ["Not analysed", term(formatCounts(c.skipped))],
   );
   out.push(facts.toString());
   for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${term(w.message)}`);
@@ -101,8 +101,8 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
     for (const r of report.roles) {
       roles.push([
         term(r.roles.join(", ")),
-        r.ports,
-        r.transport,
+        term(r.ports),
+        term(r.transport),
         r.flows,
         r.known,
         r.blocked,

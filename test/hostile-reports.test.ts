@@ -1,0 +1,102 @@
+/**
+ * Saved reports are input too (issue 12, items 5 and 8): a schema-valid
+ * report with hostile strings is escaped in every format, and one that is
+ * impossible (a date no calendar holds, counts past 2^53, a summary its own
+ * flows contradict, reason details that do not fit their code) is refused
+ * with exit 65, never an internal error.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
+import { ROOT } from "./helpers/cli.js";
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      stdout += String(chunk);
+      cb();
+    },
+  });
+  const code = await run(argv, { stdout: sink, stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-hostile-"));
+const saved = join(dir, "r.json");
+await cli("analyze", join(ROOT, "fixtures/blocked-cases.pcap"), "-f", "json", "-o", saved);
+const base = JSON.parse(readFileSync(saved, "utf8")) as Record<string, unknown> & {
+  capture: Record<string, unknown>;
+  summary: Record<string, number>;
+  roles: Record<string, unknown>[];
+  flows: { firstSeen: string; reasons: unknown[] }[];
+};
+
+function variant(name: string, change: (r: typeof base) => void): string {
+  const r = structuredClone(base);
+  change(r);
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(r));
+  return path;
+}
+
+describe("hostile strings in a saved report", () => {
+  const evil = variant("evil.json", (r) => {
+    r.capture.format = "\n# owned [x](javascript:alert(1))\u001b[31m";
+    r.capture.anomalies = { "\n## evil\u001b[2J": 1 };
+    r.capture.path = "x\u001b]0;title\u0007.pcap";
+    r.roles[0]!.ports = "\u001b[31m5061\n# x";
+    r.roles[0]!.transport = "tcp\u0007";
+  });
+  for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
+    it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {
+      const r = await cli("summarize", evil, "-f", format);
+      expect(r.code).toBe(0);
+      if (format !== "json" && format !== "csv") {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: none may be left.
+        expect(r.stdout).not.toMatch(/[\u0007\u001b]/);
+      }
+      if (format === "markdown") {
+        expect(r.stdout).not.toMatch(/^#+ (owned|evil|x)/m);
+        // Brackets arrive escaped, so no link is made.
+        expect(r.stdout).not.toMatch(/(?<!\\)\]\(javascript:/);
+      }
+    });
+  }
+});
+
+describe("impossible saved reports are refused with 65", () => {
+  const cases: [string, (r: typeof base) => void, RegExp][] = [
+    [
+      "a date no calendar holds",
+      (r) => (r.flows[0]!.firstSeen = "2024-13-45T99:99:99.000000Z"),
+      /firstSeen is not a real date/,
+    ],
+    ["counts past 2^53", (r) => (r.summary.flows = 1e308), /summary\.flows is not a count/],
+    [
+      "a summary its flows contradict",
+      (r) => (r.summary.blocked = 0),
+      /summary\.blocked \(0\) is below the 6 blocked flows listed/,
+    ],
+    [
+      "reason details that do not fit their code",
+      (r) => {
+        const f = r.flows.find((x) => x.reasons.length > 0)!;
+        f.reasons[0] = { code: "protocol_mismatch", message: "x", details: {} };
+      },
+      /protocol_mismatch reason has details that do not fit its code/,
+    ],
+  ];
+  for (const [what, change, message] of cases) {
+    it(what, async () => {
+      const path = variant(`${what.replace(/\W+/g, "-")}.json`, change);
+      const r = await cli("summarize", path, "-f", "json");
+      expect(r.code).toBe(65);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});
