@@ -286,3 +286,50 @@ describe("bounded worker pool", () => {
     );
   });
 });
+
+describe("topology lookups (issue 12, item 11)", () => {
+  it("places addresses by binary search exactly as a scan of every entry would", async () => {
+    const { parseTopology } = await import("../src/classify/topology.js");
+    const fc = await import("fast-check");
+    const roles = ["Front End Servers", "Edge Server", "Mediation Server"];
+    // 5,000 single addresses in 10.0.0.0/16, clients in 10.1.0.0/16, external 198.51.100.0/24.
+    const lines = roles.map(
+      (role, k) =>
+        `  ${role}: [${Array.from({ length: 1666 }, (_, i) => `"10.0.${k * 7 + (i >> 8)}.${i & 255}"`).join(", ")}]`,
+    );
+    const text = `roles:\n${lines.join("\n")}\nclients: [10.1.0.0/16, "2001:db8:1::/48"]\nexternal: [198.51.100.0/24]\n`;
+    const topology = parseTopology(text, "t.yaml", roles);
+    const scan = (v: number): string | null => {
+      const a = (v >>> 16) & 255;
+      const b = (v >>> 8) & 255;
+      const c = v & 255;
+      if (v >>> 24 === 10 && a === 0) {
+        const k = Math.floor(b / 7);
+        const i = ((b % 7) << 8) | c;
+        return k < 3 && i < 1666 ? roles[k]! : null;
+      }
+      if (v >>> 24 === 10 && a === 1) return "clients";
+      if (v >>> 8 === ((198 << 16) | (51 << 8) | 100)) return "external";
+      return null;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.boolean(), (v, near) => {
+        const addr = near ? ((10 << 24) | (v & 0x1ffff)) >>> 0 : v;
+        const p = topology.placeOf(4, [0, 0, 0, addr | 0]);
+        expect(p === null ? null : (p.role ?? p.kind)).toBe(scan(addr));
+      }),
+      { numRuns: 2000 },
+    );
+    // An IPv4-mapped IPv6 address lives where its IPv4 form does.
+    expect(topology.placeOf(6, [0, 0, 0xffff, (10 << 24) | (1 << 16) | 5 | 0])?.kind).toBe("clients");
+  });
+
+  it("refuses an IPv4-mapped IPv6 entry that overlaps its IPv4 form", async () => {
+    const { parseTopology } = await import("../src/classify/topology.js");
+    expect(() =>
+      parseTopology('roles:\n  Edge Server: [10.0.0.30]\nclients: ["::ffff:10.0.0.0/120"]\n', "t.yaml", [
+        "Edge Server",
+      ]),
+    ).toThrow(/::ffff:10\.0\.0\.0\/120 \(clients\) overlaps 10\.0\.0\.30 \(role 'Edge Server', line 2\)/);
+  });
+});

@@ -42,10 +42,18 @@ interface Range extends Place {
 }
 
 export class Topology {
+  /** IPv4 and IPv6 ranges, disjoint (overlaps are refused), sorted by first address. */
+  private readonly v4: readonly Range[];
+  private readonly v6: readonly Range[];
+
   constructor(
     readonly file: string,
     private readonly ranges: readonly Range[],
-  ) {}
+  ) {
+    const sorted = [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    this.v4 = sorted.filter((r) => r.family === 4);
+    this.v6 = sorted.filter((r) => r.family === 6);
+  }
 
   /** Roles that have at least one address. */
   roles(): string[] {
@@ -54,16 +62,31 @@ export class Topology {
 
   /** Where an address (as four 32-bit words, see decode/packet.ts) lives, or null. */
   placeOf(family: number, words: readonly number[]): Place | null {
-    const value =
-      family === 4
-        ? BigInt(words[3]! >>> 0)
-        : words.reduce<bigint>((acc, w) => (acc << 32n) | BigInt(w >>> 0), 0n);
-    let best: Range | null = null;
-    for (const r of this.ranges) {
-      if (r.family !== family || value < r.first || value > r.last) continue;
-      if (best === null || r.last - r.first < best.last - best.first) best = r;
+    let v4 = family === 4;
+    let value = v4
+      ? BigInt(words[3]! >>> 0)
+      : words.reduce<bigint>((acc, w) => (acc << 32n) | BigInt(w >>> 0), 0n);
+    // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) lives where its IPv4 form does.
+    if (!v4 && value >> 32n === 0xffffn) {
+      v4 = true;
+      value &= 0xffffffffn;
     }
-    return best;
+    // Binary search: the last range starting at or below the address, if it reaches it.
+    const list = v4 ? this.v4 : this.v6;
+    let lo = 0;
+    let hi = list.length - 1;
+    let found: Range | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = list[mid]!;
+      if (r.first <= value) {
+        found = r;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found !== null && value <= found.last ? found : null;
   }
 }
 
@@ -133,19 +156,24 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
   }
 
   // Every place belongs to one owner only.
-  for (let i = 0; i < ranges.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const a = ranges[i]!;
-      const b = ranges[j]!;
-      if (a.family === b.family && a.first <= b.last && b.first <= a.last) {
-        const owner = (r: Range) => (r.role ? `role '${r.role}'` : r.kind);
-        throw new TopologyError(
-          `${a.text} (${owner(a)}) overlaps ${b.text} (${owner(b)}, line ${b.line})`,
-          file,
-          a.line,
-        );
-      }
+  // Overlaps, in O(n log n): sorted by family and first address, a range
+  // overlaps an earlier one exactly when it starts at or before the furthest
+  // end seen so far. The later entry in the file is the one reported.
+  const order = [...ranges].sort(
+    (a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : a.line - b.line),
+  );
+  let reach: Range | null = null;
+  for (const r of order) {
+    if (reach !== null && reach.family === r.family && r.first <= reach.last) {
+      const [a, b] = r.line >= reach.line ? [r, reach] : [reach, r];
+      const owner = (x: Range) => (x.role ? `role '${x.role}'` : x.kind);
+      throw new TopologyError(
+        `${a.text} (${owner(a)}) overlaps ${b.text} (${owner(b)}, line ${b.line})`,
+        file,
+        a.line,
+      );
     }
+    if (reach === null || reach.family !== r.family || r.last > reach.last) reach = r;
   }
   return new Topology(file, ranges);
 }
@@ -158,7 +186,13 @@ function parseRange(text: string, bad: () => never): { family: 4 | 6; first: big
     }
     if (Address6.isValid(text)) {
       const a = new Address6(text);
-      return { family: 6, first: a.startAddress().bigInt(), last: a.endAddress().bigInt() };
+      const first = a.startAddress().bigInt();
+      const last = a.endAddress().bigInt();
+      // IPv4-mapped (::ffff:0:0/96, RFC 4291 §2.5.5.2): the IPv4 range it names, so it overlaps its IPv4 form.
+      if (first >> 32n === 0xffffn && last >> 32n === 0xffffn) {
+        return { family: 4, first: first & 0xffffffffn, last: last & 0xffffffffn };
+      }
+      return { family: 6, first, last };
     }
   } catch {
     // fall through
