@@ -65,4 +65,23 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
     // The client the router refused, not the router.
     expect(edge.clients).toBe(1);
   });
+
+  it("lists known flows the blocked-looking groups point at, in table and Markdown too", async () => {
+    const { renderTable } = await import("../src/report/table.js");
+    const { renderMarkdown } = await import("../src/report/markdown.js");
+    const f = flow(52017);
+    expect([f.verdict, f.reasons[0]?.code, inBlocked(report, f)]).toEqual([
+      "known",
+      "icmp_unreachable",
+      true,
+    ]);
+    const g = report.blocked.find((x) => x.flows.includes(f.id))!;
+    expect(g.summary).toMatch(/closed port \(quoting the server's packets\) \(verdict: known\)$/);
+    expect(renderTable(report, { limit: 25 })).toMatch(
+      /Known flows with blocking-looking evidence \(1\)\n[\s\S]*│ +15 │ 10\.1\.0\.20:52017/,
+    );
+    expect(renderMarkdown(report, { limit: 25 })).toMatch(
+      /### Known, with blocking-looking evidence \(1\)\n\n[\s\S]*\| 15 \| 10\.1\.0\.20:52017 \|/,
+    );
+  });
 });

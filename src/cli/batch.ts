@@ -6,12 +6,14 @@
  * when read). Results keep the order of the inputs whatever order the
  * workers finish in, so `--jobs 1` and `--jobs N` print the same bytes.
  */
+
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { analyzeCapture } from "../analyze.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
+import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { identity } from "./protect.js";
@@ -132,7 +134,13 @@ export interface JobRequest {
 /** The report with only the flows `keep` asks for (the summary still counts them all). */
 export function shipFlows(report: Report, keep: KeepFlows): Report {
   if (keep === "all") return report;
-  return { ...report, flows: keep === "none" ? [] : report.flows.filter((f) => f.verdict !== "known") };
+  // "notable": what table, Markdown and JUnit list: every flow that is not known, and known
+  // flows with blocking-looking evidence (the groups point at them).
+  return {
+    ...report,
+    flows:
+      keep === "none" ? [] : report.flows.filter((f) => f.verdict !== "known" || blockingReason(f.reasons)),
+  };
 }
 
 /** Captures a worker holds at once: one being read and one waiting, so it never idles while this thread is busy. */

@@ -5,6 +5,7 @@
  * every value from a packet is escaped.
  */
 
+import { blockingReason } from "../classify/reasons.js";
 import { escapeMarkdown as md } from "./escape.js";
 import { type FlowRecord, isoMicros, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
@@ -103,6 +104,25 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
         out.push("", `… and ${list.length - shown.length} more (see the JSON report).`);
       out.push("");
     }
+  }
+  // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
+  const evidenced = report.flows.filter((f) => f.verdict === "known" && blockingReason(f.reasons));
+  if (evidenced.length > 0) {
+    any = true;
+    out.push(`### Known, with blocking-looking evidence (${evidenced.length})`, "");
+    out.push(
+      "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
+      "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
+    );
+    const shown = options.limit > 0 ? evidenced.slice(0, options.limit) : evidenced;
+    for (const f of shown) {
+      out.push(
+        `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
+      );
+    }
+    if (shown.length < evidenced.length)
+      out.push("", `… and ${evidenced.length - shown.length} more (see the JSON report).`);
+    out.push("");
   }
   if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
 

@@ -8,6 +8,7 @@
 
 import Table from "cli-table3";
 import { createColors } from "picocolors";
+import { blockingReason } from "../classify/reasons.js";
 import { escapeTerminal as term } from "./escape.js";
 import { type FlowRecord, isoMicros, isoToMicros, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
@@ -132,6 +133,15 @@ export function renderTable(report: Report, options: TableOptions = { limit: 25 
       );
     }
     if (flows.length < count) out.push(`  … and ${count - flows.length} not listed (--max-report-flows)`);
+  }
+  // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
+  const evidenced = report.flows.filter((f) => f.verdict === "known" && blockingReason(f.reasons));
+  if (evidenced.length > 0) {
+    out.push("", `Known flows with blocking-looking evidence (${evidenced.length})`);
+    const shown = options.limit > 0 ? evidenced.slice(0, options.limit) : evidenced;
+    out.push(flowTable(shown));
+    if (shown.length < evidenced.length)
+      out.push(`  … and ${evidenced.length - shown.length} more (--limit 0 shows all)`);
   }
   return `${out.join("\n")}\n`;
 }
