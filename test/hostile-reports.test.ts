@@ -5,26 +5,15 @@
  * flows contradict, reason details that do not fit their code) is refused
  * with exit 65, never an internal error.
  */
+
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { run } from "../src/cli/main.js";
 import { ROOT } from "./helpers/cli.js";
+import { runCli } from "./helpers/run.js";
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      stdout += String(chunk);
-      cb();
-    },
-  });
-  const code = await run(argv, { stdout: sink, stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-hostile-"));
 const saved = join(dir, "r.json");

@@ -4,6 +4,7 @@
  * expanded, by device and inode (so links and other spellings are caught).
  * Runs the CLI in-process.
  */
+
 import {
   copyFileSync,
   linkSync,
@@ -15,25 +16,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { run } from "../src/cli/main.js";
 import { ROOT } from "./helpers/cli.js";
+import { runCli } from "./helpers/run.js";
 
 const CAPTURE = join(ROOT, "fixtures/blocked-cases.pcap");
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      stdout += String(chunk);
-      cb();
-    },
-  });
-  const code = await run(argv, { stdout: sink, stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-protect-"));

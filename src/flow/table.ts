@@ -420,15 +420,7 @@ export class FlowTable {
       return;
     }
     this.icmpQuotes.set(row, {
-      count: 1,
-      v6: pkt.ipProto === IPPROTO_ICMPV6,
-      type: pkt.icmpType,
-      code: pkt.icmpCode,
-      family: pkt.family,
-      words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
-      first: ts,
-      last: ts,
-      quotesLo: true,
+      ...icmpEvidence(pkt, ts, true),
       proto: pkt.qProto,
       src: [pkt.qs0, pkt.qs1, pkt.qs2, pkt.qs3],
       srcPort: pkt.qSrcPort,
@@ -947,17 +939,7 @@ export class FlowTable {
       known.code = pkt.icmpCode;
       known.last = ts;
     } else {
-      this.icmp.set(row, {
-        count: 1,
-        v6: pkt.ipProto === IPPROTO_ICMPV6,
-        type: pkt.icmpType,
-        code: pkt.icmpCode,
-        family: pkt.family,
-        words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
-        first: ts,
-        last: ts,
-        quotesLo: lo,
-      });
+      this.icmp.set(row, icmpEvidence(pkt, ts, lo));
     }
     if (ts > this.last[row]!) this.last[row] = ts;
     return row;
@@ -1434,6 +1416,21 @@ export class Flow {
     if (proto === IPPROTO_UDP) return udpConnState(this.origPackets, this.respPackets);
     return "OTH";
   }
+}
+
+/** The first ICMP error of a kind for a flow: who sent it, its type and code, at `ts`. */
+function icmpEvidence(pkt: Packet, ts: number, quotesLo: boolean): IcmpEvidence {
+  return {
+    count: 1,
+    v6: pkt.ipProto === IPPROTO_ICMPV6,
+    type: pkt.icmpType,
+    code: pkt.icmpCode,
+    family: pkt.family,
+    words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
+    first: ts,
+    last: ts,
+    quotesLo,
+  };
 }
 
 /** A 24-bit hash of an address's four words (MurmurHash3's fmix32 over their fold). */

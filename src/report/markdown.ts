@@ -90,19 +90,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
       out.push(`${count - flows.length} of them not listed (--max-report-flows).`, "");
     for (const [code, list] of byReason) {
       out.push(`**${md(code)}** (${list.length})`, "");
-      out.push(
-        "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
-        "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
-      );
-      const shown = options.limit > 0 ? list.slice(0, options.limit) : list;
-      for (const f of shown) {
-        out.push(
-          `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
-        );
-      }
-      if (shown.length < list.length)
-        out.push("", `… and ${list.length - shown.length} more (see the JSON report).`);
-      out.push("");
+      flowTable(out, list, options.limit);
     }
   }
   // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
@@ -110,19 +98,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
   if (evidenced.length > 0) {
     any = true;
     out.push(`### Known, with blocking-looking evidence (${evidenced.length})`, "");
-    out.push(
-      "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
-      "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
-    );
-    const shown = options.limit > 0 ? evidenced.slice(0, options.limit) : evidenced;
-    for (const f of shown) {
-      out.push(
-        `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
-      );
-    }
-    if (shown.length < evidenced.length)
-      out.push("", `… and ${evidenced.length - shown.length} more (see the JSON report).`);
-    out.push("");
+    flowTable(out, evidenced, options.limit);
   }
   if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
 
@@ -142,4 +118,21 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = { limi
     out.push("");
   }
   return `${out.join("\n")}`;
+}
+
+/** One table of flows with their evidence, at most `limit` rows (0: all), then a blank line. */
+function flowTable(out: string[], flows: readonly FlowRecord[], limit: number): void {
+  out.push(
+    "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
+    "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
+  );
+  const shown = limit > 0 ? flows.slice(0, limit) : flows;
+  for (const f of shown) {
+    out.push(
+      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
+    );
+  }
+  if (shown.length < flows.length)
+    out.push("", `… and ${flows.length - shown.length} more (see the JSON report).`);
+  out.push("");
 }
