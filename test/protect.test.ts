@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,7 +112,6 @@ describe("the input is never written", () => {
 describe("bounded memory: distinct clients per blocked group", () => {
   it("counts clients exactly up to 10,000 per group, then says 'at least'", async () => {
     const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
-    const { writeFileSync } = await import("node:fs");
     const { analyzeCapture } = await import("../src/analyze.js");
     const records = [];
     const t0 = Date.UTC(2024, 0, 1) * 1000;
@@ -152,7 +152,6 @@ describe("bounded memory: pcapng interfaces", () => {
   it("keeps at most 65,536 interfaces per section, skipping and counting the rest with a warning", async () => {
     const { writePcapng } = await import("../fixtures/lib/pcapng.js");
     const { TcpConversation } = await import("../fixtures/lib/packets.js");
-    const { writeFileSync } = await import("node:fs");
     const { analyzeCapture } = await import("../src/analyze.js");
     const syn = new TcpConversation("10.1.0.20", 40000, "10.0.0.10", 5061, Date.UTC(2024, 0, 1) * 1000).syn()
       .frames[0]!;
@@ -183,7 +182,6 @@ describe("bounded memory: pcapng interfaces", () => {
 describe("a failing capture never costs the others", () => {
   it("a worker that runs out of memory marks only its capture, and the batch goes on", async () => {
     const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
-    const { writeFileSync } = await import("node:fs");
     const { cliWith } = await import("./helpers/cli.js");
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-oom-"));
     // 120,000 one-packet flows: far more than a 24 MB worker heap holds.
@@ -320,5 +318,59 @@ describe("topology lookups (issue 12, item 11)", () => {
         "Edge Server",
       ]),
     ).toThrow(/::ffff:10\.0\.0\.0\/120 \(clients\) overlaps 10\.0\.0\.30 \(role 'Edge Server', line 2\)/);
+  });
+});
+
+describe("redaction keys and paths (issue 12, item 6)", () => {
+  it("takes 64 hex digits as a raw Crypto-PAn key: the reference implementation's sample vectors hold", async () => {
+    const { Redactor } = await import("../src/report/redact.js");
+    // The key and the first lines of the sample trace that ship with Crypto-PAn (Xu, Fan, Ammar, Moon).
+    const key = Buffer.from([
+      21, 34, 23, 141, 51, 164, 207, 128, 19, 10, 91, 22, 73, 144, 125, 16, 216, 152, 143, 131, 121, 121, 101,
+      39, 98, 87, 76, 45, 42, 132, 34, 2,
+    ]).toString("hex");
+    const r = new Redactor({ key });
+    const vectors: [string, string][] = [
+      ["128.11.68.132", "135.242.180.132"],
+      ["129.118.74.4", "134.136.186.123"],
+      ["130.132.252.244", "133.68.164.234"],
+      ["141.223.7.43", "141.167.8.160"],
+      ["192.102.249.13", "252.138.62.131"],
+    ];
+    for (const [original, anonymized] of vectors) expect(r.address(original)).toBe(anonymized);
+  });
+
+  it("reads the key from --redact-key-file or OCS_PCAP_REDACT_KEY, giving the same pseudonyms as --redact-key", async () => {
+    const dir = folder();
+    const keyFile = join(dir, "key.txt");
+    writeFileSync(keyFile, "site secret\n");
+    const run = async (extra: string[], env?: string) => {
+      const before = process.env.OCS_PCAP_REDACT_KEY;
+      if (env !== undefined) process.env.OCS_PCAP_REDACT_KEY = env;
+      try {
+        return (await cli("analyze", CAPTURE, "-f", "json", "--redact", ...extra)).stdout;
+      } finally {
+        if (before === undefined) delete process.env.OCS_PCAP_REDACT_KEY;
+        else process.env.OCS_PCAP_REDACT_KEY = before;
+      }
+    };
+    const byOption = await run(["--redact-key", "site secret"]);
+    expect(await run(["--redact-key-file", keyFile])).toBe(byOption);
+    expect(await run([], "site secret")).toBe(byOption);
+    expect(await run(["--redact-key", "another"])).not.toBe(byOption);
+  });
+
+  it("pseudonymizes the directories of a capture's path, in JSON and in the HTML title", async () => {
+    const dir = folder();
+    const secret = join(dir, "customer-contoso", "edge_10.0.0.30");
+    mkdirSync(secret, { recursive: true });
+    const capture = join(secret, "trace.pcap");
+    copyFileSync(CAPTURE, capture);
+    for (const format of ["json", "html"]) {
+      const r = await cli("analyze", capture, "-f", format, "--redact");
+      expect(r.stdout, format).not.toContain("customer-contoso");
+      expect(r.stdout, format).not.toContain("10.0.0.30");
+      expect(r.stdout, format).toMatch(/dir-[0-9a-f]{8}\/dir-[0-9a-f]{8}\/trace\.pcap/);
+    }
   });
 });

@@ -200,7 +200,14 @@ Examples:
       "YAML or JSON list of roles and ports that must have known flows (exit 1 otherwise)",
     )
     .option("--redact", "pseudonymize addresses (prefix-preserving) and hostnames in every output")
-    .option("--redact-key <key>", "with --redact: the key, so runs can be compared (default: random per run)")
+    .option(
+      "--redact-key <key>",
+      "with --redact: the key, so runs can be compared; 64 hex digits are a raw Crypto-PAn key (default: $OCS_PCAP_REDACT_KEY, else random per run)",
+    )
+    .option(
+      "--redact-key-file <file>",
+      "with --redact: read the key from a file (keeps it out of ps and shell history)",
+    )
     .option("--redact-keep-domain", "with --redact: keep hostnames' domains (the last two labels)")
     .option("-q, --quiet", "no progress bar")
     .option("--strict", "exit 65 when a capture is cut short or damaged (the report is still written)")
@@ -363,6 +370,7 @@ interface AnalyzeCliOptions extends PolicyCliOptions {
   jobs?: string;
   redact?: boolean;
   redactKey?: string;
+  redactKeyFile?: string;
   redactKeepDomain?: boolean;
   quiet?: boolean;
   strict?: boolean;
@@ -502,8 +510,14 @@ async function analyzeCommand(
   }
   const tcpTimeout = parsePositiveSeconds(opts.tcpTimeout, "--tcp-timeout");
   const udpTimeout = parsePositiveSeconds(opts.udpTimeout, "--udp-timeout");
-  if ((opts.redactKey !== undefined || opts.redactKeepDomain) && !opts.redact) {
-    throw new UsageError("--redact-key and --redact-keep-domain go with --redact");
+  if (
+    (opts.redactKey !== undefined || opts.redactKeyFile !== undefined || opts.redactKeepDomain) &&
+    !opts.redact
+  ) {
+    throw new UsageError("--redact-key, --redact-key-file and --redact-keep-domain go with --redact");
+  }
+  if (opts.redactKey !== undefined && opts.redactKeyFile !== undefined) {
+    throw new UsageError("give the key once: --redact-key or --redact-key-file");
   }
   if (captures.includes("-") && captures.length > 1)
     throw new UsageError("'-' (standard input) cannot be combined with other inputs");
@@ -529,7 +543,7 @@ async function analyzeCommand(
   };
   const redactor = opts.redact
     ? new Redactor({
-        ...(opts.redactKey === undefined ? {} : { key: opts.redactKey }),
+        ...redactKeyOption(opts),
         keepDomain: opts.redactKeepDomain === true,
       })
     : null;
@@ -540,7 +554,7 @@ async function analyzeCommand(
   const guard = new InputGuard(paths);
   refuseOverwrite(guard, "--output", opts.output);
   // Report files are named after the capture, redacted when the run is.
-  const reportName = (p: string) => (redactor ? redactor.text(p) : p);
+  const reportName = (p: string) => (redactor ? redactor.path(p) : p);
   const reportTargets =
     opts.reportDir === undefined ? [] : reportDirTargets(opts.reportDir, paths, batch, reportName);
   for (const t of reportTargets) refuseOverwrite(guard, "--report-dir", t.path);
@@ -577,7 +591,7 @@ async function analyzeCommand(
   const entries: BatchEntry[] = results.map((r) => {
     const report = r.report && redactor ? redactReport(r.report, redactor) : r.report;
     return {
-      path: report ? report.capture.path : redactor ? redactor.text(r.path) : r.path,
+      path: report ? report.capture.path : redactor ? redactor.path(r.path) : r.path,
       status: report ? "ok" : "error",
       error: r.error ? (redactor ? redactor.text(r.error.message) : r.error.message) : null,
       report,
@@ -844,6 +858,18 @@ function parsePositiveSeconds(value: string, name: string): number {
 function parseNonNegativeInt(value: string, name: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not '${value}'`);
   return Number(value);
+}
+
+/** The redaction key: --redact-key, --redact-key-file, else $OCS_PCAP_REDACT_KEY, else none (random). */
+function redactKeyOption(opts: AnalyzeCliOptions): { key?: string } {
+  if (opts.redactKey !== undefined) return { key: opts.redactKey };
+  if (opts.redactKeyFile !== undefined) {
+    const key = readSettingsFile(opts.redactKeyFile).trim();
+    if (key === "") throw new UsageError(`--redact-key-file ${opts.redactKeyFile} is empty`);
+    return { key };
+  }
+  const env = process.env.OCS_PCAP_REDACT_KEY;
+  return env !== undefined && env !== "" ? { key: env } : {};
 }
 
 /** Exit 2, naming both, when `output` is one of the inputs (same device and inode). */

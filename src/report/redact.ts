@@ -6,9 +6,14 @@
  * output bit i is input bit i XOR the top bit of AES_K(the input's first i
  * bits, padded with a secret pad). Two addresses that share a k-bit prefix
  * share exactly a k-bit prefix after, so subnets stay subnets. IPv4 uses the
- * first 32 bits of the 128-bit block, IPv6 all 128. The 32-byte key is the
- * SHA-256 of --redact-key, or random per run; the AES key is its first
- * half and the pad is AES of its second half.
+ * first 32 bits of the 128-bit block, IPv6 all 128. The 32-byte key is a
+ * key of 64 hex digits taken as it is (so pseudonyms match other Crypto-PAn
+ * tools, and the reference implementation's sample vectors hold), else the
+ * SHA-256 of the key text, or random per run; the AES key is its first half
+ * and the pad is AES of its second half.
+ *
+ * Paths: each directory becomes a keyed pseudonym (dir-<8 hex>), and
+ * addresses inside the file name are replaced.
  *
  * Hostnames (TLS server names) become host-<8 hex>.redacted, or keep their
  * domain (the last two labels) with --redact-keep-domain. Address literals
@@ -34,7 +39,11 @@ export class Redactor {
 
   constructor(options: RedactOptions = {}) {
     const key =
-      options.key !== undefined ? createHash("sha256").update(options.key).digest() : randomBytes(32);
+      options.key === undefined
+        ? randomBytes(32)
+        : /^[0-9a-fA-F]{64}$/.test(options.key)
+          ? Buffer.from(options.key, "hex")
+          : createHash("sha256").update(options.key).digest();
     // ECB encrypts each 16-byte block on its own, so one cipher serves every
     // block (final() is never called).
     const ecb = createCipheriv("aes-128-ecb", key.subarray(0, 16), null);
@@ -66,6 +75,19 @@ export class Redactor {
     if (!this.keepDomain) return `host-${tag}.redacted`;
     const labels = name.split(".").filter((l) => l.length > 0);
     return labels.length >= 2 ? `host-${tag}.${labels.slice(-2).join(".")}` : `host-${tag}`;
+  }
+
+  /** A path with each directory pseudonymized (dir-<8 hex>, keyed) and the addresses in its file name replaced. */
+  path(p: string): string {
+    const parts = p.split(/([/\\])/);
+    const last = parts.length - 1;
+    return parts
+      .map((part, i) => {
+        if (i === last) return this.text(part);
+        if (part === "/" || part === "\\" || part === "" || part === "." || part === "..") return part;
+        return `dir-${createHmac("sha256", this.hmacKey).update(`dir:${part}`).digest("hex").slice(0, 8)}`;
+      })
+      .join("");
   }
 
   /**
@@ -127,7 +149,7 @@ export function redactReport(report: Report, r: Redactor): Report {
     ...report,
     capture: {
       ...report.capture,
-      path: r.text(report.capture.path),
+      path: r.path(report.capture.path),
       warnings: report.capture.warnings.map((w) => ({ ...w, message: r.text(w.message) })),
     },
     blocked: report.blocked.map((g) => ({ ...g, summary: r.text(g.summary) })),
