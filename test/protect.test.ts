@@ -374,3 +374,49 @@ describe("redaction keys and paths (issue 12, item 6)", () => {
     }
   });
 });
+
+describe("a signal during a write", () => {
+  it("leaves no temporary file and no half report: exit 143, the report whole or absent", async () => {
+    const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
+    const { spawn } = await import("node:child_process");
+    const dir = folder();
+    const t0 = Date.UTC(2024, 0, 1) * 1000;
+    const records = [];
+    for (let i = 0; i < 60_000; i++) {
+      const client = `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+      records.push(...new TcpConversation(client, 40000, "10.0.0.10", 5061, t0 + i).syn().frames);
+    }
+    const capture = join(dir, "many.pcap");
+    writeFileSync(capture, writePcap(records));
+    const out = join(dir, "out", "report.json");
+    mkdirSync(join(dir, "out"));
+    const child = spawn(process.execPath, [
+      join(ROOT, "bin/ocs-pcap"),
+      "analyze",
+      capture,
+      "-f",
+      "json",
+      "-o",
+      out,
+    ]);
+    // Send SIGTERM as soon as the temporary file appears (the report is being written).
+    const code = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (readdirSync(join(dir, "out")).some((n) => n.endsWith(".tmp"))) {
+          clearInterval(poll);
+          child.kill("SIGTERM");
+        }
+      }, 1);
+      child.on("exit", (c, signal) => {
+        clearInterval(poll);
+        resolve(c ?? (signal === "SIGTERM" ? 143 : null));
+      });
+    });
+    expect([0, 143]).toContain(code);
+    const left = readdirSync(join(dir, "out"));
+    expect(left.filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    // Atomic: either the whole report or none.
+    if (left.includes("report.json"))
+      expect(JSON.parse(readFileSync(out, "utf8")).flows).toHaveLength(60_000);
+  }, 60_000);
+});

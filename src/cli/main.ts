@@ -52,7 +52,7 @@ import { renderTable } from "../report/table.js";
 import { LazySchema } from "../schema.js";
 import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "./batch.js";
 import type { JobSettings } from "./job.js";
-import { type OutputStream, writeFileAtomic, writeToStream } from "./output.js";
+import { type OutputStream, removeTemporaries, writeFileAtomic, writeToStream } from "./output.js";
 import {
   type Expectation,
   evaluatePolicy,
@@ -931,6 +931,17 @@ export function wantColor(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
 
 /** Entry point for bin/ocs-pcap. */
 export async function main(): Promise<void> {
+  // Stopped by a signal: no temporary report file is left behind; exit 128 + the signal's number.
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.on(signal, () => {
+      removeTemporaries();
+      process.exit(code);
+    });
+  }
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     // A closed pipe (`ocs-pcap … | head`) is not an error worth a message.
     if (err.code === "EPIPE") process.exit(EXIT.OK);

@@ -41,21 +41,39 @@ export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
   }
   const tmp = tempName(path);
   const fd = openSync(tmp, "wx", 0o644);
+  temporaries.add(tmp);
   try {
-    writeChunks(fd, chunks);
-    fsyncSync(fd);
-  } catch (err) {
+    try {
+      writeChunks(fd, chunks);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
     closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  } finally {
+    temporaries.delete(tmp);
   }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+}
+
+/** Temporary files being written now: removed if the process is stopped by a signal (see `removeTemporaries`). */
+const temporaries = new Set<string>();
+
+/**
+ * Removes every temporary report file still being written. The CLI calls it
+ * from its SIGINT/SIGTERM/SIGHUP handlers before exiting, so an interrupted
+ * run leaves neither half a report nor a hidden temporary file.
+ */
+export function removeTemporaries(): void {
+  for (const tmp of temporaries) rmSync(tmp, { force: true });
+  temporaries.clear();
 }
 
 /**
