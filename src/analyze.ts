@@ -187,7 +187,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   if (table.fragments.evicted > 0) {
     warnings.push({
       code: "max_fragments",
-      offset: 0,
+      offset: Math.max(0, table.fragments.firstEvictedOffset),
       message: `more than ${options.maxFragments ?? DEFAULT_MAX_DATAGRAMS} fragmented datagrams were open at once (--max-fragments); ${table.fragments.evicted} were forgotten, so their later fragments are counted under "Not analysed" (ip_fragment_unmatched) instead of in their flows`,
     });
   }

@@ -420,3 +420,28 @@ describe("a signal during a write", () => {
       expect(JSON.parse(readFileSync(out, "utf8")).flows).toHaveLength(60_000);
   }, 60_000);
 });
+
+describe("simple packet blocks and the record limit", () => {
+  it("holds a simple packet block to --max-record-len, as every other packet", async () => {
+    const { writePcapng } = await import("../fixtures/lib/pcapng.js");
+    const { analyzeCapture } = await import("../src/analyze.js");
+    const { CaptureError } = await import("../src/capture/types.js");
+    const bytes = writePcapng([
+      {
+        blocks: [
+          { kind: "idb", iface: { linkType: 1 } },
+          { kind: "spb", data: new Uint8Array(100).fill(1) },
+        ],
+      },
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), "ocs-pcap-spb-")), "spb.pcapng");
+    writeFileSync(file, bytes);
+    const err = await analyzeCapture(file, { maxRecordLen: 64 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CaptureError);
+    expect((err as Error).message).toMatch(
+      /simple packet block at offset 48 carries 100 bytes, over the 64-byte limit/,
+    );
+    // Under the limit it is read.
+    expect((await analyzeCapture(file)).capture.packets).toBe(1);
+  });
+});

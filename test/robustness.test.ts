@@ -223,6 +223,11 @@ describe("--max-fragments", () => {
       /more than 4 fragmented datagrams .*; 6 were forgotten/,
     );
     expect(capped.capture.skipped).toEqual({ ip_fragment_unmatched: 6 });
+    // The warning names where it first happened: the fifth first fragment's record (the first past the limit).
+    const bytes = readFileSync(path);
+    let at = 24;
+    for (let i = 0; i < 4; i++) at += 16 + bytes.readUInt32LE(at + 8);
+    expect(capped.capture.warnings[0]!.offset).toBe(at);
     expect(capped.flows.map((f) => f.packetsFromClient)).toEqual([...Array(6).fill(1), ...Array(4).fill(2)]);
     // A limit is not damage: --strict does not fail on it.
     expect(cli("analyze", path, "--max-fragments", "4", "--strict").code).toBe(0);

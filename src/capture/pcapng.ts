@@ -369,6 +369,13 @@ export class PcapngReader extends WindowedReader {
     const wireLen = this.u32(at + 8);
     let capLen = Math.min(wireLen, len - 16);
     if (iface.snapLen !== 0) capLen = Math.min(capLen, iface.snapLen);
+    // The same record limit as every other packet block (--max-record-len).
+    if (capLen > this.maxRecordLen) {
+      this.fail(
+        `simple packet block at offset ${offset} carries ${capLen} bytes, over the ${this.maxRecordLen}-byte limit`,
+        offset + 4,
+      );
+    }
     this.deliver(at + 12, capLen, wireLen, iface, offset);
   }
 

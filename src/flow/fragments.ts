@@ -23,8 +23,9 @@ interface Datagram {
 }
 
 export class FragmentTracker {
-  /** Datagrams dropped because the table was full. */
+  /** Datagrams dropped because the table was full, and the file offset of the frame that first did it (-1: never). */
   evicted = 0;
+  firstEvictedOffset = -1;
   /** Datagrams forgotten after the timeout. */
   expired = 0;
   private readonly open = new Map<string, Datagram>();
@@ -39,7 +40,7 @@ export class FragmentTracker {
   }
 
   /** Records a first fragment (offset 0, more fragments follow) of flow `row`. */
-  remember(pkt: Packet, row: number, serial: number, fromLo: boolean, ts: number): void {
+  remember(pkt: Packet, row: number, serial: number, fromLo: boolean, ts: number, fileOffset = -1): void {
     this.expire(ts);
     const key = datagramKey(pkt);
     this.open.delete(key);
@@ -47,6 +48,7 @@ export class FragmentTracker {
       const oldest = this.open.keys().next();
       if (!oldest.done) {
         this.open.delete(oldest.value);
+        if (this.evicted === 0) this.firstEvictedOffset = fileOffset;
         this.evicted++;
       }
     }

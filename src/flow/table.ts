@@ -406,7 +406,7 @@ export class FlowTable {
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
-    if (pkt.moreFragments) this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts);
+    if (pkt.moreFragments) this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts, frame.fileOffset);
     if (icmpError) this.noteUnmatchedIcmp(row, pkt, ts);
     return row;
   }
