@@ -445,3 +445,20 @@ describe("simple packet blocks and the record limit", () => {
     expect((await analyzeCapture(file)).capture.packets).toBe(1);
   });
 });
+
+describe("file names that are not UTF-8", () => {
+  it("are reported as unreadable with the reason, never skipped", async () => {
+    const dir = folder();
+    const bad = Buffer.concat([
+      Buffer.from(join(dir, "caps", "bad")),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(".pcap"),
+    ]);
+    copyFileSync(CAPTURE, bad);
+    const r = await cli("analyze", join(dir, "caps"), "-f", "csv", "--jobs", "1");
+    expect(r.code).toBe(65);
+    expect(r.stdout).toContain(`${join(dir, "caps", "bad")}\\xff\\xfe.pcap,unreadable`);
+    expect(r.stderr).toMatch(/bad\\xff\\xfe\.pcap: the file name is not valid UTF-8/);
+    expect(r.stdout).toMatch(/x\.pcap,ok/);
+  });
+});

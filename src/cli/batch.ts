@@ -51,8 +51,14 @@ function looksLikeCapture(path: string): boolean {
 }
 
 /** The captures named by the arguments: files as given, directories walked for captures. */
-export function expandInputs(inputs: readonly string[]): { paths: string[]; batch: boolean } {
+export function expandInputs(inputs: readonly string[]): {
+  paths: string[];
+  batch: boolean;
+  /** Files found that cannot be opened by name: not valid UTF-8 (shown with \xNN escapes). */
+  unnamed: string[];
+} {
   const paths: string[] = [];
+  const unnamed: string[] = [];
   let sawDir = false;
   // Directories and files already seen, by device and inode: a link back up
   // the tree (`self -> .`) or two names for one capture are walked once.
@@ -66,7 +72,15 @@ export function expandInputs(inputs: readonly string[]): { paths: string[]; batc
   };
   const walk = (dir: string) => {
     if (!first(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
+    const raw = readdirSync(dir, { encoding: "buffer" });
+    const names: string[] = [];
+    for (const b of raw) {
+      const name = b.toString("utf8");
+      // A name that is not UTF-8 cannot be opened through a JavaScript string: report it, never skip it.
+      if (Buffer.from(name, "utf8").equals(b)) names.push(name);
+      else unnamed.push(join(dir, notUtf8(b)));
+    }
+    for (const name of names.sort()) {
       const p = join(dir, name);
       let st: ReturnType<typeof statSync>;
       try {
@@ -92,7 +106,17 @@ export function expandInputs(inputs: readonly string[]): { paths: string[]; batc
       paths.push(input);
     }
   }
-  return { paths, batch: sawDir || inputs.length > 1 };
+  unnamed.sort();
+  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed };
+}
+
+/** A file name's bytes as text: printable ASCII as it is, every other byte as \xNN. */
+function notUtf8(b: Buffer): string {
+  let s = "";
+  for (const c of b)
+    s +=
+      c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+  return s;
 }
 
 /** Analyses one capture in this thread. */

@@ -548,8 +548,9 @@ async function analyzeCommand(
       })
     : null;
 
-  const { paths, batch } = expandInputs(captures);
-  if (paths.length === 0) throw new UsageError(`no capture files found in ${captures.join(", ")}`);
+  const { paths, batch, unnamed } = expandInputs(captures);
+  if (paths.length === 0 && unnamed.length === 0)
+    throw new UsageError(`no capture files found in ${captures.join(", ")}`);
   // Nothing is written over an input: -o, and every file --report-dir would write.
   const guard = new InputGuard(paths);
   refuseOverwrite(guard, "--output", opts.output);
@@ -585,6 +586,11 @@ async function analyzeCommand(
           ? "notable"
           : "none";
     results = await runJobs(paths, settings, jobs, { keepFlows });
+  }
+  for (const path of unnamed) {
+    const message =
+      "the file name is not valid UTF-8, so it cannot be opened by name: rename it to analyse it";
+    results.push({ path, report: null, error: { code: EXIT.NOINPUT, message } });
   }
 
   // Redaction applies to every output of the run, with one key.
