@@ -89,3 +89,25 @@ describe("impossible saved reports are refused with 65", () => {
     });
   }
 });
+
+describe("summarize reads reports line by line", () => {
+  it("reads the renderer's layout, a reformatted report, and names the line of a broken flow", async () => {
+    const one = await cli("summarize", saved, "-f", "json");
+    expect(one.code).toBe(0);
+    // The same report minified by another tool: read whole.
+    const minified = join(dir, "min.json");
+    writeFileSync(minified, JSON.stringify(base));
+    const two = await cli("summarize", minified, "-f", "json");
+    expect(two.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout.replace(saved, minified));
+    // A flow line cut in the middle: exit 65, naming the line.
+    const lines = readFileSync(saved, "utf8").split("\n");
+    const at = lines.findIndex((l) => l.startsWith(`    {"id":`)) + 2;
+    lines[at - 1] = lines[at - 1]!.slice(0, 40);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, lines.join("\n"));
+    const three = await cli("summarize", broken, "-f", "json");
+    expect(three.code).toBe(65);
+    expect(three.stderr).toMatch(new RegExp(`broken\\.json: not JSON: line ${at}: `));
+  });
+});

@@ -63,6 +63,7 @@ import {
 } from "./policy.js";
 import { progressFor } from "./progress.js";
 import { InputGuard } from "./protect.js";
+import { readSavedReport } from "./saved.js";
 
 export const EXIT = {
   OK: 0,
@@ -701,7 +702,7 @@ async function summarizeCommand(
   for (const file of files) {
     let data: unknown;
     try {
-      data = JSON.parse(readSettingsFile(file));
+      data = await readSavedReport(file);
     } catch (err) {
       if (err instanceof InputError) throw err;
       io.stderr(
