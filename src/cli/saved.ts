@@ -32,8 +32,6 @@ export async function readSavedReport(path: string): Promise<unknown> {
   const flows: unknown[] = [];
   let state: "head" | "flows" | "tail" = "head";
   let line = 0;
-  let layout = true;
-  const whole: string[] = [];
   try {
     const lines = createInterface({
       input: createReadStream(path, { encoding: "utf8" }),
@@ -41,10 +39,6 @@ export async function readSavedReport(path: string): Promise<unknown> {
     });
     for await (const text of lines) {
       line++;
-      if (!layout) {
-        whole.push(text);
-        continue;
-      }
       if (state === "head") {
         if (/^ {2}"flows": \[\]$/.test(text)) {
           state = "tail";
@@ -71,17 +65,12 @@ export async function readSavedReport(path: string): Promise<unknown> {
       } else {
         head.push(text);
       }
-      // A head that never reaches the flows line is not the renderer's layout.
-      if (state === "head" && head.length > 10_000) {
-        layout = false;
-        whole.push(...head);
-      }
     }
   } catch (err) {
     if (err instanceof SavedReportError) throw err;
     throw new InputError(`cannot read: ${err instanceof Error ? err.message : String(err)}`, path);
   }
-  if (layout && state !== "head") {
+  if (state !== "head") {
     let data: Record<string, unknown>;
     try {
       data = JSON.parse(head.join("\n")) as Record<string, unknown>;
@@ -97,7 +86,7 @@ export async function readSavedReport(path: string): Promise<unknown> {
       `not in ocs-pcap's one-flow-per-line layout, and too large (${size} bytes) to read as one piece`,
     );
   }
-  const text = layout ? head.join("\n") : whole.join("\n");
+  const text = head.join("\n");
   try {
     return JSON.parse(text);
   } catch (err) {
