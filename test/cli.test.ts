@@ -141,7 +141,7 @@ describe("ocs-pcap analyze", () => {
       ["fixtures/malformed/pcapng-version.pcapng", /offset 12: unsupported pcapng version 2\.0/],
       [
         "fixtures/malformed/gzip-cut-early.pcap.gz",
-        /offset 0: gzip stream cut short after 0 decompressed bytes/,
+        /offset 16: gzip stream cut short at compressed byte 16, .*after 0 decompressed bytes, before any packet/,
       ],
     ];
     for (const [path, message] of stops) {
@@ -157,7 +157,11 @@ describe("ocs-pcap analyze", () => {
         /trailing length 92 differs from leading length 88/,
       ],
       ["fixtures/malformed/pcapng-no-interface.pcapng", 2, /refers to interface 1, but only 1 interface/],
-      ["fixtures/malformed/gzip-cut.pcap.gz", 19, /gzip stream cut short after \d+ decompressed bytes/],
+      [
+        "fixtures/malformed/gzip-cut.pcap.gz",
+        19,
+        /gzip stream cut short at compressed byte \d+, .*after \d+ decompressed bytes/,
+      ],
     ];
     for (const [path, packets, message] of continues) {
       const r = cli("analyze", path, "--format", "json");

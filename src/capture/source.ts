@@ -10,10 +10,10 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import type { GzipFault } from "./gzip.js";
 import { PcapReader, type PcapReaderOptions } from "./pcap.js";
 import { PCAPNG_SHB, PcapngReader } from "./pcapng.js";
-import { CaptureError, type FrameSink } from "./types.js";
+import { CaptureError, type CaptureWarning, type FrameSink } from "./types.js";
 import { describeMagic } from "./window.js";
 
 /** The file could not be opened or read (exit 66), as opposed to being unreadable as a capture (65). */
@@ -79,7 +79,7 @@ export async function readCapture(
   sink: FrameSink,
   options: ReadOptions = {},
 ): Promise<ReadResult> {
-  if (input === "-") return readStream(options.stdin ?? process.stdin, sink, options, false);
+  if (input === "-") return readStream(options.stdin ?? process.stdin, sink, options);
   let fd: number;
   try {
     fd = openSync(input, "r");
@@ -103,11 +103,11 @@ export async function readCapture(
     // A pipe, FIFO or device (/dev/stdin, <(zcat …), a named pipe tcpdump -w
     // writes to) cannot be read at an offset: it is read as a stream, which
     // takes over the descriptor and closes it.
-    return readStream(createReadStream("", { fd, highWaterMark: 1 << 20 }), sink, options, false);
+    return readStream(createReadStream("", { fd, highWaterMark: 1 << 20 }), sink, options);
   }
   if (isGzip(head)) {
     closeSync(fd);
-    return readStream(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options, false);
+    return readStream(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options, size);
   }
   // Double buffering: while the reader parses one chunk, the next is being
   // read on libuv's thread pool, so a file coming from disk costs the larger
@@ -166,10 +166,11 @@ function readAt(fd: number, into: Uint8Array, position: number, path: string): n
  * it arrives and sniffed again inside.
  */
 async function readStream(
-  stream: Readable,
+  stream: AsyncIterable<Uint8Array>,
   sink: FrameSink,
   options: ReadOptions,
-  compressed: boolean,
+  /** The file's size when known, for progress; 0 otherwise. */
+  size = 0,
 ): Promise<ReadResult> {
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   let head: Uint8Array = new Uint8Array(0);
@@ -189,60 +190,16 @@ async function readStream(
       }
       head = concat(head, chunk);
     }
-    if (!compressed && isGzip(head)) {
-      const gunzip = createGunzip({ chunkSize: 1 << 18 });
-      const feed = (async () => {
-        try {
-          const counted = (chunk: Uint8Array) => gunzip.write(chunk);
-          if (!counted(head)) await onceDrain(gunzip);
-          if (!done) {
-            for (let chunk = await next(); chunk !== null; chunk = await next()) {
-              if (!counted(chunk)) await onceDrain(gunzip);
-            }
-          }
-          gunzip.end();
-        } catch (err) {
-          gunzip.destroy(err instanceof Error ? err : new Error(String(err)));
-        }
-      })();
-      try {
-        const inner: ReadOptions = {
-          ...options,
-          onReader: (r) => options.onReader?.(r, true),
-        };
-        const result = await readStream(gunzip, sink, inner, true);
-        return { reader: result.reader, format: `${result.format}.gz` };
-      } finally {
-        if (!gunzip.writableEnded) gunzip.destroy();
-        await feed;
-      }
-    }
+    if (isGzip(head)) return await readGzip(head, next, done, sink, options, size);
     reader = createReader(head, sink, options);
-    options.onReader?.(reader, compressed);
+    options.onReader?.(reader, false);
     reader.push(head);
     if (!done) for (let chunk = await next(); chunk !== null; chunk = await next()) reader.push(chunk);
     reader.finish();
     return { reader, format: reader.format };
   } catch (err) {
-    if (compressed && isZlibError(err)) {
-      const cut = (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR";
-      const what = cut ? "gzip stream cut short" : `corrupt gzip data (${(err as Error).message})`;
-      if (reader !== null && reader.frames > 0) {
-        reader.warnings.push({
-          code: cut ? "truncated_gzip" : "corrupt_gzip",
-          offset: reader.offset,
-          message: `${what} after ${reader.offset} decompressed bytes; the ${reader.frames} complete packets before it were read`,
-        });
-        return { reader, format: reader.format };
-      }
-      throw new CaptureError(
-        `${what} after ${reader?.offset ?? head.length} decompressed bytes, before any packet`,
-        reader?.offset ?? 0,
-        false,
-      );
-    }
     if (err instanceof CaptureError || err instanceof InputError) throw err;
-    if (err instanceof Error && "code" in err && !compressed) {
+    if (err instanceof Error && "code" in err) {
       throw new InputError(`read failed: ${describeFsError(err)}`, "-");
     }
     throw err;
@@ -251,25 +208,72 @@ async function readStream(
   }
 }
 
-function isZlibError(err: unknown): boolean {
-  return (
-    err instanceof Error && "code" in err && String((err as NodeJS.ErrnoException).code).startsWith("Z_")
-  );
+/**
+ * Decompresses a gzip stream that starts with `head` as it arrives (see
+ * gzip.ts) and reads the capture inside. Every packet decompressed before a
+ * fault is reported; a fault that stops decompression is fatal only when no
+ * packet came before it.
+ */
+async function readGzip(
+  head: Uint8Array,
+  next: () => Promise<Uint8Array | null>,
+  done: boolean,
+  sink: FrameSink,
+  options: ReadOptions,
+  size: number,
+): Promise<ReadResult> {
+  const { Gunzip } = await import("./gzip.js");
+  const gz = new Gunzip(head, next, done);
+  let reader: CaptureReader | null = null;
+  let inner: Uint8Array = new Uint8Array(0);
+  const chunks = gz.chunks();
+  try {
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
+      const chunk = r.value;
+      if (reader === null) {
+        // Chunks are views of a reused buffer: the sniffed head must be a copy.
+        inner = concat(inner, chunk.slice());
+        if (inner.length < 4) continue;
+        reader = createReader(inner, sink, options);
+        options.onReader?.(reader, true);
+        reader.push(inner);
+      } else {
+        reader.push(chunk);
+      }
+      options.onProgress?.(gz.compressedRead, size);
+    }
+  } catch (err) {
+    // The reader stopped on bytes it cannot parse. When the gzip data is
+    // corrupt, those bytes are its garbage: finish decompressing (output
+    // unused) so the warning can name the compressed offset too.
+    if (err instanceof CaptureError && err.afterPackets && reader !== null) {
+      for (let r = await chunks.next(); !r.done; r = await chunks.next()) {}
+      for (const f of gz.faults) reader.warnings.push(gzipWarning(f, reader.frames));
+    }
+    throw err;
+  }
+  const stop = gz.faults.find((f) => f.stopped);
+  if (stop !== undefined && (reader === null || reader.frames === 0)) {
+    throw new CaptureError(
+      `${stop.message}, after ${stop.decompressedOffset} decompressed bytes, before any packet`,
+      stop.compressedOffset,
+      false,
+    );
+  }
+  if (reader === null) reader = createReader(inner, sink, options);
+  for (const f of gz.faults) reader.warnings.push(gzipWarning(f, reader.frames));
+  reader.finish();
+  return { reader, format: `${reader.format}.gz` };
 }
 
-/** Resolves when the stream can take more, or will never need to (closed or failed). */
-function onceDrain(stream: NodeJS.WritableStream & NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      stream.off("error", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-    stream.on("error", done);
-  });
+function gzipWarning(f: GzipFault, frames: number): CaptureWarning {
+  return {
+    code: f.code,
+    offset: f.compressedOffset,
+    message: f.stopped
+      ? `${f.message}, after ${f.decompressedOffset} decompressed bytes; the ${frames} complete packets before it were read`
+      : f.message,
+  };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
