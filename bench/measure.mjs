@@ -3,6 +3,9 @@
 //   loop         the minimal record-walking loop: fixed-size reads, walk the
 //                16-byte record headers, count packets (the JavaScript floor)
 //   loop-ng      the same for pcapng: walk block headers, count packet blocks
+//   loop-map     the loop plus the least a flow tool does: Ethernet/IPv4/IPv6 and
+//                TCP/UDP ports read, a direction-free 5-tuple string key, and a
+//                Map from it to {packets, bytes, first, last}; prints the flow count
 //   pcap-parser  pcap-parser@0.2.1 over a read stream, counting packets
 //   ocs-pcap     the real CLI in-process: `analyze FILE --format json`, output discarded
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
@@ -41,6 +44,72 @@ function loop() {
   }
   closeSync(fd);
   return packets;
+}
+
+function loopMap() {
+  const fd = openSync(file, "r");
+  const buf = Buffer.alloc((1 << 20) + 262144 + 16);
+  const flows = new Map();
+  let start = 0;
+  let end = 0;
+  let packets = 0;
+  let header = true;
+  for (;;) {
+    if (start > 0) {
+      buf.copy(buf, 0, start, end);
+      end -= start;
+      start = 0;
+    }
+    const n = readSync(fd, buf, end, buf.length - end, null);
+    if (n === 0) break;
+    end += n;
+    if (header) {
+      start = 24;
+      header = false;
+    }
+    while (end - start >= 16) {
+      const incl = buf.readUInt32LE(start + 8);
+      if (end - start - 16 < incl) break;
+      const ts = buf.readUInt32LE(start) * 1e6 + buf.readUInt32LE(start + 4);
+      const p = start + 16;
+      start += 16 + incl;
+      packets++;
+      if (incl < 34) continue;
+      const type = buf.readUInt16BE(p + 12);
+      let a;
+      let b;
+      let proto;
+      let l4;
+      if (type === 0x0800) {
+        a = buf.readUInt32BE(p + 26);
+        b = buf.readUInt32BE(p + 30);
+        proto = buf[p + 23];
+        l4 = p + 14 + (buf[p + 14] & 15) * 4;
+      } else if (type === 0x86dd && incl >= 54) {
+        a = buf.toString("hex", p + 22, p + 38);
+        b = buf.toString("hex", p + 38, p + 54);
+        proto = buf[p + 20];
+        l4 = p + 54;
+      } else continue;
+      let sp = 0;
+      let dp = 0;
+      if ((proto === 6 || proto === 17) && l4 + 4 <= p + incl) {
+        sp = buf.readUInt16BE(l4);
+        dp = buf.readUInt16BE(l4 + 2);
+      }
+      const key =
+        a < b || (a === b && sp <= dp) ? `${proto} ${a} ${sp} ${b} ${dp}` : `${proto} ${b} ${dp} ${a} ${sp}`;
+      const f = flows.get(key);
+      if (f === undefined) flows.set(key, { packets: 1, bytes: incl, first: ts, last: ts });
+      else {
+        f.packets++;
+        f.bytes += incl;
+        f.last = ts;
+      }
+    }
+  }
+  closeSync(fd);
+  return { packets, flows: flows.size };
 }
 
 function loopNg() {
@@ -102,11 +171,13 @@ const t0 = process.hrtime.bigint();
 const packets =
   mode === "loop"
     ? loop()
-    : mode === "loop-ng"
-      ? loopNg()
-      : mode === "pcap-parser"
-        ? await pcapParser()
-        : await ocsPcap();
+    : mode === "loop-map"
+      ? loopMap()
+      : mode === "loop-ng"
+        ? loopNg()
+        : mode === "pcap-parser"
+          ? await pcapParser()
+          : await ocsPcap();
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 // Peak RSS of this process's own address space. (getrusage's ru_maxrss is kept
 // across execve, so a child would report its parent's peak if that was higher.)

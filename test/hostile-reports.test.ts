@@ -45,10 +45,11 @@ describe("hostile strings in a saved report", () => {
     it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {
       const r = await cli("summarize", evil, "-f", format);
       expect(r.code).toBe(0);
-      if (format !== "json" && format !== "csv") {
+      if (format !== "json") {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: none may be left.
         expect(r.stdout).not.toMatch(/[\u0007\u001b]/);
       }
+      if (format === "csv") expect(r.stdout).toContain("x\\x1b]0;title\\x07.pcap");
       if (format === "markdown") {
         expect(r.stdout).not.toMatch(/^#+ (owned|evil|x)/m);
         // Brackets arrive escaped, so no link is made.
@@ -56,6 +57,27 @@ describe("hostile strings in a saved report", () => {
       }
     });
   }
+});
+
+describe("a report in another layout", () => {
+  it("reformatted with its flows over many lines (jq ., JSON.stringify(r, null, 2)) summarizes as the original", async () => {
+    const pretty = join(dir, "pretty.json");
+    writeFileSync(pretty, JSON.stringify(base, null, 2));
+    for (const format of ["json", "table", "csv"]) {
+      const a = await cli("summarize", saved, "-f", format);
+      const b = await cli("summarize", pretty, "-f", format);
+      expect([b.code, b.stderr]).toEqual([0, ""]);
+      expect(b.stdout.replaceAll(pretty, saved)).toBe(a.stdout);
+    }
+  });
+
+  it("a broken report in any layout names the line", async () => {
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, JSON.stringify(base, null, 2).replace('"verdict"', '"verdict" "'));
+    const r = await cli("summarize", broken);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/broken\.json: not JSON: line \d+: /);
+  });
 });
 
 describe("impossible saved reports are refused with 65", () => {

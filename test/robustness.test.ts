@@ -16,7 +16,19 @@ import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { FlowTable } from "../src/flow/table.js";
 import { renderJunit } from "../src/report/junit.js";
-import { collectSeeds, judge, lengthFields, mutate, prng, runCli, variant } from "./fuzz/core.js";
+import {
+  collectReportSeeds,
+  collectSeeds,
+  hostileOutput,
+  idbFlood,
+  judge,
+  lengthFields,
+  mutate,
+  mutateReport,
+  prng,
+  runCli,
+  variant,
+} from "./fuzz/core.js";
 import { cli, ROOT } from "./helpers/cli.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-robust-"));
@@ -24,6 +36,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-robust-"));
 describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
   // Fixtures only, so the sample is the same on every machine.
   const seeds = collectSeeds(ROOT, [join(ROOT, "fixtures")]);
+  const reports = collectReportSeeds(ROOT, [join(ROOT, "fixtures")]);
   const SEED = 7;
   const VARIANTS = 1200;
 
@@ -50,6 +63,23 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
       }),
       { numRuns: 3000 },
     );
+    // Report mutations put hostile text and numbers where a report's fields are, and still parse.
+    const r = prng(3);
+    const hostile = Array.from({ length: 40 }, () => mutateReport(reports[0]!.bytes, r));
+    expect(reports.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(hostile.map((h) => h.kind))).toEqual(new Set(["hostile-report", "broken-report"]));
+    for (const h of hostile.filter((x) => x.kind === "hostile-report")) {
+      expect(() => JSON.parse(Buffer.from(h.bytes).toString("utf8"))).not.toThrow();
+    }
+    // The checker sees what it must: a raw escape, a live link, a script tag.
+    expect(hostileOutput("table", "a\u001b[31mb")).toMatch(/raw control character U\+001b/);
+    expect(hostileOutput("markdown", "[x](javascript:alert(1))")).toMatch(/javascript/);
+    expect(hostileOutput("html", "<script>alert(1)</script>")).toMatch(/script/);
+    expect(hostileOutput("html", "&lt;script&gt;alert(1)")).toBeNull();
+    // An IDB flood is a gzipped pcapng of n interfaces.
+    const flood = idbFlood(70_000);
+    expect([flood[0], flood[1]]).toEqual([0x1f, 0x8b]);
+    expect(flood.length).toBeLessThan(100_000);
     // Deterministic: the same (seed, index) gives the same variant.
     expect(Buffer.from(variant(seeds, SEED, 5).bytes)).toEqual(Buffer.from(variant(seeds, SEED, 5).bytes));
   });
@@ -58,10 +88,12 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
     const dir = tmp();
     const failures: string[] = [];
     const codes = new Map<number, number>();
+    const kinds = new Map<string, number>();
     for (let i = 0; i < VARIANTS; i++) {
-      const v = variant(seeds, SEED, i);
-      const o = await runCli(v.bytes, join(dir, v.seed.name.endsWith(".gz") ? "v.gz" : "v"), v.format);
+      const v = variant(seeds, SEED, i, reports);
+      const o = await runCli(v.bytes, join(dir, v.file), v.format, v.command);
       codes.set(o.code, (codes.get(o.code) ?? 0) + 1);
+      kinds.set(v.kind, (kinds.get(v.kind) ?? 0) + 1);
       const why = judge(o, v.bytes.length);
       if (why !== null) failures.push(`variant ${i} (${v.seed.name}, ${v.kind}): ${why}`);
     }
@@ -69,6 +101,8 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
     // Both outcomes occur: the sample reaches the readers' error paths and the analysis.
     expect(codes.get(0)).toBeGreaterThan(VARIANTS / 4);
     expect(codes.get(65)).toBeGreaterThan(10);
+    expect(kinds.get("idb-flood")).toBeGreaterThan(0);
+    expect(kinds.get("hostile-report")).toBeGreaterThan(20);
   }, 120_000);
 
   it("a pcapng timestamp beyond any date is clamped and counted, not a crash (fuzz finding)", async () => {

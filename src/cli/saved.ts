@@ -6,7 +6,7 @@
  * by line. Anything else (a report reformatted by another tool) is parsed
  * whole, when it is small enough for that.
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError } from "../capture/source.js";
 
@@ -67,8 +67,18 @@ export async function readSavedReport(path: string): Promise<unknown> {
       }
     }
   } catch (err) {
-    if (err instanceof SavedReportError) throw err;
-    throw new InputError(`cannot read: ${err instanceof Error ? err.message : String(err)}`, path);
+    if (!(err instanceof SavedReportError)) {
+      throw new InputError(`cannot read: ${err instanceof Error ? err.message : String(err)}`, path);
+    }
+    // A report reformatted by another tool (`jq .`, JSON.stringify(r, null, 2))
+    // also has a `  "flows": [` line, but its flows span many lines.
+    if (size > WHOLE_LIMIT) throw err;
+    try {
+      return parseWhole(readText(path));
+    } catch (whole) {
+      // After flows that parsed line by line, the layout is ours and the line that broke is the news.
+      throw flows.length > 0 ? err : whole;
+    }
   }
   if (state !== "head") {
     let data: Record<string, unknown>;
@@ -86,10 +96,28 @@ export async function readSavedReport(path: string): Promise<unknown> {
       `not in ocs-pcap's one-flow-per-line layout, and too large (${size} bytes) to read as one piece`,
     );
   }
-  const text = head.join("\n");
+  return parseWhole(head.join("\n"));
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new InputError(`cannot read: ${err instanceof Error ? err.message : String(err)}`, path);
+  }
+}
+
+/** JSON.parse, with the line of the error named (V8 gives only a character position). */
+function parseWhole(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new SavedReportError(err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    if (at === null) throw new SavedReportError(message);
+    let line = 1;
+    const end = Math.min(Number(at[1]), text.length);
+    for (let i = text.indexOf("\n"); i >= 0 && i < end; i = text.indexOf("\n", i + 1)) line++;
+    throw new SavedReportError(`line ${line}: ${message}`);
   }
 }

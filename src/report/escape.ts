@@ -32,12 +32,14 @@ export function escapeMarkdown(s: string): string {
 /**
  * A CSV field (RFC 4180), defused against formula injection: a field that a
  * spreadsheet would evaluate (starting with = + - @, tab or carriage return)
- * gets a leading apostrophe (OWASP "CSV Injection").
+ * gets a leading apostrophe (OWASP "CSV Injection"). Control characters
+ * other than tab and line ends are shown as \xNN, as on a terminal, where a
+ * CSV file is often `cat`; line ends stay inside the quoted field.
  */
 export function escapeCsv(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return String(value);
-  let s = value;
+  let s = escapeTerminal(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
 import { run } from "../../src/cli/main.js";
 
 /** mulberry32: a small, fast, seedable PRNG (deterministic across platforms). */
@@ -132,12 +133,22 @@ export function lengthFields(b: Uint8Array): Field[] {
   return fields;
 }
 
-export type MutationKind = "bitflip" | "insert" | "delete" | "truncate" | "length";
+export type MutationKind =
+  | "bitflip"
+  | "insert"
+  | "delete"
+  | "truncate"
+  | "length"
+  | "idb-flood"
+  | "hostile-report"
+  | "broken-report";
+
+type ByteMutation = "bitflip" | "insert" | "delete" | "truncate" | "length";
 
 /** One mutation of `base`, chosen by `rnd`. */
-export function mutate(base: Uint8Array, rnd: () => number): { kind: MutationKind; bytes: Uint8Array } {
+export function mutate(base: Uint8Array, rnd: () => number): { kind: ByteMutation; bytes: Uint8Array } {
   const pick = (n: number) => Math.floor(rnd() * n);
-  const kinds: MutationKind[] = ["bitflip", "insert", "delete", "truncate", "length", "length"];
+  const kinds: ByteMutation[] = ["bitflip", "insert", "delete", "truncate", "length", "length"];
   const kind = kinds[pick(kinds.length)]!;
   const b = Uint8Array.from(base);
   switch (kind) {
@@ -191,41 +202,227 @@ export function mutate(base: Uint8Array, rnd: () => number): { kind: MutationKin
   }
 }
 
+/** Saved reports (analyze --format json) under `dirs`: the seeds of the report mutations. */
+export function collectReportSeeds(root: string, dirs: readonly string[]): Seed[] {
+  const seeds: Seed[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.endsWith(".json")) continue;
+      const bytes = readFileSync(join(dir, name));
+      if (bytes.includes('"schema": "ocs-pcap/report@1"'))
+        seeds.push({ name: relative(root, join(dir, name)), bytes });
+    }
+  }
+  return seeds;
+}
+
+/**
+ * A pcapng (gzipped, as a 7 MB bomb would be) with `n` Interface Description
+ * Blocks of varied link types and packets on the first, last and a
+ * past-the-limit interface: the flood that once took 3.6 GB or aborted.
+ */
+export function idbFlood(n: number): Uint8Array {
+  const shb = Buffer.alloc(28);
+  shb.writeUInt32LE(0x0a0d0d0a, 0);
+  shb.writeUInt32LE(28, 4);
+  shb.writeUInt32LE(0x1a2b3c4d, 8);
+  shb.writeUInt16LE(1, 12);
+  shb.writeBigInt64LE(-1n, 16);
+  shb.writeUInt32LE(28, 24);
+  const idbs = Buffer.alloc(20 * n);
+  for (let i = 0; i < n; i++) {
+    const at = 20 * i;
+    idbs.writeUInt32LE(1, at);
+    idbs.writeUInt32LE(20, at + 4);
+    idbs.writeUInt16LE(i % 7 === 0 ? 1 : (i * 37) % 300, at + 8);
+    idbs.writeUInt32LE(65535, at + 12);
+    idbs.writeUInt32LE(20, at + 16);
+  }
+  const frame = Buffer.alloc(60);
+  frame.writeUInt16BE(0x0800, 12);
+  const epbs = [0, n - 1, 70_000, 0xffffffff].map((iface, k) => {
+    const b = Buffer.alloc(32 + frame.length);
+    b.writeUInt32LE(6, 0);
+    b.writeUInt32LE(b.length, 4);
+    b.writeUInt32LE(iface >>> 0, 8);
+    b.writeUInt32LE(k, 16);
+    b.writeUInt32LE(frame.length, 20);
+    b.writeUInt32LE(frame.length, 24);
+    frame.copy(b, 28);
+    b.writeUInt32LE(b.length, b.length - 4);
+    return b;
+  });
+  return gzipSync(Buffer.concat([shb, idbs, ...epbs]), { level: 1 });
+}
+
+/** Strings that must never act where a report's text lands: terminal, Markdown, HTML, XML, CSV. */
+export const HOSTILE_STRINGS = [
+  "\u001b[2J\u001b[31mEVIL\u0007\b",
+  "<script>alert(1)</script>",
+  "[click](javascript:alert(1))",
+  "line1\nline2 | cell\r\n# heading",
+  "=cmd|' /C calc'!A0",
+  "\u202eevil\u202c",
+  "nul\u0000byte\u009b31m",
+  "]]></failure><evil/>",
+  "x".repeat(5000),
+  "\"quoted\" & 'single' &amp;",
+];
+
+const HOSTILE_NUMBERS = [1e308, -1, 2 ** 53 + 2, 0.5, -0, 4294967296, 1e-7];
+
+/** One mutation of a saved report: hostile strings and numbers where its fields are, or broken bytes. */
+export function mutateReport(base: Uint8Array, rnd: () => number): { kind: MutationKind; bytes: Uint8Array } {
+  const pick = (n: number) => Math.floor(rnd() * n);
+  if (rnd() < 0.25) {
+    const m = mutate(base, rnd);
+    return { kind: "broken-report", bytes: m.bytes };
+  }
+  const report = JSON.parse(Buffer.from(base).toString("utf8")) as Record<string, unknown>;
+  const leaves: { parent: Record<string, unknown> | unknown[]; key: string | number; value: unknown }[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        leaves.push({ parent: v, key: i, value: x });
+        walk(x);
+      });
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        leaves.push({ parent: v as Record<string, unknown>, key: k, value: x });
+        walk(x);
+      }
+    }
+  };
+  walk(report);
+  const strings = leaves.filter((l) => typeof l.value === "string");
+  const numbers = leaves.filter((l) => typeof l.value === "number");
+  const set = (l: (typeof leaves)[number], v: unknown) => {
+    (l.parent as Record<string | number, unknown>)[l.key] = v;
+  };
+  for (let ops = 1 + pick(4); ops > 0; ops--) {
+    const r = rnd();
+    if (r < 0.6 && strings.length > 0)
+      set(strings[pick(strings.length)]!, HOSTILE_STRINGS[pick(HOSTILE_STRINGS.length)]);
+    else if (r < 0.85 && numbers.length > 0)
+      set(numbers[pick(numbers.length)]!, HOSTILE_NUMBERS[pick(HOSTILE_NUMBERS.length)]);
+    else if (leaves.length > 0) {
+      const l = leaves[pick(leaves.length)]!;
+      if (Array.isArray(l.parent)) set(l, null);
+      else delete l.parent[l.key as string];
+    }
+  }
+  // Half in analyze's own layout (one flow per line, read line by line), half as one pretty document.
+  const flows = report.flows;
+  let text: string;
+  if (Array.isArray(flows) && rnd() < 0.5) {
+    const { flows: _f, ...head } = report;
+    const headText = JSON.stringify(head, null, 2);
+    text = `${headText.slice(0, -2)},\n  "flows": [${flows.map((f, i) => `${i === 0 ? "" : ","}\n    ${JSON.stringify(f)}`).join("")}\n  ]\n}\n`;
+  } else {
+    text = `${JSON.stringify(report, null, 2)}\n`;
+  }
+  return { kind: "hostile-report", bytes: Buffer.from(text) };
+}
+
+export interface Variant {
+  seed: Seed;
+  kind: MutationKind;
+  bytes: Uint8Array;
+  format: string;
+  /** "analyze" for capture variants, "summarize" for report variants. */
+  command: "analyze" | "summarize";
+  /** The file name the variant is written to (the extension matters to no reader; it helps a human). */
+  file: string;
+}
+
 /** Variant `index` of a run: which seed, which mutation, which output format. */
 export function variant(
   seeds: readonly Seed[],
   seed: number,
   index: number,
-): { seed: Seed; kind: MutationKind; bytes: Uint8Array; format: string } {
+  reports: readonly Seed[] = [],
+): Variant {
   const rnd = prng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+  const formats = ["json", "table", "html", "markdown", "csv", "junit"];
+  const format = formats[index % formats.length]!;
+  const lane = rnd();
+  if (lane < 0.02) {
+    const n = [1000, 65_537, 150_000][Math.floor(rnd() * 3)]!;
+    const bytes = idbFlood(n);
+    return {
+      seed: { name: `idb-flood-${n}`, bytes },
+      kind: "idb-flood",
+      bytes,
+      format,
+      command: "analyze",
+      file: "v.pcapng.gz",
+    };
+  }
+  if (lane < 0.1 && reports.length > 0) {
+    const s = reports[Math.floor(rnd() * reports.length)]!;
+    const m = mutateReport(s.bytes, rnd);
+    return { seed: s, kind: m.kind, bytes: m.bytes, format, command: "summarize", file: "v.json" };
+  }
   const s = seeds[Math.floor(rnd() * seeds.length)]!;
   // Sometimes two mutations on top of each other.
-  let m = mutate(s.bytes, rnd);
+  let m: { kind: MutationKind; bytes: Uint8Array } = mutate(s.bytes, rnd);
   if (rnd() < 0.25) m = { ...mutate(m.bytes, rnd), kind: m.kind };
-  const formats = ["json", "table", "html", "markdown", "csv", "junit"];
-  return { seed: s, kind: m.kind, bytes: m.bytes, format: formats[index % formats.length]! };
+  return {
+    seed: s,
+    kind: m.kind,
+    bytes: m.bytes,
+    format,
+    command: "analyze",
+    file: s.name.endsWith(".gz") ? "v.gz" : "v",
+  };
 }
 
 export interface Outcome {
   code: number;
   stderr: string;
+  /** Standard output, kept only for `summarize` (whose output is checked for hostile text). */
+  stdout: string;
+  format: string;
+  command: "analyze" | "summarize";
   ms: number;
   heapGrowthMB: number;
   thrown: string | null;
 }
 
-const sink = { write: () => true, once: () => undefined };
-
 /** The real CLI, in this process, on `bytes` written to `file`. */
-export async function runCli(bytes: Uint8Array, file: string, format: string): Promise<Outcome> {
+export async function runCli(
+  bytes: Uint8Array,
+  file: string,
+  format: string,
+  command: "analyze" | "summarize" = "analyze",
+): Promise<Outcome> {
   writeFileSync(file, bytes);
   let stderr = "";
+  let stdout = "";
+  const keep = command === "summarize";
+  const sink = {
+    write: (chunk: string | Uint8Array) => {
+      if (keep) stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      return true;
+    },
+    once: () => undefined,
+  };
   const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   let code = -1;
   let thrown: string | null = null;
+  const argv =
+    command === "analyze"
+      ? ["analyze", file, "--format", format, "-q", "--jobs", "1", "--limit", "0"]
+      : ["summarize", file, "--format", format];
   try {
-    code = await run(["analyze", file, "--format", format, "-q", "--jobs", "1", "--limit", "0"], {
+    code = await run(argv, {
       stdout: sink,
       stderr: (s) => {
         stderr += s;
@@ -236,13 +433,31 @@ export async function runCli(bytes: Uint8Array, file: string, format: string): P
   }
   const ms = performance.now() - t0;
   const heapGrowthMB = (process.memoryUsage().heapUsed - heap0) / 1e6;
-  return { code, stderr, ms, heapGrowthMB, thrown };
+  return { code, stderr, stdout, format, command, ms, heapGrowthMB, thrown };
 }
 
 /** Exit codes a capture may give: analysed, or not a readable capture. */
 export const ALLOWED_CODES = [0, 65];
 export const TIME_LIMIT_MS = 5000;
 export const HEAP_LIMIT_MB = 256;
+
+/** C0 controls other than tab, LF and CR, DEL and C1 controls: never raw in any output. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** Why a hostile report's rendering lets its text act where it lands, or null. */
+export function hostileOutput(format: string, out: string): string | null {
+  if (RAW_CONTROL.test(out)) {
+    const at = out.search(RAW_CONTROL);
+    return `raw control character U+${out.charCodeAt(at).toString(16).padStart(4, "0")} in ${format} output`;
+  }
+  if (format === "table" && /\r/.test(out)) return "raw carriage return in the terminal table";
+  if ((format === "html" || format === "markdown" || format === "junit") && out.includes("<script>alert"))
+    return `raw <script> in ${format} output`;
+  if (format === "markdown" && /\]\(javascript:/i.test(out)) return "a javascript: link in Markdown output";
+  if (format === "junit" && out.includes("<evil/>")) return "injected XML element in JUnit output";
+  return null;
+}
 
 /** Why an outcome is a failure, or null. */
 export function judge(o: Outcome, size: number): string | null {
@@ -251,6 +466,8 @@ export function judge(o: Outcome, size: number): string | null {
   if (!ALLOWED_CODES.includes(o.code)) return `exit code ${o.code}: ${o.stderr.split("\n")[0]}`;
   if (size < 1 << 20 && o.ms > TIME_LIMIT_MS) return `took ${o.ms.toFixed(0)} ms`;
   if (o.heapGrowthMB > HEAP_LIMIT_MB) return `heap grew by ${o.heapGrowthMB.toFixed(0)} MB`;
+  if (RAW_CONTROL.test(o.stderr)) return "raw control character on stderr";
+  if (o.command === "summarize") return hostileOutput(o.format, o.stdout);
   return null;
 }
 

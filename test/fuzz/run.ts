@@ -20,13 +20,27 @@ import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectSeeds, judge, minimise, runCli, shortHash, TIME_LIMIT_MS, variant } from "./core.js";
+import {
+  collectReportSeeds,
+  collectSeeds,
+  judge,
+  minimise,
+  runCli,
+  shortHash,
+  TIME_LIMIT_MS,
+  variant,
+} from "./core.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CORPUS = join(ROOT, "..", "shared", "corpus");
 
 function seeds() {
   return collectSeeds(ROOT, [join(ROOT, "fixtures"), ...(existsSync(CORPUS) ? [CORPUS] : [])]);
+}
+
+/** The goldens' saved reports, mutated into hostile and broken reports for `summarize`. */
+function reportSeeds() {
+  return collectReportSeeds(ROOT, [join(ROOT, "fixtures")]);
 }
 
 interface Job {
@@ -41,20 +55,20 @@ interface Done {
 if (process.env.OCS_PCAP_FUZZ_CHILD !== undefined) {
   const seed = Number(process.env.OCS_PCAP_FUZZ_CHILD);
   const all = seeds();
+  const reports = reportSeeds();
   const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fuzz-"));
   process.on("message", async (job: Job) => {
     // A bug in the fuzzer itself must not pass for a failure of the analyzer.
     let v: ReturnType<typeof variant>;
     try {
-      v = variant(all, seed, job.index);
+      v = variant(all, seed, job.index, reports);
     } catch (err) {
       process.stderr.write(
         `fuzzer bug at variant ${job.index}: ${err instanceof Error ? err.stack : String(err)}\n`,
       );
       process.exit(3);
     }
-    const file = join(dir, `v${v.seed.name.endsWith(".gz") ? ".gz" : ""}`);
-    const o = await runCli(v.bytes, file, v.format);
+    const o = await runCli(v.bytes, join(dir, v.file), v.format, v.command);
     const done: Done = { index: job.index, failure: judge(o, v.bytes.length), kind: v.kind };
     process.send!(done);
   });
@@ -70,8 +84,9 @@ if (process.env.OCS_PCAP_FUZZ_CHILD !== undefined) {
   const jobs = arg("jobs", availableParallelism());
   const save = process.argv.includes("--save");
   const all = seeds();
+  const reports = reportSeeds();
   process.stdout.write(
-    `fuzz: ${total} variants of ${all.length} seed captures (${all.filter((s) => !s.name.startsWith("fixtures")).length} from the corpus), seed ${seed}, ${jobs} workers\n`,
+    `fuzz: ${total} variants of ${all.length} seed captures (${all.filter((s) => !s.name.startsWith("fixtures")).length} from the corpus) and ${reports.length} saved reports, plus IDB floods; seed ${seed}, ${jobs} workers\n`,
   );
 
   const t0 = performance.now();
@@ -163,7 +178,7 @@ if (process.env.OCS_PCAP_FUZZ_CHILD !== undefined) {
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fuzz-min-"));
     const seen = new Set<string>();
     for (const f of failures.sort((a, b) => a.index - b.index)) {
-      const v = variant(all, seed, f.index);
+      const v = variant(all, seed, f.index, reports);
       process.stdout.write(
         `  variant ${f.index} (${v.seed.name}, ${v.kind}, --format ${v.format}): ${f.reason}\n`,
       );
@@ -171,14 +186,20 @@ if (process.env.OCS_PCAP_FUZZ_CHILD !== undefined) {
       if (!save || seen.has(key) || seen.size >= 10) continue;
       seen.add(key);
       let bytes = v.bytes;
-      const ext = v.seed.name.endsWith(".gz")
-        ? "pcap.gz"
-        : v.seed.name.endsWith(".pcapng")
-          ? "pcapng"
-          : "pcap";
+      const ext =
+        v.command === "summarize"
+          ? "json"
+          : v.seed.name.endsWith(".gz")
+            ? "pcap.gz"
+            : v.seed.name.endsWith(".pcapng")
+              ? "pcapng"
+              : "pcap";
       const file = join(dir, `m.${ext}`);
       if (!/hang|died/.test(f.reason)) {
-        bytes = await minimise(bytes, async (b) => judge(await runCli(b, file, v.format), b.length) !== null);
+        bytes = await minimise(
+          bytes,
+          async (b) => judge(await runCli(b, file, v.format, v.command), b.length) !== null,
+        );
       }
       const out = join(ROOT, "fixtures", "malformed", `fuzz-${shortHash(bytes)}.${ext}`);
       writeFileSync(out, bytes);
