@@ -9,6 +9,7 @@
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { analyzeCapture } from "../analyze.js";
 import { InputError } from "../capture/source.js";
@@ -200,6 +201,12 @@ export async function runJobs(
   const workerUrl = new URL("./worker.js", import.meta.url);
   const heapMb = Number(process.env.OCS_PCAP_WORKER_HEAP_MB ?? "");
   const resourceLimits = heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
+  // V8 lets a process-wide --max-old-space-size (`node --max-old-space-size=…`,
+  // NODE_OPTIONS) override a new isolate's own limit (Heap::ConfigureHeap), so
+  // the worker limit would be ignored. The flag is read when an isolate's heap
+  // is configured: clearing it now leaves this thread's heap as it is and lets
+  // the workers' limits apply.
+  if (resourceLimits !== undefined) setFlagsFromString("--max-old-space-size=0");
   /**
    * One worker, replaced when it dies (out of memory, a crash): the capture it
    * was analysing is reported unreadable with the reason, the ones it held

@@ -41,7 +41,7 @@ import {
 import { renderCatalogJson, renderCatalogTable } from "../report/catalog.js";
 import { renderCsv } from "../report/csv.js";
 import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
-import { renderHtml } from "../report/html.js";
+import { renderHtmlChunks } from "../report/html.js";
 import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
@@ -407,7 +407,7 @@ function renderReport(report: Report, format: Format, o: RenderOptions): Iterabl
     case "markdown":
       return [renderMarkdown(report, { limit: o.limit })];
     case "html":
-      return [renderHtml(report)];
+      return renderHtmlChunks(report);
     case "junit":
       return [renderJunit([report], junitOptions(o.policy))];
     case "csv":

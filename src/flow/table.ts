@@ -157,10 +157,14 @@ const H_ZERO_WINDOW = 9;
 const H_GAP = 10;
 const H_BAD_CHECKSUM = 11;
 const HISTORY_LETTERS = "shadfrqitwgc";
+/** HISTORY_LETTERS as character codes (lower case; upper case is 0x20 less). */
+const HISTORY_CODES = Uint16Array.from(HISTORY_LETTERS, (c) => c.charCodeAt(0));
 /** Bit set in a history entry when the hi endpoint sent it. */
 const FROM_HI = 0x80;
 /** History entries kept inline per flow; longer histories spill into a map (rare). */
 const HIST_INLINE = 16;
+/** Distinct history texts kept for sharing; past it each flow gets its own. */
+const HISTORY_INTERN_MAX = 4096;
 /** Sequence-mark slots per side: SYN, FIN, RST. */
 const SEQ_SLOT_SYN = 0;
 const SEQ_SLOT_FIN = 1;
@@ -262,6 +266,10 @@ export class FlowTable {
   private histLen = new Uint8Array(0);
   private hist = new Uint8Array(0);
   private readonly histOverflow = new Map<number, number[]>();
+  /** Distinct history texts by a hash of their letters (see rowHistory). */
+  private readonly historyIntern = new Map<number, string[]>();
+  private historyInternSize = 0;
+  private readonly historyCodes = new Uint16Array(64);
   private readonly icmp = new Map<number, IcmpEvidence>();
   private readonly icmpQuotes = new Map<number, IcmpQuote>();
   /**
@@ -541,16 +549,54 @@ export class FlowTable {
   }
 
   /** Zeek-style history: upper case from the originator, lower case from the responder. */
+  /**
+   * The history text. Histories repeat across flows ("ShADadFf"), and a
+   * report keeps one per flow it lists, so each distinct text is kept once
+   * (up to HISTORY_INTERN_MAX): a flow's own copy, built letter by letter,
+   * would be a chain of string pieces the garbage collector marks for as
+   * long as the report lives.
+   */
   rowHistory(row: number): string {
-    let out = this.rowFlipped(row) ? "^" : "";
     const origIsLo = this.rowOrigIsLo(row);
     const n = this.histLen[row]!;
+    const codes = this.historyCodes;
+    let len = 0;
+    if (this.rowFlipped(row)) codes[len++] = 0x5e; // ^
+    const overflow = n > HIST_INLINE ? this.histOverflow.get(row) : undefined;
+    let key = len;
+    for (let i = 0; i < n; i++) {
+      const entry = i < HIST_INLINE ? this.hist[row * HIST_INLINE + i]! : overflow![i - HIST_INLINE]!;
+      const code = HISTORY_CODES[entry & 0x7f]!;
+      const fromLo = (entry & FROM_HI) === 0;
+      const c = fromLo === origIsLo ? code - 0x20 : code; // upper case from the originator
+      if (len === codes.length) return this.historyText(n, row, origIsLo);
+      codes[len++] = c;
+      key = (Math.imul(key, 31) + c) | 0;
+    }
+    if (len > 24) return String.fromCharCode(...codes.subarray(0, len));
+    let bucket = this.historyIntern.get(key);
+    if (bucket !== undefined) {
+      for (const s of bucket) if (sameCodes(s, codes, len)) return s;
+    }
+    const text = String.fromCharCode(...codes.subarray(0, len));
+    if (this.historyInternSize >= HISTORY_INTERN_MAX) return text;
+    if (bucket === undefined) {
+      bucket = [];
+      this.historyIntern.set(key, bucket);
+    }
+    bucket.push(text);
+    this.historyInternSize++;
+    return text;
+  }
+
+  /** A history longer than the scratch buffer (only with many overflow entries). */
+  private historyText(n: number, row: number, origIsLo: boolean): string {
+    let out = this.rowFlipped(row) ? "^" : "";
     const overflow = this.histOverflow.get(row);
     for (let i = 0; i < n; i++) {
       const entry = i < HIST_INLINE ? this.hist[row * HIST_INLINE + i]! : overflow![i - HIST_INLINE]!;
       const letter = HISTORY_LETTERS[entry & 0x7f]!;
-      const fromLo = (entry & FROM_HI) === 0;
-      out += fromLo === origIsLo ? letter.toUpperCase() : letter;
+      out += ((entry & FROM_HI) === 0) === origIsLo ? letter.toUpperCase() : letter;
     }
     return out;
   }
@@ -1440,4 +1486,11 @@ function senderHash(w0: number, w1: number, w2: number, w3: number): number {
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   return h >>> (32 - SENDER_BITS_LOG2);
+}
+
+/** The string's characters are `codes[0, len)`. */
+function sameCodes(s: string, codes: Uint16Array, len: number): boolean {
+  if (s.length !== len) return false;
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) !== codes[i]) return false;
+  return true;
 }

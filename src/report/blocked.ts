@@ -50,6 +50,8 @@ export class BlockedTable {
   private readonly byKey = new Map<string, GroupState>();
   /** The group of each listed blocked flow, by flow id. */
   private readonly keyOf = new Map<number, string>();
+  /** Roles tied at the best match, and their key text, per role list and server port (lists are shared). */
+  private readonly tiedRoles = new Map<readonly RoleRef[], Map<number, { roles: string[]; key: string }>>();
 
   /** A listed blocked flow. */
   add(f: FlowRecord): void {
@@ -85,12 +87,9 @@ export class BlockedTable {
     lastSeen: number,
     id: number,
   ): string {
-    const best = refs[0];
-    const width = best ? rangeWidth(best.ports, serverPort ?? 0) : 0;
-    const roles = [
-      ...new Set(refs.filter((r) => rangeWidth(r.ports, serverPort ?? 0) === width).map((r) => r.role)),
-    ];
-    const key = `${transport}/${serverPort}/${reason}/${verdict}/${roles.join("|")}`;
+    const tied = this.tied(refs, serverPort ?? 0);
+    const roles = tied.roles;
+    const key = `${transport}/${serverPort}/${reason}/${verdict}/${tied.key}`;
     let g = this.byKey.get(key);
     if (!g) {
       g = {
@@ -123,6 +122,24 @@ export class BlockedTable {
     }
     g.lastSeen = Math.max(g.lastSeen, lastSeen);
     return key;
+  }
+
+  private tied(refs: readonly RoleRef[], port: number): { roles: string[]; key: string } {
+    let byPort = this.tiedRoles.get(refs);
+    if (byPort === undefined) {
+      byPort = new Map();
+      this.tiedRoles.set(refs, byPort);
+    }
+    let t = byPort.get(port);
+    if (t === undefined) {
+      const best = refs[0];
+      const width = best ? rangeWidth(best.ports, port) : 0;
+      const roles = [...new Set(refs.filter((r) => rangeWidth(r.ports, port) === width).map((r) => r.role))];
+      t = { roles, key: roles.join("|") };
+      // Group states share the array; nothing mutates it.
+      byPort.set(port, t);
+    }
+    return t;
   }
 
   /** The groups, largest first, with the ids of their listed flows in report order. */

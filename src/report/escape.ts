@@ -6,11 +6,13 @@
 
 /** HTML text and attribute values (HTML Living Standard §13.1.2.6); control characters, parse errors in HTML (§13.2.5), are dropped. */
 export function escapeHtml(s: string): string {
+  if (!HTML_SPECIAL.test(s)) return s;
   return stripControl(s).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** XML 1.0 character data and attributes; characters XML cannot carry are dropped (XML 1.0 §2.2). */
 export function escapeXml(s: string): string {
+  if (!XML_SPECIAL.test(s)) return s;
   return stripControl(s)
     .replace(/[\uFFFE\uFFFF]/g, "")
     .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,6 +26,7 @@ export function escapeXml(s: string): string {
  * need no escaping.
  */
 export function escapeMarkdown(s: string): string {
+  if (!MARKDOWN_SPECIAL.test(s)) return s;
   return stripControl(s)
     .replace(/[\r\n]+/g, " ")
     .replace(/[\\`*_[\]!|<>~&]/g, (c) => `\\${c}`);
@@ -46,6 +49,7 @@ export function escapeCsv(value: string | number | null): string {
 
 /** Text for a terminal: C0/C1 control characters (escape sequences) shown as \xNN instead of acted on. */
 export function escapeTerminal(s: string): string {
+  if (!TERMINAL_SPECIAL.test(s)) return s;
   return s.replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
@@ -61,6 +65,18 @@ export function escapeTerminal(s: string): string {
 export function escapeTerminalLine(s: string): string {
   return escapeTerminal(s).replace(/[\n\t]/g, (c) => (c === "\n" ? "\\x0a" : "\\x09"));
 }
+
+// Fast paths: most text (addresses, ports, role names) needs no escaping, and
+// one test is cheaper than a replace that finds nothing (a report has
+// hundreds of thousands of cells).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const HTML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f&<>"'`]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const XML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\uFFFE\uFFFF&<>"']/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const MARKDOWN_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f\n\\`*_[\]!|<>~&]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const TERMINAL_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function stripControl(s: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.

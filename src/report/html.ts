@@ -29,10 +29,41 @@ type V = keyof typeof COLORS;
 const VERDICTS: V[] = ["known", "blocked", "misdirected", "inconclusive", "unknown"];
 
 export function renderHtml(report: Report, options: HtmlOptions = { maxRows: 5000 }): string {
+  return [...renderHtmlChunks(report, options)].join("");
+}
+
+/** Where the flow rows go in the page; escaped text never holds U+0000. */
+const ROWS_MARK = "\u0000rows\u0000";
+
+/**
+ * The page in pieces: the rows are yielded in batches of about 32 KB, so a
+ * report of 200,000 rows is never held as one array of row strings (their
+ * copying cost more than the rendering).
+ */
+export function* renderHtmlChunks(
+  report: Report,
+  options: HtmlOptions = { maxRows: 5000 },
+): Generator<string> {
+  const page = pageText(report, Math.min(report.flows.length, options.maxRows));
+  const at = page.indexOf(ROWS_MARK);
+  yield page.slice(0, at);
+  const shown = Math.min(report.flows.length, options.maxRows);
+  let batch = "";
+  for (let i = 0; i < shown; i++) {
+    batch += `${i === 0 ? "" : "\n"}${flowRow(report.flows[i]!)}`;
+    if (batch.length > 32_768) {
+      yield batch;
+      batch = "";
+    }
+  }
+  yield `${batch}${page.slice(at + ROWS_MARK.length)}`;
+}
+
+function pageText(report: Report, shown: number): string {
   const c = report.capture;
   const s = report.summary;
   const title = `ocs-pcap report: ${c.path}`;
-  const rows = report.flows.slice(0, options.maxRows);
+  const rows = { length: shown };
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -109,7 +140,7 @@ ${unknownSection(report)}
 <table id="flows">
 <thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="text">Evidence</th></tr></thead>
 <tbody>
-${rows.map(flowRow).join("\n")}
+${ROWS_MARK}
 </tbody>
 </table>
 </section>

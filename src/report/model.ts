@@ -438,23 +438,32 @@ class RoleTable {
   }
 }
 
-/** Caches address text: many flows share a server address. */
-/** Addresses whose text is cached; past it the cache starts again (a scan has millions). */
+/** Decimal text of 0–255, for IPv4 addresses. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+/** Slots of the IPv4 text cache (direct-mapped: a miss replaces the slot). */
+const V4_SLOTS = 1 << 14;
+/** IPv6 addresses whose text is cached; past it the cache starts again (a scan has millions). */
 const ADDRESS_CACHE_MAX = 65_536;
 
+/**
+ * Address text, cached: many flows share a server address, and a report
+ * keeps one string per distinct address rather than one per flow. IPv4 uses
+ * a direct-mapped cache (no Map upkeep on a scan of distinct clients).
+ */
 class AddressFormatter {
-  private readonly v4 = new Map<number, string>();
+  private readonly v4Key = new Int32Array(V4_SLOTS);
+  private readonly v4Text: string[] = new Array<string>(V4_SLOTS).fill("");
   private readonly v6 = new Map<string, string>();
 
   format(flow: Flow, orig: boolean): string {
     const w3 = flow.addrWord(orig, 3);
     if (flow.family === 4) {
-      let s = this.v4.get(w3);
-      if (s === undefined) {
-        s = `${w3 >>> 24}.${(w3 >>> 16) & 255}.${(w3 >>> 8) & 255}.${w3 & 255}`;
-        if (this.v4.size >= ADDRESS_CACHE_MAX) this.v4.clear();
-        this.v4.set(w3, s);
-      }
+      const slot = Math.imul(w3, 0x9e3779b1) >>> 18;
+      const cached = this.v4Text[slot]!;
+      if (cached !== "" && this.v4Key[slot] === w3) return cached;
+      const s = `${OCTET[w3 >>> 24]}.${OCTET[(w3 >>> 16) & 255]}.${OCTET[(w3 >>> 8) & 255]}.${OCTET[w3 & 255]}`;
+      this.v4Key[slot] = w3;
+      this.v4Text[slot] = s;
       return s;
     }
     const full = [flow.addrWord(orig, 0), flow.addrWord(orig, 1), flow.addrWord(orig, 2), w3]
@@ -470,8 +479,10 @@ class AddressFormatter {
   }
 }
 
-let isoSecond = Number.NaN;
-let isoPrefix = "";
+/** The ISO text of the last two whole seconds formatted: a flow's first and last packets alternate. */
+const isoSeconds = [Number.NaN, Number.NaN];
+const isoPrefixes = ["", ""];
+let isoNext = 0;
 
 /** The inverse of isoMicros: ISO 8601 UTC (any fraction up to microseconds) to microseconds since the epoch. */
 export function isoToMicros(iso: string): number {
@@ -483,11 +494,16 @@ export function isoToMicros(iso: string): number {
 /** ISO 8601 UTC with microseconds: 2024-05-01T12:00:00.123456Z. */
 export function isoMicros(micros: number): string {
   const second = Math.floor(micros / 1_000_000);
-  if (second !== isoSecond) {
-    // Flows arrive in time order, so consecutive calls mostly share the second.
-    isoSecond = second;
-    isoPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  let prefix: string;
+  if (second === isoSeconds[0]) prefix = isoPrefixes[0]!;
+  else if (second === isoSeconds[1]) prefix = isoPrefixes[1]!;
+  else {
+    // Flows are rendered in time order, so calls mostly share one of two seconds.
+    prefix = new Date(second * 1000).toISOString().slice(0, 19);
+    isoSeconds[isoNext] = second;
+    isoPrefixes[isoNext] = prefix;
+    isoNext ^= 1;
   }
   const us = Math.floor(micros) - second * 1_000_000;
-  return `${isoPrefix}.${String(us).padStart(6, "0")}Z`;
+  return `${prefix}.${String(us).padStart(6, "0")}Z`;
 }
