@@ -7,6 +7,9 @@
  * packets, about 1.5 GB), then measures in one run, each in a fresh process:
  *
  * - the minimal record-walking loop (bench/measure.mjs loop: the JavaScript floor);
+ * - the same loop keeping a Map of flows (bench/measure.mjs loop-map: a direction-free
+ *   5-tuple string key per packet, and packets, bytes, first and last per flow), the least
+ *   a flow tool does;
  * - `ocs-pcap analyze FILE --format json` to /dev/null (payload identification and
  *   connection state on, as always);
  * - `tshark -r FILE -q -z conv,tcp -z conv,udp` (when installed);
@@ -20,7 +23,10 @@
  * run with GNU dd's `iflag=nocache` (POSIX_FADV_DONTNEED; no root needed, and
  * only this file: the tools' own binaries stay cached, as on a user's
  * machine), so the loop measures the disk: whether a tool keeps up with it.
- * `--cold 0` skips the second table. Then
+ * `--cold 0` skips the second table. `--mix even` uses gen.ts's even mix (a
+ * fifth of the flows each kind: the flow-heavy case of issue 12, with
+ * `--per-flow 16`). `--baseline DIR` adds another build's dist/ (for example
+ * a worktree of the previous commit, built), run the same way. Then
  * the memory check: ocs-pcap's peak RSS on a capture with 10× the packets at
  * the same flow count.
  */
@@ -28,7 +34,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { numberArg } from "./args.js";
+import { numberArg, stringArg } from "./args.js";
 import { generate } from "./gen.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -38,14 +44,16 @@ const flows = numberArg("flows", 100_000);
 const perFlow = numberArg("per-flow", 75);
 const runs = numberArg("runs", 1);
 const cold = numberArg("cold", 1) !== 0;
+const mix = stringArg("mix") === "even" ? "even" : "media";
+const baseline = stringArg("baseline");
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 
 function capture(f: number, k: number): { file: string; packets: number } {
-  const file = join(dataDir, `race-${f}x${k}.pcap`);
+  const file = join(dataDir, `race-${f}x${k}${mix === "even" ? "-even" : ""}.pcap`);
   if (!existsSync(file)) {
     process.stdout.write(`generating ${file} …\n`);
-    generate(file, f, k, "media");
+    generate(file, f, k, mix);
   }
   return { file, packets: f * k };
 }
@@ -70,11 +78,27 @@ const { file, packets } = capture(flows, perFlow);
 const size = statSync(file).size;
 const tools: { name: string; cmd: string[] }[] = [
   { name: "minimal loop", cmd: [process.execPath, join(HERE, "measure.mjs"), "loop", file] },
+  { name: "loop + Map of flows", cmd: [process.execPath, join(HERE, "measure.mjs"), "loop-map", file] },
   {
     name: "ocs-pcap",
     cmd: [process.execPath, BIN, "analyze", file, "--format", "json", "-q", "-o", "/dev/null"],
   },
 ];
+if (baseline !== null)
+  tools.push({
+    name: `ocs-pcap ${baseline}`,
+    cmd: [
+      process.execPath,
+      join(baseline, "bin", "ocs-pcap"),
+      "analyze",
+      file,
+      "--format",
+      "json",
+      "-q",
+      "-o",
+      "/dev/null",
+    ],
+  });
 if (has("tshark"))
   tools.push({ name: "tshark conv", cmd: ["tshark", "-r", file, "-q", "-z", "conv,tcp", "-z", "conv,udp"] });
 if (has("ndpiReader")) tools.push({ name: "ndpiReader", cmd: ["ndpiReader", "-i", file, "-q"] });

@@ -40,6 +40,10 @@ describe("hostile strings in a saved report", () => {
     r.capture.path = "x\u001b]0;title\u0007.pcap";
     r.roles[0]!.ports = "\u001b[31m5061\n# x";
     r.roles[0]!.transport = "tcp\u0007";
+    // Fuzz findings (seed 20261201): a NUL in a flow's server address reached the table raw, and a
+    // C1 CSI (U+009B) in a role name reached JUnit.
+    (r.flows[0] as unknown as Record<string, unknown>).serverIp = "nul\u0000byte\u009b31m";
+    (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer"];
   });
   for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
     it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {
@@ -47,7 +51,7 @@ describe("hostile strings in a saved report", () => {
       expect(r.code).toBe(0);
       if (format !== "json") {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: none may be left.
-        expect(r.stdout).not.toMatch(/[\u0007\u001b]/);
+        expect(r.stdout).not.toMatch(/[\u0000\u0007\u001b\u009b]/);
       }
       if (format === "csv") expect(r.stdout).toContain("x\\x1b]0;title\\x07.pcap");
       if (format === "markdown") {

@@ -70,15 +70,16 @@ export function escapeTerminalLine(s: string): string {
 // one test is cheaper than a replace that finds nothing (a report has
 // hundreds of thousands of cells).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const HTML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f&<>"'`]/;
+const HTML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f&<>"'`]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const XML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\uFFFE\uFFFF&<>"']/;
+const XML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\uFFFE\uFFFF&<>"']/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const MARKDOWN_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f\n\\`*_[\]!|<>~&]/;
+const MARKDOWN_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\n\\`*_[\]!|<>~&]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const TERMINAL_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
+/** Drops C0 controls other than tab and line ends, DEL and the C1 controls (U+0080–U+009F: U+009B is CSI to a terminal). */
 function stripControl(s: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "");
 }

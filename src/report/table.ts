@@ -176,13 +176,14 @@ function flowTable(flows: FlowRecord[]): string {
     wordWrap: true,
   });
   for (const f of flows) {
+    // A saved report's fields are outside input too (summarize): every text cell is escaped.
     t.push([
       f.id,
-      endpoint(f.clientIp, f.clientPort),
-      endpoint(f.serverIp, f.serverPort),
-      f.transport,
-      appLabel(f, false),
-      f.history ? `${f.state} ${f.history}` : f.state,
+      term(endpoint(f.clientIp, f.clientPort)),
+      term(endpoint(f.serverIp, f.serverPort)),
+      term(f.transport),
+      term(appLabel(f, false)),
+      term(f.history ? `${f.state} ${f.history}` : f.state),
       `${f.packetsFromClient}/${f.packetsFromServer}`,
       f.firstFrame,
       f.reasons.map((r) => `${r.code}: ${term(reasonText(r))}`).join("\n"),
@@ -194,16 +195,18 @@ function flowTable(flows: FlowRecord[]): string {
 function flowLines(flows: FlowRecord[]): string {
   const rows = flows.map((f) => [
     `#${f.id}`,
-    endpoint(f.clientIp, f.clientPort),
+    term(endpoint(f.clientIp, f.clientPort)),
     "->",
-    endpoint(f.serverIp, f.serverPort),
-    f.transport,
-    appLabel(f, false),
-    f.history ? `${f.state} ${f.history}` : f.state,
+    term(endpoint(f.serverIp, f.serverPort)),
+    term(f.transport),
+    term(appLabel(f, false)),
+    term(f.history ? `${f.state} ${f.history}` : f.state),
     `${f.packetsFromClient}/${f.packetsFromServer}`,
     `frame ${f.firstFrame}`,
   ]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...rows): a spread of 100,000s of arguments overflows the stack.
+  const widths = rows[0]!.map(() => 0);
+  for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
   return flows
     .map((f, n) => {
       const cells = rows[n]!.map((c, i) => c.padEnd(widths[i]!)).join(" ");

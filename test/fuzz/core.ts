@@ -445,10 +445,15 @@ export const HEAP_LIMIT_MB = 256;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const RAW_C0 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 /** Why a hostile report's rendering lets its text act where it lands, or null. */
 export function hostileOutput(format: string, out: string): string | null {
-  if (RAW_CONTROL.test(out)) {
-    const at = out.search(RAW_CONTROL);
+  // JSON carries strings exactly (RFC 8259 escapes only C0): DEL and C1 may pass through.
+  const raw = format === "json" ? RAW_C0 : RAW_CONTROL;
+  if (raw.test(out)) {
+    const at = out.search(raw);
     return `raw control character U+${out.charCodeAt(at).toString(16).padStart(4, "0")} in ${format} output`;
   }
   if (format === "table" && /\r/.test(out)) return "raw carriage return in the terminal table";
