@@ -44,6 +44,9 @@ describe("hostile strings in a saved report", () => {
     // C1 CSI (U+009B) in a role name reached JUnit.
     (r.flows[0] as unknown as Record<string, unknown>).serverIp = "nul\u0000byte\u009b31m";
     (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer"];
+    // And a flow's transport, which the flow tables wrote as it was.
+    for (const f of r.flows)
+      (f as unknown as Record<string, unknown>).transport = "<script>x</script>\u001b[2J";
   });
   for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
     it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {
@@ -54,6 +57,7 @@ describe("hostile strings in a saved report", () => {
         expect(r.stdout).not.toMatch(/[\u0000\u0007\u001b\u009b]/);
       }
       if (format === "csv") expect(r.stdout).toContain("x\\x1b]0;title\\x07.pcap");
+      if (format === "markdown" || format === "html") expect(r.stdout).not.toContain("<script>x");
       if (format === "markdown") {
         expect(r.stdout).not.toMatch(/^#+ (owned|evil|x)/m);
         // Brackets arrive escaped, so no link is made.

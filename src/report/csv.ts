@@ -41,7 +41,7 @@ export function* renderCsv(report: Report, withHeader = true): Generator<string>
       f.id,
       c(report.capture.path),
       f.verdict,
-      f.transport,
+      c(f.transport),
       c(f.clientIp),
       c(f.clientPort),
       c(f.serverIp),

@@ -198,7 +198,7 @@ function cap(s: string): string {
 
 function flowRow(f: FlowRecord): string {
   const app = appLabel(f, true);
-  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${f.transport}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td></tr>`;
+  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td></tr>`;
 }
 
 function blockedSection(report: Report): string {

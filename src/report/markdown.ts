@@ -129,7 +129,7 @@ function flowTable(out: string[], flows: readonly FlowRecord[], limit: number): 
   const shown = limit > 0 ? flows.slice(0, limit) : flows;
   for (const f of shown) {
     out.push(
-      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${f.transport} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
+      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${md(f.transport)} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
     );
   }
   if (shown.length < flows.length)

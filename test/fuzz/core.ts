@@ -459,7 +459,9 @@ export function hostileOutput(format: string, out: string): string | null {
   if (format === "table" && /\r/.test(out)) return "raw carriage return in the terminal table";
   if ((format === "html" || format === "markdown" || format === "junit") && out.includes("<script>alert"))
     return `raw <script> in ${format} output`;
-  if (format === "markdown" && /\]\(javascript:/i.test(out)) return "a javascript: link in Markdown output";
+  // An escaped bracket (\]) is literal text in CommonMark, not a link.
+  if (format === "markdown" && /(?<!\\)\]\(javascript:/i.test(out))
+    return "a javascript: link in Markdown output";
   if (format === "junit" && out.includes("<evil/>")) return "injected XML element in JUnit output";
   return null;
 }
