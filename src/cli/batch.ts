@@ -16,6 +16,7 @@ import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
+import { EXIT } from "./exit.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { identity } from "./protect.js";
 
@@ -131,8 +132,13 @@ export async function runJob(
     return { path, report, error: null };
   } catch (err) {
     if (err instanceof CaptureError)
-      return { path, report: null, error: { code: 65, message: `offset ${err.offset}: ${err.message}` } };
-    if (err instanceof InputError) return { path, report: null, error: { code: 66, message: err.message } };
+      return {
+        path,
+        report: null,
+        error: { code: EXIT.DATAERR, message: `offset ${err.offset}: ${err.message}` },
+      };
+    if (err instanceof InputError)
+      return { path, report: null, error: { code: EXIT.NOINPUT, message: err.message } };
     throw err;
   }
 }
@@ -240,7 +246,11 @@ export async function runJobs(
         done = true;
         const [current, ...waiting] = held;
         if (current !== undefined) {
-          results[current] = { path: paths[current]!, report: null, error: { code: 70, message: why } };
+          results[current] = {
+            path: paths[current]!,
+            report: null,
+            error: { code: EXIT.SOFTWARE, message: why },
+          };
         }
         retry.unshift(...waiting);
         void worker.terminate();
@@ -254,7 +264,7 @@ export async function runJobs(
             ? {
                 path: paths[msg.index]!,
                 report: null,
-                error: { code: 70, message: `internal error: ${msg.failure}` },
+                error: { code: EXIT.SOFTWARE, message: `internal error: ${msg.failure}` },
               }
             : msg.result;
         feed();
@@ -282,6 +292,6 @@ export async function runJobs(
   const workers = Array.from({ length: Math.min(jobs, paths.length) - 1 }, one);
   await Promise.all([...workers, here()]);
   return results.map(
-    (r, i) => r ?? { path: paths[i]!, report: null, error: { code: 70, message: "no result" } },
+    (r, i) => r ?? { path: paths[i]!, report: null, error: { code: EXIT.SOFTWARE, message: "no result" } },
   );
 }

@@ -1,0 +1,257 @@
+/**
+ * `ocs-pcap analyze`: reads captures (one, or a batch over workers), applies
+ * the policy and writes the reports, refusing any output that is an input.
+ */
+
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import { LIMIT_WARNING_CODES } from "../../analyze.js";
+import { type BatchEntry, buildBatch } from "../../report/batch.js";
+import { escapeTerminalLine as line1 } from "../../report/escape.js";
+import { Redactor, redactReport } from "../../report/redact.js";
+import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
+import { deliver, writeReportFile } from "../deliver.js";
+import { EXIT, UsageError } from "../exit.js";
+import {
+  EXTENSIONS,
+  FORMATS,
+  type Format,
+  type RenderOptions,
+  renderBatch,
+  renderReport,
+} from "../formats.js";
+import type { Io } from "../io.js";
+import type { JobSettings } from "../job.js";
+import {
+  type AnalyzeCliOptions,
+  loadCatalog,
+  loadTopology,
+  parseNonNegativeInt,
+  parsePolicy,
+  parsePositiveSeconds,
+  redactKeyOption,
+  statSize,
+} from "../options.js";
+import { progressFor } from "../progress.js";
+import { InputGuard } from "../protect.js";
+
+export async function analyzeCommand(
+  captures: string[],
+  opts: AnalyzeCliOptions,
+  io: Io,
+  version: string,
+): Promise<number> {
+  const policy = parsePolicy(opts);
+  const limit = parseNonNegativeInt(opts.limit, "--limit");
+  const askedJobs =
+    opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
+  if (askedJobs < 1) throw new UsageError("--jobs must be at least 1");
+  // Each worker is a V8 isolate (tens of MB and a cold start): more than four per core only costs memory.
+  const maxJobs = availableParallelism() * 4;
+  const jobs = Math.min(askedJobs, maxJobs);
+  if (askedJobs > maxJobs) {
+    io.stderr(`ocs-pcap: warning: --jobs ${askedJobs} is more than 4 per CPU; using ${maxJobs}\n`);
+  }
+  const maxFlows = parseNonNegativeInt(opts.maxFlows, "--max-flows");
+  const maxFragments = parseNonNegativeInt(opts.maxFragments, "--max-fragments");
+  if (maxFragments < 1) throw new UsageError("--max-fragments must be at least 1");
+  const maxReportFlows = parseNonNegativeInt(opts.maxReportFlows, "--max-report-flows");
+  if (maxFlows < 10) throw new UsageError("--max-flows must be at least 10");
+  const maxRecordLen = parseNonNegativeInt(opts.maxRecordLen, "--max-record-len");
+  if (maxRecordLen < 64 || maxRecordLen > 64 * 1024 * 1024) {
+    throw new UsageError("--max-record-len must be between 64 and 67108864 bytes");
+  }
+  const tcpTimeout = parsePositiveSeconds(opts.tcpTimeout, "--tcp-timeout");
+  const udpTimeout = parsePositiveSeconds(opts.udpTimeout, "--udp-timeout");
+  if (
+    (opts.redactKey !== undefined || opts.redactKeyFile !== undefined || opts.redactKeepDomain) &&
+    !opts.redact
+  ) {
+    throw new UsageError("--redact-key, --redact-key-file and --redact-keep-domain go with --redact");
+  }
+  if (opts.redactKey !== undefined && opts.redactKeyFile !== undefined) {
+    throw new UsageError("give the key once: --redact-key or --redact-key-file");
+  }
+  if (captures.includes("-") && captures.length > 1)
+    throw new UsageError("'-' (standard input) cannot be combined with other inputs");
+
+  const index = loadCatalog(opts.catalog, opts.catalogExtend);
+  const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index.index);
+  const settings: JobSettings = {
+    version,
+    maxRecordLen,
+    maxFlows,
+    maxFragments,
+    maxReportFlows,
+    tcpTimeoutMicros: tcpTimeout * 1_000_000,
+    udpTimeoutMicros: udpTimeout * 1_000_000,
+    checksums: opts.checksums === true,
+    catalog: index.source,
+    topology: topology?.source ?? null,
+  };
+  const render: RenderOptions = {
+    limit,
+    color: io.color === true && opts.output === undefined && opts.format === "table",
+    policy,
+  };
+  const redactor = opts.redact
+    ? new Redactor({
+        ...redactKeyOption(opts),
+        keepDomain: opts.redactKeepDomain === true,
+      })
+    : null;
+
+  const { paths, batch, unnamed } = expandInputs(captures);
+  if (paths.length === 0 && unnamed.length === 0)
+    throw new UsageError(`no capture files found in ${captures.join(", ")}`);
+  // Nothing is written over an input: -o, and every file --report-dir would write.
+  const guard = new InputGuard(paths);
+  refuseOverwrite(guard, "--output", opts.output);
+  // Report files are named after the capture, redacted when the run is.
+  const reportName = (p: string) => (redactor ? redactor.path(p) : p);
+  const reportTargets =
+    opts.reportDir === undefined ? [] : reportDirTargets(opts.reportDir, paths, batch, reportName);
+  for (const t of reportTargets) refuseOverwrite(guard, "--report-dir", t.path);
+
+  let results: JobResult[];
+  if (!batch) {
+    const path = paths[0]!;
+    let size = 0;
+    try {
+      size = path === "-" ? 0 : statSize(path);
+    } catch {
+      size = 0;
+    }
+    const progress = progressFor(size, opts.quiet === true);
+    try {
+      results = [await runJob(path, settings, progress ? { onProgress: progress.onProgress } : {})];
+    } finally {
+      progress?.stop();
+    }
+  } else {
+    // Every flow is needed to write each capture's report (--expect reads the
+    // report's service counts); the batch table, Markdown and JUnit list only
+    // flows that are not known.
+    const keepFlows: KeepFlows =
+      opts.reportDir !== undefined
+        ? "all"
+        : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
+          ? "notable"
+          : "none";
+    results = await runJobs(paths, settings, jobs, { keepFlows });
+  }
+  for (const path of unnamed) {
+    const message =
+      "the file name is not valid UTF-8, so it cannot be opened by name: rename it to analyse it";
+    results.push({ path, report: null, error: { code: EXIT.NOINPUT, message } });
+  }
+
+  // Redaction applies to every output of the run, with one key.
+  const entries: BatchEntry[] = results.map((r) => {
+    const report = r.report && redactor ? redactReport(r.report, redactor) : r.report;
+    return {
+      path: report ? report.capture.path : redactor ? redactor.path(r.path) : r.path,
+      status: report ? "ok" : "error",
+      error: r.error ? (redactor ? redactor.text(r.error.message) : r.error.message) : null,
+      report,
+    };
+  });
+
+  let worst: number = EXIT.OK;
+  let strictFailed = false;
+  for (const [i, r] of results.entries()) {
+    if (r.error) {
+      io.stderr(`ocs-pcap: ${line1(entries[i]!.path)}: ${line1(entries[i]!.error ?? "")}\n`);
+      worst = Math.max(worst, r.error.code);
+    }
+    const report = entries[i]!.report;
+    if (report) {
+      for (const w of report.capture.warnings)
+        io.stderr(
+          `ocs-pcap: warning: ${line1(report.capture.path)}: offset ${w.offset}: ${line1(w.message)}\n`,
+        );
+      // --strict: a cut or damaged capture is a data error, reported after the report is written.
+      if (opts.strict === true && report.capture.warnings.some((w) => !LIMIT_WARNING_CODES.has(w.code)))
+        strictFailed = true;
+    }
+  }
+  if (!batch && worst !== EXIT.OK) return worst;
+
+  if (opts.reportDir !== undefined) {
+    try {
+      mkdirSync(opts.reportDir, { recursive: true });
+    } catch (err) {
+      io.stderr(
+        `ocs-pcap: ${opts.reportDir}: cannot create the report directory: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      return EXIT.CANTCREAT;
+    }
+    for (const t of reportTargets) {
+      if (t.capture === null) continue;
+      const report = entries[t.capture]!.report;
+      if (!report) continue;
+      const failed = writeReportFile(t.path, renderReport(report, t.format, { ...render, color: false }), io);
+      if (failed !== EXIT.OK) return failed;
+    }
+    if (batch) {
+      const summary = buildBatch(entries, version);
+      for (const t of reportTargets) {
+        if (t.capture !== null) continue;
+        const o = { ...render, color: false, summaryOnly: true };
+        const failed = writeReportFile(t.path, renderBatch(summary, t.format, o), io);
+        if (failed !== EXIT.OK) return failed;
+      }
+    }
+  }
+
+  const chunks = batch
+    ? renderBatch(buildBatch(entries, version), opts.format, render)
+    : renderReport(entries[0]!.report!, opts.format, render);
+  const dataError = worst !== EXIT.OK || strictFailed;
+  return deliver(chunks, opts.output, entries, policy, batch, dataError, io);
+}
+
+/** Exit 2, naming both, when `output` is one of the inputs (same device and inode). */
+export function refuseOverwrite(guard: InputGuard, option: string, output: string | undefined): void {
+  if (output === undefined) return;
+  const input = guard.overwrites(output);
+  if (input !== null) {
+    throw new UsageError(`${option}: ${output} is the input ${input}; refusing to overwrite it`);
+  }
+}
+
+/** A file --report-dir writes: one capture's report (its index in the inputs) or the batch summary (null). */
+export interface ReportTarget {
+  path: string;
+  format: Format;
+  capture: number | null;
+}
+
+/**
+ * Every file --report-dir will write, named before anything is written: each
+ * capture's reports under its base name (-2, -3 … when names repeat; "summary"
+ * is reserved for the batch summary, so a capture named summary gets
+ * summary-2), and the batch summary.
+ */
+export function reportDirTargets(
+  dir: string,
+  paths: readonly string[],
+  batch: boolean,
+  shown: (path: string) => string,
+): ReportTarget[] {
+  const out: ReportTarget[] = [];
+  const names = new Set<string>(batch ? ["summary"] : []);
+  for (const [i, p] of paths.entries()) {
+    const base = p === "-" ? "stdin" : basename(shown(p));
+    let name = base;
+    for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+    names.add(name);
+    for (const format of FORMATS)
+      out.push({ path: join(dir, `${name}.${EXTENSIONS[format]}`), format, capture: i });
+  }
+  if (batch)
+    for (const format of FORMATS)
+      out.push({ path: join(dir, `summary.${EXTENSIONS[format]}`), format, capture: null });
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Exit codes (README "Exit codes"; sysexits.h) and the errors that map to
+ * them: one home for the numbers the commands and the batch return.
+ *   0  analysed (warnings about a cut or damaged tail still exit 0, unless --strict)
+ *   1  a CI policy failed (--fail-on, --max-unknown-flows, --max-blocked, --expect)
+ *   2  usage error, or a settings file (topology, catalog, expectations) that cannot be used
+ *   65 the input is not a readable capture (message names file and byte offset);
+ *      in a batch: at least one capture was unreadable, and no policy failed
+ *   66 an input file cannot be opened or read
+ *   70 internal error (a bug: please report it)
+ *   73 a report file cannot be written
+ *   74 the report could not be written: the disk is full, or another I/O error (sysexits EX_IOERR)
+ */
+
+export const EXIT = {
+  OK: 0,
+  POLICY: 1,
+  USAGE: 2,
+  DATAERR: 65,
+  NOINPUT: 66,
+  SOFTWARE: 70,
+  CANTCREAT: 73,
+  IOERR: 74,
+} as const;
+
+/** Write errors that are the system's, not a bug: sysexits' EX_IOERR (74). */
+export const IO_ERRORS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EIO", "EFBIG", "EROFS"]);
+
+export class UsageError extends Error {}
+
+/** A settings file could not be used: usage error (exit 2), naming the file (and line). */
+export class SettingsError extends Error {}

@@ -1,0 +1,101 @@
+/**
+ * The format registry: each output format's renderer for one report and for
+ * a batch, and its file extension. Adding a format touches this file and the
+ * renderer's own.
+ */
+
+import {
+  type BatchReport,
+  renderBatchCsv,
+  renderBatchHtml,
+  renderBatchJson,
+  renderBatchMarkdown,
+  renderBatchText,
+} from "../report/batch.js";
+import { renderCsv } from "../report/csv.js";
+import { renderHtmlChunks } from "../report/html.js";
+import { renderJson } from "../report/json.js";
+import { renderJunit } from "../report/junit.js";
+import { renderMarkdown } from "../report/markdown.js";
+import type { Report } from "../report/model.js";
+import { renderTable } from "../report/table.js";
+import type { Policy } from "./policy.js";
+
+export const FORMATS = ["table", "json", "markdown", "html", "junit", "csv"] as const;
+
+export type Format = (typeof FORMATS)[number];
+
+export const EXTENSIONS: Record<Format, string> = {
+  table: "txt",
+  json: "json",
+  markdown: "md",
+  html: "html",
+  junit: "junit.xml",
+  csv: "csv",
+};
+
+export interface RenderOptions {
+  limit: number;
+  color: boolean;
+  policy: Policy;
+}
+
+/** One report in one format, as text chunks. */
+export function renderReport(report: Report, format: Format, o: RenderOptions): Iterable<string> {
+  switch (format) {
+    case "json":
+      return renderJson(report);
+    case "markdown":
+      return [renderMarkdown(report, { limit: o.limit })];
+    case "html":
+      return renderHtmlChunks(report);
+    case "junit":
+      return [renderJunit([report], junitOptions(o.policy))];
+    case "csv":
+      return renderCsv(report);
+    default:
+      return [renderTable(report, { limit: o.limit, color: o.color })];
+  }
+}
+
+export function junitOptions(policy: Policy) {
+  return {
+    failOnUnknown: policy.failOn.includes("unknown"),
+    failOnInconclusive: policy.failOn.includes("inconclusive"),
+  };
+}
+
+/**
+ * A batch report in one format: for table and Markdown, each capture's report
+ * then the summary (only the summary with `summaryOnly`, as in --report-dir,
+ * where each capture has its own file); JUnit holds every capture's suite.
+ */
+export function* renderBatch(
+  batch: BatchReport,
+  format: Format,
+  o: RenderOptions & { summaryOnly?: boolean },
+): Generator<string> {
+  const reports = batch.captures.flatMap((e) => (e.report ? [e.report] : []));
+  const each = o.summaryOnly === true ? [] : reports;
+  switch (format) {
+    case "json":
+      yield renderBatchJson(batch);
+      return;
+    case "markdown":
+      for (const r of each) yield `${renderMarkdown(r, { limit: o.limit })}\n`;
+      yield renderBatchMarkdown(batch);
+      return;
+    case "html":
+      yield renderBatchHtml(batch);
+      return;
+    case "junit":
+      yield renderJunit(reports, junitOptions(o.policy));
+      return;
+    case "csv":
+      yield renderBatchCsv(batch);
+      return;
+    default:
+      for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color })}\n`;
+      yield renderBatchText(batch);
+  }
+}
