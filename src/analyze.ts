@@ -9,7 +9,7 @@
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
-import { type Classified, type ClassifyContext, classifyFlow } from "./classify/classify.js";
+import { type ClassifyContext, classifyFlow } from "./classify/classify.js";
 import type { Topology } from "./classify/topology.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
 import { badTransportChecksum } from "./decode/checksum.js";
@@ -18,10 +18,10 @@ import { linkTypeName } from "./decode/link.js";
 import { IPPROTO_TCP, IPPROTO_UDP, Packet } from "./decode/packet.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
 import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
+import { isoMicros } from "./format.js";
 import {
   type CaptureWarningRecord,
   DEFAULT_MAX_REPORT_FLOWS,
-  isoMicros,
   type Report,
   ReportBuilder,
 } from "./report/model.js";
@@ -46,8 +46,6 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   checksums?: boolean;
   /** Where roles and clients live (from `--topology`). */
   topology?: Topology | null;
-  /** Sees every classified flow as it ends (the flow view is valid only during the call). */
-  onFlow?: (c: Classified) => void;
 }
 
 /** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
@@ -85,7 +83,6 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
           : false,
     onFinal: (flow) => {
       const c = classifyFlow(flow, index, context);
-      options.onFlow?.(c);
       builder.add(c);
     },
     ...(options.tcpTimeoutMicros === undefined ? {} : { tcpTimeoutMicros: options.tcpTimeoutMicros }),

@@ -16,6 +16,13 @@
  * - Fatal problems throw CaptureError with the byte offset; a record cut short
  *   at end of input is a warning, not an error, so the packets before it count.
  */
+
+import {
+  PCAP_MAGIC_MICRO,
+  PCAP_MAGIC_MICRO_SWAPPED,
+  PCAP_MAGIC_NANO,
+  PCAP_MAGIC_NANO_SWAPPED,
+} from "./sniff.js";
 import { CaptureError, type CaptureInfo, type Frame, type FrameSink } from "./types.js";
 import { describeMagic, WindowedReader } from "./window.js";
 
@@ -24,10 +31,10 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 /** Wireshark's default maximum for most link types (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const DEFAULT_MAX_RECORD_LEN = 262_144;
 
-const MAGIC_MICRO = 0xa1b2c3d4;
-const MAGIC_NANO = 0xa1b23c4d;
-const MAGIC_MICRO_SWAPPED = 0xd4c3b2a1;
-const MAGIC_NANO_SWAPPED = 0x4d3cb2a1;
+const MAGIC_MICRO = PCAP_MAGIC_MICRO;
+const MAGIC_NANO = PCAP_MAGIC_NANO;
+const MAGIC_MICRO_SWAPPED = PCAP_MAGIC_MICRO_SWAPPED;
+const MAGIC_NANO_SWAPPED = PCAP_MAGIC_NANO_SWAPPED;
 
 export interface PcapReaderOptions {
   /** Largest incl_len accepted; larger is treated as corruption. */

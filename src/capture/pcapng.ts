@@ -20,18 +20,17 @@
  *   equal the leading one, and packet blocks are capped like pcap records.
  *   Errors name the block's byte offset.
  */
+
+import { type Interface, readInterface, timestampMicros } from "./pcapng-interface.js";
+import { PCAPNG_SHB } from "./sniff.js";
 import { CaptureError, type Frame, type FrameSink } from "./types.js";
 import { WindowedReader } from "./window.js";
 
-export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_IDB = 1;
 const BLOCK_PB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
-const OPT_END = 0;
-const OPT_IF_TSRESOL = 9;
-const OPT_IF_TSOFFSET = 14;
 
 /** Overhead of the largest packet block header (EPB/PB: 28 bytes) plus trailer, plus room for options. */
 const PACKET_BLOCK_SLACK = 28 + 4 + 4096;
@@ -39,15 +38,6 @@ const PACKET_BLOCK_SLACK = 28 + 4 + 4096;
 export interface PcapngReaderOptions {
   maxRecordLen?: number;
   chunkLen?: number;
-}
-
-interface Interface {
-  linkType: number;
-  snapLen: number;
-  /** Timestamp units per second. */
-  unitsPerSecond: number;
-  /** Whole seconds added to every timestamp. */
-  offsetSeconds: number;
 }
 
 export interface PcapngAnomalies {
@@ -277,30 +267,8 @@ export class PcapngReader extends WindowedReader {
         `interface description at offset ${offset}: length ${len} is below its 20-byte minimum`,
         offset + 4,
       );
-    const iface: Interface = {
-      linkType: this.view.getUint16(at + 8, this.le),
-      snapLen: this.u32(at + 12),
-      unitsPerSecond: 1_000_000,
-      offsetSeconds: 0,
-    };
-    let p = at + 16;
-    const end = at + len - 4;
-    while (p + 4 <= end) {
-      const code = this.view.getUint16(p, this.le);
-      const olen = this.view.getUint16(p + 2, this.le);
-      if (code === OPT_END) break;
-      if (p + 4 + olen > end) {
-        this.anomalies.bad_option++;
-        break;
-      }
-      if (code === OPT_IF_TSRESOL && olen === 1) {
-        const v = this.win[p + 4]!;
-        iface.unitsPerSecond = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
-      } else if (code === OPT_IF_TSOFFSET && olen === 8) {
-        iface.offsetSeconds = Number(this.view.getBigInt64(p + 4, this.le));
-      }
-      p += 4 + ((olen + 3) & ~3);
-    }
+    const iface = readInterface(this.view, at, len, this.le);
+    if (iface.badOption) this.anomalies.bad_option++;
     if (this.interfaces.length >= MAX_INTERFACES) {
       this.interfacesOverLimit++;
       if (this.overLimitOffset < 0) this.overLimitOffset = offset;
@@ -401,38 +369,8 @@ export class PcapngReader extends WindowedReader {
   }
 }
 
-/**
- * (high·2^32 + low) units of 1/unitsPerSecond, plus the offset, in whole
- * microseconds, exactly: the 64-bit count is divided in 16-bit steps so no
- * intermediate exceeds 2^53 (unitsPerSecond ≤ 2^32). Finer resolutions fall
- * back to BigInt.
- */
-export function timestampMicros(
-  high: number,
-  low: number,
-  iface: Pick<Interface, "unitsPerSecond" | "offsetSeconds">,
-): number {
-  const d = iface.unitsPerSecond;
-  if (d === 1_000_000) return high * 4294967296 + low + iface.offsetSeconds * 1_000_000;
-  if (d <= 4294967296 && Number.isInteger(d)) {
-    const hiQ = Math.floor(high / d);
-    const hiR = high - hiQ * d;
-    const x = hiR * 65536 + (low >>> 16);
-    const q1 = Math.floor(x / d);
-    const r1 = x - q1 * d;
-    const y = r1 * 65536 + (low & 0xffff);
-    const q2 = Math.floor(y / d);
-    const r2 = y - q2 * d;
-    const seconds = hiQ * 4294967296 + q1 * 65536 + q2 + iface.offsetSeconds;
-    return seconds * 1_000_000 + Math.floor((r2 * 1_000_000) / d);
-  }
-  const units = (BigInt(high) << 32n) | BigInt(low);
-  const big = BigInt(Math.round(d));
-  const seconds = units / big + BigInt(iface.offsetSeconds);
-  const rest = units % big;
-  return Number(seconds) * 1_000_000 + Number((rest * 1_000_000n) / big);
-}
-
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }
+
+export { timestampMicros };

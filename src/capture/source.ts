@@ -12,7 +12,8 @@ import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from
 import type { Readable } from "node:stream";
 import type { GzipFault } from "./gzip.js";
 import { PcapReader, type PcapReaderOptions } from "./pcap.js";
-import { PCAPNG_SHB, PcapngReader } from "./pcapng.js";
+import { PcapngReader } from "./pcapng.js";
+import { sniff } from "./sniff.js";
 import { CaptureError, type CaptureWarning, type FrameSink } from "./types.js";
 import { describeMagic } from "./window.js";
 
@@ -48,11 +49,8 @@ export interface ReadResult {
   format: string;
 }
 
-const GZIP_1 = 0x1f;
-const GZIP_2 = 0x8b;
-
 function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === GZIP_1 && head[1] === GZIP_2;
+  return sniff(head) === "gzip";
 }
 
 /** Picks the reader for a stream that starts with `head` (at least 4 bytes unless the stream is shorter). */
@@ -62,11 +60,9 @@ export function createReader(
   options: PcapReaderOptions = {},
 ): CaptureReader {
   if (head.length >= 4) {
-    const le = (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
-    if (le === PCAPNG_SHB) return new PcapngReader(sink, options);
-    if (le === 0xa1b2c3d4 || le === 0xa1b23c4d || le === 0xd4c3b2a1 || le === 0x4d3cb2a1) {
-      return new PcapReader(sink, options);
-    }
+    const kind = sniff(head);
+    if (kind === "pcapng") return new PcapngReader(sink, options);
+    if (kind === "pcap") return new PcapReader(sink, options);
     throw new CaptureError(describeMagic(head), 0, false);
   }
   if (head.length === 0) throw new CaptureError("empty file: no capture header", 0, false);

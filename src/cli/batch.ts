@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { analyzeCapture } from "../analyze.js";
+import { sniff } from "../capture/sniff.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
@@ -27,14 +28,6 @@ export interface JobResult {
   error: { code: number; message: string } | null;
 }
 
-const MAGICS = [
-  [0xd4, 0xc3, 0xb2, 0xa1],
-  [0xa1, 0xb2, 0xc3, 0xd4],
-  [0x4d, 0x3c, 0xb2, 0xa1],
-  [0xa1, 0xb2, 0x3c, 0x4d],
-  [0x0a, 0x0d, 0x0d, 0x0a],
-];
-
 function looksLikeCapture(path: string): boolean {
   let fd: number;
   try {
@@ -45,8 +38,7 @@ function looksLikeCapture(path: string): boolean {
   try {
     const head = Buffer.alloc(4);
     const n = readSync(fd, head, 0, 4, 0);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
-    return n === 4 && MAGICS.some((m) => m.every((b, i) => head[i] === b));
+    return sniff(head.subarray(0, n)) !== null;
   } finally {
     closeSync(fd);
   }

@@ -15,7 +15,7 @@ import { InputError } from "../capture/source.js";
 import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
 import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
-import { DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
+import { DEFAULT_LIST_LIMIT, DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { catalogCommand } from "./commands/catalog.js";
 import { summarizeCommand } from "./commands/summarize.js";
@@ -135,7 +135,11 @@ Examples:
     .option("--redact-keep-domain", "with --redact: keep hostnames' domains (the last two labels)")
     .option("-q, --quiet", "no progress bar")
     .option("--strict", "exit 65 when a capture is cut short or damaged (the report is still written)")
-    .option("--limit <n>", "table and markdown formats: flows listed per verdict or reason (0 = all)", "25")
+    .option(
+      "--limit <n>",
+      "table and markdown formats: flows listed per verdict or reason (0 = all)",
+      String(DEFAULT_LIST_LIMIT),
+    )
     .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
     .option(

@@ -5,9 +5,10 @@
  */
 
 import type { Application, Reason, Verdict } from "../classify/classify.js";
+import { isoToMicros } from "../format.js";
 import { escapeCsv, escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
-import { emptySummary, isoToMicros, REPORT_SCHEMA } from "./model.js";
+import { emptySummary, REPORT_SCHEMA } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";

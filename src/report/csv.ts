@@ -3,8 +3,9 @@
  * ends), every text field defused against formula injection.
  */
 
+import { isoMicros } from "../format.js";
 import { escapeCsv as c } from "./escape.js";
-import { isoMicros, type Report } from "./model.js";
+import type { Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 const HEADER = [

@@ -7,8 +7,9 @@
  * A pure function of the report model; every value is escaped.
  */
 
+import { isoMicros } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
-import { type FlowRecord, isoMicros, type Report } from "./model.js";
+import type { FlowRecord, Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 

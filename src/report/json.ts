@@ -10,7 +10,8 @@
  */
 
 import type { Application, Reason } from "../classify/classify.js";
-import { type FlowRecord, isoMicros, type Report, type RoleRef } from "./model.js";
+import { isoMicros } from "../format.js";
+import type { FlowRecord, Report, RoleRef } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 export function* renderJson(report: Report): Generator<string> {

@@ -6,8 +6,9 @@
  */
 
 import { blockingReason } from "../classify/reasons.js";
+import { isoMicros } from "../format.js";
 import { escapeMarkdown as md } from "./escape.js";
-import { type FlowRecord, isoMicros, type Report } from "./model.js";
+import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
@@ -23,7 +24,10 @@ export interface MarkdownOptions {
   limit: number;
 }
 
-export function renderMarkdown(report: Report, options: MarkdownOptions = { limit: 25 }): string {
+export function renderMarkdown(
+  report: Report,
+  options: MarkdownOptions = { limit: DEFAULT_LIST_LIMIT },
+): string {
   const c = report.capture;
   const s = report.summary;
   const out: string[] = [];

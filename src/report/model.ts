@@ -1,13 +1,4 @@
-/**
- * The one report model every renderer reads (JSON contract ocs-pcap/report@1).
- *
- * `ReportBuilder` is the only place analysis results become presentable values:
- * addresses as canonical text (IPv6 in RFC 5952 form via ip-address),
- * timestamps as ISO 8601 UTC with microseconds, flows in a deterministic order
- * (first packet time, then first-packet order). Renderers never re-analyse.
- */
-import { Address6 } from "ip-address";
-import { type CatalogMatch, formatRange } from "../catalog/index.js";
+import type { CatalogMatch } from "../catalog/index.js";
 import type { PortRange } from "../catalog/types.js";
 import {
   type Application,
@@ -17,10 +8,14 @@ import {
   type Verdict,
 } from "../classify/classify.js";
 import { blockingReason } from "../classify/reasons.js";
-import type { Flow } from "../flow/table.js";
+import { AddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
+import { RoleTable } from "./roles.js";
 
 export const REPORT_SCHEMA = "ocs-pcap/report@1";
+
+/** Flows the table and Markdown formats list per verdict or reason by default (`--limit`). */
+export const DEFAULT_LIST_LIMIT = 25;
 
 export interface RoleRef {
   role: string;
@@ -378,132 +373,4 @@ function flowRecord(
     firstFrame: f.firstFrame,
     reasons: c.reasons,
   };
-}
-
-/** Groups flows by their best catalog match: one row per port (or range) and transport. */
-class RoleTable {
-  /** Keyed by the best match's range and the flow's transport. */
-  private readonly byKey = new Map<number, RoleRow & { sortPort: number }>();
-  /** Roles tied at the best rank, per distinct match list. */
-  private readonly tiedRoles = new Map<readonly CatalogMatch[], string[]>();
-
-  add(c: Classified): void {
-    const best = c.matches[0];
-    if (!best) return;
-    const transport = transportName(c.flow.ipProto);
-    const key = c.flow.ipProto * 2 ** 32 + best.range.first * 65536 + best.range.last;
-    let row = this.byKey.get(key);
-    if (!row) {
-      row = {
-        roles: this.tied(c.matches),
-        ports: formatRange(best.range),
-        transport,
-        flows: 0,
-        known: 0,
-        blocked: 0,
-        misdirected: 0,
-        inconclusive: 0,
-        packets: 0,
-        bytes: 0,
-        sortPort: best.range.first,
-      };
-      this.byKey.set(key, row);
-    }
-    row.flows++;
-    if (c.verdict !== "unknown") row[c.verdict]++;
-    row.packets += c.flow.origPackets + c.flow.respPackets;
-    row.bytes += c.flow.origBytes + c.flow.respBytes;
-  }
-
-  private tied(matches: readonly CatalogMatch[]): string[] {
-    let roles = this.tiedRoles.get(matches);
-    if (roles === undefined) {
-      const best = matches[0]!;
-      const width = best.range.last - best.range.first;
-      roles = [
-        ...new Set(matches.filter((m) => m.range.last - m.range.first === width).map((m) => m.entry.role)),
-      ];
-      this.tiedRoles.set(matches, roles);
-    }
-    return roles;
-  }
-
-  rows(): RoleRow[] {
-    return [...this.byKey.values()]
-      .sort(
-        (a, b) =>
-          a.sortPort - b.sortPort || a.ports.localeCompare(b.ports) || a.transport.localeCompare(b.transport),
-      )
-      .map(({ sortPort: _sortPort, ...row }) => ({ ...row, roles: [...row.roles] }));
-  }
-}
-
-/** Decimal text of 0–255, for IPv4 addresses. */
-const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
-/** Slots of the IPv4 text cache (direct-mapped: a miss replaces the slot). */
-const V4_SLOTS = 1 << 14;
-/** IPv6 addresses whose text is cached; past it the cache starts again (a scan has millions). */
-const ADDRESS_CACHE_MAX = 65_536;
-
-/**
- * Address text, cached: many flows share a server address, and a report
- * keeps one string per distinct address rather than one per flow. IPv4 uses
- * a direct-mapped cache (no Map upkeep on a scan of distinct clients).
- */
-class AddressFormatter {
-  private readonly v4Key = new Int32Array(V4_SLOTS);
-  private readonly v4Text: string[] = new Array<string>(V4_SLOTS).fill("");
-  private readonly v6 = new Map<string, string>();
-
-  format(flow: Flow, orig: boolean): string {
-    const w3 = flow.addrWord(orig, 3);
-    if (flow.family === 4) {
-      const slot = Math.imul(w3, 0x9e3779b1) >>> 18;
-      const cached = this.v4Text[slot]!;
-      if (cached !== "" && this.v4Key[slot] === w3) return cached;
-      const s = `${OCTET[w3 >>> 24]}.${OCTET[(w3 >>> 16) & 255]}.${OCTET[(w3 >>> 8) & 255]}.${OCTET[w3 & 255]}`;
-      this.v4Key[slot] = w3;
-      this.v4Text[slot] = s;
-      return s;
-    }
-    const full = [flow.addrWord(orig, 0), flow.addrWord(orig, 1), flow.addrWord(orig, 2), w3]
-      .map((w) => `${(w >>> 16).toString(16)}:${(w & 0xffff).toString(16)}`)
-      .join(":");
-    let s = this.v6.get(full);
-    if (s === undefined) {
-      s = new Address6(full).correctForm();
-      if (this.v6.size >= ADDRESS_CACHE_MAX) this.v6.clear();
-      this.v6.set(full, s);
-    }
-    return s;
-  }
-}
-
-/** The ISO text of the last two whole seconds formatted: a flow's first and last packets alternate. */
-const isoSeconds = [Number.NaN, Number.NaN];
-const isoPrefixes = ["", ""];
-let isoNext = 0;
-
-/** The inverse of isoMicros: ISO 8601 UTC (any fraction up to microseconds) to microseconds since the epoch. */
-export function isoToMicros(iso: string): number {
-  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
-  const frac = /\.(\d{1,6})/.exec(iso)?.[1] ?? "0";
-  return ms * 1000 + Number(frac.padEnd(6, "0"));
-}
-
-/** ISO 8601 UTC with microseconds: 2024-05-01T12:00:00.123456Z. */
-export function isoMicros(micros: number): string {
-  const second = Math.floor(micros / 1_000_000);
-  let prefix: string;
-  if (second === isoSeconds[0]) prefix = isoPrefixes[0]!;
-  else if (second === isoSeconds[1]) prefix = isoPrefixes[1]!;
-  else {
-    // Flows are rendered in time order, so calls mostly share one of two seconds.
-    prefix = new Date(second * 1000).toISOString().slice(0, 19);
-    isoSeconds[isoNext] = second;
-    isoPrefixes[isoNext] = prefix;
-    isoNext ^= 1;
-  }
-  const us = Math.floor(micros) - second * 1_000_000;
-  return `${prefix}.${String(us).padStart(6, "0")}Z`;
 }

@@ -22,6 +22,7 @@
 import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { Address4, Address6 } from "ip-address";
 import type { Reason } from "../classify/reasons.js";
+import { ipv4Text } from "../format.js";
 import type { Report } from "./model.js";
 
 export interface RedactOptions {
@@ -138,8 +139,7 @@ function fromBig(v: bigint): Buffer {
 }
 
 function bigToV4(v: bigint): string {
-  const n = Number(v);
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  return ipv4Text(Number(v));
 }
 
 /** The same report with addresses and hostnames pseudonymized, in flows and in the fields of their reasons. */

@@ -9,8 +9,9 @@
 import Table from "cli-table3";
 import { createColors } from "picocolors";
 import { blockingReason } from "../classify/reasons.js";
+import { isoMicros, isoToMicros } from "../format.js";
 import { escapeTerminal as term } from "./escape.js";
-import { type FlowRecord, isoMicros, isoToMicros, type Report } from "./model.js";
+import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
@@ -23,7 +24,7 @@ export interface TableOptions {
 
 const PLAIN_STYLE = { head: [] as string[], border: [] as string[] };
 
-export function renderTable(report: Report, options: TableOptions = { limit: 25 }): string {
+export function renderTable(report: Report, options: TableOptions = { limit: DEFAULT_LIST_LIMIT }): string {
   const pc = createColors(options.color === true);
   const tint = {
     blocked: pc.red,

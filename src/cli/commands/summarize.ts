@@ -6,7 +6,7 @@
 import { InputError } from "../../capture/source.js";
 import { type BatchEntry, buildBatch, reportFromJson } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
-import type { Report } from "../../report/model.js";
+import { DEFAULT_LIST_LIMIT, type Report } from "../../report/model.js";
 import reportSchema from "../../report/report.schema.json" with { type: "json" };
 import { LazySchema } from "../../schema.js";
 import { deliver } from "../deliver.js";
@@ -64,7 +64,7 @@ export async function summarizeCommand(
     }
     entries.push({ path: report.capture.path, status: "ok", error: null, report });
   }
-  const render: RenderOptions = { limit: 25, color: false, policy };
+  const render: RenderOptions = { limit: DEFAULT_LIST_LIMIT, color: false, policy };
   const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
   return deliver(chunks, opts.output, entries, policy, true, worst !== EXIT.OK, io);
 }

@@ -1,0 +1,52 @@
+/**
+ * Text for addresses and times, the one place they are formatted: IPv4
+ * dotted decimal, IPv6 in RFC 5952 form (via ip-address), timestamps as ISO
+ * 8601 UTC with microseconds. Used by classify (evidence), report (the
+ * model) and redaction. Never called per packet.
+ */
+import { Address6 } from "ip-address";
+
+/** Decimal text of 0–255. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+
+/** An IPv4 address (a 32-bit number) as dotted decimal. */
+export function ipv4Text(v: number): string {
+  return `${OCTET[v >>> 24]}.${OCTET[(v >>> 16) & 255]}.${OCTET[(v >>> 8) & 255]}.${OCTET[v & 255]}`;
+}
+
+/** An address from its four 32-bit words (IPv4 in the last), as text: dotted IPv4 or RFC 5952 IPv6. */
+export function wordsText(family: number, w: readonly number[]): string {
+  if (family === 4) return ipv4Text(w[3]! >>> 0);
+  return new Address6(
+    w.map((x) => `${((x >>> 16) & 0xffff).toString(16)}:${(x & 0xffff).toString(16)}`).join(":"),
+  ).correctForm();
+}
+
+/** The ISO text of the last two whole seconds formatted: a flow's first and last packets alternate. */
+const isoSeconds = [Number.NaN, Number.NaN];
+const isoPrefixes = ["", ""];
+let isoNext = 0;
+
+/** The inverse of isoMicros: ISO 8601 UTC (any fraction up to microseconds) to microseconds since the epoch. */
+export function isoToMicros(iso: string): number {
+  const ms = Date.parse(`${iso.slice(0, 19)}Z`);
+  const frac = /\.(\d{1,6})/.exec(iso)?.[1] ?? "0";
+  return ms * 1000 + Number(frac.padEnd(6, "0"));
+}
+
+/** ISO 8601 UTC with microseconds: 2024-05-01T12:00:00.123456Z. */
+export function isoMicros(micros: number): string {
+  const second = Math.floor(micros / 1_000_000);
+  let prefix: string;
+  if (second === isoSeconds[0]) prefix = isoPrefixes[0]!;
+  else if (second === isoSeconds[1]) prefix = isoPrefixes[1]!;
+  else {
+    // Flows are rendered in time order, so calls mostly share one of two seconds.
+    prefix = new Date(second * 1000).toISOString().slice(0, 19);
+    isoSeconds[isoNext] = second;
+    isoPrefixes[isoNext] = prefix;
+    isoNext ^= 1;
+  }
+  const us = Math.floor(micros) - second * 1_000_000;
+  return `${prefix}.${String(us).padStart(6, "0")}Z`;
+}
