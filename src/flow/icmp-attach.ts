@@ -1,0 +1,114 @@
+/**
+ * ICMP attachment: an ICMP error (RFC 792, RFC 4443 §3) quoting a flow's
+ * packet becomes that flow's evidence; one quoting no flow is kept per
+ * quoted port pair, to become its own flow.
+ */
+import { IPPROTO_ICMPV6, type Packet } from "../decode/packet.js";
+import { isLo } from "./key.js";
+import { PayloadHooks } from "./payload-hooks.js";
+import type { FrameStamp, IcmpEvidence, IcmpQuote } from "./types.js";
+
+/** The first ICMP error of a kind for a flow: who sent it, its type and code, at `ts`. */
+export function icmpEvidence(pkt: Packet, ts: number, quotesLo: boolean): IcmpEvidence {
+  return {
+    count: 1,
+    v6: pkt.ipProto === IPPROTO_ICMPV6,
+    type: pkt.icmpType,
+    code: pkt.icmpCode,
+    family: pkt.family,
+    words: [pkt.s0, pkt.s1, pkt.s2, pkt.s3],
+    first: ts,
+    last: ts,
+    quotesLo,
+  };
+}
+
+export abstract class IcmpAttachment extends PayloadHooks {
+  protected readonly icmp = new Map<number, IcmpEvidence>();
+
+  protected readonly icmpQuotes = new Map<number, IcmpQuote>();
+
+  /** @internal */ rowIcmp(row: number): IcmpEvidence | null {
+    return this.icmp.get(row) ?? null;
+  }
+
+  /** @internal */ rowIcmpQuote(row: number): IcmpQuote | null {
+    return this.icmpQuotes.get(row) ?? null;
+  }
+
+  /** Attaches an ICMP unreachable to the flow its quoted packet belongs to; -1 when there is none. */
+  protected attachIcmp(pkt: Packet, frame: FrameStamp): number {
+    const ts = frame.tsMicros;
+    const lo = isLo(
+      pkt.qs0,
+      pkt.qs1,
+      pkt.qs2,
+      pkt.qs3,
+      pkt.qSrcPort,
+      pkt.qd0,
+      pkt.qd1,
+      pkt.qd2,
+      pkt.qd3,
+      pkt.qDstPort,
+    );
+    const row = lo
+      ? this.find(
+          pkt.qProto,
+          pkt.qFamily,
+          pkt.qs0,
+          pkt.qs1,
+          pkt.qs2,
+          pkt.qs3,
+          pkt.qSrcPort,
+          pkt.qd0,
+          pkt.qd1,
+          pkt.qd2,
+          pkt.qd3,
+          pkt.qDstPort,
+        )
+      : this.find(
+          pkt.qProto,
+          pkt.qFamily,
+          pkt.qd0,
+          pkt.qd1,
+          pkt.qd2,
+          pkt.qd3,
+          pkt.qDstPort,
+          pkt.qs0,
+          pkt.qs1,
+          pkt.qs2,
+          pkt.qs3,
+          pkt.qSrcPort,
+        );
+    if (row < 0) return -1;
+    const known = this.icmp.get(row);
+    if (known) {
+      known.count++;
+      known.type = pkt.icmpType;
+      known.code = pkt.icmpCode;
+      known.last = ts;
+    } else {
+      this.icmp.set(row, icmpEvidence(pkt, ts, lo));
+    }
+    if (ts > this.last[row]!) this.last[row] = ts;
+    return row;
+  }
+
+  /** An ICMP error that quotes no flow: remembered on its own ICMP flow (rare: allocates). */
+  protected noteUnmatchedIcmp(row: number, pkt: Packet, ts: number): void {
+    const known = this.icmpQuotes.get(row);
+    if (known) {
+      known.count++;
+      known.last = ts;
+      return;
+    }
+    this.icmpQuotes.set(row, {
+      ...icmpEvidence(pkt, ts, true),
+      proto: pkt.qProto,
+      src: [pkt.qs0, pkt.qs1, pkt.qs2, pkt.qs3],
+      srcPort: pkt.qSrcPort,
+      dst: [pkt.qd0, pkt.qd1, pkt.qd2, pkt.qd3],
+      dstPort: pkt.qDstPort,
+    });
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Payload identification hooks of the flow table: the first payload packets
+ * of each side go through decode/signatures' `identify`; TURN ChannelData
+ * is confirmed over several packets; and the sender and media-pair bitmaps
+ * that one-way-media evidence reads are marked once per flow side.
+ */
+import { IPPROTO_TCP, type Packet } from "../decode/packet.js";
+import {
+  App,
+  identify,
+  idResult,
+  STUN_BINDING_REQUEST,
+  STUN_CHANNEL_DATA,
+  tlsServerName,
+} from "../decode/signatures.js";
+import { TcpHistory } from "./history.js";
+import {
+  FirstPayload,
+  IDENTIFY_PACKETS_TCP,
+  IDENTIFY_PACKETS_UDP,
+  RTP_RUN,
+  SENDER_BITS_LOG2,
+} from "./types.js";
+
+/** Marks a ChannelData run in the RTP SSRC column (an SSRC is any 32-bit value; a clash only restarts a run). */
+export const CHANNEL_MARK = 0xc1a70000;
+
+/** STUN/TURN (3478), TURN over TLS (5349) and the OCS Edge's 443, where TURN ChannelData may flow. */
+export function isTurnPort(port: number): boolean {
+  return port === 3478 || port === 5349 || port === 443;
+}
+
+/** A 24-bit hash of an address's four words (MurmurHash3's fmix32 over their fold). */
+export function senderHash(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ w3, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> (32 - SENDER_BITS_LOG2);
+}
+
+export abstract class PayloadHooks extends TcpHistory {
+  /**
+   * One bit per hashed source address that has sent any packet: "did the
+   * capture see the peer at all" (one-way media). Set once per flow side, at
+   * its first packet, not per packet. Fixed size, so it cannot grow; a hash
+   * collision can only make a one-way flow look blocked rather than one-sided.
+   */
+  protected readonly senders = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
+
+  /**
+   * One bit per hashed (source, destination) address pair whose traffic was
+   * identified as media (RTP, RTCP, STUN/TURN, DTLS), set once per flow side:
+   * "did media come back on another 5-tuple" (asymmetric RTP ports, a
+   * receive-only party sending RTCP). Same size and collision rule as `senders`.
+   */
+  protected readonly mediaPairs = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
+
+  /** A side's first packet: its address has now sent something (`at`: 0 the lo side's words, 4 the hi side's). */
+  protected markSender(row: number, at: number): void {
+    const a = row * 8 + at;
+    const h = senderHash(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!);
+    this.senders[h >>> 5] = this.senders[h >>> 5]! | (1 << (h & 31));
+  }
+
+  /** A side's payload was identified as media: its address sent media to the other side's address. */
+  protected markMediaPair(row: number, fromLo: boolean): void {
+    const s = row * 8 + (fromLo ? 0 : 4);
+    const d = row * 8 + (fromLo ? 4 : 0);
+    const h = senderHash(
+      this.addr[s]! ^ Math.imul(this.addr[d + 3]!, 0x27d4eb2d),
+      this.addr[s + 1]! ^ this.addr[d + 2]!,
+      this.addr[s + 2]! ^ this.addr[d + 1]!,
+      this.addr[s + 3]! ^ Math.imul(this.addr[d]!, 0x165667b1),
+    );
+    this.mediaPairs[h >>> 5] = this.mediaPairs[h >>> 5]! | (1 << (h & 31));
+  }
+
+  /** Whether the address `from` sent media to the address `to` on any flow so far (hashed; see `mediaPairs`). */
+  sentMediaTo(from: readonly number[], to: readonly number[]): boolean {
+    const h = senderHash(
+      from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d),
+      from[1]! ^ to[2]!,
+      from[2]! ^ to[1]!,
+      from[3]! ^ Math.imul(to[0]!, 0x165667b1),
+    );
+    return (this.mediaPairs[h >>> 5]! & (1 << (h & 31))) !== 0;
+  }
+
+  /** Whether any packet so far came from this address (hashed; see `senders`). */
+  sentAnything(w0: number, w1: number, w2: number, w3: number): boolean {
+    const h = senderHash(w0, w1, w2, w3);
+    return (this.senders[h >>> 5]! & (1 << (h & 31))) !== 0;
+  }
+
+  /**
+   * Identifies each side's application protocol from its first payload-bearing
+   * packets (at most 4 per side over TCP, 8 over UDP): a signature fixes it at once,
+   * except RTP, which needs RTP_RUN packets of one SSRC with rising sequence
+   * numbers. Also remembers whether the first payload was a request (STUN
+   * binding, SIP) for "request with no answer".
+   */
+  protected notePayload(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
+    const app = fromLo ? this.appLo : this.appHi;
+    const current = app[row]!;
+    if (current > App.Unidentified && current !== App.RtpCandidate) return;
+    const seen = fromLo ? this.appSeenLo : this.appSeenHi;
+    const tcp = pkt.ipProto === IPPROTO_TCP;
+    if (seen[row]! >= (tcp ? IDENTIFY_PACKETS_TCP : IDENTIFY_PACKETS_UDP)) return;
+    seen[row] = seen[row]! + 1;
+    const start = pkt.payloadOffset;
+    const end = start + pkt.payloadCaptured;
+    const id = identify(buf, start, end, tcp, pkt.srcPort, pkt.dstPort);
+    const first = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
+    if (first[row] === FirstPayload.None) {
+      first[row] =
+        id === App.Stun && idResult.detail === STUN_BINDING_REQUEST
+          ? FirstPayload.StunBindingRequest
+          : id === App.Sip && idResult.detail === 1
+            ? FirstPayload.SipRequest
+            : FirstPayload.Other;
+    }
+    if (id === App.Stun && idResult.detail === STUN_CHANNEL_DATA) {
+      this.noteChannelData(row, pkt, buf, fromLo, current);
+      return;
+    }
+    if (id === App.RtpCandidate) {
+      if (tcp) {
+        if (current === App.None) app[row] = App.Unidentified;
+        return;
+      }
+      const ssrcs = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
+      const seqs = fromLo ? this.rtpSeqLo : this.rtpSeqHi;
+      const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
+      const delta = (idResult.rtpSeq - seqs[row]! + 65536) % 65536;
+      if (runs[row]! > 0 && ssrcs[row] === idResult.rtpSsrc && delta >= 1 && delta <= 100) {
+        runs[row] = runs[row]! + 1;
+      } else {
+        runs[row] = 1;
+        ssrcs[row] = idResult.rtpSsrc;
+      }
+      seqs[row] = idResult.rtpSeq;
+      app[row] = runs[row]! >= RTP_RUN ? App.Rtp : App.RtpCandidate;
+      if (app[row] === App.Rtp) this.markMediaPair(row, fromLo);
+      return;
+    }
+    if (id === App.Unidentified || id === App.None) {
+      if (current === App.None) app[row] = App.Unidentified;
+      return;
+    }
+    app[row] = id;
+    if (id === App.Rtcp || id === App.Stun || id === App.Dtls) this.markMediaPair(row, fromLo);
+    (fromLo ? this.appDetailLo : this.appDetailHi)[row] = idResult.detail;
+    if (id === App.Tls && idResult.sniOffset >= 0 && !this.sni.has(row)) {
+      const name = tlsServerName(buf, start, end);
+      if (name !== null) this.sni.set(row, name);
+    }
+  }
+
+  /**
+   * TURN ChannelData (RFC 8656 §12.4) only with context: a channel exists
+   * only after a ChannelBind on the same 5-tuple, so the other side must have
+   * spoken STUN/TURN, or the flow must sit on a TURN port (3478, 5349, the
+   * Edge's 443); and the framing must hold for RTP_RUN packets of one channel.
+   * Four bytes of "channel and length" alone match Kerberos, MySQL and more.
+   */
+  protected noteChannelData(
+    row: number,
+    pkt: Packet,
+    buf: Uint8Array,
+    fromLo: boolean,
+    current: number,
+  ): void {
+    const app = fromLo ? this.appLo : this.appHi;
+    const other = (fromLo ? this.appHi : this.appLo)[row];
+    const turnPort = isTurnPort(pkt.srcPort) || isTurnPort(pkt.dstPort);
+    if (other !== App.Stun && !turnPort) {
+      if (current === App.None) app[row] = App.Unidentified;
+      return;
+    }
+    const channel = (CHANNEL_MARK | (buf[pkt.payloadOffset]! << 8) | buf[pkt.payloadOffset + 1]!) >>> 0;
+    const marks = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
+    const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
+    if (runs[row]! > 0 && marks[row] === channel) runs[row] = runs[row]! + 1;
+    else {
+      runs[row] = 1;
+      marks[row] = channel;
+    }
+    if (runs[row]! >= RTP_RUN) {
+      app[row] = App.Stun;
+      this.markMediaPair(row, fromLo);
+      (fromLo ? this.appDetailLo : this.appDetailHi)[row] = STUN_CHANNEL_DATA;
+    } else if (current === App.None || current === App.RtpCandidate) {
+      app[row] = App.Unidentified;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * `Flow`: a read-only view of one flow-table row in originator/responder
+ * terms. It is valid only while the table's `onFinal` runs: the row is
+ * cleared and reused afterwards. Classification and the report read it.
+ */
+import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
+import type { App } from "../decode/signatures.js";
+import type { FlowTable } from "./table.js";
+import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
+import type { FirstPayload, IcmpEvidence, IcmpQuote } from "./types.js";
+
+/**
+ * A read-only view of one flow row, in originator/responder terms. Valid
+ * only while the table's `onFinal` callback runs: the row is reused after.
+ * Classification and reports read it and copy what they keep.
+ */
+export class Flow {
+  constructor(
+    private readonly table: FlowTable,
+    readonly row: number,
+  ) {}
+
+  /** Creation order, from 0. */
+  get id(): number {
+    return this.table.rowSerial(this.row);
+  }
+  get ipProto(): number {
+    return this.table.rowProto(this.row);
+  }
+  get family(): number {
+    return this.table.rowFamily(this.row);
+  }
+  get origIsLo(): boolean {
+    return this.table.rowOrigIsLo(this.row);
+  }
+  get flipped(): boolean {
+    return this.table.rowFlipped(this.row);
+  }
+  /** Address word 0–3 of the originator (`orig`) or responder. */
+  addrWord(orig: boolean, word: number): number {
+    const hi = orig !== this.origIsLo;
+    return this.table.rowAddr(this.row, (hi ? 4 : 0) + word);
+  }
+  get first(): number {
+    return this.table.rowFirst(this.row);
+  }
+  get last(): number {
+    return this.table.rowLast(this.row);
+  }
+  get firstFrame(): number {
+    return this.table.rowFirstFrame(this.row);
+  }
+  get origPort(): number {
+    return this.table.rowPort(this.row, !this.origIsLo);
+  }
+  get respPort(): number {
+    return this.table.rowPort(this.row, this.origIsLo);
+  }
+  get origPackets(): number {
+    return this.table.rowPackets(this.row, !this.origIsLo);
+  }
+  get respPackets(): number {
+    return this.table.rowPackets(this.row, this.origIsLo);
+  }
+  get origBytes(): number {
+    return this.table.rowBytes(this.row, !this.origIsLo);
+  }
+  get respBytes(): number {
+    return this.table.rowBytes(this.row, this.origIsLo);
+  }
+  get origPayload(): number {
+    return this.table.rowPayload(this.row, !this.origIsLo);
+  }
+  get respPayload(): number {
+    return this.table.rowPayload(this.row, this.origIsLo);
+  }
+  get origSyns(): number {
+    return this.table.rowSyns(this.row, !this.origIsLo);
+  }
+  get origFlags(): number {
+    return this.table.rowFlags(this.row, !this.origIsLo);
+  }
+  get respFlags(): number {
+    return this.table.rowFlags(this.row, this.origIsLo);
+  }
+  /** What the originator's first payload was. */
+  get origFirstPayload(): FirstPayload {
+    return this.table.rowFirstPayload(this.row, !this.origIsLo);
+  }
+  /** The application protocol identified on the originator's and responder's payloads. */
+  get origApp(): App {
+    return this.table.rowApp(this.row, !this.origIsLo);
+  }
+  get respApp(): App {
+    return this.table.rowApp(this.row, this.origIsLo);
+  }
+  /** Signature detail for a side (STUN kind, SIP/HTTP request or response, TLS handshake type). */
+  appDetail(orig: boolean): number {
+    return this.table.rowAppDetail(this.row, orig !== this.origIsLo);
+  }
+  /** Server name from a TLS ClientHello, if seen. */
+  get sni(): string | null {
+    return this.table.rowSni(this.row);
+  }
+  /** ICMP destination-unreachable messages that quote this flow's packets, if any. */
+  get icmp(): IcmpEvidence | null {
+    return this.table.rowIcmp(this.row);
+  }
+  /** Whether that ICMP evidence quotes the originator's packets (else the responder's). */
+  get icmpQuotesOriginator(): boolean {
+    const icmp = this.table.rowIcmp(this.row);
+    return icmp === null || icmp.quotesLo === this.origIsLo;
+  }
+  /** For an ICMP flow made of errors that quote no flow of the capture: what they quote. */
+  get icmpQuote(): IcmpQuote | null {
+    return this.table.rowIcmpQuote(this.row);
+  }
+  /** Whether this end's address sent media to the other end's address, on this flow or any other. */
+  mediaFrom(orig: boolean): boolean {
+    const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
+    const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
+    return this.table.sentMediaTo(a, b);
+  }
+  /** Whether the capture holds any packet sent by this end's address (on any flow). */
+  peerSent(orig: boolean): boolean {
+    return this.table.sentAnything(
+      this.addrWord(orig, 0),
+      this.addrWord(orig, 1),
+      this.addrWord(orig, 2),
+      this.addrWord(orig, 3),
+    );
+  }
+  /** The responder's address is multicast or broadcast (IPv4 224/4, x.x.x.255, 255.255.255.255; IPv6 ff00::/8): nobody answers on the same 5-tuple. */
+  get toGroupAddress(): boolean {
+    if (this.family === 4) {
+      const w = this.addrWord(false, 3) >>> 0;
+      return w >>> 28 === 0xe || (w & 0xff) === 0xff;
+    }
+    return this.addrWord(false, 0) >>> 24 === 0xff;
+  }
+  /** Zeek endpoint states (see tcp.ts), originator then responder. */
+  get tcpStates(): [EndpointState, EndpointState] {
+    const lo = this.origIsLo;
+    return [endpointState(this.table.rowTcp(this.row, !lo)), endpointState(this.table.rowTcp(this.row, lo))];
+  }
+
+  history(): string {
+    return this.table.rowHistory(this.row);
+  }
+
+  /** conn.log `conn_state` for TCP and UDP; OTH for everything else. Pass `history()` if already at hand. */
+  connState(history?: string): ConnState {
+    const proto = this.ipProto;
+    if (proto === IPPROTO_TCP) {
+      const lo = this.origIsLo;
+      return tcpConnState(
+        this.table.rowTcp(this.row, !lo),
+        this.table.rowTcp(this.row, lo),
+        this.origPayload,
+        this.respPayload,
+        history ?? this.history(),
+      );
+    }
+    if (proto === IPPROTO_UDP) return udpConnState(this.origPackets, this.respPackets);
+    return "OTH";
+  }
+}
