@@ -4,10 +4,19 @@
  * letters): endpoint states, history letters once per direction, sequence
  * marks for retransmissions and gaps, and the history text.
  */
-import { type Packet, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/packet.js";
+import {
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  type Packet,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+} from "../decode/packet.js";
 import { FlowStore } from "./store.js";
 import { EndpointState, endpointState, updateTcpState } from "./tcp.js";
 import {
+  BIT_FLIPPED,
   BIT_ORIG_IS_LO,
   FROM_HI,
   H_ACK,
@@ -25,6 +34,7 @@ import {
   HISTORY_CODES,
   HISTORY_INTERN_MAX,
   HISTORY_LETTERS,
+  type LikelyServerPort,
   LOG_GAP,
   LOG_RXMIT,
   LOG_SLOTS,
@@ -44,6 +54,9 @@ export function sameCodes(s: string, codes: Uint16Array, len: number): boolean {
 }
 
 export abstract class TcpHistory extends FlowStore {
+  /** Whether a port is a likely server port (Zeek's `likely_server_ports`), from the table's options. */
+  protected abstract readonly likelyServerPort: LikelyServerPort;
+
   /** Distinct history texts by a hash of their letters (see rowHistory). */
   protected readonly historyIntern = new Map<number, string[]>();
 
@@ -252,5 +265,25 @@ export abstract class TcpHistory extends FlowStore {
       overflow.push(entry);
     }
     this.histLen[row] = n + 1;
+  }
+
+  protected chooseOriginator(row: number, pkt: Packet, fromLo: boolean, sp: number, dp: number): void {
+    const proto = this.proto[row]!;
+    const flags = pkt.tcpFlags;
+    let origIsLo = fromLo;
+    let flipped = false;
+    if (proto === IPPROTO_TCP && flags & TCP_SYN) {
+      // A pure SYN's sender originates; a SYN+ACK's receiver does.
+      flipped = (flags & TCP_ACK) !== 0;
+      origIsLo = flipped ? !fromLo : fromLo;
+    } else if (
+      (proto === IPPROTO_TCP || proto === IPPROTO_UDP) &&
+      !this.likelyServerPort(proto, dp) &&
+      this.likelyServerPort(proto, sp)
+    ) {
+      origIsLo = !fromLo;
+      flipped = true;
+    }
+    this.bits[row] = (origIsLo ? BIT_ORIG_IS_LO : 0) | (flipped ? BIT_FLIPPED : 0);
   }
 }

@@ -1,9 +1,12 @@
 /**
- * ICMP attachment: an ICMP error (RFC 792, RFC 4443 §3) quoting a flow's
- * packet becomes that flow's evidence; one quoting no flow is kept per
- * quoted port pair, to become its own flow.
+ * Packets that belong to a flow without carrying its ports: an ICMP error
+ * (RFC 792, RFC 4443 §3) quoting a flow's packet becomes that flow's
+ * evidence (one quoting no flow is kept per quoted port pair, to become its
+ * own flow), and an IP fragment after the first (RFC 791) is counted toward
+ * the first fragment's flow.
  */
 import { IPPROTO_ICMPV6, type Packet } from "../decode/packet.js";
+import type { FragmentTracker } from "./fragments.js";
 import { isLo } from "./key.js";
 import { PayloadHooks } from "./payload-hooks.js";
 import type { FrameStamp, IcmpEvidence, IcmpQuote } from "./types.js";
@@ -24,6 +27,8 @@ export function icmpEvidence(pkt: Packet, ts: number, quotesLo: boolean): IcmpEv
 }
 
 export abstract class IcmpAttachment extends PayloadHooks {
+  /** Open fragmented datagrams (the table\'s), for attributing later fragments. */
+  protected abstract readonly fragments: FragmentTracker;
   protected readonly icmp = new Map<number, IcmpEvidence>();
 
   protected readonly icmpQuotes = new Map<number, IcmpQuote>();
@@ -110,5 +115,23 @@ export abstract class IcmpAttachment extends PayloadHooks {
       dst: [pkt.qd0, pkt.qd1, pkt.qd2, pkt.qd3],
       dstPort: pkt.qDstPort,
     });
+  }
+
+  /** A fragment after the first: counted toward the first fragment's flow, in the same direction. */
+  protected addLaterFragment(pkt: Packet, frame: FrameStamp): number {
+    const ts = frame.tsMicros;
+    const d = this.fragments.find(pkt, ts);
+    if (d === null || !this.active[d.row] || this.serial[d.row] !== d.serial) return -1;
+    const row = d.row;
+    if (ts < this.first[row]!) this.first[row] = ts;
+    if (ts > this.last[row]!) this.last[row] = ts;
+    if (d.fromLo) {
+      this.pktsLo[row] = this.pktsLo[row]! + 1;
+      this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
+    } else {
+      this.pktsHi[row] = this.pktsHi[row]! + 1;
+      this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
+    }
+    return row;
   }
 }

@@ -48,8 +48,6 @@ import { IcmpAttachment } from "./icmp-attach.js";
 import { flowHash, isLo } from "./key.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
-  BIT_FLIPPED,
-  BIT_ORIG_IS_LO,
   DEFAULT_CLOSED_LINGER_MICROS,
   DEFAULT_MAX_FLOWS,
   DEFAULT_TCP_TIMEOUT_MICROS,
@@ -382,46 +380,6 @@ export class FlowTable extends IcmpAttachment {
     const bucket = h & this.mask;
     this.next[row] = this.buckets[bucket]!;
     this.buckets[bucket] = row;
-    return row;
-  }
-
-  // --- Per-packet updates -----------------------------------------------------
-
-  protected chooseOriginator(row: number, pkt: Packet, fromLo: boolean, sp: number, dp: number): void {
-    const proto = this.proto[row]!;
-    const flags = pkt.tcpFlags;
-    let origIsLo = fromLo;
-    let flipped = false;
-    if (proto === IPPROTO_TCP && flags & TCP_SYN) {
-      // A pure SYN's sender originates; a SYN+ACK's receiver does.
-      flipped = (flags & TCP_ACK) !== 0;
-      origIsLo = flipped ? !fromLo : fromLo;
-    } else if (
-      (proto === IPPROTO_TCP || proto === IPPROTO_UDP) &&
-      !this.likelyServerPort(proto, dp) &&
-      this.likelyServerPort(proto, sp)
-    ) {
-      origIsLo = !fromLo;
-      flipped = true;
-    }
-    this.bits[row] = (origIsLo ? BIT_ORIG_IS_LO : 0) | (flipped ? BIT_FLIPPED : 0);
-  }
-
-  /** A fragment after the first: counted toward the first fragment's flow, in the same direction. */
-  protected addLaterFragment(pkt: Packet, frame: FrameStamp): number {
-    const ts = frame.tsMicros;
-    const d = this.fragments.find(pkt, ts);
-    if (d === null || !this.active[d.row] || this.serial[d.row] !== d.serial) return -1;
-    const row = d.row;
-    if (ts < this.first[row]!) this.first[row] = ts;
-    if (ts > this.last[row]!) this.last[row] = ts;
-    if (d.fromLo) {
-      this.pktsLo[row] = this.pktsLo[row]! + 1;
-      this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
-    } else {
-      this.pktsHi[row] = this.pktsHi[row]! + 1;
-      this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
-    }
     return row;
   }
 }
