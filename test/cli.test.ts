@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, cliWith, ROOT } from "./helpers/cli.js";
+import { canonical, readGolden } from "./helpers/golden.js";
 
 function cliWithInput(input: Buffer | undefined, ...args: string[]) {
   return cliWith(input === undefined ? {} : { input }, ...args);
@@ -19,7 +20,7 @@ describe("ocs-pcap analyze", () => {
   it("prints the table report and exits 0", () => {
     const r = cli("analyze", "fixtures/ocs-sample.pcap");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.txt"), "utf8"));
+    expect(canonical(r.stdout)).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
     expect(r.stderr).toBe("");
   });
 

@@ -21,6 +21,7 @@ import { reasonText } from "../src/report/reason-text.js";
 import { Redactor } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
 import { cli, cliWith, ROOT } from "./helpers/cli.js";
+import { canonical, readGolden } from "./helpers/golden.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
 const read = (path: string) => readFileSync(path, "utf8");
@@ -205,11 +206,12 @@ describe("-o and --report-dir", () => {
       "ocs-sample.pcap.txt",
     ]);
     expect(read(join(all, "ocs-sample.pcap.json"))).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
-    expect(read(join(all, "ocs-sample.pcap.md"))).toBe(read(join(ROOT, "fixtures/ocs-sample.md")));
-    expect(read(join(all, "ocs-sample.pcap.html"))).toBe(read(join(ROOT, "fixtures/ocs-sample.html")));
-    expect(read(join(all, "ocs-sample.pcap.txt"))).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    for (const ext of ["md", "html", "txt"])
+      expect(canonical(read(join(all, `ocs-sample.pcap.${ext}`)))).toBe(
+        readGolden(join(ROOT, `fixtures/ocs-sample.${ext}`)),
+      );
     // The report still goes to stdout.
-    expect(r.stdout).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    expect(canonical(r.stdout)).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
   });
 });
 
@@ -574,11 +576,11 @@ describe("terminal", () => {
     const forced = cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
     expect(forced.stdout).toContain("\x1b[31mBlocked-looking flows (2)\x1b[39m");
     const none = cliWith({ env: { FORCE_COLOR: "1", NO_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
-    expect(none.stdout).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    expect(canonical(none.stdout)).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
     // A file never gets colour, even when forced.
     const dir = tmp();
     cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
-    expect(read(join(dir, "r.txt"))).toBe(read(join(ROOT, "fixtures/ocs-sample.txt")));
+    expect(canonical(read(join(dir, "r.txt")))).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
   });
 
   it.skipIf(spawnSync("script", ["--version"]).status !== 0)(

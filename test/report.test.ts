@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import type { Report } from "../src/report/model.js";
 import { reasonText } from "../src/report/reason-text.js";
 import reportSchema from "../src/report/report.schema.json" with { type: "json" };
 import { renderTable } from "../src/report/table.js";
+import { expectGolden, UPDATE_GOLDENS } from "./helpers/golden.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -53,23 +55,32 @@ describe("golden reports", () => {
   for (const name of GOLDEN_FIXTURES) {
     it(`${name}: JSON and table output match the committed goldens`, () => {
       const r = report(name);
-      expect([...renderJson(r)].join("")).toBe(
-        readFileSync(join(FIXTURES, goldenName(name, "json")), "utf8"),
-      );
-      expect(renderTable(r, { limit: 25 })).toBe(
-        readFileSync(join(FIXTURES, goldenName(name, "txt")), "utf8"),
-      );
+      expectGolden(join(FIXTURES, goldenName(name, "json")), [...renderJson(r)].join(""));
+      expectGolden(join(FIXTURES, goldenName(name, "txt")), renderTable(r, { limit: 25 }));
     });
   }
   for (const name of DOCUMENT_GOLDENS) {
     it(`${name}: Markdown and HTML output match the committed goldens`, () => {
       const r = report(name);
-      expect(renderMarkdown(r, { limit: 25 })).toBe(
-        readFileSync(join(FIXTURES, goldenName(name, "md")), "utf8"),
-      );
-      expect(renderHtml(r)).toBe(readFileSync(join(FIXTURES, goldenName(name, "html")), "utf8"));
+      expectGolden(join(FIXTURES, goldenName(name, "md")), renderMarkdown(r, { limit: 25 }));
+      expectGolden(join(FIXTURES, goldenName(name, "html")), renderHtml(r));
     });
   }
+
+  it.skipIf(UPDATE_GOLDENS)(
+    "a golden that no longer matches fails with a diff that says how to update it",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-golden-"));
+      const path = join(dir, "x.txt");
+      writeFileSync(
+        path,
+        "# Golden report, generated: do not edit. UPDATE_GOLDENS=1 npm test rewrites it; review the diff.\nold\n",
+      );
+      expect(() => expectGolden(path, "new\n")).toThrow(/x\.txt \(UPDATE_GOLDENS=1 npm test rewrites it/);
+      // The header line is not part of the comparison.
+      expect(() => expectGolden(path, "old\n")).not.toThrow();
+    },
+  );
 
   it("covers every verdict with a Markdown and HTML golden", () => {
     const seen = new Set(DOCUMENT_GOLDENS.flatMap((n) => report(n).flows.map((f) => f.verdict)));
