@@ -1,3 +1,7 @@
+/**
+ * The catalog's types: a port range, a transport, and one catalog entry
+ * (role, ports, protocol, how the port is used, what payloads it allows).
+ */
 export type Transport = "tcp" | "udp";
 
 /** A single port is `{first: p, last: p}`. */

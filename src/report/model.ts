@@ -1,3 +1,11 @@
+/**
+ * The one report model every renderer reads (JSON contract ocs-pcap/report@1).
+ *
+ * `ReportBuilder` is the only place analysis results become presentable values:
+ * addresses as canonical text (report/addresses.ts, through src/format.ts),
+ * timestamps as ISO 8601 UTC with microseconds, flows in a deterministic order
+ * (first packet time, then first-packet order). Renderers never re-analyse.
+ */
 import type { CatalogMatch } from "../catalog/index.js";
 import type { PortRange } from "../catalog/types.js";
 import {
