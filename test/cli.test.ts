@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, cliWith, ROOT } from "./helpers/cli.js";
+import { cli, cliFast, cliWith, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 
 function cliWithInput(input: Buffer | undefined, ...args: string[]) {
@@ -17,21 +17,21 @@ const sha = (path: string) =>
     .digest("hex");
 
 describe("ocs-pcap analyze", () => {
-  it("prints the table report and exits 0", () => {
-    const r = cli("analyze", "fixtures/ocs-sample.pcap");
+  it("prints the table report and exits 0", async () => {
+    const r = await cliFast("analyze", "fixtures/ocs-sample.pcap");
     expect(r.code).toBe(0);
     expect(canonical(r.stdout)).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
     expect(r.stderr).toBe("");
   });
 
-  it("prints the JSON report with --format json", () => {
-    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", "json");
+  it("prints the JSON report with --format json", async () => {
+    const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", "json");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.json"), "utf8"));
   });
 
-  it("exits 1 when a --fail-on verdict is present, and 0 when none is", () => {
-    const failed = cli(
+  it("exits 1 when a --fail-on verdict is present, and 0 when none is", async () => {
+    const failed = await cliFast(
       "analyze",
       "fixtures/ocs-sample.pcap",
       "--format",
@@ -42,28 +42,30 @@ describe("ocs-pcap analyze", () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe("ocs-pcap: --fail-on: 2 blocked, 2 misdirected\n");
     expect(JSON.parse(failed.stdout).summary.blocked).toBe(2);
-    expect(cli("analyze", "fixtures/vlan.pcap", "--fail-on", "blocked,misdirected,unknown").code).toBe(0);
+    expect(
+      (await cliFast("analyze", "fixtures/vlan.pcap", "--fail-on", "blocked,misdirected,unknown")).code,
+    ).toBe(0);
   });
 
-  it("exits 2 on usage errors, with a message and no stack trace", () => {
-    const bad = cli("analyze", "fixtures/ocs-sample.pcap", "--fail-on", "everything");
+  it("exits 2 on usage errors, with a message and no stack trace", async () => {
+    const bad = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--fail-on", "everything");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fail-on: unknown verdict 'everything'/);
-    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--format", "xml").code).toBe(2);
-    expect(cli("analyze").code).toBe(2);
-    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--no-such-option").code).toBe(2);
-    expect(cli("frobnicate").code).toBe(2);
-    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--limit", "-3").code).toBe(2);
+    expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", "xml")).code).toBe(2);
+    expect((await cliFast("analyze")).code).toBe(2);
+    expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--no-such-option")).code).toBe(2);
+    expect((await cliFast("frobnicate")).code).toBe(2);
+    expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--limit", "-3")).code).toBe(2);
   });
 
-  it("exits 66 when the file cannot be opened", () => {
-    const missing = cli("analyze", "fixtures/no-such-file.pcap");
+  it("exits 66 when the file cannot be opened", async () => {
+    const missing = await cliFast("analyze", "fixtures/no-such-file.pcap");
     expect(missing.code).toBe(66);
     expect(missing.stderr).toBe("ocs-pcap: fixtures/no-such-file.pcap: cannot open: no such file\n");
-    expect(cli("analyze", "fixtures/recorded/no-such-dir/").code).toBe(66);
+    expect((await cliFast("analyze", "fixtures/recorded/no-such-dir/")).code).toBe(66);
   });
 
-  it("exits 65 for input that is not a readable capture, naming file and offset", () => {
+  it("exits 65 for input that is not a readable capture, naming file and offset", async () => {
     const cases: [string, RegExp][] = [
       [
         "fixtures/malformed/not-a-capture.txt",
@@ -74,27 +76,27 @@ describe("ocs-pcap analyze", () => {
       ["fixtures/malformed/bad-version.pcap", /bad-version\.pcap: offset 4: unsupported pcap version 3\.4/],
     ];
     for (const [path, message] of cases) {
-      const r = cli("analyze", path);
+      const r = await cliFast("analyze", path);
       expect(r.code, path).toBe(65);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe("");
     }
   });
 
-  it("reports the good packets of a damaged or cut file, with a warning naming the offset", () => {
-    const huge = cli("analyze", "fixtures/malformed/huge-record.pcap", "--format", "json");
+  it("reports the good packets of a damaged or cut file, with a warning naming the offset", async () => {
+    const huge = await cliFast("analyze", "fixtures/malformed/huge-record.pcap", "--format", "json");
     expect(huge.code).toBe(0);
     expect(huge.stderr).toMatch(
       /warning: fixtures\/malformed\/huge-record\.pcap: offset \d+: record at offset \d+ claims 2147483647 captured bytes/,
     );
     expect(JSON.parse(huge.stdout).capture.packets).toBe(2);
-    const cut = cli("analyze", "fixtures/truncated.pcap", "--format", "json");
+    const cut = await cliFast("analyze", "fixtures/truncated.pcap", "--format", "json");
     expect(cut.code).toBe(0);
     expect(cut.stderr).toMatch(/offset 4390: capture ends mid-record/);
     expect(JSON.parse(cut.stdout).capture.packets).toBe(43);
   });
 
-  it("reads a capture piped to standard input with '-', compressed or not", () => {
+  it("reads a capture piped to standard input with '-', compressed or not", async () => {
     for (const name of ["ocs-sample.pcap", "ocs-sample.pcapng.gz"]) {
       const r = cliWithInput(readFileSync(join(ROOT, "fixtures", name)), "analyze", "-", "--format", "json");
       expect(r.code, name).toBe(0);
@@ -106,7 +108,7 @@ describe("ocs-pcap analyze", () => {
     expect(empty.stderr).toBe("ocs-pcap: -: offset 0: empty file: no capture header\n");
   });
 
-  it("reads a pipe named as a file (a FIFO, /dev/stdin, <(zcat …)) as a stream: same report as the file", () => {
+  it("reads a pipe named as a file (a FIFO, /dev/stdin, <(zcat …)) as a stream: same report as the file", async () => {
     // A pipe cannot be read at an offset (ESPIPE); it used to exit 66.
     const golden = JSON.parse(readFileSync(join(ROOT, "fixtures", "ocs-sample.json"), "utf8"));
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fifo-"));
@@ -133,7 +135,7 @@ describe("ocs-pcap analyze", () => {
     expect(cut.stderr).toContain(`warning: ${fifo}: offset 4390: capture ends mid-record`);
   });
 
-  it("exits 65 or reports with a warning for each kind of broken pcapng and gzip input", () => {
+  it("exits 65 or reports with a warning for each kind of broken pcapng and gzip input", async () => {
     const stops: [string, RegExp][] = [
       [
         "fixtures/malformed/pcapng-epb-before-idb.pcapng",
@@ -146,7 +148,7 @@ describe("ocs-pcap analyze", () => {
       ],
     ];
     for (const [path, message] of stops) {
-      const r = cli("analyze", path);
+      const r = await cliFast("analyze", path);
       expect(r.code, path).toBe(65);
       expect(r.stderr).toMatch(message);
     }
@@ -165,46 +167,46 @@ describe("ocs-pcap analyze", () => {
       ],
     ];
     for (const [path, packets, message] of continues) {
-      const r = cli("analyze", path, "--format", "json");
+      const r = await cliFast("analyze", path, "--format", "json");
       expect(r.code, path).toBe(0);
       expect(r.stderr).toMatch(message);
       expect(JSON.parse(r.stdout).capture.packets).toBe(packets);
     }
   });
 
-  it("writes -o atomically, leaving no temporary file, and never touches the input", () => {
+  it("writes -o atomically, leaving no temporary file, and never touches the input", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-"));
     const before = sha("fixtures/ocs-sample.pcap");
     const out = join(dir, "report.json");
-    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", "json", "-o", out);
+    const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", "json", "-o", out);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(readFileSync(out, "utf8")).toBe(readFileSync(join(ROOT, "fixtures/ocs-sample.json"), "utf8"));
     expect(readdirSync(dir)).toEqual(["report.json"]);
     expect(sha("fixtures/ocs-sample.pcap")).toBe(before);
-    const self = cli("analyze", "fixtures/ocs-sample.pcap", "-o", "fixtures/ocs-sample.pcap");
+    const self = await cliFast("analyze", "fixtures/ocs-sample.pcap", "-o", "fixtures/ocs-sample.pcap");
     expect(self.code).toBe(2);
     expect(self.stderr).toMatch(/refusing to overwrite/);
     expect(sha("fixtures/ocs-sample.pcap")).toBe(before);
-    const nowhere = cli("analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "missing", "r.txt"));
+    const nowhere = await cliFast("analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "missing", "r.txt"));
     expect(nowhere.code).toBe(73);
     expect(nowhere.stderr).toMatch(/cannot write the report/);
   });
 
-  it("has --help with examples on every command, and --version", () => {
+  it("has --help with examples on every command, and --version", async () => {
     for (const args of [["--help"], ["analyze", "--help"], ["catalog", "--help"]]) {
-      const r = cli(...args);
+      const r = await cliFast(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Examples:\n\s+\$ ocs-pcap/);
     }
-    expect(cli("analyze", "--help").stdout).toMatch(/65 not a readable capture/);
-    expect(cli("--version").stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await cliFast("analyze", "--help")).stdout).toMatch(/65 not a readable capture/);
+    expect((await cliFast("--version")).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
 
 describe("ocs-pcap catalog", () => {
-  it("prints every entry as JSON, following the contract", () => {
-    const r = cli("catalog", "--format", "json");
+  it("prints every entry as JSON, following the contract", async () => {
+    const r = await cliFast("catalog", "--format", "json");
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as { entries: Record<string, unknown>[] };
     expect(json.entries).toHaveLength(75);
@@ -213,20 +215,20 @@ describe("ocs-pcap catalog", () => {
     );
   });
 
-  it("lists the roles that use a port, most specific first", () => {
-    const r = cli("catalog", "--port", "60010", "--format", "json");
+  it("lists the roles that use a port, most specific first", async () => {
+    const r = await cliFast("catalog", "--port", "60010", "--format", "json");
     const roles = (JSON.parse(r.stdout) as { entries: { role: string }[] }).entries.map((e) => e.role);
     expect(roles[0]).toBe("Mediation Server");
     expect(roles.slice(-2)).toEqual(["Office Communicator", "Live Meeting 2007 client"]);
-    const tcp = cli("catalog", "--port", "3478", "--transport", "tcp", "--format", "json");
+    const tcp = await cliFast("catalog", "--port", "3478", "--transport", "tcp", "--format", "json");
     expect((JSON.parse(tcp.stdout) as { entries: unknown[] }).entries).toHaveLength(2); // client ranges only
-    const table = cli("catalog", "--port", "5061", "--transport", "tcp");
+    const table = await cliFast("catalog", "--port", "5061", "--transport", "tcp");
     expect(table.stdout).toMatch(/Catalog entries for port 5061\/tcp, most specific first \(14\)/);
   });
 
-  it("rejects a bad port or a transport without a port", () => {
-    expect(cli("catalog", "--port", "70000").code).toBe(2);
-    expect(cli("catalog", "--port", "abc").code).toBe(2);
-    expect(cli("catalog", "--transport", "udp").code).toBe(2);
+  it("rejects a bad port or a transport without a port", async () => {
+    expect((await cliFast("catalog", "--port", "70000")).code).toBe(2);
+    expect((await cliFast("catalog", "--port", "abc")).code).toBe(2);
+    expect((await cliFast("catalog", "--transport", "udp")).code).toBe(2);
   });
 });

@@ -20,7 +20,7 @@ import { renderMarkdown } from "../src/report/markdown.js";
 import { reasonText } from "../src/report/reason-text.js";
 import { Redactor } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
-import { cli, cliWith, ROOT } from "./helpers/cli.js";
+import { cliFast, cliWith, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
@@ -78,11 +78,11 @@ describe("hostile text from packets and file names is escaped in every format", 
   const path = hostileCapture(dir);
   const report = await analyzeCapture(path, { version: toolVersion() });
 
-  it("the capture really carries the hostile server names", () => {
+  it("the capture really carries the hostile server names", async () => {
     expect(report.flows.map((f) => f.application.sni)).toEqual([EVIL_SNI_2, EVIL_SNI]);
   });
 
-  it("html: no markup or control characters get through", () => {
+  it("html: no markup or control characters get through", async () => {
     const html = renderHtml(report);
     expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<b>|");
@@ -92,7 +92,7 @@ describe("hostile text from packets and file names is escaped in every format", 
     expect(hasControl(html)).toBe(false);
   });
 
-  it("markdown: table cells cannot break out of their cell or inject markup", () => {
+  it("markdown: table cells cannot break out of their cell or inject markup", async () => {
     const md = renderMarkdown(report, { limit: 25 });
     expect(md).not.toContain("<script>");
     expect(md).toContain("\\<script\\>alert(1)\\</script\\>\\|\\*\\*b\\*\\*");
@@ -111,7 +111,7 @@ describe("hostile text from packets and file names is escaped in every format", 
     }
   });
 
-  it("csv: formula-looking fields are defused and quoting holds", () => {
+  it("csv: formula-looking fields are defused and quoting holds", async () => {
     const csv = [...renderCsv(report)].join("");
     const rows = parseCsv(csv);
     const header = rows[0]!;
@@ -129,20 +129,23 @@ describe("hostile text from packets and file names is escaped in every format", 
     }
   });
 
-  it("table: escape sequences are shown, not acted on", () => {
+  it("table: escape sequences are shown, not acted on", async () => {
     const table = renderTable(report, { limit: 25 });
     expect(table).not.toContain("\x1b");
     expect(table).toContain("evil\\x1b[31m<b>|=x&amp;.pcap");
   });
 
-  it.skipIf(!hasXmllint && !requireTools)("junit: well-formed and schema-valid despite the names", () => {
-    const file = join(dir, "out.xml");
-    writeFileSync(file, renderJunit([report], { failOnUnknown: true, failOnInconclusive: true }));
-    execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), file], { stdio: "pipe" });
-  });
+  it.skipIf(!hasXmllint && !requireTools)(
+    "junit: well-formed and schema-valid despite the names",
+    async () => {
+      const file = join(dir, "out.xml");
+      writeFileSync(file, renderJunit([report], { failOnUnknown: true, failOnInconclusive: true }));
+      execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), file], { stdio: "pipe" });
+    },
+  );
 
-  it("json: the names round-trip exactly", () => {
-    const r = cli("analyze", relative(ROOT, path), "--format", "json");
+  it("json: the names round-trip exactly", async () => {
+    const r = await cliFast("analyze", relative(ROOT, path), "--format", "json");
     const flows = JSON.parse(r.stdout).flows as { application: { sni?: string } }[];
     expect(flows.map((f) => f.application.sni)).toEqual([EVIL_SNI_2, EVIL_SNI]);
   });
@@ -180,7 +183,7 @@ function parseCsv(text: string): string[][] {
 // --- Output files -----------------------------------------------------------------
 
 describe("-o and --report-dir", () => {
-  it("-o writes any one format; --report-dir writes all six, named after the capture", () => {
+  it("-o writes any one format; --report-dir writes all six, named after the capture", async () => {
     const dir = tmp();
     for (const [format, ext] of [
       ["markdown", "md"],
@@ -189,13 +192,15 @@ describe("-o and --report-dir", () => {
       ["junit", "junit.xml"],
     ] as const) {
       const out = join(dir, `one.${ext}`);
-      const r = cli("analyze", "fixtures/ocs-sample.pcap", "--format", format, "-o", out);
+      const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", format, "-o", out);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe("");
-      expect(read(out)).toBe(cli("analyze", "fixtures/ocs-sample.pcap", "--format", format).stdout);
+      expect(read(out)).toBe(
+        (await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", format)).stdout,
+      );
     }
     const all = join(dir, "all");
-    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--report-dir", all);
+    const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--report-dir", all);
     expect(r.code).toBe(0);
     expect(readdirSync(all).sort()).toEqual([
       "ocs-sample.pcap.csv",
@@ -226,25 +231,25 @@ const BATCH = [
 ];
 
 describe("batch runs", () => {
-  it("walks directories by magic bytes, not extension", () => {
+  it("walks directories by magic bytes, not extension", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "capture.bin"), readFileSync(join(ROOT, "fixtures/ocs-sample.pcapng")));
     writeFileSync(join(dir, "notes.pcap"), "not a capture, whatever the name says\n");
     mkdirSync(join(dir, "sub"));
     writeFileSync(join(dir, "sub", "x"), readFileSync(join(ROOT, "fixtures/ocs-sample.pcap.gz")));
-    const r = cli("analyze", dir, "--format", "csv");
+    const r = await cliFast("analyze", dir, "--format", "csv");
     expect(r.code).toBe(0);
     const rows = parseCsv(r.stdout).map((row) => row[0]);
     expect(rows).toEqual(["capture", join(dir, "capture.bin"), join(dir, "sub", "x"), "total: 2 captures"]);
   });
 
-  it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", () => {
+  it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", async () => {
     // Workers send back only the flows a format lists (none for JSON, HTML and
     // CSV summaries, the non-known ones for table, Markdown and JUnit); a
     // renderer that used another flow would make these differ.
     for (const format of ["table", "markdown", "junit", "json", "html", "csv"]) {
-      const one = cli("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "1");
-      const three = cli("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "3");
+      const one = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "1");
+      const three = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "3");
       expect(one.code, format).toBe(65);
       expect(three.stdout, format).toBe(one.stdout);
     }
@@ -252,18 +257,18 @@ describe("batch runs", () => {
     const exp = join(tmp(), "expect.yaml");
     writeFileSync(exp, "expect:\n  - { port: 5061, transport: tcp, min: 4 }\n");
     const strict = ["analyze", ...BATCH, "--format", "json", "--expect", exp];
-    const a = cli(...strict, "--jobs", "1");
-    const b = cli(...strict, "--jobs", "3");
+    const a = await cliFast(...strict, "--jobs", "1");
+    const b = await cliFast(...strict, "--jobs", "3");
     expect(a.stderr).toMatch(/^ocs-pcap: fixtures\/blocked-cases\.pcap: --expect: .*, saw 3$/m);
     expect(b.stderr).toBe(a.stderr);
     expect(b.code).toBe(a.code);
   });
 
-  it("--jobs 1 and --jobs 4 give byte-identical output, and an unreadable capture sets 65 at the end", () => {
+  it("--jobs 1 and --jobs 4 give byte-identical output, and an unreadable capture sets 65 at the end", async () => {
     const a = tmp();
     const b = tmp();
-    const one = cli("analyze", ...BATCH, "--jobs", "1", "--report-dir", a);
-    const four = cli("analyze", ...BATCH, "--jobs", "4", "--report-dir", b);
+    const one = await cliFast("analyze", ...BATCH, "--jobs", "1", "--report-dir", a);
+    const four = await cliFast("analyze", ...BATCH, "--jobs", "4", "--report-dir", b);
     expect(one.code).toBe(65);
     expect(four.code).toBe(65);
     expect(four.stdout).toBe(one.stdout);
@@ -291,8 +296,8 @@ describe("batch runs", () => {
     expect(summary).toMatch(/^total: 10 captures +1 unreadable +\d+/m);
   });
 
-  it("--fail-on outranks an unreadable capture: exit 1", () => {
-    const r = cli(
+  it("--fail-on outranks an unreadable capture: exit 1", async () => {
+    const r = await cliFast(
       "analyze",
       "fixtures/ocs-sample.pcap",
       "fixtures/malformed/short-header.pcap",
@@ -303,10 +308,10 @@ describe("batch runs", () => {
     expect(r.stderr).toContain("ocs-pcap: fixtures/ocs-sample.pcap: --fail-on: 2 blocked\n");
   });
 
-  it("summarize merges saved JSON reports into the same batch report, in any format", () => {
+  it("summarize merges saved JSON reports into the same batch report, in any format", async () => {
     const dir = tmp();
     const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
-    expect(cli("analyze", ...inputs, "--report-dir", dir, "-q").code).toBe(0);
+    expect((await cliFast("analyze", ...inputs, "--report-dir", dir, "-q")).code).toBe(0);
     const jsons = readdirSync(dir)
       .filter((n) => n.endsWith(".json") && n !== "summary.json")
       .map((n) => join(dir, n));
@@ -321,18 +326,18 @@ describe("batch runs", () => {
       ["markdown", "md"],
       ["csv", "csv"],
     ] as const) {
-      const s = cli("summarize", ...order, "--format", format);
+      const s = await cliFast("summarize", ...order, "--format", format);
       expect(s.code).toBe(0);
       // The same batch report that analyze prints, and the summary file closes it.
-      expect(s.stdout).toBe(cli("analyze", ...inputs, "--format", format).stdout);
+      expect(s.stdout).toBe((await cliFast("analyze", ...inputs, "--format", format)).stdout);
       expect(s.stdout.endsWith(read(join(dir, `summary.${ext}`)))).toBe(true);
     }
-    const j = cli("summarize", ...order, "--format", "junit");
-    expect(j.stdout).toBe(cli("analyze", ...inputs, "--format", "junit").stdout);
-    const failing = cli("summarize", ...order, "--fail-on", "misdirected");
+    const j = await cliFast("summarize", ...order, "--format", "junit");
+    expect(j.stdout).toBe((await cliFast("analyze", ...inputs, "--format", "junit")).stdout);
+    const failing = await cliFast("summarize", ...order, "--fail-on", "misdirected");
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/fixtures\/recorded\/misdirected-real\.pcap: --fail-on: 3 misdirected/);
-    const bad = cli("summarize", join(dir, "summary.json"), join(dir, "ocs-sample.pcap.csv"));
+    const bad = await cliFast("summarize", join(dir, "summary.json"), join(dir, "ocs-sample.pcap.csv"));
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/summary\.json: not an ocs-pcap\/report@1 report/);
     expect(bad.stderr).toMatch(/ocs-sample\.pcap\.csv: not JSON/);
@@ -343,44 +348,44 @@ describe("batch runs", () => {
 
 describe("CI policy", () => {
   // ocs-sample: 12 flows, 4 known, 2 blocked, 2 misdirected, 4 unknown.
-  const run = (...args: string[]) => cli("analyze", "fixtures/ocs-sample.pcap", "-q", ...args);
+  const run = (...args: string[]) => cliFast("analyze", "fixtures/ocs-sample.pcap", "-q", ...args);
 
-  it("--max-unknown-flows takes a count or a percentage", () => {
-    expect(run("--max-unknown-flows", "4").code).toBe(0);
-    const over = run("--max-unknown-flows", "3");
+  it("--max-unknown-flows takes a count or a percentage", async () => {
+    expect((await run("--max-unknown-flows", "4")).code).toBe(0);
+    const over = await run("--max-unknown-flows", "3");
     expect(over.code).toBe(1);
     expect(over.stderr).toBe("ocs-pcap: --max-unknown-flows: 4 unknown flows, more than 3\n");
-    expect(run("--max-unknown-flows", "34%").code).toBe(0);
-    const pct = run("--max-unknown-flows", "33%");
+    expect((await run("--max-unknown-flows", "34%")).code).toBe(0);
+    const pct = await run("--max-unknown-flows", "33%");
     expect(pct.code).toBe(1);
     expect(pct.stderr).toBe("ocs-pcap: --max-unknown-flows: 33.3% of flows unknown, more than 33%\n");
-    expect(run("--max-unknown-flows", "lots").code).toBe(2);
-    expect(run("--max-unknown-flows", "120%").code).toBe(2);
+    expect((await run("--max-unknown-flows", "lots")).code).toBe(2);
+    expect((await run("--max-unknown-flows", "120%")).code).toBe(2);
   });
 
-  it("--max-blocked", () => {
-    expect(run("--max-blocked", "2").code).toBe(0);
-    const r = run("--max-blocked", "1");
+  it("--max-blocked", async () => {
+    expect((await run("--max-blocked", "2")).code).toBe(0);
+    const r = await run("--max-blocked", "1");
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("ocs-pcap: --max-blocked: 2 blocked flows, more than 1\n");
   });
 
-  it("--fail-on takes any subset, inconclusive included", () => {
-    expect(run("--fail-on", "inconclusive").code).toBe(0);
-    const r = cli("analyze", "fixtures/blocked-cases.pcap", "--fail-on", "inconclusive,unknown");
+  it("--fail-on takes any subset, inconclusive included", async () => {
+    expect((await run("--fail-on", "inconclusive")).code).toBe(0);
+    const r = await cliFast("analyze", "fixtures/blocked-cases.pcap", "--fail-on", "inconclusive,unknown");
     expect(r.code).toBe(1);
     // The two mid-stream flows with data both ways are known since issue 11.
     expect(r.stderr).toBe("ocs-pcap: --fail-on: 3 inconclusive, 1 unknown\n");
   });
 
-  it("--expect: roles and ports that must be seen working", () => {
+  it("--expect: roles and ports that must be seen working", async () => {
     const dir = tmp();
     const good = join(dir, "good.yaml");
     writeFileSync(
       good,
       "# Edge STUN and SIP/TLS must work\nexpect:\n  - { role: Edge Server, port: 3478, transport: udp }\n  - { port: 5061, transport: tcp, min: 1 }\n",
     );
-    expect(run("--expect", good).code).toBe(0);
+    expect((await run("--expect", good)).code).toBe(0);
     const bad = join(dir, "bad.json");
     writeFileSync(
       bad,
@@ -391,7 +396,7 @@ describe("CI policy", () => {
         ],
       }),
     );
-    const r = run("--expect", bad);
+    const r = await run("--expect", bad);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "ocs-pcap: --expect: Mediation Server 5068/tcp should have at least 1 known flow, saw 0\n" +
@@ -399,20 +404,20 @@ describe("CI policy", () => {
     );
     const broken = join(dir, "broken.yaml");
     writeFileSync(broken, "expect:\n  - { port: 99999 }\n");
-    const b = run("--expect", broken);
+    const b = await run("--expect", broken);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/broken\.yaml: does not match the expectations format: \/expect\/0\/port/);
   });
 
   it.skipIf(!hasXmllint && !requireTools)(
     "junit: one suite per capture, validated against the JUnit schema; unknown fails only under --fail-on unknown",
-    () => {
+    async () => {
       const dir = tmp();
       const plain = join(dir, "plain.xml");
       const strict = join(dir, "strict.xml");
       const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
-      cli("analyze", ...inputs, "--format", "junit", "-o", plain);
-      cli("analyze", ...inputs, "--format", "junit", "--fail-on", "unknown", "-o", strict);
+      await cliFast("analyze", ...inputs, "--format", "junit", "-o", plain);
+      await cliFast("analyze", ...inputs, "--format", "junit", "--fail-on", "unknown", "-o", strict);
       for (const f of [plain, strict]) {
         execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), f], { stdio: "pipe" });
       }
@@ -443,7 +448,7 @@ const v4ToBig = (ip: string) => ip.split(".").reduce((acc, o) => (acc << 8n) | B
 const bigToV4 = (v: bigint) => [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
 
 describe("redaction", () => {
-  it("is prefix-preserving (Crypto-PAn): two addresses share exactly as many leading bits after as before", () => {
+  it("is prefix-preserving (Crypto-PAn): two addresses share exactly as many leading bits after as before", async () => {
     const r = new Redactor({ key: "property" });
     fc.assert(
       fc.property(
@@ -473,7 +478,7 @@ describe("redaction", () => {
       "fixtures/recorded",
     ];
     const dir = tmp();
-    const out = cli(
+    const out = await cliFast(
       "analyze",
       ...inputs,
       "--redact",
@@ -521,7 +526,7 @@ describe("redaction", () => {
     for (const ext of ["csv", "md", "html", "txt"])
       expect(read(join(dir, `ocs-sample.pcap.${ext}`))).toContain(server);
     // The same key gives the same pseudonyms on another run.
-    const again = cli(
+    const again = await cliFast(
       "analyze",
       "fixtures/ocs-sample.pcap",
       "--redact",
@@ -533,27 +538,30 @@ describe("redaction", () => {
     expect(JSON.parse(again.stdout).flows[0].server.ip).toBe(server);
   });
 
-  it("redacts addresses in capture names too, in the batch summary and in messages", () => {
+  it("redacts addresses in capture names too, in the batch summary and in messages", async () => {
     const dir = tmp();
     const named = join(dir, "edge-10.0.0.30.pcap");
     writeFileSync(named, readFileSync(join(ROOT, "fixtures/ocs-sample.pcap")));
     const broken = join(dir, "fe-10.0.0.10.pcap");
     writeFileSync(broken, "not a capture at all\n");
-    const r = cli("analyze", named, broken, "--redact", "--format", "csv");
+    const r = await cliFast("analyze", named, broken, "--redact", "--format", "csv");
     expect(r.code).toBe(65);
     expect(r.stdout + r.stderr).not.toMatch(/10\.0\.0\.(30|10)(?!\d)/);
     expect(r.stdout).toMatch(/edge-\d+\.\d+\.\d+\.\d+\.pcap,ok/);
   });
 
-  it("keeps server names' domains only under --redact-keep-domain", () => {
-    const plain = cli("analyze", "fixtures/topology-cases.pcap", "--redact", "--format", "csv").stdout;
-    const keep = cli(
-      "analyze",
-      "fixtures/topology-cases.pcap",
-      "--redact",
-      "--redact-keep-domain",
-      "--format",
-      "csv",
+  it("keeps server names' domains only under --redact-keep-domain", async () => {
+    const plain = (await cliFast("analyze", "fixtures/topology-cases.pcap", "--redact", "--format", "csv"))
+      .stdout;
+    const keep = (
+      await cliFast(
+        "analyze",
+        "fixtures/topology-cases.pcap",
+        "--redact",
+        "--redact-keep-domain",
+        "--format",
+        "csv",
+      )
     ).stdout;
     expect(plain).toMatch(/,host-[0-9a-f]{8}\.redacted,/);
     expect(plain).not.toContain("contoso.test");
@@ -565,7 +573,7 @@ describe("redaction", () => {
 // --- Terminal -----------------------------------------------------------------------
 
 describe("terminal", () => {
-  it("colour follows NO_COLOR and FORCE_COLOR; a pipe gets none by default", () => {
+  it("colour follows NO_COLOR and FORCE_COLOR; a pipe gets none by default", async () => {
     expect(wantColor({}, true)).toBe(true);
     expect(wantColor({}, false)).toBe(false);
     expect(wantColor({ TERM: "dumb" }, true)).toBe(false);
@@ -585,7 +593,7 @@ describe("terminal", () => {
 
   it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
     "shows a progress bar on a terminal for a long capture, and none under --quiet or CI",
-    () => {
+    async () => {
       const file = join(tmp(), "long.pcap");
       generate(file, 7000, 10); // 70,000 packets, over 8 MiB
       const env = { ...process.env };

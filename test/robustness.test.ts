@@ -29,7 +29,7 @@ import {
   runCli,
   variant,
 } from "./fuzz/core.js";
-import { cli, ROOT } from "./helpers/cli.js";
+import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-robust-"));
@@ -41,7 +41,7 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
   const SEED = 7;
   const VARIANTS = 1200;
 
-  it("the mutations do what they say", () => {
+  it("the mutations do what they say", async () => {
     const base = readFileSync(join(ROOT, "fixtures/ocs-sample.pcap"));
     const fields = lengthFields(base);
     // 44 records × (caplen, wirelen), plus IP/TCP/UDP lengths inside the frames.
@@ -127,27 +127,29 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
 });
 
 describe("truncated captures and --strict", () => {
-  it("a capture cut mid-record gives the full report and exit 0; --strict makes it 65, report still written", () => {
+  it("a capture cut mid-record gives the full report and exit 0; --strict makes it 65, report still written", async () => {
     const dir = tmp();
-    const plain = cli("analyze", "fixtures/truncated.pcap", "-o", join(dir, "a.txt"));
+    const plain = await cliFast("analyze", "fixtures/truncated.pcap", "-o", join(dir, "a.txt"));
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/offset 4390: capture ends mid-record/);
-    const strict = cli("analyze", "fixtures/truncated.pcap", "--strict", "-o", join(dir, "b.txt"));
+    const strict = await cliFast("analyze", "fixtures/truncated.pcap", "--strict", "-o", join(dir, "b.txt"));
     expect(strict.code).toBe(65);
     expect(readFileSync(join(dir, "b.txt"), "utf8")).toBe(readFileSync(join(dir, "a.txt"), "utf8"));
     expect(canonical(readFileSync(join(dir, "b.txt"), "utf8"))).toBe(
       readGolden(join(ROOT, "fixtures/truncated.txt")),
     );
     // An undamaged capture passes --strict; a policy failure still outranks it.
-    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--strict").code).toBe(0);
-    expect(cli("analyze", "fixtures/truncated.pcap", "--strict", "--fail-on", "blocked").code).toBe(1);
+    expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--strict")).code).toBe(0);
+    expect(
+      (await cliFast("analyze", "fixtures/truncated.pcap", "--strict", "--fail-on", "blocked")).code,
+    ).toBe(1);
     for (const f of [
       "malformed/pcapng-truncated.pcapng",
       "malformed/gzip-cut.pcap.gz",
       "malformed/huge-record.pcap",
     ]) {
-      expect(cli("analyze", `fixtures/${f}`).code, f).toBe(0);
-      expect(cli("analyze", `fixtures/${f}`, "--strict").code, f).toBe(65);
+      expect((await cliFast("analyze", `fixtures/${f}`)).code, f).toBe(0);
+      expect((await cliFast("analyze", `fixtures/${f}`, "--strict")).code, f).toBe(65);
     }
   });
 });
@@ -194,7 +196,7 @@ describe("--max-flows", () => {
     );
   });
 
-  it("never holds more than the limit", () => {
+  it("never holds more than the limit", async () => {
     const table = new FlowTable({ likelyServerPort: () => false, onFinal: () => undefined, maxFlows: 100 });
     const pkt = new Packet();
     let peak = 0;
@@ -215,11 +217,13 @@ describe("--max-flows", () => {
     expect(table.evicted.firstOffset).toBe(24 + 100 * 60);
   });
 
-  it("is a CLI option, validated and documented in --help", () => {
-    const r = cli("analyze", "fixtures/ocs-sample.pcap", "--max-flows", "5");
+  it("is a CLI option, validated and documented in --help", async () => {
+    const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--max-flows", "5");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--max-flows must be at least 10/);
-    expect(cli("analyze", "--help").stdout).toMatch(/--max-flows <n>\s+most flows held in memory/);
+    expect((await cliFast("analyze", "--help")).stdout).toMatch(
+      /--max-flows <n>\s+most flows held in memory/,
+    );
   });
 });
 
@@ -265,7 +269,7 @@ describe("--max-fragments", () => {
     expect(capped.capture.warnings[0]!.offset).toBe(at);
     expect(capped.flows.map((f) => f.packetsFromClient)).toEqual([...Array(6).fill(1), ...Array(4).fill(2)]);
     // A limit is not damage: --strict does not fail on it.
-    expect(cli("analyze", path, "--max-fragments", "4", "--strict").code).toBe(0);
+    expect((await cliFast("analyze", path, "--max-fragments", "4", "--strict")).code).toBe(0);
   });
 });
 
@@ -323,8 +327,8 @@ describe("--max-report-flows", () => {
     expect(firstLines(renderJunit([none], options))).toEqual(freeLines);
   });
 
-  it("is a CLI option; the limit is not damage, so --strict does not fail on it", () => {
-    const r = cli(
+  it("is a CLI option; the limit is not damage, so --strict does not fail on it", async () => {
+    const r = await cliFast(
       "analyze",
       "fixtures/ocs-sample.pcap",
       "--max-report-flows",
@@ -336,11 +340,13 @@ describe("--max-report-flows", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).flows).toHaveLength(3);
     expect(r.stderr).toMatch(/warning: .*the report lists at most 3 flows \(--max-report-flows\); 9 more/);
-    expect(cli("analyze", "--help").stdout).toMatch(/--max-report-flows <n>\s+most flows a report lists/);
+    expect((await cliFast("analyze", "--help")).stdout).toMatch(
+      /--max-report-flows <n>\s+most flows a report lists/,
+    );
     // Every format counts what it cannot list.
-    const table = cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "3").stdout;
+    const table = (await cliFast("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "3")).stdout;
     expect(table).toMatch(/^Unknown flows \(4\)\n {2}… and 4 not listed \(--max-report-flows\)$/m);
-    const markdown = cli(
+    const markdown = await cliFast(
       "analyze",
       "fixtures/ocs-sample.pcap",
       "--max-report-flows",
@@ -349,8 +355,15 @@ describe("--max-report-flows", () => {
       "markdown",
     );
     expect(markdown.stdout).toContain("### Unknown (4)\n\n4 of them not listed (--max-report-flows).");
-    const html = cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "3", "--format", "html");
+    const html = await cliFast(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "--max-report-flows",
+      "3",
+      "--format",
+      "html",
+    );
     expect(html.stdout).toContain("3 of 3 flows shown; 9 more counted but not listed (--max-report-flows).");
-    expect(cli("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "x").code).toBe(2);
+    expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--max-report-flows", "x")).code).toBe(2);
   });
 });
