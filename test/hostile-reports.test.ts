@@ -88,6 +88,20 @@ describe("a report in another layout", () => {
   });
 });
 
+describe("a saved report without the capture's optional fields", () => {
+  it("summarizes in every format (fuzz findings, seed 20261202: exit 70 without skipped or warnings)", async () => {
+    const path = variant("optional.json", (r) => {
+      delete r.capture.skipped;
+      delete r.capture.warnings;
+      delete r.capture.accounting;
+    });
+    for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
+      const r = await cli("summarize", path, "-f", format);
+      expect([format, r.code, r.stderr]).toEqual([format, 0, ""]);
+    }
+  });
+});
+
 describe("impossible saved reports are refused with 65", () => {
   const cases: [string, (r: typeof base) => void, RegExp][] = [
     [

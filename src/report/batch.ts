@@ -236,7 +236,13 @@ export function reportFromJson(json: unknown): Report {
   const report: Report = {
     schema: REPORT_SCHEMA,
     tool: r.tool,
-    capture: r.capture,
+    // skipped, accounting and warnings are optional in the schema (older reports lack them).
+    capture: {
+      ...r.capture,
+      skipped: r.capture.skipped ?? {},
+      warnings: r.capture.warnings ?? [],
+      accounting: r.capture.accounting ?? { inFlows: 0, icmpEvidence: 0, malformed: 0, skipped: 0 },
+    },
     summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
     roles: r.roles ?? [],
     unknown: r.unknown ?? [],
