@@ -44,6 +44,8 @@ describe("hostile strings in a saved report", () => {
     // C1 CSI (U+009B) in a role name reached JUnit.
     (r.flows[0] as unknown as Record<string, unknown>).serverIp = "nul\u0000byte\u009b31m";
     (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer"];
+    // Seed 20261203: the tool version went raw into the table's title line.
+    (r.tool as Record<string, unknown>).version = "nul\u0000byte\u001b[31m";
     // And a flow's transport, which the flow tables wrote as it was.
     for (const f of r.flows)
       (f as unknown as Record<string, unknown>).transport = "<script>x</script>\u001b[2J";

@@ -35,7 +35,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   const out: string[] = [];
   const c = report.capture;
   const s = report.summary;
-  out.push(`ocs-pcap ${report.tool.version} report: ${term(c.path)}`);
+  out.push(`ocs-pcap ${term(report.tool.version)} report: ${term(c.path)}`);
   out.push("");
   const facts = new Table({ style: PLAIN_STYLE });
   facts.push(
