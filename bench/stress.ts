@@ -586,7 +586,7 @@ for (const c of cases) {
     c.name,
     String(r.code ?? r.signal),
     r.secs.toFixed(2),
-    r.rssMB.toFixed(0),
+    Number.isNaN(r.rssMB) ? "-" : r.rssMB.toFixed(0),
     problem === null ? "holds" : `FAILS: ${problem}`,
     c.was,
   ]);
