@@ -26,7 +26,7 @@ import { formatPorts } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
 import { App } from "../decode/signatures.js";
-import type { Flow } from "../flow/table.js";
+import type { FlowFacts } from "../flow/view.js";
 import type { ConnState } from "../flow/tcp.js";
 import { formatWords, words } from "./address.js";
 import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
@@ -54,7 +54,7 @@ export const VERDICTS: readonly Verdict[] = ["known", "unknown", "blocked", "mis
 
 export interface Classified {
   /** Valid only while the flow table's `onFinal` callback runs. */
-  flow: Flow;
+  flow: FlowFacts;
   application: Application;
   verdict: Verdict;
   /** Catalog entries for the service port, most specific first (for transport_mismatch: the other transport's). */
@@ -90,7 +90,7 @@ export function transportName(ipProto: number): string {
   }
 }
 
-export function classifyFlow(flow: Flow, index: CatalogIndex, context: ClassifyContext): Classified {
+export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: ClassifyContext): Classified {
   const history = flow.history();
   const state = flow.connState(history);
   const c: Classified = {

@@ -34,7 +34,8 @@ const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 
 import { App } from "../decode/signatures.js";
-import { FirstPayload, type Flow, type IcmpEvidence } from "../flow/table.js";
+import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
+import type { FlowFacts } from "../flow/view.js";
 import type { ConnState } from "../flow/tcp.js";
 import { formatWords } from "./address.js";
 import { isMedia, protocolOf } from "./payload.js";
@@ -56,7 +57,7 @@ export interface Evidence {
 export const NO_EVIDENCE: Evidence = Object.freeze({ blocked: [], inconclusive: [], info: [] }) as Evidence;
 
 export function flowEvidence(
-  flow: Flow,
+  flow: FlowFacts,
   state: ConnState,
   history: string,
   captureEnd: number | null,
@@ -175,7 +176,7 @@ const ONE_WAY_PORTS: ReadonlySet<number> = new Set([162, 2055, 4739, 6343, 9995,
 
 /** The originator sent and nothing came back on this 5-tuple. */
 function udpOneWay(
-  flow: Flow,
+  flow: FlowFacts,
   span: number,
   nearEnd: number | null,
   blocked: Reason[],
@@ -209,7 +210,7 @@ function udpOneWay(
  * through); else the capture may be one-sided.
  */
 function oneWayMedia(
-  flow: Flow,
+  flow: FlowFacts,
   fromOrig: boolean,
   span: number,
   blocked: Reason[],

@@ -8,7 +8,7 @@
 import type { CatalogMatch } from "../catalog/index.js";
 import type { CatalogEntry, PayloadFamily, Transport } from "../catalog/types.js";
 import { APP_NAMES, App, STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures.js";
-import type { Flow } from "../flow/table.js";
+import type { FlowFacts } from "../flow/view.js";
 
 /** What the flow's payload is, and how sure that is. */
 export interface Application {
@@ -62,7 +62,7 @@ function identified(app: App): boolean {
 }
 
 /** Whether the originator's payload names the flow (identified); else the responder's does. */
-export function flowAppIsOrig(flow: Flow): boolean {
+export function flowAppIsOrig(flow: FlowFacts): boolean {
   return identified(flow.origApp);
 }
 
@@ -80,7 +80,7 @@ export function sharedApplication(protocol: string, confidence: Application["con
 }
 
 /** The protocol name the report gives an identified App. */
-export function protocolOf(flow: Flow, app: App, orig: boolean): string {
+export function protocolOf(flow: FlowFacts, app: App, orig: boolean): string {
   if (app === App.Stun) {
     const detail = flow.appDetail(orig);
     return detail === STUN_MS_TURN
@@ -98,7 +98,7 @@ export function protocolOf(flow: Flow, app: App, orig: boolean): string {
 const signatureApps = new Map<string, Application>();
 const UNIDENTIFIED: Application = Object.freeze({ protocol: "unknown", confidence: "unidentified" });
 
-export function observedApplication(flow: Flow): Application {
+export function observedApplication(flow: FlowFacts): Application {
   const orig = flowAppIsOrig(flow);
   const app = orig ? flow.origApp : flow.respApp;
   if (!identified(app)) return UNIDENTIFIED;

@@ -10,7 +10,7 @@
 import type { CatalogIndex, CatalogMatch } from "../catalog/index.js";
 import { formatPorts } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
-import type { Flow } from "../flow/table.js";
+import type { FlowFacts } from "../flow/view.js";
 import { endpointText } from "./address.js";
 import { isMedia } from "./payload.js";
 import { type Reason, reason } from "./reasons.js";
@@ -21,7 +21,7 @@ export function roleNames(matches: readonly CatalogMatch[]): string[] {
 }
 
 export function roleMismatch(
-  flow: Flow,
+  flow: FlowFacts,
   port: number,
   transport: Transport,
   resp: Place,
@@ -38,7 +38,7 @@ export function roleMismatch(
 
 /** A server role opening a connection to a client network, on a port clients connect to. */
 export function wrongDirection(
-  flow: Flow,
+  flow: FlowFacts,
   index: CatalogIndex,
   transport: Transport,
   port: number,
@@ -62,7 +62,7 @@ export function wrongDirection(
 
 /** A role's endpoint using a media port outside the role's media range. */
 export function rangeMismatch(
-  flow: Flow,
+  flow: FlowFacts,
   index: CatalogIndex,
   transport: Transport,
   orig: Place | null,

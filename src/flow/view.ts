@@ -165,3 +165,45 @@ export class Flow {
     return "OTH";
   }
 }
+
+/**
+ * What classification and the report read of a flow. The `Flow` view
+ * satisfies it; a test can pass a plain object, so a verdict rule can be
+ * tested without replaying packets through a table.
+ */
+export type FlowFacts = Pick<
+  Flow,
+  | "id"
+  | "ipProto"
+  | "family"
+  | "flipped"
+  | "addrWord"
+  | "first"
+  | "last"
+  | "firstFrame"
+  | "origPort"
+  | "respPort"
+  | "origPackets"
+  | "respPackets"
+  | "origBytes"
+  | "respBytes"
+  | "origPayload"
+  | "respPayload"
+  | "origSyns"
+  | "origFlags"
+  | "respFlags"
+  | "origFirstPayload"
+  | "origApp"
+  | "respApp"
+  | "appDetail"
+  | "sni"
+  | "icmp"
+  | "icmpQuotesOriginator"
+  | "icmpQuote"
+  | "mediaFrom"
+  | "peerSent"
+  | "toGroupAddress"
+  | "tcpStates"
+  | "history"
+  | "connState"
+>;

@@ -4,7 +4,7 @@
  * flow.
  */
 import { Address6 } from "ip-address";
-import type { Flow } from "../flow/table.js";
+import type { FlowFacts } from "../flow/view.js";
 import { ipv4Text } from "../format.js";
 
 /** Slots of the IPv4 text cache (direct-mapped: a miss replaces the slot). */
@@ -22,7 +22,7 @@ export class AddressFormatter {
   private readonly v4Text: string[] = new Array<string>(V4_SLOTS).fill("");
   private readonly v6 = new Map<string, string>();
 
-  format(flow: Flow, orig: boolean): string {
+  format(flow: FlowFacts, orig: boolean): string {
     const w3 = flow.addrWord(orig, 3);
     if (flow.family === 4) {
       const slot = Math.imul(w3, 0x9e3779b1) >>> 18;
