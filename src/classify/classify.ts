@@ -26,8 +26,8 @@ import { formatPorts } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
 import { App } from "../decode/signatures.js";
-import type { FlowFacts } from "../flow/view.js";
 import type { ConnState } from "../flow/tcp.js";
+import type { FlowFacts } from "../flow/view.js";
 import { formatWords, words } from "./address.js";
 import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
 import {

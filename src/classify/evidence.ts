@@ -35,8 +35,8 @@ const TCP_ACK = 0x10;
 
 import { App } from "../decode/signatures.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
-import type { FlowFacts } from "../flow/view.js";
 import type { ConnState } from "../flow/tcp.js";
+import type { FlowFacts } from "../flow/view.js";
 import { formatWords } from "./address.js";
 import { isMedia, protocolOf } from "./payload.js";
 import { type IcmpDetails, type Reason, type ReasonDetails, reason } from "./reasons.js";
