@@ -109,6 +109,56 @@ const ROWS: { name: string; flow: FlowFacts; verdict: string; code: string | nul
     verdict: "unknown",
     code: "not_in_catalog",
   },
+  {
+    name: "SIP over UDP to 5061, catalogued only for TCP",
+    flow: facts("udp", "10.0.0.10", 5061, {
+      origPayload: 400,
+      origApp: App.Sip,
+      historyText: "D",
+      state: "S0",
+    }),
+    verdict: "misdirected",
+    code: "transport_mismatch",
+  },
+  {
+    name: "two UDP packets over 2 s to the Edge's STUN port, nothing back",
+    flow: facts("udp", "10.0.0.30", 3478, {
+      origPackets: 2,
+      origPayload: 40,
+      last: T0 + 2 * S,
+      historyText: "D",
+      state: "S0",
+    }),
+    verdict: "blocked",
+    code: "udp_no_reply",
+  },
+  {
+    name: "TCP to 3389 on a client: only the clients' media range covers it, no media",
+    flow: facts("tcp", "10.1.0.99", 3389, {
+      origPackets: 3,
+      respPackets: 2,
+      origSyns: 1,
+      origFlags: 0x12,
+      respFlags: 0x12,
+      historyText: "ShADd",
+      state: "S1",
+    }),
+    verdict: "unknown",
+    code: "client_range_only",
+  },
+  {
+    name: "a SYN in the last 3 s of the capture, not yet answered",
+    flow: facts("tcp", "10.0.0.30", 5062, {
+      origSyns: 1,
+      origFlags: 0x02,
+      first: T0 + 59 * S,
+      last: T0 + 59 * S,
+      historyText: "S",
+      state: "S0",
+    }),
+    verdict: "inconclusive",
+    code: "near_capture_end",
+  },
 ];
 
 describe("classification on plain FlowFacts objects", () => {
