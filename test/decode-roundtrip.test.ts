@@ -33,6 +33,24 @@ const frameSpec = fc.record({
   payload: fc.uint8Array({ maxLength: 64 }),
   vlans: fc.array(fc.integer({ min: 1, max: 4094 }), { maxLength: 2 }),
 });
+type FrameSpec = typeof frameSpec extends fc.Arbitrary<infer T> ? T : never;
+
+/** The frame the fixtures' builders make from a spec, and its two addresses as given. */
+function build(s: FrameSpec): { src: string; dst: string; frame: Uint8Array } {
+  const [src, dst] = s.v6 ? [s.a6, s.b6] : [s.a4, s.b4];
+  const seg = s.tcp
+    ? tcpHeader({
+        sport: s.sport,
+        dport: s.dport,
+        seq: s.seq,
+        ack: s.ack,
+        flags: s.flags,
+        window: s.window,
+        payload: s.payload,
+      })
+    : udpDatagram(s.sport, s.dport, s.payload);
+  return { src, dst, frame: ip(src, dst, s.tcp ? 6 : 17, seg, { vlans: s.vlans }) };
+}
 
 /** RFC 5952 text of an address given as text (the builder accepts any valid form). */
 function canonical(text: string): string {
@@ -49,19 +67,7 @@ describe("decode round trips with the fixture builders", () => {
     const pkt = new Packet();
     fc.assert(
       fc.property(frameSpec, (s) => {
-        const [src, dst] = s.v6 ? [s.a6, s.b6] : [s.a4, s.b4];
-        const seg = s.tcp
-          ? tcpHeader({
-              sport: s.sport,
-              dport: s.dport,
-              seq: s.seq,
-              ack: s.ack,
-              flags: s.flags,
-              window: s.window,
-              payload: s.payload,
-            })
-          : udpDatagram(s.sport, s.dport, s.payload);
-        const frame = ip(src, dst, s.tcp ? 6 : 17, seg, { vlans: s.vlans });
+        const { src, dst, frame } = build(s);
         expect(ANOMALY_NAMES[decodeFrame(1, frame, 0, frame.length, pkt)]).toBe("ok");
         expect(pkt.family).toBe(s.v6 ? 6 : 4);
         expect(pkt.ipProto).toBe(s.tcp ? 6 : 17);
@@ -91,18 +97,7 @@ describe("decode round trips with the fixture builders", () => {
     const pkt = new Packet();
     fc.assert(
       fc.property(frameSpec, (s) => {
-        const [src, dst] = s.v6 ? [s.a6, s.b6] : [s.a4, s.b4];
-        const seg = s.tcp
-          ? tcpHeader({
-              sport: s.sport,
-              dport: s.dport,
-              seq: s.seq,
-              ack: s.ack,
-              flags: s.flags,
-              payload: s.payload,
-            })
-          : udpDatagram(s.sport, s.dport, s.payload);
-        const frame = ip(src, dst, s.tcp ? 6 : 17, seg, { vlans: s.vlans });
+        const { frame } = build(s);
         const headers = frame.length - s.payload.length;
         for (let len = 0; len < frame.length; len++) {
           const code = decodeFrame(1, frame, 0, len, pkt);

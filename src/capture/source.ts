@@ -176,7 +176,6 @@ async function readStream(
     if (r.done) return null;
     return r.value;
   };
-  let reader: CaptureReader | null = null;
   try {
     while (head.length < 4) {
       const chunk = await next();
@@ -187,7 +186,7 @@ async function readStream(
       head = concat(head, chunk);
     }
     if (isGzip(head)) return await readGzip(head, next, done, sink, options, size);
-    reader = createReader(head, sink, options);
+    const reader = createReader(head, sink, options);
     options.onReader?.(reader, false);
     reader.push(head);
     if (!done) for (let chunk = await next(); chunk !== null; chunk = await next()) reader.push(chunk);

@@ -6,13 +6,11 @@
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
 
-export const formatWords = wordsText;
-
 /** The four address words of one end of a flow. */
 export function words(flow: FlowFacts, orig: boolean): number[] {
   return [flow.addrWord(orig, 0), flow.addrWord(orig, 1), flow.addrWord(orig, 2), flow.addrWord(orig, 3)];
 }
 
 export function endpointText(flow: FlowFacts, orig: boolean): string {
-  return formatWords(flow.family, words(flow, orig));
+  return wordsText(flow.family, words(flow, orig));
 }

@@ -28,7 +28,8 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decod
 import { App } from "../decode/signatures.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
-import { formatWords, words } from "./address.js";
+import { wordsText } from "../format.js";
+import { words } from "./address.js";
 import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
 import {
   type Application,
@@ -158,9 +159,9 @@ function decide(
       const unmatched = reason("icmp_unmatched", {
         ...icmpDetails(quote),
         quotedTransport: transportName(quote.proto),
-        quotedSrc: formatWords(quote.family, quote.src),
+        quotedSrc: wordsText(quote.family, quote.src),
         quotedSrcPort: quote.srcPort,
-        quotedDst: formatWords(quote.family, quote.dst),
+        quotedDst: wordsText(quote.family, quote.dst),
         quotedDstPort: quote.dstPort,
       });
       // The catalog rows of the quoted port show whose service the error is about.

@@ -37,7 +37,7 @@ import { App } from "../decode/signatures.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
-import { formatWords } from "./address.js";
+import { wordsText } from "../format.js";
 import { isMedia, protocolOf } from "./payload.js";
 import { type IcmpDetails, type Reason, type ReasonDetails, reason } from "./reasons.js";
 
@@ -244,6 +244,6 @@ export function icmpDetails(icmp: IcmpEvidence): IcmpDetails {
     type: icmp.type,
     code: icmp.code,
     category: filtered ? "filtered" : closed ? "closed" : tooBig ? "too_big" : "no_route",
-    sender: formatWords(icmp.family, icmp.words),
+    sender: wordsText(icmp.family, icmp.words),
   };
 }

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
+import { type BlockSpec, writePcapng } from "../../fixtures/lib/pcapng.js";
 import { run } from "../../src/cli/main.js";
 
 /** mulberry32: a small, fast, seedable PRNG (deterministic across platforms). */
@@ -228,37 +229,15 @@ export function collectReportSeeds(root: string, dirs: readonly string[]): Seed[
  * past-the-limit interface: the flood that once took 3.6 GB or aborted.
  */
 export function idbFlood(n: number): Uint8Array {
-  const shb = Buffer.alloc(28);
-  shb.writeUInt32LE(0x0a0d0d0a, 0);
-  shb.writeUInt32LE(28, 4);
-  shb.writeUInt32LE(0x1a2b3c4d, 8);
-  shb.writeUInt16LE(1, 12);
-  shb.writeBigInt64LE(-1n, 16);
-  shb.writeUInt32LE(28, 24);
-  const idbs = Buffer.alloc(20 * n);
-  for (let i = 0; i < n; i++) {
-    const at = 20 * i;
-    idbs.writeUInt32LE(1, at);
-    idbs.writeUInt32LE(20, at + 4);
-    idbs.writeUInt16LE(i % 7 === 0 ? 1 : (i * 37) % 300, at + 8);
-    idbs.writeUInt32LE(65535, at + 12);
-    idbs.writeUInt32LE(20, at + 16);
-  }
-  const frame = Buffer.alloc(60);
-  frame.writeUInt16BE(0x0800, 12);
-  const epbs = [0, n - 1, 70_000, 0xffffffff].map((iface, k) => {
-    const b = Buffer.alloc(32 + frame.length);
-    b.writeUInt32LE(6, 0);
-    b.writeUInt32LE(b.length, 4);
-    b.writeUInt32LE(iface >>> 0, 8);
-    b.writeUInt32LE(k, 16);
-    b.writeUInt32LE(frame.length, 20);
-    b.writeUInt32LE(frame.length, 24);
-    frame.copy(b, 28);
-    b.writeUInt32LE(b.length, b.length - 4);
-    return b;
-  });
-  return gzipSync(Buffer.concat([shb, idbs, ...epbs]), { level: 1 });
+  const frame = new Uint8Array(60);
+  frame[12] = 0x08; // EtherType IPv4
+  const blocks: BlockSpec[] = Array.from({ length: n }, (_, i) => ({
+    kind: "idb" as const,
+    iface: { linkType: i % 7 === 0 ? 1 : (i * 37) % 300, snapLen: 65535 },
+  }));
+  for (const [k, iface] of [0, n - 1, 70_000, 0xffffffff].entries())
+    blocks.push({ kind: "epb", iface, tsMicros: k, data: frame });
+  return gzipSync(writePcapng([{ blocks }]), { level: 1 });
 }
 
 /** Strings that must never act where a report's text lands: terminal, Markdown, HTML, XML, CSV. */
