@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, cliFast, cliWith, ROOT } from "./helpers/cli.js";
+import { cliFast, cliWith, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 
 function cliWithInput(input: Buffer | undefined, ...args: string[]) {
@@ -114,15 +114,15 @@ describe("ocs-pcap analyze", () => {
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-fifo-"));
     const fifo = join(dir, "capture.fifo");
     execFileSync("mkfifo", [fifo]);
-    const through = (source: string, ...args: string[]) => {
+    const through = async (source: string, ...args: string[]) => {
       // The writer is its own process: opening a FIFO blocks until both ends are open.
       const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", source, fifo], { stdio: "ignore" });
-      const r = cli("analyze", fifo, ...args);
+      const r = await cliFast("analyze", fifo, ...args);
       writer.kill();
       return r;
     };
     for (const name of ["ocs-sample.pcap", "ocs-sample.pcap.gz"]) {
-      const r = through(join(ROOT, "fixtures", name), "--format", "json");
+      const r = await through(join(ROOT, "fixtures", name), "--format", "json");
       expect(r.stderr, name).toBe("");
       expect(r.code, name).toBe(0);
       const json = JSON.parse(r.stdout);
@@ -130,7 +130,7 @@ describe("ocs-pcap analyze", () => {
       expect(json.capture.format).toBe(name.endsWith(".gz") ? "pcap.gz" : "pcap");
       expect(json.flows).toEqual(golden.flows);
     }
-    const cut = through(join(ROOT, "fixtures", "truncated.pcap"));
+    const cut = await through(join(ROOT, "fixtures", "truncated.pcap"));
     expect(cut.code).toBe(0);
     expect(cut.stderr).toContain(`warning: ${fifo}: offset 4390: capture ends mid-record`);
   });

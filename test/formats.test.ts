@@ -3,7 +3,7 @@
  * CI policy, redaction, escaping of hostile text, colour, JUnit schema.
  */
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -20,8 +20,9 @@ import { renderMarkdown } from "../src/report/markdown.js";
 import { reasonText } from "../src/report/reason-text.js";
 import { Redactor } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
-import { cliFast, cliWith, ROOT } from "./helpers/cli.js";
+import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
+import { runCliWith } from "./helpers/run.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
 const read = (path: string) => readFileSync(path, "utf8");
@@ -581,13 +582,14 @@ describe("terminal", () => {
     expect(wantColor({ NO_COLOR: "1", FORCE_COLOR: "1" }, true)).toBe(false);
     expect(wantColor({ FORCE_COLOR: "1" }, false)).toBe(true);
     expect(wantColor({ FORCE_COLOR: "0" }, true)).toBe(false);
-    const forced = cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
+    // `main` passes wantColor's answer on; the table then has colour.
+    const forced = await runCliWith({ color: true }, "analyze", "fixtures/ocs-sample.pcap");
     expect(forced.stdout).toContain("\x1b[31mBlocked-looking flows (2)\x1b[39m");
-    const none = cliWith({ env: { FORCE_COLOR: "1", NO_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap");
+    const none = await runCliWith({ color: false }, "analyze", "fixtures/ocs-sample.pcap");
     expect(canonical(none.stdout)).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
     // A file never gets colour, even when forced.
     const dir = tmp();
-    cliWith({ env: { FORCE_COLOR: "1" } }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
+    await runCliWith({ color: true }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
     expect(canonical(read(join(dir, "r.txt")))).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
   });
 
@@ -598,20 +600,24 @@ describe("terminal", () => {
       generate(file, 7000, 10); // 70,000 packets, over 8 MiB
       const env = { ...process.env };
       delete env.CI;
+      // Under script(1), so standard error is a terminal; the three runs side by side.
       const inTty = (args: string, extra: Record<string, string> = {}) =>
-        spawnSync(
-          "script",
-          ["-qec", `${process.execPath} bin/ocs-pcap analyze ${file} ${args}`, "/dev/null"],
-          {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...env, ...extra },
-          },
-        ).stdout;
-      const shown = inTty("--format json -o /dev/null");
+        new Promise<string>((resolve, reject) =>
+          execFile(
+            "script",
+            ["-qec", `${process.execPath} bin/ocs-pcap analyze ${file} ${args}`, "/dev/null"],
+            { cwd: ROOT, encoding: "utf8", env: { ...env, ...extra } },
+            (err, stdout) => (err !== null && typeof err.code !== "number" ? reject(err) : resolve(stdout)),
+          ),
+        );
+      const [shown, quiet, ci] = await Promise.all([
+        inTty("--format json -o /dev/null"),
+        inTty("--format json -o /dev/null -q"),
+        inTty("--format json -o /dev/null", { CI: "true" }),
+      ]);
       expect(shown).toMatch(/100% \| [\d.]+\/[\d.]+ MB \| [\d,]+ packets\/s \| ETA/);
-      expect(inTty("--format json -o /dev/null -q")).not.toContain("packets/s");
-      expect(inTty("--format json -o /dev/null", { CI: "true" })).not.toContain("packets/s");
+      expect(quiet).not.toContain("packets/s");
+      expect(ci).not.toContain("packets/s");
     },
   );
 });

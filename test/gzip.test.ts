@@ -4,17 +4,18 @@
  * zcat (bytes) and tshark (packets) on the same files. tshark is skipped when
  * missing unless OCS_PCAP_REQUIRE_TOOLS=1 (CI installs it).
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Gunzip } from "../src/capture/gzip.js";
 import { readCapture } from "../src/capture/source.js";
 import { CaptureError } from "../src/capture/types.js";
+import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -228,27 +229,45 @@ describe("gzip members (RFC 1952)", () => {
   });
 });
 
+const AGAINST_TSHARK: [string, string[]][] = [
+  ["malformed/gzip-trailing.pcap.gz", ["gzip_trailing_data"]],
+  ["malformed/gzip-bad-crc.pcap.gz", ["gzip_crc_mismatch"]],
+  ["malformed/gzip-corrupt.pcap.gz", ["corrupt_gzip", "unreadable_record"]],
+  ["malformed/gzip-cut.pcap.gz", ["truncated_gzip", "truncated_record"]],
+  ["ocs-sample.pcap.gz", []],
+];
+
+/** How many packets tshark reads from a file (it exits 2 after printing the packets of a damaged file). */
+function tsharkPackets(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "tshark",
+      ["-r", file, "-T", "fields", "-e", "frame.number"],
+      { encoding: "utf8" },
+      (err, stdout) => {
+        if (err !== null && typeof err.code !== "number") reject(err);
+        else resolve(stdout.split("\n").filter((l) => l !== "").length);
+      },
+    );
+  });
+}
+
 describe.skipIf(!hasTshark && !requireTools)("gzip fixtures against tshark", () => {
-  it.each([
-    ["malformed/gzip-trailing.pcap.gz", ["gzip_trailing_data"]],
-    ["malformed/gzip-bad-crc.pcap.gz", ["gzip_crc_mismatch"]],
-    ["malformed/gzip-corrupt.pcap.gz", ["corrupt_gzip", "unreadable_record"]],
-    ["malformed/gzip-cut.pcap.gz", ["truncated_gzip", "truncated_record"]],
-    ["ocs-sample.pcap.gz", []],
-  ])("%s: the same packets as tshark, warnings %j", async (name, codes) => {
-    const file = join(FIXTURES, name);
-    // tshark exits 2 after printing the packets of a damaged file.
-    const tshark = spawnSync("tshark", ["-r", file, "-T", "fields", "-e", "frame.number"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const theirs = tshark.stdout.split("\n").filter((l) => l !== "").length;
-    const out = spawnSync(process.execPath, [join(ROOT, "bin/ocs-pcap"), "analyze", file, "-f", "json"], {
-      encoding: "utf8",
-    });
-    expect(out.status).toBe(0);
+  // tshark takes about a second to start: all of them at once, side by side.
+  const counts = new Map<string, Promise<number>>();
+  beforeAll(() => {
+    for (const [name] of AGAINST_TSHARK) {
+      const p = tsharkPackets(join(FIXTURES, name));
+      p.catch(() => undefined); // awaited by its test
+      counts.set(name, p);
+    }
+  });
+
+  it.each(AGAINST_TSHARK)("%s: the same packets as tshark, warnings %j", async (name, codes) => {
+    const out = await runCli("analyze", join(FIXTURES, name), "-f", "json");
+    expect(out.code).toBe(0);
     const capture = JSON.parse(out.stdout).capture as { packets: number; warnings: { code: string }[] };
-    expect(capture.packets).toBe(theirs);
+    expect(capture.packets).toBe(await counts.get(name));
     expect(capture.warnings.map((w) => w.code)).toEqual(codes);
   });
 });

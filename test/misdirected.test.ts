@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import { parseTopology, TOPOLOGY_EXAMPLE, TopologyError } from "../src/classify/
 import { catalogJson } from "../src/report/catalog.js";
 import type { FlowRecord } from "../src/report/model.js";
 import { reasonText } from "../src/report/reason-text.js";
+import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -191,25 +191,16 @@ describe("topology files", () => {
     expect(error("roles:\n  Edge Server: [10.0.0.30\n").message).toMatch(/^not valid YAML or JSON/);
   });
 
-  it("exits 2 from the CLI with the file and line", () => {
+  it("exits 2 from the CLI with the file and line", async () => {
     const bad = join(tmpdir(), `ocs-pcap-topology-${process.pid}.yaml`);
     writeFileSync(bad, "roles:\n  Front End Servers: [10.0.0.10]\n  Mediation: [10.0.0.20]\n");
-    const r = spawnSync(
-      process.execPath,
-      [join(ROOT, "bin/ocs-pcap"), "analyze", "fixtures/ocs-sample.pcap", "--topology", bad],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
-    expect(r.status).toBe(2);
+    const r = await runCli("analyze", "fixtures/ocs-sample.pcap", "--topology", bad);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       new RegExp(`^ocs-pcap: ${bad.replace(/[.]/g, "\\.")}: line 3: unknown role 'Mediation'`),
     );
-    const example = spawnSync(process.execPath, [join(ROOT, "bin/ocs-pcap"), "topology", "--example"], {
-      encoding: "utf8",
-    });
-    expect(example.status).toBe(0);
+    const example = await runCli("topology", "--example");
+    expect(example.code).toBe(0);
     expect(example.stdout).toBe(TOPOLOGY_EXAMPLE);
   });
 });
@@ -218,11 +209,9 @@ describe("custom catalogs", () => {
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile(CATALOG_SCHEMA);
 
-  it("the built-in catalog, as `catalog --format json` prints it, matches the shipped schema", () => {
+  it("the built-in catalog, as `catalog --format json` prints it, matches the shipped schema", async () => {
     expect(validate(catalogJson(CATALOG))).toBe(true);
-    const printed = spawnSync(process.execPath, [join(ROOT, "bin/ocs-pcap"), "catalog", "--format", "json"], {
-      encoding: "utf8",
-    });
+    const printed = await runCli("catalog", "--format", "json");
     expect(validate(JSON.parse(printed.stdout))).toBe(true);
   });
 

@@ -145,6 +145,8 @@ export type KeepFlows = "all" | "notable" | "none";
 
 export interface BatchOptions {
   keepFlows: KeepFlows;
+  /** The worker's module; by default the built `worker.js` beside this file. */
+  workerScript?: URL;
 }
 
 /** What the main thread sends a worker. */
@@ -196,7 +198,7 @@ export async function runJobs(
   const retry: number[] = [];
   const take = (): number | undefined =>
     retry.length > 0 ? retry.shift() : next < paths.length ? next++ : undefined;
-  const workerUrl = new URL("./worker.js", import.meta.url);
+  const workerUrl = options.workerScript ?? new URL("./worker.js", import.meta.url);
   const heapMb = Number(process.env.OCS_PCAP_WORKER_HEAP_MB ?? "");
   const resourceLimits = heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
   // V8 lets a process-wide --max-old-space-size (`node --max-old-space-size=…`,

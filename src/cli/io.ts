@@ -10,4 +10,10 @@ export interface Io {
   stderr: (text: string) => void;
   /** Whether standard output is a colour terminal (the table format uses colour then). */
   color?: boolean;
+  /**
+   * The batch worker's module, for a caller that runs the CLI from sources
+   * (tests run `run(argv, io)` in-process, where no `worker.js` sits beside
+   * the TypeScript): by default the built one beside the batch code.
+   */
+  workerScript?: URL;
 }

@@ -13,6 +13,7 @@ import {
   STUN_CHANNEL_DATA,
   tlsServerName,
 } from "../decode/signatures.js";
+import { HashedBits } from "./hashed-bits.js";
 import { TcpHistory } from "./history.js";
 import {
   FirstPayload,
@@ -46,7 +47,7 @@ export abstract class PayloadHooks extends TcpHistory {
    * its first packet, not per packet. Fixed size, so it cannot grow; a hash
    * collision can only make a one-way flow look blocked rather than one-sided.
    */
-  protected readonly senders = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
+  protected readonly senders = new HashedBits(SENDER_BITS_LOG2);
 
   /**
    * One bit per hashed (source, destination) address pair whose traffic was
@@ -54,13 +55,13 @@ export abstract class PayloadHooks extends TcpHistory {
    * "did media come back on another 5-tuple" (asymmetric RTP ports, a
    * receive-only party sending RTCP). Same size and collision rule as `senders`.
    */
-  protected readonly mediaPairs = new Uint32Array(1 << (SENDER_BITS_LOG2 - 5));
+  protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
 
   /** A side's first packet: its address has now sent something (`at`: 0 the lo side's words, 4 the hi side's). */
   protected markSender(row: number, at: number): void {
     const a = row * 8 + at;
     const h = senderHash(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!);
-    this.senders[h >>> 5] = this.senders[h >>> 5]! | (1 << (h & 31));
+    this.senders.add(h);
   }
 
   /** A side's payload was identified as media: its address sent media to the other side's address. */
@@ -73,7 +74,7 @@ export abstract class PayloadHooks extends TcpHistory {
       this.addr[s + 2]! ^ this.addr[d + 1]!,
       this.addr[s + 3]! ^ Math.imul(this.addr[d]!, 0x165667b1),
     );
-    this.mediaPairs[h >>> 5] = this.mediaPairs[h >>> 5]! | (1 << (h & 31));
+    this.mediaPairs.add(h);
   }
 
   /** Whether the address `from` sent media to the address `to` on any flow so far (hashed; see `mediaPairs`). */
@@ -84,13 +85,13 @@ export abstract class PayloadHooks extends TcpHistory {
       from[2]! ^ to[1]!,
       from[3]! ^ Math.imul(to[0]!, 0x165667b1),
     );
-    return (this.mediaPairs[h >>> 5]! & (1 << (h & 31))) !== 0;
+    return this.mediaPairs.has(h);
   }
 
   /** Whether any packet so far came from this address (hashed; see `senders`). */
   sentAnything(w0: number, w1: number, w2: number, w3: number): boolean {
     const h = senderHash(w0, w1, w2, w3);
-    return (this.senders[h >>> 5]! & (1 << (h & 31))) !== 0;
+    return this.senders.has(h);
   }
 
   /**

@@ -45,3 +45,15 @@ export class AddressFormatter {
     return s;
   }
 }
+
+let shared: AddressFormatter | undefined;
+
+/**
+ * The formatter every report in this thread shares: its caches hold only
+ * address text, which is the same for every report, and setting up the
+ * IPv4 table once rather than per capture matters for a batch of small ones.
+ */
+export function sharedAddressFormatter(): AddressFormatter {
+  shared ??= new AddressFormatter();
+  return shared;
+}

@@ -16,7 +16,7 @@ import {
   type Verdict,
 } from "../classify/classify.js";
 import { blockingReason } from "../classify/reasons.js";
-import { AddressFormatter } from "./addresses.js";
+import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
 import { RoleTable } from "./roles.js";
 
@@ -212,7 +212,7 @@ export interface UnlistedFlows {
  * was left out is counted in `unlisted`.
  */
 export class ReportBuilder {
-  private readonly addr = new AddressFormatter();
+  private readonly addr = sharedAddressFormatter();
   private readonly roleRefCache = new Map<readonly unknown[], RoleRef[]>();
   private readonly roles = new RoleTable();
   private readonly blocked = new BlockedTable();

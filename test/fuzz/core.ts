@@ -229,6 +229,9 @@ export function collectReportSeeds(root: string, dirs: readonly string[]): Seed[
  * past-the-limit interface: the flood that once took 3.6 GB or aborted.
  */
 export function idbFlood(n: number): Uint8Array {
+  // The same n always gives the same bytes: build each size once per process.
+  const cached = floods.get(n);
+  if (cached !== undefined) return cached;
   const frame = new Uint8Array(60);
   frame[12] = 0x08; // EtherType IPv4
   const blocks: BlockSpec[] = Array.from({ length: n }, (_, i) => ({
@@ -237,8 +240,11 @@ export function idbFlood(n: number): Uint8Array {
   }));
   for (const [k, iface] of [0, n - 1, 70_000, 0xffffffff].entries())
     blocks.push({ kind: "epb", iface, tsMicros: k, data: frame });
-  return gzipSync(writePcapng([{ blocks }]), { level: 1 });
+  const bytes = gzipSync(writePcapng([{ blocks }]), { level: 1 });
+  floods.set(n, bytes);
+  return bytes;
 }
+const floods = new Map<number, Uint8Array>();
 
 /** Strings that must never act where a report's text lands: terminal, Markdown, HTML, XML, CSV. */
 export const HOSTILE_STRINGS = [

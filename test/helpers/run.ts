@@ -2,7 +2,18 @@
 import { Writable } from "node:stream";
 import { run } from "../../src/cli/main.js";
 
-export async function runCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Batches in this process start workers from the build, which the global setup keeps current. */
+const WORKER = new URL("../../dist/cli/worker.js", import.meta.url);
+
+export function runCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliWith({}, ...argv);
+}
+
+/** `runCli` with a colour terminal on standard output, as `main` passes it. */
+export async function runCliWith(
+  options: { color?: boolean },
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const sink = new Writable({
@@ -11,6 +22,11 @@ export async function runCli(...argv: string[]): Promise<{ code: number; stdout:
       cb();
     },
   });
-  const code = await run(argv, { stdout: sink, stderr: (s) => (stderr += s) });
+  const code = await run(argv, {
+    stdout: sink,
+    stderr: (s) => (stderr += s),
+    workerScript: WORKER,
+    ...options,
+  });
   return { code, stdout, stderr };
 }

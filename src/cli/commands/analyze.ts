@@ -139,7 +139,10 @@ export async function analyzeCommand(
         : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
           ? "notable"
           : "none";
-    results = await runJobs(paths, settings, jobs, { keepFlows });
+    results = await runJobs(paths, settings, jobs, {
+      keepFlows,
+      ...(io.workerScript === undefined ? {} : { workerScript: io.workerScript }),
+    });
   }
   for (const path of unnamed) {
     const message =
