@@ -4,7 +4,7 @@ import { ethernet, icmpMessage, ip, ipv4, ipv6, tcpHeader, udpDatagram } from ".
 import { ANOMALY_NAMES, Anomaly } from "../src/decode/anomaly.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { decodeIpv4, decodeIpv6 } from "../src/decode/ip.js";
-import { decodeEthernet, decodeNull, decodeSll, decodeSll2, linkResult } from "../src/decode/link.js";
+import { decodeEthernet, decodeNull, decodeSll, decodeSll2 } from "../src/decode/link.js";
 import { Packet } from "../src/decode/packet.js";
 import { decodeIcmp, decodeTcp, decodeUdp } from "../src/decode/transport.js";
 
@@ -81,12 +81,12 @@ describe("Ethernet and VLAN", () => {
   for (const c of cases) {
     it(c.name, () => {
       pkt.reset();
-      linkResult.etherType = 0;
+      pkt.etherType = 0;
       expect(decodeEthernet(c.frame, 0, c.frame.length, pkt)).toBe(c.code);
       expect(pkt.vlan).toBe(c.vlan);
       if (c.code === Anomaly.OK) {
         expect(pkt.ipOffset).toBe(c.ipOffset);
-        expect(linkResult.etherType).toBe(c.etherType);
+        expect(pkt.etherType).toBe(c.etherType);
       }
     });
   }
@@ -100,18 +100,18 @@ describe("Ethernet and VLAN", () => {
   it("reads Linux cooked headers v1 and v2, and BSD null in either byte order", () => {
     const sll = bytes([0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00], v4Syn);
     expect(decodeSll(sll, 0, sll.length, pkt)).toBe(Anomaly.OK);
-    expect([pkt.ipOffset, linkResult.etherType]).toEqual([16, 0x0800]);
+    expect([pkt.ipOffset, pkt.etherType]).toEqual([16, 0x0800]);
     const sll2 = bytes([0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0], v6Syn);
     expect(decodeSll2(sll2, 0, sll2.length, pkt)).toBe(Anomaly.OK);
-    expect([pkt.ipOffset, linkResult.etherType]).toEqual([20, 0x86dd]);
+    expect([pkt.ipOffset, pkt.etherType]).toEqual([20, 0x86dd]);
     for (let n = 0; n < 16; n++) expect(decodeSll(sll, 0, n, pkt)).toBe(Anomaly.LINK_TRUNCATED);
     for (let n = 0; n < 20; n++) expect(decodeSll2(sll2, 0, n, pkt)).toBe(Anomaly.LINK_TRUNCATED);
     const nullLe = bytes([2, 0, 0, 0], v4Syn);
     const nullBe = bytes([0, 0, 0, 30], v6Syn);
     expect(decodeNull(nullLe, 0, nullLe.length, pkt, false)).toBe(Anomaly.OK);
-    expect(linkResult.etherType).toBe(0x0800);
+    expect(pkt.etherType).toBe(0x0800);
     expect(decodeNull(nullBe, 0, nullBe.length, pkt, false)).toBe(Anomaly.OK);
-    expect(linkResult.etherType).toBe(0x86dd);
+    expect(pkt.etherType).toBe(0x86dd);
     expect(decodeNull(nullBe, 0, nullBe.length, pkt, true)).toBe(Anomaly.OK);
     expect(decodeNull(bytes([7, 0, 0, 0]), 0, 4, pkt, false)).toBe(Anomaly.LINK_BAD_FAMILY);
   });

@@ -17,7 +17,6 @@ import {
   APP_NAMES,
   App,
   identify,
-  idResult,
   isDceRpc,
   isHttpRequest,
   isHttpResponse,
@@ -29,6 +28,7 @@ import {
   isSipRequest,
   isSipResponse,
   isTlsRecord,
+  PayloadId,
   STUN_BINDING_REQUEST,
   STUN_CHANNEL_DATA,
   STUN_CLASSIC,
@@ -77,19 +77,21 @@ async function realPayload(file: string, port: number, fromServer = false): Prom
   return found;
 }
 
+/** The caller-owned result object `identify` fills; every test reads it right after its call. */
+const found = new PayloadId();
 const bytes = (s: string) => new TextEncoder().encode(s);
 const id = (b: Uint8Array, tcp = true, srcPort = 0, dstPort = 0) =>
-  identify(b, 0, b.length, tcp, srcPort, dstPort);
+  identify(b, 0, b.length, tcp, srcPort, dstPort, found);
 
 describe("signatures on real traffic (fixtures/recorded, made by openssl, sipp, curl, socat)", () => {
   it("TLS: openssl s_client's ClientHello with its server name, and s_server's reply", async () => {
     const hello = await realPayload("recorded/ocs-real.pcap", 5061);
     expect(id(hello)).toBe(App.Tls);
-    expect(idResult.detail).toBe(1); // ClientHello
+    expect(found.detail).toBe(1); // ClientHello
     expect(tlsServerName(hello, 0, hello.length)).toBe("fe.contoso.test");
     const reply = await realPayload("recorded/ocs-real.pcap", 5061, true);
     expect(id(reply)).toBe(App.Tls);
-    expect(idResult.detail).toBe(2); // ServerHello
+    expect(found.detail).toBe(2); // ServerHello
   });
 
   it("SIP: sipp's INVITE over TCP and the UAS's response", async () => {
@@ -221,7 +223,7 @@ describe("signatures, table-driven, with near misses", () => {
   for (const [name, data, tcp, app, detail] of cases) {
     it(name, () => {
       expect(id(data, tcp)).toBe(app);
-      if (detail !== null) expect(idResult.detail).toBe(detail);
+      if (detail !== null) expect(found.detail).toBe(detail);
     });
   }
 
@@ -267,8 +269,8 @@ describe("signatures, table-driven, with near misses", () => {
           ...data.subarray(off),
           ...new Array(64).fill(0xee),
         ]);
-        const inside = identify(padded, 64, 64 + data.length - off, tcp, 0, 0);
-        const alone = identify(data.subarray(off), 0, data.length - off, tcp, 0, 0);
+        const inside = identify(padded, 64, 64 + data.length - off, tcp, 0, 0, found);
+        const alone = identify(data.subarray(off), 0, data.length - off, tcp, 0, 0, found);
         expect(inside).toBe(alone);
       }),
       { numRuns: 3000 },
@@ -664,7 +666,7 @@ describe("the other protocols: positives and near misses", () => {
   for (const [name, data, transport, src, dst, app, detail] of EXAMPLES) {
     it(`${name} is ${NAME_OF[app]}`, () => {
       expect(NAME_OF[id(data, transport === "tcp", src, dst)]).toBe(NAME_OF[app]);
-      if (detail !== undefined && detail !== null) expect(idResult.detail).toBe(detail);
+      if (detail !== undefined && detail !== null) expect(found.detail).toBe(detail);
     });
   }
 
@@ -878,11 +880,11 @@ describe("the other protocols: positives and near misses", () => {
       const tcp = transport === "tcp";
       for (let n = 0; n < data.length; n++) {
         const prefix = data.subarray(0, n);
-        const alone = identify(prefix, 0, n, tcp, src, dst);
+        const alone = identify(prefix, 0, n, tcp, src, dst, found);
         if (n < (minimal ?? data.length)) expect(alone, `${name} cut at ${n}`).not.toBe(app);
         for (const fill of [0x00, 0xff]) {
           const padded = cat(new Array(16).fill(fill), prefix, new Array(16).fill(fill));
-          expect(identify(padded, 16, 16 + n, tcp, src, dst), `${name} cut at ${n}`).toBe(alone);
+          expect(identify(padded, 16, 16 + n, tcp, src, dst, found), `${name} cut at ${n}`).toBe(alone);
         }
       }
     }
@@ -980,11 +982,11 @@ describe("identify on arbitrary input (properties)", () => {
       }),
   );
   const snapshot = (off: number) => ({
-    detail: idResult.detail,
-    sni: idResult.sniOffset < 0 ? -1 : idResult.sniOffset - off,
-    sniLength: idResult.sniLength,
-    ssrc: idResult.rtpSsrc,
-    seq: idResult.rtpSeq,
+    detail: found.detail,
+    sni: found.sniOffset < 0 ? -1 : found.sniOffset - off,
+    sniLength: found.sniLength,
+    ssrc: found.rtpSsrc,
+    seq: found.rtpSeq,
   });
 
   it("never throws, on any bytes, offsets and ports", () => {
@@ -999,8 +1001,8 @@ describe("identify on arbitrary input (properties)", () => {
         (data, a, b, tcp, src, dst) => {
           const off = Math.min(a, data.length);
           const end = Math.min(data.length, off + b);
-          expect(() => identify(data, off, end, tcp, src, dst)).not.toThrow();
-          expect(() => identify(data, end, off, tcp, src, dst)).not.toThrow();
+          expect(() => identify(data, off, end, tcp, src, dst, found)).not.toThrow();
+          expect(() => identify(data, end, off, tcp, src, dst, found)).not.toThrow();
         },
       ),
       { numRuns: 5000 },
@@ -1019,14 +1021,16 @@ describe("identify on arbitrary input (properties)", () => {
         port,
         port,
         (data, before1, after1, before2, after2, tcp, src, dst) => {
-          const alone = identify(data, 0, data.length, tcp, src, dst);
+          const alone = identify(data, 0, data.length, tcp, src, dst, found);
           const ref = snapshot(0);
           for (const [before, after] of [
             [before1, after1],
             [before2, after2],
           ] as const) {
             const padded = cat(before, data, after);
-            expect(identify(padded, before.length, before.length + data.length, tcp, src, dst)).toBe(alone);
+            expect(identify(padded, before.length, before.length + data.length, tcp, src, dst, found)).toBe(
+              alone,
+            );
             expect(snapshot(before.length)).toEqual(ref);
           }
         },

@@ -27,11 +27,7 @@
  *   each side sending data, ACKs or FINs, `midstream` is information.
  */
 
-import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/packet.js";
-
-/** The SYN and ACK bits of the TCP flags (RFC 9293 §3.1). */
-const TCP_SYN = 0x02;
-const TCP_ACK = 0x10;
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from "../decode/constants.js";
 
 import { App } from "../decode/signatures.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";

@@ -8,7 +8,8 @@
  * on themselves, so the caller decides whether to look at all.
  */
 import { u16 } from "./bytes.js";
-import { IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "./constants.js";
+import type { Packet } from "./packet.js";
 
 /** True when the checksum is wrong; false when it is right or cannot be checked. */
 export function badTransportChecksum(buf: Uint8Array, pkt: Packet, transportOffset: number): boolean {

@@ -4,15 +4,15 @@
  */
 import { Anomaly, type AnomalyCode } from "./anomaly.js";
 import { u8 } from "./bytes.js";
-import { decodeIpv4, decodeIpv6, ipResult } from "./ip.js";
 import {
-  decodeEthernet,
-  decodeNull,
-  decodeRaw,
-  decodeSll,
-  decodeSll2,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
+  ETHERTYPE_MPLS,
+  ETHERTYPE_MPLS_MULTICAST,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
   LINKTYPE_ETHERNET,
   LINKTYPE_IPV4,
   LINKTYPE_IPV6,
@@ -23,9 +23,10 @@ import {
   LINKTYPE_RAW,
   LINKTYPE_RAW_12,
   LINKTYPE_RAW_14,
-  linkResult,
-} from "./link.js";
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "./packet.js";
+} from "./constants.js";
+import { decodeIpv4, decodeIpv6 } from "./ip.js";
+import { decodeEthernet, decodeNull, decodeRaw, decodeSll, decodeSll2 } from "./link.js";
+import type { Packet } from "./packet.js";
 import { decodeIcmp, decodeTcp, decodeUdp } from "./transport.js";
 
 export function decodeFrame(
@@ -61,22 +62,19 @@ export function decodeFrame(
       break;
     case LINKTYPE_IPV4:
       code = decodeRaw(buf, off, end, pkt);
-      linkResult.etherType = ETHERTYPE_IPV4;
+      pkt.etherType = ETHERTYPE_IPV4;
       break;
     case LINKTYPE_IPV6:
       code = decodeRaw(buf, off, end, pkt);
-      linkResult.etherType = ETHERTYPE_IPV6;
+      pkt.etherType = ETHERTYPE_IPV6;
       break;
     default:
       return Anomaly.UNSUPPORTED_LINK_TYPE;
   }
   if (code !== Anomaly.OK) return code;
-  return decodeNetwork(buf, pkt.ipOffset, end, linkResult.etherType, pkt);
+  return decodeNetwork(buf, pkt.ipOffset, end, pkt.etherType, pkt);
 }
 
-/** RFC 5332: 0x8847 carries MPLS unicast, 0x8848 multicast (upstream-assigned labels). */
-const ETHERTYPE_MPLS = 0x8847;
-const ETHERTYPE_MPLS_MULTICAST = 0x8848;
 /** Label stacks deeper than this are not a real network; stop before the loop runs long. */
 export const MAX_MPLS_LABELS = 8;
 
@@ -116,10 +114,9 @@ export function decodeNetwork(
   // A later fragment has no transport header: addresses, protocol and
   // fragment id are filled, ports stay 0. The caller decides what it counts toward.
   if (pkt.laterFragment) return Anomaly.OK;
-  const t = ipResult.transportOffset;
-  pkt.transportOffset = t;
-  const capEnd = ipResult.transportEnd;
-  const wireEnd = ipResult.wireEnd;
+  const t = pkt.transportOffset;
+  const capEnd = pkt.transportEnd;
+  const wireEnd = pkt.wireEnd;
   switch (pkt.ipProto) {
     case IPPROTO_TCP:
       return decodeTcp(buf, t, capEnd, wireEnd, pkt);

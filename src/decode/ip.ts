@@ -1,14 +1,18 @@
 /**
- * IPv4 (RFC 791) and IPv6 (RFC 8200) decoders. They fill addresses, the
- * transport protocol and `ipLen`, and leave `transportOffset` /
- * `transportEnd` in `ipResult` for the transport decoders.
+ * IPv4 (RFC 791) and IPv6 (RFC 8200) decoders. They fill the packet's
+ * addresses, transport protocol and `ipLen`, and its `transportOffset`,
+ * `transportEnd` and `wireEnd`, where the transport decoders start.
  */
 import { Anomaly, type AnomalyCode } from "./anomaly.js";
 import { i32, u8, u16 } from "./bytes.js";
+import {
+  IPV6_EXT_AH,
+  IPV6_EXT_DEST_OPTS,
+  IPV6_EXT_FRAGMENT,
+  IPV6_EXT_HOP_BY_HOP,
+  IPV6_EXT_ROUTING,
+} from "./constants.js";
 import type { Packet } from "./packet.js";
-
-/** Out-parameters of the last IP decode (module state: no allocation). */
-export const ipResult = { transportOffset: 0, transportEnd: 0, wireEnd: 0 };
 
 /** IPv6 extension headers walked before giving up (RFC 8200 §4.1 order has at most ~8). */
 export const MAX_IPV6_EXTENSIONS = 8;
@@ -34,18 +38,12 @@ export function decodeIpv4(buf: Uint8Array, off: number, end: number, pkt: Packe
   pkt.laterFragment = (frag & 0x1fff) !== 0;
   pkt.moreFragments = (frag & 0x2000) !== 0;
   pkt.fragId = u16(buf, off + 4);
-  ipResult.transportOffset = off + hlen;
-  ipResult.wireEnd = off + total;
+  pkt.transportOffset = off + hlen;
+  pkt.wireEnd = off + total;
   // Ethernet padding can make the frame longer than the datagram.
-  ipResult.transportEnd = Math.min(end, off + total);
+  pkt.transportEnd = Math.min(end, off + total);
   return Anomaly.OK;
 }
-
-const EXT_HOP_BY_HOP = 0;
-const EXT_ROUTING = 43;
-const EXT_FRAGMENT = 44;
-const EXT_AH = 51;
-const EXT_DEST_OPTS = 60;
 
 export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 40) return Anomaly.IPV6_TRUNCATED;
@@ -68,11 +66,11 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Packe
   let at = off + 40;
   for (let n = 0; ; n++) {
     if (
-      next !== EXT_HOP_BY_HOP &&
-      next !== EXT_ROUTING &&
-      next !== EXT_FRAGMENT &&
-      next !== EXT_DEST_OPTS &&
-      next !== EXT_AH
+      next !== IPV6_EXT_HOP_BY_HOP &&
+      next !== IPV6_EXT_ROUTING &&
+      next !== IPV6_EXT_FRAGMENT &&
+      next !== IPV6_EXT_DEST_OPTS &&
+      next !== IPV6_EXT_AH
     ) {
       break;
     }
@@ -80,14 +78,14 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Packe
     if (capEnd - at < 8) return Anomaly.IPV6_EXT_TRUNCATED;
     const hdrNext = u8(buf, at);
     let len: number;
-    if (next === EXT_FRAGMENT) {
+    if (next === IPV6_EXT_FRAGMENT) {
       // RFC 8200 §4.5: fixed 8 bytes; a non-zero offset means no transport header here.
       const field = u16(buf, at + 2);
       if ((field & 0xfff8) !== 0) pkt.laterFragment = true;
       pkt.moreFragments = (field & 1) !== 0;
       pkt.fragId = i32(buf, at + 4);
       len = 8;
-    } else if (next === EXT_AH) {
+    } else if (next === IPV6_EXT_AH) {
       // RFC 4302 §2.2: length in 4-byte units, minus 2.
       len = (u8(buf, at + 1) + 2) * 4;
     } else {
@@ -99,8 +97,8 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Packe
     if (at > capEnd) return Anomaly.IPV6_EXT_TRUNCATED;
   }
   pkt.ipProto = next;
-  ipResult.transportOffset = at;
-  ipResult.wireEnd = wireEnd;
-  ipResult.transportEnd = capEnd;
+  pkt.transportOffset = at;
+  pkt.wireEnd = wireEnd;
+  pkt.transportEnd = capEnd;
   return Anomaly.OK;
 }

@@ -1,30 +1,31 @@
 /**
  * Link-layer decoders. Each takes the frame's bytes `[off, end)`, fills the
  * packet, and returns an anomaly code; IP decoding continues from
- * `pkt.ipOffset` with the EtherType in the return channel `linkResult`.
+ * `pkt.ipOffset` with the EtherType the decoder left in `pkt.etherType`.
  *
  * Link-type numbers: tcpdump.org "LINK-LAYER HEADER TYPES" registry.
  */
 import { Anomaly, type AnomalyCode } from "./anomaly.js";
 import { u16, u32, u32le } from "./bytes.js";
+import {
+  ETHERTYPE_8021AD,
+  ETHERTYPE_8021Q,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_QINQ_OLD,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_12,
+  LINKTYPE_RAW_14,
+} from "./constants.js";
 import type { Packet } from "./packet.js";
 
-export const LINKTYPE_NULL = 0;
-export const LINKTYPE_ETHERNET = 1;
-export const LINKTYPE_RAW_12 = 12;
-export const LINKTYPE_RAW_14 = 14;
-export const LINKTYPE_RAW = 101;
-export const LINKTYPE_LOOP = 108;
-export const LINKTYPE_LINUX_SLL = 113;
-export const LINKTYPE_IPV4 = 228;
-export const LINKTYPE_IPV6 = 229;
-export const LINKTYPE_LINUX_SLL2 = 276;
-
-export const ETHERTYPE_IPV4 = 0x0800;
-export const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_8021Q = 0x8100;
-const ETHERTYPE_8021AD = 0x88a8;
-const ETHERTYPE_QINQ_OLD = 0x9100;
 /** More tags than this is not a real network; stop before it becomes a loop. */
 export const MAX_VLAN_TAGS = 4;
 
@@ -45,13 +46,6 @@ export function linkTypeName(linkType: number): string {
   return LINK_TYPE_NAMES[linkType] ?? `linktype-${linkType}`;
 }
 
-/**
- * The EtherType found by the last link decoder (an out-parameter kept as
- * module state so the decoders allocate nothing). 0 means "look at the IP
- * version nibble" (raw IP link types).
- */
-export const linkResult = { etherType: 0 };
-
 /** Ethernet II (IEEE 802.3) with 802.1Q, 802.1ad and pre-standard 0x9100 tags. */
 export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 14) return Anomaly.ETHERNET_TRUNCATED;
@@ -66,7 +60,7 @@ export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: P
     at += 4;
   }
   pkt.ipOffset = at;
-  linkResult.etherType = type;
+  pkt.etherType = type;
   return Anomaly.OK;
 }
 
@@ -74,7 +68,7 @@ export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: P
 export function decodeSll(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 16) return Anomaly.LINK_TRUNCATED;
   pkt.ipOffset = off + 16;
-  linkResult.etherType = u16(buf, off + 14);
+  pkt.etherType = u16(buf, off + 14);
   return Anomaly.OK;
 }
 
@@ -82,7 +76,7 @@ export function decodeSll(buf: Uint8Array, off: number, end: number, pkt: Packet
 export function decodeSll2(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 20) return Anomaly.LINK_TRUNCATED;
   pkt.ipOffset = off + 20;
-  linkResult.etherType = u16(buf, off);
+  pkt.etherType = u16(buf, off);
   return Anomaly.OK;
 }
 
@@ -102,8 +96,8 @@ export function decodeNull(
   let family = networkOrder ? u32(buf, off) : u32le(buf, off);
   if (!networkOrder && family > 0xffff) family = u32(buf, off);
   pkt.ipOffset = off + 4;
-  if (family === 2) linkResult.etherType = ETHERTYPE_IPV4;
-  else if (family === 24 || family === 28 || family === 30) linkResult.etherType = ETHERTYPE_IPV6;
+  if (family === 2) pkt.etherType = ETHERTYPE_IPV4;
+  else if (family === 24 || family === 28 || family === 30) pkt.etherType = ETHERTYPE_IPV6;
   else return Anomaly.LINK_BAD_FAMILY;
   return Anomaly.OK;
 }
@@ -111,6 +105,6 @@ export function decodeNull(
 /** Raw IP: no link header; the version nibble decides. */
 export function decodeRaw(_buf: Uint8Array, off: number, _end: number, pkt: Packet): AnomalyCode {
   pkt.ipOffset = off;
-  linkResult.etherType = 0;
+  pkt.etherType = 0;
   return Anomaly.OK;
 }

@@ -9,6 +9,12 @@
 export class Packet {
   /** Outermost 802.1Q/802.1ad VLAN id, or -1 when untagged. */
   vlan = -1;
+  /**
+   * The EtherType the link decoder found (its protocol field mapped to one
+   * for link types without EtherTypes); 0 means "read the IP version nibble"
+   * (raw IP, and what follows an MPLS label stack).
+   */
+  etherType = 0;
   /** 4, 6, or 0 when the frame carries no IP. */
   family = 0;
   /** IP protocol number of the transport header (after IPv6 extension headers). */
@@ -39,6 +45,10 @@ export class Packet {
   window = 0;
   /** Offset of the transport header in the frame's buffer. */
   transportOffset = 0;
+  /** End of the IP datagram's bytes in the buffer: the smaller of what was captured and its total length (Ethernet pads). */
+  transportEnd = 0;
+  /** Where the IP datagram ends on the wire (its header's total length), which may lie past the captured bytes. */
+  wireEnd = 0;
   /** Offset of the transport payload in the frame's buffer. */
   payloadOffset = 0;
   /** Transport payload length according to the headers (may exceed what was captured). */
@@ -68,6 +78,7 @@ export class Packet {
 
   reset(): void {
     this.vlan = -1;
+    this.etherType = 0;
     this.family = 0;
     this.ipProto = -1;
     this.ipOffset = 0;
@@ -83,6 +94,7 @@ export class Packet {
     this.seq = 0;
     this.ack = 0;
     this.window = 0;
+    this.transportOffset = this.transportEnd = this.wireEnd = 0;
     this.payloadOffset = 0;
     this.payloadLen = 0;
     this.payloadCaptured = 0;
@@ -91,18 +103,3 @@ export class Packet {
     this.quoted = false;
   }
 }
-
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_ICMPV6 = 58;
-
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-
-/** ICMP (RFC 792) and ICMPv6 (RFC 4443) destination-unreachable types. */
-export const ICMP_UNREACHABLE = 3;
-export const ICMPV6_UNREACHABLE = 1;

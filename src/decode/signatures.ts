@@ -157,15 +157,20 @@ export {
   isSipResponse,
 } from "./signatures-ocs.js";
 
-/** Details of the last `identify` (module state: no allocation). */
-export const idResult = {
+/**
+ * What `identify` found besides the protocol, written into an object the
+ * caller owns and reuses (the flow table keeps one), so identifying
+ * allocates nothing.
+ */
+export class PayloadId {
   /** STUN: 1 binding request (also classic), 2 other STUN, 3 MS-TURN, 4 ChannelData, 5 MS multiplex, 6 other classic STUN. SIP/HTTP: 1 request, 2 response. TLS: handshake type or -1. */
-  detail: 0,
-  sniOffset: -1,
-  sniLength: 0,
-  rtpSsrc: 0,
-  rtpSeq: 0,
-};
+  detail = 0;
+  /** Where a TLS ClientHello's server name starts in the buffer, or -1. */
+  sniOffset = -1;
+  sniLength = 0;
+  rtpSsrc = 0;
+  rtpSeq = 0;
+}
 
 export {
   isRtcp,
@@ -194,17 +199,18 @@ export function identify(
   tcp: boolean,
   srcPort: number,
   dstPort: number,
+  out: PayloadId,
 ): App {
-  idResult.detail = 0;
-  idResult.sniOffset = -1;
-  idResult.sniLength = 0;
-  idResult.rtpSsrc = 0;
-  idResult.rtpSeq = 0;
+  out.detail = 0;
+  out.sniOffset = -1;
+  out.sniLength = 0;
+  out.rtpSsrc = 0;
+  out.rtpSeq = 0;
   if (end - off < 1) return App.None;
   const b0 = buf[off]!;
   if (b0 >= 20 && b0 <= 23) {
-    if (isTlsRecord(buf, off, end)) return App.Tls;
-    idResult.detail = 0;
+    if (isTlsRecord(buf, off, end, out)) return App.Tls;
+    out.detail = 0;
   }
   if (!tcp) {
     if (b0 >= 20 && b0 <= 26 && isDtlsRecord(buf, off, end)) return App.Dtls;
@@ -215,19 +221,19 @@ export function identify(
     if (tcp && isSshBanner(buf, off, end)) return App.Ssh;
     if (tcp && isRfbVersion(buf, off, end)) return App.Rfb;
     if (isSipRequest(buf, off, end)) {
-      idResult.detail = 1;
+      out.detail = 1;
       return App.Sip;
     }
     if (isSipResponse(buf, off, end)) {
-      idResult.detail = 2;
+      out.detail = 2;
       return App.Sip;
     }
     if (isHttpRequest(buf, off, end)) {
-      idResult.detail = 1;
+      out.detail = 1;
       return App.Http;
     }
     if (isHttpResponse(buf, off, end)) {
-      idResult.detail = 2;
+      out.detail = 2;
       return App.Http;
     }
   }
@@ -244,7 +250,7 @@ export function identify(
   if (byPort !== App.Unidentified) return byPort;
   const stun = stunKind(buf, off, end, tcp);
   if (stun !== 0) {
-    idResult.detail = stun;
+    out.detail = stun;
     return App.Stun;
   }
   if (tcp && isKerberosTcp(buf, off, end)) return App.Kerberos;
@@ -254,8 +260,8 @@ export function identify(
   if (b0 >> 6 === 2) {
     if (isRtcp(buf, off, end)) return App.Rtcp;
     if (isRtpCandidate(buf, off, end)) {
-      idResult.rtpSsrc = u32(buf, off + 8);
-      idResult.rtpSeq = u16(buf, off + 2);
+      out.rtpSsrc = u32(buf, off + 8);
+      out.rtpSeq = u16(buf, off + 2);
       return App.RtpCandidate;
     }
   }
@@ -290,24 +296,27 @@ function identifyByPort(
 
 // --- TLS ------------------------------------------------------------------------
 
-export function isTlsRecord(buf: Uint8Array, off: number, end: number): boolean {
+/** A TLS record header (RFC 8446 §5.1); with `out`, also the handshake type and where a ClientHello's server name is. */
+export function isTlsRecord(buf: Uint8Array, off: number, end: number, out?: PayloadId): boolean {
   if (end - off < 5) return false;
   const type = buf[off]!;
   if (type < 20 || type > 23 || buf[off + 1] !== 3 || buf[off + 2]! > 4) return false;
   const len = u16(buf, off + 3);
   if (len === 0 || len > 16384 + 2048) return false;
-  idResult.detail = -1;
   if (type === 22 && end - off >= 6) {
     const hs = buf[off + 5]!;
     if (hs > 24) return false;
-    idResult.detail = hs;
-    if (hs === 1) findSni(buf, off + 5, Math.min(end, off + 5 + len));
+    if (out === undefined) return true;
+    out.detail = hs;
+    if (hs === 1) findSni(buf, off + 5, Math.min(end, off + 5 + len), out);
+  } else if (out !== undefined) {
+    out.detail = -1;
   }
   return true;
 }
 
 /** Finds server_name in a ClientHello starting at `at` (the handshake header); records where the name is. */
-function findSni(buf: Uint8Array, at: number, end: number): void {
+function findSni(buf: Uint8Array, at: number, end: number, out: PayloadId): void {
   let p = at + 4 + 2 + 32; // handshake header, legacy_version, random
   if (p + 1 > end) return;
   p += 1 + buf[p]!; // session id
@@ -328,8 +337,8 @@ function findSni(buf: Uint8Array, at: number, end: number): void {
       const nameType = buf[body + 2]!;
       const nameLen = u16(buf, body + 3);
       if (nameType === 0 && body + 5 + nameLen <= body + len) {
-        idResult.sniOffset = body + 5;
-        idResult.sniLength = nameLen;
+        out.sniOffset = body + 5;
+        out.sniLength = nameLen;
       }
       return;
     }
@@ -339,8 +348,9 @@ function findSni(buf: Uint8Array, at: number, end: number): void {
 
 /** The server name a ClientHello asks for, or null. Allocates: call once per flow. */
 export function tlsServerName(buf: Uint8Array, off: number, end: number): string | null {
-  if (!isTlsRecord(buf, off, end) || idResult.sniOffset < 0) return null;
+  const id = new PayloadId();
+  if (!isTlsRecord(buf, off, end, id) || id.sniOffset < 0) return null;
   let s = "";
-  for (let i = 0; i < idResult.sniLength; i++) s += String.fromCharCode(buf[idResult.sniOffset + i]!);
+  for (let i = 0; i < id.sniLength; i++) s += String.fromCharCode(buf[id.sniOffset + i]!);
   return s;
 }

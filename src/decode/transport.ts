@@ -13,8 +13,8 @@ import {
   IPPROTO_ICMPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  type Packet,
-} from "./packet.js";
+} from "./constants.js";
+import type { Packet } from "./packet.js";
 
 export function decodeTcp(
   buf: Uint8Array,

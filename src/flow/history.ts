@@ -4,15 +4,9 @@
  * letters): endpoint states, history letters once per direction, sequence
  * marks for retransmissions and gaps, and the history text.
  */
-import {
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  type Packet,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_RST,
-  TCP_SYN,
-} from "../decode/packet.js";
+
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/constants.js";
+import type { Packet } from "../decode/packet.js";
 import { FlowStore } from "./store.js";
 import { EndpointState, endpointState, updateTcpState } from "./tcp.js";
 import {

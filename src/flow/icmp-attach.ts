@@ -5,9 +5,10 @@
  * own flow), and an IP fragment after the first (RFC 791) is counted toward
  * the first fragment's flow.
  */
-import { IPPROTO_ICMPV6, type Packet } from "../decode/packet.js";
+
+import { IPPROTO_ICMPV6 } from "../decode/constants.js";
+import type { Packet } from "../decode/packet.js";
 import type { FragmentTracker } from "./fragments.js";
-import { isLo } from "./key.js";
 import { PayloadHooks } from "./payload-hooks.js";
 import type { FrameStamp, IcmpEvidence, IcmpQuote } from "./types.js";
 
@@ -44,47 +45,9 @@ export abstract class IcmpAttachment extends PayloadHooks {
   /** Attaches an ICMP unreachable to the flow its quoted packet belongs to; -1 when there is none. */
   protected attachIcmp(pkt: Packet, frame: FrameStamp): number {
     const ts = frame.tsMicros;
-    const lo = isLo(
-      pkt.qs0,
-      pkt.qs1,
-      pkt.qs2,
-      pkt.qs3,
-      pkt.qSrcPort,
-      pkt.qd0,
-      pkt.qd1,
-      pkt.qd2,
-      pkt.qd3,
-      pkt.qDstPort,
-    );
-    const row = lo
-      ? this.find(
-          pkt.qProto,
-          pkt.qFamily,
-          pkt.qs0,
-          pkt.qs1,
-          pkt.qs2,
-          pkt.qs3,
-          pkt.qSrcPort,
-          pkt.qd0,
-          pkt.qd1,
-          pkt.qd2,
-          pkt.qd3,
-          pkt.qDstPort,
-        )
-      : this.find(
-          pkt.qProto,
-          pkt.qFamily,
-          pkt.qd0,
-          pkt.qd1,
-          pkt.qd2,
-          pkt.qd3,
-          pkt.qDstPort,
-          pkt.qs0,
-          pkt.qs1,
-          pkt.qs2,
-          pkt.qs3,
-          pkt.qSrcPort,
-        );
+    const key = this.key.ofQuote(pkt);
+    const lo = key.fromLo;
+    const row = this.find(key);
     if (row < 0) return -1;
     const known = this.icmp.get(row);
     if (known) {

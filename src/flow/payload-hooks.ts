@@ -4,11 +4,13 @@
  * is confirmed over several packets; and the sender and media-pair bitmaps
  * that one-way-media evidence reads are marked once per flow side.
  */
-import { IPPROTO_TCP, type Packet } from "../decode/packet.js";
+
+import { IPPROTO_TCP } from "../decode/constants.js";
+import type { Packet } from "../decode/packet.js";
 import {
   App,
   identify,
-  idResult,
+  PayloadId,
   STUN_BINDING_REQUEST,
   STUN_CHANNEL_DATA,
   tlsServerName,
@@ -48,6 +50,9 @@ export abstract class PayloadHooks extends TcpHistory {
    * collision can only make a one-way flow look blocked rather than one-sided.
    */
   protected readonly senders = new HashedBits(SENDER_BITS_LOG2);
+
+  /** What `identify` found in the payload being looked at (reused: no allocation per packet). */
+  private readonly payloadId = new PayloadId();
 
   /**
    * One bit per hashed (source, destination) address pair whose traffic was
@@ -111,17 +116,18 @@ export abstract class PayloadHooks extends TcpHistory {
     seen[row] = seen[row]! + 1;
     const start = pkt.payloadOffset;
     const end = start + pkt.payloadCaptured;
-    const id = identify(buf, start, end, tcp, pkt.srcPort, pkt.dstPort);
+    const found = this.payloadId;
+    const id = identify(buf, start, end, tcp, pkt.srcPort, pkt.dstPort, found);
     const first = fromLo ? this.firstPayloadLo : this.firstPayloadHi;
     if (first[row] === FirstPayload.None) {
       first[row] =
-        id === App.Stun && idResult.detail === STUN_BINDING_REQUEST
+        id === App.Stun && found.detail === STUN_BINDING_REQUEST
           ? FirstPayload.StunBindingRequest
-          : id === App.Sip && idResult.detail === 1
+          : id === App.Sip && found.detail === 1
             ? FirstPayload.SipRequest
             : FirstPayload.Other;
     }
-    if (id === App.Stun && idResult.detail === STUN_CHANNEL_DATA) {
+    if (id === App.Stun && found.detail === STUN_CHANNEL_DATA) {
       this.noteChannelData(row, pkt, buf, fromLo, current);
       return;
     }
@@ -133,14 +139,14 @@ export abstract class PayloadHooks extends TcpHistory {
       const ssrcs = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
       const seqs = fromLo ? this.rtpSeqLo : this.rtpSeqHi;
       const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
-      const delta = (idResult.rtpSeq - seqs[row]! + 65536) % 65536;
-      if (runs[row]! > 0 && ssrcs[row] === idResult.rtpSsrc && delta >= 1 && delta <= 100) {
+      const delta = (found.rtpSeq - seqs[row]! + 65536) % 65536;
+      if (runs[row]! > 0 && ssrcs[row] === found.rtpSsrc && delta >= 1 && delta <= 100) {
         runs[row] = runs[row]! + 1;
       } else {
         runs[row] = 1;
-        ssrcs[row] = idResult.rtpSsrc;
+        ssrcs[row] = found.rtpSsrc;
       }
-      seqs[row] = idResult.rtpSeq;
+      seqs[row] = found.rtpSeq;
       app[row] = runs[row]! >= RTP_RUN ? App.Rtp : App.RtpCandidate;
       if (app[row] === App.Rtp) this.markMediaPair(row, fromLo);
       return;
@@ -151,8 +157,8 @@ export abstract class PayloadHooks extends TcpHistory {
     }
     app[row] = id;
     if (id === App.Rtcp || id === App.Stun || id === App.Dtls) this.markMediaPair(row, fromLo);
-    (fromLo ? this.appDetailLo : this.appDetailHi)[row] = idResult.detail;
-    if (id === App.Tls && idResult.sniOffset >= 0 && !this.sni.has(row)) {
+    (fromLo ? this.appDetailLo : this.appDetailHi)[row] = found.detail;
+    if (id === App.Tls && found.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);
       if (name !== null) this.sni.set(row, name);
     }

@@ -5,7 +5,7 @@
  * view uses. Growing copies numbers; ended rows are cleared and reused.
  */
 import { App } from "../decode/signatures.js";
-import { flowHash } from "./key.js";
+import { FlowKey } from "./key.js";
 import { INACTIVE_ENDPOINT } from "./tcp.js";
 import { BIT_FLIPPED, BIT_ORIG_IS_LO, FirstPayload, HIST_INLINE, LOG_SLOTS, SEQ_SLOTS } from "./types.js";
 
@@ -27,6 +27,9 @@ export abstract class FlowStore {
   protected nextSerial = 0;
 
   protected readonly freeRows: number[] = [];
+
+  /** The scratch key every lookup fills (one per table: no allocation per packet). */
+  protected readonly key = new FlowKey();
 
   // Identity.
   protected active = new Uint8Array(0);
@@ -225,40 +228,27 @@ export abstract class FlowStore {
 
   // --- Lookup and lifetime ----------------------------------------------------
 
-  /** The active row for a flow given in canonical order (lo first), or -1. */
-  protected find(
-    proto: number,
-    family: number,
-    l0: number,
-    l1: number,
-    l2: number,
-    l3: number,
-    lp: number,
-    h0: number,
-    h1: number,
-    h2: number,
-    h3: number,
-    hp: number,
-  ): number {
-    const h = flowHash(proto, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp);
+  /** The active row of the flow with this key, or -1. */
+  protected find(k: FlowKey): number {
+    const h = k.hash;
     const addr = this.addr;
     let row = this.buckets[h & this.mask]!;
     while (row >= 0) {
       const a = row * 8;
       if (
         this.hash[row] === h &&
-        addr[a + 3] === l3 &&
-        addr[a + 7] === h3 &&
-        this.lPort[row] === lp &&
-        this.hPort[row] === hp &&
-        this.proto[row] === proto &&
-        addr[a] === l0 &&
-        addr[a + 1] === l1 &&
-        addr[a + 2] === l2 &&
-        addr[a + 4] === h0 &&
-        addr[a + 5] === h1 &&
-        addr[a + 6] === h2 &&
-        this.family[row] === family
+        addr[a + 3] === k.l3 &&
+        addr[a + 7] === k.h3 &&
+        this.lPort[row] === k.lp &&
+        this.hPort[row] === k.hp &&
+        this.proto[row] === k.proto &&
+        addr[a] === k.l0 &&
+        addr[a + 1] === k.l1 &&
+        addr[a + 2] === k.l2 &&
+        addr[a + 4] === k.h0 &&
+        addr[a + 5] === k.h1 &&
+        addr[a + 6] === k.h2 &&
+        this.family[row] === k.family
       ) {
         return row;
       }

@@ -34,18 +34,19 @@
  * and here the lifetime: creating, sweeping, evicting and ending flows.
  * The key and hash are in key.ts, the view in view.ts.
  */
+
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  type Packet,
   TCP_ACK,
   TCP_SYN,
-} from "../decode/packet.js";
+} from "../decode/constants.js";
+import type { Packet } from "../decode/packet.js";
 import { FragmentTracker } from "./fragments.js";
 import { IcmpAttachment } from "./icmp-attach.js";
-import { flowHash, isLo } from "./key.js";
+import type { FlowKey } from "./key.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
   DEFAULT_CLOSED_LINGER_MICROS,
@@ -159,10 +160,9 @@ export class FlowTable extends IcmpAttachment {
     // about different attempts between the same two hosts stay apart.
     const sp = hasPorts ? pkt.srcPort : icmpError ? pkt.qSrcPort : 0;
     const dp = hasPorts ? pkt.dstPort : icmpError ? pkt.qDstPort : 0;
-    const fromLo = isLo(pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp);
-    let row = fromLo
-      ? this.find(proto, pkt.family, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp)
-      : this.find(proto, pkt.family, pkt.d0, pkt.d1, pkt.d2, pkt.d3, dp, pkt.s0, pkt.s1, pkt.s2, pkt.s3, sp);
+    const key = this.key.ofPacket(pkt, sp, dp);
+    const fromLo = key.fromLo;
+    let row = this.find(key);
     if (row >= 0) {
       const reason = this.endsBefore(row, pkt, fromLo, frame);
       if (reason !== null) {
@@ -171,37 +171,7 @@ export class FlowTable extends IcmpAttachment {
       }
     }
     if (row < 0) {
-      row = fromLo
-        ? this.create(
-            proto,
-            pkt.family,
-            pkt.s0,
-            pkt.s1,
-            pkt.s2,
-            pkt.s3,
-            sp,
-            pkt.d0,
-            pkt.d1,
-            pkt.d2,
-            pkt.d3,
-            dp,
-            frame,
-          )
-        : this.create(
-            proto,
-            pkt.family,
-            pkt.d0,
-            pkt.d1,
-            pkt.d2,
-            pkt.d3,
-            dp,
-            pkt.s0,
-            pkt.s1,
-            pkt.s2,
-            pkt.s3,
-            sp,
-            frame,
-          );
+      row = this.create(key, frame);
       this.chooseOriginator(row, pkt, fromLo, sp, dp);
       if (this.activeCount > this.maxFlows) this.evict(row, frame.fileOffset);
     }
@@ -334,21 +304,8 @@ export class FlowTable extends IcmpAttachment {
     this.freeRows.push(row);
   }
 
-  protected create(
-    proto: number,
-    family: number,
-    l0: number,
-    l1: number,
-    l2: number,
-    l3: number,
-    lp: number,
-    h0: number,
-    h1: number,
-    h2: number,
-    h3: number,
-    hp: number,
-    frame: FrameStamp,
-  ): number {
+  /** A new row for the flow with this key, first seen in `frame`. */
+  protected create(k: FlowKey, frame: FrameStamp): number {
     const ts = frame.tsMicros;
     let row = this.freeRows.pop();
     if (row === undefined) {
@@ -359,23 +316,23 @@ export class FlowTable extends IcmpAttachment {
     this.active[row] = 1;
     this.activeCount++;
     this.serial[row] = this.nextSerial++;
-    this.proto[row] = proto;
-    this.family[row] = family;
+    this.proto[row] = k.proto;
+    this.family[row] = k.family;
     const a = row * 8;
-    this.addr[a] = l0;
-    this.addr[a + 1] = l1;
-    this.addr[a + 2] = l2;
-    this.addr[a + 3] = l3;
-    this.addr[a + 4] = h0;
-    this.addr[a + 5] = h1;
-    this.addr[a + 6] = h2;
-    this.addr[a + 7] = h3;
-    this.lPort[row] = lp;
-    this.hPort[row] = hp;
+    this.addr[a] = k.l0;
+    this.addr[a + 1] = k.l1;
+    this.addr[a + 2] = k.l2;
+    this.addr[a + 3] = k.l3;
+    this.addr[a + 4] = k.h0;
+    this.addr[a + 5] = k.h1;
+    this.addr[a + 6] = k.h2;
+    this.addr[a + 7] = k.h3;
+    this.lPort[row] = k.lp;
+    this.hPort[row] = k.hp;
     this.first[row] = ts;
     this.last[row] = ts;
     this.firstFrame[row] = frame.index;
-    const h = flowHash(proto, l0, l1, l2, l3, lp, h0, h1, h2, h3, hp);
+    const h = k.hash;
     this.hash[row] = h;
     const bucket = h & this.mask;
     this.next[row] = this.buckets[bucket]!;

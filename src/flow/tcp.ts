@@ -19,6 +19,8 @@
  *   SYN_SENT, which changes nothing.
  */
 
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/constants.js";
+
 export enum EndpointState {
   Inactive = 0,
   SynSent = 1,
@@ -28,11 +30,6 @@ export enum EndpointState {
   Closed = 5,
   Reset = 6,
 }
-
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
 
 /**
  * An endpoint is packed into one small integer, so a flow holds no endpoint
@@ -72,20 +69,20 @@ export function updateTcpState(
   const peerState = peer & 0x0f;
   switch (state) {
     case EndpointState.Inactive: {
-      if (flags & SYN) {
+      if (flags & TCP_SYN) {
         if (fromOrig) {
-          ep = set(ep, flags & ACK ? EndpointState.SynAckSent : EndpointState.SynSent);
+          ep = set(ep, flags & TCP_ACK ? EndpointState.SynAckSent : EndpointState.SynSent);
         } else {
           if (peerState === EndpointState.SynSent) peer = set(peer, EndpointState.Established);
           ep = set(ep, EndpointState.Established);
         }
       }
-      if (flags & FIN) ep = set(ep, EndpointState.Closed);
-      if (flags & RST) ep = set(ep, EndpointState.Reset);
+      if (flags & TCP_FIN) ep = set(ep, EndpointState.Closed);
+      if (flags & TCP_RST) ep = set(ep, EndpointState.Reset);
       if ((ep & 0x0f) === EndpointState.Inactive) {
         if (!fromOrig && payloadLen === 0 && origState === EndpointState.SynSent) {
           // An early ACK of the SYN before the SYN+ACK: not a partial connection.
-        } else if (flags & ACK && (peer & 0x0f) === EndpointState.Established) {
+        } else if (flags & TCP_ACK && (peer & 0x0f) === EndpointState.Established) {
           ep = set(ep, EndpointState.Established);
         } else {
           ep = set(ep, EndpointState.Partial);
@@ -95,28 +92,28 @@ export function updateTcpState(
     }
     case EndpointState.SynSent:
     case EndpointState.SynAckSent:
-      if (flags & FIN) ep = set(ep, EndpointState.Closed);
-      if (flags & RST) ep = set(ep, EndpointState.Reset);
+      if (flags & TCP_FIN) ep = set(ep, EndpointState.Closed);
+      if (flags & TCP_RST) ep = set(ep, EndpointState.Reset);
       break;
     case EndpointState.Established:
     case EndpointState.Partial:
       if (
-        flags & SYN &&
+        flags & TCP_SYN &&
         state === EndpointState.Partial &&
         peerState === EndpointState.Inactive &&
-        !(flags & ACK)
+        !(flags & TCP_ACK)
       ) {
         ep = set(ep, EndpointState.SynSent);
       }
-      if (flags & FIN && !(flags & RST)) {
+      if (flags & TCP_FIN && !(flags & TCP_RST)) {
         ep = set(ep, EndpointState.Closed);
         if (peerState === EndpointState.Reset && peer >> 4 === EndpointState.Closed)
           peer = set(peer, EndpointState.Closed);
       }
-      if (flags & RST) ep = set(ep, EndpointState.Reset);
+      if (flags & TCP_RST) ep = set(ep, EndpointState.Reset);
       break;
     case EndpointState.Closed:
-      if (flags & RST && peerState !== EndpointState.Closed) ep = set(ep, EndpointState.Reset);
+      if (flags & TCP_RST && peerState !== EndpointState.Closed) ep = set(ep, EndpointState.Reset);
       break;
     default:
       break;

@@ -4,9 +4,11 @@
  * (listed or not), with attempts, distinct clients (bounded) and first and
  * last time; each group's flow ids come from the listed flows.
  */
+
 import type { PortRange } from "../catalog/types.js";
 import { type Classified, transportName, VERDICTS, type Verdict } from "../classify/classify.js";
 import { blockingReason, type Reason } from "../classify/reasons.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import type { BlockedGroup, FlowRecord, RoleRef } from "./model.js";
 import { ICMP_CATEGORY_TEXT } from "./reason-text.js";
 
@@ -66,7 +68,7 @@ export class BlockedTable {
   /** A blocked flow the report does not list: counted all the same. */
   count(c: Classified, roles: readonly RoleRef[], clientIp: string): void {
     const f = c.flow;
-    const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+    const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
     const [port, transport, client] = groupTarget(
       c.reasons,
       hasPorts ? f.respPort : null,

@@ -6,6 +6,7 @@
  * timestamps as ISO 8601 UTC with microseconds, flows in a deterministic order
  * (first packet time, then first-packet order). Renderers never re-analyse.
  */
+
 import type { CatalogMatch } from "../catalog/index.js";
 import type { PortRange } from "../catalog/types.js";
 import {
@@ -16,6 +17,7 @@ import {
   type Verdict,
 } from "../classify/classify.js";
 import { blockingReason } from "../classify/reasons.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
 import { RoleTable } from "./roles.js";
@@ -271,7 +273,7 @@ export class ReportBuilder {
 
   private countUnknown(c: Classified): void {
     const f = c.flow;
-    const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+    const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
     const protocol = c.application.confidence === "signature" ? c.application.protocol : "unidentified";
     const reason = c.reasons[0]?.code ?? "not_in_catalog";
     const port = hasPorts ? f.respPort : null;
@@ -357,7 +359,7 @@ function flowRecord(
 ): FlowRecord {
   const f = c.flow;
   const roles = roleRefs(c.matches, cache);
-  const hasPorts = f.ipProto === 6 || f.ipProto === 17;
+  const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
   const origIp = addr.format(f, true);
   const respIp = addr.format(f, false);
   return {
