@@ -1,6 +1,8 @@
 /**
  * docs/architecture.md stays true to the tree: every src/ file it names
- * exists, and every src/ file is named in it (issue 13, item 7).
+ * exists, and every src/ file is named in it (issue 13, item 7); the stages
+ * import only from the stages before them; every source file opens with a
+ * comment saying its job and stays under 400 lines (issue 13, done-when).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -52,5 +54,58 @@ describe("docs/architecture.md", () => {
         !n.startsWith("fixtures/"),
     );
     expect(ghosts).toEqual([]);
+  });
+});
+
+/**
+ * The pipeline's order: a stage may import from itself and the stages before
+ * it, never after. The two shared helpers come first; the composition root,
+ * analyze.ts, comes just before the CLI, the only code that runs it.
+ */
+const STAGES = [
+  "format.ts",
+  "schema.ts",
+  "capture",
+  "decode",
+  "flow",
+  "catalog",
+  "classify",
+  "report",
+  "analyze.ts",
+  "cli",
+];
+
+function stageOf(file: string): number {
+  const top = file.split("/")[0]!;
+  return STAGES.indexOf(top);
+}
+
+describe("the pipeline's folders", () => {
+  const sources = files(SRC).filter((f) => f.endsWith(".ts"));
+
+  it("import only from their own stage and the stages before it", () => {
+    const backwards: string[] = [];
+    for (const f of sources) {
+      const from = stageOf(f);
+      expect(from, f).toBeGreaterThanOrEqual(0);
+      const text = readFileSync(join(SRC, f), "utf8");
+      for (const m of text.matchAll(/^(?:import|export)[^;]*? from "(\.[^"]+)";/gms)) {
+        const target = relative(SRC, join(SRC, f, "..", m[1]!)).replace(/\.js$/, ".ts");
+        const to = stageOf(target);
+        if (to > from) backwards.push(`${f} → ${target}`);
+      }
+    }
+    expect(backwards).toEqual([]);
+  });
+
+  it("each file opens with a comment saying its job, and stays under 400 lines (data excepted)", () => {
+    const problems: string[] = [];
+    for (const f of sources) {
+      const text = readFileSync(join(SRC, f), "utf8");
+      if (!/^\/\*\*(\n \*)? \S/.test(text)) problems.push(`${f}: no opening comment`);
+      const lines = text.split("\n").length;
+      if (lines > 400 && f !== "catalog/data.ts") problems.push(`${f}: ${lines} lines`);
+    }
+    expect(problems).toEqual([]);
   });
 });
