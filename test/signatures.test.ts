@@ -11,32 +11,30 @@ import {
   turnChannelData,
 } from "../fixtures/lib/packets.js";
 import { readCapture } from "../src/capture/source.js";
+import { APP_NAMES, App } from "../src/decode/apps.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
+import { identify, isTlsRecord, PayloadId, tlsServerName } from "../src/decode/signatures.js";
 import {
-  APP_NAMES,
-  App,
-  identify,
-  isDceRpc,
-  isHttpRequest,
-  isHttpResponse,
-  isKerberosMessage,
-  isKerberosTcp,
-  isLdap,
   isRtcp,
   isRtpCandidate,
-  isSipRequest,
-  isSipResponse,
-  isTlsRecord,
-  PayloadId,
   STUN_BINDING_REQUEST,
   STUN_CHANNEL_DATA,
   STUN_CLASSIC,
   STUN_MS_MULTIPLEX,
   STUN_MS_TURN,
   stunKind,
-  tlsServerName,
-} from "../src/decode/signatures.js";
+} from "../src/decode/signatures-media.js";
+import {
+  isDceRpc,
+  isHttpRequest,
+  isHttpResponse,
+  isKerberosMessage,
+  isKerberosTcp,
+  isLdap,
+  isSipRequest,
+  isSipResponse,
+} from "../src/decode/signatures-ocs.js";
 import {
   DNS_LLMNR,
   DNS_MULTICAST,

@@ -23,7 +23,7 @@ import {
   PCAP_MAGIC_NANO,
   PCAP_MAGIC_NANO_SWAPPED,
 } from "./sniff.js";
-import { CaptureError, type CaptureInfo, type Frame, type FrameSink } from "./types.js";
+import { CaptureError, type CaptureInfo, type Frame, type FrameSink, reusedFrame } from "./types.js";
 import { describeMagic, WindowedReader } from "./window.js";
 
 export const PCAP_FILE_HEADER_LEN = 24;
@@ -84,16 +84,7 @@ export class PcapReader extends WindowedReader {
     const maxRecordLen = options.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
     super(maxRecordLen + PCAP_RECORD_HEADER_LEN, options.chunkLen);
     this.maxRecordLen = maxRecordLen;
-    this.frame = {
-      buf: this.win,
-      offset: 0,
-      capLen: 0,
-      wireLen: 0,
-      tsMicros: 0,
-      linkType: 0,
-      fileOffset: 0,
-      index: 0,
-    };
+    this.frame = reusedFrame(this.win);
   }
 
   /** Signals end of input. Throws for an empty or headerless stream; warns for a cut record. */

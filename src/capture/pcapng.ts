@@ -23,7 +23,7 @@
 
 import { type Interface, readInterface, timestampMicros } from "./pcapng-interface.js";
 import { PCAPNG_SHB } from "./sniff.js";
-import { CaptureError, type Frame, type FrameSink } from "./types.js";
+import { CaptureError, type Frame, type FrameSink, reusedFrame } from "./types.js";
 import { WindowedReader } from "./window.js";
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -93,16 +93,7 @@ export class PcapngReader extends WindowedReader {
     const maxRecordLen = options.maxRecordLen ?? 262_144;
     super(maxRecordLen + PACKET_BLOCK_SLACK, options.chunkLen);
     this.maxRecordLen = maxRecordLen;
-    this.frame = {
-      buf: this.win,
-      offset: 0,
-      capLen: 0,
-      wireLen: 0,
-      tsMicros: 0,
-      linkType: 0,
-      fileOffset: 0,
-      index: 0,
-    };
+    this.frame = reusedFrame(this.win);
   }
 
   linkTypes(): number[] {

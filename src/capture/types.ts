@@ -26,6 +26,11 @@ export interface Frame {
   index: number;
 }
 
+/** The one frame a reader reuses for every record, over its window. */
+export function reusedFrame(buf: Uint8Array): Frame {
+  return { buf, offset: 0, capLen: 0, wireLen: 0, tsMicros: 0, linkType: 0, fileOffset: 0, index: 0 };
+}
+
 export type CaptureFormat = "pcap" | "pcap-ns";
 
 /** Facts about the capture container, known after its header is parsed. */

@@ -24,8 +24,8 @@
 import type { CatalogIndex, CatalogMatch } from "../catalog/index.js";
 import { formatPorts } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
+import { App } from "../decode/apps.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
-import { App } from "../decode/signatures.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";

@@ -27,9 +27,8 @@
  *   each side sending data, ACKs or FINs, `midstream` is information.
  */
 
+import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from "../decode/constants.js";
-
-import { App } from "../decode/signatures.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";

@@ -7,7 +7,8 @@
 
 import type { CatalogMatch } from "../catalog/index.js";
 import type { CatalogEntry, PayloadFamily, Transport } from "../catalog/types.js";
-import { APP_NAMES, App, STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures.js";
+import { APP_NAMES, App } from "../decode/apps.js";
+import { STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures-media.js";
 import type { FlowFacts } from "../flow/view.js";
 
 /** What the flow's payload is, and how sure that is. */

@@ -145,18 +145,6 @@ import {
   tdsKind,
 } from "./signatures-other.js";
 
-export { APP_NAMES, App } from "./apps.js";
-export {
-  isDceRpc,
-  isHttpRequest,
-  isHttpResponse,
-  isKerberosMessage,
-  isKerberosTcp,
-  isLdap,
-  isSipRequest,
-  isSipResponse,
-} from "./signatures-ocs.js";
-
 /**
  * What `identify` found besides the protocol, written into an object the
  * caller owns and reuses (the flow table keeps one), so identifying
@@ -171,19 +159,6 @@ export class PayloadId {
   rtpSsrc = 0;
   rtpSeq = 0;
 }
-
-export {
-  isRtcp,
-  isRtpCandidate,
-  isStunBindingRequest,
-  STUN_BINDING_REQUEST,
-  STUN_CHANNEL_DATA,
-  STUN_CLASSIC,
-  STUN_MS_MULTIPLEX,
-  STUN_MS_TURN,
-  STUN_OTHER,
-  stunKind,
-} from "./signatures-media.js";
 
 const onPort = (srcPort: number, dstPort: number, port: number) => srcPort === port || dstPort === port;
 

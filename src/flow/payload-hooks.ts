@@ -5,16 +5,11 @@
  * that one-way-media evidence reads are marked once per flow side.
  */
 
+import { App } from "../decode/apps.js";
 import { IPPROTO_TCP } from "../decode/constants.js";
 import type { Packet } from "../decode/packet.js";
-import {
-  App,
-  identify,
-  PayloadId,
-  STUN_BINDING_REQUEST,
-  STUN_CHANNEL_DATA,
-  tlsServerName,
-} from "../decode/signatures.js";
+import { identify, PayloadId, tlsServerName } from "../decode/signatures.js";
+import { STUN_BINDING_REQUEST, STUN_CHANNEL_DATA } from "../decode/signatures-media.js";
 import { HashedBits } from "./hashed-bits.js";
 import { TcpHistory } from "./history.js";
 import {

@@ -4,7 +4,7 @@
  * finds a row by its canonical 5-tuple, and the per-row reads the `Flow`
  * view uses. Growing copies numbers; ended rows are cleared and reused.
  */
-import { App } from "../decode/signatures.js";
+import { App } from "../decode/apps.js";
 import { FlowKey } from "./key.js";
 import { INACTIVE_ENDPOINT } from "./tcp.js";
 import { BIT_FLIPPED, BIT_ORIG_IS_LO, FirstPayload, HIST_INLINE, LOG_SLOTS, SEQ_SLOTS } from "./types.js";

@@ -3,8 +3,9 @@
  * terms. It is valid only while the table's `onFinal` runs: the row is
  * cleared and reused afterwards. Classification and the report read it.
  */
+
+import type { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
-import type { App } from "../decode/signatures.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
 import type { FirstPayload, IcmpEvidence, IcmpQuote } from "./types.js";
