@@ -184,13 +184,15 @@ function parseCsv(text: string): string[][] {
 // --- Output files -----------------------------------------------------------------
 
 describe("-o and --report-dir", () => {
-  it("-o writes any one format; --report-dir writes all six, named after the capture", async () => {
+  it("-o writes any one format; --report-dir writes all eight, named after the capture", async () => {
     const dir = tmp();
     for (const [format, ext] of [
       ["markdown", "md"],
       ["html", "html"],
       ["csv", "csv"],
       ["junit", "junit.xml"],
+      ["zeek", "conn.log"],
+      ["zeek-json", "conn.jsonl"],
     ] as const) {
       const out = join(dir, `one.${ext}`);
       const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", format, "-o", out);
@@ -204,6 +206,8 @@ describe("-o and --report-dir", () => {
     const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--report-dir", all);
     expect(r.code).toBe(0);
     expect(readdirSync(all).sort()).toEqual([
+      "ocs-sample.pcap.conn.jsonl",
+      "ocs-sample.pcap.conn.log",
       "ocs-sample.pcap.csv",
       "ocs-sample.pcap.html",
       "ocs-sample.pcap.json",
@@ -492,7 +496,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 6 * 9 + 6);
+    expect(outputs.length).toBe(2 + 8 * 9 + 8);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();

@@ -19,9 +19,10 @@ import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
 import { renderTable } from "../report/table.js";
+import { renderZeekJson, renderZeekTsv } from "../report/zeek.js";
 import type { Policy } from "./policy.js";
 
-export const FORMATS = ["table", "json", "markdown", "html", "junit", "csv"] as const;
+export const FORMATS = ["table", "json", "markdown", "html", "junit", "csv", "zeek", "zeek-json"] as const;
 
 export type Format = (typeof FORMATS)[number];
 
@@ -32,7 +33,12 @@ export const EXTENSIONS: Record<Format, string> = {
   html: "html",
   junit: "junit.xml",
   csv: "csv",
+  zeek: "conn.log",
+  "zeek-json": "conn.jsonl",
 };
+
+/** Formats with one record per flow: a batch gives the same records for every capture, in one stream. */
+export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["zeek", "zeek-json"]);
 
 export interface RenderOptions {
   limit: number;
@@ -53,6 +59,10 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
       return [renderJunit([report], junitOptions(o.policy))];
     case "csv":
       return renderCsv(report);
+    case "zeek":
+      return renderZeekTsv([report]);
+    case "zeek-json":
+      return renderZeekJson([report]);
     default:
       return [renderTable(report, { limit: o.limit, color: o.color })];
   }
@@ -93,6 +103,12 @@ export function* renderBatch(
       return;
     case "csv":
       yield renderBatchCsv(batch);
+      return;
+    case "zeek":
+      yield* renderZeekTsv(reports);
+      return;
+    case "zeek-json":
+      yield* renderZeekJson(reports);
       return;
     default:
       for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color })}\n`;

@@ -47,6 +47,7 @@ Examples:
   $ ocs-pcap analyze capture.pcap --max-unknown-flows 5% --expect expect.yaml
   $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -
   $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)
   $ ocs-pcap analyze capture.pcap --redact --format html -o shareable.html
 
 Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
@@ -87,6 +88,7 @@ Examples:
   $ ocs-pcap analyze capture.pcap
   $ ocs-pcap analyze capture.pcap --format json -o report.json
   $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)
   $ ocs-pcap summarize reports/*.json --format junit
   $ ocs-pcap catalog --port 5061
   $ ocs-pcap topology --example
@@ -229,7 +231,8 @@ Examples:
 Examples:
   $ ocs-pcap topology --example > topology.yaml
   $ ocs-pcap topology --check topology.yaml
-  $ ocs-pcap analyze capture.pcap --topology topology.yaml`,
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)`,
     )
     .action(async (opts: TopologyCliOptions) => {
       code = await topologyCommand(opts, io);

@@ -91,9 +91,11 @@ export abstract class IcmpAttachment extends PayloadHooks {
     if (d.fromLo) {
       this.pktsLo[row] = this.pktsLo[row]! + 1;
       this.bytesLo[row] = this.bytesLo[row]! + frame.wireLen;
+      this.ipBytesLo[row] = this.ipBytesLo[row]! + pkt.ipLen;
     } else {
       this.pktsHi[row] = this.pktsHi[row]! + 1;
       this.bytesHi[row] = this.bytesHi[row]! + frame.wireLen;
+      this.ipBytesHi[row] = this.ipBytesHi[row]! + pkt.ipLen;
     }
     return row;
   }

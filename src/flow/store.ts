@@ -66,6 +66,11 @@ export abstract class FlowStore {
 
   protected payloadHi = new Float64Array(0);
 
+  /** IP-level bytes per side: the sum of the IP total length fields (Zeek's orig_ip_bytes/resp_ip_bytes). */
+  protected ipBytesLo = new Float64Array(0);
+
+  protected ipBytesHi = new Float64Array(0);
+
   protected synsLo = new Uint32Array(0);
 
   protected synsHi = new Uint32Array(0);
@@ -186,6 +191,10 @@ export abstract class FlowStore {
     return hi ? this.payloadHi[row]! : this.payloadLo[row]!;
   }
 
+  /** @internal */ rowIpBytes(row: number, hi: boolean): number {
+    return hi ? this.ipBytesHi[row]! : this.ipBytesLo[row]!;
+  }
+
   /** @internal */ rowSyns(row: number, hi: boolean): number {
     return hi ? this.synsHi[row]! : this.synsLo[row]!;
   }
@@ -266,6 +275,8 @@ export abstract class FlowStore {
     this.bytesHi[row] = 0;
     this.payloadLo[row] = 0;
     this.payloadHi[row] = 0;
+    this.ipBytesLo[row] = 0;
+    this.ipBytesHi[row] = 0;
     this.synsLo[row] = 0;
     this.synsHi[row] = 0;
     this.flagsLo[row] = 0;
@@ -314,6 +325,8 @@ export abstract class FlowStore {
     this.bytesHi = g64(this.bytesHi);
     this.payloadLo = g64(this.payloadLo);
     this.payloadHi = g64(this.payloadHi);
+    this.ipBytesLo = g64(this.ipBytesLo);
+    this.ipBytesHi = g64(this.ipBytesHi);
     this.synsLo = g32(this.synsLo);
     this.synsHi = g32(this.synsHi);
     this.flagsLo = g8(this.flagsLo);

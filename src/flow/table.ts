@@ -186,12 +186,14 @@ export class FlowTable extends IcmpAttachment {
       if (n === 1) this.markSender(row, 0);
       this.bytesLo[row] = this.bytesLo[row]! + wireLen;
       this.payloadLo[row] = this.payloadLo[row]! + payload;
+      this.ipBytesLo[row] = this.ipBytesLo[row]! + pkt.ipLen;
     } else {
       const n = this.pktsHi[row]! + 1;
       this.pktsHi[row] = n;
       if (n === 1) this.markSender(row, 4);
       this.bytesHi[row] = this.bytesHi[row]! + wireLen;
       this.payloadHi[row] = this.payloadHi[row]! + payload;
+      this.ipBytesHi[row] = this.ipBytesHi[row]! + pkt.ipLen;
     }
     if (payload > 0 && pkt.payloadCaptured > 0) this.notePayload(row, pkt, frame.buf, fromLo);
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);

@@ -75,6 +75,12 @@ export class Flow {
   get respPayload(): number {
     return this.table.rowPayload(this.row, this.origIsLo);
   }
+  get origIpBytes(): number {
+    return this.table.rowIpBytes(this.row, !this.origIsLo);
+  }
+  get respIpBytes(): number {
+    return this.table.rowIpBytes(this.row, this.origIsLo);
+  }
   get origSyns(): number {
     return this.table.rowSyns(this.row, !this.origIsLo);
   }
@@ -190,6 +196,8 @@ export type FlowFacts = Pick<
   | "respBytes"
   | "origPayload"
   | "respPayload"
+  | "origIpBytes"
+  | "respIpBytes"
   | "origSyns"
   | "origFlags"
   | "respFlags"

@@ -58,6 +58,15 @@ export interface FlowRecord {
   packetsFromServer: number;
   bytesFromClient: number;
   bytesFromServer: number;
+  /**
+   * Transport payload bytes and IP-level bytes (the IP total length fields)
+   * each side sent, for Zeek's orig_bytes and orig_ip_bytes; not in report@1,
+   * so -1 in a report read back from JSON.
+   */
+  payloadFromClient: number;
+  payloadFromServer: number;
+  ipBytesFromClient: number;
+  ipBytesFromServer: number;
   /** Microseconds since the epoch. */
   firstSeen: number;
   lastSeen: number;
@@ -378,6 +387,10 @@ function flowRecord(
     packetsFromServer: f.respPackets,
     bytesFromClient: f.origBytes,
     bytesFromServer: f.respBytes,
+    payloadFromClient: f.origPayload,
+    payloadFromServer: f.respPayload,
+    ipBytesFromClient: f.origIpBytes,
+    ipBytesFromServer: f.respIpBytes,
     firstSeen: f.first,
     lastSeen: f.last,
     firstFrame: f.firstFrame,

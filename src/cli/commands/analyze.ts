@@ -17,6 +17,7 @@ import {
   EXTENSIONS,
   FORMATS,
   type Format,
+  PER_FLOW_FORMATS,
   type RenderOptions,
   renderBatch,
   renderReport,
@@ -134,7 +135,7 @@ export async function analyzeCommand(
     // report's service counts); the batch table, Markdown and JUnit list only
     // flows that are not known.
     const keepFlows: KeepFlows =
-      opts.reportDir !== undefined
+      opts.reportDir !== undefined || PER_FLOW_FORMATS.has(opts.format)
         ? "all"
         : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
           ? "notable"
