@@ -184,7 +184,7 @@ function parseCsv(text: string): string[][] {
 // --- Output files -----------------------------------------------------------------
 
 describe("-o and --report-dir", () => {
-  it("-o writes any one format; --report-dir writes all eight, named after the capture", async () => {
+  it("-o writes any one format; --report-dir writes all nine, named after the capture", async () => {
     const dir = tmp();
     for (const [format, ext] of [
       ["markdown", "md"],
@@ -193,6 +193,7 @@ describe("-o and --report-dir", () => {
       ["junit", "junit.xml"],
       ["zeek", "conn.log"],
       ["zeek-json", "conn.jsonl"],
+      ["ndjson", "ndjson"],
     ] as const) {
       const out = join(dir, `one.${ext}`);
       const r = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", format, "-o", out);
@@ -213,6 +214,7 @@ describe("-o and --report-dir", () => {
       "ocs-sample.pcap.json",
       "ocs-sample.pcap.junit.xml",
       "ocs-sample.pcap.md",
+      "ocs-sample.pcap.ndjson",
       "ocs-sample.pcap.txt",
     ]);
     expect(read(join(all, "ocs-sample.pcap.json"))).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
@@ -496,7 +498,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 8 * 9 + 8);
+    expect(outputs.length).toBe(2 + 9 * 9 + 9);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();

@@ -18,11 +18,22 @@ import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
+import { renderNdjson } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
 import { renderZeekJson, renderZeekTsv } from "../report/zeek.js";
 import type { Policy } from "./policy.js";
 
-export const FORMATS = ["table", "json", "markdown", "html", "junit", "csv", "zeek", "zeek-json"] as const;
+export const FORMATS = [
+  "table",
+  "json",
+  "markdown",
+  "html",
+  "junit",
+  "csv",
+  "zeek",
+  "zeek-json",
+  "ndjson",
+] as const;
 
 export type Format = (typeof FORMATS)[number];
 
@@ -35,10 +46,11 @@ export const EXTENSIONS: Record<Format, string> = {
   csv: "csv",
   zeek: "conn.log",
   "zeek-json": "conn.jsonl",
+  ndjson: "ndjson",
 };
 
 /** Formats with one record per flow: a batch gives the same records for every capture, in one stream. */
-export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["zeek", "zeek-json"]);
+export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["zeek", "zeek-json", "ndjson"]);
 
 export interface RenderOptions {
   limit: number;
@@ -63,6 +75,8 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
       return renderZeekTsv([report]);
     case "zeek-json":
       return renderZeekJson([report]);
+    case "ndjson":
+      return renderNdjson([report]);
     default:
       return [renderTable(report, { limit: o.limit, color: o.color })];
   }
@@ -109,6 +123,9 @@ export function* renderBatch(
       return;
     case "zeek-json":
       yield* renderZeekJson(reports);
+      return;
+    case "ndjson":
+      yield* renderNdjson(reports);
       return;
     default:
       for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color })}\n`;
