@@ -47,11 +47,12 @@ export function* renderJson(report: Report): Generator<string> {
 
 const q = JSON.stringify;
 
-/** One flow, compact; key order as in FlowRecord. */
+/** One flow, compact; key order as in FlowRecord, after `lead` (keys of the caller's own, each ending in a comma). */
 export function flowJson(
   f: FlowRecord,
   roleText: Map<readonly RoleRef[], string>,
   appText: Map<Application, string>,
+  lead = "",
 ): string {
   let roles = roleText.get(f.roles);
   if (roles === undefined) {
@@ -68,7 +69,7 @@ export function flowJson(
   // addresses are formatted by report/model.ts (digits, hex, dots, colons):
   // none can hold a character JSON must escape, so they are quoted directly.
   return (
-    `{"id":${f.id},"transport":"${f.transport}",` +
+    `{${lead}"id":${f.id},"transport":"${f.transport}",` +
     `"client":{"ip":"${f.clientIp}","port":${f.clientPort}},` +
     `"server":{"ip":"${f.serverIp}","port":${f.serverPort}},` +
     `"verdict":"${f.verdict}","application":${app},"roles":${roles},"state":"${f.state}","history":"${f.history}",` +

@@ -43,6 +43,10 @@ function flowLine(
   roleText: Map<readonly RoleRef[], string>,
   appText: Map<Application, string>,
 ): string {
-  // flowJson's object starts with "{"; the line's own keys go first.
-  return `{"type":"flow","capture":${captureJson},"uid":"${zeekUid(capture, f)}",${flowJson(f, roleText, appText).slice(1)}`;
+  return flowJson(
+    f,
+    roleText,
+    appText,
+    `"type":"flow","capture":${captureJson},"uid":"${zeekUid(capture, f)}",`,
+  );
 }

@@ -21,7 +21,6 @@
  * `missed_bytes` is 0 unless the history has a content gap (g), then unset.
  */
 
-import { createHash } from "node:crypto";
 import type { FlowRecord, Report } from "./model.js";
 
 /** Zeek's conn.log fields, in `Conn::Info` order, then ours, with their Zeek types. */
@@ -90,21 +89,31 @@ const IP_PROTO: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, i
  * always gives the same uids, and the same flow in two captures two uids.
  */
 export function zeekUid(capture: string, f: FlowRecord): string {
-  const digest = createHash("sha256")
-    .update(
-      `${capture}\0${f.transport}\0${f.clientIp}\0${f.clientPort}\0${f.serverIp}\0${f.serverPort}\0${f.firstSeen}`,
-    )
-    .digest();
-  // 128 bits, more than the 17 base-62 digits take (about 101).
-  let n = (digest.readBigUInt64BE(0) << 64n) | digest.readBigUInt64BE(8);
-  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  const key = `${capture}\0${f.transport}\0${f.clientIp}\0${f.clientPort}\0${f.serverIp}\0${f.serverPort}\0${f.firstSeen}`;
+  // Four independent 32-bit lanes (MurmurHash3's mixing, different seeds):
+  // about 100 bits of hash, cheap enough to run once per flow of a large capture.
   let s = "C";
-  for (let i = 0; i < 17; i++) {
-    s += alphabet[Number(n % 62n)];
-    n /= 62n;
+  for (let lane = 0; lane < 4; lane++) {
+    let h = SEEDS[lane]!;
+    for (let i = 0; i < key.length; i++) {
+      h = Math.imul(h ^ key.charCodeAt(i), 0xcc9e2d51);
+      h = (h << 15) | (h >>> 17);
+    }
+    h ^= key.length;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    let n = (h ^ (h >>> 16)) >>> 0;
+    // 62^5 < 2^32: five digits per lane, 17 in all.
+    for (let d = 0; d < (lane === 3 ? 2 : 5); d++) {
+      s += BASE62[n % 62];
+      n = Math.floor(n / 62);
+    }
   }
   return s;
 }
+
+const SEEDS = [0x9747b28c, 0x2f8a6b1d, 0x5bd1e995, 0x1b873593];
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** Seconds with six decimals, as Zeek writes `time` and `interval`. */
 function seconds(micros: number): string {
