@@ -50,3 +50,9 @@ export function isoMicros(micros: number): string {
   const us = Math.floor(micros) - second * 1_000_000;
   return `${prefix}.${String(us).padStart(6, "0")}Z`;
 }
+
+/** Seconds since the epoch (or a duration) with six decimals, from microseconds: how Zeek writes `time` and `interval`. */
+export function secondsText(micros: number): string {
+  const whole = Math.floor(micros / 1e6);
+  return `${whole}.${String(micros - whole * 1e6).padStart(6, "0")}`;
+}

@@ -21,6 +21,8 @@
  * `missed_bytes` is 0 unless the history has a content gap (g), then unset.
  */
 
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { secondsText } from "../format.js";
 import type { FlowRecord, Report } from "./model.js";
 
 /** Zeek's conn.log fields, in `Conn::Info` order, then ours, with their Zeek types. */
@@ -81,7 +83,12 @@ const ZEEK_SERVICE: Readonly<Record<string, string>> = {
 /** A field's value: a string as written, a number, a set or vector, or null for unset. */
 type Value = string | number | readonly string[] | null;
 
-const IP_PROTO: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
+const IP_PROTO: Readonly<Record<string, number>> = {
+  tcp: IPPROTO_TCP,
+  udp: IPPROTO_UDP,
+  icmp: IPPROTO_ICMP,
+  icmpv6: IPPROTO_ICMPV6,
+};
 
 /**
  * A connection uid in Zeek's shape ("C" and 17 base-62 characters), derived
@@ -115,12 +122,6 @@ export function zeekUid(capture: string, f: FlowRecord): string {
 const SEEDS = [0x9747b28c, 0x2f8a6b1d, 0x5bd1e995, 0x1b873593];
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/** Seconds with six decimals, as Zeek writes `time` and `interval`. */
-function seconds(micros: number): string {
-  const whole = Math.floor(micros / 1e6);
-  return `${whole}.${String(micros - whole * 1e6).padStart(6, "0")}`;
-}
-
 /** One flow's values, in ZEEK_FIELDS order. */
 export function zeekValues(capture: string, f: FlowRecord): Value[] {
   const icmpDetails = f.reasons.find((r) => r.code === "icmp_unmatched")?.details;
@@ -133,7 +134,7 @@ export function zeekValues(capture: string, f: FlowRecord): Value[] {
     f.transport === "tcp" || f.transport === "udp" ? f.transport : icmp ? "icmp" : "unknown_transport";
   const ipProto = IP_PROTO[f.transport] ?? /^ip-proto-(\d+)$/.exec(f.transport)?.[1] ?? null;
   return [
-    seconds(f.firstSeen),
+    secondsText(f.firstSeen),
     zeekUid(capture, f),
     f.clientIp,
     icmp ? icmpType : f.clientPort,
@@ -141,7 +142,7 @@ export function zeekValues(capture: string, f: FlowRecord): Value[] {
     icmp ? icmpCode : f.serverPort,
     proto,
     f.application.confidence === "signature" ? (ZEEK_SERVICE[f.application.protocol] ?? null) : null,
-    duration > 0 ? seconds(duration) : null,
+    duration > 0 ? secondsText(duration) : null,
     duration > 0 ? known(f.payloadFromClient) : null,
     duration > 0 ? known(f.payloadFromServer) : null,
     f.state === "" ? null : f.state,
