@@ -16,7 +16,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CatalogIndex } from "../src/catalog/index.js";
 import { type ClassifyContext, classifyFlow, type Verdict } from "../src/classify/classify.js";
-import { type IcmpCategory, REASON_CODES, type ReasonCode } from "../src/classify/reasons.js";
+import {
+  type IcmpCategory,
+  REASON_CODES,
+  REASON_GUIDANCE,
+  type ReasonCode,
+} from "../src/classify/reasons.js";
 import { parseTopology } from "../src/classify/topology.js";
 import { App } from "../src/decode/apps.js";
 import {
@@ -828,11 +833,15 @@ const context = (topology: boolean | undefined): ClassifyContext => ({
 });
 
 /** The README's reason table: code → verdict. */
-function readmeVerdicts(): Map<string, string> {
+function readmeReasonRows(): RegExpMatchArray[] {
   const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
   const start = readme.indexOf("| reason code | verdict | meaning |");
   const table = readme.slice(start, readme.indexOf("\n\n", start));
-  return new Map([...table.matchAll(/^\| `([a-z_]+)` \| ([a-z]+) \|/gm)].map((m) => [m[1]!, m[2]!]));
+  return [...table.matchAll(/^\| `([a-z_]+)` \| ([a-z]+) \| .* \| ([^|]+) \|$/gm)];
+}
+
+function readmeVerdicts(): Map<string, string> {
+  return new Map(readmeReasonRows().map((m) => [m[1]!, m[2]!]));
 }
 
 describe("classification on plain FlowFacts objects", () => {
@@ -866,6 +875,11 @@ describe("classification on plain FlowFacts objects", () => {
         ),
     );
     expect(missing).toEqual([]);
+  });
+
+  it("has the README's 'what to check' column as the guidance every human format prints", () => {
+    const readme = new Map(readmeReasonRows().map((m) => [m[1]!, m[3]!]));
+    expect(Object.fromEntries(readme)).toEqual(REASON_GUIDANCE);
   });
 });
 

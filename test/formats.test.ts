@@ -7,6 +7,7 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generate } from "../bench/gen.js";
@@ -599,8 +600,43 @@ describe("terminal", () => {
     expect(canonical(read(join(dir, "r.txt")))).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
   });
 
+  it("fits the terminal's width, or --width; a file or a pipe gets 100 columns", async () => {
+    const widest = (text: string) =>
+      Math.max(
+        ...text
+          .split("\n")
+          .filter((l) => !/^ +(#\d+ +frame +\d+ +|filter: )\S+==/.test(l))
+          .map((l) => l.length),
+      );
+    const at80 = await runCliWith({ columns: 80 }, "analyze", "fixtures/blocked-cases.pcap");
+    expect(widest(at80.stdout)).toBeLessThanOrEqual(80);
+    expect(at80.stdout).toContain("(Blk blocked, Mis misdirected, Inc inconclusive)");
+    const at200 = await runCliWith({ columns: 200 }, "analyze", "fixtures/blocked-cases.pcap");
+    expect(widest(at200.stdout)).toBeGreaterThan(100);
+    expect(at200.stdout).not.toContain("…");
+    // --width wins over the terminal; -o ignores the terminal.
+    const given = await runCliWith(
+      { columns: 200 },
+      "analyze",
+      "fixtures/blocked-cases.pcap",
+      "--width",
+      "90",
+    );
+    expect(widest(given.stdout)).toBeLessThanOrEqual(90);
+    const dir = tmp();
+    await runCliWith({ columns: 200 }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
+    expect(canonical(read(join(dir, "r.txt")))).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));
+    const unlimited = await runCliWith({}, "analyze", "fixtures/ocs-sample.pcap", "--width", "0");
+    expect(unlimited.stdout).toMatch(/udp_no_reply: SIP request, no reply$/m);
+    const narrow = await runCliWith({}, "analyze", "fixtures/ocs-sample.pcap", "--width", "20");
+    expect([narrow.code, narrow.stderr]).toEqual([
+      2,
+      "ocs-pcap: --width must be 0 (no limit) or at least 40\n(run with --help for usage)\n",
+    ]);
+  });
+
   it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
-    "shows a progress bar on a terminal for a long capture, and none under --quiet or CI",
+    "shows a progress bar on a terminal for a long capture, and none under --quiet or CI; the table fits the terminal",
     async () => {
       const file = join(tmp(), "long.pcap");
       generate(file, 7000, 10); // 70,000 packets, over 8 MiB
@@ -616,11 +652,29 @@ describe("terminal", () => {
             (err, stdout) => (err !== null && typeof err.code !== "number" ? reject(err) : resolve(stdout)),
           ),
         );
-      const [shown, quiet, ci] = await Promise.all([
+      const [shown, quiet, ci, table] = await Promise.all([
         inTty("--format json -o /dev/null"),
         inTty("--format json -o /dev/null -q"),
         inTty("--format json -o /dev/null", { CI: "true" }),
+        // The table fits the terminal's width, as the bin reads it (stty sets it).
+        new Promise<string>((resolve, reject) =>
+          execFile(
+            "script",
+            [
+              "-qec",
+              `stty cols 80; ${process.execPath} bin/ocs-pcap analyze fixtures/blocked-cases.pcap`,
+              "/dev/null",
+            ],
+            { cwd: ROOT, encoding: "utf8", env },
+            (err, stdout) => (err !== null && typeof err.code !== "number" ? reject(err) : resolve(stdout)),
+          ),
+        ),
       ]);
+      const lines = stripVTControlCharacters(table).split(/\r?\n/);
+      expect(lines.filter((l) => l.length > 80 && !/^ +(#\d+ +frame +\d+ +|filter: )\S+==/.test(l))).toEqual(
+        [],
+      );
+      expect(table).toContain("(Blk blocked, Mis misdirected, Inc inconclusive)");
       expect(shown).toMatch(/100% \| [\d.]+\/[\d.]+ MB \| [\d,]+ packets\/s \| ETA/);
       expect(quiet).not.toContain("packets/s");
       expect(ci).not.toContain("packets/s");

@@ -248,12 +248,35 @@ describe("JSON renderer", () => {
 describe("table renderer", () => {
   it("shows the summary, the role table and each verdict's flows with reasons", () => {
     const text = renderTable(report("ocs-sample.pcap"), { limit: 25 });
-    expect(text).toMatch(/Flows\s+│ 12: 4 known, 4 unknown, 2 blocked, 2 misdirected/);
-    expect(text).toMatch(/Mediation Server\s+│ 60000-64000 │ udp/);
+    expect(text).toMatch(/^ {2}Flows {9}12: 4 known, 4 unknown, 2 blocked, 2 misdirected/m);
+    expect(text).toMatch(/^ {2}Med +60000-64000 +udp +1 +1 +0 +0 +0 +8 +1\.7 kB$/m);
+    expect(text).toMatch(/^ {2}Med +Mediation Server$/m);
     expect(text).toMatch(/Blocked-looking flows \(2\)/);
-    expect(text).toMatch(/syn_no_reply: 3 SYNs over 3\.0 s, no reply/);
-    expect(text).toMatch(/transport_mismatch: 5061\/udp is catalogued only for TCP/);
-    expect(text).toMatch(/client_range_only: 3389\/tcp/);
+    expect(text).toMatch(
+      /^ {2}#3 10\.1\.0\.20:50323 10\.0\.0\.30:5062\/tcp .* syn_no_reply: 3 SYNs over 3\.0 s, no reply$/m,
+    );
+    expect(text).toMatch(/^ {2}#7 .* transport_mismatch: a TCP-only port; udp_n…$/m);
+    const wide = renderTable(report("ocs-sample.pcap"), { limit: 25, width: 0 });
+    expect(wide).toMatch(
+      /^ {2}#7 .* transport_mismatch: a TCP-only port; udp_no_reply: SIP request, no reply$/m,
+    );
+    expect(text).toMatch(/^ {3}#9 .*\/tcp .* client_range_only: 1024-65535$/m);
+    expect(text).toMatch(
+      /^ {2}#3 {3}frame 14 {2}ip\.addr==10\.1\.0\.20 && ip\.addr==10\.0\.0\.30 && tcp\.port==50323 && tcp\.port==5062$/m,
+    );
+    expect(text).toMatch(/^ {2}syn_no_reply {8}a firewall silently dropping the port/m);
+  });
+
+  it("fits every line but the display filters into the width, on every fixture", () => {
+    for (const name of GOLDEN_FIXTURES) {
+      for (const width of [80, 100, 200]) {
+        const text = renderTable(report(name), { limit: 0, width });
+        const long = text
+          .split("\n")
+          .filter((l) => l.length > width && !/^ +(#\d+ +frame +\d+ +|filter: )\S+==/.test(l));
+        expect(long, `${name} at ${width}`).toEqual([]);
+      }
+    }
   });
 
   it("limits long lists and says how many were left out", () => {

@@ -100,6 +100,42 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "icmp_unmatched",
 ];
 
+/**
+ * What to check on the network, per code: one line each, shown under the
+ * findings of every human format (table, Markdown, HTML). The README's reason
+ * table has the same text in its last column (test/classify-facts.test.ts).
+ */
+export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
+  syn_no_reply: "a firewall silently dropping the port, a wrong address or route, the server down",
+  syn_rejected: "nothing listens on that port on that host, or a firewall rejects with a reset",
+  handshake_incomplete:
+    "a firewall or route dropping the server-to-client direction, asymmetric routing through a stateful firewall",
+  icmp_unreachable:
+    "the firewall or router named in the message; for a closed port, the service on the server",
+  udp_no_reply: "a firewall dropping the UDP port (media ranges, 3478), NAT, the server's listener",
+  one_way_media: "a firewall or NAT dropping the media in one direction; the peer's media port range",
+  reset_after_handshake:
+    "a middlebox (firewall with application inspection, TLS proxy, SIP ALG) rejecting TLS or SIP",
+  transport_mismatch:
+    "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",
+  protocol_mismatch:
+    "the client's or trunk's transport setting (TLS vs TCP), a proxy or load balancer rule, a URL with http:// where https:// belongs",
+  role_mismatch: "DNS records, SRV records or a load balancer pointing at the wrong server",
+  range_mismatch: "the server's configured media port range, NAT rewriting ports",
+  wrong_direction: "routing or NAT that reverses direction, a misconfigured server",
+  client_media: "nothing: this is how OCS clients talk directly",
+  midstream: "start the capture before the connection opens, or capture longer",
+  near_capture_end: "capture longer: the answer may have come after the capture stopped",
+  one_sided_capture: "the path is asymmetric: capture where both directions pass",
+  other_protocol:
+    "nothing for OCS: other traffic in the capture, grouped by protocol and port in the unknown section",
+  media_range_only: "not OCS media unless a topology places the server; look at what the hosts are",
+  client_range_only: "not OCS traffic unless it is peer-to-peer client media; look at what the hosts are",
+  not_in_catalog:
+    "nothing for OCS unless the port belongs to a product the catalog lacks; look at what the hosts are",
+  icmp_unmatched: "the quoted traffic was not captured here: capture where the client sends",
+};
+
 /** Codes that are blocking evidence: a flow with one appears in the blocked-looking groups, whatever its verdict. */
 export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "icmp_unreachable",

@@ -54,6 +54,8 @@ export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["zeek", "zeek-json
 
 export interface RenderOptions {
   limit: number;
+  /** Table format: columns to fit (0: no limit). */
+  width: number;
   color: boolean;
   policy: Policy;
 }
@@ -78,7 +80,7 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
     case "ndjson":
       return renderNdjson([report]);
     default:
-      return [renderTable(report, { limit: o.limit, color: o.color })];
+      return [renderTable(report, { limit: o.limit, color: o.color, width: o.width })];
   }
 }
 
@@ -128,7 +130,7 @@ export function* renderBatch(
       yield* renderNdjson(reports);
       return;
     default:
-      for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color })}\n`;
+      for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color, width: o.width })}\n`;
       yield renderBatchText(batch);
   }
 }

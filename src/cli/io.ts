@@ -10,6 +10,8 @@ export interface Io {
   stderr: (text: string) => void;
   /** Whether standard output is a colour terminal (the table format uses colour then). */
   color?: boolean;
+  /** Standard output's width when it is a terminal (the table format fits it). */
+  columns?: number;
   /**
    * The batch worker's module, for a caller that runs the CLI from sources
    * (tests run `run(argv, io)` in-process, where no `worker.js` sits beside

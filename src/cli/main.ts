@@ -16,6 +16,7 @@ import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
 import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
 import { DEFAULT_LIST_LIMIT, DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
+import { DEFAULT_WIDTH } from "../report/table.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { catalogCommand } from "./commands/catalog.js";
 import { summarizeCommand } from "./commands/summarize.js";
@@ -141,6 +142,10 @@ Examples:
       "--limit <n>",
       "table and markdown formats: flows listed per verdict or reason (0 = all)",
       String(DEFAULT_LIST_LIMIT),
+    )
+    .option(
+      "--width <columns>",
+      `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
     )
     .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
@@ -315,6 +320,9 @@ export async function main(): Promise<void> {
       process.stderr.write(s);
     },
     color: wantColor(process.env, process.stdout.isTTY === true),
+    ...(process.stdout.isTTY === true && process.stdout.columns > 0
+      ? { columns: process.stdout.columns }
+      : {}),
   });
   process.exitCode = code;
 }

@@ -37,6 +37,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions {
   quiet?: boolean;
   strict?: boolean;
   limit: string;
+  width?: string;
   maxRecordLen: string;
   maxFlows: string;
   maxFragments: string;

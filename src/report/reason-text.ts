@@ -1,6 +1,7 @@
 /**
- * Turns a reason's data into the sentence every renderer shows. The only
- * place reason text is written: classification, grouping, redaction and
+ * Turns a reason's data into the sentence every renderer shows, and into the
+ * brief form (key figures only) of the terminal's one-line flow listings. The
+ * only place reason text is written: classification, grouping, redaction and
  * policy work on the fields (src/classify/reasons.ts).
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
@@ -159,6 +160,87 @@ export function reasonText(r: Reason): string {
         ? "no SYN seen: the capture began after the connection opened (both sides sent packets)"
         : "no SYN seen: the capture began after the connection opened (one side sent nothing, or only resets)";
   }
+}
+
+/**
+ * The key figures of a reason, for a one-line flow listing beside its code:
+ * "3 SYNs over 3.0 s, no reply"; empty when the code says it all.
+ */
+export function reasonBrief(r: Reason): string {
+  switch (r.code) {
+    case "not_in_catalog":
+      return "";
+    case "other_protocol":
+      return protocolName(r.details.protocol);
+    case "client_range_only":
+      return r.details.range;
+    case "media_range_only":
+      return `${r.details.ranges}, no media seen`;
+    case "icmp_unmatched": {
+      const d = r.details;
+      const to =
+        d.quotedTransport === "tcp" || d.quotedTransport === "udp"
+          ? `${d.quotedDst}:${d.quotedDstPort}`
+          : d.quotedDst;
+      return `${icmpBrief(d)}, quoting ${transportText(d.quotedTransport)} to ${to}`;
+    }
+    case "transport_mismatch":
+      return `a ${r.details.other.toUpperCase()}-only port`;
+    case "protocol_mismatch":
+      return `${FAMILY_TEXT[r.details.seen]}, ${r.details.expected.map((f) => FAMILY_TEXT[f]).join(" or ")} expected`;
+    case "role_mismatch":
+      return `${r.details.role} does not serve the port`;
+    case "range_mismatch":
+      return `${r.details.role} port outside ${r.details.ranges}`;
+    case "wrong_direction":
+      return `${r.details.role} opened it to a client`;
+    case "client_media":
+      return r.details.protocol === null
+        ? "peer-to-peer (topology)"
+        : `peer-to-peer ${r.details.protocol.toUpperCase()}`;
+    case "icmp_unreachable": {
+      const d = r.details;
+      return `${icmpBrief(d)}${d.quotes === "responder" ? " about the server's packets" : d.answered ? ", server answered" : ""}`;
+    }
+    case "syn_no_reply": {
+      const d = r.details;
+      const then = d.icmp
+        ? ", no TCP reply"
+        : d.after === "nothing"
+          ? ", no reply"
+          : `, no reply, then ${d.after.toUpperCase()}`;
+      return `${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}${then}`;
+    }
+    case "syn_rejected":
+      return `RST to ${plural(r.details.syns, "SYN")}`;
+    case "handshake_incomplete":
+      return `SYN+ACK never acked, ${plural(r.details.syns, "SYN")} over ${seconds(r.details.spanMicros)}`;
+    case "reset_after_handshake":
+      return `server RST after ${plural(r.details.clientBytes, "byte")} from the client`;
+    case "udp_no_reply": {
+      const d = r.details;
+      const what = d.request === "stun" ? "STUN request, " : d.request === "sip" ? "SIP request, " : "";
+      const figures =
+        d.packets > 1 || d.request === null
+          ? `${plural(d.packets, "packet")} over ${seconds(d.spanMicros)}, `
+          : "";
+      return `${what}${figures}no reply`;
+    }
+    case "one_way_media":
+      return `${r.details.protocol.toUpperCase()} one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
+    case "one_sided_capture":
+      return r.details.kind === "acked_after_syn" ? "reply not captured" : "peer not captured";
+    case "near_capture_end":
+      return `${r.details.what === "syn" ? "SYN" : "request"} ${seconds(r.details.beforeEndMicros)} before the end`;
+    case "midstream":
+      return r.details.bothSides ? "no SYN seen, both sides sent" : "no SYN seen, one side silent";
+  }
+}
+
+/** "ICMP 3/13 from 10.1.0.1: filtered by policy". */
+function icmpBrief(d: IcmpDetails): string {
+  const count = d.count === 1 ? "" : `${d.count}× `;
+  return `${count}${d.v6 ? "ICMPv6" : "ICMP"} ${d.type}/${d.code} from ${d.sender}: ${ICMP_CATEGORY_TEXT[d.category]}`;
 }
 
 /** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */

@@ -1,18 +1,24 @@
 /**
- * Terminal renderer: summary, traffic by role, then the flows that need a
- * look (blocked, misdirected, unknown), each with its reason. A pure function
- * of the report model. Colour is only added when the caller asks for it, and
- * every string that came from a packet or a file name goes through
- * escapeTerminal so it cannot move the cursor or retitle the window.
+ * Terminal renderer: a pure function of the report model that fits a width
+ * (the terminal's, or `--width`). Summary facts; blocked-looking groups with
+ * their Wireshark filters; unknown groups; traffic by role; then one line per
+ * flow that needs a look, its reason and key figures on the same line; the
+ * listed flows' display filters; what to check for each reason present; and
+ * the legend of the role abbreviations used. Only display filters may pass
+ * the width (they must stay pasteable). Colour is added only when the caller
+ * asks. Every string that came from a packet, a saved report or a file name
+ * goes through escapeTerminal, so it cannot move the cursor or retitle the
+ * window.
  */
 
-import Table from "cli-table3";
 import { createColors } from "picocolors";
-import { blockingReason } from "../classify/reasons.js";
+import { blockingReason, REASON_CODES, REASON_GUIDANCE, type ReasonCode } from "../classify/reasons.js";
 import { isoMicros, isoToMicros } from "../format.js";
 import { escapeTerminal as term } from "./escape.js";
+import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
-import { reasonText } from "./reason-text.js";
+import { reasonBrief } from "./reason-text.js";
+import { RoleAbbreviations } from "./role-abbrev.js";
 import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
 
 export interface TableOptions {
@@ -20,11 +26,16 @@ export interface TableOptions {
   limit: number;
   /** Colour section titles (only for a colour terminal: NO_COLOR/FORCE_COLOR are decided by the caller). */
   color?: boolean;
+  /** Columns to fit; 0 for no limit. */
+  width?: number;
 }
 
-const PLAIN_STYLE = { head: [] as string[], border: [] as string[] };
+/** The width when standard output is not a terminal and no --width is given. */
+export const DEFAULT_WIDTH = 100;
 
 export function renderTable(report: Report, options: TableOptions = { limit: DEFAULT_LIST_LIMIT }): string {
+  const width = options.width ?? DEFAULT_WIDTH;
+  const clip = (s: string) => (width > 0 && s.length > width ? `${s.slice(0, width - 1)}…` : s);
   const pc = createColors(options.color === true);
   const tint = {
     blocked: pc.red,
@@ -32,118 +43,160 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     inconclusive: pc.magenta,
     unknown: pc.gray,
   } as const;
-  const out: string[] = [];
+  const roles = new RoleAbbreviations();
+  const limited = <T>(list: readonly T[]) => (options.limit > 0 ? list.slice(0, options.limit) : list);
   const c = report.capture;
   const s = report.summary;
-  out.push(`ocs-pcap ${term(report.tool.version)} report: ${term(c.path)}`);
-  out.push("");
-  const facts = new Table({ style: PLAIN_STYLE });
-  facts.push(
-    ["Capture format", term(c.format)],
-    ["Link types", term(c.linkTypes.join(", ") || "-")],
-    ["Packets", formatCount(c.packets)],
-    ["Bytes", `${formatCount(c.bytes)} (${formatBytes(c.bytes)})`],
-    ["First packet", c.firstSeen ?? "-"],
-    ["Last packet", c.lastSeen ?? "-"],
-    ["Duration", duration(c.firstSeen, c.lastSeen)],
-    [
-      "Flows",
-      `${s.flows}: ${s.known} known, ${s.unknown} unknown, ${s.blocked} blocked, ${s.misdirected} misdirected, ${s.inconclusive} inconclusive`,
-    ],
-    ["Anomalies", term(formatCounts(c.anomalies))],
-    ["Not analysed", term(formatCounts(c.skipped))],
-  );
-  out.push(facts.toString());
-  for (const w of c.warnings) out.push(`Warning (offset ${w.offset}): ${term(w.message)}`);
+  const byId = flowsById(report.flows);
+  const body: string[] = [];
 
   if (report.blocked.length > 0) {
-    out.push("", "Blocked-looking traffic by role, port and reason");
-    const groups = new Table({
-      head: ["Summary", "First", "Last", "Flows"],
-      style: PLAIN_STYLE,
-      colWidths: [70, null, null, 24],
-      wordWrap: true,
-    });
+    body.push("", pc.bold(`Blocked-looking traffic by role, port and reason (${report.blocked.length})`));
     for (const g of report.blocked) {
-      groups.push([term(g.summary), isoMicros(g.firstSeen), isoMicros(g.lastSeen), flowList(g.flows)]);
+      const attempts = `${formatCount(g.attempts)} attempt${g.attempts === 1 ? "" : "s"}`;
+      const clients = `${g.clientsExact ? "" : "at least "}${formatCount(g.clients)} client${g.clients === 1 ? "" : "s"}`;
+      const verdict = g.verdict === "blocked" ? "" : `, verdict ${g.verdict}`;
+      const what = `${g.port}/${term(g.transport)}: ${attempts} from ${clients}${verdict}`;
+      let who = g.roles.length > 0 ? term(roles.list(g.roles, false)) : "(no role)";
+      if (width > 0 && who.length + what.length + 3 > width) who = `${g.roles.length} roles`;
+      else if (g.roles.length > 0) roles.list(g.roles);
+      body.push(clip(`  ${who} ${what}`));
+      body.push(...wrap(term(groupHint(g.summary)), "      ", width));
+      body.push(clip(`      ${timeSpan(g.firstSeen, g.lastSeen)}, flows ${flowList(g.flows)}`));
+      body.push(`      filter: ${term(groupFilter(g, byId))}`);
     }
-    out.push(groups.toString());
   }
 
   if (report.unknown.length > 0) {
-    out.push("", "Unknown traffic by protocol and port");
-    const shown = options.limit > 0 ? report.unknown.slice(0, options.limit) : report.unknown;
-    for (const g of shown) out.push(`  ${term(unknownGroupLabel(g))}`);
+    body.push("", pc.bold(`Unknown traffic by protocol and port (${report.unknown.length})`));
+    const shown = limited(report.unknown);
+    for (const g of shown) body.push(clip(`  ${term(unknownGroupLabel(g))}`));
     if (shown.length < report.unknown.length)
-      out.push(`  … and ${report.unknown.length - shown.length} more groups`);
+      body.push(`  … and ${report.unknown.length - shown.length} more groups`);
   }
 
-  out.push("", "Traffic by role (each flow counted once, under its most specific catalog match)");
+  body.push("", pc.bold("Traffic by role (each flow counted once, under its most specific catalog match)"));
   if (report.roles.length === 0) {
-    out.push("  no flow matched the catalog");
+    body.push("  no flow matched the catalog");
   } else {
-    const roles = new Table({
-      head: [
-        "Role(s)",
-        "Port",
-        "Transport",
-        "Flows",
-        "Known",
-        "Blocked",
-        "Misdirected",
-        "Inconcl.",
-        "Packets",
-        "Bytes",
-      ],
-      colAligns: ["left", "right", "left", "right", "right", "right", "right", "right", "right", "right"],
-      style: PLAIN_STYLE,
-      colWidths: [44, null, null, null, null, null, null, null, null, null],
-      wordWrap: true,
+    const long = ["Port", "Proto", "Flows", "Known", "Blocked", "Misdir.", "Inconcl.", "Packets", "Bytes"];
+    const short = ["Port", "Proto", "Flows", "Known", "Blk", "Mis", "Inc", "Pkts", "Bytes"];
+    const rows = report.roles.map((r) => [
+      term(r.ports),
+      term(r.transport),
+      formatCount(r.flows),
+      formatCount(r.known),
+      formatCount(r.blocked),
+      formatCount(r.misdirected),
+      formatCount(r.inconclusive),
+      formatCount(r.packets),
+      formatBytes(r.bytes),
+    ]);
+    // Short headings when the long ones leave the roles under 16 columns.
+    const room = (h: string[]) => width - 2 - columnWidths([h, ...rows]).reduce((a, w) => a + w + 2, 0);
+    const head = width > 0 && room(long) < 16 ? short : long;
+    const widths = columnWidths([head, ...rows]);
+    // The role column takes what the numbers leave, at least "11 roles".
+    const numbers = widths.reduce((a, w) => a + w + 2, 0);
+    const roleCells = report.roles.map((r) => term(roles.list(r.roles, false)));
+    const longest = Math.max(5, ...roleCells.map((t) => t.length));
+    const roleWidth = width > 0 ? Math.max(10, Math.min(longest, width - 2 - numbers)) : longest;
+    const cells = report.roles.map((r, i) => {
+      if (roleCells[i]!.length <= roleWidth) return term(roles.list(r.roles));
+      return `${r.roles.length} roles`;
     });
-    for (const r of report.roles) {
-      roles.push([
-        term(r.roles.join(", ")),
-        term(r.ports),
-        term(r.transport),
-        r.flows,
-        r.known,
-        r.blocked,
-        r.misdirected,
-        r.inconclusive,
-        formatCount(r.packets),
-        formatBytes(r.bytes),
-      ]);
-    }
-    out.push(roles.toString());
+    const aligned = (row: string[]) =>
+      row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+    body.push(clip(`  ${"Roles".padEnd(roleWidth)}  ${aligned(head)}`));
+    rows.forEach((row, i) => {
+      body.push(clip(`  ${cells[i]!.padEnd(roleWidth)}  ${aligned(row)}`));
+    });
+    if (head === short) body.push(clip("  (Blk blocked, Mis misdirected, Inc inconclusive)"));
+    if (cells.some((cell, i) => cell !== term(roles.list(report.roles[i]!.roles, false))))
+      body.push(clip('  (`ocs-pcap catalog --port N` names every role behind "N roles")'));
   }
 
+  const listed: FlowRecord[] = [];
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
     // The count covers every flow; the list, the flows the report kept (--max-report-flows).
     const count = report.summary[verdict];
-    out.push("", tint[verdict](`${TITLES[verdict]} (${count})`));
+    body.push("", pc.bold(tint[verdict](`${TITLES[verdict]} (${formatCount(count)})`)));
     if (count === 0) {
-      out.push("  none");
+      body.push("  none");
       continue;
     }
-    const shown = options.limit > 0 ? flows.slice(0, options.limit) : flows;
-    if (shown.length > 0) out.push(flowTable(shown));
+    const shown = limited(flows);
+    listed.push(...shown);
+    if (shown.length > 0) body.push(...flowLines(shown, clip));
     if (shown.length < flows.length) {
-      out.push(
-        `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists them too)`,
+      body.push(
+        clip(
+          `  … and ${flows.length - shown.length} more (--limit 0 shows all; --format json lists them too)`,
+        ),
       );
     }
-    if (flows.length < count) out.push(`  … and ${count - flows.length} not listed (--max-report-flows)`);
+    if (flows.length < count) body.push(`  … and ${count - flows.length} not listed (--max-report-flows)`);
   }
   // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
   const evidenced = report.flows.filter((f) => f.verdict === "known" && blockingReason(f.reasons));
   if (evidenced.length > 0) {
-    out.push("", `Known flows with blocking-looking evidence (${evidenced.length})`);
-    const shown = options.limit > 0 ? evidenced.slice(0, options.limit) : evidenced;
-    out.push(flowTable(shown));
+    body.push("", pc.bold(`Known flows with blocking-looking evidence (${formatCount(evidenced.length)})`));
+    const shown = limited(evidenced);
+    listed.push(...shown);
+    body.push(...flowLines(shown, clip));
     if (shown.length < evidenced.length)
-      out.push(`  … and ${evidenced.length - shown.length} more (--limit 0 shows all)`);
+      body.push(`  … and ${evidenced.length - shown.length} more (--limit 0 shows all)`);
   }
+
+  if (listed.length > 0) {
+    body.push("", pc.bold("The flows above in Wireshark: first frame (Go to Packet) and display filter"));
+    let idWidth = 0;
+    let frameWidth = 0;
+    for (const f of listed) {
+      idWidth = Math.max(idWidth, `#${f.id}`.length);
+      frameWidth = Math.max(frameWidth, String(f.firstFrame).length);
+    }
+    for (const f of listed) {
+      const frame = `frame ${String(f.firstFrame).padStart(frameWidth)}`;
+      body.push(`  ${`#${f.id}`.padEnd(idWidth)}  ${frame}  ${term(flowFilter(f))}`);
+    }
+  }
+
+  const codes = reasonCodesShown(report, listed);
+  if (codes.length > 0) {
+    body.push("", pc.bold("What to check on the network"));
+    const codeWidth = Math.max(...codes.map((code) => code.length));
+    for (const code of codes) {
+      body.push(...wrap(REASON_GUIDANCE[code], `  ${code.padEnd(codeWidth)}  `, width));
+    }
+  }
+
+  const out: string[] = [];
+  out.push(clip(`ocs-pcap ${term(report.tool.version)} report: ${term(c.path)}`), "");
+  const facts: [string, string][] = [
+    [
+      "Capture",
+      `${term(c.format)}, ${term(c.linkTypes.join(", ") || "no link type")}, ${formatCount(c.packets)} packets, ${formatCount(c.bytes)} bytes (${formatBytes(c.bytes)})`,
+    ],
+    ["First packet", c.firstSeen ?? "-"],
+    ["Last packet", c.lastSeen === null ? "-" : `${c.lastSeen} (${duration(c.firstSeen, c.lastSeen)} later)`],
+    [
+      "Flows",
+      `${formatCount(s.flows)}: ${formatCount(s.known)} known, ${formatCount(s.unknown)} unknown, ${formatCount(s.blocked)} blocked, ${formatCount(s.misdirected)} misdirected, ${formatCount(s.inconclusive)} inconclusive`,
+    ],
+    ["Anomalies", term(formatCounts(c.anomalies))],
+    ["Not analysed", term(formatCounts(c.skipped))],
+  ];
+  for (const [k, v] of facts) out.push(...wrap(v, `  ${k.padEnd(12)}  `, width));
+  for (const w of c.warnings) out.push(...wrap(term(w.message), `  Warning at byte ${w.offset}: `, width));
+  const legend = roles.legend();
+  if (legend.length > 0) {
+    out.push("", pc.bold("Roles"));
+    const shortWidth = Math.max(...legend.map(([short]) => short.length));
+    for (const [short, role] of legend) out.push(clip(`  ${term(short).padEnd(shortWidth)}  ${term(role)}`));
+  }
+  out.push(...body);
   return `${out.join("\n")}\n`;
 }
 
@@ -154,66 +207,89 @@ const TITLES = {
   unknown: "Unknown flows",
 } as const;
 
+/**
+ * What a group's summary says happened ("no reply (firewall drop?)"): the
+ * text between its client count and its verdict (report/blocked.ts writes it
+ * so); a saved report's summary of another shape is shown whole.
+ */
+function groupHint(summary: string): string {
+  const m = /^.* \d+\/[a-z0-9-]+: .*? clients?, (.*?)(?: \(verdict: [a-z]+\))?$/s.exec(summary);
+  return m?.[1] ?? summary;
+}
+
 /** "#3, #7, #9" (at most 8, then "… +N"). */
 function flowList(ids: readonly number[]): string {
   const shown = ids.slice(0, 8).map((id) => `#${id}`);
   return ids.length > 8 ? `${shown.join(", ")}, … +${ids.length - 8}` : shown.join(", ");
 }
 
-/**
- * Past this many rows a flow list is printed one line per flow, with columns
- * padded by hand: cli-table3 costs 0.4–2.5 ms per wrapped row, which made
- * `--limit 0` on a 2,000-flow SYN scan take 5 s (found by the fuzzer).
- */
-const BOXED_ROWS = 500;
-
-function flowTable(flows: FlowRecord[]): string {
-  if (flows.length > BOXED_ROWS) return flowLines(flows);
-  const t = new Table({
-    head: ["#", "Client", "Server", "Proto", "App", "State", "Pkts c/s", "Frame", "Reason"],
-    colAligns: ["right", "left", "left", "left", "left", "left", "right", "right", "left"],
-    style: PLAIN_STYLE,
-    colWidths: [null, null, null, null, null, null, null, null, 60],
-    wordWrap: true,
-  });
-  for (const f of flows) {
-    // A saved report's fields are outside input too (summarize): every text cell is escaped.
-    t.push([
-      f.id,
-      term(endpoint(f.clientIp, f.clientPort)),
-      term(endpoint(f.serverIp, f.serverPort)),
-      term(f.transport),
-      term(appLabel(f, false)),
-      term(f.history ? `${f.state} ${f.history}` : f.state),
-      `${f.packetsFromClient}/${f.packetsFromServer}`,
-      f.firstFrame,
-      f.reasons.map((r) => `${r.code}: ${term(reasonText(r))}`).join("\n"),
-    ]);
-  }
-  return t.toString();
-}
-
-function flowLines(flows: FlowRecord[]): string {
+/** One line per flow: columns padded to the list's widest cell, the reasons last (cut to the width). */
+function flowLines(flows: readonly FlowRecord[], clip: (s: string) => string): string[] {
+  const head = ["#", "Client", "Server", "App", "State", "Pkts"];
   const rows = flows.map((f) => [
     `#${f.id}`,
     term(endpoint(f.clientIp, f.clientPort)),
-    "->",
-    term(endpoint(f.serverIp, f.serverPort)),
-    term(f.transport),
+    `${term(endpoint(f.serverIp, f.serverPort))}/${term(f.transport)}`,
     term(appLabel(f, false)),
     term(f.history ? `${f.state} ${f.history}` : f.state),
     `${f.packetsFromClient}/${f.packetsFromServer}`,
-    `frame ${f.firstFrame}`,
   ]);
-  // A loop, not Math.max(...rows): a spread of 100,000s of arguments overflows the stack.
+  const widths = columnWidths([head, ...rows]);
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (i === 0 || i === 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join(" ");
+  const out = [clip(`  ${line(head)}  Reason`)];
+  flows.forEach((f, n) => {
+    const why = f.reasons
+      .map((r) => {
+        const brief = reasonBrief(r);
+        return brief === "" ? r.code : `${r.code}: ${term(brief)}`;
+      })
+      .join("; ");
+    out.push(clip(`  ${line(rows[n]!)}  ${why}`));
+  });
+  return out;
+}
+
+/** Each column's widest cell (a loop: a spread of 100,000s of arguments would overflow the stack). */
+function columnWidths(rows: readonly string[][]): number[] {
   const widths = rows[0]!.map(() => 0);
   for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
-  return flows
-    .map((f, n) => {
-      const cells = rows[n]!.map((c, i) => c.padEnd(widths[i]!)).join(" ");
-      return `  ${cells}  ${f.reasons.map((r) => `${r.code}: ${term(reasonText(r))}`).join("; ")}`;
-    })
-    .join("\n");
+  return widths;
+}
+
+/** The text after `lead`, wrapped at spaces to the width, continuation lines indented under it. */
+function wrap(text: string, lead: string, width: number): string[] {
+  const room = width > 0 ? Math.max(20, width - lead.length) : Number.POSITIVE_INFINITY;
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > room) {
+    let cut = rest.lastIndexOf(" ", room);
+    if (cut <= 0) cut = room;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  const pad = " ".repeat(lead.length);
+  return lines.map((l, i) => `${i === 0 ? lead : pad}${l}`);
+}
+
+/** Reason codes of the groups and listed flows, in the README table's order. */
+function reasonCodesShown(report: Report, listed: readonly FlowRecord[]): ReasonCode[] {
+  const seen = new Set<string>();
+  for (const f of listed) for (const r of f.reasons) seen.add(r.code);
+  for (const g of report.blocked) seen.add(g.reason);
+  for (const g of report.unknown) seen.add(g.reason);
+  return REASON_CODES.filter((code) => seen.has(code));
+}
+
+/** "2024-05-14T09:00:06.500000Z to 09:00:06.500200Z" (the date once when both are on it). */
+function timeSpan(first: number, last: number): string {
+  const a = isoMicros(first);
+  const b = isoMicros(last);
+  if (a === b) return a;
+  return `${a} to ${a.slice(0, 11) === b.slice(0, 11) ? b.slice(11) : b}`;
 }
 
 function duration(first: string | null, last: string | null): string {

@@ -11,7 +11,7 @@ export function runCli(...argv: string[]): Promise<{ code: number; stdout: strin
 
 /** `runCli` with a colour terminal on standard output, as `main` passes it. */
 export async function runCliWith(
-  options: { color?: boolean },
+  options: { color?: boolean; columns?: number },
   ...argv: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";

@@ -10,6 +10,7 @@ import { LIMIT_WARNING_CODES } from "../../analyze.js";
 import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { Redactor, redactReport } from "../../report/redact.js";
+import { DEFAULT_WIDTH } from "../../report/table.js";
 import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
@@ -91,8 +92,16 @@ export async function analyzeCommand(
     catalog: index.source,
     topology: topology?.source ?? null,
   };
+  const width =
+    opts.width !== undefined
+      ? parseNonNegativeInt(opts.width, "--width")
+      : opts.output === undefined && io.columns !== undefined
+        ? io.columns
+        : DEFAULT_WIDTH;
+  if (width > 0 && width < 40) throw new UsageError("--width must be 0 (no limit) or at least 40");
   const render: RenderOptions = {
     limit,
+    width,
     color: io.color === true && opts.output === undefined && opts.format === "table",
     policy,
   };

@@ -8,6 +8,7 @@ import { type BatchEntry, buildBatch, reportFromJson } from "../../report/batch.
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { DEFAULT_LIST_LIMIT, type Report } from "../../report/model.js";
 import reportSchema from "../../report/report.schema.json" with { type: "json" };
+import { DEFAULT_WIDTH } from "../../report/table.js";
 import { LazySchema } from "../../schema.js";
 import { deliver } from "../deliver.js";
 import { EXIT } from "../exit.js";
@@ -64,7 +65,7 @@ export async function summarizeCommand(
     }
     entries.push({ path: report.capture.path, status: "ok", error: null, report });
   }
-  const render: RenderOptions = { limit: DEFAULT_LIST_LIMIT, color: false, policy };
+  const render: RenderOptions = { limit: DEFAULT_LIST_LIMIT, width: DEFAULT_WIDTH, color: false, policy };
   const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
   return deliver(chunks, opts.output, entries, policy, true, worst !== EXIT.OK, io);
 }

@@ -1,0 +1,66 @@
+/**
+ * Short names for catalog roles in the terminal report ("FE" for Front End
+ * Servers), and the legend of the ones a report used, printed once. Roles of
+ * a custom catalog get their initials, made unique with a number.
+ */
+
+const KNOWN: Readonly<Record<string, string>> = {
+  "Front End Servers": "FE",
+  "Load balancer for Front End Servers": "LB-FE",
+  "Communicator Web Access server": "CWA",
+  Director: "Dir",
+  "Load balancer for Director": "LB-Dir",
+  "Mediation Server": "Med",
+  "Edge Server": "Edge",
+  "Load balancer for Edge Servers": "LB-Edge",
+  "Office Communicator": "OC",
+  "Live Meeting 2007 client": "LM",
+  "2007 R2 version of Communicator Mobile": "CoMo",
+  "Archiving Server": "Arch",
+  "Monitoring Server": "Mon",
+  "Group Chat Server": "GC",
+  "Reverse Proxy": "RP",
+};
+
+export class RoleAbbreviations {
+  private readonly byRole = new Map<string, string>();
+  private readonly used = new Set<string>();
+  private readonly taken = new Set<string>(Object.values(KNOWN));
+
+  /** The role's short name; the role joins the legend. */
+  of(role: string): string {
+    this.used.add(role);
+    return this.peek(role);
+  }
+
+  /** The role's short name, without adding it to the legend. */
+  peek(role: string): string {
+    let short = this.byRole.get(role);
+    if (short !== undefined) return short;
+    short = KNOWN[role];
+    if (short === undefined) {
+      const initials =
+        role
+          .split(/[^A-Za-z0-9]+/)
+          .filter((w) => w !== "")
+          .map((w) => w[0]!.toUpperCase())
+          .join("")
+          .slice(0, 6) || "R";
+      short = initials;
+      for (let n = 2; this.taken.has(short); n++) short = `${initials}${n}`;
+      this.taken.add(short);
+    }
+    this.byRole.set(role, short);
+    return short;
+  }
+
+  /** "FE,LB-FE,Edge"; with `record` false, the roles do not join the legend. */
+  list(roles: readonly string[], record = true): string {
+    return roles.map((r) => (record ? this.of(r) : this.peek(r))).join(",");
+  }
+
+  /** [short, role] for every role used, in first-use order. */
+  legend(): [string, string][] {
+    return [...this.used].map((role) => [this.peek(role), role]);
+  }
+}
