@@ -7,6 +7,7 @@ import { DOCUMENT_GOLDENS, GOLDEN_FIXTURES, goldenName } from "../fixtures/build
 import { analyzeCapture } from "../src/analyze.js";
 import { toolVersion } from "../src/cli/main.js";
 import { isoMicros } from "../src/format.js";
+import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
 import { renderHtml } from "../src/report/html.js";
 import { renderJson } from "../src/report/json.js";
 import { renderMarkdown } from "../src/report/markdown.js";
@@ -113,8 +114,14 @@ describe("JSON renderer", () => {
         flows: undefined,
         blocked: undefined,
       });
+      const byId = flowsById(flows);
       expect(parsed.blocked).toEqual(
-        blocked.map((g) => ({ ...g, firstSeen: isoMicros(g.firstSeen), lastSeen: isoMicros(g.lastSeen) })),
+        blocked.map((g) => ({
+          ...g,
+          firstSeen: isoMicros(g.firstSeen),
+          lastSeen: isoMicros(g.lastSeen),
+          filter: groupFilter(g, byId),
+        })),
       );
       expect(parsed.flows).toHaveLength(flows.length);
       flows.forEach((f, i) => {
@@ -124,6 +131,7 @@ describe("JSON renderer", () => {
         expect(p.packets).toEqual({ fromClient: f.packetsFromClient, fromServer: f.packetsFromServer });
         expect(p.bytes).toEqual({ fromClient: f.bytesFromClient, fromServer: f.bytesFromServer });
         expect(p.roles).toEqual(f.roles);
+        expect(p.filter).toBe(flowFilter(f));
         expect(p.reasons).toEqual(
           f.reasons.map((x) => ({ code: x.code, message: reasonText(x), details: x.details })),
         );

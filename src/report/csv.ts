@@ -5,6 +5,7 @@
 
 import { isoMicros } from "../format.js";
 import { escapeCsv as c } from "./escape.js";
+import { flowFilter } from "./filter.js";
 import type { Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
@@ -30,6 +31,7 @@ const HEADER = [
   "first_seen",
   "last_seen",
   "first_frame",
+  "filter",
   "reason_codes",
   "reasons",
 ];
@@ -60,6 +62,7 @@ export function* renderCsv(report: Report, withHeader = true): Generator<string>
       isoMicros(f.firstSeen),
       isoMicros(f.lastSeen),
       f.firstFrame,
+      c(flowFilter(f)),
       c(f.reasons.map((r) => r.code).join(" ")),
       c(f.reasons.map((r) => reasonText(r)).join("; ")),
     ].join(",")}\r\n`;

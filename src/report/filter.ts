@@ -11,39 +11,55 @@
  * (the set syntax `in {…}` changed its separator in 4.0).
  * Field names: Wireshark's display filter reference (ip, ipv6, tcp, udp,
  * icmp, icmpv6).
+ *
+ * A saved report is outside input: an address that is not address text, or
+ * a transport outside our vocabulary, leaves its term out, so a filter only
+ * ever holds [0-9A-Za-z.:=&|() -] and needs no escaping in any format.
  */
 
 import type { BlockedGroup, FlowRecord } from "./model.js";
 
 type Endpoints = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort">;
 
-function addressField(ip: string): string {
-  return ip.includes(":") ? "ipv6.addr" : "ip.addr";
+const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
+const TRANSPORT = /^(tcp|udp|icmp|icmpv6|ip-proto-\d{1,3})$/;
+
+/** `ip.addr==A` or `ipv6.addr==A`, or null for text that is not an address. */
+function addressTerm(ip: string): string | null {
+  if (!ADDRESS.test(ip)) return null;
+  return `${ip.includes(":") ? "ipv6.addr" : "ip.addr"}==${ip}`;
 }
 
-/** `tcp`, `udp`, `icmp`, `icmpv6`, or `ip.proto==N` for `ip-proto-N`. */
-function transportTerm(transport: string, v6: boolean): string {
+/** `tcp`, `udp`, `icmp`, `icmpv6`, or `ip.proto==N` for `ip-proto-N`; null outside the vocabulary. */
+function transportTerm(transport: string, v6: boolean): string | null {
+  if (!TRANSPORT.test(transport)) return null;
   const other = /^ip-proto-(\d+)$/.exec(transport);
   if (other !== null) return `${v6 ? "ipv6.nxt" : "ip.proto"}==${other[1]}`;
   return transport;
 }
 
+/** The terms joined by &&; `frame` (every frame) when none is left. */
+function all(terms: readonly (string | null)[]): string {
+  const kept = terms.filter((t): t is string => t !== null);
+  return kept.length === 0 ? "frame" : kept.join(" && ");
+}
+
 function portTerms(transport: string, a: number | null, b: number | null): string[] {
   if (transport !== "tcp" && transport !== "udp") return [];
   const out: string[] = [];
-  if (a !== null) out.push(`${transport}.port==${a}`);
-  if (b !== null && b !== a) out.push(`${transport}.port==${b}`);
+  if (Number.isInteger(a)) out.push(`${transport}.port==${a}`);
+  if (Number.isInteger(b) && b !== a) out.push(`${transport}.port==${b}`);
   return out;
 }
 
 /** `ip.addr==10.1.0.20 && ip.addr==10.0.0.30 && tcp.port==50323 && tcp.port==5062` */
 export function flowFilter(f: Endpoints): string {
-  const terms = [`${addressField(f.clientIp)}==${f.clientIp}`];
-  if (f.serverIp !== f.clientIp) terms.push(`${addressField(f.serverIp)}==${f.serverIp}`);
+  const terms = [addressTerm(f.clientIp)];
+  if (f.serverIp !== f.clientIp) terms.push(addressTerm(f.serverIp));
   const ports = portTerms(f.transport, f.clientPort, f.serverPort);
   if (ports.length > 0) terms.push(...ports);
   else terms.push(transportTerm(f.transport, f.clientIp.includes(":")));
-  return terms.join(" && ");
+  return all(terms);
 }
 
 /** Servers named in a group filter before it falls back to the port alone. */
@@ -58,22 +74,18 @@ export function groupFilter(g: BlockedGroup, flowsById: ReadonlyMap<number, Flow
   const servers = new Set<string>();
   let complete = g.flows.length === g.attempts;
   for (const id of g.flows) {
-    const f = flowsById.get(id);
-    if (f === undefined) {
+    const term = addressTerm(flowsById.get(id)?.serverIp ?? "");
+    if (term === null) {
       complete = false;
       break;
     }
-    servers.add(f.serverIp);
+    servers.add(term);
   }
-  const port = g.transport === "tcp" || g.transport === "udp" ? `${g.transport}.port==${g.port}` : "";
-  if (!complete || servers.size === 0 || servers.size > GROUP_SERVERS) {
-    return port === "" ? transportTerm(g.transport, false) : port;
-  }
-  const list = [...servers].map((ip) => `${addressField(ip)}==${ip}`);
-  const hosts = list.length === 1 ? list[0]! : `(${list.join(" || ")})`;
-  return port === ""
-    ? `${hosts} && ${transportTerm(g.transport, [...servers][0]!.includes(":"))}`
-    : `${hosts} && ${port}`;
+  const ported = (g.transport === "tcp" || g.transport === "udp") && Number.isInteger(g.port);
+  const what = ported ? `${g.transport}.port==${g.port}` : transportTerm(g.transport, false);
+  if (!complete || servers.size === 0 || servers.size > GROUP_SERVERS) return all([what]);
+  const list = [...servers];
+  return all([list.length === 1 ? list[0]! : `(${list.join(" || ")})`, what]);
 }
 
 /** Flows by id, for groupFilter. */

@@ -7,27 +7,27 @@
  * A pure function of the report model; every value is escaped.
  */
 
+import { REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoMicros } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
+import { flowFilter, flowsById, groupFilter } from "./filter.js";
+import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html-charts.js";
 import type { FlowRecord, Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
+import {
+  appLabel,
+  endpoint,
+  formatBytes,
+  formatCount,
+  formatCounts,
+  reasonCodesShown,
+  unknownGroupLabel,
+} from "./text.js";
 
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */
   maxRows: number;
 }
-
-const COLORS = {
-  known: "#2e7d32",
-  blocked: "#c62828",
-  misdirected: "#ef6c00",
-  inconclusive: "#6a1b9a",
-  unknown: "#546e7a",
-} as const;
-
-type V = keyof typeof COLORS;
-const VERDICTS: V[] = ["known", "blocked", "misdirected", "inconclusive", "unknown"];
 
 export function renderHtml(report: Report, options: HtmlOptions = { maxRows: 5000 }): string {
   return [...renderHtmlChunks(report, options)].join("");
@@ -77,7 +77,11 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 header{background:#263238;color:#fff;padding:16px 24px}
 header h1{margin:0 0 8px;font-size:20px;word-break:break-all}
 header dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:0;font-size:13px}
-header dt{opacity:.75}header dd{margin:0}
+header dt{opacity:.75}header dd{margin:0;white-space:nowrap}
+td.ts{white-space:nowrap;font-variant-numeric:tabular-nums}
+code.wf{font-size:12px;white-space:nowrap;user-select:all}
+tr:target{outline:2px solid #1565c0;background:#e3f2fd}
+dl.guide{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dl.guide dd{margin:0}
 main{padding:16px 24px;max-width:1400px}
 section{margin:0 0 28px}
 h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:4px}
@@ -129,17 +133,18 @@ ${VERDICTS.map((v) => `<div class="card" style="border-color:${COLORS[v]}">${cap
 <div class="charts">
 ${verdictChart(report)}
 ${roleChart(report)}
-${timeline(report)}
+${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)))}
 </div>
 </section>
-${blockedSection(report)}
+${blockedSection(report, shown)}
+${guidanceSection(report, shown)}
 ${unknownSection(report)}
 <section id="flows-section">
 <h2>Flows</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter flows: address, port, verdict, reason…" aria-label="Filter flows"><select id="verdict" aria-label="Verdict"><option value="">all verdicts</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></div>
 <p class="note" id="count">${rows.length} of ${report.flows.length} flows shown${rows.length < report.flows.length ? " (the JSON report lists them all)" : ""}${report.flows.length < report.summary.flows ? `; ${report.summary.flows - report.flows.length} more counted but not listed (--max-report-flows)` : ""}.</p>
 <table id="flows">
-<thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="text">Evidence</th></tr></thead>
+<thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="num">Frame</th><th data-sort="text">Evidence</th><th data-sort="text">Wireshark filter</th></tr></thead>
 <tbody>
 ${ROWS_MARK}
 </tbody>
@@ -193,30 +198,47 @@ ${rolesSection(report)}
 `;
 }
 
-function cap(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 function flowRow(f: FlowRecord): string {
   const app = appLabel(f, true);
-  return `<tr data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td>${isoMicros(f.firstSeen)}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td></tr>`;
+  return `<tr id="flow-${f.id}" data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td class="ts">${isoMicros(f.firstSeen)}</td><td class="num">${f.firstFrame}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td><td><code class="wf">${h(flowFilter(f))}</code></td></tr>`;
 }
 
-function blockedSection(report: Report): string {
+/** "#8" linking to the flow's row when the page lists it. */
+function flowLink(id: number, listed: ReadonlySet<number>): string {
+  return listed.has(id) ? `<a href="#flow-${id}">#${id}</a>` : `#${id}`;
+}
+
+function blockedSection(report: Report, listed: number): string {
   if (report.blocked.length === 0) return "";
+  const byId = flowsById(report.flows);
+  const rows = new Set(report.flows.slice(0, listed).map((f) => f.id));
   return `<section id="blocked">
 <h2>Blocked-looking traffic by role, port and reason</h2>
-<table><thead><tr><th>Finding</th><th>First</th><th>Last</th><th>Flows</th></tr></thead><tbody>
+<table><thead><tr><th>Finding</th><th>First</th><th>Last</th><th>Flows</th><th>Wireshark filter</th></tr></thead><tbody>
 ${report.blocked
   .map(
     (g) =>
-      `<tr><td>${h(g.summary)}</td><td>${isoMicros(g.firstSeen)}</td><td>${isoMicros(g.lastSeen)}</td><td>${g.flows
+      `<tr><td>${h(g.summary)}</td><td class="ts">${isoMicros(g.firstSeen)}</td><td class="ts">${isoMicros(g.lastSeen)}</td><td>${g.flows
         .slice(0, 20)
-        .map((id) => `#${id}`)
-        .join(", ")}${g.flows.length > 20 ? ` … +${g.flows.length - 20}` : ""}</td></tr>`,
+        .map((id) => flowLink(id, rows))
+        .join(
+          ", ",
+        )}${g.flows.length > 20 ? ` … +${g.flows.length - 20}` : ""}</td><td><code class="wf">${h(groupFilter(g, byId))}</code></td></tr>`,
   )
   .join("\n")}
 </tbody></table>
+</section>`;
+}
+
+/** What to check on the network, for each reason code the page shows. */
+function guidanceSection(report: Report, listed: number): string {
+  const codes = reasonCodesShown(report, report.flows.slice(0, listed));
+  if (codes.length === 0) return "";
+  return `<section id="guidance">
+<h2>What to check on the network</h2>
+<dl class="guide">
+${codes.map((code) => `<dt><code>${code}</code></dt><dd>${h(REASON_GUIDANCE[code])}</dd>`).join("\n")}
+</dl>
 </section>`;
 }
 
@@ -244,94 +266,4 @@ ${report.roles.map((r) => `<tr><td>${h(r.roles.join(", "))}</td><td class="num">
 </tbody></table>`
 }
 </section>`;
-}
-
-// --- Charts (inline SVG) ------------------------------------------------------
-
-const W = 420;
-
-function verdictChart(report: Report): string {
-  const bytes: Record<V, number> = { known: 0, blocked: 0, misdirected: 0, inconclusive: 0, unknown: 0 };
-  for (const f of report.flows) bytes[f.verdict] += f.bytesFromClient + f.bytesFromServer;
-  const maxFlows = Math.max(1, ...VERDICTS.map((v) => report.summary[v]));
-  const maxBytes = Math.max(1, ...VERDICTS.map((v) => bytes[v]));
-  const rowH = 22;
-  const height = 40 + VERDICTS.length * rowH * 2;
-  const bars = VERDICTS.map((v, i) => {
-    const y = 30 + i * rowH * 2;
-    const wf = Math.max(1, Math.round((report.summary[v] / maxFlows) * 220));
-    const wb = Math.max(1, Math.round((bytes[v] / maxBytes) * 220));
-    return `<text x="0" y="${y + 12}" font-size="12">${cap(v)}</text>
-<rect class="bar" x="100" y="${y}" width="${wf}" height="16" fill="${COLORS[v]}"><title>${flows(report.summary[v])}</title></rect>
-<text x="${106 + wf}" y="${y + 12}" font-size="11">${flows(report.summary[v])}</text>
-<rect class="bar" x="100" y="${y + rowH - 4}" width="${wb}" height="10" fill="${COLORS[v]}" opacity="0.5"><title>${formatBytes(bytes[v])}</title></rect>
-<text x="${106 + wb}" y="${y + rowH + 5}" font-size="10">${formatBytes(bytes[v])}</text>`;
-  }).join("\n");
-  return `<figure><figcaption>Flows and bytes by verdict</figcaption>
-<svg id="chart-verdicts" role="img" aria-label="Flows and bytes by verdict" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
-<text x="100" y="16" font-size="11" fill="#555">solid: flows · light: bytes</text>
-${bars}
-</svg></figure>`;
-}
-
-function roleChart(report: Report): string {
-  const rows = [...report.roles].sort((a, b) => b.bytes - a.bytes || b.flows - a.flows).slice(0, 12);
-  const rowH = 24;
-  const height = 20 + Math.max(1, rows.length) * rowH;
-  const max = Math.max(1, ...rows.map((r) => r.bytes));
-  const bars =
-    rows.length === 0
-      ? '<text x="10" y="30" font-size="12" fill="#555">No flow matched the catalog.</text>'
-      : rows
-          .map((r, i) => {
-            const y = 10 + i * rowH;
-            const w = Math.max(1, Math.round((r.bytes / max) * 200));
-            const label = `${r.ports}/${r.transport}`;
-            const roles = r.roles.join(", ");
-            const bad = r.blocked + r.misdirected;
-            return `<text x="0" y="${y + 13}" font-size="11"><title>${h(roles)}</title>${h(label)}</text>
-<rect class="bar" x="110" y="${y}" width="${w}" height="16" fill="${bad > 0 ? COLORS.blocked : COLORS.known}"><title>${h(roles)}: ${flows(r.flows)}, ${formatBytes(r.bytes)}</title></rect>
-<text x="${116 + w}" y="${y + 13}" font-size="10">${flows(r.flows)}${bad > 0 ? `, ${bad} failing` : ""}</text>`;
-          })
-          .join("\n");
-  return `<figure><figcaption>Traffic by role (bytes; red: has blocked or misdirected flows)</figcaption>
-<svg id="chart-roles" role="img" aria-label="Traffic by role" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
-${bars}
-</svg></figure>`;
-}
-
-function timeline(report: Report): string {
-  const first = report.flows.reduce((m, f) => Math.min(m, f.firstSeen), Number.POSITIVE_INFINITY);
-  const last = report.flows.reduce((m, f) => Math.max(m, f.lastSeen), Number.NEGATIVE_INFINITY);
-  const span = Math.max(1, last - first);
-  const lanes: V[] = ["blocked", "misdirected"];
-  const height = 110;
-  const x0 = 90;
-  const width = W - x0 - 10;
-  const events = report.flows
-    .filter((f) => f.verdict === "blocked" || f.verdict === "misdirected")
-    .slice(0, 2000);
-  const dots = events
-    .map((f) => {
-      const x = x0 + Math.round(((f.firstSeen - first) / span) * width);
-      const y = 30 + lanes.indexOf(f.verdict as V) * 35;
-      return `<circle class="dot" cx="${x}" cy="${y}" r="5" fill="${COLORS[f.verdict]}" fill-opacity="0.7"><title>#${f.id} ${h(endpoint(f.serverIp, f.serverPort))} ${h(f.reasons[0]?.code ?? "")} at ${isoMicros(f.firstSeen)}</title></circle>`;
-    })
-    .join("\n");
-  const axis = Number.isFinite(first)
-    ? `<text x="${x0}" y="${height - 6}" font-size="10">${isoMicros(first).slice(11, 19)}</text><text x="${x0 + width}" y="${height - 6}" font-size="10" text-anchor="end">${isoMicros(last).slice(11, 19)}</text>`
-    : "";
-  return `<figure><figcaption>Blocked and misdirected attempts over the capture</figcaption>
-<svg id="chart-timeline" role="img" aria-label="Timeline of blocked and misdirected attempts" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
-<text x="0" y="34" font-size="12">Blocked</text><text x="0" y="69" font-size="12">Misdirected</text>
-<line x1="${x0}" y1="30" x2="${x0 + width}" y2="30" stroke="#ccc"/><line x1="${x0}" y1="65" x2="${x0 + width}" y2="65" stroke="#ccc"/>
-<line x1="${x0}" y1="85" x2="${x0 + width}" y2="85" stroke="#888"/>
-${axis}
-${events.length === 0 ? `<text x="${x0}" y="52" font-size="12" fill="#555">none in this capture</text>` : dots}
-</svg></figure>`;
-}
-
-/** "1 flow", "3 flows". */
-function flows(n: number): string {
-  return n === 1 ? "1 flow" : `${n} flows`;
 }

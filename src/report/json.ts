@@ -6,22 +6,27 @@
  * Layout: the report's head is indented two spaces; each flow is one compact
  * line, so a report can be read, grepped and diffed flow by flow. Role lists
  * are shared between flows with the same service port, so each distinct list
- * is serialized once. Flows are nested into the contract's shape here.
+ * is serialized once. Flows are nested into the contract's shape here. Each
+ * flow and blocked-looking group carries its Wireshark display filter
+ * (report/filter.ts); addresses and fixed vocabularies need no JSON escaping.
  */
 
 import type { Application, Reason } from "../classify/classify.js";
 import { isoMicros } from "../format.js";
+import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import type { FlowRecord, Report, RoleRef } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 export function* renderJson(report: Report): Generator<string> {
   const { flows, blocked, unknown, services: _services, ...rest } = report;
+  const byId = blocked.length === 0 ? new Map<number, FlowRecord>() : flowsById(flows);
   const head = {
     ...rest,
     blocked: blocked.map((g) => ({
       ...g,
       firstSeen: isoMicros(g.firstSeen),
       lastSeen: isoMicros(g.lastSeen),
+      filter: groupFilter(g, byId),
     })),
     unknown,
   };
@@ -76,6 +81,7 @@ export function flowJson(
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
+    `"filter":"${flowFilter(f)}",` +
     `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );
 }

@@ -7,6 +7,7 @@
  */
 
 import { escapeXml as x } from "./escape.js";
+import { flowFilter } from "./filter.js";
 import type { FlowRecord, Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
@@ -116,7 +117,8 @@ function evidence(flows: readonly FlowRecord[], total: number): string {
   const lines = flows.slice(0, 50).map((f) => {
     const c = f.clientPort === null ? f.clientIp : `${f.clientIp}:${f.clientPort}`;
     const s = f.serverPort === null ? f.serverIp : `${f.serverIp}:${f.serverPort}`;
-    return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${f.reasons.map((r) => `${r.code}: ${reasonText(r)}`).join("; ")}`;
+    const why = f.reasons.map((r) => `${r.code}: ${reasonText(r)}`).join("; ");
+    return `#${f.id} ${c} -> ${s} ${f.transport} ${f.state} ${f.history}: ${why}\n    Wireshark: ${flowFilter(f)}`;
   });
   const shown = Math.min(flows.length, 50);
   if (total > shown) lines.push(`… and ${total - shown} more`);

@@ -1,16 +1,26 @@
 /**
  * Markdown renderer for support tickets: a summary, the findings grouped by
  * verdict and reason, and the per-role table, in GitHub-flavoured tables
- * that common ticket systems render. A pure function of the report model;
- * every value from a packet is escaped.
+ * that common ticket systems render, each finding and flow with its
+ * Wireshark display filter, and what to check for each reason shown. A pure
+ * function of the report model; every value from a packet is escaped.
  */
 
-import { blockingReason } from "../classify/reasons.js";
+import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoMicros } from "../format.js";
 import { escapeMarkdown as md } from "./escape.js";
+import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
+import {
+  appLabel,
+  endpoint,
+  formatBytes,
+  formatCount,
+  formatCounts,
+  reasonCodesShown,
+  unknownGroupLabel,
+} from "./text.js";
 
 const VERDICT_TITLES = {
   blocked: "Blocked-looking",
@@ -56,10 +66,11 @@ export function renderMarkdown(
 
   if (report.blocked.length > 0) {
     out.push("## Blocked-looking traffic by role, port and reason", "");
-    out.push("| Finding | First | Last | Flows |", "| --- | --- | --- | --- |");
+    out.push("| Finding | First | Last | Flows | Wireshark filter |", "| --- | --- | --- | --- | --- |");
+    const byId = flowsById(report.flows);
     for (const g of report.blocked) {
       out.push(
-        `| ${md(g.summary)} | ${isoMicros(g.firstSeen)} | ${isoMicros(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} |`,
+        `| ${md(g.summary)} | ${isoMicros(g.firstSeen)} | ${isoMicros(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} | ${filterCell(groupFilter(g, byId))} |`,
       );
     }
     out.push("");
@@ -75,6 +86,7 @@ export function renderMarkdown(
   }
 
   out.push("## Findings", "");
+  const shownFlows: FlowRecord[] = [];
   let any = false;
   for (const verdict of ["blocked", "misdirected", "inconclusive", "unknown"] as const) {
     const flows = report.flows.filter((f) => f.verdict === verdict);
@@ -94,7 +106,7 @@ export function renderMarkdown(
       out.push(`${count - flows.length} of them not listed (--max-report-flows).`, "");
     for (const [code, list] of byReason) {
       out.push(`**${md(code)}** (${list.length})`, "");
-      flowTable(out, list, options.limit);
+      shownFlows.push(...flowTable(out, list, options.limit));
     }
   }
   // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
@@ -102,9 +114,16 @@ export function renderMarkdown(
   if (evidenced.length > 0) {
     any = true;
     out.push(`### Known, with blocking-looking evidence (${evidenced.length})`, "");
-    flowTable(out, evidenced, options.limit);
+    shownFlows.push(...flowTable(out, evidenced, options.limit));
   }
   if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
+
+  const codes = reasonCodesShown(report, shownFlows);
+  if (codes.length > 0) {
+    out.push("## What to check on the network", "");
+    for (const code of codes) out.push(`- **${code}**: ${md(REASON_GUIDANCE[code])}`);
+    out.push("");
+  }
 
   out.push("## Traffic by role", "");
   if (report.roles.length === 0) {
@@ -124,19 +143,29 @@ export function renderMarkdown(
   return `${out.join("\n")}`;
 }
 
-/** One table of flows with their evidence, at most `limit` rows (0: all), then a blank line. */
-function flowTable(out: string[], flows: readonly FlowRecord[], limit: number): void {
+/** One table of flows with their evidence, at most `limit` rows (0: all), then a blank line; returns the rows shown. */
+function flowTable(out: string[], flows: readonly FlowRecord[], limit: number): readonly FlowRecord[] {
   out.push(
-    "| # | Client | Server | Proto | App | State | Pkts c/s | Evidence |",
-    "| ---: | --- | --- | --- | --- | --- | ---: | --- |",
+    "| # | Client | Server | Proto | App | State | Pkts c/s | Frame | Evidence | Wireshark filter |",
+    "| ---: | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |",
   );
   const shown = limit > 0 ? flows.slice(0, limit) : flows;
   for (const f of shown) {
     out.push(
-      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${md(f.transport)} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} |`,
+      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${md(f.transport)} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${f.firstFrame} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} | ${filterCell(flowFilter(f))} |`,
     );
   }
   if (shown.length < flows.length)
     out.push("", `… and ${flows.length - shown.length} more (see the JSON report).`);
   out.push("");
+  return shown;
+}
+
+/**
+ * A display filter as code in a table cell. GFM ends a cell at any unescaped
+ * pipe, code span or not, so "||" is written "\\|\\|"; a filter holds no
+ * backtick (addresses, field names, digits and operators).
+ */
+function filterCell(filter: string): string {
+  return `\`${filter.replaceAll("|", "\\|")}\``;
 }

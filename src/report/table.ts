@@ -12,14 +12,22 @@
  */
 
 import { createColors } from "picocolors";
-import { blockingReason, REASON_CODES, REASON_GUIDANCE, type ReasonCode } from "../classify/reasons.js";
+import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoMicros, isoToMicros } from "../format.js";
 import { escapeTerminal as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
 import { RoleAbbreviations } from "./role-abbrev.js";
-import { appLabel, endpoint, formatBytes, formatCount, formatCounts, unknownGroupLabel } from "./text.js";
+import {
+  appLabel,
+  endpoint,
+  formatBytes,
+  formatCount,
+  formatCounts,
+  reasonCodesShown,
+  unknownGroupLabel,
+} from "./text.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -273,15 +281,6 @@ function wrap(text: string, lead: string, width: number): string[] {
   lines.push(rest);
   const pad = " ".repeat(lead.length);
   return lines.map((l, i) => `${i === 0 ? lead : pad}${l}`);
-}
-
-/** Reason codes of the groups and listed flows, in the README table's order. */
-function reasonCodesShown(report: Report, listed: readonly FlowRecord[]): ReasonCode[] {
-  const seen = new Set<string>();
-  for (const f of listed) for (const r of f.reasons) seen.add(r.code);
-  for (const g of report.blocked) seen.add(g.reason);
-  for (const g of report.unknown) seen.add(g.reason);
-  return REASON_CODES.filter((code) => seen.has(code));
 }
 
 /** "2024-05-14T09:00:06.500000Z to 09:00:06.500200Z" (the date once when both are on it). */

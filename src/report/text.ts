@@ -1,5 +1,6 @@
 /** Plain-text pieces shared by the renderers (each escapes them for its own format). */
-import type { FlowRecord, UnknownGroup } from "./model.js";
+import { REASON_CODES, type ReasonCode } from "../classify/reasons.js";
+import type { FlowRecord, Report, UnknownGroup } from "./model.js";
 import { protocolName } from "./reason-text.js";
 
 /** "10.0.0.1:5061", "[2001:db8::1]:5061", or the bare address when there is no port (ICMP). */
@@ -46,4 +47,14 @@ export function unknownGroupLabel(g: UnknownGroup): string {
   const what = g.protocol === "unidentified" ? "unidentified" : protocolName(g.protocol);
   const where = g.port === null ? g.transport.toUpperCase() : `${g.port}/${g.transport}`;
   return `${what} ${where}: ${g.flows} flow${g.flows === 1 ? "" : "s"} (${g.reason})`;
+}
+
+/** Reason codes of the groups and flows a renderer listed, in the README
+ * table's order: the codes a "what to check" section explains. */
+export function reasonCodesShown(report: Report, listed: readonly FlowRecord[]): ReasonCode[] {
+  const seen = new Set<string>();
+  for (const f of listed) for (const r of f.reasons) seen.add(r.code);
+  for (const g of report.blocked) seen.add(g.reason);
+  for (const g of report.unknown) seen.add(g.reason);
+  return REASON_CODES.filter((code) => seen.has(code));
 }

@@ -23,6 +23,7 @@
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import { secondsText } from "../format.js";
+import { flowFilter } from "./filter.js";
 import type { FlowRecord, Report } from "./model.js";
 
 /** Zeek's conn.log fields, in `Conn::Info` order, then ours, with their Zeek types. */
@@ -54,6 +55,7 @@ export const ZEEK_FIELDS: readonly (readonly [string, string])[] = [
   ["ocs.app", "string"],
   ["ocs.roles", "set[string]"],
   ["ocs.reasons", "vector[string]"],
+  ["ocs.filter", "string"],
 ];
 
 /** Our protocol names → Zeek's analyzer names, where Zeek has an analyzer for it. */
@@ -161,6 +163,7 @@ export function zeekValues(capture: string, f: FlowRecord): Value[] {
     f.application.protocol,
     [...new Set(f.roles.map((r) => r.role))],
     f.reasons.map((r) => r.code),
+    flowFilter(f),
   ];
 }
 

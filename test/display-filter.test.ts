@@ -1,0 +1,239 @@
+/**
+ * Wireshark display filters (report/filter.ts): the filters written for
+ * hand-made flows, and, on every fixture, tshark accepting every filter the
+ * report gives and matching at least the flow's packets (a group's filter, at
+ * least its flows' packets). One tshark pass per fixture counts the frames of
+ * all its filters at once (`-z io,stat,0,F1,F2,…`).
+ */
+
+import { execFile, spawnSync } from "node:child_process";
+import { join, relative } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GOLDEN_FIXTURES } from "../fixtures/build.js";
+import { analyzeCapture } from "../src/analyze.js";
+import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
+import type { BlockedGroup, FlowRecord } from "../src/report/model.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const hasTshark = spawnSync("tshark", ["--version"]).status === 0;
+const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+
+type Ends = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort">;
+const ends = (
+  transport: string,
+  clientIp: string,
+  clientPort: number | null,
+  serverIp: string,
+  serverPort: number | null,
+): Ends => ({
+  transport,
+  clientIp,
+  clientPort,
+  serverIp,
+  serverPort,
+});
+
+describe("flowFilter", () => {
+  const cases: [string, Ends, string][] = [
+    [
+      "TCP over IPv4",
+      ends("tcp", "10.1.0.20", 50323, "10.0.0.30", 5062),
+      "ip.addr==10.1.0.20 && ip.addr==10.0.0.30 && tcp.port==50323 && tcp.port==5062",
+    ],
+    [
+      "UDP over IPv6",
+      ends("udp", "2001:db8:1::20", 45004, "2001:db8::30", 3478),
+      "ipv6.addr==2001:db8:1::20 && ipv6.addr==2001:db8::30 && udp.port==45004 && udp.port==3478",
+    ],
+    [
+      "the same port both sides, once",
+      ends("udp", "10.0.0.1", 5060, "10.0.0.2", 5060),
+      "ip.addr==10.0.0.1 && ip.addr==10.0.0.2 && udp.port==5060",
+    ],
+    [
+      "the same address both sides, once",
+      ends("tcp", "127.0.0.1", 40000, "127.0.0.1", 5061),
+      "ip.addr==127.0.0.1 && tcp.port==40000 && tcp.port==5061",
+    ],
+    [
+      "ICMP (no ports)",
+      ends("icmp", "10.1.0.20", null, "10.0.0.10", null),
+      "ip.addr==10.1.0.20 && ip.addr==10.0.0.10 && icmp",
+    ],
+    [
+      "ICMPv6",
+      ends("icmpv6", "fe80::1", null, "ff02::1", null),
+      "ipv6.addr==fe80::1 && ipv6.addr==ff02::1 && icmpv6",
+    ],
+    [
+      "another IP protocol (GRE)",
+      ends("ip-proto-47", "10.0.0.1", null, "10.0.0.2", null),
+      "ip.addr==10.0.0.1 && ip.addr==10.0.0.2 && ip.proto==47",
+    ],
+    [
+      "another IPv6 next header",
+      ends("ip-proto-50", "2001:db8::1", null, "2001:db8::2", null),
+      "ipv6.addr==2001:db8::1 && ipv6.addr==2001:db8::2 && ipv6.nxt==50",
+    ],
+    // A saved report is outside input: terms that are not address text or our vocabulary are left out.
+    [
+      "a hostile address",
+      ends("tcp", "x\u001b[2J", 1, "10.0.0.2", 2),
+      "ip.addr==10.0.0.2 && tcp.port==1 && tcp.port==2",
+    ],
+    [
+      "a hostile transport",
+      ends("<script>", "10.0.0.1", null, "10.0.0.2", null),
+      "ip.addr==10.0.0.1 && ip.addr==10.0.0.2",
+    ],
+    ["nothing usable", ends("\n#", "a b", null, "c d", null), "frame"],
+  ];
+  it.each(cases)("%s", (_name, flow, expected) => {
+    expect(flowFilter(flow)).toBe(expected);
+  });
+});
+
+describe("groupFilter", () => {
+  const flow = (id: number, serverIp: string): FlowRecord =>
+    ({ id, ...ends("tcp", "10.1.0.20", 50000 + id, serverIp, 5062) }) as FlowRecord;
+  const group = (flows: number[], attempts: number, transport = "tcp"): BlockedGroup =>
+    ({ port: 5062, transport, flows, attempts }) as BlockedGroup;
+  const servers = (n: number) => Array.from({ length: n }, (_, i) => flow(i + 1, `10.0.0.${i + 1}`));
+  it.each<[string, FlowRecord[], BlockedGroup, string]>([
+    [
+      "one server",
+      [flow(1, "10.0.0.30"), flow(2, "10.0.0.30")],
+      group([1, 2], 2),
+      "ip.addr==10.0.0.30 && tcp.port==5062",
+    ],
+    [
+      "two servers, IPv4 and IPv6",
+      [flow(1, "10.0.0.30"), flow(2, "2001:db8::30")],
+      group([1, 2], 2),
+      "(ip.addr==10.0.0.30 || ipv6.addr==2001:db8::30) && tcp.port==5062",
+    ],
+    [
+      "eight servers",
+      servers(8),
+      group([1, 2, 3, 4, 5, 6, 7, 8], 8),
+      `(${servers(8)
+        .map((f) => `ip.addr==${f.serverIp}`)
+        .join(" || ")}) && tcp.port==5062`,
+    ],
+    ["nine servers: the port alone", servers(9), group([1, 2, 3, 4, 5, 6, 7, 8, 9], 9), "tcp.port==5062"],
+    [
+      "attempts the report does not list: the port alone",
+      [flow(1, "10.0.0.30")],
+      group([1], 3),
+      "tcp.port==5062",
+    ],
+    [
+      "a flow id the report lacks: the port alone",
+      [flow(1, "10.0.0.30")],
+      group([1, 2], 2),
+      "tcp.port==5062",
+    ],
+    [
+      "ICMP",
+      [{ ...flow(1, "10.0.0.30"), transport: "icmp" }],
+      group([1], 1, "icmp"),
+      "ip.addr==10.0.0.30 && icmp",
+    ],
+  ])("%s", (_name, flows, g, expected) => {
+    expect(groupFilter(g, flowsById(flows))).toBe(expected);
+  });
+});
+
+/** Frames each filter matches, in one tshark pass; rejects when tshark refuses a filter. */
+function frameCounts(capture: string, filters: readonly string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "tshark",
+      ["-n", "-r", capture, "-q", "-z", `io,stat,0,${filters.join(",")}`],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        // The one interval's row: "| 0.000 <> 9.500 | F1 | B1 | F2 | B2 |" (frames, bytes per filter).
+        // (tshark exits 2 on a capture cut mid-packet, after printing the statistics.)
+        const row = stdout.split("\n").find((l) => /^\|\s*[\d.]+\s*<>\s*[\d.]+\s*\|/.test(l));
+        if (row === undefined) return reject(new Error(`tshark: ${stderr || err?.message}\n${stdout}`));
+        const cells = row
+          .split("|")
+          .slice(2)
+          .map((c) => c.trim())
+          .filter((c) => c !== "")
+          .map(Number);
+        if (cells.length !== 2 * filters.length)
+          return reject(new Error(`io,stat row ${row} for ${filters.length} filters`));
+        resolve(filters.map((_, i) => cells[2 * i]!));
+      },
+    );
+  });
+}
+
+/** Every fixture whose flows differ (the sample's other containers hold the same flows). */
+const CAPTURES = [...GOLDEN_FIXTURES, "zeek-conn.pcap"];
+
+interface Wanted {
+  filter: string;
+  packets: number;
+  what: string;
+}
+
+/** Each capture's filters and the packets each must match at least, with tshark's counts. */
+async function check(name: string): Promise<{ wanted: Wanted[]; counts: number[] }> {
+  const report = await analyzeCapture(relative(ROOT, join(ROOT, "fixtures", name)), { version: "test" });
+  const byId = flowsById(report.flows);
+  const packets = (id: number) => byId.get(id)!.packetsFromClient + byId.get(id)!.packetsFromServer;
+  const wanted: Wanted[] = report.flows.map((f) => ({
+    filter: flowFilter(f),
+    packets: packets(f.id),
+    what: `#${f.id}`,
+  }));
+  for (const g of report.blocked)
+    wanted.push({
+      filter: groupFilter(g, byId),
+      packets: g.flows.reduce((a, id) => a + packets(id), 0),
+      what: g.summary,
+    });
+  return {
+    wanted,
+    counts: await frameCounts(
+      join(ROOT, "fixtures", name),
+      wanted.map((w) => w.filter),
+    ),
+  };
+}
+
+describe.skipIf(!hasTshark && !requireTools)("tshark accepts every display filter the fixtures give", () => {
+  // tshark takes half a second to start: four at a time, begun before the tests.
+  const results = new Map<string, Promise<{ wanted: Wanted[]; counts: number[] }>>();
+  beforeAll(() => {
+    let chain: Promise<unknown>[] = [
+      Promise.resolve(),
+      Promise.resolve(),
+      Promise.resolve(),
+      Promise.resolve(),
+    ];
+    CAPTURES.forEach((name, i) => {
+      const p = chain[i % 4]!.then(() => check(name));
+      p.catch(() => undefined); // awaited by its test
+      chain[i % 4] = p.catch(() => undefined);
+      results.set(name, p);
+    });
+    chain = [];
+  });
+
+  it.each(CAPTURES)(
+    "%s: each flow's filter matches at least its packets, each group's its flows'",
+    async (name) => {
+      const { wanted, counts } = await results.get(name)!;
+      expect(wanted.length).toBeGreaterThan(0);
+      const short = wanted.flatMap((w, i) =>
+        counts[i]! >= w.packets
+          ? []
+          : [`${w.what}: ${w.filter} matched ${counts[i]} frames, the flow has ${w.packets} packets`],
+      );
+      expect(short).toEqual([]);
+    },
+  );
+});
