@@ -8,7 +8,7 @@
  * Skipped when no chromium is installed, unless OCS_PCAP_REQUIRE_TOOLS=1
  * (set by .ci/run, which installs it), where a missing browser fails.
  */
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
@@ -136,6 +136,58 @@ describe.skipIf(executable === undefined && !required)("HTML report in chromium"
     await noScript.close();
   });
 
+  it("links finding ids to their flow rows, never wraps a timestamp at 900 or 1400 pixels, and numbers clustered attempts", async () => {
+    for (const width of [900, 1400]) {
+      const { page, report } = await open("blocked-cases.pcap", width);
+      // Every timestamp cell is one line of text.
+      const lines = await page.$$eval("td.ts", (cells) =>
+        cells.map((td) => {
+          const range = td.ownerDocument.createRange();
+          range.selectNodeContents(td);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        }),
+      );
+      expect(lines.length).toBeGreaterThan(report.flows.length);
+      expect(
+        lines.filter((n) => n !== 1),
+        `${width} px`,
+      ).toEqual([]);
+      // A finding's flow id jumps to that flow's row.
+      const first = report.blocked[0]!.flows[0]!;
+      await page.locator(`#blocked a[href="#flow-${first}"]`).click();
+      expect(new URL(page.url()).hash).toBe(`#flow-${first}`);
+      expect(await page.locator(`tr#flow-${first}`).evaluate((tr) => tr.matches(":target"))).toBe(true);
+      expect(await page.locator(`tr#flow-${first}`).isVisible()).toBe(true);
+      // Blocked attempts a second apart in a six-minute capture: one dot with their count, listing each.
+      const cluster = await page.$$eval("svg#chart-timeline text", (texts) =>
+        texts.map((t) => Number(t.textContent)).filter((n) => Number.isInteger(n) && n > 1),
+      );
+      expect(cluster.length).toBeGreaterThan(0);
+      const titles = await page.$$eval("svg#chart-timeline circle title", (ts) =>
+        ts.map((t) => t.textContent ?? ""),
+      );
+      expect(titles.some((t) => t.split("\n").length === Math.max(...cluster))).toBe(true);
+      // And a strip zoomed to the attempts draws each on its own.
+      const blockedFlows = report.flows.filter((f) => f.verdict === "blocked").length;
+      expect(titles.filter((t) => !t.includes("\n"))).toHaveLength(blockedFlows);
+      expect(await page.locator("svg#chart-timeline").textContent()).toContain("zoomed to the attempts");
+      // The README's screenshots: 1400 pixels, and 900 (a laptop beside a terminal).
+      const name = width === 1400 ? "report-blocked-cases.png" : `report-blocked-cases-${width}.png`;
+      if (shots) await page.screenshot({ path: join(shotsDir, name), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it("prints to PDF", async () => {
+    const { page } = await open("ocs-sample.pcap");
+    const pdf = join(shots ? shotsDir : dir, "report-ocs-sample.pdf");
+    await page.pdf({ path: pdf, format: "A4", printBackground: true });
+    await page.close();
+    const bytes = readFileSync(pdf);
+    expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(bytes.length).toBeGreaterThan(10_000);
+  });
+
   it("prints without the filter controls, keeping the table and charts (screenshots under npm run screenshots)", async () => {
     const { page } = await open("ocs-sample.pcap");
     const screen = join(shotsDir, "report-ocs-sample.png");
@@ -150,10 +202,6 @@ describe.skipIf(executable === undefined && !required)("HTML report in chromium"
     expect((await page.locator("svg#chart-verdicts").boundingBox())?.width).toBeGreaterThan(100);
     await page.close();
     if (!shots) return;
-    const blocked = await open("blocked-cases.pcap");
-    const shot = join(shotsDir, "report-blocked-cases.png");
-    await blocked.page.screenshot({ path: shot, fullPage: true });
-    await blocked.page.close();
-    for (const f of [screen, printed, shot]) expect(statSync(f).size).toBeGreaterThan(10_000);
+    for (const f of [screen, printed]) expect(statSync(f).size).toBeGreaterThan(10_000);
   });
 });

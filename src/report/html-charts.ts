@@ -7,7 +7,7 @@
 
 import { isoMicros } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
-import type { Report } from "./model.js";
+import type { FlowRecord, Report } from "./model.js";
 import { endpoint, formatBytes } from "./text.js";
 
 export const COLORS = {
@@ -80,26 +80,55 @@ ${bars}
 /** Attempts closer than this many pixels on the timeline are drawn as one cluster, with their count. */
 const CLUSTER_PX = 10;
 
+const LANES: V[] = ["blocked", "misdirected"];
+const X0 = 90;
+const STRIP_W = W - X0 - 10;
+const STRIP_H = 118;
+
 /**
  * Blocked and misdirected attempts over the capture, one lane each. Attempts
  * that would overlap form a cluster: a larger dot with its count, whose
- * tooltip lists them; each dot links to its (first) flow's row.
+ * tooltip lists them; each dot links to its (first) flow's row. When the
+ * attempts fill under a quarter of the capture, a second strip zooms to them.
  */
 export function timeline(report: Report, listed: ReadonlySet<number>): string {
   const first = report.flows.reduce((m, f) => Math.min(m, f.firstSeen), Number.POSITIVE_INFINITY);
   const last = report.flows.reduce((m, f) => Math.max(m, f.lastSeen), Number.NEGATIVE_INFINITY);
-  const span = Math.max(1, last - first);
-  const lanes: V[] = ["blocked", "misdirected"];
-  const height = 120;
-  const x0 = 90;
-  const width = W - x0 - 10;
   const events = report.flows
     .filter((f) => f.verdict === "blocked" || f.verdict === "misdirected")
-    .slice(0, 2000);
-  const xOf = (t: number) => x0 + ((t - first) / span) * width;
+    .slice(0, 2000)
+    .sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
+  const strips = [strip(events, first, last, 0, "", listed)];
+  if (events.length > 1) {
+    const from = events[0]!.firstSeen;
+    const to = events[events.length - 1]!.firstSeen;
+    if (to > from && to - from < (last - first) / 4) {
+      // A margin of 5% each side, so the first and last dots are not on the strip's ends.
+      const pad = Math.max(1, Math.round((to - from) / 20));
+      strips.push(strip(events, from - pad, to + pad, STRIP_H, "zoomed to the attempts", listed));
+    }
+  }
+  const height = STRIP_H * strips.length;
+  return `<figure><figcaption>Blocked and misdirected attempts over the capture (a number: attempts too close to tell apart; hover for the list)</figcaption>
+<svg id="chart-timeline" role="img" aria-label="Timeline of blocked and misdirected attempts" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
+${strips.join("\n")}
+</svg></figure>`;
+}
+
+/** One strip of the timeline, from `from` to `to` (microseconds), `top` pixels down. */
+function strip(
+  events: readonly FlowRecord[],
+  from: number,
+  to: number,
+  top: number,
+  title: string,
+  listed: ReadonlySet<number>,
+): string {
+  const span = Math.max(1, to - from);
+  const xOf = (t: number) => X0 + ((t - from) / span) * STRIP_W;
   const dots: string[] = [];
-  for (const [lane, verdict] of lanes.entries()) {
-    const mine = events.filter((f) => f.verdict === verdict).sort((a, b) => a.firstSeen - b.firstSeen);
+  for (const [lane, verdict] of LANES.entries()) {
+    const mine = events.filter((f) => f.verdict === verdict);
     let i = 0;
     while (i < mine.length) {
       const start = xOf(mine[i]!.firstSeen);
@@ -107,7 +136,7 @@ export function timeline(report: Report, listed: ReadonlySet<number>): string {
       while (j < mine.length && xOf(mine[j]!.firstSeen) - start < CLUSTER_PX) j++;
       const cluster = mine.slice(i, j);
       const x = Math.round(cluster.reduce((a, f) => a + xOf(f.firstSeen), 0) / cluster.length);
-      const y = 30 + lane * 35;
+      const y = top + 30 + lane * 35;
       const lines = cluster
         .slice(0, 10)
         .map(
@@ -123,25 +152,24 @@ export function timeline(report: Report, listed: ReadonlySet<number>): string {
       i = j;
     }
   }
-  const ticks = Number.isFinite(first)
-    ? [0, 0.25, 0.5, 0.75, 1]
+  const known = Number.isFinite(from) && Number.isFinite(to);
+  const ticks = known
+    ? (to - from < 10_000_000 ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1])
         .map((p) => {
-          const x = Math.round(x0 + p * width);
+          const x = Math.round(X0 + p * STRIP_W);
           const anchor = p === 0 ? "start" : p === 1 ? "end" : "middle";
-          const t = isoMicros(first + Math.round(p * (last - first)));
-          const label = last - first < 10_000_000 ? t.slice(11, 23) : t.slice(11, 19);
-          return `<line x1="${x}" y1="85" x2="${x}" y2="90" stroke="#888"/><text x="${x}" y="${height - 16}" font-size="10" text-anchor="${anchor}">${label}</text>`;
+          const t = isoMicros(from + Math.round(p * (to - from)));
+          const label = to - from < 10_000_000 ? t.slice(11, 23) : t.slice(11, 19);
+          return `<line x1="${x}" y1="${top + 85}" x2="${x}" y2="${top + 90}" stroke="#888"/><text x="${x}" y="${top + 100}" font-size="10" text-anchor="${anchor}">${label}</text>`;
         })
         .join("")
     : "";
-  return `<figure><figcaption>Blocked and misdirected attempts over the capture (a number: attempts too close to tell apart; hover for the list)</figcaption>
-<svg id="chart-timeline" role="img" aria-label="Timeline of blocked and misdirected attempts" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
-<text x="0" y="34" font-size="12">Blocked</text><text x="0" y="69" font-size="12">Misdirected</text>
-<line x1="${x0}" y1="30" x2="${x0 + width}" y2="30" stroke="#ccc"/><line x1="${x0}" y1="65" x2="${x0 + width}" y2="65" stroke="#ccc"/>
-<line x1="${x0}" y1="85" x2="${x0 + width}" y2="85" stroke="#888"/>
-${ticks}${Number.isFinite(first) ? `<text x="${x0}" y="${height - 3}" font-size="9" fill="#555">UTC, ${isoMicros(first).slice(0, 10)}</text>` : ""}
-${events.length === 0 ? `<text x="${x0}" y="52" font-size="12" fill="#555">none in this capture</text>` : dots.join("\n")}
-</svg></figure>`;
+  const date = known ? `UTC, ${isoMicros(from).slice(0, 10)}${title ? `, ${title}` : ""}` : "";
+  return `<text x="0" y="${top + 34}" font-size="12">Blocked</text><text x="0" y="${top + 69}" font-size="12">Misdirected</text>
+<line x1="${X0}" y1="${top + 30}" x2="${X0 + STRIP_W}" y2="${top + 30}" stroke="#ccc"/><line x1="${X0}" y1="${top + 65}" x2="${X0 + STRIP_W}" y2="${top + 65}" stroke="#ccc"/>
+<line x1="${X0}" y1="${top + 85}" x2="${X0 + STRIP_W}" y2="${top + 85}" stroke="#888"/>
+${ticks}<text x="${X0}" y="${top + 113}" font-size="9" fill="#555">${date}</text>
+${events.length === 0 ? `<text x="${X0}" y="${top + 52}" font-size="12" fill="#555">none in this capture</text>` : dots.join("\n")}`;
 }
 
 /** "1 flow", "3 flows". */

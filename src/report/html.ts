@@ -79,7 +79,7 @@ header h1{margin:0 0 8px;font-size:20px;word-break:break-all}
 header dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:0;font-size:13px}
 header dt{opacity:.75}header dd{margin:0;white-space:nowrap}
 td.ts{white-space:nowrap;font-variant-numeric:tabular-nums}
-code.wf{font-size:12px;white-space:nowrap;user-select:all}
+code.wf{font-size:12px;color:#0d47a1;user-select:all}
 tr:target{outline:2px solid #1565c0;background:#e3f2fd}
 dl.guide{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dl.guide dd{margin:0}
 main{padding:16px 24px;max-width:1400px}
@@ -100,9 +100,10 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .v-known{color:${COLORS.known}}.v-blocked{color:${COLORS.blocked}}.v-misdirected{color:${COLORS.misdirected}}.v-inconclusive{color:${COLORS.inconclusive}}.v-unknown{color:${COLORS.unknown}}
 .controls{display:flex;gap:8px;margin:8px 0}
 .controls input{flex:1;padding:4px 8px}
+.wide{overflow-x:auto}
 .warn{background:#fff3e0;border:1px solid #ffb74d;padding:6px 10px;border-radius:4px}
 .note{color:#555}
-@media print{header{background:#fff;color:#000;border-bottom:2px solid #000}.controls{display:none}th{position:static}section{break-inside:avoid}body{background:#fff}}
+@media print{.wide{overflow:visible}header{background:#fff;color:#000;border-bottom:2px solid #000}.controls{display:none}th{position:static}section{break-inside:avoid}body{background:#fff}}
 </style>
 </head>
 <body>
@@ -143,12 +144,12 @@ ${unknownSection(report)}
 <h2>Flows</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter flows: address, port, verdict, reason…" aria-label="Filter flows"><select id="verdict" aria-label="Verdict"><option value="">all verdicts</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></div>
 <p class="note" id="count">${rows.length} of ${report.flows.length} flows shown${rows.length < report.flows.length ? " (the JSON report lists them all)" : ""}${report.flows.length < report.summary.flows ? `; ${report.summary.flows - report.flows.length} more counted but not listed (--max-report-flows)` : ""}.</p>
-<table id="flows">
+<div class="wide"><table id="flows">
 <thead><tr><th data-sort="num">#</th><th data-sort="text">Verdict</th><th data-sort="text">Client</th><th data-sort="text">Server</th><th data-sort="text">Proto</th><th data-sort="text">App</th><th data-sort="text">State</th><th data-sort="num">Pkts c→s</th><th data-sort="num">Pkts s→c</th><th data-sort="text">First seen</th><th data-sort="num">Frame</th><th data-sort="text">Evidence</th><th data-sort="text">Wireshark filter</th></tr></thead>
 <tbody>
 ${ROWS_MARK}
 </tbody>
-</table>
+</table></div>
 </section>
 ${rolesSection(report)}
 </main>
@@ -214,17 +215,13 @@ function blockedSection(report: Report, listed: number): string {
   const rows = new Set(report.flows.slice(0, listed).map((f) => f.id));
   return `<section id="blocked">
 <h2>Blocked-looking traffic by role, port and reason</h2>
-<table><thead><tr><th>Finding</th><th>First</th><th>Last</th><th>Flows</th><th>Wireshark filter</th></tr></thead><tbody>
+<table><thead><tr><th>Finding, and its Wireshark display filter</th><th>First</th><th>Last</th><th>Flows</th></tr></thead><tbody>
 ${report.blocked
-  .map(
-    (g) =>
-      `<tr><td>${h(g.summary)}</td><td class="ts">${isoMicros(g.firstSeen)}</td><td class="ts">${isoMicros(g.lastSeen)}</td><td>${g.flows
-        .slice(0, 20)
-        .map((id) => flowLink(id, rows))
-        .join(
-          ", ",
-        )}${g.flows.length > 20 ? ` … +${g.flows.length - 20}` : ""}</td><td><code class="wf">${h(groupFilter(g, byId))}</code></td></tr>`,
-  )
+  .map((g) => {
+    const ids = g.flows.slice(0, 20).map((id) => flowLink(id, rows));
+    const more = g.flows.length > 20 ? ` … +${g.flows.length - 20}` : "";
+    return `<tr><td>${h(g.summary)}<br><code class="wf">${h(groupFilter(g, byId))}</code></td><td class="ts">${isoMicros(g.firstSeen)}</td><td class="ts">${isoMicros(g.lastSeen)}</td><td>${ids.join(", ")}${more}</td></tr>`;
+  })
   .join("\n")}
 </tbody></table>
 </section>`;
