@@ -245,10 +245,17 @@ describe("batch runs", () => {
     writeFileSync(join(dir, "notes.pcap"), "not a capture, whatever the name says\n");
     mkdirSync(join(dir, "sub"));
     writeFileSync(join(dir, "sub", "x"), readFileSync(join(ROOT, "fixtures/ocs-sample.pcap.gz")));
-    const r = await cliFast("analyze", dir, "--format", "csv");
+    const r = await cliFast("analyze", dir, "--format", "json");
     expect(r.code).toBe(0);
-    const rows = parseCsv(r.stdout).map((row) => row[0]);
-    expect(rows).toEqual(["capture", join(dir, "capture.bin"), join(dir, "sub", "x"), "total: 2 captures"]);
+    const batch = JSON.parse(r.stdout) as {
+      captures: { path: string }[];
+      reports: { capture: { path: string } }[];
+    };
+    expect(batch.captures.map((c) => c.path)).toEqual([join(dir, "capture.bin"), join(dir, "sub", "x")]);
+    expect(batch.reports.map((c) => c.capture.path)).toEqual([
+      join(dir, "capture.bin"),
+      join(dir, "sub", "x"),
+    ]);
   });
 
   it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", async () => {
@@ -284,7 +291,7 @@ describe("batch runs", () => {
     expect(one.stderr).toMatch(/^ocs-pcap: fixtures\/malformed\/short-header\.pcap: offset 0: /m);
     const filesA = allFiles(a);
     expect(allFiles(b)).toEqual(filesA);
-    expect([...filesA.keys()].filter((n) => n.endsWith(".json")).sort()).toEqual([
+    expect([...filesA.keys()].filter((n) => /^[^/]*\.json$/.test(n)).sort()).toEqual([
       "blocked-cases.pcap.json",
       "blocked-real.pcap.json",
       "misdirected-real.pcap.json",
@@ -294,11 +301,18 @@ describe("batch runs", () => {
       "ocs-real.pcapng.json",
       "ocs-sample.pcap.json",
       "ocs-sample.pcapng.gz.json",
-      "summary.json",
     ]);
     // Each capture's report is the single-capture report, and the summary closes stdout.
     expect(filesA.get("ocs-sample.pcap.json")).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
-    const summary = filesA.get("summary.txt")!;
+    // The run's own outputs are in batch/, where `summarize DIR/*.json` does not look.
+    expect([...filesA.keys()].filter((n) => n.startsWith("batch/")).sort()).toEqual([
+      "batch/summary.html",
+      "batch/summary.json",
+      "batch/summary.junit.xml",
+      "batch/summary.md",
+      "batch/summary.txt",
+    ]);
+    const summary = filesA.get("batch/summary.txt")!;
     expect(one.stdout.endsWith(summary)).toBe(true);
     expect(summary).toMatch(/^fixtures\/malformed\/short-header\.pcap +unreadable$/m);
     expect(summary).toMatch(/^total: 10 captures +1 unreadable +\d+/m);
@@ -321,7 +335,7 @@ describe("batch runs", () => {
     const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
     expect((await cliFast("analyze", ...inputs, "--report-dir", dir, "-q")).code).toBe(0);
     const jsons = readdirSync(dir)
-      .filter((n) => n.endsWith(".json") && n !== "summary.json")
+      .filter((n) => n.endsWith(".json"))
       .map((n) => join(dir, n));
     // Reports arrive in any order (say, from a CI matrix); the summary follows the arguments.
     const order = [
@@ -338,17 +352,43 @@ describe("batch runs", () => {
       expect(s.code).toBe(0);
       // The same batch report that analyze prints, and the summary file closes it.
       expect(s.stdout).toBe((await cliFast("analyze", ...inputs, "--format", format)).stdout);
-      expect(s.stdout.endsWith(read(join(dir, `summary.${ext}`)))).toBe(true);
+      if (format !== "csv") expect(s.stdout.endsWith(read(join(dir, "batch", `summary.${ext}`)))).toBe(true);
     }
+    // The batch file holds every report: summarize reads it as the reports themselves,
+    // and a capture read twice (the batch file and its own report) counts once.
+    const fromBatch = await cliFast("summarize", join(dir, "batch", "summary.json"), "--format", "json");
+    expect([fromBatch.code, fromBatch.stderr]).toEqual([0, ""]);
+    const fromReports = await cliFast("summarize", ...order, "--format", "json");
+    expect(fromBatch.stdout).toBe(fromReports.stdout);
+    const twice = await cliFast("summarize", ...order, join(dir, "batch", "summary.json"));
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toBe((await cliFast("summarize", ...order)).stdout);
+    expect(twice.stderr).toMatch(
+      /summary\.json \(report 1\): the report of fixtures\/ocs-sample\.pcap was already read from .*ocs-sample\.pcap\.json; counted once/,
+    );
     const j = await cliFast("summarize", ...order, "--format", "junit");
     expect(j.stdout).toBe((await cliFast("analyze", ...inputs, "--format", "junit")).stdout);
     const failing = await cliFast("summarize", ...order, "--fail-on", "misdirected");
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/fixtures\/recorded\/misdirected-real\.pcap: --fail-on: 3 misdirected/);
-    const bad = await cliFast("summarize", join(dir, "summary.json"), join(dir, "ocs-sample.pcap.csv"));
+    const bad = await cliFast(
+      "summarize",
+      join(dir, "ocs-sample.pcap.html"),
+      join(dir, "ocs-sample.pcap.csv"),
+    );
     expect(bad.code).toBe(65);
-    expect(bad.stderr).toMatch(/summary\.json: not an ocs-pcap\/report@1 report/);
+    expect(bad.stderr).toMatch(/ocs-sample\.pcap\.html: not JSON/);
     expect(bad.stderr).toMatch(/ocs-sample\.pcap\.csv: not JSON/);
+    // A batch summary from an older ocs-pcap (no reports in it) is named and skipped.
+    const old = join(dir, "old-summary.json");
+    const oldBatch = JSON.parse(read(join(dir, "batch", "summary.json")));
+    delete oldBatch.reports;
+    writeFileSync(old, JSON.stringify(oldBatch));
+    const skipped = await cliFast("summarize", old, join(dir, "ocs-sample.pcap.json"));
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(
+      /old-summary\.json: a batch summary \(ocs-pcap\/batch@1\) without its reports.*skipped/,
+    );
   });
 });
 
@@ -499,7 +539,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 9 * 9 + 9);
+    expect(outputs.length).toBe(2 + 9 * 9 + 5);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();
@@ -552,10 +592,13 @@ describe("redaction", () => {
     writeFileSync(named, readFileSync(join(ROOT, "fixtures/ocs-sample.pcap")));
     const broken = join(dir, "fe-10.0.0.10.pcap");
     writeFileSync(broken, "not a capture at all\n");
-    const r = await cliFast("analyze", named, broken, "--redact", "--format", "csv");
+    const r = await cliFast("analyze", named, broken, "--redact", "--format", "table");
     expect(r.code).toBe(65);
     expect(r.stdout + r.stderr).not.toMatch(/10\.0\.0\.(30|10)(?!\d)/);
-    expect(r.stdout).toMatch(/edge-\d+\.\d+\.\d+\.\d+\.pcap,ok/);
+    expect(r.stdout).toMatch(/edge-\d+\.\d+\.\d+\.\d+\.pcap +ok/);
+    const csv = await cliFast("analyze", named, broken, "--redact", "--format", "csv");
+    expect(csv.stdout + csv.stderr).not.toMatch(/10\.0\.0\.(30|10)(?!\d)/);
+    expect(csv.stdout).toMatch(/^1,[^,]*edge-\d+\.\d+\.\d+\.\d+\.pcap,/m);
   });
 
   it("keeps server names' domains only under --redact-keep-domain", async () => {

@@ -79,17 +79,21 @@ describe("the input is never written", () => {
     expect(readFileSync(report).equals(before)).toBe(true);
   });
 
-  it("keeps the name summary for the batch summary: a capture named summary gets summary-2", async () => {
+  it("a capture named summary keeps its name: the batch's own files are in batch/", async () => {
     const dir = folder();
     copyFileSync(CAPTURE, join(dir, "caps", "summary"));
     const out = join(dir, "reports");
     const r = await cli("analyze", join(dir, "caps"), "--report-dir", out, "--jobs", "1");
     expect(r.code).toBe(0);
     const files = readdirSync(out);
-    expect(files).toContain("summary-2.json");
+    expect(files).toContain("summary.json");
     expect(files).toContain("x.pcap.json");
-    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { schema: string };
-    expect(summary.schema).toMatch(/batch/);
+    const own = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { schema: string };
+    expect(own.schema).toBe("ocs-pcap/report@1");
+    const summary = JSON.parse(readFileSync(join(out, "batch", "summary.json"), "utf8")) as {
+      schema: string;
+    };
+    expect(summary.schema).toBe("ocs-pcap/batch@1");
   });
 
   it("walks a directory with symbolic-link loops once, and a capture with two names once", async () => {
@@ -98,14 +102,11 @@ describe("the input is never written", () => {
     mkdirSync(join(dir, "caps", "sub"));
     symlinkSync("..", join(dir, "caps", "sub", "up"));
     linkSync(join(dir, "caps", "x.pcap"), join(dir, "caps", "sub", "same.pcap"));
-    const r = await cli("analyze", join(dir, "caps"), "-f", "csv", "--jobs", "1");
+    const r = await cli("analyze", join(dir, "caps"), "-f", "json", "--jobs", "1");
     expect(r.code).toBe(0);
-    const rows = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => l.split(",")[0]);
+    const paths = (JSON.parse(r.stdout) as { captures: { path: string }[] }).captures.map((c) => c.path);
     // The first name the sorted walk meets ("sub" before "x.pcap").
-    expect(rows).toEqual(["capture", join(dir, "caps", "sub", "same.pcap"), "total: 1 capture"]);
+    expect(paths).toEqual([join(dir, "caps", "sub", "same.pcap")]);
   });
 });
 
@@ -207,7 +208,7 @@ describe("a failing capture never costs the others", () => {
           "analyze",
           dir,
           "-f",
-          "csv",
+          "table",
           "--jobs",
           "3",
         ),
@@ -219,10 +220,9 @@ describe("a failing capture never costs the others", () => {
       expect(r.stderr).toMatch(/a-huge\d?\.pcap: the analysis ran out of memory/);
       // An unreadable capture makes a batch exit 65 (a data error), as a damaged one does.
       expect(r.code).toBe(65);
-      const rows = r.stdout.trim().split("\n");
-      // Every other capture has its report.
+      // Every other capture has its report (the batch summary's rows).
       for (const name of ["b.pcap", "c.pcap", "d.pcap"])
-        expect(rows.find((l) => l.includes(name))).toMatch(/,ok,/);
+        expect(r.stdout).toMatch(new RegExp(`^\\S*/${name.replace(".", "\\.")} +ok `, "m"));
     }
   }, 60_000);
 });
@@ -471,10 +471,10 @@ describe("file names that are not UTF-8", () => {
       Buffer.from(".pcap"),
     ]);
     copyFileSync(CAPTURE, bad);
-    const r = await cli("analyze", join(dir, "caps"), "-f", "csv", "--jobs", "1");
+    const r = await cli("analyze", join(dir, "caps"), "--jobs", "1");
     expect(r.code).toBe(65);
-    expect(r.stdout).toContain(`${join(dir, "caps", "bad")}\\xff\\xfe.pcap,unreadable`);
+    expect(r.stdout).toContain(`${join(dir, "caps", "bad")}\\xff\\xfe.pcap  unreadable`);
     expect(r.stderr).toMatch(/bad\\xff\\xfe\.pcap: the file name is not valid UTF-8/);
-    expect(r.stdout).toMatch(/x\.pcap,ok/);
+    expect(r.stdout).toMatch(/x\.pcap +ok/);
   });
 });

@@ -6,13 +6,12 @@
 
 import {
   type BatchReport,
-  renderBatchCsv,
   renderBatchHtml,
   renderBatchJson,
   renderBatchMarkdown,
   renderBatchText,
 } from "../report/batch.js";
-import { renderCsv } from "../report/csv.js";
+import { CSV_HEADER, renderCsv } from "../report/csv.js";
 import { renderHtmlChunks } from "../report/html.js";
 import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
@@ -49,8 +48,13 @@ export const EXTENSIONS: Record<Format, string> = {
   ndjson: "ndjson",
 };
 
-/** Formats with one record per flow: a batch gives the same records for every capture, in one stream. */
-export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["zeek", "zeek-json", "ndjson"]);
+/**
+ * Formats whose schema holds every flow: per-flow records (CSV, Zeek,
+ * ndjson), or complete report@1 objects (JSON's batch@1 `reports`). A batch
+ * gives the same records for every capture, so the schema never depends on
+ * the number of inputs.
+ */
+export const PER_FLOW_FORMATS: ReadonlySet<Format> = new Set(["json", "csv", "zeek", "zeek-json", "ndjson"]);
 
 export interface RenderOptions {
   limit: number;
@@ -94,7 +98,9 @@ export function junitOptions(policy: Policy) {
 /**
  * A batch report in one format: for table and Markdown, each capture's report
  * then the summary (only the summary with `summaryOnly`, as in --report-dir,
- * where each capture has its own file); JUnit holds every capture's suite.
+ * where each capture has its own file); JUnit holds every capture's suite;
+ * JSON is batch@1 with every complete report; CSV, Zeek and ndjson are the
+ * captures' flow records, as for one capture; HTML is the summary.
  */
 export function* renderBatch(
   batch: BatchReport,
@@ -105,7 +111,7 @@ export function* renderBatch(
   const each = o.summaryOnly === true ? [] : reports;
   switch (format) {
     case "json":
-      yield renderBatchJson(batch);
+      yield* renderBatchJson(batch);
       return;
     case "markdown":
       for (const r of each) yield `${renderMarkdown(r, { limit: o.limit })}\n`;
@@ -118,7 +124,9 @@ export function* renderBatch(
       yield renderJunit(reports, junitOptions(o.policy));
       return;
     case "csv":
-      yield renderBatchCsv(batch);
+      // One header, then every capture's flow rows: the same columns as for one capture.
+      yield CSV_HEADER;
+      for (const r of reports) yield* renderCsv(r, false);
       return;
     case "zeek":
       yield* renderZeekTsv(reports);

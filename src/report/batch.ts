@@ -6,7 +6,8 @@
 
 import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { isoToMicros } from "../format.js";
-import { escapeCsv, escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
+import { escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
+import { renderJson } from "./json.js";
 import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, REPORT_SCHEMA } from "./model.js";
 import { reasonText } from "./reason-text.js";
@@ -133,8 +134,14 @@ export function renderBatchMarkdown(b: BatchReport): string {
   return `${out.join("\n")}\n`;
 }
 
-export function renderBatchJson(b: BatchReport): string {
-  return `${JSON.stringify(
+/**
+ * The batch as JSON (ocs-pcap/batch@1): the per-capture lines and totals,
+ * then `reports`, every capture's complete report@1 (the same text as
+ * `--format json` gives for that capture alone, indented four spaces, so
+ * its flows are still one per line). In pieces, as the JSON renderer yields.
+ */
+export function* renderBatchJson(b: BatchReport): Generator<string> {
+  const head = JSON.stringify(
     {
       schema: b.schema,
       tool: b.tool,
@@ -149,16 +156,22 @@ export function renderBatchJson(b: BatchReport): string {
     },
     null,
     2,
-  )}\n`;
-}
-
-export function renderBatchCsv(b: BatchReport): string {
-  const rows = [
-    [...COLUMNS, "error"],
-    ...b.captures.map((e) => [...rowOf(e), e.error ?? ""]),
-    [...totalsRow(b), ""],
-  ];
-  return `${rows.map((r) => r.map((c) => escapeCsv(c)).join(",")).join("\r\n")}\r\n`;
+  );
+  // head ends with "\n}"; reopen it for the reports.
+  yield `${head.slice(0, -2)},\n  "reports": [`;
+  let n = 0;
+  for (const e of b.captures) {
+    if (e.report === null) continue;
+    yield n++ === 0 ? "\n    " : ",\n    ";
+    // Re-indented chunk by chunk; the last one loses its closing newline.
+    let pending: string | null = null;
+    for (const chunk of renderJson(e.report)) {
+      if (pending !== null) yield pending.replaceAll("\n", "\n    ");
+      pending = chunk;
+    }
+    if (pending !== null) yield pending.trimEnd().replaceAll("\n", "\n    ");
+  }
+  yield n === 0 ? "]\n}\n" : "\n  ]\n}\n";
 }
 
 export function renderBatchHtml(b: BatchReport): string {

@@ -1,6 +1,7 @@
 /**
  * CSV renderer for spreadsheets: one row per flow (RFC 4180, CRLF line
- * ends), every text field defused against formula injection.
+ * ends) with its capture, the same columns for one capture or a batch,
+ * every text field defused against formula injection.
  */
 
 import { isoMicros } from "../format.js";
@@ -36,8 +37,11 @@ const HEADER = [
   "reasons",
 ];
 
+/** The header line, the same for one capture and for a batch. */
+export const CSV_HEADER = `${HEADER.join(",")}\r\n`;
+
 export function* renderCsv(report: Report, withHeader = true): Generator<string> {
-  if (withHeader) yield `${HEADER.join(",")}\r\n`;
+  if (withHeader) yield CSV_HEADER;
   let batch = "";
   for (const f of report.flows) {
     batch += `${[

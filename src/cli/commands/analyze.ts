@@ -141,8 +141,8 @@ export async function analyzeCommand(
     }
   } else {
     // Every flow is needed to write each capture's report (--expect reads the
-    // report's service counts); the batch table, Markdown and JUnit list only
-    // flows that are not known.
+    // report's service counts) and for the formats that hold every flow; the
+    // batch table, Markdown and JUnit list only flows that are not known.
     const keepFlows: KeepFlows =
       opts.reportDir !== undefined || PER_FLOW_FORMATS.has(opts.format)
         ? "all"
@@ -193,7 +193,7 @@ export async function analyzeCommand(
 
   if (opts.reportDir !== undefined) {
     try {
-      mkdirSync(opts.reportDir, { recursive: true });
+      mkdirSync(batch ? join(opts.reportDir, "batch") : opts.reportDir, { recursive: true });
     } catch (err) {
       io.stderr(
         `ocs-pcap: ${opts.reportDir}: cannot create the report directory: ${err instanceof Error ? err.message : String(err)}\n`,
@@ -241,11 +241,14 @@ export interface ReportTarget {
   capture: number | null;
 }
 
+/** The formats a batch's --report-dir also writes for the whole run, into DIR/batch/. */
+const BATCH_DIR_FORMATS: readonly Format[] = ["table", "markdown", "html", "junit", "json"];
+
 /**
  * Every file --report-dir will write, named before anything is written: each
- * capture's reports under its base name (-2, -3 … when names repeat; "summary"
- * is reserved for the batch summary, so a capture named summary gets
- * summary-2), and the batch summary.
+ * capture's reports under its base name (-2, -3 … when names repeat), and for
+ * a batch the run's summary in batch/summary.*, a folder of its own so that
+ * `summarize DIR/*.json` reads only per-capture reports.
  */
 export function reportDirTargets(
   dir: string,
@@ -254,7 +257,7 @@ export function reportDirTargets(
   shown: (path: string) => string,
 ): ReportTarget[] {
   const out: ReportTarget[] = [];
-  const names = new Set<string>(batch ? ["summary"] : []);
+  const names = new Set<string>();
   for (const [i, p] of paths.entries()) {
     const base = p === "-" ? "stdin" : basename(shown(p));
     let name = base;
@@ -264,7 +267,7 @@ export function reportDirTargets(
       out.push({ path: join(dir, `${name}.${EXTENSIONS[format]}`), format, capture: i });
   }
   if (batch)
-    for (const format of FORMATS)
-      out.push({ path: join(dir, `summary.${EXTENSIONS[format]}`), format, capture: null });
+    for (const format of BATCH_DIR_FORMATS)
+      out.push({ path: join(dir, "batch", `summary.${EXTENSIONS[format]}`), format, capture: null });
   return out;
 }
