@@ -8,12 +8,13 @@
 //                Map from it to {packets, bytes, first, last}; prints the flow count
 //   pcap-parser  pcap-parser@0.2.1 over a read stream, counting packets
 //   ocs-pcap     the real CLI in-process: `analyze FILE --format json`, output discarded
+//                (ocs-pcap-table, ocs-pcap-ndjson: the table and ndjson formats)
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { Writable } from "node:stream";
 
 const [mode, file] = process.argv.slice(2);
-// "ocs-pcap-table": the default table report instead of JSON.
-const format = mode === "ocs-pcap-table" ? "table" : "json";
+// "ocs-pcap-table": the default table report instead of JSON; "ocs-pcap-ndjson": streamed ndjson.
+const format = mode === "ocs-pcap-table" ? "table" : mode === "ocs-pcap-ndjson" ? "ndjson" : "json";
 
 function loop() {
   const fd = openSync(file, "r");

@@ -4,7 +4,8 @@
  * Generates bench/.data/synthetic-<flows>x<perFlow>.pcap if missing, then
  * times, in the same run and each in a fresh process, the minimal
  * record-walking loop (the baseline), pcap-parser@0.2.1, and the full
- * `ocs-pcap analyze --format json` (output discarded). Prints the median wall
+ * `ocs-pcap analyze --format json` (output discarded; also the table and the
+ * streamed ndjson formats). Prints the median wall
  * time of R runs, packets/s, peak RSS, and each figure as a ratio against the
  * baseline. Needs a build (`npm run build`).
  *
@@ -65,6 +66,7 @@ const plan: Run[] = [
   { label: "pcap-parser", mode: "pcap-parser", file },
   { label: "ocs-pcap", mode: "ocs-pcap", file },
   { label: "ocs-pcap table", mode: "ocs-pcap-table", file },
+  { label: "ocs-pcap ndjson", mode: "ocs-pcap-ndjson", file },
   { label: "loop pcapng", mode: "loop-ng", file: ngFile },
   { label: "ocs-pcap pcapng", mode: "ocs-pcap", file: ngFile },
 ];
@@ -105,6 +107,7 @@ lines.push(
   `  ocs-pcap analyze --format json / minimal pcap loop:    ${ratio("ocs-pcap", base)}`,
   `  ocs-pcap analyze --format json / minimal pcapng loop:  ${ratio("ocs-pcap pcapng", baseNg)}`,
   `  ocs-pcap analyze (table) / minimal pcap loop:          ${ratio("ocs-pcap table", base)}`,
+  `  ocs-pcap analyze (ndjson) / ocs-pcap analyze (json):   ${ratio("ocs-pcap ndjson", med("ocs-pcap"))}`,
   `  pcap-parser / minimal pcap loop:                       ${ratio("pcap-parser", base)}`,
   `  ocs-pcap on pcapng / ocs-pcap on pcap:                 ${ratio("ocs-pcap pcapng", med("ocs-pcap"))}`,
   ...(baselineDir === null

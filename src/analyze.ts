@@ -20,11 +20,12 @@ import { Packet } from "./decode/packet.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
 import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
 import { isoMicros } from "./format.js";
+import { ReportBuilder } from "./report/builder.js";
 import {
   type CaptureWarningRecord,
   DEFAULT_MAX_REPORT_FLOWS,
+  type FlowRecord,
   type Report,
-  ReportBuilder,
 } from "./report/model.js";
 
 export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
@@ -47,6 +48,11 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   checksums?: boolean;
   /** Where roles and clients live (from `--topology`). */
   topology?: Topology | null;
+  /**
+   * Told each flow's record as the flow ends (valid after the call: records
+   * are plain data). The report then lists no flow; its counts are complete.
+   */
+  onFlowRecord?: (record: FlowRecord) => void;
 }
 
 /** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
@@ -73,6 +79,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   const builder = new ReportBuilder(
     options.version ?? "0.0.0",
     options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS,
+    options.onFlowRecord,
   );
   const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
   const table = new FlowTable({

@@ -4,11 +4,14 @@
  * report@1, the same lines for a capture alone and in a batch, and `jq`
  * reading the output of a whole folder.
  */
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
 import { NDJSON_SCHEMA } from "../src/report/ndjson.js";
 import reportSchema from "../src/report/report.schema.json" with { type: "json" };
 import { ROOT } from "./helpers/cli.js";
@@ -41,8 +44,11 @@ describe("ndjson", () => {
       const flows = all.filter((l) => l.type === "flow");
       expect(all.at(-1)?.type, path).toBe("capture");
       expect(all.filter((l) => l.type === "capture")).toHaveLength(1);
-      // Each flow line is the report's flow, plus its type, capture and uid.
-      expect(flows.map(({ type: _t, capture: _c, uid: _u, ...f }) => f)).toEqual(report.flows);
+      // Each flow line is the report's flow, plus its type, capture and uid; lines come as flows end.
+      const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
+      expect(flows.map(({ type: _t, capture: _c, uid: _u, ...f }) => f).sort(byId)).toEqual(
+        [...report.flows].sort(byId),
+      );
       for (const f of flows) {
         expect(f.capture).toBe(path);
         const { type: _t, capture: _c, uid: _u, ...flow } = f;
@@ -58,7 +64,12 @@ describe("ndjson", () => {
   it("uids join with the Zeek conn.log of the same capture", async () => {
     const nd = lines((await runCli("analyze", "fixtures/ocs-sample.pcap", "-f", "ndjson")).stdout);
     const zeek = lines((await runCli("analyze", "fixtures/ocs-sample.pcap", "-f", "zeek-json")).stdout);
-    expect(nd.filter((l) => l.type === "flow").map((l) => l.uid)).toEqual(zeek.map((l) => l.uid));
+    expect(
+      nd
+        .filter((l) => l.type === "flow")
+        .map((l) => l.uid)
+        .sort(),
+    ).toEqual(zeek.map((l) => l.uid).sort());
   });
 
   it("is the same lines for captures alone and in a batch, from workers too", async () => {
@@ -90,4 +101,74 @@ describe("ndjson", () => {
       expect(jq.stdout.split("\n").filter((l) => l !== "")).toHaveLength(r.stdout.split("\n").length - 1);
     },
   );
+});
+
+describe("ndjson streams as flows end", () => {
+  it("writes a flow's line before the capture's input has ended (a FIFO held open)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-stream-"));
+    const fifo = join(dir, "capture.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // The writer keeps the FIFO open after the whole sample is in it: no end of input until it is killed.
+    const writer = spawn(
+      "sh",
+      [
+        "-c",
+        'exec 3>"$2"; cat "$1" >&3; exec sleep 30',
+        "sh",
+        join(ROOT, "fixtures/blocked-cases.pcap"),
+        fifo,
+      ],
+      {
+        stdio: "ignore",
+      },
+    );
+    let stdout = "";
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        stdout += String(chunk);
+        cb();
+      },
+    });
+    let stderr = "";
+    // A six-minute capture: its early flows end (idle past a short timeout) while later packets arrive.
+    const done = run(["analyze", fifo, "-f", "ndjson", "--udp-timeout", "1", "--tcp-timeout", "1"], {
+      stdout: sink,
+      stderr: (s) => (stderr += s),
+    });
+    let seenBeforeEnd = false;
+    for (let i = 0; i < 100 && !seenBeforeEnd; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seenBeforeEnd = stdout.includes('{"type":"flow"');
+    }
+    writer.kill();
+    const code = await done;
+    expect([code, stderr]).toEqual([0, ""]);
+    expect(seenBeforeEnd).toBe(true);
+    // And no capture line until the end.
+    const all = lines(stdout);
+    expect(all.at(-1)?.type).toBe("capture");
+    expect(all.filter((l) => l.type === "flow")).toHaveLength(17);
+  });
+
+  it("gives, redacted and from workers, the lines the unstreamed path renders", async () => {
+    const inputs = ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap", "fixtures/recorded"];
+    const redact = ["--redact", "--redact-key", "stream-test"];
+    const streamed1 = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--jobs", "1");
+    const streamed3 = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--jobs", "3");
+    // With --report-dir the reports are kept whole and rendered: the same lines, in report order.
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-stream-"));
+    const rendered = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--report-dir", dir, "-q");
+    expect(streamed1.code).toBe(0);
+    expect(streamed3.stdout).toBe(streamed1.stdout);
+    const sorted = (text: string) => text.split("\n").sort();
+    expect(sorted(streamed1.stdout)).toEqual(sorted(rendered.stdout));
+    expect(streamed1.stdout).not.toMatch(/"10\.0\.0\.10"/);
+    // -o: the same bytes, put in place whole; no temporary or spool file left.
+    const out = join(dir, "flows.ndjson");
+    const o = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--jobs", "3", "-o", out);
+    expect([o.code, o.stdout]).toEqual([0, ""]);
+    expect(readFileSync(out, "utf8")).toBe(streamed1.stdout);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("ocs-pcap-spool-"))).toEqual([]);
+  });
 });

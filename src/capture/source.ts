@@ -41,6 +41,12 @@ export interface ReadOptions extends PcapReaderOptions {
   onReader?: (reader: CaptureReader, compressed: boolean) => void;
   /** Told the bytes read so far and the file's size, after each read of a plain file. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Called after each chunk is parsed; when it returns a promise, reading
+   * waits for it (back-pressure from a consumer of what the frames produce,
+   * such as output that streams as flows end).
+   */
+  pause?: () => Promise<void> | undefined;
 }
 
 export interface ReadResult {
@@ -128,6 +134,8 @@ export async function readCapture(
       reader.push(current.subarray(0, n));
       [current, spare] = [spare, current];
       options.onProgress?.(position, size);
+      const wait = options.pause?.();
+      if (wait !== undefined) await wait;
     }
     reader.finish();
     return { reader, format: reader.format };
@@ -189,7 +197,14 @@ async function readStream(
     const reader = createReader(head, sink, options);
     options.onReader?.(reader, false);
     reader.push(head);
-    if (!done) for (let chunk = await next(); chunk !== null; chunk = await next()) reader.push(chunk);
+    const first = options.pause?.();
+    if (first !== undefined) await first;
+    if (!done)
+      for (let chunk = await next(); chunk !== null; chunk = await next()) {
+        reader.push(chunk);
+        const wait = options.pause?.();
+        if (wait !== undefined) await wait;
+      }
     reader.finish();
     return { reader, format: reader.format };
   } catch (err) {
@@ -236,6 +251,8 @@ async function readGzip(
         reader.push(chunk);
       }
       options.onProgress?.(gz.compressedRead, size);
+      const wait = options.pause?.();
+      if (wait !== undefined) await wait;
     }
   } catch (err) {
     // The reader stopped on bytes it cannot parse. When the gzip data is

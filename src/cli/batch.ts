@@ -11,7 +11,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
-import { analyzeCapture } from "../analyze.js";
+import { analyzeCapture, STDIN_LABEL } from "../analyze.js";
 import { sniff } from "../capture/sniff.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
@@ -20,6 +20,7 @@ import type { Report } from "../report/model.js";
 import { EXIT } from "./exit.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { identity } from "./protect.js";
+import { flowLineWriter, Spool, type StreamRedaction } from "./stream.js";
 
 export interface JobResult {
   path: string;
@@ -145,6 +146,8 @@ export type KeepFlows = "all" | "notable" | "none";
 
 export interface BatchOptions {
   keepFlows: KeepFlows;
+  /** Stream each capture's ndjson flow lines into a spool file `<index>.ndjson` in this folder. */
+  stream?: { folder: string; redaction: StreamRedaction | null };
   /** The worker's module; by default the built `worker.js` beside this file. */
   workerScript?: URL;
 }
@@ -154,6 +157,29 @@ export interface JobRequest {
   index: number;
   path: string;
   keepFlows: KeepFlows;
+  /** Where this capture's ndjson flow lines go, and how they are redacted. */
+  stream?: { spool: string; redaction: StreamRedaction | null };
+}
+
+/**
+ * Analyses one capture in this thread, its flows' ndjson lines streamed into
+ * `stream.spool` as they end when asked (the report then lists no flow).
+ */
+export async function runStreamedJob(
+  path: string,
+  settings: JobSettings,
+  stream: JobRequest["stream"],
+): Promise<JobResult> {
+  if (stream === undefined) return runJob(path, settings);
+  const spool = new Spool(stream.spool);
+  try {
+    const shown = path === "-" ? STDIN_LABEL : path;
+    return await runJob(path, settings, {
+      onFlowRecord: flowLineWriter(shown, stream.redaction, spool.write),
+    });
+  } finally {
+    spool.close();
+  }
 }
 
 /** The report with only the flows `keep` asks for (the summary still counts them all). */
@@ -187,9 +213,10 @@ export async function runJobs(
   jobs: number,
   options: BatchOptions = { keepFlows: "all" },
 ): Promise<JobResult[]> {
+  const streamOf = (i: number) => (options.stream === undefined ? undefined : spoolOf(options.stream, i));
   if (jobs <= 1 || paths.length <= 1) {
     const out: JobResult[] = [];
-    for (const p of paths) out.push(await runJob(p, settings));
+    for (const [i, p] of paths.entries()) out.push(await runStreamedJob(p, settings, streamOf(i)));
     return out;
   }
   const results: (JobResult | undefined)[] = new Array(paths.length);
@@ -226,7 +253,12 @@ export async function runJobs(
           const i = take();
           if (i === undefined) break;
           held.push(i);
-          const request: JobRequest = { index: i, path: paths[i]!, keepFlows: options.keepFlows };
+          const request: JobRequest = {
+            index: i,
+            path: paths[i]!,
+            keepFlows: options.keepFlows,
+            ...(options.stream === undefined ? {} : { stream: spoolOf(options.stream, i) }),
+          };
           worker.postMessage(request);
         }
         if (held.length === 0 && !done) {
@@ -278,7 +310,7 @@ export async function runJobs(
     });
   const here = async (): Promise<void> => {
     for (let i = take(); i !== undefined; i = take()) {
-      results[i] = await runJob(paths[i]!, settings);
+      results[i] = await runStreamedJob(paths[i]!, settings, streamOf(i));
       // Let waiting worker messages run before taking the next capture.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -288,4 +320,12 @@ export async function runJobs(
   return results.map(
     (r, i) => r ?? { path: paths[i]!, report: null, error: { code: EXIT.SOFTWARE, message: "no result" } },
   );
+}
+
+/** The spool of capture `index` in a streamed batch. */
+function spoolOf(
+  stream: NonNullable<BatchOptions["stream"]>,
+  index: number,
+): NonNullable<JobRequest["stream"]> {
+  return { spool: join(stream.folder, `${index}.ndjson`), redaction: stream.redaction };
 }

@@ -30,6 +30,21 @@ export async function deliver(
   } else {
     await writeToStream(io.stdout, chunks);
   }
+  return policyExit(entries, policy, namePaths, dataError, io);
+}
+
+/**
+ * The exit code once the report is written: 1 with one stderr line per
+ * policy failure, which outranks a data error (65); otherwise 65 when
+ * `dataError`, else 0.
+ */
+export function policyExit(
+  entries: readonly BatchEntry[],
+  policy: Policy,
+  namePaths: boolean,
+  dataError: boolean,
+  io: Io,
+): number {
   const failures = entries.flatMap((e) =>
     e.report ? evaluatePolicy(e.report, policy).map((f) => (namePaths ? `${e.path}: ${f}` : f)) : [],
   );
@@ -38,16 +53,21 @@ export async function deliver(
   return dataError ? EXIT.DATAERR : EXIT.OK;
 }
 
+/** The exit code for an error writing a report: 74 for a full disk or I/O error, 73 otherwise. */
+export function writeFailure(path: string, err: unknown, io: Io): number {
+  io.stderr(
+    `ocs-pcap: ${line1(path)}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return code !== undefined && IO_ERRORS.has(code) ? EXIT.IOERR : EXIT.CANTCREAT;
+}
+
 /** Writes a report file atomically; 0, or the exit code: 74 for a full disk or I/O error, 73 otherwise. */
 export function writeReportFile(path: string, chunks: Iterable<string>, io: Io): number {
   try {
     writeFileAtomic(path, chunks);
     return EXIT.OK;
   } catch (err) {
-    io.stderr(
-      `ocs-pcap: ${line1(path)}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
-    return code !== undefined && IO_ERRORS.has(code) ? EXIT.IOERR : EXIT.CANTCREAT;
+    return writeFailure(path, err, io);
   }
 }

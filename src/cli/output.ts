@@ -29,37 +29,76 @@ export async function writeToStream(stream: OutputStream, chunks: Iterable<strin
 }
 
 export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
-  if (isSpecialFile(path)) {
-    // /dev/null, a FIFO, /dev/stdout: nothing to rename over; write straight through.
-    const fd = openSync(path, "w");
-    try {
-      writeChunks(fd, chunks);
-    } finally {
-      closeSync(fd);
-    }
-    return;
-  }
-  const tmp = tempName(path);
-  const fd = openSync(tmp, "wx", 0o644);
-  temporaries.add(tmp);
+  const file = AtomicFile.open(path);
   try {
-    try {
-      writeChunks(fd, chunks);
-      fsyncSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw err;
+    let pending = "";
+    for (const chunk of chunks) {
+      pending += chunk;
+      if (pending.length >= BATCH) {
+        file.write(pending);
+        pending = "";
+      }
     }
-    closeSync(fd);
-    try {
-      renameSync(tmp, path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
+    if (pending.length > 0) file.write(pending);
+  } catch (err) {
+    file.abort();
+    throw err;
+  }
+  file.commit();
+}
+
+/**
+ * A file written in pieces and put in place only when complete: a temporary
+ * file beside the target, flushed and renamed over it by `commit`, removed by
+ * `abort` (or by `removeTemporaries` on a signal). A special file (/dev/null,
+ * a FIFO, /dev/stdout) has nothing to rename over and is written straight.
+ */
+export class AtomicFile {
+  private constructor(
+    private readonly path: string,
+    private readonly fd: number,
+    private readonly tmp: string | null,
+  ) {}
+
+  static open(path: string): AtomicFile {
+    if (isSpecialFile(path)) return new AtomicFile(path, openSync(path, "w"), null);
+    const tmp = tempName(path);
+    const fd = openSync(tmp, "wx", 0o644);
+    temporaries.add(tmp);
+    return new AtomicFile(path, fd, tmp);
+  }
+
+  write(text: string): void {
+    writeSync(this.fd, text);
+  }
+
+  commit(): void {
+    if (this.tmp === null) {
+      closeSync(this.fd);
+      return;
     }
-  } finally {
-    temporaries.delete(tmp);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      this.abort();
+      throw err;
+    } finally {
+      temporaries.delete(this.tmp);
+    }
+  }
+
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    if (this.tmp !== null) {
+      rmSync(this.tmp, { force: true });
+      temporaries.delete(this.tmp);
+    }
   }
 }
 
@@ -86,18 +125,6 @@ export function tempName(path: string): string {
   const long = `.${basename(path)}.${unique}.tmp`;
   const name = Buffer.byteLength(long) <= 255 ? long : `.ocs-pcap.${unique}.tmp`;
   return join(dirname(path), name);
-}
-
-function writeChunks(fd: number, chunks: Iterable<string>): void {
-  let pending = "";
-  for (const chunk of chunks) {
-    pending += chunk;
-    if (pending.length >= BATCH) {
-      writeSync(fd, pending);
-      pending = "";
-    }
-  }
-  if (pending.length > 0) writeSync(fd, pending);
 }
 
 function isSpecialFile(path: string): boolean {

@@ -3,7 +3,7 @@
  * at a time and in the order sent (it may hold a backlog; see runJobs).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { type JobRequest, runJob, shipFlows } from "./batch.js";
+import { type JobRequest, runStreamedJob, shipFlows } from "./batch.js";
 import type { JobSettings } from "./job.js";
 
 const settings = (workerData as { settings: JobSettings }).settings;
@@ -11,7 +11,7 @@ let queue: Promise<void> = Promise.resolve();
 
 parentPort?.on("message", (msg: JobRequest) => {
   queue = queue.then(() =>
-    runJob(msg.path, settings).then(
+    runStreamedJob(msg.path, settings, msg.stream).then(
       (result) => {
         if (result.report) result.report = shipFlows(result.report, msg.keepFlows);
         parentPort?.postMessage({ index: msg.index, result });

@@ -18,35 +18,43 @@ export const NDJSON_SCHEMA: object = schema;
 
 /** Every capture's flow lines, then its capture line. */
 export function* renderNdjson(reports: readonly Report[]): Generator<string> {
-  const roleText = new Map<readonly RoleRef[], string>();
-  const appText = new Map<Application, string>();
+  const lines = new NdjsonLines();
   for (const r of reports) {
-    const capture = JSON.stringify(r.capture.path);
     let batch = "";
     for (const f of r.flows) {
-      batch += `${flowLine(capture, r.capture.path, f, roleText, appText)}\n`;
+      batch += lines.flow(r.capture.path, f);
       if (batch.length > 32_768) {
         yield batch;
         batch = "";
       }
     }
-    const { path, ...facts } = r.capture;
-    batch += `${JSON.stringify({ type: "capture", capture: path, tool: r.tool, ...facts, summary: r.summary })}\n`;
+    batch += lines.capture(r);
     yield batch;
   }
 }
 
-function flowLine(
-  captureJson: string,
-  capture: string,
-  f: FlowRecord,
-  roleText: Map<readonly RoleRef[], string>,
-  appText: Map<Application, string>,
-): string {
-  return flowJson(
-    f,
-    roleText,
-    appText,
-    `"type":"flow","capture":${captureJson},"uid":"${zeekUid(capture, f)}",`,
-  );
+/**
+ * The lines of one stream, each ending in a newline. Role lists and
+ * applications shared between flows are serialized once per stream.
+ */
+export class NdjsonLines {
+  private readonly roleText = new Map<readonly RoleRef[], string>();
+  private readonly appText = new Map<Application, string>();
+  private lastCapture = "";
+  private lastCaptureJson = '""';
+
+  /** A flow's line; `capture` is the path the report shows (redacted when the run is). */
+  flow(capture: string, f: FlowRecord): string {
+    if (capture !== this.lastCapture) {
+      this.lastCapture = capture;
+      this.lastCaptureJson = JSON.stringify(capture);
+    }
+    return `${flowJson(f, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
+  }
+
+  /** A capture's closing line: its facts and summary. */
+  capture(r: Report): string {
+    const { path, ...facts } = r.capture;
+    return `${JSON.stringify({ type: "capture", capture: path, tool: r.tool, ...facts, summary: r.summary })}\n`;
+  }
 }

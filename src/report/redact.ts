@@ -23,7 +23,7 @@ import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto
 import { Address4, Address6 } from "ip-address";
 import type { Reason } from "../classify/reasons.js";
 import { ipv4Text } from "../format.js";
-import type { Report } from "./model.js";
+import type { FlowRecord, Report } from "./model.js";
 
 export interface RedactOptions {
   /** Any string; the same key gives the same pseudonyms. Random when absent. */
@@ -153,19 +153,22 @@ export function redactReport(report: Report, r: Redactor): Report {
       warnings: report.capture.warnings.map((w) => ({ ...w, message: r.text(w.message) })),
     },
     blocked: report.blocked.map((g) => ({ ...g, summary: r.text(g.summary) })),
-    flows: report.flows.map((f) => {
-      let reasons = reasonCache.get(f.reasons);
-      if (reasons === undefined) {
-        reasons = f.reasons.map((x) => redactReason(x, r));
-        reasonCache.set(f.reasons, reasons);
-      }
-      const application =
-        f.application.sni === undefined
-          ? f.application
-          : { ...f.application, sni: r.hostname(f.application.sni) };
-      return { ...f, clientIp: r.address(f.clientIp), serverIp: r.address(f.serverIp), reasons, application };
-    }),
+    flows: report.flows.map((f) => redactFlow(f, r, reasonCache)),
   };
+}
+
+/** One flow with its addresses, server name and reasons' addresses pseudonymized (reason lists shared through `cache`). */
+export function redactFlow(f: FlowRecord, r: Redactor, cache: Map<readonly Reason[], Reason[]>): FlowRecord {
+  let reasons = cache.get(f.reasons);
+  if (reasons === undefined) {
+    reasons = f.reasons.map((x) => redactReason(x, r));
+    cache.set(f.reasons, reasons);
+  }
+  const application =
+    f.application.sni === undefined
+      ? f.application
+      : { ...f.application, sni: r.hostname(f.application.sni) };
+  return { ...f, clientIp: r.address(f.clientIp), serverIp: r.address(f.serverIp), reasons, application };
 }
 
 /** A reason with every address field pseudonymized (the fields that hold addresses, by code). */

@@ -3,16 +3,18 @@
  * the policy and writes the reports, refusing any output that is an input.
  */
 
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
-import { LIMIT_WARNING_CODES } from "../../analyze.js";
+import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../../analyze.js";
 import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
+import { NdjsonLines } from "../../report/ndjson.js";
 import { Redactor, redactReport } from "../../report/redact.js";
 import { DEFAULT_WIDTH } from "../../report/table.js";
 import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
-import { deliver, writeReportFile } from "../deliver.js";
+import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import {
   EXTENSIONS,
@@ -37,6 +39,7 @@ import {
 } from "../options.js";
 import { progressFor } from "../progress.js";
 import { InputGuard } from "../protect.js";
+import { flowLineWriter, NdjsonOutput } from "../stream.js";
 
 export async function analyzeCommand(
   captures: string[],
@@ -105,12 +108,15 @@ export async function analyzeCommand(
     color: io.color === true && opts.output === undefined && opts.format === "table",
     policy,
   };
-  const redactor = opts.redact
-    ? new Redactor({
-        ...redactKeyOption(opts),
+  // The key is text every thread can rebuild the Redactor from (workers redact streamed flows):
+  // a random one is 64 hex digits, which the Redactor takes as the raw key.
+  const redaction = opts.redact
+    ? {
+        key: redactKeyOption(opts).key ?? randomBytes(32).toString("hex"),
         keepDomain: opts.redactKeepDomain === true,
-      })
+      }
     : null;
+  const redactor = redaction === null ? null : new Redactor(redaction);
 
   const { paths, batch, unnamed } = expandInputs(captures);
   if (paths.length === 0 && unnamed.length === 0)
@@ -124,6 +130,17 @@ export async function analyzeCommand(
     opts.reportDir === undefined ? [] : reportDirTargets(opts.reportDir, paths, batch, reportName);
   for (const t of reportTargets) refuseOverwrite(guard, "--report-dir", t.path);
 
+  // ndjson without --report-dir streams: each flow's line is written as the flow ends.
+  const streaming = opts.format === "ndjson" && opts.reportDir === undefined;
+  let out: NdjsonOutput | null = null;
+  if (streaming) {
+    try {
+      out = NdjsonOutput.open(opts.output, io.stdout);
+    } catch (err) {
+      return writeFailure(opts.output ?? "-", err, io);
+    }
+  }
+
   let results: JobResult[];
   if (!batch) {
     const path = paths[0]!;
@@ -134,8 +151,19 @@ export async function analyzeCommand(
       size = 0;
     }
     const progress = progressFor(size, opts.quiet === true);
+    const shown = path === "-" ? STDIN_LABEL : path;
     try {
-      results = [await runJob(path, settings, progress ? { onProgress: progress.onProgress } : {})];
+      results = [
+        await runJob(path, settings, {
+          ...(progress ? { onProgress: progress.onProgress } : {}),
+          ...(out === null
+            ? {}
+            : { onFlowRecord: flowLineWriter(shown, redaction, out.write), pause: out.pause }),
+        }),
+      ];
+    } catch (err) {
+      out?.abort();
+      throw err;
     } finally {
       progress?.stop();
     }
@@ -144,15 +172,23 @@ export async function analyzeCommand(
     // report's service counts) and for the formats that hold every flow; the
     // batch table, Markdown and JUnit list only flows that are not known.
     const keepFlows: KeepFlows =
-      opts.reportDir !== undefined || PER_FLOW_FORMATS.has(opts.format)
-        ? "all"
-        : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
-          ? "notable"
-          : "none";
-    results = await runJobs(paths, settings, jobs, {
-      keepFlows,
-      ...(io.workerScript === undefined ? {} : { workerScript: io.workerScript }),
-    });
+      out !== null
+        ? "none"
+        : opts.reportDir !== undefined || PER_FLOW_FORMATS.has(opts.format)
+          ? "all"
+          : opts.format === "table" || opts.format === "markdown" || opts.format === "junit"
+            ? "notable"
+            : "none";
+    try {
+      results = await runJobs(paths, settings, jobs, {
+        keepFlows,
+        ...(io.workerScript === undefined ? {} : { workerScript: io.workerScript }),
+        ...(out === null ? {} : { stream: { folder: out.spoolFolder(), redaction } }),
+      });
+    } catch (err) {
+      out?.abort();
+      throw err;
+    }
   }
   for (const path of unnamed) {
     const message =
@@ -189,7 +225,10 @@ export async function analyzeCommand(
         strictFailed = true;
     }
   }
-  if (!batch && worst !== EXIT.OK) return worst;
+  if (!batch && worst !== EXIT.OK) {
+    out?.abort();
+    return worst;
+  }
 
   if (opts.reportDir !== undefined) {
     try {
@@ -218,10 +257,27 @@ export async function analyzeCommand(
     }
   }
 
+  const dataError = worst !== EXIT.OK || strictFailed;
+  if (out !== null) {
+    // The flows are written (or spooled): each capture's spool in argument order, then its capture line.
+    const lines = new NdjsonLines();
+    try {
+      for (const [i, e] of entries.entries()) {
+        if (e.report === null) continue;
+        if (batch) await out.append(join(out.spoolFolder(), `${i}.ndjson`));
+        out.write(lines.capture(e.report));
+      }
+      await out.close();
+    } catch (err) {
+      out.abort();
+      return writeFailure(opts.output ?? "-", err, io);
+    }
+    return policyExit(entries, policy, batch, dataError, io);
+  }
+
   const chunks = batch
     ? renderBatch(buildBatch(entries, version), opts.format, render)
     : renderReport(entries[0]!.report!, opts.format, render);
-  const dataError = worst !== EXIT.OK || strictFailed;
   return deliver(chunks, opts.output, entries, policy, batch, dataError, io);
 }
 

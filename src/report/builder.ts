@@ -1,0 +1,230 @@
+/**
+ * Builds the report model as flows end (ReportBuilder): the only place
+ * analysis results become presentable values: addresses as canonical text
+ * (report/addresses.ts, through src/format.ts), timestamps as microseconds
+ * for the renderers' ISO 8601, flows in a deterministic order (first packet
+ * time, then first-packet order).
+ */
+
+import type { CatalogMatch } from "../catalog/index.js";
+import { type Classified, transportName } from "../classify/classify.js";
+import { blockingReason } from "../classify/reasons.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
+import { BlockedTable } from "./blocked.js";
+import {
+  type CaptureSummary,
+  DEFAULT_MAX_REPORT_FLOWS,
+  emptySummary,
+  type FlowRecord,
+  REPORT_SCHEMA,
+  type Report,
+  type RoleRef,
+  type Summary,
+  type UnknownGroup,
+} from "./model.js";
+import { RoleTable } from "./roles.js";
+
+/** Flows counted in the report but not listed in it, because of the list's limit. */
+export interface UnlistedFlows {
+  known: number;
+  other: number;
+}
+
+/**
+ * Builds the report as flows end, one at a time: each flow view is turned
+ * into a small flat record at once (the view is only valid during `add`).
+ *
+ * Memory: every flow is counted (summary, role rows, blocked groups), but at
+ * most `maxListed` flows keep a record, so a capture with millions of flows
+ * cannot exhaust the heap. Past the limit a flow that is not "known" takes
+ * the place of the last known one listed, so findings are listed first; what
+ * was left out is counted in `unlisted`.
+ */
+export class ReportBuilder {
+  private readonly addr = sharedAddressFormatter();
+  private readonly roleRefCache = new Map<readonly unknown[], RoleRef[]>();
+  private readonly roles = new RoleTable();
+  private readonly blocked = new BlockedTable();
+  private readonly known: FlowRecord[] = [];
+  private readonly notable: FlowRecord[] = [];
+  private readonly summary: Summary = emptySummary();
+  /** Unknown flows by protocol, transport, port and reason. */
+  private readonly unknownGroups = new Map<number, UnknownGroup[]>();
+  /** Known flows by transport and port (at most 2 × 65,536 keys). */
+  private readonly services = new Map<
+    number,
+    {
+      transport: string;
+      port: number;
+      roles: Set<string>;
+      known: number;
+      last: readonly CatalogMatch[] | null;
+    }
+  >();
+  readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
+  /** Packets of every flow added, and ICMP errors attached to them as evidence. */
+  readonly packets = { inFlows: 0, icmpEvidence: 0 };
+  private readonly maxListed: number;
+
+  /**
+   * With `stream`, every flow's record goes to it as the flow ends, and the
+   * report lists none (its counts, groups and role rows are complete): output
+   * that streams flows (ndjson) holds no flow in memory.
+   */
+  constructor(
+    private readonly version: string,
+    maxListed: number = DEFAULT_MAX_REPORT_FLOWS,
+    private readonly stream?: (record: FlowRecord) => void,
+  ) {
+    this.maxListed = Math.max(0, maxListed);
+  }
+
+  add(c: Classified): void {
+    this.packets.inFlows += c.flow.origPackets + c.flow.respPackets;
+    this.packets.icmpEvidence += c.flow.icmp?.count ?? 0;
+    this.summary.flows++;
+    this.summary[c.verdict]++;
+    this.roles.add(c);
+    const isKnown = c.verdict === "known";
+    if (isKnown) this.countService(c);
+    else if (c.verdict === "unknown") this.countUnknown(c);
+    if (this.stream !== undefined) {
+      const record = flowRecord(c, this.addr, this.roleRefCache);
+      if (blockingReason(record.reasons)) this.blocked.count(c, record.roles, record.clientIp);
+      this.stream(record);
+      return;
+    }
+    if (this.known.length + this.notable.length >= this.maxListed) {
+      if (isKnown || this.known.length === 0) {
+        if (isKnown) this.unlisted.known++;
+        else this.unlisted.other++;
+        if (blockingReason(c.reasons))
+          this.blocked.count(c, roleRefs(c.matches, this.roleRefCache), this.addr.format(c.flow, true));
+        return;
+      }
+      this.known.pop();
+      this.unlisted.known++;
+    }
+    const record = flowRecord(c, this.addr, this.roleRefCache);
+    if (blockingReason(record.reasons)) this.blocked.add(record);
+    (isKnown ? this.known : this.notable).push(record);
+  }
+
+  private countUnknown(c: Classified): void {
+    const f = c.flow;
+    const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
+    const protocol = c.application.confidence === "signature" ? c.application.protocol : "unidentified";
+    const reason = c.reasons[0]?.code ?? "not_in_catalog";
+    const port = hasPorts ? f.respPort : null;
+    const key = f.ipProto * 65536 + (port ?? 0);
+    let list = this.unknownGroups.get(key);
+    if (list === undefined) {
+      list = [];
+      this.unknownGroups.set(key, list);
+    }
+    let g = list.find((x) => x.protocol === protocol && x.reason === reason);
+    if (g === undefined) {
+      g = { protocol, port, transport: transportName(f.ipProto), reason, flows: 0, packets: 0, bytes: 0 };
+      list.push(g);
+    }
+    g.flows++;
+    g.packets += f.origPackets + f.respPackets;
+    g.bytes += f.origBytes + f.respBytes;
+  }
+
+  private countService(c: Classified): void {
+    const f = c.flow;
+    if (f.ipProto !== 6 && f.ipProto !== 17) return;
+    const key = f.ipProto * 65536 + f.respPort;
+    let s = this.services.get(key);
+    if (s === undefined) {
+      s = { transport: transportName(f.ipProto), port: f.respPort, roles: new Set(), known: 0, last: null };
+      this.services.set(key, s);
+    }
+    s.known++;
+    // Flows of one port share one match list (the index's), so its roles are added once.
+    if (s.last !== c.matches) {
+      for (const m of c.matches) s.roles.add(m.entry.role);
+      s.last = c.matches;
+    }
+  }
+
+  finish(capture: CaptureSummary): Report {
+    const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
+    return {
+      schema: REPORT_SCHEMA,
+      tool: { name: "ocs-pcap", version: this.version },
+      capture,
+      summary: { ...this.summary },
+      roles: this.roles.rows(),
+      blocked: this.blocked.groups(flows),
+      unknown: [...this.unknownGroups.values()]
+        .flat()
+        .sort(
+          (a, b) =>
+            b.flows - a.flows ||
+            (a.port ?? -1) - (b.port ?? -1) ||
+            a.transport.localeCompare(b.transport) ||
+            a.protocol.localeCompare(b.protocol) ||
+            a.reason.localeCompare(b.reason),
+        ),
+      flows,
+      services: [...this.services.values()]
+        .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
+        .map((s) => ({ transport: s.transport, port: s.port, roles: [...s.roles], known: s.known })),
+    };
+  }
+}
+
+/** The report's role list for a match list, one shared (frozen by convention) array per list. */
+function roleRefs(matches: readonly CatalogMatch[], cache: Map<readonly unknown[], RoleRef[]>): RoleRef[] {
+  let roles = cache.get(matches);
+  if (roles === undefined) {
+    roles = matches.map((m) => ({
+      role: m.entry.role,
+      ports: m.entry.ports,
+      protocol: m.entry.protocol,
+      seedRow: m.entry.seedRow,
+    }));
+    cache.set(matches, roles);
+  }
+  return roles;
+}
+
+function flowRecord(
+  c: Classified,
+  addr: AddressFormatter,
+  cache: Map<readonly unknown[], RoleRef[]>,
+): FlowRecord {
+  const f = c.flow;
+  const roles = roleRefs(c.matches, cache);
+  const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
+  const origIp = addr.format(f, true);
+  const respIp = addr.format(f, false);
+  return {
+    id: f.id + 1,
+    transport: transportName(f.ipProto),
+    clientIp: origIp,
+    clientPort: hasPorts ? f.origPort : null,
+    serverIp: respIp,
+    serverPort: hasPorts ? f.respPort : null,
+    verdict: c.verdict,
+    application: c.application,
+    roles,
+    state: c.state,
+    history: c.history,
+    packetsFromClient: f.origPackets,
+    packetsFromServer: f.respPackets,
+    bytesFromClient: f.origBytes,
+    bytesFromServer: f.respBytes,
+    payloadFromClient: f.origPayload,
+    payloadFromServer: f.respPayload,
+    ipBytesFromClient: f.origIpBytes,
+    ipBytesFromServer: f.respIpBytes,
+    firstSeen: f.first,
+    lastSeen: f.last,
+    firstFrame: f.firstFrame,
+    reasons: c.reasons,
+  };
+}
