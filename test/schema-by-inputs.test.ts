@@ -5,10 +5,13 @@
  * several, whose `reports` are the complete report@1 objects the captures
  * give alone. Both cases, side by side.
  */
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import batchSchema from "../src/report/batch.schema.json" with { type: "json" };
 import reportSchema from "../src/report/report.schema.json" with { type: "json" };
+import { ROOT } from "./helpers/cli.js";
+import { canonical, expectGolden } from "./helpers/golden.js";
 import { runCli } from "./helpers/run.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -90,5 +93,15 @@ describe("the same records for one capture and for a batch", () => {
     expect(validBatch(batch), ajv.errorsText(validBatch.errors)).toBe(true);
     expect(batch.captures.map((c: { status: string }) => c.status)).toEqual(["ok", "error"]);
     expect(batch.reports.map((x: { capture: { path: string } }) => x.capture.path)).toEqual([A]);
+  });
+});
+
+describe("goldens of the sample's per-flow formats", () => {
+  it.each([
+    ["csv", "ocs-sample.csv"],
+    ["ndjson", "ocs-sample.ndjson"],
+    ["zeek-json", "ocs-sample.conn.jsonl"],
+  ])("%s", async (format, golden) => {
+    expectGolden(join(ROOT, "fixtures", golden), canonical(await out(A, "-f", format)));
   });
 });

@@ -25,7 +25,8 @@ export function canonical(text: string): string {
   if (v === GOLDEN_VERSION) return text;
   return text
     .replaceAll(`ocs-pcap ${v}`, `ocs-pcap ${GOLDEN_VERSION}`)
-    .replaceAll(`"version": "${v}"`, `"version": "${GOLDEN_VERSION}"`);
+    .replaceAll(`"version": "${v}"`, `"version": "${GOLDEN_VERSION}"`)
+    .replaceAll(`"version":"${v}"`, `"version":"${GOLDEN_VERSION}"`);
 }
 
 function withHeader(path: string, text: string): string {
