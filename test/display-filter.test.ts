@@ -140,7 +140,7 @@ describe("groupFilter", () => {
       "ip.addr==10.0.0.30 && icmp",
     ],
   ])("%s", (_name, flows, g, expected) => {
-    expect(groupFilter(g, flowsById(flows))).toBe(expected);
+    expect(groupFilter(g, flowsById(flows, [g]))).toBe(expected);
   });
 });
 
@@ -182,7 +182,7 @@ interface Wanted {
 /** Each capture's filters and the packets each must match at least, with tshark's counts. */
 async function check(name: string): Promise<{ wanted: Wanted[]; counts: number[] }> {
   const report = await analyzeCapture(relative(ROOT, join(ROOT, "fixtures", name)), { version: "test" });
-  const byId = flowsById(report.flows);
+  const byId = flowsById(report.flows, report.blocked);
   const packets = (id: number) => byId.get(id)!.packetsFromClient + byId.get(id)!.packetsFromServer;
   const wanted: Wanted[] = report.flows.map((f) => ({
     filter: flowFilter(f),

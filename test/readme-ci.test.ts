@@ -130,3 +130,11 @@ describe("the README's CI snippets", () => {
     expect(html).toMatch(/<td>captures\/ocs-sample\.pcap<\/td><td>ok<\/td>/);
   });
 });
+
+describe("the README's terminal example", () => {
+  it("is what the table report of the sample prints", () => {
+    const example = blocks("text").find((b) => b.startsWith("Blocked-looking flows"))!;
+    expect(example).toBeDefined();
+    expect(readFileSync(join(ROOT, "fixtures/ocs-sample.txt"), "utf8")).toContain(example);
+  });
+});

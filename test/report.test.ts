@@ -114,7 +114,7 @@ describe("JSON renderer", () => {
         flows: undefined,
         blocked: undefined,
       });
-      const byId = flowsById(flows);
+      const byId = flowsById(flows, blocked);
       expect(parsed.blocked).toEqual(
         blocked.map((g) => ({
           ...g,

@@ -88,9 +88,15 @@ export function groupFilter(g: BlockedGroup, flowsById: ReadonlyMap<number, Flow
   return all([list.length === 1 ? list[0]! : `(${list.join(" || ")})`, what]);
 }
 
-/** Flows by id, for groupFilter. */
-export function flowsById(flows: readonly FlowRecord[]): Map<number, FlowRecord> {
+/** The flows the groups name, by id, for groupFilter (one pass over the flows; only those kept). */
+export function flowsById(
+  flows: readonly FlowRecord[],
+  groups: readonly BlockedGroup[],
+): Map<number, FlowRecord> {
   const out = new Map<number, FlowRecord>();
-  for (const f of flows) out.set(f.id, f);
+  if (groups.length === 0) return out;
+  const wanted = new Set<number>();
+  for (const g of groups) for (const id of g.flows) wanted.add(id);
+  for (const f of flows) if (wanted.has(f.id)) out.set(f.id, f);
   return out;
 }

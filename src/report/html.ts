@@ -211,7 +211,7 @@ function flowLink(id: number, listed: ReadonlySet<number>): string {
 
 function blockedSection(report: Report, listed: number): string {
   if (report.blocked.length === 0) return "";
-  const byId = flowsById(report.flows);
+  const byId = flowsById(report.flows, report.blocked);
   const rows = new Set(report.flows.slice(0, listed).map((f) => f.id));
   return `<section id="blocked">
 <h2>Blocked-looking traffic by role, port and reason</h2>

@@ -19,7 +19,7 @@ import { reasonText } from "./reason-text.js";
 
 export function* renderJson(report: Report): Generator<string> {
   const { flows, blocked, unknown, services: _services, ...rest } = report;
-  const byId = blocked.length === 0 ? new Map<number, FlowRecord>() : flowsById(flows);
+  const byId = flowsById(flows, blocked);
   const head = {
     ...rest,
     blocked: blocked.map((g) => ({

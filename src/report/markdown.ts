@@ -67,7 +67,7 @@ export function renderMarkdown(
   if (report.blocked.length > 0) {
     out.push("## Blocked-looking traffic by role, port and reason", "");
     out.push("| Finding | First | Last | Flows | Wireshark filter |", "| --- | --- | --- | --- | --- |");
-    const byId = flowsById(report.flows);
+    const byId = flowsById(report.flows, report.blocked);
     for (const g of report.blocked) {
       out.push(
         `| ${md(g.summary)} | ${isoMicros(g.firstSeen)} | ${isoMicros(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} | ${filterCell(groupFilter(g, byId))} |`,

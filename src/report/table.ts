@@ -55,7 +55,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   const limited = <T>(list: readonly T[]) => (options.limit > 0 ? list.slice(0, options.limit) : list);
   const c = report.capture;
   const s = report.summary;
-  const byId = flowsById(report.flows);
+  const byId = flowsById(report.flows, report.blocked);
   const body: string[] = [];
 
   if (report.blocked.length > 0) {
