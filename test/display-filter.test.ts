@@ -186,7 +186,7 @@ async function check(name: string): Promise<{ wanted: Wanted[]; counts: number[]
   const packets = (id: number) => byId.get(id)!.packetsFromClient + byId.get(id)!.packetsFromServer;
   const wanted: Wanted[] = report.flows.map((f) => ({
     filter: flowFilter(f),
-    packets: packets(f.id),
+    packets: f.packetsFromClient + f.packetsFromServer,
     what: `#${f.id}`,
   }));
   for (const g of report.blocked)

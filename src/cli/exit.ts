@@ -28,5 +28,15 @@ export const IO_ERRORS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EIO"
 
 export class UsageError extends Error {}
 
+/** The report file cannot be created where -o says (a folder, say): exit 73, naming it. */
+export class OutputPathError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A settings file could not be used: usage error (exit 2), naming the file (and line). */
 export class SettingsError extends Error {}

@@ -21,7 +21,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { catalogCommand } from "./commands/catalog.js";
 import { summarizeCommand } from "./commands/summarize.js";
 import { type TopologyCliOptions, topologyCommand } from "./commands/topology.js";
-import { EXIT, IO_ERRORS, SettingsError, UsageError } from "./exit.js";
+import { EXIT, IO_ERRORS, OutputPathError, SettingsError, UsageError } from "./exit.js";
 import { FORMATS } from "./formats.js";
 import type { Io } from "./io.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
@@ -81,6 +81,8 @@ export async function run(argv: readonly string[], rawIo: Io): Promise<number> {
         io.stdout.write(s);
       },
       writeErr: (s) => io.stderr(s),
+      // One prefix for every error, commander's own included.
+      outputError: (s, write) => write(s.replace(/^error: /, "ocs-pcap: ")),
     });
   program.addHelpText(
     "after",
@@ -103,7 +105,7 @@ Examples:
     .addOption(new Option("-f, --format <format>", "report format").choices(FORMATS).default("table"))
     .option(
       "-o, --output <file>",
-      "write the report (or the batch report) to FILE, atomically, instead of standard output",
+      "write the report (or the batch report) to FILE, atomically, instead of standard output (- is standard output)",
     )
     .option(
       "--report-dir <dir>",
@@ -136,6 +138,14 @@ Examples:
       "with --redact: read the key from a file (keeps it out of ps and shell history)",
     )
     .option("--redact-keep-domain", "with --redact: keep hostnames' domains (the last two labels)")
+    .addOption(
+      new Option(
+        "--color <when>",
+        "colour in the table format: auto (a terminal, unless NO_COLOR), always, never",
+      )
+        .choices(["auto", "always", "never"])
+        .default("auto"),
+    )
     .option("-q, --quiet", "no progress bar")
     .option("--strict", "exit 65 when a capture is cut short or damaged (the report is still written)")
     .option(
@@ -190,9 +200,9 @@ Examples:
   program
     .command("summarize")
     .description("merge saved JSON reports (from analyze --format json) into one batch report")
-    .argument("<reports...>", "JSON report files")
+    .argument("<reports...>", "JSON report files (or batch files), or folders of them")
     .addOption(new Option("-f, --format <format>", "batch report format").choices(FORMATS).default("table"))
-    .option("-o, --output <file>", "write the batch report to FILE, atomically")
+    .option("-o, --output <file>", "write the batch report to FILE, atomically (- is standard output)")
     .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")
@@ -260,6 +270,10 @@ Examples:
     if (err instanceof SettingsError) {
       io.stderr(`ocs-pcap: ${err.message}\n`);
       return EXIT.USAGE;
+    }
+    if (err instanceof OutputPathError) {
+      io.stderr(`ocs-pcap: ${line1(err.path)}: ${line1(err.message)}\n`);
+      return EXIT.CANTCREAT;
     }
     if (err instanceof UsageError) {
       io.stderr(`ocs-pcap: ${err.message}\n(run with --help for usage)\n`);

@@ -11,7 +11,7 @@ import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/lo
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { parseTopology, type Topology, TopologyError } from "../classify/topology.js";
-import { SettingsError, UsageError } from "./exit.js";
+import { OutputPathError, SettingsError, UsageError } from "./exit.js";
 import type { Format } from "./formats.js";
 import type { JobSettings } from "./job.js";
 import { type Expectation, type Policy, PolicyFileError, parseExpectFile, parseThreshold } from "./policy.js";
@@ -35,6 +35,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions {
   redactKeyFile?: string;
   redactKeepDomain?: boolean;
   quiet?: boolean;
+  color: "auto" | "always" | "never";
   strict?: boolean;
   limit: string;
   width?: string;
@@ -175,4 +176,20 @@ export function redactKeyOption(opts: AnalyzeCliOptions): { key?: string } {
   }
   const env = process.env.OCS_PCAP_REDACT_KEY;
   return env !== undefined && env !== "" ? { key: env } : {};
+}
+
+/**
+ * -o as given: undefined for standard output (absent, or `-`); a folder (an
+ * existing one, or a name ending in a slash) is refused before any work.
+ */
+export function outputPath(output: string | undefined): string | undefined {
+  if (output === undefined || output === "-") return undefined;
+  let folder = /[/\\]$/.test(output);
+  try {
+    folder ||= statSync(output).isDirectory();
+  } catch {
+    // absent: written there
+  }
+  if (folder) throw new OutputPathError(output, "is a directory; -o names the report file to write");
+  return output;
 }

@@ -31,6 +31,7 @@ import {
   type AnalyzeCliOptions,
   loadCatalog,
   loadTopology,
+  outputPath,
   parseNonNegativeInt,
   parsePolicy,
   parsePositiveSeconds,
@@ -48,6 +49,7 @@ export async function analyzeCommand(
   version: string,
 ): Promise<number> {
   const policy = parsePolicy(opts);
+  const output = outputPath(opts.output);
   const limit = parseNonNegativeInt(opts.limit, "--limit");
   const askedJobs =
     opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
@@ -98,14 +100,18 @@ export async function analyzeCommand(
   const width =
     opts.width !== undefined
       ? parseNonNegativeInt(opts.width, "--width")
-      : opts.output === undefined && io.columns !== undefined
+      : output === undefined && io.columns !== undefined
         ? io.columns
         : DEFAULT_WIDTH;
   if (width > 0 && width < 40) throw new UsageError("--width must be 0 (no limit) or at least 40");
   const render: RenderOptions = {
     limit,
     width,
-    color: io.color === true && opts.output === undefined && opts.format === "table",
+    // --color always colours standard output even into a pipe; a file never gets colour.
+    color:
+      output === undefined &&
+      opts.format === "table" &&
+      (opts.color === "always" || (opts.color !== "never" && io.color === true)),
     policy,
   };
   // The key is text every thread can rebuild the Redactor from (workers redact streamed flows):
@@ -123,7 +129,7 @@ export async function analyzeCommand(
     throw new UsageError(`no capture files found in ${captures.join(", ")}`);
   // Nothing is written over an input: -o, and every file --report-dir would write.
   const guard = new InputGuard(paths);
-  refuseOverwrite(guard, "--output", opts.output);
+  refuseOverwrite(guard, "--output", output);
   // Report files are named after the capture, redacted when the run is.
   const reportName = (p: string) => (redactor ? redactor.path(p) : p);
   const reportTargets =
@@ -135,9 +141,9 @@ export async function analyzeCommand(
   let out: NdjsonOutput | null = null;
   if (streaming) {
     try {
-      out = NdjsonOutput.open(opts.output, io.stdout);
+      out = NdjsonOutput.open(output, io.stdout);
     } catch (err) {
-      return writeFailure(opts.output ?? "-", err, io);
+      return writeFailure(output ?? "-", err, io);
     }
   }
 
@@ -270,7 +276,7 @@ export async function analyzeCommand(
       await out.close();
     } catch (err) {
       out.abort();
-      return writeFailure(opts.output ?? "-", err, io);
+      return writeFailure(output ?? "-", err, io);
     }
     return policyExit(entries, policy, batch, dataError, io);
   }
@@ -278,7 +284,7 @@ export async function analyzeCommand(
   const chunks = batch
     ? renderBatch(buildBatch(entries, version), opts.format, render)
     : renderReport(entries[0]!.report!, opts.format, render);
-  return deliver(chunks, opts.output, entries, policy, batch, dataError, io);
+  return deliver(chunks, output, entries, policy, batch, dataError, io);
 }
 
 /** Exit 2, naming both, when `output` is one of the inputs (same device and inode). */

@@ -4,6 +4,9 @@
  * counting a capture read twice once.
  */
 
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { sniff } from "../../capture/sniff.js";
 import { InputError } from "../../capture/source.js";
 import { BATCH_SCHEMA, type BatchEntry, buildBatch, reportFromJson } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
@@ -12,10 +15,10 @@ import reportSchema from "../../report/report.schema.json" with { type: "json" }
 import { DEFAULT_WIDTH } from "../../report/table.js";
 import { LazySchema } from "../../schema.js";
 import { deliver } from "../deliver.js";
-import { EXIT } from "../exit.js";
+import { EXIT, UsageError } from "../exit.js";
 import { type RenderOptions, renderBatch } from "../formats.js";
 import type { Io } from "../io.js";
-import { parsePolicy, type SummarizeCliOptions } from "../options.js";
+import { outputPath, parsePolicy, type SummarizeCliOptions } from "../options.js";
 import { InputGuard } from "../protect.js";
 import { readSavedReport } from "../saved.js";
 import { refuseOverwrite } from "./analyze.js";
@@ -23,13 +26,16 @@ import { refuseOverwrite } from "./analyze.js";
 export const SAVED_REPORT = new LazySchema<unknown>(reportSchema);
 
 export async function summarizeCommand(
-  files: string[],
+  inputs: string[],
   opts: SummarizeCliOptions,
   io: Io,
   version: string,
 ): Promise<number> {
   const policy = parsePolicy(opts);
-  refuseOverwrite(new InputGuard(files), "--output", opts.output);
+  const output = outputPath(opts.output);
+  const { files, walked } = reportFiles(inputs);
+  if (files.length === 0) throw new UsageError(`no JSON reports found in ${inputs.join(", ")}`);
+  refuseOverwrite(new InputGuard(files), "--output", output);
   const entries: BatchEntry[] = [];
   /** Captures read so far (path, packets, first packet), and the file each came from. */
   const seen = new Map<string, string>();
@@ -72,6 +78,14 @@ export async function summarizeCommand(
     entries.push({ path: c.path, status: "ok", error: null, report });
   };
   for (const file of files) {
+    if (looksLikeCapture(file)) {
+      fail(
+        file,
+        "a capture file, not a report",
+        "this is a capture file, not a report; use `ocs-pcap analyze` on it",
+      );
+      continue;
+    }
     let data: unknown;
     try {
       data = await readSavedReport(file);
@@ -82,6 +96,13 @@ export async function summarizeCommand(
     }
     // A batch file (ocs-pcap/batch@1, from analyze --format json on several captures) holds complete reports.
     if (isBatchFile(data)) {
+      // In a folder, a batch file sits beside its captures' own reports (--report-dir's batch/): skipped.
+      if (walked.has(file)) {
+        io.stderr(
+          `ocs-pcap: note: ${line1(file)}: a batch file (${BATCH_SCHEMA}) found in a folder; skipped\n`,
+        );
+        continue;
+      }
       if (!Array.isArray(data.reports)) {
         io.stderr(
           `ocs-pcap: warning: ${line1(file)}: a batch summary (${BATCH_SCHEMA}) without its reports, from an older ocs-pcap; skipped: summarize the per-capture reports\n`,
@@ -97,9 +118,64 @@ export async function summarizeCommand(
   }
   const render: RenderOptions = { limit: DEFAULT_LIST_LIMIT, width: DEFAULT_WIDTH, color: false, policy };
   const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
-  return deliver(chunks, opts.output, entries, policy, true, worst !== EXIT.OK, io);
+  return deliver(chunks, output, entries, policy, true, worst !== EXIT.OK, io);
 }
 
 function isBatchFile(data: unknown): data is { schema: string; reports?: unknown } {
   return typeof data === "object" && data !== null && (data as { schema?: unknown }).schema === BATCH_SCHEMA;
+}
+
+/**
+ * The files to read: each argument that is a file, and the `.json` files
+ * of each folder argument, walked in name order (not through symbolic links).
+ * `walked` holds those found in folders.
+ */
+function reportFiles(inputs: readonly string[]): { files: string[]; walked: Set<string> } {
+  const files: string[] = [];
+  const walked = new Set<string>();
+  for (const input of inputs) {
+    let dir = false;
+    try {
+      dir = statSync(input).isDirectory();
+    } catch {
+      dir = false;
+    }
+    if (!dir) {
+      files.push(input);
+      continue;
+    }
+    const found = readdirSync(input, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => join(input, name))
+      .filter((p) => {
+        try {
+          return lstatSync(p).isFile();
+        } catch {
+          return false;
+        }
+      })
+      .sort();
+    for (const p of found) {
+      files.push(p);
+      walked.add(p);
+    }
+  }
+  return { files, walked };
+}
+
+/** Whether a file starts like a capture (pcap, pcapng, gzip magic bytes). */
+function looksLikeCapture(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(4);
+      const n = readSync(fd, head, 0, 4, 0);
+      const kind = sniff(head.subarray(0, n));
+      return kind === "pcap" || kind === "pcapng" || kind === "gzip";
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,117 @@
+/**
+ * Command-line conventions (issue 15, item 5, in part): one error prefix,
+ * `-o -` as standard output, `-o` naming a folder refused before any work,
+ * `summarize` walking folders and naming a capture given to it, and
+ * `--color auto|always|never`. In-process, through run(argv, io).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./helpers/cli.js";
+import { runCli, runCliWith } from "./helpers/run.js";
+
+const SAMPLE = "fixtures/ocs-sample.pcap";
+const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-conv-"));
+
+describe("conventions", () => {
+  it("every error has one prefix, commander's own included", async () => {
+    const unknown = await runCli("analyze", "--nope", SAMPLE);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      "ocs-pcap: unknown option '--nope'\n(run with --help for usage)\n",
+    ]);
+    const choice = await runCli("analyze", SAMPLE, "-f", "yaml");
+    expect(choice.stderr).toMatch(/^ocs-pcap: option '-f, --format <format>' argument 'yaml' is invalid\./);
+    expect(choice.stderr).not.toMatch(/^error:/m);
+  });
+
+  it("-o - is standard output", async () => {
+    const plain = await runCli("analyze", SAMPLE, "-f", "json");
+    const dash = await runCli("analyze", SAMPLE, "-f", "json", "-o", "-");
+    expect([dash.code, dash.stdout]).toEqual([0, plain.stdout]);
+    const dir = tmp();
+    const r = await runCli("analyze", SAMPLE, "-f", "ndjson", "-o", "-", "--report-dir", dir);
+    expect(r.stdout).toContain('"type":"capture"');
+    expect(readdirSync(dir)).not.toContain("-");
+  });
+
+  it("-o naming a folder is exit 73 before any work, for analyze and summarize", async () => {
+    const dir = tmp();
+    for (const target of [dir, `${join(dir, "new")}/`]) {
+      const r = await runCli("analyze", SAMPLE, "-o", target);
+      expect([r.code, r.stdout, r.stderr]).toEqual([
+        73,
+        "",
+        `ocs-pcap: ${target}: is a directory; -o names the report file to write\n`,
+      ]);
+    }
+    const s = await runCli("summarize", "fixtures/ocs-sample.json", "-o", dir);
+    expect(s.code).toBe(73);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("summarize walks folders for JSON reports, skips a batch file found there, and names a capture", async () => {
+    const dir = tmp();
+    const reports = join(dir, "reports");
+    expect(
+      (await runCli("analyze", SAMPLE, "fixtures/blocked-cases.pcap", "--report-dir", reports, "-q")).code,
+    ).toBe(0);
+    const walked = await runCli("summarize", reports);
+    const named = await runCli(
+      "summarize",
+      join(reports, "ocs-sample.pcap.json"),
+      join(reports, "blocked-cases.pcap.json"),
+    );
+    expect(walked.code).toBe(0);
+    // Name order: blocked-cases first.
+    expect(walked.stdout).toBe(
+      (
+        await runCli(
+          "summarize",
+          join(reports, "blocked-cases.pcap.json"),
+          join(reports, "ocs-sample.pcap.json"),
+        )
+      ).stdout,
+    );
+    expect(named.stdout).toContain("total: 2 captures");
+    expect(walked.stderr).toBe(
+      `ocs-pcap: note: ${join(reports, "batch", "summary.json")}: a batch file (ocs-pcap/batch@1) found in a folder; skipped\n`,
+    );
+    mkdirSync(join(dir, "empty"));
+    const none = await runCli("summarize", join(dir, "empty"));
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      `ocs-pcap: no JSON reports found in ${join(dir, "empty")}\n(run with --help for usage)\n`,
+    ]);
+    copyFileSync(join(ROOT, SAMPLE), join(dir, "capture.json"));
+    const capture = await runCli(
+      "summarize",
+      join(dir, "capture.json"),
+      join(reports, "ocs-sample.pcap.json"),
+    );
+    expect(capture.code).toBe(65);
+    expect(capture.stderr).toBe(
+      `ocs-pcap: ${join(dir, "capture.json")}: this is a capture file, not a report; use \`ocs-pcap analyze\` on it\n`,
+    );
+  });
+
+  it("--color always colours standard output into a pipe, never turns a terminal's colour off, auto follows it", async () => {
+    const esc = "\u001b[";
+    expect((await runCliWith({ color: false }, "analyze", SAMPLE, "--color", "always")).stdout).toContain(
+      esc,
+    );
+    expect((await runCliWith({ color: true }, "analyze", SAMPLE, "--color", "never")).stdout).not.toContain(
+      esc,
+    );
+    expect((await runCliWith({ color: true }, "analyze", SAMPLE)).stdout).toContain(esc);
+    expect((await runCliWith({ color: false }, "analyze", SAMPLE, "--color", "auto")).stdout).not.toContain(
+      esc,
+    );
+    // A file never gets colour.
+    const out = join(tmp(), "r.txt");
+    await runCliWith({ color: true }, "analyze", SAMPLE, "--color", "always", "-o", out);
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(out, "utf8")).not.toContain(esc);
+  });
+});
