@@ -439,7 +439,7 @@ describe("CI policy", () => {
       bad,
       JSON.stringify({
         expect: [
-          { role: "Mediation Server", port: 5068, transport: "tcp" },
+          { role: "Mediation Server", port: 5060, transport: "tcp" },
           { role: "Edge Server", port: 3478, transport: "udp", min: 2 },
         ],
       }),
@@ -447,14 +447,16 @@ describe("CI policy", () => {
     const r = await run("--expect", bad);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "ocs-pcap: --expect: Mediation Server 5068/tcp should have at least 1 known flow, saw 0\n" +
+      "ocs-pcap: --expect: Mediation Server 5060/tcp should have at least 1 known flow, saw 0\n" +
         "ocs-pcap: --expect: Edge Server 3478/udp should have at least 2 known flows, saw 1\n",
     );
     const broken = join(dir, "broken.yaml");
     writeFileSync(broken, "expect:\n  - { port: 99999 }\n");
     const b = await run("--expect", broken);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/broken\.yaml: does not match the expectations format: \/expect\/0\/port/);
+    expect(b.stderr).toMatch(
+      /broken\.yaml: does not match the expectations format: line 2, column 13: \/expect\/0\/port: must be <= 65535/,
+    );
   });
 
   it.skipIf(!hasXmllint && !requireTools)(

@@ -327,13 +327,22 @@ describe("topology lookups (issue 12, item 11)", () => {
     expect(topology.placeOf(6, [0, 0, 0xffff, (10 << 24) | (1 << 16) | 5 | 0])?.kind).toBe("clients");
   });
 
-  it("refuses an IPv4-mapped IPv6 entry that overlaps its IPv4 form", async () => {
+  it("takes an IPv4-mapped IPv6 entry as its IPv4 form: nested by longest prefix, refused when it is the same place", async () => {
     const { parseTopology } = await import("../src/classify/topology.js");
+    const nested = parseTopology(
+      'roles:\n  Edge Server: [10.0.0.30]\nclients: ["::ffff:10.0.0.0/120"]\n',
+      "t.yaml",
+      ["Edge Server"],
+    );
+    expect(nested.placeOf(4, [0, 0, 0, 0x0a00001e])?.role).toBe("Edge Server");
+    expect(nested.placeOf(4, [0, 0, 0, 0x0a00001f])?.kind).toBe("clients");
     expect(() =>
-      parseTopology('roles:\n  Edge Server: [10.0.0.30]\nclients: ["::ffff:10.0.0.0/120"]\n', "t.yaml", [
+      parseTopology('roles:\n  Edge Server: [10.0.0.30]\nclients: ["::ffff:10.0.0.30"]\n', "t.yaml", [
         "Edge Server",
       ]),
-    ).toThrow(/::ffff:10\.0\.0\.0\/120 \(clients\) overlaps 10\.0\.0\.30 \(role 'Edge Server', line 2\)/);
+    ).toThrow(
+      /::ffff:10\.0\.0\.30 \(clients\) is also 10\.0\.0\.30 \(role 'Edge Server', line 2\): one place, two owners/,
+    );
   });
 });
 

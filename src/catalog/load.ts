@@ -1,10 +1,9 @@
 /**
  * Catalog files of your own (`--catalog`, `--catalog-extend`): JSON or YAML
  * in the format `ocs-pcap catalog --format json` prints, validated against
- * catalog.schema.json with Ajv. Errors give the file and the JSON path.
+ * catalog.schema.json with Ajv. Errors give the file, line, column and JSON path.
  */
-import { parse } from "yaml";
-import { LazySchema } from "../schema.js";
+import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 import schema from "./catalog.schema.json" with { type: "json" };
 import { CATALOG } from "./data.js";
 import type { CatalogEntry, PayloadFamily, PortUse, RoleKind, Security, Transport } from "./types.js";
@@ -40,18 +39,20 @@ const CLIENT_ROLES = new Set(CATALOG.filter((e) => e.roleKind === "client").map(
 
 /** Parses and validates a catalog file's text. */
 export function parseCatalogFile(text: string, file: string): CatalogEntry[] {
-  let data: unknown;
+  let doc: SettingsDocument;
   try {
-    data = parse(text);
+    doc = SettingsDocument.parse(text);
   } catch (err) {
+    if (!(err instanceof SettingsSyntaxError)) throw err;
     throw new CatalogFileError(
-      `not valid JSON or YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      `line ${err.line}, column ${err.column}: not valid JSON or YAML: ${err.message}`,
       file,
     );
   }
+  const data = doc.data;
   if (!CATALOG_FILE.check(data)) {
     throw new CatalogFileError(
-      `does not match the catalog schema: ${CATALOG_FILE.problems(5).join("; ")}`,
+      `does not match the catalog schema: ${CATALOG_FILE.problems(5, doc).join("; ")}`,
       file,
     );
   }

@@ -7,8 +7,11 @@
  *   external: [address or CIDR, …]     (optional)
  * Addresses and CIDRs, IPv4 or IPv6, are parsed with ip-address. Every
  * problem names the file and line: an unknown key or role name (the message
- * lists the names that exist), a bad address, or two entries that overlap
- * (a place belongs to one role only). Lookups are per flow, not per packet.
+ * lists the names that exist), a bad address, or the same address or network
+ * given to two owners. Entries nest as CIDRs do, and the longest prefix wins
+ * (as Zeek's Site::local_nets and routing tables resolve): a Front End listed
+ * by address belongs to its role although the clients' 10.0.0.0/8 contains
+ * it. An IPv4-mapped IPv6 address is its IPv4 form. Lookups are per flow.
  */
 import { Address4, Address6 } from "ip-address";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
@@ -41,18 +44,59 @@ interface Range extends Place {
   last: bigint;
 }
 
+/** A stretch of addresses and the entry that owns it (the innermost covering it). */
+interface Segment {
+  first: bigint;
+  last: bigint;
+  owner: Place;
+}
+
+/**
+ * Nested ranges (CIDRs nest or are disjoint) as disjoint segments, each owned
+ * by the innermost range covering it, sorted by first address: one binary
+ * search then finds an address's longest prefix.
+ */
+function flatten(ranges: readonly Range[]): Segment[] {
+  // Outer before inner: by first address, then the wider first.
+  const sorted = [...ranges].sort((a, b) =>
+    a.first < b.first ? -1 : a.first > b.first ? 1 : a.last > b.last ? -1 : a.last < b.last ? 1 : 0,
+  );
+  const out: Segment[] = [];
+  const open: Range[] = [];
+  let cursor = 0n;
+  const emit = (first: bigint, last: bigint, owner: Range) => {
+    if (first <= last) out.push({ first, last, owner });
+  };
+  const closeUntil = (limit: bigint | null) => {
+    // Ends the open ranges that stop before `limit` (all of them when null).
+    while (open.length > 0 && (limit === null || open[open.length - 1]!.last < limit)) {
+      const top = open.pop()!;
+      emit(cursor, top.last, top);
+      cursor = top.last + 1n;
+    }
+  };
+  for (const r of sorted) {
+    closeUntil(r.first);
+    const outer = open[open.length - 1];
+    if (outer !== undefined) emit(cursor, r.first - 1n, outer);
+    cursor = r.first;
+    open.push(r);
+  }
+  closeUntil(null);
+  return out;
+}
+
 export class Topology {
-  /** IPv4 and IPv6 ranges, disjoint (overlaps are refused), sorted by first address. */
-  private readonly v4: readonly Range[];
-  private readonly v6: readonly Range[];
+  /** IPv4 and IPv6 segments, disjoint, sorted by first address, each owned by its innermost entry. */
+  private readonly v4: readonly Segment[];
+  private readonly v6: readonly Segment[];
 
   constructor(
     readonly file: string,
     private readonly ranges: readonly Range[],
   ) {
-    const sorted = [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
-    this.v4 = sorted.filter((r) => r.family === 4);
-    this.v6 = sorted.filter((r) => r.family === 6);
+    this.v4 = flatten(ranges.filter((r) => r.family === 4));
+    this.v6 = flatten(ranges.filter((r) => r.family === 6));
   }
 
   /** Roles that have at least one address. */
@@ -75,7 +119,7 @@ export class Topology {
     const list = v4 ? this.v4 : this.v6;
     let lo = 0;
     let hi = list.length - 1;
-    let found: Range | null = null;
+    let found: Segment | null = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const r = list[mid]!;
@@ -86,7 +130,7 @@ export class Topology {
         hi = mid - 1;
       }
     }
-    return found !== null && value <= found.last ? found : null;
+    return found !== null && value <= found.last ? found.owner : null;
   }
 }
 
@@ -155,27 +199,34 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
     }
   }
 
-  // Every place belongs to one owner only.
-  // Overlaps, in O(n log n): sorted by family and first address, a range
-  // overlaps an earlier one exactly when it starts at or before the furthest
-  // end seen so far. The later entry in the file is the one reported.
+  // CIDRs nest or are disjoint; the innermost wins. The same range under two
+  // owners is the one conflict (the later entry in the file is reported).
+  const cmp = (x: bigint, y: bigint) => (x < y ? -1 : x > y ? 1 : 0);
   const order = [...ranges].sort(
-    (a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : a.line - b.line),
+    (a, b) => a.family - b.family || cmp(a.first, b.first) || cmp(a.last, b.last) || a.line - b.line,
   );
-  let reach: Range | null = null;
+  const owner = (x: Range) => (x.role ? `role '${x.role}'` : x.kind);
+  const unique: Range[] = [];
+  const twice = new Set<Range>();
   for (const r of order) {
-    if (reach !== null && reach.family === r.family && r.first <= reach.last) {
-      const [a, b] = r.line >= reach.line ? [r, reach] : [reach, r];
-      const owner = (x: Range) => (x.role ? `role '${x.role}'` : x.kind);
+    const prev = unique[unique.length - 1];
+    if (prev !== undefined && prev.family === r.family && prev.first === r.first && prev.last === r.last) {
+      if (prev.kind === r.kind && prev.role === r.role) {
+        twice.add(r); // the same place twice: harmless
+        continue;
+      }
       throw new TopologyError(
-        `${a.text} (${owner(a)}) overlaps ${b.text} (${owner(b)}, line ${b.line})`,
+        `${r.text} (${owner(r)}) is also ${prev.text} (${owner(prev)}, line ${prev.line}): one place, two owners`,
         file,
-        a.line,
+        r.line,
       );
     }
-    if (reach === null || reach.family !== r.family || r.last > reach.last) reach = r;
+    unique.push(r);
   }
-  return new Topology(file, ranges);
+  return new Topology(
+    file,
+    ranges.filter((r) => !twice.has(r)),
+  );
 }
 
 function parseRange(text: string, bad: () => never): { family: 4 | 6; first: bigint; last: bigint } {
@@ -205,7 +256,8 @@ export const TOPOLOGY_EXAMPLE = `# ocs-pcap topology: where each OCS 2007 R2 rol
 # Use with: ocs-pcap analyze capture.pcap --topology topology.yaml
 # JSON works too, with the same keys. Role names are the catalog's
 # (ocs-pcap catalog lists them); addresses and CIDRs may be IPv4 or IPv6.
-# An address may belong to one role only, and no entry may overlap another.
+# The most specific entry wins: a server listed by address belongs to its role
+# even inside the clients' network; the same address under two roles is an error.
 roles:
   Front End Servers: [10.0.0.10, 10.0.0.11]
   Load balancer for Front End Servers: [10.0.0.5]

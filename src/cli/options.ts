@@ -14,7 +14,14 @@ import { parseTopology, type Topology, TopologyError } from "../classify/topolog
 import { OutputPathError, SettingsError, UsageError } from "./exit.js";
 import type { Format } from "./formats.js";
 import type { JobSettings } from "./job.js";
-import { type Expectation, type Policy, PolicyFileError, parseExpectFile, parseThreshold } from "./policy.js";
+import {
+  checkExpectations,
+  type Expectation,
+  type Policy,
+  PolicyFileError,
+  parseExpectFile,
+  parseThreshold,
+} from "./policy.js";
 
 export const FAILABLE: readonly Verdict[] = ["blocked", "misdirected", "unknown", "inconclusive"];
 
@@ -192,4 +199,18 @@ export function outputPath(output: string | undefined): string | undefined {
   }
   if (folder) throw new OutputPathError(output, "is a directory; -o names the report file to write");
   return output;
+}
+
+/** `--expect`'s roles, ports and transports against the run's catalog: exit 2 naming the file and line. */
+export function checkExpectationsFile(
+  expect: readonly Expectation[],
+  index: CatalogIndex,
+  file: string,
+): void {
+  try {
+    checkExpectations(expect, index, file);
+  } catch (err) {
+    if (err instanceof PolicyFileError) throw new SettingsError(`${err.file}: ${err.message}`);
+    throw err;
+  }
 }

@@ -8,16 +8,20 @@
  *       - { role: Edge Server, port: 443, transport: tcp }      # at least 1 known flow
  *       - { port: 3478, transport: udp, min: 2 }
  */
-import { parse } from "yaml";
+import { closest } from "fastest-levenshtein";
+import type { CatalogIndex } from "../catalog/index.js";
+import type { Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import type { Report } from "../report/model.js";
-import { LazySchema } from "../schema.js";
+import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 
 export interface Expectation {
   role?: string;
   port: number;
   transport?: "tcp" | "udp";
   min?: number;
+  /** Where the file writes it (for messages). */
+  line?: number;
 }
 
 export interface Policy {
@@ -60,23 +64,68 @@ const expectSchema = {
 
 const EXPECT_FILE = new LazySchema<{ expect: Expectation[] }>(expectSchema);
 
+/** Expectations, each with the line of the file it is written on. */
 export function parseExpectFile(text: string, file: string): Expectation[] {
-  let data: unknown;
+  let doc: SettingsDocument;
   try {
-    data = parse(text);
+    doc = SettingsDocument.parse(text);
   } catch (err) {
+    if (!(err instanceof SettingsSyntaxError)) throw err;
     throw new PolicyFileError(
-      `not valid JSON or YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      `line ${err.line}, column ${err.column}: not valid JSON or YAML: ${err.message}`,
       file,
     );
   }
+  const data = doc.data;
   if (!EXPECT_FILE.check(data)) {
     throw new PolicyFileError(
-      `does not match the expectations format: ${EXPECT_FILE.problems(5).join("; ")}`,
+      `does not match the expectations format: ${EXPECT_FILE.problems(5, doc).join("; ")}`,
       file,
     );
   }
-  return data.expect;
+  return data.expect.map((e, i) => ({ ...e, line: doc.line(["expect", i]) }));
+}
+
+/**
+ * Checks expectations against the catalog before any analysis: a role the
+ * catalog lacks (with the closest name it has), or a port and transport no
+ * entry of the role (or of any role) covers, is a settings error naming the
+ * file and line, rather than a policy failure that looks like the network's.
+ */
+export function checkExpectations(expect: readonly Expectation[], index: CatalogIndex, file: string): void {
+  const roles = index.roles();
+  const byLower = new Map(roles.map((r) => [r.toLowerCase(), r]));
+  for (const e of expect) {
+    let role: string | undefined;
+    if (e.role !== undefined) {
+      role = byLower.get(e.role.toLowerCase());
+      if (role === undefined) {
+        throw new PolicyFileError(
+          `line ${e.line ?? 1}: role "${e.role}" is not in the catalog; did you mean "${closest(e.role, roles)}"?`,
+          file,
+        );
+      }
+    }
+    const transports: Transport[] = e.transport === undefined ? ["tcp", "udp"] : [e.transport];
+    const covered = transports.some((t) =>
+      index.lookup(t, e.port).some((m) => role === undefined || m.entry.role === role),
+    );
+    if (!covered) {
+      const what = `${e.port}/${e.transport ?? "tcp or udp"}`;
+      if (role === undefined)
+        throw new PolicyFileError(`line ${e.line ?? 1}: no catalog entry covers ${what}`, file);
+      const ports = index.entries
+        .filter((x) => x.role === role)
+        .flatMap((x) => x.ports.flatMap((r) => x.transports.map((t) => ({ r, t }))))
+        .sort((a, b) => a.r.first - b.r.first || a.r.last - b.r.last || a.t.localeCompare(b.t))
+        .map(({ r, t }) => `${r.first === r.last ? r.first : `${r.first}-${r.last}`}/${t}`)
+        .filter((text, k, all) => all.indexOf(text) === k);
+      throw new PolicyFileError(
+        `line ${e.line ?? 1}: ${role} has no catalog entry for ${what}; its ports: ${ports.join(", ")}`,
+        file,
+      );
+    }
+  }
 }
 
 /** "25" → a count, "10%" → a share; null when it is neither. */

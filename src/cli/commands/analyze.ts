@@ -29,6 +29,7 @@ import type { Io } from "../io.js";
 import type { JobSettings } from "../job.js";
 import {
   type AnalyzeCliOptions,
+  checkExpectationsFile,
   loadCatalog,
   loadTopology,
   outputPath,
@@ -84,6 +85,7 @@ export async function analyzeCommand(
     throw new UsageError("'-' (standard input) cannot be combined with other inputs");
 
   const index = loadCatalog(opts.catalog, opts.catalogExtend);
+  if (opts.expect !== undefined) checkExpectationsFile(policy.expect, index.index, opts.expect);
   const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index.index);
   const settings: JobSettings = {
     version,
