@@ -18,6 +18,7 @@ import { decodeFrame } from "./decode/frame.js";
 import { linkTypeName } from "./decode/link.js";
 import { Packet } from "./decode/packet.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
+import { InputFilter, type InputFilterSpec } from "./flow/input-filter.js";
 import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
 import { isoMicros } from "./format.js";
 import { ReportBuilder } from "./report/builder.js";
@@ -53,6 +54,8 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
    * are plain data). The report then lists no flow; its counts are complete.
    */
   onFlowRecord?: (record: FlowRecord) => void;
+  /** Input filters: only the IP packets they keep enter the flow table (`--host`, `--port`, …). */
+  filter?: InputFilterSpec | null;
 }
 
 /** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
@@ -102,6 +105,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     fragments: new FragmentTracker(options.maxFragments ?? DEFAULT_MAX_DATAGRAMS),
   });
   const pkt = new Packet();
+  const filter = options.filter ? new InputFilter(options.filter) : null;
   const checksums = options.checksums === true;
   const counts = new Float64Array(ANOMALY_COUNT);
   const unsupportedLinks = new Map<number, number>();
@@ -129,8 +133,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       counts[Anomaly.NON_IP]!++;
       return;
     }
+    if (filter !== null && !filter.keeps(pkt, frame.tsMicros, frame.wireLen)) return;
     const bad = checksums && badTransportChecksum(frame.buf, pkt, pkt.transportOffset);
-    if (table.add(pkt, frame, bad) < 0) counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
+    if (table.add(pkt, frame, bad) < 0) {
+      // A later fragment with no datagram to join: under a port or transport
+      // filter its first fragment was (most likely) left out, so it is too.
+      if (filter?.judgesPorts === true) filter.leaveOut(frame.wireLen);
+      else counts[Anomaly.IP_FRAGMENT_UNMATCHED]!++;
+    }
   };
 
   const warnings: CaptureWarningRecord[] = [];
@@ -155,7 +165,9 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   }
 
   const [packets = 0, bytes = 0, first = 0, last = 0] = totals;
-  context.captureEnd = packets > 0 ? last : null;
+  // A time window (--until) ends observation where it ends.
+  const windowEnd = filter?.windowEnd() ?? null;
+  context.captureEnd = packets > 0 ? (windowEnd === null ? last : Math.min(last, windowEnd)) : null;
   table.finish();
 
   const anomalies: Record<string, number> = {};
@@ -228,7 +240,17 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       icmpEvidence: builder.packets.icmpEvidence,
       malformed: malformedPackets,
       skipped: skippedPackets,
+      ...(filter === null ? {} : { filteredOut: filter.packetsOut }),
     },
+    ...(filter === null
+      ? {}
+      : {
+          filter: {
+            description: filter.spec.description,
+            packets: filter.packetsOut,
+            bytes: filter.bytesOut,
+          },
+        }),
     warnings,
   });
 }

@@ -46,9 +46,6 @@ describe("hostile strings in a saved report", () => {
     (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer"];
     // Seed 20261203: the tool version went raw into the table's title line.
     (r.tool as Record<string, unknown>).version = "nul\u0000byte\u001b[31m";
-    // And a flow's transport, which the flow tables wrote as it was.
-    for (const f of r.flows)
-      (f as unknown as Record<string, unknown>).transport = "<script>x</script>\u001b[2J";
   });
   for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
     it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {
@@ -67,6 +64,30 @@ describe("hostile strings in a saved report", () => {
       }
     });
   }
+});
+
+describe("fields JSON writes as they are", () => {
+  // A flow's addresses and transport are quoted without escaping (they are address text and a
+  // fixed vocabulary): the schema refuses anything else, so a crafted report cannot inject fields.
+  it.each([
+    [
+      "client ip",
+      (f: Record<string, Record<string, unknown>>) => (f.client!.ip = '10.1.0.20","port":45001,"spoof":"yes'),
+    ],
+    ["server ip", (f: Record<string, Record<string, unknown>>) => (f.server!.ip = "10.0.0.1\n#")],
+    ["transport", (f: Record<string, unknown>) => (f.transport = 'udp","injected":"t')],
+    ["transport with markup", (f: Record<string, unknown>) => (f.transport = "<script>x</script>\u001b[2J")],
+  ])("a hostile %s is refused, never written", async (name, change) => {
+    const path = variant(`inject-${name.replace(/\W/g, "-")}.json`, (r) => {
+      change(r.flows[0] as never);
+    });
+    for (const format of ["json", "ndjson"]) {
+      const out = await cli("summarize", path, "-f", format);
+      expect(out.code).toBe(65);
+      expect(out.stderr).toMatch(/not an ocs-pcap\/report@1 report: .*must match pattern/);
+      expect(out.stdout).not.toMatch(/spoof|injected|<script>/);
+    }
+  });
 });
 
 describe("a report in another layout", () => {

@@ -401,7 +401,7 @@ describe("redaction keys and paths (issue 12, item 6)", () => {
 });
 
 describe("a signal during a write", () => {
-  it("leaves no temporary file and no half report: exit 143, the report whole or absent", async () => {
+  it("leaves no temporary file or spool folder and no half report: exit 143, the report whole or absent", async () => {
     const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
     const { spawn } = await import("node:child_process");
     const dir = folder();
@@ -443,6 +443,39 @@ describe("a signal during a write", () => {
     // Atomic: either the whole report or none.
     if (left.includes("report.json"))
       expect(JSON.parse(readFileSync(out, "utf8")).flows).toHaveLength(20_000);
+    // Streamed ndjson of a batch: its spool folder goes too (in a TMPDIR of its own).
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    copyFileSync(capture, join(dir, "many2.pcap"));
+    const batch = spawn(
+      process.execPath,
+      [
+        join(ROOT, "bin/ocs-pcap"),
+        "analyze",
+        capture,
+        join(dir, "many2.pcap"),
+        "-f",
+        "ndjson",
+        "-o",
+        join(dir, "out", "f.ndjson"),
+      ],
+      { env: { ...process.env, TMPDIR: tmp } },
+    );
+    const stopped = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (readdirSync(tmp).some((n) => n.startsWith("ocs-pcap-spool-"))) {
+          clearInterval(poll);
+          batch.kill("SIGTERM");
+        }
+      }, 1);
+      batch.on("exit", (c, signal) => {
+        clearInterval(poll);
+        resolve(c ?? (signal === "SIGTERM" ? 143 : null));
+      });
+    });
+    expect([0, 143]).toContain(stopped);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(readdirSync(join(dir, "out")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   }, 60_000);
 });
 

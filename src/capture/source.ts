@@ -8,7 +8,7 @@
  * reader's window; gzip and standard input go through Node streams and are
  * copied in chunk by chunk. Either way memory stays bounded by the window.
  */
-import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, open, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { GzipFault } from "./gzip.js";
 import { PcapReader, type PcapReaderOptions } from "./pcap.js";
@@ -84,7 +84,11 @@ export async function readCapture(
   if (input === "-") return readStream(options.stdin ?? process.stdin, sink, options);
   let fd: number;
   try {
-    fd = openSync(input, "r");
+    // Opened on the thread pool: opening a FIFO waits for its writer, and
+    // this thread must stay free to answer Ctrl-C meanwhile.
+    fd = await new Promise<number>((resolve, reject) =>
+      open(input, "r", (err, opened) => (err ? reject(err) : resolve(opened))),
+    );
   } catch (err) {
     throw new InputError(`cannot open: ${describeFsError(err)}`, input);
   }

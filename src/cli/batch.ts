@@ -51,8 +51,11 @@ export function expandInputs(inputs: readonly string[]): {
   batch: boolean;
   /** Files found that cannot be opened by name: not valid UTF-8 (shown with \xNN escapes). */
   unnamed: string[];
+  /** Arguments naming a capture already named (another name for the same file): analysed once. */
+  repeated: string[];
 } {
   const paths: string[] = [];
+  const repeated: string[] = [];
   const unnamed: string[] = [];
   let sawDir = false;
   // Directories and files already seen, by device and inode: a link back up
@@ -97,12 +100,14 @@ export function expandInputs(inputs: readonly string[]): {
     if (dir) {
       sawDir = true;
       walk(input);
-    } else {
+    } else if (input === "-" || first(input)) {
       paths.push(input);
+    } else {
+      repeated.push(input);
     }
   }
   unnamed.sort();
-  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed };
+  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed, repeated };
 }
 
 /** A file name's bytes as text: printable ASCII as it is, every other byte as \xNN. */

@@ -5,6 +5,7 @@
  */
 import type { AnalyzeOptions } from "../analyze.js";
 import { CatalogIndex } from "../catalog/index.js";
+import type { InputFilterSpec } from "../flow/input-filter.js";
 
 export interface JobSettings {
   version: string;
@@ -17,6 +18,8 @@ export interface JobSettings {
   checksums: boolean;
   catalog: { mode: "replace" | "extend"; file: string; text: string } | null;
   topology: { file: string; text: string } | null;
+  /** Input filters (plain data). */
+  filter: InputFilterSpec | null;
 }
 
 let cached: { key: string; options: AnalyzeOptions } | null = null;
@@ -58,6 +61,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
     tcpTimeoutMicros: settings.tcpTimeoutMicros,
     udpTimeoutMicros: settings.udpTimeoutMicros,
     checksums: settings.checksums,
+    filter: settings.filter,
   };
   cached = { key, options };
   return options;

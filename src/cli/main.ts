@@ -63,6 +63,11 @@ Examples:
   $ ocs-pcap catalog --port 3478 --transport udp
   $ ocs-pcap catalog --format json`;
 
+/** Commander's way to repeat an option: each value appended. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export async function run(argv: readonly string[], rawIo: Io): Promise<number> {
   // Whatever reaches standard error, no control character acts on the terminal.
   const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(escapeTerminal(s)) };
@@ -157,6 +162,23 @@ Examples:
       "--width <columns>",
       `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
     )
+    .option("--host <address>", "only flows with this address at either end (repeatable)", collect, [])
+    .option(
+      "--net <cidr>",
+      "only flows with an end in this network (repeatable; with --host: either)",
+      collect,
+      [],
+    )
+    .option("--port <n>", "only TCP/UDP flows with this port at either end (repeatable)", collect, [])
+    .addOption(new Option("--transport <transport>", "only this transport").choices(["tcp", "udp"]))
+    .option(
+      "--since <time>",
+      "only packets from this time: ISO 8601 with its zone, or seconds from the first packet",
+    )
+    .option(
+      "--until <time>",
+      "only packets up to this time: ISO 8601 with its zone, or seconds from the first packet",
+    )
     .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
     .option(
@@ -203,6 +225,10 @@ Examples:
     .argument("<reports...>", "JSON report files (or batch files), or folders of them")
     .addOption(new Option("-f, --format <format>", "batch report format").choices(FORMATS).default("table"))
     .option("-o, --output <file>", "write the batch report to FILE, atomically (- is standard output)")
+    .option(
+      "--width <columns>",
+      `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
+    )
     .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")
@@ -311,19 +337,19 @@ export function wantColor(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
 
 /** Entry point for bin/ocs-pcap. */
 export async function main(): Promise<void> {
-  // Stopped by a signal: no temporary report file is left behind; exit 128 + the signal's number.
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-    ["SIGHUP", 129],
-  ] as const) {
-    process.on(signal, () => {
+  // Stopped by a signal: no temporary file or folder is left behind, then
+  // the signal is raised again with its default action, so the shell sees
+  // 128 + its number. (Not process.exit: it waits for the thread pool, where
+  // the open of a FIFO without a writer never returns.)
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
       removeTemporaries();
-      process.exit(code);
+      process.kill(process.pid, signal);
     });
   }
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     // A closed pipe (`ocs-pcap … | head`) is not an error worth a message.
+    removeTemporaries();
     if (err.code === "EPIPE") process.exit(EXIT.OK);
     process.stderr.write(`ocs-pcap: cannot write the report to standard output: ${line1(err.message)}\n`);
     process.exit(EXIT.IOERR);

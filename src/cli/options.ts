@@ -5,14 +5,18 @@
  */
 
 import { readFileSync, statSync } from "node:fs";
+import { Address4, Address6 } from "ip-address";
 import { InputError } from "../capture/source.js";
 import { CatalogIndex } from "../catalog/index.js";
 import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/load.js";
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { parseTopology, type Topology, TopologyError } from "../classify/topology.js";
+import type { InputFilterSpec, NetSpec } from "../flow/input-filter.js";
+import { DEFAULT_WIDTH } from "../report/table.js";
 import { OutputPathError, SettingsError, UsageError } from "./exit.js";
 import type { Format } from "./formats.js";
+import type { Io } from "./io.js";
 import type { JobSettings } from "./job.js";
 import {
   checkExpectations,
@@ -32,7 +36,7 @@ export interface PolicyCliOptions {
   expect?: string;
 }
 
-export interface AnalyzeCliOptions extends PolicyCliOptions {
+export interface AnalyzeCliOptions extends PolicyCliOptions, FilterCliOptions {
   format: Format;
   output?: string;
   reportDir?: string;
@@ -61,6 +65,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions {
 export interface SummarizeCliOptions extends PolicyCliOptions {
   format: Format;
   output?: string;
+  width?: string;
 }
 
 export interface CatalogCliOptions {
@@ -213,4 +218,117 @@ export function checkExpectationsFile(
     if (err instanceof PolicyFileError) throw new SettingsError(`${err.file}: ${err.message}`);
     throw err;
   }
+}
+
+export interface FilterCliOptions {
+  host?: string[];
+  net?: string[];
+  port?: string[];
+  transport?: "tcp" | "udp";
+  since?: string;
+  until?: string;
+}
+
+/** The input filters the options ask for, or null when none is given; a bad value is a usage error. */
+export function parseInputFilter(opts: FilterCliOptions): InputFilterSpec | null {
+  const hosts = opts.host ?? [];
+  const netsText = opts.net ?? [];
+  const portsText = opts.port ?? [];
+  if (
+    hosts.length + netsText.length + portsText.length === 0 &&
+    opts.transport === undefined &&
+    opts.since === undefined &&
+    opts.until === undefined
+  )
+    return null;
+  const nets: NetSpec[] = [];
+  for (const h of hosts) {
+    if (h.includes("/")) throw new UsageError(`--host takes an address, not a network ('${h}'): use --net`);
+    nets.push(netSpec(h, "--host"));
+  }
+  for (const n of netsText) nets.push(netSpec(n, "--net"));
+  const ports = portsText.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n > 65535) throw new UsageError(`--port takes a port number 0-65535, not '${p}'`);
+    return n;
+  });
+  const since = opts.since === undefined ? null : timeSpec(opts.since, "--since");
+  const until = opts.until === undefined ? null : timeSpec(opts.until, "--until");
+  if (since !== null && until !== null && since.relative === until.relative && since.micros > until.micros)
+    throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
+  const parts = [
+    ...hosts.map((h) => `host ${h}`),
+    ...netsText.map((n) => `net ${n}`),
+    ...(ports.length > 0 ? [`port ${ports.join(" or ")}`] : []),
+    ...(opts.transport !== undefined ? [`transport ${opts.transport}`] : []),
+    ...(opts.since !== undefined ? [`since ${opts.since}`] : []),
+    ...(opts.until !== undefined ? [`until ${opts.until}`] : []),
+  ];
+  return {
+    nets,
+    ports,
+    transport: opts.transport === undefined ? null : opts.transport === "tcp" ? 6 : 17,
+    since,
+    until,
+    description: parts.join(", "),
+  };
+}
+
+/** An address or CIDR as words and masks (ip-address parses; IPv4 in word 3, as decode/packet.ts holds it). */
+function netSpec(text: string, option: string): NetSpec {
+  const bad = () =>
+    new UsageError(
+      `${option} takes an IPv4 or IPv6 address${option === "--net" ? " or CIDR" : ""}, not '${text}'`,
+    );
+  if (Address4.isValid(text)) {
+    const a = new Address4(text);
+    const mask = a.subnetMask === 0 ? 0 : (0xffffffff << (32 - a.subnetMask)) | 0;
+    const word = Number(a.startAddress().bigInt()) | 0;
+    return { family: 4, words: [0, 0, 0, word & mask], masks: [0, 0, 0, mask] };
+  }
+  if (Address6.isValid(text)) {
+    const a = new Address6(text);
+    const start = a.startAddress().bigInt();
+    const words = [0, 1, 2, 3].map((i) => Number((start >> BigInt(96 - 32 * i)) & 0xffffffffn) | 0);
+    const masks = [0, 1, 2, 3].map((i) => {
+      const bits = Math.max(0, Math.min(32, a.subnetMask - 32 * i));
+      return bits === 0 ? 0 : (0xffffffff << (32 - bits)) | 0;
+    });
+    return {
+      family: 6,
+      words: [words[0]!, words[1]!, words[2]!, words[3]!],
+      masks: [masks[0]!, masks[1]!, masks[2]!, masks[3]!],
+    };
+  }
+  throw bad();
+}
+
+/**
+ * `--since`/`--until`: an ISO 8601 time with a zone (microseconds kept), or
+ * seconds from the capture's first packet ("90", "2.5").
+ */
+function timeSpec(text: string, option: string): { micros: number; relative: boolean } {
+  if (/^\d+(\.\d+)?$/.test(text)) return { micros: Math.round(Number(text) * 1_000_000), relative: true };
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  const ms = m === null ? Number.NaN : Date.parse(`${m[1]}${m[3]}`);
+  if (m === null || Number.isNaN(ms)) {
+    throw new UsageError(
+      `${option} takes an ISO 8601 time with its zone (2024-05-14T09:00:00Z) or seconds from the first packet (90), not '${text}'`,
+    );
+  }
+  return { micros: ms * 1000 + Number((m[2] ?? "").padEnd(6, "0")), relative: false };
+}
+
+/**
+ * The table format's width: --width (0: no limit; else at least 40), or the
+ * terminal's when the report goes to it (at least 40: narrower, lines wrap),
+ * or 100.
+ */
+export function tableWidth(given: string | undefined, output: string | undefined, io: Io): number {
+  if (given !== undefined) {
+    const width = parseNonNegativeInt(given, "--width");
+    if (width > 0 && width < 40) throw new UsageError("--width must be 0 (no limit) or at least 40");
+    return width;
+  }
+  return output === undefined && io.columns !== undefined ? Math.max(40, io.columns) : DEFAULT_WIDTH;
 }

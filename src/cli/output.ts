@@ -113,6 +113,20 @@ const temporaries = new Set<string>();
 export function removeTemporaries(): void {
   for (const tmp of temporaries) rmSync(tmp, { force: true });
   temporaries.clear();
+  for (const dir of temporaryFolders) rmSync(dir, { recursive: true, force: true });
+  temporaryFolders.clear();
+}
+
+/** Temporary folders (streamed ndjson's spools): removed with the files, or by `forgetFolder` when done. */
+const temporaryFolders = new Set<string>();
+
+export function rememberFolder(dir: string): void {
+  temporaryFolders.add(dir);
+}
+
+export function forgetFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  temporaryFolders.delete(dir);
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Reason } from "../classify/reasons.js";
 import type { FlowRecord } from "../report/model.js";
 import { NdjsonLines } from "../report/ndjson.js";
 import { Redactor, redactFlow } from "../report/redact.js";
-import { AtomicFile, type OutputStream } from "./output.js";
+import { AtomicFile, forgetFolder, type OutputStream, rememberFolder } from "./output.js";
 
 /** Text held before it is written (and, on standard output, before the reader waits for a drain). */
 const BATCH = 1 << 16;
@@ -110,7 +110,11 @@ export class NdjsonOutput {
 
   /** The batch's spool folder, made on first use. */
   spoolFolder(): string {
-    this.spools ??= spoolFolder();
+    if (this.spools === null) {
+      this.spools = spoolFolder();
+      // Removed on a signal or a closed pipe too (main.ts calls removeTemporaries).
+      rememberFolder(this.spools);
+    }
     return this.spools;
   }
 
@@ -186,7 +190,7 @@ export class NdjsonOutput {
   }
 
   private dropSpools(): void {
-    if (this.spools !== null) rmSync(this.spools, { recursive: true, force: true });
+    if (this.spools !== null) forgetFolder(this.spools);
     this.spools = null;
   }
 }

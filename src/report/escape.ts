@@ -35,25 +35,33 @@ export function escapeMarkdown(s: string): string {
 /**
  * A CSV field (RFC 4180), defused against formula injection: a field that a
  * spreadsheet would evaluate (starting with = + - @, tab or carriage return)
- * gets a leading apostrophe (OWASP "CSV Injection"). Control characters
- * other than tab and line ends are shown as \xNN, as on a terminal, where a
- * CSV file is often `cat`; line ends stay inside the quoted field.
+ * gets a leading apostrophe (OWASP "CSV Injection"). Control characters,
+ * tabs and line ends included, are shown as \xNN, as on a terminal, where a
+ * CSV file is often `cat` or `grep`ped: every row is one line.
  */
 export function escapeCsv(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return String(value);
-  let s = escapeTerminal(value);
+  let s = escapeTerminalLine(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Text for a terminal: C0/C1 control characters (escape sequences) shown as \xNN instead of acted on. */
+/**
+ * Text for a terminal: C0/C1 control characters (escape sequences) shown as
+ * \xNN instead of acted on, and the bidirectional overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069, which reorder what follows: "Trojan
+ * Source", CVE-2021-42574) as \u{NNNN}.
+ */
 export function escapeTerminal(s: string): string {
   if (!TERMINAL_SPECIAL.test(s)) return s;
   return s.replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) =>
+      c.charCodeAt(0) > 0xff
+        ? `\\u{${c.charCodeAt(0).toString(16)}}`
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
 }
 
@@ -76,7 +84,7 @@ const XML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\uFFFE\
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const MARKDOWN_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\n\\`*_[\]!|<>~&]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const TERMINAL_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const TERMINAL_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Drops C0 controls other than tab and line ends, DEL and the C1 controls (U+0080–U+009F: U+009B is CSI to a terminal). */
 function stripControl(s: string): string {

@@ -17,6 +17,7 @@ import { reasonText } from "./reason-text.js";
 import {
   appLabel,
   endpoint,
+  filterText,
   formatBytes,
   formatCount,
   formatCounts,
@@ -116,7 +117,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 <dt>Bytes</dt><dd>${formatCount(c.bytes)} (${formatBytes(c.bytes)})</dd>
 <dt>First packet</dt><dd>${h(c.firstSeen ?? "-")}</dd>
 <dt>Last packet</dt><dd>${h(c.lastSeen ?? "-")}</dd>
-<dt>Anomalies</dt><dd>${h(formatCounts(c.anomalies))}</dd>
+<dt>Anomalies</dt><dd>${h(formatCounts(c.anomalies))}</dd>${c.filter === undefined ? "" : `\n<dt>Filtered</dt><dd>${h(filterText(c.filter))}</dd>`}
 <dt>Tool</dt><dd>ocs-pcap ${h(report.tool.version)}</dd>
 </dl>
 </header>

@@ -15,6 +15,7 @@ import { reasonText } from "./reason-text.js";
 import {
   appLabel,
   endpoint,
+  filterText,
   formatBytes,
   formatCount,
   formatCounts,
@@ -51,6 +52,7 @@ export function renderMarkdown(
   out.push(`| Last packet | ${c.lastSeen ?? "-"} |`);
   out.push(`| Anomalies | ${md(formatCounts(c.anomalies))} |`);
   out.push(`| Not analysed | ${md(formatCounts(c.skipped))} |`);
+  if (c.filter !== undefined) out.push(`| Filtered | ${md(filterText(c.filter))} |`);
   out.push(`| Tool | ocs-pcap ${md(report.tool.version)} |`, "");
   for (const w of c.warnings) out.push(`> **Warning** (offset ${w.offset}): ${md(w.message)}`, "");
 

@@ -132,8 +132,10 @@ export interface CaptureSummary {
   anomalies: Record<string, number>;
   /** Packets read but not analysed (not IP, unsupported link type, later fragments). */
   skipped: Record<string, number>;
-  /** Where every packet went; the four add up to `packets`. */
+  /** Where every packet went; the four (five, with input filters) add up to `packets`. */
   accounting: PacketAccounting;
+  /** What input filters chose, and what they left out (absent without filters). */
+  filter?: { description: string; packets: number; bytes: number };
   warnings: CaptureWarningRecord[];
 }
 
@@ -146,6 +148,8 @@ export interface PacketAccounting {
   icmpEvidence: number;
   malformed: number;
   skipped: number;
+  /** IP packets input filters left out (absent without filters). */
+  filteredOut?: number;
 }
 
 export interface Summary {

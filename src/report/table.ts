@@ -7,14 +7,14 @@
  * the legend of the role abbreviations used. Only display filters may pass
  * the width (they must stay pasteable). Colour is added only when the caller
  * asks. Every string that came from a packet, a saved report or a file name
- * goes through escapeTerminal, so it cannot move the cursor or retitle the
- * window.
+ * goes through escapeTerminalLine, so it cannot move the cursor, retitle the
+ * window or start a line of its own.
  */
 
 import { createColors } from "picocolors";
 import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoMicros, isoToMicros } from "../format.js";
-import { escapeTerminal as term } from "./escape.js";
+import { escapeTerminalLine as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
@@ -22,6 +22,7 @@ import { RoleAbbreviations } from "./role-abbrev.js";
 import {
   appLabel,
   endpoint,
+  filterText,
   formatBytes,
   formatCount,
   formatCounts,
@@ -195,6 +196,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     ],
     ["Anomalies", term(formatCounts(c.anomalies))],
     ["Not analysed", term(formatCounts(c.skipped))],
+    ...(c.filter === undefined ? [] : [["Filtered", filterText(c.filter)] as [string, string]]),
   ];
   for (const [k, v] of facts) out.push(...wrap(v, `  ${k.padEnd(12)}  `, width));
   for (const w of c.warnings) out.push(...wrap(term(w.message), `  Warning at byte ${w.offset}: `, width));

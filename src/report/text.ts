@@ -58,3 +58,8 @@ export function reasonCodesShown(report: Report, listed: readonly FlowRecord[]):
   for (const g of report.unknown) seen.add(g.reason);
   return REASON_CODES.filter((code) => seen.has(code));
 }
+
+/** "host 10.0.0.30, port 5061: 1,204 IP packets (98.1 kB) left out". */
+export function filterText(f: { description: string; packets: number; bytes: number }): string {
+  return `${f.description}: ${formatCount(f.packets)} IP packet${f.packets === 1 ? "" : "s"} (${formatBytes(f.bytes)}) left out`;
+}

@@ -6,13 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../../analyze.js";
 import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
 import { Redactor, redactReport } from "../../report/redact.js";
-import { DEFAULT_WIDTH } from "../../report/table.js";
 import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
@@ -33,11 +32,13 @@ import {
   loadCatalog,
   loadTopology,
   outputPath,
+  parseInputFilter,
   parseNonNegativeInt,
   parsePolicy,
   parsePositiveSeconds,
   redactKeyOption,
   statSize,
+  tableWidth,
 } from "../options.js";
 import { progressFor } from "../progress.js";
 import { InputGuard } from "../protect.js";
@@ -98,14 +99,9 @@ export async function analyzeCommand(
     checksums: opts.checksums === true,
     catalog: index.source,
     topology: topology?.source ?? null,
+    filter: parseInputFilter(opts),
   };
-  const width =
-    opts.width !== undefined
-      ? parseNonNegativeInt(opts.width, "--width")
-      : output === undefined && io.columns !== undefined
-        ? io.columns
-        : DEFAULT_WIDTH;
-  if (width > 0 && width < 40) throw new UsageError("--width must be 0 (no limit) or at least 40");
+  const width = tableWidth(opts.width, output, io);
   const render: RenderOptions = {
     limit,
     width,
@@ -126,7 +122,9 @@ export async function analyzeCommand(
     : null;
   const redactor = redaction === null ? null : new Redactor(redaction);
 
-  const { paths, batch, unnamed } = expandInputs(captures);
+  const { paths, batch, unnamed, repeated } = expandInputs(captures);
+  for (const r of repeated)
+    io.stderr(`ocs-pcap: note: ${line1(r)} names a capture already given; it is analysed once\n`);
   if (paths.length === 0 && unnamed.length === 0)
     throw new UsageError(`no capture files found in ${captures.join(", ")}`);
   // Nothing is written over an input: -o, and every file --report-dir would write.
@@ -137,6 +135,8 @@ export async function analyzeCommand(
   const reportTargets =
     opts.reportDir === undefined ? [] : reportDirTargets(opts.reportDir, paths, batch, reportName);
   for (const t of reportTargets) refuseOverwrite(guard, "--report-dir", t.path);
+  if (output !== undefined && reportTargets.some((t) => resolve(t.path) === resolve(output)))
+    throw new UsageError(`--output ${output} is also a file --report-dir writes; choose another name`);
 
   // ndjson without --report-dir streams: each flow's line is written as the flow ends.
   const streaming = opts.format === "ndjson" && opts.reportDir === undefined;

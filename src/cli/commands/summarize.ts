@@ -12,13 +12,12 @@ import { BATCH_SCHEMA, type BatchEntry, buildBatch, reportFromJson } from "../..
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { DEFAULT_LIST_LIMIT, type Report } from "../../report/model.js";
 import reportSchema from "../../report/report.schema.json" with { type: "json" };
-import { DEFAULT_WIDTH } from "../../report/table.js";
 import { LazySchema } from "../../schema.js";
 import { deliver } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { type RenderOptions, renderBatch } from "../formats.js";
 import type { Io } from "../io.js";
-import { outputPath, parsePolicy, type SummarizeCliOptions } from "../options.js";
+import { outputPath, parsePolicy, type SummarizeCliOptions, tableWidth } from "../options.js";
 import { InputGuard } from "../protect.js";
 import { readSavedReport } from "../saved.js";
 import { refuseOverwrite } from "./analyze.js";
@@ -112,16 +111,28 @@ export async function summarizeCommand(
       data.reports.forEach((r: unknown, k: number) => {
         add(r, `${file} (report ${k + 1})`);
       });
+      // Its unreadable captures stay unreadable: named, and exit 65 as the batch did.
+      for (const c of Array.isArray(data.captures) ? data.captures : []) {
+        const entry = c as { path?: unknown; status?: unknown; error?: unknown };
+        if (entry.status !== "error" || typeof entry.path !== "string") continue;
+        const why = typeof entry.error === "string" ? entry.error : "unreadable";
+        fail(entry.path, why, `${why} (as ${file} records)`);
+      }
       continue;
     }
     add(data, file);
   }
-  const render: RenderOptions = { limit: DEFAULT_LIST_LIMIT, width: DEFAULT_WIDTH, color: false, policy };
+  const render: RenderOptions = {
+    limit: DEFAULT_LIST_LIMIT,
+    width: tableWidth(opts.width, output, io),
+    color: false,
+    policy,
+  };
   const chunks = renderBatch(buildBatch(entries, version), opts.format, render);
   return deliver(chunks, output, entries, policy, true, worst !== EXIT.OK, io);
 }
 
-function isBatchFile(data: unknown): data is { schema: string; reports?: unknown } {
+function isBatchFile(data: unknown): data is { schema: string; reports?: unknown; captures?: unknown } {
   return typeof data === "object" && data !== null && (data as { schema?: unknown }).schema === BATCH_SCHEMA;
 }
 

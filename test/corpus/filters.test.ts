@@ -1,0 +1,67 @@
+/**
+ * Input filters on real captures (issue 15, item 6): for every capture of
+ * the corpus, `--host` (the first flow's client) and `--port` (its server
+ * port) keep the IP packets tshark's display filter for the same host and
+ * port keeps. Where they differ on purpose, FILTER_EXPLAINED says why.
+ * Runs only where ../shared/corpus exists (`npm run test:corpus`).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run.js";
+import { tsharkCount } from "../helpers/tshark.js";
+
+const CORPUS = join(import.meta.dirname, "..", "..", "..", "shared", "corpus");
+const HAVE = existsSync(join(CORPUS, "facts.tsv"));
+
+/** Every capture of facts.tsv. */
+const SAMPLE = HAVE
+  ? readFileSync(join(CORPUS, "facts.tsv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split("\t")[0]!)
+  : [];
+
+/** Differences from tshark, on purpose (docs/corpus-differences.md). */
+const FILTER_EXPLAINED: Record<string, string> = {
+  "irontec__sngrep/ipv6frag.pcap":
+    "IPv6 fragments: a port filter keeps every fragment of a kept datagram (its flow's packets); tshark's udp.port matches only the frame where it reassembles the datagram (34 against 32)",
+  "zeek__zeek/ipv4/fragmented-1.pcap":
+    "IPv4 fragments, as above: the datagram's 3 fragments against tshark's 1 reassembled frame",
+};
+
+async function report(...args: string[]) {
+  const r = await runCli("analyze", ...args, "-f", "json", "-q");
+  return r.stdout === "" ? null : JSON.parse(r.stdout);
+}
+
+describe.skipIf(!HAVE)("input filters against tshark on the corpus", () => {
+  it.each(SAMPLE)("%s", async (path) => {
+    const file = join(CORPUS, path);
+    const base = await report(file);
+    if (base === null || base.flows.length === 0) return;
+    const f =
+      base.flows.find((x: { server: { port: number | null } }) => x.server.port !== null) ?? base.flows[0];
+    const host: string = f.client.ip;
+    const checks: [string[], string][] = [
+      [["--host", host], `${host.includes(":") ? "ipv6" : "ip"}.addr==${host}`],
+    ];
+    if (f.server.port !== null)
+      checks.push([
+        ["--port", String(f.server.port)],
+        `tcp.port==${f.server.port} || udp.port==${f.server.port}`,
+      ]);
+    const differ: string[] = [];
+    for (const [args, display] of checks) {
+      const [r, theirs] = await Promise.all([
+        report(file, ...args),
+        tsharkCount(file, `(${display}) && (ip || ipv6)`),
+      ]);
+      const ours = r.capture.accounting.inFlows + r.capture.accounting.icmpEvidence;
+      if (ours !== theirs) differ.push(`${args.join(" ")}: ours ${ours}, tshark ${theirs}`);
+    }
+    if (FILTER_EXPLAINED[path] === undefined) expect(differ).toEqual([]);
+    else expect(differ.length).toBeGreaterThan(0);
+  });
+});
