@@ -6,13 +6,14 @@
  * all its filters at once (`-z io,stat,0,F1,F2,…`).
  */
 
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GOLDEN_FIXTURES } from "../fixtures/build.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
 import type { BlockedGroup, FlowRecord } from "../src/report/model.js";
+import { frameCounts } from "./helpers/tshark.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const hasTshark = spawnSync("tshark", ["--version"]).status === 0;
@@ -143,32 +144,6 @@ describe("groupFilter", () => {
     expect(groupFilter(g, flowsById(flows, [g]))).toBe(expected);
   });
 });
-
-/** Frames each filter matches, in one tshark pass; rejects when tshark refuses a filter. */
-function frameCounts(capture: string, filters: readonly string[]): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "tshark",
-      ["-n", "-r", capture, "-q", "-z", `io,stat,0,${filters.join(",")}`],
-      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        // The one interval's row: "| 0.000 <> 9.500 | F1 | B1 | F2 | B2 |" (frames, bytes per filter).
-        // (tshark exits 2 on a capture cut mid-packet, after printing the statistics.)
-        const row = stdout.split("\n").find((l) => /^\|\s*[\d.]+\s*<>\s*[\d.]+\s*\|/.test(l));
-        if (row === undefined) return reject(new Error(`tshark: ${stderr || err?.message}\n${stdout}`));
-        const cells = row
-          .split("|")
-          .slice(2)
-          .map((c) => c.trim())
-          .filter((c) => c !== "")
-          .map(Number);
-        if (cells.length !== 2 * filters.length)
-          return reject(new Error(`io,stat row ${row} for ${filters.length} filters`));
-        resolve(filters.map((_, i) => cells[2 * i]!));
-      },
-    );
-  });
-}
 
 /** Every fixture whose flows differ (the sample's other containers hold the same flows). */
 const CAPTURES = [...GOLDEN_FIXTURES, "zeek-conn.pcap"];

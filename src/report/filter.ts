@@ -44,22 +44,29 @@ function all(terms: readonly (string | null)[]): string {
   return kept.length === 0 ? "frame" : kept.join(" && ");
 }
 
-function portTerms(transport: string, a: number | null, b: number | null): string[] {
-  if (transport !== "tcp" && transport !== "udp") return [];
-  const out: string[] = [];
-  if (Number.isInteger(a)) out.push(`${transport}.port==${a}`);
-  if (Number.isInteger(b) && b !== a) out.push(`${transport}.port==${b}`);
-  return out;
+/** `a && b`, either side possibly empty (b null: nothing to add). */
+function and(a: string, b: string | null): string {
+  if (b === null) return a;
+  return a === "" ? b : `${a} && ${b}`;
 }
 
-/** `ip.addr==10.1.0.20 && ip.addr==10.0.0.30 && tcp.port==50323 && tcp.port==5062` */
+/**
+ * `ip.addr==10.1.0.20 && ip.addr==10.0.0.30 && tcp.port==50323 && tcp.port==5062`
+ * (built by concatenation: JSON and ndjson write one per flow).
+ */
 export function flowFilter(f: Endpoints): string {
-  const terms = [addressTerm(f.clientIp)];
-  if (f.serverIp !== f.clientIp) terms.push(addressTerm(f.serverIp));
-  const ports = portTerms(f.transport, f.clientPort, f.serverPort);
-  if (ports.length > 0) terms.push(...ports);
-  else terms.push(transportTerm(f.transport, f.clientIp.includes(":")));
-  return all(terms);
+  let out = addressTerm(f.clientIp) ?? "";
+  if (f.serverIp !== f.clientIp) out = and(out, addressTerm(f.serverIp));
+  const t = f.transport;
+  const a = f.clientPort;
+  const b = f.serverPort;
+  if ((t === "tcp" || t === "udp") && (Number.isInteger(a) || Number.isInteger(b))) {
+    if (Number.isInteger(a)) out = and(out, `${t}.port==${a}`);
+    if (Number.isInteger(b) && b !== a) out = and(out, `${t}.port==${b}`);
+  } else {
+    out = and(out, transportTerm(t, f.clientIp.includes(":")));
+  }
+  return out === "" ? "frame" : out;
 }
 
 /** Servers named in a group filter before it falls back to the port alone. */
