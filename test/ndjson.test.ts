@@ -172,3 +172,23 @@ describe("ndjson streams as flows end", () => {
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith("ocs-pcap-spool-"))).toEqual([]);
   });
 });
+
+describe("ndjson of a batch with an unreadable capture", () => {
+  it("says so in its place, streamed or rendered, from workers too", async () => {
+    const inputs = ["fixtures/ocs-sample.pcap", "fixtures/malformed/short-header.pcap", "fixtures/vlan.pcap"];
+    const streamed = await runCli("analyze", ...inputs, "-f", "ndjson", "--jobs", "2");
+    expect(streamed.code).toBe(65);
+    const all = lines(streamed.stdout);
+    for (const l of all) expect(validLine(l), ajv.errorsText(validLine.errors)).toBe(true);
+    const order = all.filter((l) => l.type !== "flow").map((l) => [l.type, l.capture]);
+    expect(order).toEqual([
+      ["capture", "fixtures/ocs-sample.pcap"],
+      ["unreadable", "fixtures/malformed/short-header.pcap"],
+      ["capture", "fixtures/vlan.pcap"],
+    ]);
+    expect(all.find((l) => l.type === "unreadable")?.error).toMatch(/^offset 0: file ends after 20 bytes/);
+    const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-unreadable-"));
+    const rendered = await runCli("analyze", ...inputs, "-f", "ndjson", "--report-dir", dir, "-q");
+    expect(rendered.stdout.split("\n").sort()).toEqual(streamed.stdout.split("\n").sort());
+  });
+});

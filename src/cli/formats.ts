@@ -17,7 +17,7 @@ import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
-import { renderNdjson } from "../report/ndjson.js";
+import { NdjsonLines, renderNdjson } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
 import { renderZeekJson, renderZeekTsv } from "../report/zeek.js";
 import type { Policy } from "./policy.js";
@@ -134,9 +134,15 @@ export function* renderBatch(
     case "zeek-json":
       yield* renderZeekJson(reports);
       return;
-    case "ndjson":
-      yield* renderNdjson(reports);
+    case "ndjson": {
+      // Each capture in turn: its lines, or the line saying it could not be read.
+      const lines = new NdjsonLines();
+      for (const e of batch.captures) {
+        if (e.report === null) yield lines.unreadable(e.path, e.error ?? "unreadable");
+        else yield* renderNdjson([e.report]);
+      }
       return;
+    }
     default:
       for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color, width: o.width })}\n`;
       yield renderBatchText(batch);

@@ -3,7 +3,8 @@
  * eve.json and Zeek's JSON logs give them, for `jq`, Filebeat, Elastic,
  * Splunk and Loki. Each flow is a `{"type":"flow",…}` line (the flow as in
  * report@1, plus `capture` and a stable `uid`), and each capture ends with
- * one `{"type":"capture",…}` line holding its facts and summary. The lines'
+ * one `{"type":"capture",…}` line holding its facts and summary; a capture
+ * that could not be read is one `{"type":"unreadable",…}` line. The lines'
  * JSON Schema is ndjson.schema.json, exported here as NDJSON_SCHEMA.
  */
 
@@ -50,6 +51,11 @@ export class NdjsonLines {
       this.lastCaptureJson = JSON.stringify(capture);
     }
     return `${flowJson(f, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
+  }
+
+  /** A capture that could not be read: its line, in its place among the captures. */
+  unreadable(capture: string, error: string): string {
+    return `${JSON.stringify({ type: "unreadable", capture, error })}\n`;
   }
 
   /** A capture's closing line: its facts and summary. */

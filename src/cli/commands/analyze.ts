@@ -271,7 +271,10 @@ export async function analyzeCommand(
     const lines = new NdjsonLines();
     try {
       for (const [i, e] of entries.entries()) {
-        if (e.report === null) continue;
+        if (e.report === null) {
+          out.write(lines.unreadable(e.path, e.error ?? "unreadable"));
+          continue;
+        }
         if (batch) await out.append(join(out.spoolFolder(), `${i}.ndjson`));
         out.write(lines.capture(e.report));
       }
