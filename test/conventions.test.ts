@@ -51,7 +51,7 @@ describe("conventions", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("summarize walks folders for JSON reports, skips a batch file found there, and names a capture", async () => {
+  it("summarize walks folders for JSON reports in capture order, takes only unreadable captures from a batch file there, and names a capture", async () => {
     const dir = tmp();
     const reports = join(dir, "reports");
     expect(
@@ -64,7 +64,7 @@ describe("conventions", () => {
       join(reports, "blocked-cases.pcap.json"),
     );
     expect(walked.code).toBe(0);
-    // Name order: blocked-cases first.
+    // Capture-path order: blocked-cases first.
     expect(walked.stdout).toBe(
       (
         await runCli(
@@ -75,9 +75,8 @@ describe("conventions", () => {
       ).stdout,
     );
     expect(named.stdout).toContain("total: 2 captures");
-    expect(walked.stderr).toBe(
-      `ocs-pcap: note: ${join(reports, "batch", "summary.json")}: a batch file (ocs-pcap/batch@1) found in a folder; skipped\n`,
-    );
+    // The batch file beside them adds only unreadable captures (none here): no note, no double count.
+    expect(walked.stderr).toBe("");
     mkdirSync(join(dir, "empty"));
     const none = await runCli("summarize", join(dir, "empty"));
     expect([none.code, none.stderr]).toEqual([

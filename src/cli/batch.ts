@@ -1,5 +1,5 @@
 /**
- * Batch runs: which files to read, and reading them on worker threads.
+ * Batch runs: which files to read (and which shard takes each), and reading them on worker threads.
  *
  * Directories are walked (sorted by name, so the order is stable) for files
  * that start like a capture: pcap, pcapng, or gzip (whose content is checked
@@ -8,7 +8,7 @@
  */
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { analyzeCapture, STDIN_LABEL } from "../analyze.js";
@@ -53,8 +53,11 @@ export function expandInputs(inputs: readonly string[]): {
   unnamed: string[];
   /** Arguments naming a capture already named (another name for the same file): analysed once. */
   repeated: string[];
+  /** Each path's name for sharding: relative to the folder argument it was found in, else as given. */
+  keys: string[];
 } {
   const paths: string[] = [];
+  const keys: string[] = [];
   const repeated: string[] = [];
   const unnamed: string[] = [];
   let sawDir = false;
@@ -68,7 +71,7 @@ export function expandInputs(inputs: readonly string[]): {
     seen.add(id);
     return true;
   };
-  const walk = (dir: string) => {
+  const walk = (dir: string, root: string) => {
     if (!first(dir)) return;
     const raw = readdirSync(dir, { encoding: "buffer" });
     const names: string[] = [];
@@ -86,8 +89,11 @@ export function expandInputs(inputs: readonly string[]): {
       } catch {
         continue;
       }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && looksLikeCapture(p) && first(p)) paths.push(p);
+      if (st.isDirectory()) walk(p, root);
+      else if (st.isFile() && looksLikeCapture(p) && first(p)) {
+        paths.push(p);
+        keys.push(relative(root, p));
+      }
     }
   };
   for (const input of inputs) {
@@ -99,15 +105,25 @@ export function expandInputs(inputs: readonly string[]): {
     }
     if (dir) {
       sawDir = true;
-      walk(input);
+      const from = paths.length;
+      walk(input, input);
+      // A folder's captures in the order of their paths (as summarize orders a folder's reports).
+      const found = paths.splice(from).map((p, i) => [p, keys[from + i]!] as const);
+      keys.splice(from);
+      found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [p, k] of found) {
+        paths.push(p);
+        keys.push(k);
+      }
     } else if (input === "-" || first(input)) {
       paths.push(input);
+      keys.push(input);
     } else {
       repeated.push(input);
     }
   }
   unnamed.sort();
-  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed, repeated };
+  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed, repeated, keys };
 }
 
 /** A file name's bytes as text: printable ASCII as it is, every other byte as \xNN. */
@@ -333,4 +349,19 @@ function spoolOf(
   index: number,
 ): NonNullable<JobRequest["stream"]> {
   return { spool: join(stream.folder, `${index}.ndjson`), redaction: stream.redaction };
+}
+
+/**
+ * Whether a capture belongs to shard `index` (0-based) of `count`: FNV-1a
+ * (32-bit) of its name relative to the folder argument, modulo the count.
+ * Every shard process lists the same folder, so each capture lands in
+ * exactly one shard whatever order the file system lists them in.
+ */
+export function inShard(key: string, index: number, count: number): boolean {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(key, "utf8")) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % count === index;
 }

@@ -151,6 +151,14 @@ Examples:
         .choices(["auto", "always", "never"])
         .default("auto"),
     )
+    .option(
+      "--shard <i/n>",
+      "analyse only shard I of N of the captures (by a stable hash of each name): fan a batch out",
+    )
+    .option(
+      "--shard-count <n>",
+      "as --shard, this shard's index (0-based) read from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)",
+    )
     .option("-q, --quiet", "no progress bar")
     .option("--strict", "exit 65 when a capture is cut short or damaged (the report is still written)")
     .option(

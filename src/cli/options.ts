@@ -47,6 +47,8 @@ export interface AnalyzeCliOptions extends PolicyCliOptions, FilterCliOptions {
   redactKeepDomain?: boolean;
   quiet?: boolean;
   color: "auto" | "always" | "never";
+  shard?: string;
+  shardCount?: string;
   strict?: boolean;
   limit: string;
   width?: string;
@@ -331,4 +333,36 @@ export function tableWidth(given: string | undefined, output: string | undefined
     return width;
   }
   return output === undefined && io.columns !== undefined ? Math.max(40, io.columns) : DEFAULT_WIDTH;
+}
+
+/**
+ * `--shard I/N` (1 ≤ I ≤ N), or `--shard-count N` with the shard's 0-based
+ * index from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the 0-based
+ * index and the count, or null when the run is not sharded.
+ */
+export function parseShard(
+  opts: { shard?: string; shardCount?: string },
+  env: NodeJS.ProcessEnv,
+): { index: number; count: number } | null {
+  if (opts.shard !== undefined && opts.shardCount !== undefined)
+    throw new UsageError("give --shard I/N or --shard-count N (with JOB_COMPLETION_INDEX), not both");
+  if (opts.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
+    const i = Number(m?.[1]);
+    const n = Number(m?.[2]);
+    if (m === null || n < 1 || i < 1 || i > n)
+      throw new UsageError(`--shard takes I/N with 1 <= I <= N (say 2/4), not '${opts.shard}'`);
+    return { index: i - 1, count: n };
+  }
+  if (opts.shardCount !== undefined) {
+    const n = parseNonNegativeInt(opts.shardCount, "--shard-count");
+    if (n < 1) throw new UsageError("--shard-count must be at least 1");
+    const raw = env.JOB_COMPLETION_INDEX;
+    if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) >= n)
+      throw new UsageError(
+        `--shard-count ${n} takes this shard's index from JOB_COMPLETION_INDEX (0 to ${n - 1}); it is ${raw === undefined ? "not set" : `'${raw}'`}`,
+      );
+    return { index: Number(raw), count: n };
+  }
+  return null;
 }

@@ -12,7 +12,7 @@ import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
 import { Redactor, redactReport } from "../../report/redact.js";
-import { expandInputs, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
+import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import {
@@ -36,6 +36,7 @@ import {
   parseNonNegativeInt,
   parsePolicy,
   parsePositiveSeconds,
+  parseShard,
   redactKeyOption,
   statSize,
   tableWidth,
@@ -122,11 +123,25 @@ export async function analyzeCommand(
     : null;
   const redactor = redaction === null ? null : new Redactor(redaction);
 
-  const { paths, batch, unnamed, repeated } = expandInputs(captures);
-  for (const r of repeated)
+  const shard = parseShard(opts, process.env);
+  const expanded = expandInputs(captures);
+  for (const r of expanded.repeated)
     io.stderr(`ocs-pcap: note: ${line1(r)} names a capture already given; it is analysed once\n`);
-  if (paths.length === 0 && unnamed.length === 0)
+  if (expanded.paths.length === 0 && expanded.unnamed.length === 0)
     throw new UsageError(`no capture files found in ${captures.join(", ")}`);
+  // A shard is always a batch (the same outputs whatever it holds, even nothing).
+  const batch = expanded.batch || shard !== null;
+  const paths =
+    shard === null
+      ? expanded.paths
+      : expanded.paths.filter((_, i) => inShard(expanded.keys[i]!, shard.index, shard.count));
+  const unnamed =
+    shard === null ? expanded.unnamed : expanded.unnamed.filter((u) => inShard(u, shard.index, shard.count));
+  if (shard !== null) {
+    io.stderr(
+      `ocs-pcap: shard ${shard.index + 1}/${shard.count}: ${paths.length + unnamed.length} of ${expanded.paths.length + expanded.unnamed.length} captures\n`,
+    );
+  }
   // Nothing is written over an input: -o, and every file --report-dir would write.
   const guard = new InputGuard(paths);
   refuseOverwrite(guard, "--output", output);

@@ -95,22 +95,20 @@ export async function summarizeCommand(
     }
     // A batch file (ocs-pcap/batch@1, from analyze --format json on several captures) holds complete reports.
     if (isBatchFile(data)) {
-      // In a folder, a batch file sits beside its captures' own reports (--report-dir's batch/): skipped.
-      if (walked.has(file)) {
-        io.stderr(
-          `ocs-pcap: note: ${line1(file)}: a batch file (${BATCH_SCHEMA}) found in a folder; skipped\n`,
-        );
-        continue;
+      // In a folder, a batch file sits beside its captures' own reports (--report-dir's batch/):
+      // its reports are read from those, and only its unreadable captures (which have none) from it.
+      const inFolder = walked.has(file);
+      if (!inFolder) {
+        if (!Array.isArray(data.reports)) {
+          io.stderr(
+            `ocs-pcap: warning: ${line1(file)}: a batch summary (${BATCH_SCHEMA}) without its reports, from an older ocs-pcap; skipped: summarize the per-capture reports\n`,
+          );
+          continue;
+        }
+        data.reports.forEach((r: unknown, k: number) => {
+          add(r, `${file} (report ${k + 1})`);
+        });
       }
-      if (!Array.isArray(data.reports)) {
-        io.stderr(
-          `ocs-pcap: warning: ${line1(file)}: a batch summary (${BATCH_SCHEMA}) without its reports, from an older ocs-pcap; skipped: summarize the per-capture reports\n`,
-        );
-        continue;
-      }
-      data.reports.forEach((r: unknown, k: number) => {
-        add(r, `${file} (report ${k + 1})`);
-      });
       // Its unreadable captures stay unreadable: named, and exit 65 as the batch did.
       for (const c of Array.isArray(data.captures) ? data.captures : []) {
         const entry = c as { path?: unknown; status?: unknown; error?: unknown };
@@ -122,6 +120,9 @@ export async function summarizeCommand(
     }
     add(data, file);
   }
+  // Reports found in folders come in the order of their captures' paths, as analyze walks a
+  // folder: shards of one batch, summarised from their folders, give the batch's own summary.
+  if (walked.size > 0) entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const render: RenderOptions = {
     limit: DEFAULT_LIST_LIMIT,
     width: tableWidth(opts.width, output, io),
