@@ -9,7 +9,7 @@
 
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
@@ -19,10 +19,12 @@ import { DEFAULT_LIST_LIMIT, DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js
 import { DEFAULT_WIDTH } from "../report/table.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { catalogCommand } from "./commands/catalog.js";
+import { completionScript, manPage } from "./commands/completion.js";
 import { summarizeCommand } from "./commands/summarize.js";
 import { type TopologyCliOptions, topologyCommand } from "./commands/topology.js";
 import { EXIT, IO_ERRORS, OutputPathError, SettingsError, UsageError } from "./exit.js";
 import { FORMATS } from "./formats.js";
+import { ANALYZE_EXAMPLES, CATALOG_EXAMPLES } from "./help.js";
 import type { Io } from "./io.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
 import { removeTemporaries } from "./output.js";
@@ -37,31 +39,6 @@ export function toolVersion(): string {
     return "0.0.0";
   }
 }
-
-const ANALYZE_EXAMPLES = `
-Examples:
-  $ ocs-pcap analyze capture.pcap
-  $ ocs-pcap analyze capture.pcapng.gz --format html -o report.html
-  $ ocs-pcap analyze capture.pcap --format markdown > ticket.md
-  $ ocs-pcap analyze captures/ --report-dir reports/ --format junit -o junit.xml
-  $ ocs-pcap analyze a.pcap b.pcapng --jobs 4 --fail-on blocked,misdirected
-  $ ocs-pcap analyze capture.pcap --max-unknown-flows 5% --expect expect.yaml
-  $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -
-  $ ocs-pcap analyze capture.pcap --topology topology.yaml
-  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)
-  $ ocs-pcap analyze capture.pcap --redact --format html -o shareable.html
-
-Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
-65 not a readable capture (in a batch: any capture, after the rest are
-reported), 66 file cannot be opened, 70 internal error, 73 the report file
-cannot be written, 74 writing failed (disk full, I/O error).`;
-
-const CATALOG_EXAMPLES = `
-Examples:
-  $ ocs-pcap catalog
-  $ ocs-pcap catalog --port 5061
-  $ ocs-pcap catalog --port 3478 --transport udp
-  $ ocs-pcap catalog --format json`;
 
 /** Commander's way to repeat an option: each value appended. */
 function collect(value: string, previous: string[]): string[] {
@@ -267,6 +244,32 @@ Examples:
     .addHelpText("after", CATALOG_EXAMPLES)
     .action(async (opts: CatalogCliOptions) => {
       code = await catalogCommand(opts, io);
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script: bash, zsh or fish")
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ source <(ocs-pcap completion bash)          # in ~/.bashrc
+  $ source <(ocs-pcap completion zsh)           # in ~/.zshrc
+  $ ocs-pcap completion fish > ~/.config/fish/completions/ocs-pcap.fish`,
+    )
+    .action((shell: "bash" | "zsh" | "fish") => {
+      io.stdout.write(completionScript(program, shell));
+    });
+
+  program
+    .command("manpage", { hidden: true })
+    .description("print the man page (roff), as docs/ocs-pcap.1 holds it")
+    .action(() => {
+      const [examples = "", exits = ""] = ANALYZE_EXAMPLES.split("\nExit codes: ");
+      io.stdout.write(
+        manPage(program, version, examples.replace(/^\s*Examples:\n/, ""), `Exit codes: ${exits}`),
+      );
     });
 
   program

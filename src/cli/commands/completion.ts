@@ -1,0 +1,152 @@
+/**
+ * `ocs-pcap completion bash|zsh|fish` and `ocs-pcap manpage`: shell
+ * completion scripts and the man page, generated from the commander program
+ * itself, so they list exactly the commands, options and choices it has.
+ */
+
+import type { Command, Option } from "commander";
+
+interface OptionFacts {
+  flags: string[];
+  takesValue: boolean;
+  choices: readonly string[];
+  description: string;
+}
+
+function optionFacts(o: Option): OptionFacts {
+  return {
+    flags: [o.short, o.long].filter((f): f is string => f !== undefined),
+    takesValue: o.required || o.optional,
+    choices: o.argChoices ?? [],
+    description: o.description,
+  };
+}
+
+/** The program's subcommands (help excluded) with their options. */
+function commandsOf(
+  program: Command,
+): { name: string; description: string; options: OptionFacts[]; usage: string }[] {
+  return (
+    program.commands
+      // Not help, and not the hidden manpage command.
+      .filter((c) => c.name() !== "help" && c.name() !== "manpage")
+      .map((c) => ({
+        name: c.name(),
+        description: c.description(),
+        usage: c.usage(),
+        options: [
+          ...c.options.map(optionFacts),
+          { flags: ["-h", "--help"], takesValue: false, choices: [], description: "show help" },
+        ],
+      }))
+  );
+}
+
+/** A completion script for the shell. */
+export function completionScript(program: Command, shell: "bash" | "zsh" | "fish"): string {
+  const commands = commandsOf(program);
+  const name = program.name();
+  if (shell === "fish") {
+    const lines = [
+      `# fish completion for ${name} (${name} completion fish > ~/.config/fish/completions/${name}.fish)`,
+    ];
+    lines.push(
+      `complete -c ${name} -f -n __fish_use_subcommand -a '${commands.map((c) => c.name).join(" ")}'`,
+    );
+    for (const c of commands) {
+      for (const o of c.options) {
+        const long = o.flags.find((f) => f.startsWith("--"))?.slice(2);
+        const short = o.flags.find((f) => /^-[^-]/.test(f))?.slice(1);
+        const parts = [`complete -c ${name} -n '__fish_seen_subcommand_from ${c.name}'`];
+        if (long) parts.push(`-l ${long}`);
+        if (short) parts.push(`-s ${short}`);
+        if (o.takesValue) parts.push("-r");
+        if (o.choices.length > 0) parts.push(`-f -a '${o.choices.join(" ")}'`);
+        parts.push(`-d '${o.description.replace(/'/g, "\\'").slice(0, 80)}'`);
+        lines.push(parts.join(" "));
+      }
+    }
+    return `${lines.join("\n")}\n`;
+  }
+  // bash, and zsh through its bash completion emulation.
+  const cases = commands
+    .map((c) => {
+      const flags = c.options.flatMap((o) => o.flags).join(" ");
+      const choices = c.options
+        .filter((o) => o.choices.length > 0)
+        .map(
+          (o) =>
+            `        ${o.flags.join("|")}) COMPREPLY=($(compgen -W "${o.choices.join(" ")}" -- "$cur")); return ;;`,
+        )
+        .join("\n");
+      const valued = c.options
+        .filter((o) => o.takesValue && o.choices.length === 0)
+        .flatMap((o) => o.flags)
+        .join("|");
+      return `    ${c.name})
+      case "$prev" in
+${choices}${choices ? "\n" : ""}${valued ? `        ${valued}) COMPREPLY=($(compgen -f -- "$cur")); return ;;\n` : ""}      esac
+      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${flags}" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;`;
+    })
+    .join("\n");
+  const fn = `_${name.replace(/\W/g, "_")}`;
+  const body = `${fn}() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  COMPREPLY=()
+  if [[ $COMP_CWORD -eq 1 ]]; then
+    COMPREPLY=($(compgen -W "${commands.map((c) => c.name).join(" ")} help --help --version" -- "$cur"))
+    return
+  fi
+  case "\${COMP_WORDS[1]}" in
+${cases}
+  esac
+}
+complete -o filenames -F ${fn} ${name}
+`;
+  if (shell === "zsh")
+    return `# zsh completion for ${name} (in ~/.zshrc: source <(${name} completion zsh))\nautoload -U +X bashcompinit && bashcompinit\n${body}`;
+  return `# bash completion for ${name} (in ~/.bashrc: source <(${name} completion bash))\n${body}`;
+}
+
+/** roff text: backslashes, leading dots and quotes made literal (groff_man(7), man-pages(7)). */
+function roff(s: string): string {
+  return s
+    .replace(/\\/g, "\\e")
+    .replace(/-/g, "\\-")
+    .replace(/^([.'])/gm, "\\&$1");
+}
+
+/** The man page, section 1, from the program's own descriptions (man-pages(7) layout). */
+export function manPage(program: Command, version: string, examples: string, exitCodes: string): string {
+  const name = program.name();
+  const out = [
+    `.TH ${name.toUpperCase()} 1 "" "${name} ${version}" "User Commands"`,
+    ".SH NAME",
+    `${name} \\- ${roff(program.description())}`,
+    ".SH SYNOPSIS",
+    ...commandsOf(program).flatMap((c) => [`.B ${name} ${c.name}`, roff(c.usage), ".br"]),
+    ".SH DESCRIPTION",
+    roff(
+      "Reads pcap and pcapng captures (gzip-compressed or not, from files, folders or standard input), groups packets into flows, matches each flow's service port, transport and payload against the OCS 2007 R2 port catalog, and reports unknown, blocked-looking and misdirected traffic, each verdict with the evidence behind it.",
+    ),
+  ];
+  for (const c of commandsOf(program)) {
+    out.push(`.SH ${c.name.toUpperCase()}`, roff(c.description));
+    for (const o of c.options) {
+      out.push(
+        ".TP",
+        `.B ${roff(o.flags.join(", "))}${o.takesValue ? ` \\fIvalue\\fR` : ""}`,
+        roff(o.description),
+      );
+      if (o.choices.length > 0) out.push(".br", `One of: ${roff(o.choices.join(", "))}.`);
+    }
+  }
+  out.push(".SH EXAMPLES", ".nf", roff(examples.trim()), ".fi");
+  out.push(".SH EXIT STATUS", roff(exitCodes.trim()));
+  out.push(
+    ".SH SEE ALSO",
+    "tshark(1), zeek(8), tcpdump(1); the README and docs/ of the ocs-pcap repository.",
+  );
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,29 @@
+/**
+ * The help texts beyond commander's own: the examples and exit codes that
+ * `--help` prints after the options, and the man page repeats.
+ */
+
+export const ANALYZE_EXAMPLES = `
+Examples:
+  $ ocs-pcap analyze capture.pcap
+  $ ocs-pcap analyze capture.pcapng.gz --format html -o report.html
+  $ ocs-pcap analyze capture.pcap --format markdown > ticket.md
+  $ ocs-pcap analyze captures/ --report-dir reports/ --format junit -o junit.xml
+  $ ocs-pcap analyze a.pcap b.pcapng --jobs 4 --fail-on blocked,misdirected
+  $ ocs-pcap analyze capture.pcap --max-unknown-flows 5% --expect expect.yaml
+  $ tcpdump -i any -w - port 5061 | ocs-pcap analyze -
+  $ ocs-pcap analyze capture.pcap --topology topology.yaml
+  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)
+  $ ocs-pcap analyze capture.pcap --redact --format html -o shareable.html
+
+Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
+65 not a readable capture (in a batch: any capture, after the rest are
+reported), 66 file cannot be opened, 70 internal error, 73 the report file
+cannot be written, 74 writing failed (disk full, I/O error).`;
+
+export const CATALOG_EXAMPLES = `
+Examples:
+  $ ocs-pcap catalog
+  $ ocs-pcap catalog --port 5061
+  $ ocs-pcap catalog --port 3478 --transport udp
+  $ ocs-pcap catalog --format json`;
