@@ -5,10 +5,12 @@
  * several, whose `reports` are the complete report@1 objects the captures
  * give alone. Both cases, side by side.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import batchSchema from "../src/report/batch.schema.json" with { type: "json" };
+import { CSV_HEADER } from "../src/report/csv.js";
 import reportSchema from "../src/report/report.schema.json" with { type: "json" };
 import { ROOT } from "./helpers/cli.js";
 import { canonical, expectGolden } from "./helpers/golden.js";
@@ -103,5 +105,43 @@ describe("goldens of the sample's per-flow formats", () => {
     ["zeek-json", "ocs-sample.conn.jsonl"],
   ])("%s", async (format, golden) => {
     expectGolden(join(ROOT, "fixtures", golden), canonical(await out(A, "-f", format)));
+  });
+});
+
+describe("csv and zeek-json on every fixture", () => {
+  const fixtures = readdirSync(join(ROOT, "fixtures"))
+    .filter((n) => /\.(pcap|pcapng)(\.gz)?$/.test(n))
+    .map((n) => `fixtures/${n}`);
+
+  it.each(fixtures)("%s: a CSV row and a Zeek JSON object per flow, the report's flows", async (path) => {
+    // (A cut capture warns on standard error: only the exit code is checked here.)
+    const run = async (format: string) => {
+      const r = await runCli("analyze", path, "-f", format);
+      expect(r.code).toBe(0);
+      return r.stdout;
+    };
+    const [json, csv, zeek] = await Promise.all([run("json"), run("csv"), run("zeek-json")]);
+    const flows = JSON.parse(json).flows as { id: number; filter: string; verdict: string }[];
+    const rows = csv.split("\r\n").filter((l) => l !== "");
+    expect(rows[0]).toBe(CSV_HEADER.trimEnd());
+    expect(rows).toHaveLength(flows.length + 1);
+    const header = rows[0]!.split(",");
+    rows.slice(1).forEach((row, i) => {
+      // No field of these fixtures holds a comma or a quote but the reasons, which come last.
+      const cells = row.split(",");
+      expect(Number(cells[header.indexOf("id")])).toBe(flows[i]!.id);
+      expect(cells[header.indexOf("verdict")]).toBe(flows[i]!.verdict);
+      expect(cells[header.indexOf("filter")]).toBe(flows[i]!.filter);
+    });
+    const objects = zeek
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects).toHaveLength(flows.length);
+    for (const o of objects) {
+      expect(typeof o.ts).toBe("number");
+      expect(o.uid).toMatch(/^C[0-9A-Za-z]{17}$/);
+      expect(o["ocs.filter"]).toBe(flows.find((f) => f.filter === o["ocs.filter"])?.filter);
+    }
   });
 });
