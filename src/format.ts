@@ -56,3 +56,36 @@ export function secondsText(micros: number): string {
   const whole = Math.floor(micros / 1e6);
   return `${whole}.${String(micros - whole * 1e6).padStart(6, "0")}`;
 }
+
+/** A time as text, from microseconds since the epoch. */
+export type TimeText = (micros: number) => string;
+
+/**
+ * Times as ISO 8601 in a time zone, for the human formats' `--tz`: "UTC"
+ * gives isoMicros's Z form; an IANA zone (Europe/Berlin) gives local time
+ * with its offset at that instant, "2024-05-14T11:00:00.000000+02:00".
+ * Throws RangeError for a zone Intl does not know.
+ */
+export function zonedTime(zone: string): TimeText {
+  if (zone === "UTC") return isoMicros;
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "longOffset",
+  });
+  return (micros) => {
+    const second = Math.floor(micros / 1_000_000);
+    const p: Record<string, string> = {};
+    for (const part of parts.formatToParts(new Date(second * 1000))) p[part.type] = part.value;
+    const name = p.timeZoneName ?? "GMT";
+    const offset = name === "GMT" ? "+00:00" : name.slice(3);
+    const us = String(Math.floor(micros) - second * 1_000_000).padStart(6, "0");
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}.${us}${offset}`;
+  };
+}

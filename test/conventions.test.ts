@@ -114,3 +114,33 @@ describe("conventions", () => {
     expect(readFileSync(out, "utf8")).not.toContain(esc);
   });
 });
+
+describe("--tz", () => {
+  it("shows times in the zone, with its offset at that instant (summer and winter), UTC as Z", async () => {
+    const { zonedTime } = await import("../src/format.js");
+    const berlin = zonedTime("Europe/Berlin");
+    expect(berlin(Date.UTC(2024, 0, 1, 12) * 1000 + 7)).toBe("2024-01-01T13:00:00.000007+01:00");
+    expect(berlin(Date.UTC(2024, 6, 1, 12) * 1000)).toBe("2024-07-01T14:00:00.000000+02:00");
+    expect(zonedTime("Asia/Kolkata")(Date.UTC(2024, 4, 14, 9) * 1000)).toBe(
+      "2024-05-14T14:30:00.000000+05:30",
+    );
+    expect(zonedTime("UTC")(Date.UTC(2024, 4, 14, 9) * 1000)).toBe("2024-05-14T09:00:00.000000Z");
+  });
+
+  it("applies to table, Markdown and HTML; JSON stays UTC; a zone Intl does not know is refused", async () => {
+    const table = await runCli("analyze", SAMPLE, "--tz", "America/New_York");
+    expect(table.stdout).toMatch(/^ {2}First packet {2}2024-05-14T05:00:00\.000000-04:00$/m);
+    const md = await runCli("analyze", SAMPLE, "--tz", "America/New_York", "-f", "markdown");
+    expect(md.stdout).toContain("| First packet | 2024-05-14T05:00:00.000000-04:00 |");
+    const html = await runCli("analyze", SAMPLE, "--tz", "America/New_York", "-f", "html");
+    expect(html.stdout).toContain("<dt>First packet</dt><dd>2024-05-14T05:00:00.000000-04:00</dd>");
+    expect(html.stdout).toContain("America/New_York, 2024-05-14");
+    const json = await runCli("analyze", SAMPLE, "--tz", "America/New_York", "-f", "json");
+    expect(JSON.parse(json.stdout).capture.firstSeen).toBe("2024-05-14T09:00:00.000000Z");
+    const bad = await runCli("analyze", SAMPLE, "--tz", "Mars/Base");
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      "ocs-pcap: --tz takes an IANA time zone (Europe/Berlin), UTC or local, not 'Mars/Base'\n(run with --help for usage)\n",
+    ]);
+  });
+});

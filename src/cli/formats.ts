@@ -60,6 +60,8 @@ export interface RenderOptions {
   limit: number;
   /** Table format: columns to fit (0: no limit). */
   width: number;
+  /** Human formats (table, Markdown, HTML): the time zone of the times shown; JSON and the rest stay UTC. */
+  tz?: string;
   color: boolean;
   policy: Policy;
 }
@@ -70,9 +72,9 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
     case "json":
       return renderJson(report);
     case "markdown":
-      return [renderMarkdown(report, { limit: o.limit })];
+      return [renderMarkdown(report, { limit: o.limit, ...zone(o) })];
     case "html":
-      return renderHtmlChunks(report);
+      return renderHtmlChunks(report, { maxRows: 5000, ...zone(o) });
     case "junit":
       return [renderJunit([report], junitOptions(o.policy))];
     case "csv":
@@ -84,7 +86,7 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
     case "ndjson":
       return renderNdjson([report]);
     default:
-      return [renderTable(report, { limit: o.limit, color: o.color, width: o.width })];
+      return [renderTable(report, { limit: o.limit, color: o.color, width: o.width, ...zone(o) })];
   }
 }
 
@@ -114,7 +116,7 @@ export function* renderBatch(
       yield* renderBatchJson(batch);
       return;
     case "markdown":
-      for (const r of each) yield `${renderMarkdown(r, { limit: o.limit })}\n`;
+      for (const r of each) yield `${renderMarkdown(r, { limit: o.limit, ...zone(o) })}\n`;
       yield renderBatchMarkdown(batch);
       return;
     case "html":
@@ -144,7 +146,13 @@ export function* renderBatch(
       return;
     }
     default:
-      for (const r of each) yield `${renderTable(r, { limit: o.limit, color: o.color, width: o.width })}\n`;
+      for (const r of each)
+        yield `${renderTable(r, { limit: o.limit, color: o.color, width: o.width, ...zone(o) })}\n`;
       yield renderBatchText(batch);
   }
+}
+
+/** The --tz option as renderer options (absent: UTC). */
+function zone(o: RenderOptions): { tz?: string } {
+  return o.tz === undefined ? {} : { tz: o.tz };
 }

@@ -147,6 +147,10 @@ Examples:
       "--width <columns>",
       `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
     )
+    .option(
+      "--tz <zone>",
+      "table, Markdown and HTML: show times in this IANA zone (Europe/Berlin) or local; JSON and the rest stay UTC",
+    )
     .option("--host <address>", "only flows with this address at either end (repeatable)", collect, [])
     .option(
       "--net <cidr>",
@@ -214,6 +218,7 @@ Examples:
       "--width <columns>",
       `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
     )
+    .option("--tz <zone>", "table, Markdown and HTML: show times in this IANA zone (Europe/Berlin) or local")
     .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")

@@ -52,6 +52,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions, FilterCliOptions {
   strict?: boolean;
   limit: string;
   width?: string;
+  tz?: string;
   maxRecordLen: string;
   maxFlows: string;
   maxFragments: string;
@@ -68,6 +69,7 @@ export interface SummarizeCliOptions extends PolicyCliOptions {
   format: Format;
   output?: string;
   width?: string;
+  tz?: string;
 }
 
 export interface CatalogCliOptions {
@@ -365,4 +367,16 @@ export function parseShard(
     return { index: Number(raw), count: n };
   }
   return null;
+}
+
+/** `--tz`: an IANA time zone (Europe/Berlin), UTC, or local (this machine's); checked with Intl. */
+export function parseTimeZone(tz: string | undefined): string | undefined {
+  if (tz === undefined) return undefined;
+  const zone = tz === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    throw new UsageError(`--tz takes an IANA time zone (Europe/Berlin), UTC or local, not '${tz}'`);
+  }
+  return zone;
 }

@@ -5,7 +5,7 @@
  * model; every value is escaped.
  */
 
-import { isoMicros } from "../format.js";
+import type { TimeText } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
 import type { FlowRecord, Report } from "./model.js";
 import { endpoint, formatBytes } from "./text.js";
@@ -91,21 +91,21 @@ const STRIP_H = 118;
  * tooltip lists them; each dot links to its (first) flow's row. When the
  * attempts fill under a quarter of the capture, a second strip zooms to them.
  */
-export function timeline(report: Report, listed: ReadonlySet<number>): string {
+export function timeline(report: Report, listed: ReadonlySet<number>, when: TimeText, zone: string): string {
   const first = report.flows.reduce((m, f) => Math.min(m, f.firstSeen), Number.POSITIVE_INFINITY);
   const last = report.flows.reduce((m, f) => Math.max(m, f.lastSeen), Number.NEGATIVE_INFINITY);
   const events = report.flows
     .filter((f) => f.verdict === "blocked" || f.verdict === "misdirected")
     .slice(0, 2000)
     .sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
-  const strips = [strip(events, first, last, 0, "", listed)];
+  const strips = [strip(events, first, last, 0, "", listed, when, zone)];
   if (events.length > 1) {
     const from = events[0]!.firstSeen;
     const to = events[events.length - 1]!.firstSeen;
     if (to > from && to - from < (last - first) / 4) {
       // A margin of 5% each side, so the first and last dots are not on the strip's ends.
       const pad = Math.max(1, Math.round((to - from) / 20));
-      strips.push(strip(events, from - pad, to + pad, STRIP_H, "zoomed to the attempts", listed));
+      strips.push(strip(events, from - pad, to + pad, STRIP_H, "zoomed to the attempts", listed, when, zone));
     }
   }
   const height = STRIP_H * strips.length;
@@ -123,6 +123,8 @@ function strip(
   top: number,
   title: string,
   listed: ReadonlySet<number>,
+  when: TimeText,
+  zone: string,
 ): string {
   const span = Math.max(1, to - from);
   const xOf = (t: number) => X0 + ((t - from) / span) * STRIP_W;
@@ -141,7 +143,7 @@ function strip(
         .slice(0, 10)
         .map(
           (f) =>
-            `#${f.id} ${endpoint(f.serverIp, f.serverPort)} ${f.reasons[0]?.code ?? ""} at ${isoMicros(f.firstSeen)}`,
+            `#${f.id} ${endpoint(f.serverIp, f.serverPort)} ${f.reasons[0]?.code ?? ""} at ${when(f.firstSeen)}`,
         );
       if (cluster.length > 10) lines.push(`… and ${cluster.length - 10} more`);
       const n = cluster.length;
@@ -158,13 +160,13 @@ function strip(
         .map((p) => {
           const x = Math.round(X0 + p * STRIP_W);
           const anchor = p === 0 ? "start" : p === 1 ? "end" : "middle";
-          const t = isoMicros(from + Math.round(p * (to - from)));
+          const t = when(from + Math.round(p * (to - from)));
           const label = to - from < 10_000_000 ? t.slice(11, 23) : t.slice(11, 19);
           return `<line x1="${x}" y1="${top + 85}" x2="${x}" y2="${top + 90}" stroke="#888"/><text x="${x}" y="${top + 100}" font-size="10" text-anchor="${anchor}">${label}</text>`;
         })
         .join("")
     : "";
-  const date = known ? `UTC, ${isoMicros(from).slice(0, 10)}${title ? `, ${title}` : ""}` : "";
+  const date = known ? `${h(zone)}, ${when(from).slice(0, 10)}${title ? `, ${title}` : ""}` : "";
   return `<text x="0" y="${top + 34}" font-size="12">Blocked</text><text x="0" y="${top + 69}" font-size="12">Misdirected</text>
 <line x1="${X0}" y1="${top + 30}" x2="${X0 + STRIP_W}" y2="${top + 30}" stroke="#ccc"/><line x1="${X0}" y1="${top + 65}" x2="${X0 + STRIP_W}" y2="${top + 65}" stroke="#ccc"/>
 <line x1="${X0}" y1="${top + 85}" x2="${X0 + STRIP_W}" y2="${top + 85}" stroke="#888"/>

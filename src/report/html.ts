@@ -8,7 +8,7 @@
  */
 
 import { REASON_GUIDANCE } from "../classify/reasons.js";
-import { isoMicros } from "../format.js";
+import { isoToMicros, type TimeText, zonedTime } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html-charts.js";
@@ -28,6 +28,8 @@ import {
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */
   maxRows: number;
+  /** The time zone times are shown in (`--tz`; default UTC). */
+  tz?: string;
 }
 
 export function renderHtml(report: Report, options: HtmlOptions = { maxRows: 5000 }): string {
@@ -46,13 +48,14 @@ export function* renderHtmlChunks(
   report: Report,
   options: HtmlOptions = { maxRows: 5000 },
 ): Generator<string> {
-  const page = pageText(report, Math.min(report.flows.length, options.maxRows));
+  const when = zonedTime(options.tz ?? "UTC");
+  const page = pageText(report, Math.min(report.flows.length, options.maxRows), when, options.tz ?? "UTC");
   const at = page.indexOf(ROWS_MARK);
   yield page.slice(0, at);
   const shown = Math.min(report.flows.length, options.maxRows);
   let batch = "";
   for (let i = 0; i < shown; i++) {
-    batch += `${i === 0 ? "" : "\n"}${flowRow(report.flows[i]!)}`;
+    batch += `${i === 0 ? "" : "\n"}${flowRow(report.flows[i]!, when)}`;
     if (batch.length > 32_768) {
       yield batch;
       batch = "";
@@ -61,7 +64,7 @@ export function* renderHtmlChunks(
   yield `${batch}${page.slice(at + ROWS_MARK.length)}`;
 }
 
-function pageText(report: Report, shown: number): string {
+function pageText(report: Report, shown: number, when: TimeText, zone: string): string {
   const c = report.capture;
   const s = report.summary;
   const title = `ocs-pcap report: ${c.path}`;
@@ -115,8 +118,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 <dt>Link types</dt><dd>${h(c.linkTypes.join(", ") || "-")}</dd>
 <dt>Packets</dt><dd>${formatCount(c.packets)}</dd>
 <dt>Bytes</dt><dd>${formatCount(c.bytes)} (${formatBytes(c.bytes)})</dd>
-<dt>First packet</dt><dd>${h(c.firstSeen ?? "-")}</dd>
-<dt>Last packet</dt><dd>${h(c.lastSeen ?? "-")}</dd>
+<dt>First packet</dt><dd>${c.firstSeen === null ? "-" : when(isoToMicros(c.firstSeen))}</dd>
+<dt>Last packet</dt><dd>${c.lastSeen === null ? "-" : when(isoToMicros(c.lastSeen))}</dd>
 <dt>Anomalies</dt><dd>${h(formatCounts(c.anomalies))}</dd>${c.filter === undefined ? "" : `\n<dt>Filtered</dt><dd>${h(filterText(c.filter))}</dd>`}
 <dt>Tool</dt><dd>ocs-pcap ${h(report.tool.version)}</dd>
 </dl>
@@ -135,10 +138,10 @@ ${VERDICTS.map((v) => `<div class="card" style="border-color:${COLORS[v]}">${cap
 <div class="charts">
 ${verdictChart(report)}
 ${roleChart(report)}
-${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)))}
+${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)), when, zone)}
 </div>
 </section>
-${blockedSection(report, shown)}
+${blockedSection(report, shown, when)}
 ${guidanceSection(report, shown)}
 ${unknownSection(report)}
 <section id="flows-section">
@@ -200,9 +203,9 @@ ${rolesSection(report)}
 `;
 }
 
-function flowRow(f: FlowRecord): string {
+function flowRow(f: FlowRecord, when: TimeText): string {
   const app = appLabel(f, true);
-  return `<tr id="flow-${f.id}" data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td class="ts">${isoMicros(f.firstSeen)}</td><td class="num">${f.firstFrame}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td><td><code class="wf">${h(flowFilter(f))}</code></td></tr>`;
+  return `<tr id="flow-${f.id}" data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td class="ts">${when(f.firstSeen)}</td><td class="num">${f.firstFrame}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td><td><code class="wf">${h(flowFilter(f))}</code></td></tr>`;
 }
 
 /** "#8" linking to the flow's row when the page lists it. */
@@ -210,7 +213,7 @@ function flowLink(id: number, listed: ReadonlySet<number>): string {
   return listed.has(id) ? `<a href="#flow-${id}">#${id}</a>` : `#${id}`;
 }
 
-function blockedSection(report: Report, listed: number): string {
+function blockedSection(report: Report, listed: number, when: TimeText): string {
   if (report.blocked.length === 0) return "";
   const byId = flowsById(report.flows, report.blocked);
   const rows = new Set(report.flows.slice(0, listed).map((f) => f.id));
@@ -221,7 +224,7 @@ ${report.blocked
   .map((g) => {
     const ids = g.flows.slice(0, 20).map((id) => flowLink(id, rows));
     const more = g.flows.length > 20 ? ` … +${g.flows.length - 20}` : "";
-    return `<tr><td>${h(g.summary)}<br><code class="wf">${h(groupFilter(g, byId))}</code></td><td class="ts">${isoMicros(g.firstSeen)}</td><td class="ts">${isoMicros(g.lastSeen)}</td><td>${ids.join(", ")}${more}</td></tr>`;
+    return `<tr><td>${h(g.summary)}<br><code class="wf">${h(groupFilter(g, byId))}</code></td><td class="ts">${when(g.firstSeen)}</td><td class="ts">${when(g.lastSeen)}</td><td>${ids.join(", ")}${more}</td></tr>`;
   })
   .join("\n")}
 </tbody></table>

@@ -7,7 +7,7 @@
  */
 
 import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
-import { isoMicros } from "../format.js";
+import { isoToMicros, zonedTime } from "../format.js";
 import { escapeMarkdown as md } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
@@ -33,6 +33,8 @@ const VERDICT_TITLES = {
 export interface MarkdownOptions {
   /** Flows listed per reason; 0 lists all. */
   limit: number;
+  /** The time zone times are shown in (`--tz`; default UTC). */
+  tz?: string;
 }
 
 export function renderMarkdown(
@@ -41,6 +43,7 @@ export function renderMarkdown(
 ): string {
   const c = report.capture;
   const s = report.summary;
+  const when = zonedTime(options.tz ?? "UTC");
   const out: string[] = [];
   out.push(`# ocs-pcap report: ${md(c.path)}`, "");
   out.push("| Capture | |", "| --- | --- |");
@@ -48,8 +51,8 @@ export function renderMarkdown(
   out.push(`| Link types | ${md(c.linkTypes.join(", ") || "-")} |`);
   out.push(`| Packets | ${formatCount(c.packets)} |`);
   out.push(`| Bytes | ${formatCount(c.bytes)} (${formatBytes(c.bytes)}) |`);
-  out.push(`| First packet | ${c.firstSeen ?? "-"} |`);
-  out.push(`| Last packet | ${c.lastSeen ?? "-"} |`);
+  out.push(`| First packet | ${c.firstSeen === null ? "-" : when(isoToMicros(c.firstSeen))} |`);
+  out.push(`| Last packet | ${c.lastSeen === null ? "-" : when(isoToMicros(c.lastSeen))} |`);
   out.push(`| Anomalies | ${md(formatCounts(c.anomalies))} |`);
   out.push(`| Not analysed | ${md(formatCounts(c.skipped))} |`);
   if (c.filter !== undefined) out.push(`| Filtered | ${md(filterText(c.filter))} |`);
@@ -72,7 +75,7 @@ export function renderMarkdown(
     const byId = flowsById(report.flows, report.blocked);
     for (const g of report.blocked) {
       out.push(
-        `| ${md(g.summary)} | ${isoMicros(g.firstSeen)} | ${isoMicros(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} | ${filterCell(groupFilter(g, byId))} |`,
+        `| ${md(g.summary)} | ${when(g.firstSeen)} | ${when(g.lastSeen)} | ${g.flows.map((id) => `#${id}`).join(", ")} | ${filterCell(groupFilter(g, byId))} |`,
       );
     }
     out.push("");

@@ -13,7 +13,7 @@
 
 import { createColors } from "picocolors";
 import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
-import { isoMicros, isoToMicros } from "../format.js";
+import { isoToMicros, zonedTime } from "../format.js";
 import { escapeTerminalLine as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
@@ -37,6 +37,8 @@ export interface TableOptions {
   color?: boolean;
   /** Columns to fit; 0 for no limit. */
   width?: number;
+  /** The time zone times are shown in (`--tz`; an IANA name, default UTC). */
+  tz?: string;
 }
 
 /** The width when standard output is not a terminal and no --width is given. */
@@ -44,6 +46,8 @@ export const DEFAULT_WIDTH = 100;
 
 export function renderTable(report: Report, options: TableOptions = { limit: DEFAULT_LIST_LIMIT }): string {
   const width = options.width ?? DEFAULT_WIDTH;
+  const when = zonedTime(options.tz ?? "UTC");
+  const whenIso = (iso: string | null) => (iso === null ? "-" : when(isoToMicros(iso)));
   const clip = (s: string) => (width > 0 && s.length > width ? `${s.slice(0, width - 1)}…` : s);
   const pc = createColors(options.color === true);
   const tint = {
@@ -71,7 +75,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
       else if (g.roles.length > 0) roles.list(g.roles);
       body.push(clip(`  ${who} ${what}`));
       body.push(...wrap(term(groupHint(g.summary)), "      ", width));
-      body.push(clip(`      ${timeSpan(g.firstSeen, g.lastSeen)}, flows ${flowList(g.flows)}`));
+      body.push(clip(`      ${timeSpan(when(g.firstSeen), when(g.lastSeen))}, flows ${flowList(g.flows)}`));
       body.push(`      filter: ${term(groupFilter(g, byId))}`);
     }
   }
@@ -188,8 +192,11 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
       "Capture",
       `${term(c.format)}, ${term(c.linkTypes.join(", ") || "no link type")}, ${formatCount(c.packets)} packets, ${formatCount(c.bytes)} bytes (${formatBytes(c.bytes)})`,
     ],
-    ["First packet", c.firstSeen ?? "-"],
-    ["Last packet", c.lastSeen === null ? "-" : `${c.lastSeen} (${duration(c.firstSeen, c.lastSeen)} later)`],
+    ["First packet", whenIso(c.firstSeen)],
+    [
+      "Last packet",
+      c.lastSeen === null ? "-" : `${whenIso(c.lastSeen)} (${duration(c.firstSeen, c.lastSeen)} later)`,
+    ],
     [
       "Flows",
       `${formatCount(s.flows)}: ${formatCount(s.known)} known, ${formatCount(s.unknown)} unknown, ${formatCount(s.blocked)} blocked, ${formatCount(s.misdirected)} misdirected, ${formatCount(s.inconclusive)} inconclusive`,
@@ -286,9 +293,7 @@ function wrap(text: string, lead: string, width: number): string[] {
 }
 
 /** "2024-05-14T09:00:06.500000Z to 09:00:06.500200Z" (the date once when both are on it). */
-function timeSpan(first: number, last: number): string {
-  const a = isoMicros(first);
-  const b = isoMicros(last);
+function timeSpan(a: string, b: string): string {
   if (a === b) return a;
   return `${a} to ${a.slice(0, 11) === b.slice(0, 11) ? b.slice(11) : b}`;
 }

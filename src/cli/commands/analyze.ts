@@ -37,6 +37,7 @@ import {
   parsePolicy,
   parsePositiveSeconds,
   parseShard,
+  parseTimeZone,
   redactKeyOption,
   statSize,
   tableWidth,
@@ -103,9 +104,11 @@ export async function analyzeCommand(
     filter: parseInputFilter(opts),
   };
   const width = tableWidth(opts.width, output, io);
+  const tz = parseTimeZone(opts.tz);
   const render: RenderOptions = {
     limit,
     width,
+    ...(tz === undefined ? {} : { tz }),
     // --color always colours standard output even into a pipe; a file never gets colour.
     color:
       output === undefined &&

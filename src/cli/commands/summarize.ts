@@ -17,7 +17,7 @@ import { deliver } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { type RenderOptions, renderBatch } from "../formats.js";
 import type { Io } from "../io.js";
-import { outputPath, parsePolicy, type SummarizeCliOptions, tableWidth } from "../options.js";
+import { outputPath, parsePolicy, parseTimeZone, type SummarizeCliOptions, tableWidth } from "../options.js";
 import { InputGuard } from "../protect.js";
 import { readSavedReport } from "../saved.js";
 import { refuseOverwrite } from "./analyze.js";
@@ -126,6 +126,7 @@ export async function summarizeCommand(
   const render: RenderOptions = {
     limit: DEFAULT_LIST_LIMIT,
     width: tableWidth(opts.width, output, io),
+    ...(opts.tz === undefined ? {} : { tz: parseTimeZone(opts.tz)! }),
     color: false,
     policy,
   };
