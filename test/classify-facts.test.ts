@@ -99,6 +99,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     mediaFrom: () => false,
     peerSent: () => false,
     toGroupAddress: false,
+    fragmented: false,
     tcpStates: [EndpointState.Inactive, EndpointState.Inactive],
     history: () => historyText,
     connState: () => state,

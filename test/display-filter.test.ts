@@ -35,7 +35,7 @@ const ends = (
 });
 
 describe("flowFilter", () => {
-  const cases: [string, Ends, string][] = [
+  const cases: [string, Ends & { fragmented?: boolean }, string][] = [
     [
       "TCP over IPv4",
       ends("tcp", "10.1.0.20", 50323, "10.0.0.30", 5062),
@@ -88,6 +88,16 @@ describe("flowFilter", () => {
       "ip.addr==10.0.0.1 && ip.addr==10.0.0.2",
     ],
     ["nothing usable", ends("\n#", "a b", null, "c d", null), "frame"],
+    [
+      "a fragmented UDP flow: its fragments too (tshark has its ports only where it reassembles)",
+      { ...ends("udp", "10.0.0.1", 5060, "10.0.0.2", 5060), fragmented: true },
+      "ip.addr==10.0.0.1 && ip.addr==10.0.0.2 && (udp.port==5060 || ip.flags.mf==1 || ip.frag_offset>0)",
+    ],
+    [
+      "a fragmented IPv6 flow",
+      { ...ends("udp", "2001:db8::1", 5062, "2001:db8::2", 5062), fragmented: true },
+      "ipv6.addr==2001:db8::1 && ipv6.addr==2001:db8::2 && (udp.port==5062 || ipv6.fraghdr)",
+    ],
   ];
   it.each(cases)("%s", (_name, flow, expected) => {
     expect(flowFilter(flow)).toBe(expected);

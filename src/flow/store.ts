@@ -7,7 +7,15 @@
 import { App } from "../decode/apps.js";
 import { FlowKey } from "./key.js";
 import { INACTIVE_ENDPOINT } from "./tcp.js";
-import { BIT_FLIPPED, BIT_ORIG_IS_LO, FirstPayload, HIST_INLINE, LOG_SLOTS, SEQ_SLOTS } from "./types.js";
+import {
+  BIT_FLIPPED,
+  BIT_FRAGMENTED,
+  BIT_ORIG_IS_LO,
+  FirstPayload,
+  HIST_INLINE,
+  LOG_SLOTS,
+  SEQ_SLOTS,
+} from "./types.js";
 
 export type Column = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
 
@@ -169,6 +177,10 @@ export abstract class FlowStore {
 
   /** @internal */ rowFlipped(row: number): boolean {
     return (this.bits[row]! & BIT_FLIPPED) !== 0;
+  }
+
+  /** @internal */ rowFragmented(row: number): boolean {
+    return (this.bits[row]! & BIT_FRAGMENTED) !== 0;
   }
 
   /** @internal */ rowAddr(row: number, word: number): number {

@@ -49,6 +49,7 @@ import { IcmpAttachment } from "./icmp-attach.js";
 import type { FlowKey } from "./key.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
+  BIT_FRAGMENTED,
   DEFAULT_CLOSED_LINGER_MICROS,
   DEFAULT_MAX_FLOWS,
   DEFAULT_TCP_TIMEOUT_MICROS,
@@ -199,7 +200,10 @@ export class FlowTable extends IcmpAttachment {
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
-    if (pkt.moreFragments) this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts, frame.fileOffset);
+    if (pkt.moreFragments) {
+      this.bits[row] = this.bits[row]! | BIT_FRAGMENTED;
+      this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts, frame.fileOffset);
+    }
     if (icmpError) this.noteUnmatchedIcmp(row, pkt, ts);
     return row;
   }

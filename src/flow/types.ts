@@ -152,6 +152,8 @@ export const TOO_LARGE_SEQ_DELTA = 1_048_576;
 export const BIT_ORIG_IS_LO = 1;
 
 export const BIT_FLIPPED = 2;
+/** The flow had IP fragments (a first fragment with more to come, or a later one joined to it). */
+export const BIT_FRAGMENTED = 4;
 
 export const INITIAL_CAPACITY = 1024;
 

@@ -37,6 +37,10 @@ export class Flow {
   get flipped(): boolean {
     return this.table.rowFlipped(this.row);
   }
+  /** Whether the flow had IP fragments (its display filter then names them: tshark sees its ports only where it reassembles). */
+  get fragmented(): boolean {
+    return this.table.rowFragmented(this.row);
+  }
   /** Address word 0–3 of the originator (`orig`) or responder. */
   addrWord(orig: boolean, word: number): number {
     const hi = orig !== this.origIsLo;
@@ -184,6 +188,7 @@ export type FlowFacts = Pick<
   | "ipProto"
   | "family"
   | "flipped"
+  | "fragmented"
   | "addrWord"
   | "first"
   | "last"

@@ -248,6 +248,7 @@ export function reportFromJson(json: unknown): Report {
     firstSeen: isoToMicros(f.firstSeen),
     lastSeen: isoToMicros(f.lastSeen),
     firstFrame: f.firstFrame ?? 0,
+    fragmented: false,
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {

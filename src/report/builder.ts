@@ -225,6 +225,7 @@ function flowRecord(
     firstSeen: f.first,
     lastSeen: f.last,
     firstFrame: f.firstFrame,
+    fragmented: f.fragmented,
     reasons: c.reasons,
   };
 }

@@ -14,12 +14,14 @@
  *
  * A saved report is outside input: an address that is not address text, or
  * a transport outside our vocabulary, leaves its term out, so a filter only
- * ever holds [0-9A-Za-z.:=&|() -] and needs no escaping in any format.
+ * ever holds [0-9A-Za-z.:=>&|() _-] and needs no escaping in any format.
  */
 
 import type { BlockedGroup, FlowRecord } from "./model.js";
 
-type Endpoints = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort">;
+type Endpoints = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort"> & {
+  fragmented?: boolean;
+};
 
 const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
 const TRANSPORT = /^(tcp|udp|icmp|icmpv6|ip-proto-\d{1,3})$/;
@@ -61,8 +63,15 @@ export function flowFilter(f: Endpoints): string {
   const a = f.clientPort;
   const b = f.serverPort;
   if ((t === "tcp" || t === "udp") && (Number.isInteger(a) || Number.isInteger(b))) {
-    if (Number.isInteger(a)) out = and(out, `${t}.port==${a}`);
-    if (Number.isInteger(b) && b !== a) out = and(out, `${t}.port==${b}`);
+    let ports = Number.isInteger(a) ? `${t}.port==${a}` : "";
+    if (Number.isInteger(b) && b !== a) ports = and(ports, `${t}.port==${b}`);
+    // tshark dissects the ports of a fragmented datagram only in the frame that completes it:
+    // the other fragments between the two hosts are named by their IP fragment fields.
+    if (f.fragmented === true) {
+      const frag = f.clientIp.includes(":") ? "ipv6.fraghdr" : "ip.flags.mf==1 || ip.frag_offset>0";
+      ports = `(${ports} || ${frag})`;
+    }
+    out = and(out, ports);
   } else {
     out = and(out, transportTerm(t, f.clientIp.includes(":")));
   }

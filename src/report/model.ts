@@ -57,6 +57,8 @@ export interface FlowRecord {
   lastSeen: number;
   /** Frame number of the flow's first packet (as Wireshark numbers frames). */
   firstFrame: number;
+  /** Whether the flow had IP fragments (for its display filter; not in report@1, so false when read back). */
+  fragmented: boolean;
   reasons: readonly Reason[];
 }
 

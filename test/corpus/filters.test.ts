@@ -65,3 +65,18 @@ describe.skipIf(!HAVE)("input filters against tshark on the corpus", () => {
     else expect(differ.length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!HAVE)("display filters of fragmented flows on the corpus", () => {
+  it.each(["irontec__sngrep/ipv6frag.pcap", "zeek__zeek/ipv4/fragmented-1.pcap"])(
+    "%s: each flow's filter matches at least its packets, fragments included",
+    async (path) => {
+      const r = await report(join(CORPUS, path));
+      const flows = r.flows as { filter: string; packets: { fromClient: number; fromServer: number } }[];
+      expect(flows.some((f) => / \|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter))).toBe(true);
+      for (const f of flows) {
+        const count = await tsharkCount(join(CORPUS, path), f.filter);
+        expect(count, f.filter).toBeGreaterThanOrEqual(f.packets.fromClient + f.packets.fromServer);
+      }
+    },
+  );
+});
