@@ -144,3 +144,19 @@ describe("--tz", () => {
     ]);
   });
 });
+
+describe("the batch summary table", () => {
+  it("fits --width by keeping the end of long capture paths", async () => {
+    const deep = join(tmp(), "a-long-site-folder-name", "another-long-folder-name");
+    mkdirSync(deep, { recursive: true });
+    copyFileSync(join(ROOT, SAMPLE), join(deep, "ocs-sample.pcap"));
+    copyFileSync(join(ROOT, "fixtures/vlan.pcap"), join(deep, "vlan.pcap"));
+    const r = await runCli("analyze", deep, "--width", "100");
+    const summary = r.stdout.slice(r.stdout.indexOf("Batch summary"));
+    const rows = summary.split("\n").filter((l) => l !== "");
+    expect(rows.filter((l) => l.length > 100)).toEqual([]);
+    expect(summary).toMatch(/^…\S*\/ocs-sample\.pcap +ok +44 +12 /m);
+    const wide = await runCli("analyze", deep, "--width", "0");
+    expect(wide.stdout).toContain(`${join(deep, "ocs-sample.pcap")}  ok`);
+  });
+});

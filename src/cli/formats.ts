@@ -148,7 +148,7 @@ export function* renderBatch(
     default:
       for (const r of each)
         yield `${renderTable(r, { limit: o.limit, color: o.color, width: o.width, ...zone(o) })}\n`;
-      yield renderBatchText(batch);
+      yield renderBatchText(batch, o.width);
   }
 }
 

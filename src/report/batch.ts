@@ -94,10 +94,18 @@ function totalsRow(b: BatchReport): (string | number)[] {
 }
 
 /** The batch summary as plain text lines (one per capture, then totals). */
-export function renderBatchText(b: BatchReport): string {
+export function renderBatchText(b: BatchReport, width = 0): string {
   // File names and messages may hold control characters: shown as \xNN, one line each.
   const rows = [COLUMNS, ...b.captures.map(rowOf), totalsRow(b)].map((r) => r.map((c) => line1(String(c))));
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  // To fit `width` (0: no limit), long capture paths keep their end: "…/site-3/edge.pcap".
+  const others = widths.slice(1).reduce((a, w) => a + w + 2, 0);
+  // (Only when the numbers leave a path 20 columns: narrower, the lines wrap whole.)
+  if (width > 0 && widths[0]! + others > width && width - others >= 20) {
+    const room = width - others;
+    for (const r of rows) if (r[0]!.length > room) r[0] = `…${r[0]!.slice(r[0]!.length - room + 1)}`;
+    widths[0] = Math.min(widths[0]!, room);
+  }
   const line = (r: string[]) =>
     r
       .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
