@@ -222,3 +222,19 @@ describe.skipIf(!hasTshark && !requireTools)("tshark accepts every display filte
     },
   );
 });
+
+describe("a saved report's fragmented flows", () => {
+  it("keep their fragment clause when read back (summarize renders the same filter)", async () => {
+    const { reportFromJson } = await import("../src/report/batch.js");
+    const { renderJson } = await import("../src/report/json.js");
+    const report = await analyzeCapture("fixtures/ocs-sample.pcap", { version: "test" });
+    const json = JSON.parse([...renderJson(report)].join(""));
+    const f = json.flows.find((x: { transport: string }) => x.transport === "udp");
+    f.filter = `${f.filter.replace(/ && udp\.port==.*$/, "")} && (udp.port==${f.client.port} && udp.port==${f.server.port} || ip.flags.mf==1 || ip.frag_offset>0)`;
+    const back = reportFromJson(json);
+    const flow = back.flows.find((x) => x.id === f.id)!;
+    expect(flow.fragmented).toBe(true);
+    expect(flowFilter(flow)).toBe(f.filter);
+    expect(back.flows.filter((x) => x.fragmented)).toHaveLength(1);
+  });
+});

@@ -216,6 +216,7 @@ interface JsonFlow {
   firstSeen: string;
   lastSeen: string;
   firstFrame?: number;
+  filter?: string;
   reasons: (Reason & { message?: string })[];
 }
 
@@ -256,7 +257,8 @@ export function reportFromJson(json: unknown): Report {
     firstSeen: isoToMicros(f.firstSeen),
     lastSeen: isoToMicros(f.lastSeen),
     firstFrame: f.firstFrame ?? 0,
-    fragmented: false,
+    // Not a report@1 field of its own: the saved display filter says whether it named fragments.
+    fragmented: typeof f.filter === "string" && /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter),
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {
