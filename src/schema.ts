@@ -106,8 +106,9 @@ export class SettingsDocument {
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const e = doc.errors[0];
     if (e !== undefined) {
-      const pos = e.linePos?.[0];
-      throw new SettingsSyntaxError(e.message.split("\n")[0] ?? "invalid", pos?.line ?? 1, pos?.col ?? 1);
+      // The error's own offset (linePos is not set without prettyErrors).
+      const pos = lines.linePos(e.pos[0]);
+      throw new SettingsSyntaxError(e.message.split("\n")[0] ?? "invalid", pos.line, pos.col);
     }
     return new SettingsDocument(doc.toJS(), doc.contents, lines);
   }

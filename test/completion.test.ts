@@ -40,6 +40,8 @@ describe("shell completion", () => {
     expect(complete("ocs-pcap", "analyze", "--format", "z")).toBe("zeek zeek-json");
     expect(complete("ocs-pcap", "analyze", "--transport", "")).toBe("tcp udp");
     expect(complete("ocs-pcap", "catalog", "--tr")).toBe("--transport");
+    expect(complete("ocs-pcap", "completion", "")).toBe("bash zsh fish");
+    expect(complete("ocs-pcap", "analyze", "--fail-on", "b")).toBe("blocked");
   });
 
   it("zsh uses the bash script through bashcompinit; fish gets the same subcommands and options", async () => {

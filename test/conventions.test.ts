@@ -125,6 +125,12 @@ describe("--tz", () => {
       "2024-05-14T14:30:00.000000+05:30",
     );
     expect(zonedTime("UTC")(Date.UTC(2024, 4, 14, 9) * 1000)).toBe("2024-05-14T09:00:00.000000Z");
+    const { parseTimeZone } = await import("../src/cli/options.js");
+    expect([parseTimeZone("utc"), parseTimeZone("Etc/UTC"), parseTimeZone("europe/berlin")]).toEqual([
+      "UTC",
+      "UTC",
+      "Europe/Berlin",
+    ]);
   });
 
   it("applies to table, Markdown and HTML; JSON stays UTC; a zone Intl does not know is refused", async () => {

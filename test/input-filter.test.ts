@@ -60,6 +60,9 @@ const CASES: [string, string[], string][] = [
   // ICMP errors quoting a kept flow are kept with it (tshark's udp.port matches the quoted header too).
   ["fixtures/blocked-cases.pcap", ["--port", "3478"], "tcp.port==3478 || udp.port==3478"],
   ["fixtures/vlan.pcap", ["--host", "10.0.0.10"], "ip.addr==10.0.0.10"],
+  // An IPv4-mapped address is its IPv4 form, as in topologies.
+  ["fixtures/ocs-sample.pcap", ["--host", "::ffff:10.0.0.30"], "ip.addr==10.0.0.30"],
+  ["fixtures/ocs-sample.pcap", ["--net", "::ffff:10.0.0.0/120"], "ip.addr==10.0.0.0/24"],
 ];
 
 describe.skipIf(!hasTshark && !requireTools)("input filters keep what tshark's display filter keeps", () => {
@@ -131,6 +134,10 @@ describe("input filters", () => {
       "--since takes an ISO 8601 time with its zone (2024-05-14T09:00:00Z) or seconds from the first packet (90), not 'yesterday'",
     ],
     [["--since", "5", "--until", "2"], "--since 5 is after --until 2"],
+    [
+      ["--since", "2023-02-29T00:00:00Z"],
+      "--since takes an ISO 8601 time with its zone (2024-05-14T09:00:00Z) or seconds from the first packet (90), not '2023-02-29T00:00:00Z'",
+    ],
   ])("refuses %j with a clear message", async (args, message) => {
     const r = await runCli("analyze", "fixtures/ocs-sample.pcap", ...args);
     expect([r.code, r.stderr]).toEqual([2, `ocs-pcap: ${message}\n(run with --help for usage)\n`]);

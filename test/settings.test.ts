@@ -58,12 +58,29 @@ describe("--expect files", () => {
     [
       "broken YAML, with line and column",
       "expect:\n  - { port: 443\n",
-      "line 1, column 1: not valid JSON or YAML: Flow map in block collection must be sufficiently indented and end with a }",
+      "line 3, column 1: not valid JSON or YAML: Flow map in block collection must be sufficiently indented and end with a }",
+    ],
+    [
+      "a tab for indentation, at its line",
+      "expect:\n\t- { port: 443 }\n",
+      "line 2, column 1: not valid JSON or YAML: Tabs are not allowed as indentation",
     ],
   ])("%s", async (_name, text, message) => {
     const p = file("expect.yaml", text);
     const stderr = await refused("--expect", p);
     expect(stderr.startsWith(`ocs-pcap: ${p}: ${message}`), stderr).toBe(true);
+  });
+
+  it("takes a role in any case as the catalog's (the policy then matches it)", async () => {
+    const p = file(
+      "expect-case.yaml",
+      "expect:\n  - { role: edge server, port: 3478, transport: udp, min: 2 }\n",
+    );
+    const r = await runCli("analyze", "fixtures/ocs-sample.pcap", "-f", "json", "--expect", p);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      "ocs-pcap: --expect: Edge Server 3478/udp should have at least 2 known flows, saw 1\n",
+    ]);
   });
 
   it("is checked against the run's catalog: a custom role is known with --catalog-extend", async () => {

@@ -31,8 +31,11 @@ describe("shards", () => {
     expect(parseShard({ shard: "2/4" }, {})).toEqual({ index: 1, count: 4 });
     expect(parseShard({ shardCount: "4" }, { JOB_COMPLETION_INDEX: "3" })).toEqual({ index: 3, count: 4 });
     expect(parseShard({}, { JOB_COMPLETION_INDEX: "3" })).toBeNull();
+    expect(() => parseShard({ shard: "1/99999999999999999999" }, {})).toThrow(
+      /not '1\/99999999999999999999'/,
+    );
     expect(() => parseShard({ shard: "5/4" }, {})).toThrow(
-      "--shard takes I/N with 1 <= I <= N (say 2/4), not '5/4'",
+      "--shard takes I/N with 1 <= I <= N <= 1000000 (say 2/4), not '5/4'",
     );
     expect(() => parseShard({ shardCount: "4" }, {})).toThrow(
       "--shard-count 4 takes this shard's index from JOB_COMPLETION_INDEX (0 to 3); it is not set",

@@ -292,6 +292,9 @@ function netSpec(text: string, option: string): NetSpec {
   }
   if (Address6.isValid(text)) {
     const a = new Address6(text);
+    // An IPv4-mapped address or network (::ffff:0:0/96, RFC 4291 §2.5.5.2) is its IPv4 form, as in topologies.
+    if (a.is4() && a.subnetMask >= 96)
+      return netSpec(`${a.to4().correctForm()}/${a.subnetMask - 96}`, option);
     const start = a.startAddress().bigInt();
     const words = [0, 1, 2, 3].map((i) => Number((start >> BigInt(96 - 32 * i)) & 0xffffffffn) | 0);
     const masks = [0, 1, 2, 3].map((i) => {
@@ -315,7 +318,9 @@ function timeSpec(text: string, option: string): { micros: number; relative: boo
   if (/^\d+(\.\d+)?$/.test(text)) return { micros: Math.round(Number(text) * 1_000_000), relative: true };
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
   const ms = m === null ? Number.NaN : Date.parse(`${m[1]}${m[3]}`);
-  if (m === null || Number.isNaN(ms)) {
+  // Date.parse rolls 2023-02-29 over to March 1: a date no calendar holds is refused.
+  const real = m !== null && new Date(`${m[1]}Z`).toISOString().slice(0, 19) === m[1];
+  if (m === null || Number.isNaN(ms) || !real) {
     throw new UsageError(
       `${option} takes an ISO 8601 time with its zone (2024-05-14T09:00:00Z) or seconds from the first packet (90), not '${text}'`,
     );
@@ -352,13 +357,13 @@ export function parseShard(
     const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
     const i = Number(m?.[1]);
     const n = Number(m?.[2]);
-    if (m === null || n < 1 || i < 1 || i > n)
-      throw new UsageError(`--shard takes I/N with 1 <= I <= N (say 2/4), not '${opts.shard}'`);
+    if (m === null || n < 1 || i < 1 || i > n || n > 1_000_000)
+      throw new UsageError(`--shard takes I/N with 1 <= I <= N <= 1000000 (say 2/4), not '${opts.shard}'`);
     return { index: i - 1, count: n };
   }
   if (opts.shardCount !== undefined) {
     const n = parseNonNegativeInt(opts.shardCount, "--shard-count");
-    if (n < 1) throw new UsageError("--shard-count must be at least 1");
+    if (n < 1 || n > 1_000_000) throw new UsageError("--shard-count must be between 1 and 1000000");
     const raw = env.JOB_COMPLETION_INDEX;
     if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) >= n)
       throw new UsageError(
@@ -374,9 +379,10 @@ export function parseTimeZone(tz: string | undefined): string | undefined {
   if (tz === undefined) return undefined;
   const zone = tz === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    // Intl's own name for it: "utc" and "Etc/UTC" are UTC, shown as Z.
+    const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    return resolved === "Etc/UTC" || resolved === "Etc/GMT" ? "UTC" : resolved;
   } catch {
     throw new UsageError(`--tz takes an IANA time zone (Europe/Berlin), UTC or local, not '${tz}'`);
   }
-  return zone;
 }

@@ -99,6 +99,8 @@ export function checkExpectations(expect: readonly Expectation[], index: Catalog
     let role: string | undefined;
     if (e.role !== undefined) {
       role = byLower.get(e.role.toLowerCase());
+      // The catalog's own spelling from here on (messages, and the policy's match).
+      if (role !== undefined) e.role = role;
       if (role === undefined) {
         throw new PolicyFileError(
           `line ${e.line ?? 1}: role "${e.role}" is not in the catalog; did you mean "${closest(e.role, roles)}"?`,
@@ -167,7 +169,7 @@ export function evaluatePolicy(report: Report, policy: Policy): string[] {
         (s) =>
           s.port === e.port &&
           (e.transport === undefined || s.transport === e.transport) &&
-          (e.role === undefined || s.roles.includes(e.role)),
+          (e.role === undefined || s.roles.some((r) => r.toLowerCase() === e.role!.toLowerCase())),
       )
       .reduce((n, s) => n + s.known, 0);
     if (seen < min) {

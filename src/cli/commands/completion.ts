@@ -13,19 +13,28 @@ interface OptionFacts {
   description: string;
 }
 
+/** Values an option takes that commander does not list as choices (a comma list of verdicts). */
+const EXTRA_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  "--fail-on": ["blocked", "misdirected", "unknown", "inconclusive"],
+};
+
 function optionFacts(o: Option): OptionFacts {
   return {
     flags: [o.short, o.long].filter((f): f is string => f !== undefined),
     takesValue: o.required || o.optional,
-    choices: o.argChoices ?? [],
+    choices: o.argChoices ?? EXTRA_CHOICES[o.long ?? ""] ?? [],
     description: o.description,
   };
 }
 
 /** The program's subcommands (help excluded) with their options. */
-function commandsOf(
-  program: Command,
-): { name: string; description: string; options: OptionFacts[]; usage: string }[] {
+function commandsOf(program: Command): {
+  name: string;
+  description: string;
+  options: OptionFacts[];
+  usage: string;
+  argChoices: readonly string[];
+}[] {
   return (
     program.commands
       // Not help, and not the hidden manpage command.
@@ -34,6 +43,7 @@ function commandsOf(
         name: c.name(),
         description: c.description(),
         usage: c.usage(),
+        argChoices: c.registeredArguments[0]?.argChoices ?? [],
         options: [
           ...c.options.map(optionFacts),
           { flags: ["-h", "--help"], takesValue: false, choices: [], description: "show help" },
@@ -83,8 +93,12 @@ export function completionScript(program: Command, shell: "bash" | "zsh" | "fish
         .filter((o) => o.takesValue && o.choices.length === 0)
         .flatMap((o) => o.flags)
         .join("|");
+      const first =
+        c.argChoices.length > 0
+          ? `      if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W "${c.argChoices.join(" ")}" -- "$cur")); return; fi\n`
+          : "";
       return `    ${c.name})
-      case "$prev" in
+${first}      case "$prev" in
 ${choices}${choices ? "\n" : ""}${valued ? `        ${valued}) COMPREPLY=($(compgen -f -- "$cur")); return ;;\n` : ""}      esac
       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${flags}" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;`;
