@@ -219,6 +219,7 @@ Examples:
       `table format: fit this many columns, 0 for no limit (default: the terminal's width, else ${DEFAULT_WIDTH})`,
     )
     .option("--tz <zone>", "table, Markdown and HTML: show times in this IANA zone (Europe/Berlin) or local")
+    .option("-q, --quiet", "accepted for scripts that pass it to analyze too (summarize shows no progress)")
     .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")

@@ -9,6 +9,8 @@ import type { Command, Option } from "commander";
 interface OptionFacts {
   flags: string[];
   takesValue: boolean;
+  /** What the value is called in the option's flags ("<format>" → "format"). */
+  valueName: string;
   choices: readonly string[];
   description: string;
 }
@@ -22,6 +24,7 @@ function optionFacts(o: Option): OptionFacts {
   return {
     flags: [o.short, o.long].filter((f): f is string => f !== undefined),
     takesValue: o.required || o.optional,
+    valueName: /[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1] ?? "value",
     choices: o.argChoices ?? EXTRA_CHOICES[o.long ?? ""] ?? [],
     description: o.description,
   };
@@ -46,7 +49,13 @@ function commandsOf(program: Command): {
         argChoices: c.registeredArguments[0]?.argChoices ?? [],
         options: [
           ...c.options.map(optionFacts),
-          { flags: ["-h", "--help"], takesValue: false, choices: [], description: "show help" },
+          {
+            flags: ["-h", "--help"],
+            takesValue: false,
+            valueName: "",
+            choices: [],
+            description: "show help",
+          },
         ],
       }))
   );
@@ -150,7 +159,7 @@ export function manPage(program: Command, version: string, examples: string, exi
     for (const o of c.options) {
       out.push(
         ".TP",
-        `.B ${roff(o.flags.join(", "))}${o.takesValue ? ` \\fIvalue\\fR` : ""}`,
+        `.B ${roff(o.flags.join(", "))}${o.takesValue ? ` \\fI${roff(o.valueName)}\\fR` : ""}`,
         roff(o.description),
       );
       if (o.choices.length > 0) out.push(".br", `One of: ${roff(o.choices.join(", "))}.`);
