@@ -29,7 +29,8 @@ export interface JobResult {
   error: { code: number; message: string } | null;
 }
 
-function looksLikeCapture(path: string): boolean {
+/** Whether a file starts like a capture (pcap, pcapng or gzip magic bytes); false when it cannot be read. */
+export function looksLikeCapture(path: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, "r");

@@ -31,7 +31,8 @@ export interface StreamRedaction {
 
 const redactors = new Map<string, Redactor>();
 
-function redactorFor(r: StreamRedaction): Redactor {
+/** The Redactor for a redaction key, one per thread: a run's reports and streamed lines share its caches. */
+export function redactorFor(r: StreamRedaction): Redactor {
   const id = `${r.keepDomain}:${r.key}`;
   let out = redactors.get(id);
   if (out === undefined) {
@@ -86,11 +87,6 @@ export class Spool {
   }
 }
 
-/** A folder for a batch's spool files (removed by `NdjsonOutput.close` or `abort`). */
-export function spoolFolder(): string {
-  return mkdtempSync(join(tmpdir(), "ocs-pcap-spool-"));
-}
-
 /** The output of a streamed run: standard output (honouring back-pressure) or a file written atomically. */
 export class NdjsonOutput {
   private pending = "";
@@ -108,10 +104,10 @@ export class NdjsonOutput {
       : new NdjsonOutput(null, AtomicFile.open(output));
   }
 
-  /** The batch's spool folder, made on first use. */
+  /** The batch's spool folder, made on first use (removed by `close` or `abort`). */
   spoolFolder(): string {
     if (this.spools === null) {
-      this.spools = spoolFolder();
+      this.spools = mkdtempSync(join(tmpdir(), "ocs-pcap-spool-"));
       // Removed on a signal or a closed pipe too (main.ts calls removeTemporaries).
       rememberFolder(this.spools);
     }

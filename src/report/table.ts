@@ -125,7 +125,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
       body.push(clip(`  ${cells[i]!.padEnd(roleWidth)}  ${aligned(row)}`));
     });
     if (head === short) body.push(clip("  (Blk blocked, Mis misdirected, Inc inconclusive)"));
-    if (cells.some((cell, i) => cell !== term(roles.list(report.roles[i]!.roles, false))))
+    if (cells.some((cell, i) => cell !== roleCells[i]))
       body.push(clip('  (`ocs-pcap catalog --port N` names every role behind "N roles")'));
   }
 

@@ -11,7 +11,7 @@ import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../../analyze.js";
 import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
-import { Redactor, redactReport } from "../../report/redact.js";
+import { redactReport } from "../../report/redact.js";
 import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
@@ -44,7 +44,7 @@ import {
 } from "../options.js";
 import { progressFor } from "../progress.js";
 import { InputGuard } from "../protect.js";
-import { flowLineWriter, NdjsonOutput } from "../stream.js";
+import { flowLineWriter, NdjsonOutput, redactorFor } from "../stream.js";
 
 export async function analyzeCommand(
   captures: string[],
@@ -124,7 +124,7 @@ export async function analyzeCommand(
         keepDomain: opts.redactKeepDomain === true,
       }
     : null;
-  const redactor = redaction === null ? null : new Redactor(redaction);
+  const redactor = redaction === null ? null : redactorFor(redaction);
 
   const shard = parseShard(opts, process.env);
   const expanded = expandInputs(captures);

@@ -4,15 +4,15 @@
  * counting a capture read twice once.
  */
 
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { sniff } from "../../capture/sniff.js";
 import { InputError } from "../../capture/source.js";
 import { BATCH_SCHEMA, type BatchEntry, buildBatch, reportFromJson } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { DEFAULT_LIST_LIMIT, type Report } from "../../report/model.js";
 import reportSchema from "../../report/report.schema.json" with { type: "json" };
 import { LazySchema } from "../../schema.js";
+import { looksLikeCapture } from "../batch.js";
 import { deliver } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { type RenderOptions, renderBatch } from "../formats.js";
@@ -174,21 +174,4 @@ function reportFiles(inputs: readonly string[]): { files: string[]; walked: Set<
     }
   }
   return { files, walked };
-}
-
-/** Whether a file starts like a capture (pcap, pcapng, gzip magic bytes). */
-function looksLikeCapture(path: string): boolean {
-  try {
-    const fd = openSync(path, "r");
-    try {
-      const head = Buffer.alloc(4);
-      const n = readSync(fd, head, 0, 4, 0);
-      const kind = sniff(head.subarray(0, n));
-      return kind === "pcap" || kind === "pcapng" || kind === "gzip";
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }
