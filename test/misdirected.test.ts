@@ -119,6 +119,20 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     expect(byClientPort(portOnly, 46009).roles.length).toBeGreaterThan(10);
   });
 
+  it("narrows media rows to the role an endpoint lives in", () => {
+    const roles = (r: typeof withTopology, port: number) => [
+      ...new Set(byClientPort(r, port).roles.map((x) => x.role)),
+    ];
+    expect(byClientPort(withTopology, 46010).verdict).toBe("known");
+    expect(roles(withTopology, 46010)).toEqual(["Mediation Server"]);
+    expect(roles(portOnly, 46010)).toEqual(
+      expect.arrayContaining(["Mediation Server", "Front End Servers", "Communicator Web Access server"]),
+    );
+    expect(byClientPort(withTopology, 46011).verdict).toBe("known");
+    expect(roles(withTopology, 46011)).toEqual(["Edge Server"]);
+    expect(roles(portOnly, 46011).length).toBeGreaterThan(1);
+  });
+
   it("without a topology, judges by port and payload only", () => {
     const get = (port: number) => byClientPort(portOnly, port);
     expect(get(46001).verdict).toBe("known"); // 5062 is a catalogued port

@@ -279,6 +279,13 @@ function decide(
     if (placed.length > 0) return set(c, "misdirected", media, placed, extra);
     const betweenClients =
       transport === "udp" && origPlace?.kind === "clients" && respPlace?.kind === "clients";
+    // With a topology, a server media row applies only to the role an endpoint lives in.
+    const placedRows = topology
+      ? media.filter(
+          (m) =>
+            !m.entry.clientRange && (m.entry.role === origPlace?.role || m.entry.role === respPlace?.role),
+        )
+      : NO_MATCHES;
     if (isMedia(app) || betweenClients) {
       if (betweenClients || media.every((m) => m.entry.clientRange)) {
         const clientRows = media.filter((m) => m.entry.clientRange);
@@ -288,14 +295,9 @@ function decide(
         );
         return matched(c, ev, extra, clientRows, NO_REASONS, [own]);
       }
-      return matched(c, ev, extra, media, NO_REASONS);
+      return matched(c, ev, extra, placedRows.length > 0 ? placedRows : media, NO_REASONS);
     }
-    if (topology && family === null) {
-      const placedRows = media.filter(
-        (m) => !m.entry.clientRange && (m.entry.role === origPlace?.role || m.entry.role === respPlace?.role),
-      );
-      if (placedRows.length > 0) return matched(c, ev, extra, placedRows, NO_REASONS);
-    }
+    if (placedRows.length > 0 && family === null) return matched(c, ev, extra, placedRows, NO_REASONS);
     if (family !== null) return otherProtocol();
     if (!media.every((m) => m.entry.clientRange)) {
       // The media rows stay as the flow's roles: where it would belong, had it carried media.
