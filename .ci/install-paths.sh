@@ -2,9 +2,10 @@
 # The install paths a user takes, each from a clean folder, each running the sample:
 #   1. a production install of a clone: npm ci --omit=dev (prints its size);
 #   2. npm install -g of the packed tarball;
-#   3. npx of the tarball.
-# (npm install -g git+… does not work with npm 11, whose nested git install runs `prepare`
-# without the package's dependencies: see the README's Install section.)
+#   3. npx of the tarball;
+#   4. npm install -g --install-links of a git+file:// URL (npm 11 needs --install-links there:
+#      see the README's Install section and bin/prepare.mjs);
+#   5. the standalone executable (npm run standalone), on a PATH without Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -27,3 +28,20 @@ check "npm install -g ocs-pcap.tgz" "$work/global/bin/ocs-pcap" analyze "$sample
 echo "== global install size: $(du -sh "$work/global/lib/node_modules/ocs-pcap" | cut -f1)"
 
 (cd "$work" && check "npx ocs-pcap.tgz" npm exec --yes --package="$work/$tarball" -- ocs-pcap analyze "$sample" -f json)
+
+git_url="git+file://$repo"
+if ! npm install -g --install-links --prefix "$work/git" "$git_url" --no-audit --no-fund >"$work/git.log" 2>&1; then
+  tail -20 "$work/git.log"; echo "== install path FAILED: npm install -g git+file://"; exit 1
+fi
+check "npm install -g --install-links git+file://" "$work/git/bin/ocs-pcap" analyze "$sample" -f json
+
+npm run --silent standalone 2>/dev/null | tail -1
+exe="ocs-pcap-$(node -p 'process.platform + "-" + process.arch')"
+mkdir "$work/no-node"
+cp "dist/standalone/$exe" "$work/no-node/"
+if env -i PATH="$work/no-node" /bin/bash -c 'command -v node' >/dev/null; then echo "== node is on the test PATH"; exit 1; fi
+check "standalone executable, no Node on PATH" env -i PATH="$work/no-node" "$exe" analyze "$sample" -f json
+# The same bytes as the npm build: the sample's text report, and a batch through worker threads.
+diff <(grep -v '^# Golden' fixtures/ocs-sample.txt) <(cd "$repo" && env -i PATH="$work/no-node" "$exe" analyze fixtures/ocs-sample.pcap --width 100)
+diff <(node bin/ocs-pcap analyze fixtures --jobs 2 -f csv 2>/dev/null) <(env -i PATH="$work/no-node" "$exe" analyze fixtures --jobs 2 -f csv 2>/dev/null)
+echo "== standalone executable: same report as the golden and the same batch as node bin/ocs-pcap ($(du -h "$work/no-node/$exe" | cut -f1))"

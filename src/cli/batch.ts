@@ -18,6 +18,7 @@ import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
 import { EXIT } from "./exit.js";
+import type { WorkerScript } from "./io.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { identity } from "./protect.js";
 import { flowLineWriter, Spool, type StreamRedaction } from "./stream.js";
@@ -170,8 +171,8 @@ export interface BatchOptions {
   keepFlows: KeepFlows;
   /** Stream each capture's ndjson flow lines into a spool file `<index>.ndjson` in this folder. */
   stream?: { folder: string; redaction: StreamRedaction | null };
-  /** The worker's module; by default the built `worker.js` beside this file. */
-  workerScript?: URL;
+  /** The worker's module or source; by default the built `worker.js` beside this file. */
+  workerScript?: WorkerScript;
 }
 
 /** What the main thread sends a worker. */
@@ -247,7 +248,7 @@ export async function runJobs(
   const retry: number[] = [];
   const take = (): number | undefined =>
     retry.length > 0 ? retry.shift() : next < paths.length ? next++ : undefined;
-  const workerUrl = options.workerScript ?? new URL("./worker.js", import.meta.url);
+  const script = options.workerScript ?? new URL("./worker.js", import.meta.url);
   const heapMb = Number(process.env.OCS_PCAP_WORKER_HEAP_MB ?? "");
   const resourceLimits = heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
   // V8 lets a process-wide --max-old-space-size (`node --max-old-space-size=…`,
@@ -263,7 +264,8 @@ export async function runJobs(
    */
   const one = (): Promise<void> =>
     new Promise((resolve) => {
-      const worker = new Worker(workerUrl, {
+      const worker = new Worker(script instanceof URL ? script : script.source, {
+        eval: !(script instanceof URL),
         workerData: { settings },
         ...(resourceLimits === undefined ? {} : { resourceLimits }),
       });

@@ -15,7 +15,11 @@ export interface Io {
   /**
    * The batch worker's module, for a caller that runs the CLI from sources
    * (tests run `run(argv, io)` in-process, where no `worker.js` sits beside
-   * the TypeScript): by default the built one beside the batch code.
+   * the TypeScript), or its bundled source (the standalone executable, which
+   * has no file beside it): by default the built one beside the batch code.
    */
-  workerScript?: URL;
+  workerScript?: WorkerScript;
 }
+
+/** A worker's module file, or its whole source as one CommonJS script. */
+export type WorkerScript = URL | { source: string };

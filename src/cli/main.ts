@@ -29,7 +29,11 @@ import type { Io } from "./io.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
 import { removeTemporaries } from "./output.js";
 
+/** Set by the standalone executable's bundler (there is no package.json beside it). */
+declare const OCS_PCAP_VERSION: string | undefined;
+
 export function toolVersion(): string {
+  if (typeof OCS_PCAP_VERSION === "string") return OCS_PCAP_VERSION;
   try {
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
       version?: string;
@@ -353,7 +357,8 @@ export function wantColor(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
 }
 
 /** Entry point for bin/ocs-pcap. */
-export async function main(): Promise<void> {
+/** Runs the command line of this process; `workerScript` as in `Io` (the standalone executable's). */
+export async function main(overrides: Pick<Io, "workerScript"> = {}): Promise<void> {
   // Stopped by a signal: no temporary file or folder is left behind, then
   // the signal is raised again with its default action, so the shell sees
   // 128 + its number. (Not process.exit: it waits for the thread pool, where
@@ -380,6 +385,7 @@ export async function main(): Promise<void> {
     ...(process.stdout.isTTY === true && process.stdout.columns > 0
       ? { columns: process.stdout.columns }
       : {}),
+    ...overrides,
   });
   process.exitCode = code;
 }
