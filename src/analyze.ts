@@ -6,6 +6,7 @@
  * beyond counting.
  */
 
+import { NetmonReader, netmonLinkTypeName } from "./capture/netmon.js";
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
@@ -158,6 +159,13 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
         reader = r;
         compressed = gz;
       },
+      onProcesses: (list) => {
+        builder.processes = list.map((p) => ({
+          name: p.path.split(/[\\/]/).pop() ?? p.path,
+          path: p.path,
+          pid: p.pid,
+        }));
+      },
     });
   } catch (err) {
     if (!(err instanceof CaptureError) || !err.afterPackets) throw err;
@@ -184,12 +192,16 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     else anomalies[ANOMALY_NAMES[code]!] = n;
   }
   for (const [linkType, n] of [...unsupportedLinks].sort((a, b) => a[0] - b[0])) {
-    skipped[`unsupported_link_type.${linkType}`] = n;
+    // Network Monitor's records that are not network frames (NetEvent, filter, …) go by their own names.
+    skipped[netmonLinkTypeName(linkType) ?? `unsupported_link_type.${linkType}`] = n;
   }
   // `reader` is assigned in a callback, which TypeScript's flow analysis cannot see.
   const r = reader as CaptureReader | null;
   if (r !== null) {
     for (const w of r.warnings) warnings.push({ ...w });
+    // Network Monitor records that are not frames at all (Wireshark hides them too): not in `packets`.
+    if (r instanceof NetmonReader)
+      for (const [name, n] of Object.entries(r.hidden)) skipped[`netmon.${name} (not a frame)`] = n;
     for (const [name, n] of Object.entries(r.anomalies)) {
       if (n > 0) anomalies[`capture.${name}`] = n;
     }
@@ -228,7 +240,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   return builder.finish({
     path: path === "-" ? STDIN_LABEL : path,
     format: `${r?.format ?? "pcap"}${compressed ? ".gz" : ""}`,
-    linkTypes: r ? [...new Set(r.linkTypes().map(linkTypeName))] : [],
+    linkTypes: r ? [...new Set(r.linkTypes().map((t) => netmonLinkTypeName(t) ?? linkTypeName(t)))] : [],
     packets,
     bytes,
     firstSeen: packets > 0 ? isoMicros(first) : null,

@@ -160,6 +160,7 @@ describe("memory follows active flows", () => {
           wireLen: r.data.length,
           index: ++index,
           fileOffset: 0,
+          process: -1,
         });
         peak = Math.max(peak, table.size);
       }

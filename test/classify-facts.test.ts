@@ -75,6 +75,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     first: T0,
     last: T0 + 3 * S,
     firstFrame: 1,
+    process: -1,
     origPort: proto === "icmp" ? 0 : 50000,
     respPort: port,
     origPackets: 1,

@@ -86,7 +86,14 @@ describe("flow table against a Map of 5-tuples", () => {
           const frame = ip(src, dst, p.tcp ? 6 : 17, seg);
           ts += p.gap;
           expect(decodeFrame(1, frame, 0, frame.length, pkt)).toBe(0);
-          table.add(pkt, { buf: frame, tsMicros: ts, wireLen: frame.length, index: i + 1, fileOffset: 0 });
+          table.add(pkt, {
+            buf: frame,
+            tsMicros: ts,
+            wireLen: frame.length,
+            index: i + 1,
+            fileOffset: 0,
+            process: -1,
+          });
           const k = key(p.tcp ? "tcp" : "udp", src, p.sport, dst, p.dport);
           const r = reference.get(k);
           if (r === undefined) reference.set(k, { packets: 1, bytes: frame.length, first: ts, last: ts });

@@ -64,6 +64,7 @@ function flows(records: PcapRecord[], options: Partial<FlowTableOptions> = {}): 
       wireLen: r.data.length,
       index: i + 1,
       fileOffset: 0,
+      process: -1,
     });
   });
   table.finish();

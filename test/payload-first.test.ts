@@ -150,7 +150,7 @@ describe("packet accounting on every fixture", () => {
     readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
       e.isDirectory()
         ? captures(join(dir, e.name))
-        : /\.(pcap|pcapng)(\.gz)?$/.test(e.name)
+        : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name)
           ? [join(dir, e.name)]
           : [],
     );

@@ -209,6 +209,7 @@ describe("--max-flows", () => {
         wireLen: data.length,
         index: i + 1,
         fileOffset: 24 + i * 60,
+        process: -1,
       });
       peak = Math.max(peak, table.size);
     }

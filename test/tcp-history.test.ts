@@ -80,6 +80,7 @@ function run(script: string): { state: string; history: string }[] {
       wireLen: r.data.length,
       index: i + 1,
       fileOffset: 0,
+      process: -1,
     });
   });
   table.finish();
@@ -186,6 +187,7 @@ describe("Zeek conn_state and history, table-driven", () => {
         wireLen: r.data.length,
         index: i + 1,
         fileOffset: 0,
+        process: -1,
       });
     });
     table.finish();

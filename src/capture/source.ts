@@ -1,8 +1,10 @@
 /**
  * Where capture bytes come from: a file, standard input (`-`), either of
- * them gzip-compressed. The first bytes decide the reader (pcap or pcapng)
- * and whether to decompress (gzip magic 1f 8b, RFC 1952 §2.3.1), never the
- * file name. Files are opened read-only and never modified.
+ * them gzip-compressed. The first bytes decide the reader (pcap, pcapng or
+ * Network Monitor) and whether to decompress (gzip magic 1f 8b, RFC 1952
+ * §2.3.1), never the file name. Files are opened read-only and never
+ * modified. Network Monitor files are read at offsets (their frame table is
+ * at the end), so only from a plain file.
  *
  * Plain files take a synchronous fast path that reads straight into the
  * reader's window; gzip and standard input go through Node streams and are
@@ -11,6 +13,7 @@
 import { closeSync, createReadStream, fstatSync, open, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { GzipFault } from "./gzip.js";
+import { type NetmonProcess, NetmonReader, type RandomAccess } from "./netmon.js";
 import { PcapReader, type PcapReaderOptions } from "./pcap.js";
 import { PcapngReader } from "./pcapng.js";
 import { sniff } from "./sniff.js";
@@ -28,7 +31,7 @@ export class InputError extends Error {
   }
 }
 
-export type CaptureReader = PcapReader | PcapngReader;
+export type CaptureReader = PcapReader | PcapngReader | NetmonReader;
 
 export interface ReadOptions extends PcapReaderOptions {
   /** Standard input, for `-` (tests pass their own stream). */
@@ -39,6 +42,8 @@ export interface ReadOptions extends PcapReaderOptions {
    * error after good packets.
    */
   onReader?: (reader: CaptureReader, compressed: boolean) => void;
+  /** Told a Network Monitor 2.2+ file's process table, before its first frame. */
+  onProcesses?: (processes: readonly NetmonProcess[]) => void;
   /** Told the bytes read so far and the file's size, after each read of a plain file. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /**
@@ -51,7 +56,7 @@ export interface ReadOptions extends PcapReaderOptions {
 
 export interface ReadResult {
   reader: CaptureReader;
-  /** "pcap", "pcap-ns" or "pcapng", with ".gz" when it was compressed. */
+  /** "pcap", "pcap-ns", "pcapng" or "netmon2", with ".gz" when it was compressed. */
   format: string;
 }
 
@@ -64,11 +69,18 @@ export function createReader(
   head: Uint8Array,
   sink: FrameSink,
   options: PcapReaderOptions = {},
-): CaptureReader {
+): PcapReader | PcapngReader {
   if (head.length >= 4) {
     const kind = sniff(head);
     if (kind === "pcapng") return new PcapngReader(sink, options);
     if (kind === "pcap") return new PcapReader(sink, options);
+    if (kind === "netmon") {
+      throw new CaptureError(
+        "a Network Monitor capture keeps its frame table at the end, so it is read only from a plain file, not from standard input, a pipe or gzip (save it to a file first, or convert it: editcap -F pcapng IN OUT)",
+        0,
+        false,
+      );
+    }
     throw new CaptureError(describeMagic(head), 0, false);
   }
   if (head.length === 0) throw new CaptureError("empty file: no capture header", 0, false);
@@ -115,6 +127,16 @@ export async function readCapture(
     closeSync(fd);
     return readStream(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options, size);
   }
+  if (sniff(head) === "netmon") {
+    try {
+      const reader = new NetmonReader();
+      options.onReader?.(reader, false);
+      await reader.read(randomAccess(fd, size, input), sink, options);
+      return { reader, format: reader.format };
+    } finally {
+      closeSync(fd);
+    }
+  }
   // Double buffering: while the reader parses one chunk, the next is being
   // read on libuv's thread pool, so a file coming from disk costs the larger
   // of disk time and parse time rather than their sum. The copy into the
@@ -147,6 +169,29 @@ export async function readCapture(
     if (pending !== null) await pending.catch(() => 0);
     closeSync(fd);
   }
+}
+
+function randomAccess(fd: number, size: number, path: string): RandomAccess {
+  return {
+    size,
+    read: (into, offset, length, position) => readInto(fd, into, offset, length, position, path),
+  };
+}
+
+function readInto(
+  fd: number,
+  into: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+  path: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, into, offset, length, position, (err, n) => {
+      if (err) reject(new InputError(`read failed: ${describeFsError(err)}`, path));
+      else resolve(n);
+    });
+  });
 }
 
 /** Bytes asked of the file per read. */

@@ -24,11 +24,23 @@ export interface Frame {
   fileOffset: number;
   /** 1-based frame number, as Wireshark numbers frames. */
   index: number;
+  /** Index into the reader's process table (Network Monitor 2.2+), or -1. */
+  process: number;
 }
 
 /** The one frame a reader reuses for every record, over its window. */
 export function reusedFrame(buf: Uint8Array): Frame {
-  return { buf, offset: 0, capLen: 0, wireLen: 0, tsMicros: 0, linkType: 0, fileOffset: 0, index: 0 };
+  return {
+    buf,
+    offset: 0,
+    capLen: 0,
+    wireLen: 0,
+    tsMicros: 0,
+    linkType: 0,
+    fileOffset: 0,
+    index: 0,
+    process: -1,
+  };
 }
 
 export type CaptureFormat = "pcap" | "pcap-ns";

@@ -93,6 +93,9 @@ export abstract class FlowStore {
 
   protected firstFrame = new Float64Array(0);
 
+  /** The capture's process index of the flow's first packet that names one (Network Monitor 2.2+), or -1. */
+  protected process = new Int32Array(0);
+
   protected firstPayloadLo = new Uint8Array(0);
 
   protected firstPayloadHi = new Uint8Array(0);
@@ -247,6 +250,10 @@ export abstract class FlowStore {
     return this.firstFrame[row]!;
   }
 
+  /** @internal */ rowProcess(row: number): number {
+    return this.process[row]!;
+  }
+
   // --- Lookup and lifetime ----------------------------------------------------
 
   /** The active row of the flow with this key, or -1. */
@@ -346,6 +353,7 @@ export abstract class FlowStore {
     this.first = g64(this.first);
     this.last = g64(this.last);
     this.firstFrame = g64(this.firstFrame);
+    this.process = gi32(this.process);
     this.firstPayloadLo = g8(this.firstPayloadLo);
     this.firstPayloadHi = g8(this.firstPayloadHi);
     this.appLo = g8(this.appLo);

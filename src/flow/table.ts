@@ -179,6 +179,7 @@ export class FlowTable extends IcmpAttachment {
 
     if (ts < this.first[row]!) this.first[row] = ts;
     if (ts > this.last[row]!) this.last[row] = ts;
+    if (frame.process >= 0 && this.process[row]! < 0) this.process[row] = frame.process;
     const payload = Math.max(pkt.payloadLen, 0);
     const wireLen = frame.wireLen;
     if (fromLo) {
@@ -338,6 +339,7 @@ export class FlowTable extends IcmpAttachment {
     this.first[row] = ts;
     this.last[row] = ts;
     this.firstFrame[row] = frame.index;
+    this.process[row] = frame.process;
     const h = k.hash;
     this.hash[row] = h;
     const bucket = h & this.mask;

@@ -10,7 +10,7 @@ import type { Flow } from "./view.js";
 export type LikelyServerPort = (ipProto: number, port: number) => boolean;
 
 /** What the table reads from a capture frame. */
-export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index" | "fileOffset">;
+export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index" | "fileOffset" | "process">;
 
 /** Why a flow ended. */
 export type EndReason = "capture_end" | "idle_timeout" | "closed" | "reused" | "evicted";

@@ -55,6 +55,10 @@ export class Flow {
   get firstFrame(): number {
     return this.table.rowFirstFrame(this.row);
   }
+  /** Index into the capture's process table (Network Monitor 2.2+), or -1. */
+  get process(): number {
+    return this.table.rowProcess(this.row);
+  }
   get origPort(): number {
     return this.table.rowPort(this.row, !this.origIsLo);
   }
@@ -193,6 +197,7 @@ export type FlowFacts = Pick<
   | "first"
   | "last"
   | "firstFrame"
+  | "process"
   | "origPort"
   | "respPort"
   | "origPackets"

@@ -8,7 +8,7 @@ import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { isoToMicros } from "../format.js";
 import { escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
 import { renderJson } from "./json.js";
-import type { FlowRecord, Report, RoleRef, Summary } from "./model.js";
+import type { FlowProcess, FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, REPORT_SCHEMA } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
@@ -216,6 +216,7 @@ interface JsonFlow {
   firstSeen: string;
   lastSeen: string;
   firstFrame?: number;
+  process?: FlowProcess;
   filter?: string;
   reasons: (Reason & { message?: string })[];
 }
@@ -259,6 +260,7 @@ export function reportFromJson(json: unknown): Report {
     firstFrame: f.firstFrame ?? 0,
     // Not a report@1 field of its own: the saved display filter says whether it named fragments.
     fragmented: typeof f.filter === "string" && /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter),
+    ...(f.process === undefined ? {} : { process: f.process }),
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {

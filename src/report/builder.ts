@@ -16,6 +16,7 @@ import {
   type CaptureSummary,
   DEFAULT_MAX_REPORT_FLOWS,
   emptySummary,
+  type FlowProcess,
   type FlowRecord,
   REPORT_SCHEMA,
   type Report,
@@ -66,6 +67,8 @@ export class ReportBuilder {
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
   private readonly maxListed: number;
+  /** The capture's process table, which a flow's `process` index points into (Network Monitor 2.2+). */
+  processes: readonly FlowProcess[] = [];
 
   /**
    * With `stream`, every flow's record goes to it as the flow ends, and the
@@ -90,7 +93,7 @@ export class ReportBuilder {
     if (isKnown) this.countService(c);
     else if (c.verdict === "unknown") this.countUnknown(c);
     if (this.stream !== undefined) {
-      const record = flowRecord(c, this.addr, this.roleRefCache);
+      const record = flowRecord(c, this.addr, this.roleRefCache, this.processes);
       if (blockingReason(record.reasons)) this.blocked.count(c, record.roles, record.clientIp);
       this.stream(record);
       return;
@@ -106,7 +109,7 @@ export class ReportBuilder {
       this.known.pop();
       this.unlisted.known++;
     }
-    const record = flowRecord(c, this.addr, this.roleRefCache);
+    const record = flowRecord(c, this.addr, this.roleRefCache, this.processes);
     if (blockingReason(record.reasons)) this.blocked.add(record);
     (isKnown ? this.known : this.notable).push(record);
   }
@@ -196,6 +199,7 @@ function flowRecord(
   c: Classified,
   addr: AddressFormatter,
   cache: Map<readonly unknown[], RoleRef[]>,
+  processes: readonly FlowProcess[],
 ): FlowRecord {
   const f = c.flow;
   const roles = roleRefs(c.matches, cache);
@@ -226,6 +230,7 @@ function flowRecord(
     lastSeen: f.last,
     firstFrame: f.firstFrame,
     fragmented: f.fragmented,
+    ...(f.process >= 0 && processes[f.process] !== undefined ? { process: processes[f.process]! } : {}),
     reasons: c.reasons,
   };
 }

@@ -7,7 +7,7 @@
 import { isoMicros } from "../format.js";
 import { escapeCsv as c } from "./escape.js";
 import { flowFilter } from "./filter.js";
-import type { Report } from "./model.js";
+import { processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 const HEADER = [
@@ -35,6 +35,7 @@ const HEADER = [
   "filter",
   "reason_codes",
   "reasons",
+  "process",
 ];
 
 /** The header line, the same for one capture and for a batch. */
@@ -69,6 +70,7 @@ export function* renderCsv(report: Report, withHeader = true): Generator<string>
       c(flowFilter(f)),
       c(f.reasons.map((r) => r.code).join(" ")),
       c(f.reasons.map((r) => reasonText(r)).join("; ")),
+      c(f.process === undefined ? null : processLabel(f.process)),
     ].join(",")}\r\n`;
     if (batch.length > 32_768) {
       yield batch;

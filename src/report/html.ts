@@ -12,7 +12,7 @@ import { isoToMicros, type TimeText, zonedTime } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html-charts.js";
-import type { FlowRecord, Report } from "./model.js";
+import { type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import {
   appLabel,
@@ -205,7 +205,7 @@ ${rolesSection(report)}
 
 function flowRow(f: FlowRecord, when: TimeText): string {
   const app = appLabel(f, true);
-  return `<tr id="flow-${f.id}" data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td class="ts">${when(f.firstSeen)}</td><td class="num">${f.firstFrame}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td><td><code class="wf">${h(flowFilter(f))}</code></td></tr>`;
+  return `<tr id="flow-${f.id}" data-verdict="${f.verdict}"><td class="num">${f.id}</td><td class="v v-${f.verdict}">${f.verdict}</td><td>${h(endpoint(f.clientIp, f.clientPort))}</td><td>${h(endpoint(f.serverIp, f.serverPort))}</td><td>${h(f.transport)}</td><td>${h(app)}${f.process === undefined ? "" : `<br><small title="${h(f.process.path)}">${h(processLabel(f.process))}</small>`}</td><td>${h(f.history ? `${f.state} ${f.history}` : f.state)}</td><td class="num">${f.packetsFromClient}</td><td class="num">${f.packetsFromServer}</td><td class="ts">${when(f.firstSeen)}</td><td class="num">${f.firstFrame}</td><td>${f.reasons.map((r) => `<b>${h(r.code)}</b>: ${h(reasonText(r))}`).join("<br>")}</td><td><code class="wf">${h(flowFilter(f))}</code></td></tr>`;
 }
 
 /** "#8" linking to the flow's row when the page lists it. */

@@ -81,6 +81,7 @@ export function flowJson(
     `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
+    (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
     `"filter":"${flowFilter(f)}",` +
     `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );

@@ -10,7 +10,7 @@ import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoToMicros, zonedTime } from "../format.js";
 import { escapeMarkdown as md } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
-import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
+import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import {
   appLabel,
@@ -157,7 +157,7 @@ function flowTable(out: string[], flows: readonly FlowRecord[], limit: number): 
   const shown = limit > 0 ? flows.slice(0, limit) : flows;
   for (const f of shown) {
     out.push(
-      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${md(f.transport)} | ${md(appLabel(f, true))} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${f.firstFrame} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} | ${filterCell(flowFilter(f))} |`,
+      `| ${f.id} | ${md(endpoint(f.clientIp, f.clientPort))} | ${md(endpoint(f.serverIp, f.serverPort))} | ${md(f.transport)} | ${md(appLabel(f, true))}${f.process === undefined ? "" : md(` · ${processLabel(f.process)}`)} | ${md(f.history ? `${f.state} ${f.history}` : f.state)} | ${f.packetsFromClient}/${f.packetsFromServer} | ${f.firstFrame} | ${md(f.reasons.map((r) => reasonText(r)).join("; "))} | ${filterCell(flowFilter(f))} |`,
     );
   }
   if (shown.length < flows.length)

@@ -59,7 +59,21 @@ export interface FlowRecord {
   firstFrame: number;
   /** Whether the flow had IP fragments (for its display filter; not in report@1, so false when read back). */
   fragmented: boolean;
+  /** The process that owned the flow, where the capture says (Network Monitor 2.2+ process table). */
+  process?: FlowProcess;
   reasons: readonly Reason[];
+}
+
+/** A process from the capture's process table: its executable's file name, full path and PID. */
+export interface FlowProcess {
+  name: string;
+  path: string;
+  pid: number;
+}
+
+/** "communicator.exe (PID 4321)". */
+export function processLabel(p: FlowProcess): string {
+  return `${p.name} (PID ${p.pid})`;
 }
 
 export interface RoleRow {

@@ -16,7 +16,7 @@ import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoToMicros, zonedTime } from "../format.js";
 import { escapeTerminalLine as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
-import { DEFAULT_LIST_LIMIT, type FlowRecord, type Report } from "./model.js";
+import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
 import { RoleAbbreviations } from "./role-abbrev.js";
 import {
@@ -173,6 +173,17 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     for (const f of listed) {
       const frame = `frame ${String(f.firstFrame).padStart(frameWidth)}`;
       body.push(`  ${`#${f.id}`.padEnd(idWidth)}  ${frame}  ${term(flowFilter(f))}`);
+    }
+  }
+
+  const owned = listed.filter((f) => f.process !== undefined);
+  if (owned.length > 0) {
+    body.push("", pc.bold("Processes behind the flows above (the capture's process table)"));
+    const idWidth = Math.max(...owned.map((f) => `#${f.id}`.length));
+    for (const f of owned) {
+      body.push(
+        clip(`  ${`#${f.id}`.padEnd(idWidth)}  ${term(processLabel(f.process!))}  ${term(f.process!.path)}`),
+      );
     }
   }
 

@@ -31,7 +31,8 @@ export interface Seed {
   bytes: Uint8Array;
 }
 
-const MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+// pcap (both orders, µs and ns), pcapng, Network Monitor 2.x ("GMBU") and 1.x ("RTSS").
+const MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a, 0x474d4255, 0x52545353];
 
 function isCapture(b: Uint8Array): boolean {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return true;
@@ -129,6 +130,23 @@ export function lengthFields(b: Uint8Array): Field[] {
         frame(off + 28, Math.min(dv.getUint32(off + 20, le), total - 32));
       }
       off += total;
+    }
+  } else if (magic === 0x474d4255 && b.length >= 64) {
+    // Network Monitor 2.x: the frame table's offset and length, each entry, and each record's two lengths.
+    fields.push({ offset: 24, size: 4, littleEndian: true }, { offset: 28, size: 4, littleEndian: true });
+    const table = dv.getUint32(24, true);
+    const n = Math.min(dv.getUint32(28, true) / 4, 100_000);
+    for (let i = 0; i < n && table + 4 * i + 4 <= b.length; i++) {
+      const at = dv.getUint32(table + 4 * i, true);
+      fields.push({ offset: table + 4 * i, size: 4, littleEndian: true });
+      if (at + 16 <= b.length) {
+        fields.push(
+          { offset: at + 8, size: 4, littleEndian: true },
+          { offset: at + 12, size: 4, littleEndian: true },
+        );
+        const incl = dv.getUint32(at + 12, true);
+        if (at + 16 + incl <= b.length) frame(at + 16, incl);
+      }
     }
   }
   return fields;
