@@ -35,6 +35,18 @@ if (!existsSync(file)) {
 }
 const ngFile = file.replace(/\.pcap$/, ".pcapng");
 if (!existsSync(ngFile)) pcapToPcapng(file, ngFile);
+// The same packets as a Network Monitor 2.x file, when editcap is installed (read at offsets, not streamed).
+const cap = file.replace(/\.pcap$/, ".cap");
+if (!existsSync(cap)) {
+  try {
+    execFileSync("editcap", ["-F", "netmon2", file, cap], {
+      stdio: "ignore",
+      env: { ...process.env, TZ: "UTC" },
+    });
+  } catch {
+    // no editcap: the Network Monitor row is left out
+  }
+}
 const size = statSync(file).size;
 
 interface Sample {
@@ -69,6 +81,7 @@ const plan: Run[] = [
   { label: "ocs-pcap ndjson", mode: "ocs-pcap-ndjson", file },
   { label: "loop pcapng", mode: "loop-ng", file: ngFile },
   { label: "ocs-pcap pcapng", mode: "ocs-pcap", file: ngFile },
+  ...(existsSync(cap) ? [{ label: "ocs-pcap netmon", mode: "ocs-pcap", file: cap }] : []),
 ];
 const baselineDir = stringArg("baseline");
 if (baselineDir !== null) {
@@ -110,6 +123,11 @@ lines.push(
   `  ocs-pcap analyze (ndjson) / ocs-pcap analyze (json):   ${ratio("ocs-pcap ndjson", med("ocs-pcap"))}`,
   `  pcap-parser / minimal pcap loop:                       ${ratio("pcap-parser", base)}`,
   `  ocs-pcap on pcapng / ocs-pcap on pcap:                 ${ratio("ocs-pcap pcapng", med("ocs-pcap"))}`,
+  ...(existsSync(cap)
+    ? [
+        `  ocs-pcap on Network Monitor / ocs-pcap on pcap:        ${ratio("ocs-pcap netmon", med("ocs-pcap"))}`,
+      ]
+    : []),
   ...(baselineDir === null
     ? []
     : [

@@ -28,20 +28,21 @@ const name = `ocs-pcap-${process.platform}-${process.arch}`;
 const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 /**
- * src/schema.ts loads Ajv on first use through `createRequire(import.meta.url)`,
+ * Modules that load something on first use through `createRequire(import.meta.url)`
+ * (Ajv in src/schema.ts, the product catalogs' data in src/catalog/products.ts),
  * which a CommonJS bundle has no URL for: there it becomes a plain `require`,
  * which esbuild bundles and still evaluates on first use.
  */
-const lazyAjv = {
-  name: "lazy-ajv",
+const LAZY = /src[\\/](schema|catalog[\\/]products)\.ts$/;
+const lazyRequire = {
+  name: "lazy-require",
   setup(b) {
-    b.onLoad({ filter: /src[\\/]schema\.ts$/ }, (args) => {
+    b.onLoad({ filter: LAZY }, (args) => {
       const text = readFileSync(args.path, "utf8");
       const made = "const requireCjs = createRequire(import.meta.url);";
-      const used = 'requireCjs("ajv")';
-      if (!text.includes(made) || !text.includes(used))
-        throw new Error("src/schema.ts no longer loads Ajv as bin/build-standalone.mjs expects");
-      return { contents: text.replace(made, "").replace(used, 'require("ajv")'), loader: "ts" };
+      if (!text.includes(made) || !text.includes("requireCjs("))
+        throw new Error(`${args.path} no longer loads lazily as bin/build-standalone.mjs expects`);
+      return { contents: text.replace(made, "").replaceAll("requireCjs(", "require("), loader: "ts" };
     });
   },
 };
@@ -54,7 +55,7 @@ const common = {
   format: "cjs",
   target: "node20",
   define: { OCS_PCAP_VERSION: JSON.stringify(pkg.version) },
-  plugins: [lazyAjv],
+  plugins: [lazyRequire],
   logLevel: "warning",
   // import.meta.url is used only where the standalone entry supplies the value
   // (the worker's file, package.json's version).

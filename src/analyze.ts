@@ -10,6 +10,7 @@ import { NetmonReader, netmonLinkTypeName } from "./capture/netmon.js";
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { CatalogIndex } from "./catalog/index.js";
+import { isDefaultProducts } from "./catalog/products.js";
 import { type ClassifyContext, classifyFlow } from "./classify/classify.js";
 import type { Topology } from "./classify/topology.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
@@ -34,6 +35,8 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   /** Told the bytes read so far, the file's size and the packets read, after each read of a plain file. */
   onProgress?: (bytesRead: number, totalBytes: number, packets: number) => void;
   index?: CatalogIndex;
+  /** The built-in products behind `index` (`--product`), named in the report unless the default. */
+  products?: readonly string[];
   /** Tool version written into the report. */
   version?: string;
   tcpTimeoutMicros?: number;
@@ -85,6 +88,8 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS,
     options.onFlowRecord,
   );
+  if (options.products !== undefined && !isDefaultProducts(options.products))
+    builder.products = options.products;
   const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
   const table = new FlowTable({
     likelyServerPort: (proto, port) =>

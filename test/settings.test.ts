@@ -116,7 +116,7 @@ describe("catalog files", () => {
     );
     const stderr = await refused("--catalog-extend", p);
     expect(stderr).toBe(
-      `ocs-pcap: ${p}: does not match the catalog schema: line 6, column 5: /entries/0: unknown property "securty" (allowed: role, roleKind, ports, transports, protocol, security, description, seedRow, notes, clientRange, portUse, allows)\n`,
+      `ocs-pcap: ${p}: does not match the catalog schema: line 6, column 5: /entries/0: unknown property "securty" (allowed: role, roleKind, ports, transports, protocol, security, description, seedRow, notes, clientRange, portUse, allows, product, source)\n`,
     );
   });
 });

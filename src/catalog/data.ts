@@ -383,5 +383,7 @@ export const CATALOG: readonly CatalogEntry[] = ROWS.map(
     clientRange: seedRow === 64 || seedRow === 69,
     portUse: PORT_USE[seedRow]?.[0] ?? "listen",
     allows: ALLOWS[seedRow]?.[0] ?? [],
+    product: "ocs2007r2",
+    source: `OCS 2007 R2 ports and protocols table (the seed), row ${seedRow}`,
   }),
 );

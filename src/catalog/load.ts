@@ -6,36 +6,12 @@
 import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 import schema from "./catalog.schema.json" with { type: "json" };
 import { CATALOG } from "./data.js";
-import type { CatalogEntry, PayloadFamily, PortUse, RoleKind, Security, Transport } from "./types.js";
+import { type CatalogFileData, CatalogFileError, catalogEntries } from "./entries.js";
+import type { CatalogEntry } from "./types.js";
 
-export class CatalogFileError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
-    super(message);
-    this.name = "CatalogFileError";
-  }
-}
+export { type CatalogFileData, CatalogFileError, catalogEntries };
 
-interface EntryInput {
-  role: string;
-  roleKind?: RoleKind;
-  ports: { first: number; last: number }[];
-  transports: Transport[];
-  protocol: string;
-  security?: Security;
-  description?: string;
-  seedRow?: number;
-  notes?: string[];
-  clientRange?: boolean;
-  portUse?: PortUse;
-  allows?: PayloadFamily[];
-}
-
-const CATALOG_FILE = new LazySchema<{ entries: EntryInput[] }>(schema, { strict: true });
-
-const CLIENT_ROLES = new Set(CATALOG.filter((e) => e.roleKind === "client").map((e) => e.role));
+const CATALOG_FILE = new LazySchema<CatalogFileData>(schema, { strict: true });
 
 /** Parses and validates a catalog file's text. */
 export function parseCatalogFile(text: string, file: string): CatalogEntry[] {
@@ -56,38 +32,15 @@ export function parseCatalogFile(text: string, file: string): CatalogEntry[] {
       file,
     );
   }
-  return data.entries.map((e, i) => {
-    e.ports.forEach((r, j) => {
-      if (r.first > r.last)
-        throw new CatalogFileError(
-          `/entries/${i}/ports/${j}: first (${r.first}) is above last (${r.last})`,
-          file,
-        );
-    });
-    const roleKind: RoleKind =
-      e.roleKind ??
-      (/^load balancer/i.test(e.role) ? "load-balancer" : CLIENT_ROLES.has(e.role) ? "client" : "server");
-    return {
-      id: i,
-      role: e.role,
-      roleKind,
-      ports: e.ports.map((r) => ({ first: r.first, last: r.last })),
-      transports: [...e.transports],
-      protocol: e.protocol,
-      security: e.security ?? "any",
-      description: e.description ?? "",
-      seedRow: e.seedRow ?? 0,
-      notes: e.notes ?? [],
-      clientRange: e.clientRange ?? false,
-      portUse: e.portUse ?? (e.clientRange ? "media" : "listen"),
-      allows: [...(e.allows ?? [])],
-    };
-  });
+  return catalogEntries(data, file);
 }
 
-/** The built-in catalog followed by `extra`, renumbered. */
-export function extendCatalog(extra: readonly CatalogEntry[]): CatalogEntry[] {
-  return [...CATALOG, ...extra].map((e, id) => ({ ...e, id }));
+/** `base` (by default the built-in OCS 2007 R2 catalog) followed by `extra`, renumbered. */
+export function extendCatalog(
+  extra: readonly CatalogEntry[],
+  base: readonly CatalogEntry[] = CATALOG,
+): CatalogEntry[] {
+  return [...base, ...extra].map((e, id) => ({ ...e, id }));
 }
 
 export { schema as CATALOG_SCHEMA };

@@ -72,4 +72,8 @@ export interface CatalogEntry {
   portUse: PortUse;
   /** Payload families the row accepts beyond what its protocol and security give (the Edge's 443: STUN over TCP). */
   allows: PayloadFamily[];
+  /** The built-in product the row belongs to (`--product`: ocs2007r2, sfb2019, …), or "custom" for a catalog file's. */
+  product: string;
+  /** Where the row's facts come from: the seed's row, or a published document's table and row. */
+  source: string;
 }

@@ -26,4 +26,6 @@ Examples:
   $ ocs-pcap catalog
   $ ocs-pcap catalog --port 5061
   $ ocs-pcap catalog --port 3478 --transport udp
-  $ ocs-pcap catalog --format json`;
+  $ ocs-pcap catalog --format json
+  $ ocs-pcap catalog --product sfb2019 --format csv > firewall-rules.csv
+  $ ocs-pcap catalog diff ocs2007r2 sfb2019`;

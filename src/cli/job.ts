@@ -5,6 +5,7 @@
  */
 import type { AnalyzeOptions } from "../analyze.js";
 import { CatalogIndex } from "../catalog/index.js";
+import { isDefaultProducts, productCatalog } from "../catalog/products.js";
 import type { InputFilterSpec } from "../flow/input-filter.js";
 
 export interface JobSettings {
@@ -17,6 +18,8 @@ export interface JobSettings {
   udpTimeoutMicros: number;
   checksums: boolean;
   catalog: { mode: "replace" | "extend"; file: string; text: string } | null;
+  /** The built-in product catalogs (`--product`); the catalog file, if any, extends or replaces them. */
+  products: string[];
   topology: { file: string; text: string } | null;
   /** Input filters (plain data). */
   filter: InputFilterSpec | null;
@@ -34,13 +37,18 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
   const key = JSON.stringify(settings);
   if (cached !== null && cached.key === key) return cached.options;
   let index: CatalogIndex;
+  const base = isDefaultProducts(settings.products) ? null : productCatalog(settings.products);
   if (settings.catalog === null) {
-    builtIn ??= new CatalogIndex();
-    index = builtIn;
+    if (base === null) {
+      builtIn ??= new CatalogIndex();
+      index = builtIn;
+    } else index = new CatalogIndex(base);
   } else {
     const { extendCatalog, parseCatalogFile } = await import("../catalog/load.js");
     const entries = parseCatalogFile(settings.catalog.text, settings.catalog.file);
-    index = new CatalogIndex(settings.catalog.mode === "replace" ? entries : extendCatalog(entries));
+    index = new CatalogIndex(
+      settings.catalog.mode === "replace" ? entries : extendCatalog(entries, base ?? undefined),
+    );
   }
   const topology =
     settings.topology === null
@@ -52,6 +60,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
         );
   const options: AnalyzeOptions = {
     index,
+    products: settings.products,
     topology,
     version: settings.version,
     maxRecordLen: settings.maxRecordLen,

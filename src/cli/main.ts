@@ -7,21 +7,22 @@
  * OCS_PCAP_DEBUG=1.
  */
 
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
+import { DEFAULT_PRODUCT, PRODUCTS } from "../catalog/products.js";
 import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
 import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
 import { DEFAULT_LIST_LIMIT, DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
 import { DEFAULT_WIDTH } from "../report/table.js";
 import { analyzeCommand } from "./commands/analyze.js";
-import { catalogCommand } from "./commands/catalog.js";
+import { catalogCommand, catalogDiffCommand } from "./commands/catalog.js";
 import { completionScript, manPage } from "./commands/completion.js";
 import { summarizeCommand } from "./commands/summarize.js";
 import { type TopologyCliOptions, topologyCommand } from "./commands/topology.js";
+import { toolVersion, wantColor } from "./environment.js";
 import { EXIT, IO_ERRORS, OutputPathError, SettingsError, UsageError } from "./exit.js";
 import { FORMATS } from "./formats.js";
 import { ANALYZE_EXAMPLES, CATALOG_EXAMPLES } from "./help.js";
@@ -29,20 +30,9 @@ import type { Io } from "./io.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
 import { removeTemporaries } from "./output.js";
 
-/** Set by the standalone executable's bundler (there is no package.json beside it). */
-declare const OCS_PCAP_VERSION: string | undefined;
+export { toolVersion, wantColor };
 
-export function toolVersion(): string {
-  if (typeof OCS_PCAP_VERSION === "string") return OCS_PCAP_VERSION;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
+const PRODUCT_NAMES = [...PRODUCTS.keys()].join(", ");
 
 /** Commander's way to repeat an option: each value appended. */
 function collect(value: string, previous: string[]): string[] {
@@ -188,6 +178,10 @@ Examples:
     )
     .option("--catalog-extend <file>", "add this catalog's entries to the built-in one")
     .option(
+      "--product <names>",
+      `built-in catalogs to match against, comma-separated (several: a migration; each role names its product): ${PRODUCT_NAMES} (default: ${DEFAULT_PRODUCT})`,
+    )
+    .option(
       "--max-record-len <bytes>",
       "largest record accepted before the file is treated as corrupt",
       String(DEFAULT_MAX_RECORD_LEN),
@@ -239,21 +233,48 @@ Examples:
       code = await summarizeCommand(files, opts, io, version);
     });
 
-  program
+  const catalog = program
     .command("catalog")
-    .description("print the OCS 2007 R2 port catalog, or the roles that use one port")
+    .description(
+      "print a port catalog (OCS 2007 R2 by default), the roles that use one port, or the difference between two",
+    )
     .option("-p, --port <port>", "list the entries that cover this port, most specific first")
     .addOption(
       new Option("-t, --transport <transport>", "with --port: only this transport").choices(["tcp", "udp"]),
     )
     .addOption(
-      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+      new Option(
+        "-f, --format <format>",
+        "output format (csv: one firewall rule per port range and transport)",
+      )
+        .choices(["table", "json", "csv"])
+        .default("table"),
     )
     .option("--catalog <file>", "show this catalog file instead of the built-in one")
     .option("--catalog-extend <file>", "show the built-in catalog with this file's entries added")
+    .option(
+      "--product <names>",
+      `the built-in catalogs to show, comma-separated: ${PRODUCT_NAMES} (default: ${DEFAULT_PRODUCT})`,
+    )
     .addHelpText("after", CATALOG_EXAMPLES)
     .action(async (opts: CatalogCliOptions) => {
       code = await catalogCommand(opts, io);
+    });
+  catalog
+    .command("diff")
+    .description(
+      "the ports, transports and roles added, removed or changed from catalog A to catalog B (a product's name, or a catalog file): a migration's firewall change list",
+    )
+    .argument("<a>", "the catalog before: a product name or a catalog file")
+    .argument("<b>", "the catalog after")
+    .addOption(
+      new Option("-f, --format <format>", "output format (default: table)").choices(["table", "json"]),
+    )
+    .action(async (a: string, b: string, opts: { format?: "table" | "json" }) => {
+      // `catalog -f json diff A B` and `catalog diff A B -f json` alike: commander gives -f to whichever comes first.
+      const format = opts.format ?? (catalog.opts() as CatalogCliOptions).format;
+      if (format === "csv") throw new UsageError("catalog diff writes a table or JSON, not CSV");
+      code = await catalogDiffCommand(a, b, { format }, io);
     });
 
   program
@@ -343,20 +364,6 @@ Examples:
   }
 }
 
-/**
- * Colour for the table report on standard output: NO_COLOR (no-color.org)
- * turns it off whatever else is set; FORCE_COLOR turns it on even into a
- * pipe, except FORCE_COLOR=0 or =false (as chalk and Node read it); otherwise
- * only a terminal that is not TERM=dumb gets colour.
- */
-export function wantColor(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return force !== "0" && force !== "false";
-  return isTty && env.TERM !== "dumb";
-}
-
-/** Entry point for bin/ocs-pcap. */
 /** Runs the command line of this process; `workerScript` as in `Io` (the standalone executable's). */
 export async function main(overrides: Pick<Io, "workerScript"> = {}): Promise<void> {
   // Stopped by a signal: no temporary file or folder is left behind, then

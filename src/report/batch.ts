@@ -266,6 +266,7 @@ export function reportFromJson(json: unknown): Report {
   const report: Report = {
     schema: REPORT_SCHEMA,
     tool: r.tool,
+    ...(r.catalog === undefined ? {} : { catalog: r.catalog }),
     // skipped, accounting and warnings are optional in the schema (older reports lack them).
     capture: {
       ...r.capture,

@@ -67,6 +67,8 @@ export class ReportBuilder {
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
   private readonly maxListed: number;
+  /** The run's product catalogs (`--product`) when not the default; the report names them. */
+  products: readonly string[] | null = null;
   /** The capture's process table, which a flow's `process` index points into (Network Monitor 2.2+). */
   processes: readonly FlowProcess[] = [];
 
@@ -158,6 +160,7 @@ export class ReportBuilder {
     return {
       schema: REPORT_SCHEMA,
       tool: { name: "ocs-pcap", version: this.version },
+      ...(this.products === null ? {} : { catalog: { products: [...this.products] } }),
       capture,
       summary: { ...this.summary },
       roles: this.roles.rows(),

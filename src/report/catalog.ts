@@ -1,8 +1,10 @@
 /**
  * Renderers for `ocs-pcap catalog`: the whole catalog, or the entries that
- * cover one port (most specific first), as a table or as JSON.
+ * cover one port (most specific first), as a table, JSON or firewall-rule
+ * CSV; and `catalog diff` as a table or JSON.
  */
 import Table from "cli-table3";
+import type { CatalogDiff, DiffSide } from "../catalog/diff.js";
 import { formatPorts } from "../catalog/index.js";
 import type { CatalogEntry } from "../catalog/types.js";
 
@@ -20,6 +22,8 @@ export interface CatalogJson {
     clientRange: boolean;
     portUse: string;
     allows: string[];
+    product?: string;
+    source?: string;
   }[];
 }
 
@@ -38,6 +42,8 @@ export function catalogJson(entries: readonly CatalogEntry[]): CatalogJson {
       clientRange: e.clientRange,
       portUse: e.portUse,
       allows: [...e.allows],
+      // The seed's rows say where they come from in seedRow; other products' rows name their document.
+      ...(e.product === "ocs2007r2" ? {} : { product: e.product, source: e.source }),
     })),
   };
 }
@@ -67,5 +73,54 @@ export function renderCatalogTable(entries: readonly CatalogEntry[], title: stri
       described,
     ]);
   }
+  return `${title}\n${t.toString()}\n`;
+}
+
+const csvCell = (s: string | number) => {
+  const t = String(s);
+  return /[",\r\n]/.test(t) || /^[=+\-@\t]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+};
+
+/** Which way a row opens a firewall: to the role's port, from the role's ports, or both (media). */
+const DIRECTION: Record<CatalogEntry["portUse"], string> = {
+  listen: "inbound to role",
+  source: "outbound from role",
+  media: "both ways",
+};
+
+/**
+ * One firewall rule per entry, port range and transport: role, direction,
+ * ports, transport, protocol, product and source (RFC 4180, CRLF lines).
+ */
+export function renderCatalogCsv(entries: readonly CatalogEntry[]): string {
+  const lines = ["role,direction,first_port,last_port,transport,protocol,security,product,source"];
+  for (const e of entries)
+    for (const r of e.ports)
+      for (const t of e.transports)
+        lines.push(
+          [e.role, DIRECTION[e.portUse], r.first, r.last, t, e.protocol, e.security, e.product, e.source]
+            .map(csvCell)
+            .join(","),
+        );
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+export function renderCatalogDiffJson(diff: CatalogDiff, a: string, b: string): string {
+  return `${JSON.stringify({ before: a, after: b, unchanged: diff.unchanged, changes: diff.rows }, null, 2)}\n`;
+}
+
+export function renderCatalogDiffTable(diff: CatalogDiff, a: string, b: string): string {
+  const counts = { added: 0, removed: 0, changed: 0 };
+  for (const r of diff.rows) counts[r.change]++;
+  const t = new Table({
+    head: ["Change", "Port(s)", "Transport", "Use", `Roles in ${a}`, `Roles in ${b}`],
+    style: { head: [], border: [] },
+    colWidths: [null, null, null, null, 40, 40],
+    wordWrap: true,
+  });
+  const side = (s: DiffSide | undefined) =>
+    s === undefined ? "-" : `${s.roles.join("\n")}\n(${s.protocols.join(", ")})`;
+  for (const r of diff.rows) t.push([r.change, r.ports, r.transport, r.use, side(r.before), side(r.after)]);
+  const title = `Catalog ${a} → ${b}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${diff.unchanged} unchanged (port ranges by transport and use)`;
   return `${title}\n${t.toString()}\n`;
 }

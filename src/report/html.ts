@@ -118,7 +118,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 <dt>Link types</dt><dd>${h(c.linkTypes.join(", ") || "-")}</dd>
 <dt>Packets</dt><dd>${formatCount(c.packets)}</dd>
 <dt>Bytes</dt><dd>${formatCount(c.bytes)} (${formatBytes(c.bytes)})</dd>
-<dt>First packet</dt><dd>${c.firstSeen === null ? "-" : when(isoToMicros(c.firstSeen))}</dd>
+${report.catalog === undefined ? "" : `<dt>Catalog</dt><dd>${h(report.catalog.products.join(", "))}</dd>`}<dt>First packet</dt><dd>${c.firstSeen === null ? "-" : when(isoToMicros(c.firstSeen))}</dd>
 <dt>Last packet</dt><dd>${c.lastSeen === null ? "-" : when(isoToMicros(c.lastSeen))}</dd>
 <dt>Anomalies</dt><dd>${h(formatCounts(c.anomalies))}</dd>${c.filter === undefined ? "" : `\n<dt>Filtered</dt><dd>${h(filterText(c.filter))}</dd>`}
 <dt>Tool</dt><dd>ocs-pcap ${h(report.tool.version)}</dd>

@@ -51,6 +51,7 @@ export function renderMarkdown(
   out.push(`| Link types | ${md(c.linkTypes.join(", ") || "-")} |`);
   out.push(`| Packets | ${formatCount(c.packets)} |`);
   out.push(`| Bytes | ${formatCount(c.bytes)} (${formatBytes(c.bytes)}) |`);
+  if (report.catalog !== undefined) out.push(`| Catalog | ${md(report.catalog.products.join(", "))} |`);
   out.push(`| First packet | ${c.firstSeen === null ? "-" : when(isoToMicros(c.firstSeen))} |`);
   out.push(`| Last packet | ${c.lastSeen === null ? "-" : when(isoToMicros(c.lastSeen))} |`);
   out.push(`| Anomalies | ${md(formatCounts(c.anomalies))} |`);

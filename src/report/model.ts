@@ -197,6 +197,8 @@ export interface ServiceCount {
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   tool: { name: string; version: string };
+  /** The built-in product catalogs the run used (`--product`), when not the default OCS 2007 R2 alone. */
+  catalog?: { products: string[] };
   capture: CaptureSummary;
   summary: Summary;
   roles: RoleRow[];

@@ -203,6 +203,9 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
       "Capture",
       `${term(c.format)}, ${term(c.linkTypes.join(", ") || "no link type")}, ${formatCount(c.packets)} packets, ${formatCount(c.bytes)} bytes (${formatBytes(c.bytes)})`,
     ],
+    ...(report.catalog === undefined
+      ? []
+      : [["Catalog", term(report.catalog.products.join(", "))] as [string, string]]),
     ["First packet", whenIso(c.firstSeen)],
     [
       "Last packet",

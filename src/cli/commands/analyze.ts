@@ -15,6 +15,7 @@ import { redactReport } from "../../report/redact.js";
 import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
+import { parseInputFilter } from "../filter-options.js";
 import {
   EXTENSIONS,
   FORMATS,
@@ -28,11 +29,11 @@ import type { Io } from "../io.js";
 import type { JobSettings } from "../job.js";
 import {
   type AnalyzeCliOptions,
+  builtInTopology,
   checkExpectationsFile,
   loadCatalog,
   loadTopology,
   outputPath,
-  parseInputFilter,
   parseNonNegativeInt,
   parsePolicy,
   parsePositiveSeconds,
@@ -87,9 +88,13 @@ export async function analyzeCommand(
   if (captures.includes("-") && captures.length > 1)
     throw new UsageError("'-' (standard input) cannot be combined with other inputs");
 
-  const index = loadCatalog(opts.catalog, opts.catalogExtend);
+  const index = loadCatalog(opts.catalog, opts.catalogExtend, opts.product);
   if (opts.expect !== undefined) checkExpectationsFile(policy.expect, index.index, opts.expect);
-  const topology = opts.topology === undefined ? null : loadTopology(opts.topology, index.index);
+  // Without a topology file, a product's published address sets place its roles (Teams' media relays).
+  const topology =
+    opts.topology === undefined
+      ? builtInTopology(index.products, index.index)
+      : loadTopology(opts.topology, index.index);
   const settings: JobSettings = {
     version,
     maxRecordLen,
@@ -100,6 +105,7 @@ export async function analyzeCommand(
     udpTimeoutMicros: udpTimeout * 1_000_000,
     checksums: opts.checksums === true,
     catalog: index.source,
+    products: index.products,
     topology: topology?.source ?? null,
     filter: parseInputFilter(opts),
   };

@@ -3,20 +3,31 @@
  * extended), filtered by port and transport.
  */
 
-import type { Transport } from "../../catalog/types.js";
-import { renderCatalogJson, renderCatalogTable } from "../../report/catalog.js";
+import { existsSync } from "node:fs";
+import { diffCatalogs } from "../../catalog/diff.js";
+import { PRODUCTS, productCatalog } from "../../catalog/products.js";
+import type { CatalogEntry, Transport } from "../../catalog/types.js";
+import {
+  renderCatalogCsv,
+  renderCatalogDiffJson,
+  renderCatalogDiffTable,
+  renderCatalogJson,
+  renderCatalogTable,
+} from "../../report/catalog.js";
 import { EXIT, UsageError } from "../exit.js";
 import type { Io } from "../io.js";
 import { type CatalogCliOptions, loadCatalog, parseNonNegativeInt } from "../options.js";
 import { writeToStream } from "../output.js";
 
 export async function catalogCommand(opts: CatalogCliOptions, io: Io): Promise<number> {
-  const index = loadCatalog(opts.catalog, opts.catalogExtend).index;
+  const loaded = loadCatalog(opts.catalog, opts.catalogExtend, opts.product);
+  const index = loaded.index;
   if (opts.transport !== undefined && opts.port === undefined) {
     throw new UsageError("--transport needs --port");
   }
   let entries = index.entries;
-  let title = `OCS 2007 R2 port catalog (${entries.length} entries)`;
+  const titles = loaded.products.map((p) => PRODUCTS.get(p)?.short ?? p).join(" + ");
+  let title = `${opts.catalog === undefined ? titles : opts.catalog} port catalog (${entries.length} entries)`;
   if (opts.port !== undefined) {
     const port = parseNonNegativeInt(opts.port, "--port");
     if (port > 65535) throw new UsageError("--port must be between 0 and 65535");
@@ -34,7 +45,35 @@ export async function catalogCommand(opts: CatalogCliOptions, io: Io): Promise<n
     title = `Catalog entries for port ${port}${opts.transport ? `/${opts.transport}` : ""}, most specific first (${entries.length})`;
   }
   await writeToStream(io.stdout, [
-    opts.format === "json" ? renderCatalogJson(entries) : renderCatalogTable(entries, title),
+    opts.format === "json"
+      ? renderCatalogJson(entries)
+      : opts.format === "csv"
+        ? renderCatalogCsv(entries)
+        : renderCatalogTable(entries, title),
+  ]);
+  return EXIT.OK;
+}
+
+/** A side of `catalog diff`: a built-in product's name, or a catalog file. */
+function diffSide(name: string): readonly CatalogEntry[] {
+  if (PRODUCTS.has(name.toLowerCase())) return productCatalog([name.toLowerCase()]);
+  if (!existsSync(name)) {
+    throw new UsageError(
+      `catalog diff: '${name}' is neither a built-in product (${[...PRODUCTS.keys()].join(", ")}) nor a file`,
+    );
+  }
+  return loadCatalog(name, undefined).index.entries;
+}
+
+export async function catalogDiffCommand(
+  a: string,
+  b: string,
+  opts: { format: "table" | "json" },
+  io: Io,
+): Promise<number> {
+  const diff = diffCatalogs(diffSide(a), diffSide(b));
+  await writeToStream(io.stdout, [
+    opts.format === "json" ? renderCatalogDiffJson(diff, a, b) : renderCatalogDiffTable(diff, a, b),
   ]);
   return EXIT.OK;
 }

@@ -30,8 +30,11 @@ function optionFacts(o: Option): OptionFacts {
   };
 }
 
-/** The program's subcommands (help excluded) with their options. */
-function commandsOf(program: Command): {
+/** The program's subcommands (help excluded) with their options; with `nested`, theirs too ("catalog diff"). */
+function commandsOf(
+  program: Command,
+  nested = false,
+): {
   name: string;
   description: string;
   options: OptionFacts[];
@@ -42,8 +45,12 @@ function commandsOf(program: Command): {
     program.commands
       // Not help, and not the hidden manpage command.
       .filter((c) => c.name() !== "help" && c.name() !== "manpage")
-      .map((c) => ({
-        name: c.name(),
+      .flatMap((c) => [
+        { c, name: c.name() },
+        ...(nested ? c.commands.map((sub) => ({ c: sub, name: `${c.name()} ${sub.name()}` })) : []),
+      ])
+      .map(({ c, name }) => ({
+        name,
         description: c.description(),
         usage: c.usage(),
         argChoices: c.registeredArguments[0]?.argChoices ?? [],
@@ -148,13 +155,13 @@ export function manPage(program: Command, version: string, examples: string, exi
     ".SH NAME",
     `${name} \\- ${roff(program.description())}`,
     ".SH SYNOPSIS",
-    ...commandsOf(program).flatMap((c) => [`.B ${name} ${c.name}`, roff(c.usage), ".br"]),
+    ...commandsOf(program, true).flatMap((c) => [`.B ${name} ${c.name}`, roff(c.usage), ".br"]),
     ".SH DESCRIPTION",
     roff(
-      "Reads pcap and pcapng captures (gzip-compressed or not, from files, folders or standard input), groups packets into flows, matches each flow's service port, transport and payload against the OCS 2007 R2 port catalog, and reports unknown, blocked-looking and misdirected traffic, each verdict with the evidence behind it.",
+      "Reads pcap and pcapng captures (gzip-compressed or not, from files, folders or standard input) and Network Monitor 2.x files, groups packets into flows, matches each flow's service port, transport and payload against the OCS 2007 R2 port catalog (or, with --product, Lync Server 2013's, Skype for Business Server's or Teams'), and reports unknown, blocked-looking and misdirected traffic, each verdict with the evidence behind it.",
     ),
   ];
-  for (const c of commandsOf(program)) {
+  for (const c of commandsOf(program, true)) {
     out.push(`.SH ${c.name.toUpperCase()}`, roff(c.description));
     for (const o of c.options) {
       out.push(
