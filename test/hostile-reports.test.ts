@@ -123,6 +123,19 @@ describe("a saved report without the capture's optional fields", () => {
       expect([format, r.code, r.stderr]).toEqual([format, 0, ""]);
     }
   });
+
+  it("summarizes a role row without its verdict counts (fuzz finding, seed 20261201: exit 70 on a mangled key)", async () => {
+    const path = variant("role-counts.json", (r) => {
+      const row = r.roles[0] as unknown as Record<string, unknown>;
+      row["bloc\ufffded"] = row.blocked;
+      delete row.blocked;
+      delete row.known;
+    });
+    for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
+      const r = await cli("summarize", path, "-f", format);
+      expect([format, r.code, r.stderr]).toEqual([format, 0, ""]);
+    }
+  });
 });
 
 describe("impossible saved reports are refused with 65", () => {

@@ -275,7 +275,14 @@ export function reportFromJson(json: unknown): Report {
       accounting: r.capture.accounting ?? { inFlows: 0, icmpEvidence: 0, malformed: 0, skipped: 0 },
     },
     summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
-    roles: r.roles ?? [],
+    // Verdict counts a report of its own making always has; one saved by hand may lack them (0, not a crash).
+    roles: (r.roles ?? []).map((x) => ({
+      ...x,
+      known: x.known ?? 0,
+      blocked: x.blocked ?? 0,
+      misdirected: x.misdirected ?? 0,
+      inconclusive: x.inconclusive ?? 0,
+    })),
     unknown: r.unknown ?? [],
     blocked: (r.blocked ?? []).map((g) => ({
       ...g,

@@ -209,7 +209,7 @@ function flowRecord(
   const hasPorts = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
   const origIp = addr.format(f, true);
   const respIp = addr.format(f, false);
-  return {
+  const record: FlowRecord = {
     id: f.id + 1,
     transport: transportName(f.ipProto),
     clientIp: origIp,
@@ -233,7 +233,10 @@ function flowRecord(
     lastSeen: f.last,
     firstFrame: f.firstFrame,
     fragmented: f.fragmented,
-    ...(f.process >= 0 && processes[f.process] !== undefined ? { process: processes[f.process]! } : {}),
     reasons: c.reasons,
   };
+  // Added after, not spread into the literal: a spread builds every record through V8's slow path.
+  const process = f.process >= 0 ? processes[f.process] : undefined;
+  if (process !== undefined) record.process = process;
+  return record;
 }
