@@ -5,23 +5,15 @@
  * port keeps. Where they differ on purpose, FILTER_EXPLAINED says why.
  * Runs only where ../shared/corpus exists (`npm run test:corpus`).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CORPUS, corpusCaptures, HAVE_CORPUS } from "../helpers/corpus.js";
 import { runCli } from "../helpers/run.js";
 import { tsharkCount } from "../helpers/tshark.js";
 
-const CORPUS = join(import.meta.dirname, "..", "..", "..", "shared", "corpus");
-const HAVE = existsSync(join(CORPUS, "facts.tsv"));
-
+const HAVE = HAVE_CORPUS;
 /** Every capture of facts.tsv. */
-const SAMPLE = HAVE
-  ? readFileSync(join(CORPUS, "facts.tsv"), "utf8")
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map((l) => l.split("\t")[0]!)
-  : [];
+const SAMPLE = corpusCaptures();
 
 /** Differences from tshark, on purpose (docs/corpus-differences.md). */
 const FILTER_EXPLAINED: Record<string, string> = {

@@ -9,23 +9,17 @@
  * Runs only where ../shared/corpus exists.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../../src/analyze.js";
 import { readCapture } from "../../src/capture/source.js";
 import { renderJson } from "../../src/report/json.js";
+import { CORPUS, corpusCaptures, HAVE_CORPUS } from "../helpers/corpus.js";
 
-const CORPUS = join(import.meta.dirname, "..", "..", "..", "shared", "corpus");
-const HAVE = existsSync(join(CORPUS, "facts.tsv")) && spawnSync("editcap", ["-h"]).status === 0;
-const SAMPLE = HAVE
-  ? readFileSync(join(CORPUS, "facts.tsv"), "utf8")
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map((l) => l.split("\t")[0]!)
-  : [];
+const HAVE = HAVE_CORPUS && spawnSync("editcap", ["-h"]).status === 0;
+const SAMPLE = HAVE ? corpusCaptures() : [];
 const tmp = mkdtempSync(join(tmpdir(), "ocs-netmon-corpus-"));
 const UTC = { ...process.env, TZ: "UTC" };
 
