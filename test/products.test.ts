@@ -6,7 +6,8 @@
  * the firewall-rule CSV; fixtures/products.pcap shows ports only later
  * products list as known under them and not under OCS 2007 R2.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -111,6 +112,17 @@ describe("--product", () => {
     // Most specific first: SfB 2019's Mediation rows, then OCS 2007 R2's clients' own range.
     expect(roles[0]).toMatch(/^Mediation Servers? \(SfB 2019\)$|\(SfB 2019\)$/);
     for (const role of roles) expect(role).toMatch(/ \((SfB 2019|OCS 2007 R2)\)$/);
+  });
+
+  it("lets topology files name the chosen product's roles (analyze and topology --check alike)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-products-"));
+    const file = join(dir, "t.yaml");
+    writeFileSync(file, 'roles:\n  "Mediation Servers": [10.0.0.20]\nclients: [10.1.0.0/16]\n');
+    expect((await runCli("topology", "--check", file, "--product", "sfb2019")).code).toBe(0);
+    const ocs = await runCli("topology", "--check", file);
+    expect([ocs.code, ocs.stderr]).toEqual([2, expect.stringMatching(/unknown role 'Mediation Servers'/)]);
+    const r = await flows("--product", "sfb2019", "--topology", file);
+    expect(byPort(r, 5067).roles.map((x) => x.role)).toEqual(["Mediation Servers"]);
   });
 
   it("refuses an unknown product with the list and a suggestion (exit 2)", async () => {

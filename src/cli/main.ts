@@ -308,6 +308,7 @@ Examples:
     .description("help with topology files (where roles, clients and the Internet live)")
     .option("--example", "print a commented example topology file")
     .option("--check <file>", "validate a topology file and list what it places")
+    .option("--product <names>", "with --check: the built-in catalogs whose role names the file uses (as for analyze)")
     .addHelpText(
       "after",
       `
