@@ -14,10 +14,12 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GOLDEN_FIXTURES } from "../fixtures/build.js";
+import { writeNetmon } from "../fixtures/lib/netmon.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { readCapture } from "../src/capture/source.js";
 import { CaptureError } from "../src/capture/types.js";
 import { renderJson } from "../src/report/json.js";
+import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/netmon-process.cap");
@@ -178,6 +180,29 @@ describe("Network Monitor 2.x", () => {
     expect(r.capture.warnings).toEqual([
       expect.objectContaining({ code: "netmon_frame_outside_file", offset: b.length }),
     ]);
+  });
+
+  it("--redact pseudonymizes a process's folders and the addresses in its name (hostile review)", async () => {
+    const r = await runCli("analyze", FIXTURE, "--redact", "--redact-key", "k", "-f", "json");
+    expect(r.stdout).not.toMatch(/Program Files|Microsoft Office Communicator|Internet Explorer/);
+    const flows = (JSON.parse(r.stdout) as { flows: { process?: { name: string; path: string } }[] }).flows;
+    const named = flows.filter((f) => f.process !== undefined);
+    expect(named.map((f) => f.process!.name)).toContain("communicator.exe");
+    for (const f of named) expect(f.process!.path).toMatch(/^(dir-[0-9a-f]{8}\\)+\w+\.exe$/);
+  });
+
+  it("clamps and counts record times no report can show (a delta near 2^63, hostile review)", async () => {
+    for (const minor of [1, 3]) {
+      const b = Buffer.from(
+        writeNetmon([{ tsMicros: Date.UTC(2024, 0, 1) * 1000, data: new Uint8Array(60) }], { minor }),
+      );
+      // 2.0-2.2: the record's delta; 2.3: the trailer's FILETIME.
+      if (minor === 1) b.writeBigInt64LE(2n ** 63n - 1n, 128);
+      else b.writeBigUInt64LE(2n ** 64n - 1n, 128 + 16 + 60 + 6);
+      const r = await analyzeCapture(file(`huge-${minor}.cap`, b));
+      expect(r.capture.anomalies["capture.timestamp_out_of_range"]).toBe(1);
+      expect(r.capture.firstSeen).toMatch(/^\d{4}-/);
+    }
   });
 
   it("needs a seekable file: standard input and gzip are refused with the way round it", async () => {

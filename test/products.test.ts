@@ -158,6 +158,32 @@ describe("catalog diff and firewall CSV", () => {
       expect(row).toMatch(/,(inbound to role|outbound from role|both ways),\d+,\d+,(tcp|udp),/);
   });
 
+  it("escapes what a catalog file brings: formulas in CSV, control characters on the terminal (hostile review)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-products-"));
+    const file = join(dir, "evil.yaml");
+    writeFileSync(
+      file,
+      'entries:\n  - role: "=HYPERLINK(\\"http://evil\\",\\"x\\")"\n    ports: [{first: 1, last: 1}]\n    transports: [tcp]\n    protocol: "+sip"\n  - role: "red\\e[31m"\n    ports: [{first: 2, last: 2}]\n    transports: [udp]\n    protocol: sip\n',
+    );
+    const csv = (await runCli("catalog", "--catalog", file, "--format", "csv")).stdout;
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil"",""x"")"`);
+    expect(csv).toContain(",'+sip,");
+    const diff = await runCli("catalog", "diff", file, "ocs2007r2");
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).not.toContain("\u001b");
+    expect(diff.stdout).toContain("red\\x1b[31m");
+  });
+
+  it("refuses catalog's own options after diff, and an empty --product (hostile review)", async () => {
+    const stray = await runCli("catalog", "--product", "bogus", "diff", "ocs2007r2", "sfb2019");
+    expect([stray.code, stray.stderr]).toEqual([2, expect.stringMatching(/--product does not apply to it/)]);
+    const empty = await runCli("analyze", "fixtures/products.pcap", "--product", ",,");
+    expect([empty.code, empty.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--product needs at least one product name/),
+    ]);
+  });
+
   it("a side that is neither a product nor a file is a usage error", async () => {
     const r = await runCli("catalog", "diff", "ocs2007r2", "nosuch");
     expect(r.code).toBe(2);

@@ -25,6 +25,7 @@
  * - Fatal problems throw CaptureError with the byte offset; a record or table
  *   cut short at the end of the file is a warning after the frames before it.
  */
+import { type NetmonProcess, readProcesses } from "./netmon-process.js";
 import { NETMON1_MAGIC, NETMON2_MAGIC } from "./sniff.js";
 import { CaptureError, type CaptureWarning, type Frame, type FrameSink, reusedFrame } from "./types.js";
 
@@ -35,9 +36,6 @@ const TRAILER_LEN = [0, 2, 6] as const;
 const TRAILER_LEN_23 = 15;
 const WINDOW_CHUNK = 1 << 20;
 const TABLE_BLOCK_ENTRIES = 1 << 14;
-/** Wireshark refuses larger process tables (wiretap/netmon.c); so does this reader. */
-export const MAX_PROCESSES = 524_288;
-const MAX_PROCESS_PATH = 65_536;
 /** 100 ns intervals from 1601-01-01 to 1970-01-01, in microseconds. */
 const FILETIME_UNIX_EPOCH_MICROS = 11_644_473_600_000_000;
 
@@ -84,15 +82,12 @@ function linkTypeOf(media: number): number {
 }
 
 /** Positional reads from a file (or a test's buffer). */
+export type { NetmonProcess };
+
 export interface RandomAccess {
   /** Reads up to `length` bytes at `position` into `into[offset…]`; returns the count (0 at the end). */
   read(into: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   readonly size: number;
-}
-
-export interface NetmonProcess {
-  path: string;
-  pid: number;
 }
 
 export interface NetmonOptions {
@@ -104,7 +99,8 @@ export interface NetmonOptions {
 
 export class NetmonReader {
   readonly warnings: CaptureWarning[] = [];
-  readonly anomalies = { caplen_exceeds_wirelen: 0 };
+  /** Times outside 1970 to 2^53 µs (year 2255) are clamped to that range and counted, as the pcapng reader does. */
+  readonly anomalies = { caplen_exceeds_wirelen: 0, timestamp_out_of_range: 0 };
   /** Records that are not frames (Wireshark hides them too), by kind. */
   readonly hidden: Record<string, number> = {};
   /** The process table of a 2.2+ file; a frame's `process` indexes it. */
@@ -130,7 +126,7 @@ export class NetmonReader {
     const head = await readHeader(file);
     this.versionMinor = head.minor;
     if (head.minor >= 2 && head.processCount > 0) {
-      this.processes = await readProcesses(file, head, this.warnings);
+      this.processes = await readProcesses(file, head.processOffset, head.processCount, this.warnings);
       options.onProcesses?.(this.processes);
     }
 
@@ -141,12 +137,17 @@ export class NetmonReader {
     /** Makes [pos, pos + len) readable in the window; false when the file ends first. */
     const ensure = async (pos: number, len: number): Promise<boolean> => {
       if (pos >= winStart && pos + len <= winStart + winLen) return true;
-      winStart = pos;
-      winLen = await file.read(win, 0, Math.min(win.length, Math.max(0, size - pos)), pos);
-      options.onProgress?.(Math.min(size, pos + winLen), size);
+      // Walking forward (the usual layout), the window starts at the record; walking
+      // backward (records stored in reverse), the record sits a chunk into the window, so
+      // the records before it are in it too and the largest record still fits after it.
+      const back = pos < winStart && winLen > 0;
+      winStart = back ? Math.max(0, pos - WINDOW_CHUNK) : pos;
+      winLen = await file.read(win, 0, Math.min(win.length, Math.max(0, size - winStart)), winStart);
+      if (winStart + winLen < pos + len) return false;
+      options.onProgress?.(Math.min(size, winStart + winLen), size);
       const wait = options.pause?.();
       if (wait !== undefined) await wait;
-      return winLen >= len;
+      return true;
     };
 
     let entries = head.tableLength / 4;
@@ -159,6 +160,13 @@ export class NetmonReader {
       });
       entries = fit;
     }
+    if (head.tableLength === 0) {
+      this.warnings.push({
+        code: "netmon_empty_frame_table",
+        offset: 28,
+        message: "the frame table is empty: the file lists no frames (Wireshark refuses such a file)",
+      });
+    }
     const table = new Uint8Array(TABLE_BLOCK_ENTRIES * 4);
     const tableView = new DataView(table.buffer);
     let index = 0; // Wireshark's frame number
@@ -170,7 +178,7 @@ export class NetmonReader {
       }
       const at = tableView.getUint32(slot * 4, true);
       if (!(await ensure(at, RECORD_HEADER_LEN))) {
-        this.stopEarly(at, i, entries, size, winLen);
+        this.stopEarly(at, i, entries, size, Math.max(0, size - at));
         return;
       }
       let p = at - winStart;
@@ -187,7 +195,7 @@ export class NetmonReader {
       }
       const need = RECORD_HEADER_LEN + incl + trailer;
       if (!(await ensure(at, need))) {
-        this.stopEarly(at, i, entries, size, winLen);
+        this.stopEarly(at, i, entries, size, Math.max(0, size - at));
         return;
       }
       p = at - winStart;
@@ -203,6 +211,10 @@ export class NetmonReader {
         micros = filetimeMicros(view.getUint32(t + 10, true), view.getUint32(t + 6, true));
       } else {
         micros = head.startMicros + deltaHi * 0x1_0000_0000 + deltaLo;
+      }
+      if (!(micros >= 0 && micros <= Number.MAX_SAFE_INTEGER)) {
+        this.anomalies.timestamp_out_of_range++;
+        micros = micros > 0 ? Number.MAX_SAFE_INTEGER : 0;
       }
       if (incl > wire) this.anomalies.caplen_exceeds_wirelen++;
       const linkType = linkTypeOf(media);
@@ -313,50 +325,4 @@ async function readFully(
     got += n;
   }
   into.fill(0, got, length);
-}
-
-/**
- * The 2.2+ process table: a u16 version, then per process a u32 path size,
- * the UTF-16LE path, a u32 icon size and icon, the u32 PID, ports and
- * addresses (ignored here). A table that does not parse is a warning, and
- * frames then carry no process.
- */
-async function readProcesses(
-  file: RandomAccess,
-  head: Header,
-  warnings: CaptureWarning[],
-): Promise<NetmonProcess[]> {
-  const out: NetmonProcess[] = [];
-  const fail = (at: number, why: string): NetmonProcess[] => {
-    warnings.push({
-      code: "netmon_process_table",
-      offset: at,
-      message: `the process table at offset ${head.processOffset} cannot be read (${why} at offset ${at}); flows show no process`,
-    });
-    return [];
-  };
-  if (head.processCount > MAX_PROCESSES)
-    return fail(head.processOffset, `${head.processCount} entries, over ${MAX_PROCESSES}`);
-  const u32 = new Uint8Array(4);
-  const uv = new DataView(u32.buffer);
-  const readU32 = async (at: number): Promise<number | null> =>
-    (await file.read(u32, 0, 4, at)) === 4 ? uv.getUint32(0, true) : null;
-  let at = head.processOffset + 2;
-  for (let i = 0; i < head.processCount; i++) {
-    const pathSize = await readU32(at);
-    if (pathSize === null) return fail(at, "the file ends");
-    if (pathSize > MAX_PROCESS_PATH) return fail(at, `a path of ${pathSize} bytes`);
-    const path = new Uint8Array(pathSize);
-    if ((await file.read(path, 0, pathSize, at + 4)) !== pathSize) return fail(at + 4, "the file ends");
-    const iconAt = at + 4 + pathSize;
-    const iconSize = await readU32(iconAt);
-    if (iconSize === null) return fail(iconAt, "the file ends");
-    const pidAt = iconAt + 4 + iconSize;
-    const pid = await readU32(pidAt);
-    if (pid === null) return fail(pidAt, "the file ends");
-    const text = new TextDecoder("utf-16le").decode(path).replace(/\0+$/, "");
-    out.push({ path: text, pid });
-    at = pidAt + 48; // PID, two ports with padding, the IPv6 flag and two 16-byte addresses
-  }
-  return out;
 }

@@ -72,7 +72,14 @@ export function catalogEntries(data: CatalogFileData, file: string): CatalogEntr
       portUse: e.portUse ?? (e.clientRange ? "media" : "listen"),
       allows: [...(e.allows ?? [])],
       product: e.product ?? data.product ?? "custom",
-      source: e.source ?? file,
+      source: e.source === undefined ? file : withDocument(e.source, data.sources),
     };
   });
+}
+
+/** "S1, table X, row 3" with the document source id S1 stands for, so the text stands on its own. */
+function withDocument(source: string, sources: Record<string, string> | undefined): string {
+  const id = /^(S\d+\w*)\b/.exec(source)?.[1];
+  const document = id === undefined ? undefined : sources?.[id];
+  return document === undefined ? source : `${source} (${id}: ${document})`;
 }

@@ -106,8 +106,9 @@ export function parseProducts(text: string): string[] {
         .filter((s) => s !== ""),
     ),
   ];
+  if (names.length === 0) throw new UnknownProductError(text);
   for (const n of names) if (!PRODUCTS.has(n)) throw new UnknownProductError(n);
-  return names.length > 0 ? names : [DEFAULT_PRODUCT];
+  return names;
 }
 
 /**

@@ -272,7 +272,15 @@ Examples:
     )
     .action(async (a: string, b: string, opts: { format?: "table" | "json" }) => {
       // `catalog -f json diff A B` and `catalog diff A B -f json` alike: commander gives -f to whichever comes first.
-      const format = opts.format ?? (catalog.opts() as CatalogCliOptions).format;
+      const parent = catalog.opts() as CatalogCliOptions;
+      const format = opts.format ?? parent.format;
+      const stray = (["port", "transport", "catalog", "catalogExtend", "product"] as const).find(
+        (k) => parent[k] !== undefined,
+      );
+      if (stray !== undefined)
+        throw new UsageError(
+          `catalog diff compares its two arguments (products or catalog files); --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to it`,
+        );
       if (format === "csv") throw new UsageError("catalog diff writes a table or JSON, not CSV");
       code = await catalogDiffCommand(a, b, { format }, io);
     });
@@ -308,7 +316,10 @@ Examples:
     .description("help with topology files (where roles, clients and the Internet live)")
     .option("--example", "print a commented example topology file")
     .option("--check <file>", "validate a topology file and list what it places")
-    .option("--product <names>", "with --check: the built-in catalogs whose role names the file uses (as for analyze)")
+    .option(
+      "--product <names>",
+      "with --check: the built-in catalogs whose role names the file uses (as for analyze)",
+    )
     .addHelpText(
       "after",
       `

@@ -142,6 +142,8 @@ export function loadCatalog(
     throw new UsageError(
       "--catalog replaces the built-in catalogs that --product chooses among: give one of them",
     );
+  if (productList?.split(",").every((s) => s.trim() === ""))
+    throw new UsageError(`--product needs at least one product name: ${[...PRODUCTS.keys()].join(", ")}`);
   let products: string[];
   try {
     products = productList === undefined ? [DEFAULT_PRODUCT] : parseProducts(productList);

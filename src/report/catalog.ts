@@ -7,6 +7,7 @@ import Table from "cli-table3";
 import type { CatalogDiff, DiffSide } from "../catalog/diff.js";
 import { formatPorts } from "../catalog/index.js";
 import type { CatalogEntry } from "../catalog/types.js";
+import { escapeCsv, escapeTerminal, escapeTerminalLine as term } from "./escape.js";
 
 export interface CatalogJson {
   entries: {
@@ -61,25 +62,25 @@ export function renderCatalogTable(entries: readonly CatalogEntry[], title: stri
   });
   for (const e of entries) {
     const described =
-      e.notes.length > 0 ? `${e.description}\nnote: ${e.notes.join("\nnote: ")}` : e.description;
+      e.notes.length > 0
+        ? `${term(e.description)}\nnote: ${e.notes.map(term).join("\nnote: ")}`
+        : term(e.description);
     t.push([
       e.seedRow,
-      e.role,
+      term(e.role),
       formatPorts(e.ports),
       e.transports.join("+"),
       e.portUse,
-      e.protocol,
+      term(e.protocol),
       e.security,
       described,
     ]);
   }
-  return `${title}\n${t.toString()}\n`;
+  return `${escapeTerminal(title)}\n${t.toString()}\n`;
 }
 
-const csvCell = (s: string | number) => {
-  const t = String(s);
-  return /[",\r\n]/.test(t) || /^[=+\-@\t]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-};
+/** A CSV cell as the report's CSV writes it: quoted where needed, formulas defused, controls escaped. */
+const csvCell = (s: string | number) => (typeof s === "number" ? String(s) : escapeCsv(s));
 
 /** Which way a row opens a firewall: to the role's port, from the role's ports, or both (media). */
 const DIRECTION: Record<CatalogEntry["portUse"], string> = {
@@ -113,14 +114,14 @@ export function renderCatalogDiffTable(diff: CatalogDiff, a: string, b: string):
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const r of diff.rows) counts[r.change]++;
   const t = new Table({
-    head: ["Change", "Port(s)", "Transport", "Use", `Roles in ${a}`, `Roles in ${b}`],
+    head: ["Change", "Port(s)", "Transport", "Use", `Roles in ${term(a)}`, `Roles in ${term(b)}`],
     style: { head: [], border: [] },
     colWidths: [null, null, null, null, 40, 40],
     wordWrap: true,
   });
   const side = (s: DiffSide | undefined) =>
-    s === undefined ? "-" : `${s.roles.join("\n")}\n(${s.protocols.join(", ")})`;
+    s === undefined ? "-" : `${s.roles.map(term).join("\n")}\n(${s.protocols.map(term).join(", ")})`;
   for (const r of diff.rows) t.push([r.change, r.ports, r.transport, r.use, side(r.before), side(r.after)]);
-  const title = `Catalog ${a} → ${b}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${diff.unchanged} unchanged (port ranges by transport and use)`;
+  const title = `Catalog ${term(a)} → ${term(b)}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${diff.unchanged} unchanged (port ranges by transport and use)`;
   return `${title}\n${t.toString()}\n`;
 }

@@ -168,7 +168,18 @@ export function redactFlow(f: FlowRecord, r: Redactor, cache: Map<readonly Reaso
     f.application.sni === undefined
       ? f.application
       : { ...f.application, sni: r.hostname(f.application.sni) };
-  return { ...f, clientIp: r.address(f.clientIp), serverIp: r.address(f.serverIp), reasons, application };
+  const out = {
+    ...f,
+    clientIp: r.address(f.clientIp),
+    serverIp: r.address(f.serverIp),
+    reasons,
+    application,
+  };
+  // A process path names users and servers (C:\\Users\\alice\\…, \\\\10.0.0.5\\share\\…): its folders
+  // become pseudonyms, as a capture's do, and addresses in the file name are replaced.
+  if (f.process !== undefined)
+    out.process = { name: r.text(f.process.name), path: r.path(f.process.path), pid: f.process.pid };
+  return out;
 }
 
 /** A reason with every address field pseudonymized (the fields that hold addresses, by code). */
