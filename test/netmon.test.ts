@@ -93,6 +93,12 @@ describe("Network Monitor 2.x", () => {
     if (hasEditcap) expect(ours).toEqual(tsharkFrames(FIXTURE));
   });
 
+  it("reads the builder's 2.1 sample as its pcap: the same report but for capture.format", async () => {
+    const cap = join(ROOT, "fixtures/ocs-sample.cap");
+    expect(await comparable(cap)).toBe(await comparable(join(ROOT, "fixtures/ocs-sample.pcap")));
+    if (hasEditcap) expect(await frames(cap)).toEqual(tsharkFrames(cap));
+  });
+
   it("names the process behind each flow from the process table, and counts records that are not packets", async () => {
     const r = await analyzeCapture(FIXTURE, { version: "t" });
     expect(r.capture.format).toBe("netmon2");
