@@ -271,18 +271,7 @@ Examples:
       new Option("-f, --format <format>", "output format (default: table)").choices(["table", "json"]),
     )
     .action(async (a: string, b: string, opts: { format?: "table" | "json" }) => {
-      // `catalog -f json diff A B` and `catalog diff A B -f json` alike: commander gives -f to whichever comes first.
-      const parent = catalog.opts() as CatalogCliOptions;
-      const format = opts.format ?? parent.format;
-      const stray = (["port", "transport", "catalog", "catalogExtend", "product"] as const).find(
-        (k) => parent[k] !== undefined,
-      );
-      if (stray !== undefined)
-        throw new UsageError(
-          `catalog diff compares its two arguments (products or catalog files); --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to it`,
-        );
-      if (format === "csv") throw new UsageError("catalog diff writes a table or JSON, not CSV");
-      code = await catalogDiffCommand(a, b, { format }, io);
+      code = await catalogDiffCommand(a, b, opts, catalog.opts() as CatalogCliOptions, io);
     });
 
   program

@@ -65,15 +65,27 @@ function diffSide(name: string): readonly CatalogEntry[] {
   return loadCatalog(name, undefined).index.entries;
 }
 
+/** `catalog diff A B`; `parent` holds the options given to `catalog` itself, of which only -f applies. */
 export async function catalogDiffCommand(
   a: string,
   b: string,
-  opts: { format: "table" | "json" },
+  opts: { format?: "table" | "json" },
+  parent: CatalogCliOptions,
   io: Io,
 ): Promise<number> {
+  // `catalog -f json diff A B` and `catalog diff A B -f json` alike: commander gives -f to whichever comes first.
+  const format = opts.format ?? parent.format;
+  const stray = (["port", "transport", "catalog", "catalogExtend", "product"] as const).find(
+    (k) => parent[k] !== undefined,
+  );
+  if (stray !== undefined)
+    throw new UsageError(
+      `catalog diff compares its two arguments (products or catalog files); --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to it`,
+    );
+  if (format === "csv") throw new UsageError("catalog diff writes a table or JSON, not CSV");
   const diff = diffCatalogs(diffSide(a), diffSide(b));
   await writeToStream(io.stdout, [
-    opts.format === "json" ? renderCatalogDiffJson(diff, a, b) : renderCatalogDiffTable(diff, a, b),
+    format === "json" ? renderCatalogDiffJson(diff, a, b) : renderCatalogDiffTable(diff, a, b),
   ]);
   return EXIT.OK;
 }
