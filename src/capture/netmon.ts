@@ -135,8 +135,9 @@ export class NetmonReader {
     let winStart = 0;
     let winLen = 0;
     /** Makes [pos, pos + len) readable in the window; false when the file ends first. */
+    const inWindow = (pos: number, len: number) => pos >= winStart && pos + len <= winStart + winLen;
     const ensure = async (pos: number, len: number): Promise<boolean> => {
-      if (pos >= winStart && pos + len <= winStart + winLen) return true;
+      if (inWindow(pos, len)) return true;
       // Walking forward (the usual layout), the window starts at the record; walking
       // backward (records stored in reverse), the record sits a chunk into the window, so
       // the records before it are in it too and the largest record still fits after it.
@@ -177,7 +178,9 @@ export class NetmonReader {
         await readFully(file, table, n, head.tableOffset + i * 4);
       }
       const at = tableView.getUint32(slot * 4, true);
-      if (!(await ensure(at, RECORD_HEADER_LEN))) {
+      // The window usually holds the record already: checked here, so only a refill awaits
+      // (an await per record costs a microtask turn, a quarter of the whole read).
+      if (!inWindow(at, RECORD_HEADER_LEN) && !(await ensure(at, RECORD_HEADER_LEN))) {
         this.stopEarly(at, i, entries, size, Math.max(0, size - at));
         return;
       }
@@ -194,7 +197,7 @@ export class NetmonReader {
         );
       }
       const need = RECORD_HEADER_LEN + incl + trailer;
-      if (!(await ensure(at, need))) {
+      if (!inWindow(at, need) && !(await ensure(at, need))) {
         this.stopEarly(at, i, entries, size, Math.max(0, size - at));
         return;
       }
