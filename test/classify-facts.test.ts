@@ -76,6 +76,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     last: T0 + 3 * S,
     firstFrame: 1,
     process: -1,
+    sip: null,
     origPort: proto === "icmp" ? 0 : 50000,
     respPort: port,
     origPackets: 1,
@@ -217,6 +218,24 @@ const helloReset = (o: Options = {}) =>
     origApp: App.Tls,
     historyText: "ShADr",
     state: "RSTR",
+    ...o,
+  });
+
+/** A plain SIP conversation over TCP to the Front End's 5060, closed cleanly (SF), with these final responses. */
+const sipOn5060 = (responses: { method: string; code: number; count: number }[], o: Options = {}) =>
+  facts("tcp", FRONT_END, 5060, {
+    origPackets: 5,
+    respPackets: 4,
+    origSyns: 1,
+    origFlags: SYN | ACK | PSH | FIN,
+    respFlags: SYN | ACK | PSH | FIN,
+    origPayload: 600,
+    respPayload: 500,
+    origApp: App.Sip,
+    respApp: App.Sip,
+    historyText: "ShADadFf",
+    state: "SF",
+    sip: { requests: responses.length, responses, diagnostics: null },
     ...o,
   });
 
@@ -452,6 +471,22 @@ const ROWS: Row[] = [
     verdict: "blocked",
     code: "reset_after_handshake",
   },
+  {
+    name: "plain SIP to 5060: a REGISTER refused with 403, never accepted",
+    flow: sipOn5060([{ method: "REGISTER", code: 403, count: 2 }]),
+    verdict: "blocked",
+    code: "sip_error",
+  },
+  {
+    name: "plain SIP to 5060: an INVITE answered 488, then accepted on a retry (not an error)",
+    flow: sipOn5060([
+      { method: "INVITE", code: 488, count: 1 },
+      { method: "INVITE", code: 200, count: 1 },
+    ]),
+    verdict: "known",
+    code: "sip_error",
+    fails: true,
+  },
   // misdirected
   {
     name: "SIP over UDP to 5061, catalogued only for TCP",
@@ -497,6 +532,15 @@ const ROWS: Row[] = [
     flow: clientToClient({ origApp: App.Rtp, respApp: App.Rtp }),
     verdict: "known",
     code: "client_media",
+  },
+  {
+    name: "plain SIP to 5060: a REGISTER challenged with 401, then accepted",
+    flow: sipOn5060([
+      { method: "REGISTER", code: 401, count: 1 },
+      { method: "REGISTER", code: 200, count: 1 },
+    ]),
+    verdict: "known",
+    code: "sip_auth",
   },
   {
     name: "unidentified UDP both ways between two addresses a topology puts in client networks",

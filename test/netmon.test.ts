@@ -83,7 +83,7 @@ describe("Network Monitor 2.x", () => {
         const cut = name === "truncated.pcap";
         expect(await comparable(to, cut), name).toBe(await comparable(from, cut));
       }
-      expect(converted).toBe(13);
+      expect(converted).toBe(15);
     },
   );
 

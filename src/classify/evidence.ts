@@ -29,6 +29,7 @@
 
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from "../decode/constants.js";
+import type { SipOutcome } from "../flow/sip-outcome.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
@@ -62,9 +63,11 @@ export function flowEvidence(
   // Without one the capture began after the connection opened, whatever
   // conn_state says.
   const handshake = tcp && ((flow.origFlags | flow.respFlags) & TCP_SYN) !== 0;
+  const sip = flow.sip === null ? null : sipEvidence(flow.sip);
   // The cheap common case first: a flow that got answers, whose handshake
   // was seen and that was not refused or reset, cannot carry evidence.
   if (
+    sip === null &&
     flow.respPackets > 0 &&
     flow.origPackets > 0 &&
     flow.icmp === null &&
@@ -79,9 +82,9 @@ export function flowEvidence(
   ) {
     return NO_EVIDENCE;
   }
-  const blocked: Reason[] = [];
+  const blocked: Reason[] = sip?.error ? [sip.error] : [];
   const inconclusive: Reason[] = [];
-  const info: Reason[] = [];
+  const info: Reason[] = sip === null ? [] : [...sip.info];
   const nearEnd =
     captureEnd !== null && captureEnd - flow.first < NEAR_END_MICROS ? captureEnd - flow.first : null;
   const noReply = flow.respPackets === 0;
@@ -241,4 +244,36 @@ export function icmpDetails(icmp: IcmpEvidence): IcmpDetails {
     category: filtered ? "filtered" : closed ? "closed" : tooBig ? "too_big" : "no_route",
     sender: wordsText(icmp.family, icmp.words),
   };
+}
+
+/** Final responses that fail a request outright (issue 17): refused, not found, timed out, unavailable, not acceptable, server errors. */
+const SIP_FAILURES: ReadonlySet<number> = new Set([403, 404, 408, 480, 488, 500, 503, 504]);
+/** The requests whose failure blocks a user: sign-in, calls, presence and OCS's SERVICE. */
+const SIP_WATCHED = ["REGISTER", "INVITE", "SUBSCRIBE", "SERVICE"] as const;
+
+/**
+ * SIP's own evidence on a flow: `sip_error` when a watched request got a
+ * failing final response and never a success; `sip_auth` (information) when
+ * it was challenged (401/407) and then succeeded. Null when neither.
+ */
+function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | null {
+  let error: Reason | null = null;
+  const info: Reason[] = [];
+  for (const method of SIP_WATCHED) {
+    const mine = o.responses.filter((r) => r.method === method);
+    if (mine.length === 0) continue;
+    const success = mine.some((r) => r.code >= 200 && r.code < 300);
+    const failure = mine.filter((r) => SIP_FAILURES.has(r.code)).sort((a, b) => b.count - a.count)[0];
+    if (failure !== undefined && !success && error === null) {
+      error = reason("sip_error", {
+        method,
+        code: failure.code,
+        responses: failure.count,
+        diagnostics: o.diagnostics,
+      });
+    }
+    const challenge = mine.find((r) => r.code === 401 || r.code === 407);
+    if (challenge !== undefined && success) info.push(reason("sip_auth", { method, code: challenge.code }));
+  }
+  return error === null && info.length === 0 ? null : { error, info };
 }

@@ -64,6 +64,10 @@ export interface ReasonDetails {
   reset_after_handshake: { clientBytes: number };
   udp_no_reply: { request: "stun" | "sip" | null; packets: number; spanMicros: number };
   one_way_media: { protocol: string; packets: number; spanMicros: number };
+  /** A final SIP failure to a registration, call, subscription or service request (issue 17). */
+  sip_error: { method: string; code: number; responses: number; diagnostics: string | null };
+  /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
+  sip_auth: { method: string; code: number };
   // inconclusive (midstream is information on a known flow when both sides spoke)
   one_sided_capture: { kind: "acked_after_syn" | "peer_silent"; packets: number; spanMicros: number };
   near_capture_end: { what: "syn" | "request"; beforeEndMicros: number };
@@ -84,12 +88,14 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "udp_no_reply",
   "one_way_media",
   "reset_after_handshake",
+  "sip_error",
   "transport_mismatch",
   "protocol_mismatch",
   "role_mismatch",
   "range_mismatch",
   "wrong_direction",
   "client_media",
+  "sip_auth",
   "midstream",
   "near_capture_end",
   "one_sided_capture",
@@ -116,6 +122,9 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   one_way_media: "a firewall or NAT dropping the media in one direction; the peer's media port range",
   reset_after_handshake:
     "a middlebox (firewall with application inspection, TLS proxy, SIP ALG) rejecting TLS or SIP",
+  sip_error:
+    "the server's ms-diagnostics reason; for 403/404 the user's SIP address and policy, for 488 the gateway's codecs and encryption (SRTP) settings, for 408/480/503/504 the next hop the server could not reach",
+  sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",
   transport_mismatch:
     "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",
   protocol_mismatch:
@@ -145,6 +154,7 @@ export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "reset_after_handshake",
   "udp_no_reply",
   "one_way_media",
+  "sip_error",
   "icmp_unmatched",
 ]);
 

@@ -35,6 +35,7 @@
  * The key and hash are in key.ts, the view in view.ts.
  */
 
+import { App } from "../decode/apps.js";
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -47,6 +48,7 @@ import type { Packet } from "../decode/packet.js";
 import { FragmentTracker } from "./fragments.js";
 import { IcmpAttachment } from "./icmp-attach.js";
 import type { FlowKey } from "./key.js";
+import { type SipOutcome, SipOutcomes } from "./sip-outcome.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
   BIT_FRAGMENTED,
@@ -94,6 +96,13 @@ export class FlowTable extends IcmpAttachment {
 
   /** Flows ended early by the maxFlows limit, and the byte offset of the frame that first hit it (-1: never). */
   readonly evicted = { flows: 0, firstOffset: -1 };
+
+  /** What plain SIP said on SIP flows (issue 17): their requests and final responses. */
+  protected readonly sip = new SipOutcomes();
+
+  /** @internal */ rowSip(row: number): SipOutcome | null {
+    return this.sip.of(row);
+  }
 
   protected readonly maxFlows: number;
 
@@ -197,7 +206,13 @@ export class FlowTable extends IcmpAttachment {
       this.payloadHi[row] = this.payloadHi[row]! + payload;
       this.ipBytesHi[row] = this.ipBytesHi[row]! + pkt.ipLen;
     }
-    if (payload > 0 && pkt.payloadCaptured > 0) this.notePayload(row, pkt, frame.buf, fromLo);
+    if (payload > 0 && pkt.payloadCaptured > 0) {
+      this.notePayload(row, pkt, frame.buf, fromLo);
+      if (this.appLo[row] === App.Sip || this.appHi[row] === App.Sip) {
+        const at = pkt.payloadOffset;
+        this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
+      }
+    }
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
@@ -308,6 +323,7 @@ export class FlowTable extends IcmpAttachment {
     this.icmp.delete(row);
     this.icmpQuotes.delete(row);
     this.sni.delete(row);
+    this.sip.delete(row);
     this.freeRows.push(row);
   }
 

@@ -6,6 +6,7 @@
 
 import type { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import type { SipOutcome } from "./sip-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
 import type { FirstPayload, IcmpEvidence, IcmpQuote } from "./types.js";
@@ -58,6 +59,10 @@ export class Flow {
   /** Index into the capture's process table (Network Monitor 2.2+), or -1. */
   get process(): number {
     return this.table.rowProcess(this.row);
+  }
+  /** What plain SIP said on the flow (requests, final responses by method), or null. */
+  get sip(): SipOutcome | null {
+    return this.table.rowSip(this.row);
   }
   get origPort(): number {
     return this.table.rowPort(this.row, !this.origIsLo);
@@ -198,6 +203,7 @@ export type FlowFacts = Pick<
   | "last"
   | "firstFrame"
   | "process"
+  | "sip"
   | "origPort"
   | "respPort"
   | "origPackets"

@@ -217,6 +217,7 @@ interface JsonFlow {
   lastSeen: string;
   firstFrame?: number;
   process?: FlowProcess;
+  sip?: FlowRecord["sip"];
   filter?: string;
   reasons: (Reason & { message?: string })[];
 }
@@ -261,6 +262,7 @@ export function reportFromJson(json: unknown): Report {
     // Not a report@1 field of its own: the saved display filter says whether it named fragments.
     fragmented: typeof f.filter === "string" && /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter),
     ...(f.process === undefined ? {} : { process: f.process }),
+    ...(f.sip === undefined ? {} : { sip: f.sip }),
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {

@@ -20,6 +20,7 @@ const HINTS: Record<string, string> = {
   one_way_media: "media one way only, the peer silent (firewall drop?)",
   udp_no_reply: "no reply (firewall drop?)",
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
+  sip_error: "SIP request refused or failed (see each flow's response and ms-diagnostics)",
 };
 
 interface GroupState {

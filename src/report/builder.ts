@@ -238,5 +238,7 @@ function flowRecord(
   // Added after, not spread into the literal: a spread builds every record through V8's slow path.
   const process = f.process >= 0 ? processes[f.process] : undefined;
   if (process !== undefined) record.process = process;
+  const sip = f.sip;
+  if (sip !== null) record.sip = { requests: sip.requests, responses: sip.responses };
   return record;
 }

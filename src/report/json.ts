@@ -82,6 +82,7 @@ export function flowJson(
     `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
     (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
+    (f.sip === undefined ? "" : `"sip":${JSON.stringify(f.sip)},`) +
     `"filter":"${flowFilter(f)}",` +
     `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );

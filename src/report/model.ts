@@ -61,6 +61,8 @@ export interface FlowRecord {
   fragmented: boolean;
   /** The process that owned the flow, where the capture says (Network Monitor 2.2+ process table). */
   process?: FlowProcess;
+  /** What plain SIP said on the flow: requests seen, final responses by method and code. */
+  sip?: { requests: number; responses: { method: string; code: number; count: number }[] };
   reasons: readonly Reason[];
 }
 

@@ -49,6 +49,20 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
 };
 
 /** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
+/** RFC 3261 §21's reason phrases for the codes a SIP failure names. */
+const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  407: "Proxy Authentication Required",
+  408: "Request Timeout",
+  480: "Temporarily Unavailable",
+  488: "Not Acceptable Here",
+  500: "Server Internal Error",
+  503: "Service Unavailable",
+  504: "Server Time-out",
+};
+
 export function reasonText(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
@@ -135,6 +149,16 @@ export function reasonText(r: Reason): string {
     }
     case "reset_after_handshake":
       return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")}), having sent none: a middlebox rejecting TLS or SIP?`;
+    case "sip_error": {
+      const d = r.details;
+      const diag = d.diagnostics === null ? "" : `; ms-diagnostics: ${d.diagnostics}`;
+      return (
+        `${d.method} answered ${d.code} ${SIP_REASON_PHRASES[d.code] ?? ""}`.trimEnd() +
+        ` (${plural(d.responses, "final response")} of that kind, no success for ${d.method})${diag}`
+      );
+    }
+    case "sip_auth":
+      return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
     case "udp_no_reply": {
       const d = r.details;
       const what =
@@ -217,6 +241,10 @@ export function reasonBrief(r: Reason): string {
       return `SYN+ACK never acked, ${plural(r.details.syns, "SYN")} over ${seconds(r.details.spanMicros)}`;
     case "reset_after_handshake":
       return `server RST after ${plural(r.details.clientBytes, "byte")} from the client`;
+    case "sip_error":
+      return `${r.details.method} → ${r.details.code}${r.details.responses > 1 ? ` ×${r.details.responses}` : ""}`;
+    case "sip_auth":
+      return `${r.details.method} → ${r.details.code}, then success`;
     case "udp_no_reply": {
       const d = r.details;
       const what = d.request === "stun" ? "STUN request, " : d.request === "sip" ? "SIP request, " : "";

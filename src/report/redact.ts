@@ -199,6 +199,14 @@ function redactReason(x: Reason, r: Redactor): Reason {
       };
     case "role_mismatch":
       return { code: x.code, details: { ...x.details, server: r.address(x.details.server) } };
+    case "sip_error":
+      return {
+        code: x.code,
+        details: {
+          ...x.details,
+          diagnostics: x.details.diagnostics === null ? null : redactDiagnostics(x.details.diagnostics, r),
+        },
+      };
     case "range_mismatch":
       return { code: x.code, details: { ...x.details, address: r.address(x.details.address) } };
     case "wrong_direction":
@@ -209,4 +217,11 @@ function redactReason(x: Reason, r: Redactor): Reason {
     default:
       return x;
   }
+}
+
+/** ms-diagnostics text with its addresses and host names (source="pool.contoso.com") pseudonymized. */
+function redactDiagnostics(text: string, r: Redactor): string {
+  return r
+    .text(text)
+    .replace(/\b[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+\b/g, (h) => r.hostname(h));
 }

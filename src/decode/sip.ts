@@ -1,0 +1,135 @@
+/**
+ * The start of a plain SIP message (RFC 3261 §7): whether it is a request
+ * (and its method) or a response (and its status code), the method its CSeq
+ * header names (§20.16: what a response answers), and where Microsoft's
+ * ms-diagnostics header ([MS-SIPRE] §2.2.2.2, OCS's own error code and
+ * reason) is. Reads the bytes in place and fills a caller-owned result: no
+ * allocation, never throws. Headers are scanned up to the blank line, at most
+ * SIP_SCAN_BYTES in.
+ */
+
+/** Methods by id; 0 is one not listed. NEGOTIATE, SERVICE and BENOTIFY are Microsoft's ([MS-SIPRE]). */
+export const SIP_METHODS = [
+  "",
+  "REGISTER",
+  "INVITE",
+  "SUBSCRIBE",
+  "SERVICE",
+  "OPTIONS",
+  "ACK",
+  "BYE",
+  "CANCEL",
+  "NOTIFY",
+  "MESSAGE",
+  "INFO",
+  "PRACK",
+  "UPDATE",
+  "REFER",
+  "PUBLISH",
+  "NEGOTIATE",
+  "BENOTIFY",
+] as const;
+
+export const SIP_SCAN_BYTES = 4096;
+/** The longest ms-diagnostics value kept (it names a code and a reason; longer text is cut). */
+export const SIP_DIAGNOSTICS_MAX = 240;
+
+export const SipKind = { None: 0, Request: 1, Response: 2 } as const;
+
+/** What `parseSipStart` found; reused for every message. */
+export class SipStart {
+  kind: number = SipKind.None;
+  /** A request's method id (SIP_METHODS), 0 when not listed. */
+  method = 0;
+  /** A response's status code. */
+  code = 0;
+  /** The method id the CSeq header names, 0 when absent or not listed. */
+  cseqMethod = 0;
+  /** Where ms-diagnostics's value is in the buffer (length 0: absent). */
+  diagOffset = 0;
+  diagLength = 0;
+}
+
+const SIP20 = [0x53, 0x49, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x20]; // "SIP/2.0 "
+const CSEQ = "cseq:";
+const DIAG = "ms-diagnostics:";
+
+/** The method id of the token at [at, end), or 0. */
+function methodId(buf: Uint8Array, at: number, end: number): number {
+  const len = end - at;
+  for (let m = 1; m < SIP_METHODS.length; m++) {
+    const name = SIP_METHODS[m]!;
+    if (name.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[at + i] === name.charCodeAt(i)) i++;
+    if (i === len) return m;
+  }
+  return 0;
+}
+
+/** Whether the header line at `at` starts with `name` (lower case, with its colon), case-insensitively. */
+function startsWith(buf: Uint8Array, at: number, end: number, name: string): boolean {
+  if (end - at < name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = buf[at + i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x09;
+
+/** Parses the message starting at `start`; false (out.kind None) when it is not SIP's start line. */
+export function parseSipStart(buf: Uint8Array, start: number, end: number, out: SipStart): boolean {
+  out.kind = SipKind.None;
+  out.method = 0;
+  out.code = 0;
+  out.cseqMethod = 0;
+  out.diagOffset = 0;
+  out.diagLength = 0;
+  const limit = Math.min(end, start + SIP_SCAN_BYTES);
+  if (limit - start < 12) return false;
+  let i = 0;
+  while (i < 8 && buf[start + i] === SIP20[i]) i++;
+  let at: number;
+  if (i === 8) {
+    const d0 = buf[start + 8]! - 0x30;
+    const d1 = buf[start + 9]! - 0x30;
+    const d2 = buf[start + 10]! - 0x30;
+    if (d0 < 1 || d0 > 6 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || !isSpace(buf[start + 11]!)) return false;
+    out.kind = SipKind.Response;
+    out.code = d0 * 100 + d1 * 10 + d2;
+    at = start + 12;
+  } else {
+    // A request line: METHOD SP Request-URI SP SIP/2.0 (the method in capitals).
+    let e = start;
+    while (e < limit && buf[e]! >= 0x41 && buf[e]! <= 0x5a && e - start < 16) e++;
+    if (e === start || e >= limit || buf[e] !== 0x20) return false;
+    out.kind = SipKind.Request;
+    out.method = methodId(buf, start, e);
+    at = e;
+  }
+  // To the end of the start line, then header by header until the blank line.
+  while (at < limit && buf[at] !== 0x0a) at++;
+  at++;
+  while (at < limit) {
+    let eol = at;
+    while (eol < limit && buf[eol] !== 0x0a) eol++;
+    const lineEnd = eol > at && buf[eol - 1] === 0x0d ? eol - 1 : eol;
+    if (lineEnd === at) break; // the blank line before the body
+    if (startsWith(buf, at, lineEnd, CSEQ)) {
+      let p = at + CSEQ.length;
+      while (p < lineEnd && (isSpace(buf[p]!) || (buf[p]! >= 0x30 && buf[p]! <= 0x39))) p++;
+      let q = p;
+      while (q < lineEnd && !isSpace(buf[q]!)) q++;
+      out.cseqMethod = methodId(buf, p, q);
+    } else if (startsWith(buf, at, lineEnd, DIAG)) {
+      let p = at + DIAG.length;
+      while (p < lineEnd && isSpace(buf[p]!)) p++;
+      out.diagOffset = p;
+      out.diagLength = Math.min(lineEnd - p, SIP_DIAGNOSTICS_MAX);
+    }
+    at = eol + 1;
+  }
+  return true;
+}

@@ -1,0 +1,80 @@
+/**
+ * What plain SIP said on a flow (issue 17, item 3): each request method with
+ * the final responses it got, counted, and the first ms-diagnostics header of
+ * an error response. Numbers and one short copied string per flow, kept only
+ * for flows whose payload is SIP, and dropped when the flow ends.
+ */
+import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../decode/sip.js";
+
+/** One (method, final status code) pair and how many such responses the flow carried. */
+export interface SipResponseCount {
+  method: string;
+  code: number;
+  count: number;
+}
+
+export interface SipOutcome {
+  /** Requests seen (both directions). */
+  requests: number;
+  /** Final responses (200–699) by the method their CSeq names; provisional ones (1xx) are left out. */
+  responses: SipResponseCount[];
+  /** The first ms-diagnostics value of an error response (Microsoft's code and reason), or null. */
+  diagnostics: string | null;
+}
+
+/** Distinct (method, code) pairs kept per flow; responses of further pairs are not counted. */
+const MAX_PAIRS = 16;
+const LATIN1 = new TextDecoder("latin1");
+
+export class SipOutcomes {
+  private readonly byRow = new Map<
+    number,
+    { requests: number; pairs: number[]; counts: number[]; diagnostics: string | null }
+  >();
+  private readonly start = new SipStart();
+
+  /** Notes the SIP message at the payload's start (a message that begins inside a TCP segment is not seen). */
+  note(row: number, buf: Uint8Array, start: number, end: number): void {
+    const s = this.start;
+    if (!parseSipStart(buf, start, end, s)) return;
+    let o = this.byRow.get(row);
+    if (o === undefined) {
+      o = { requests: 0, pairs: [], counts: [], diagnostics: null };
+      this.byRow.set(row, o);
+    }
+    if (s.kind === SipKind.Request) {
+      o.requests++;
+      return;
+    }
+    if (s.code < 200) return;
+    const key = s.cseqMethod * 1000 + s.code;
+    const i = o.pairs.indexOf(key);
+    if (i >= 0) o.counts[i]!++;
+    else if (o.pairs.length < MAX_PAIRS) {
+      o.pairs.push(key);
+      o.counts.push(1);
+    }
+    if (s.code >= 300 && s.diagLength > 0 && o.diagnostics === null) {
+      o.diagnostics = LATIN1.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
+    }
+  }
+
+  /** The flow's outcome, or null when it carried no SIP message start. */
+  of(row: number): SipOutcome | null {
+    const o = this.byRow.get(row);
+    if (o === undefined) return null;
+    return {
+      requests: o.requests,
+      responses: o.pairs.map((k, i) => ({
+        method: SIP_METHODS[Math.floor(k / 1000)] || "other",
+        code: k % 1000,
+        count: o.counts[i]!,
+      })),
+      diagnostics: o.diagnostics,
+    };
+  }
+
+  delete(row: number): void {
+    this.byRow.delete(row);
+  }
+}

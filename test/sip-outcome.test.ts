@@ -1,0 +1,175 @@
+/**
+ * SIP's own outcome (issue 17, item 3): the start-line and header reader
+ * table-driven, every short prefix and random bytes without a throw; and
+ * fixtures/sip-outcomes.pcap and the recorded sipp-against-sipp
+ * recorded/sip-failures-real.pcap, whose final responses per flow equal what
+ * tshark's SIP dissector reads (sip.Status-Code, sip.CSeq.method), with
+ * the verdicts the README's reason table gives.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { analyzeCapture } from "../src/analyze.js";
+import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const FIXTURE = join(ROOT, "fixtures/sip-outcomes.pcap");
+const RECORDED = join(ROOT, "fixtures/recorded/sip-failures-real.pcap");
+const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = requireTools || spawnSync("tshark", ["--version"]).status === 0;
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function parse(text: string) {
+  const out = new SipStart();
+  const b = enc(text);
+  const ok = parseSipStart(b, 0, b.length, out);
+  const diag =
+    out.diagLength > 0
+      ? new TextDecoder().decode(b.subarray(out.diagOffset, out.diagOffset + out.diagLength))
+      : null;
+  return {
+    ok,
+    kind: out.kind,
+    method: SIP_METHODS[out.method],
+    code: out.code,
+    cseq: SIP_METHODS[out.cseqMethod],
+    diag,
+  };
+}
+
+describe("parseSipStart", () => {
+  const cases: [string, string, ReturnType<typeof parse>][] = [
+    [
+      "a request with its CSeq",
+      "REGISTER sip:contoso.test SIP/2.0\r\nCSeq: 1 REGISTER\r\n\r\n",
+      { ok: true, kind: SipKind.Request, method: "REGISTER", code: 0, cseq: "REGISTER", diag: null },
+    ],
+    [
+      "a response naming its request's method, and ms-diagnostics",
+      'SIP/2.0 403 Forbidden\r\nCSeq: 7 INVITE\r\nms-diagnostics: 4005;reason="x"\r\n\r\n',
+      { ok: true, kind: SipKind.Response, method: "", code: 403, cseq: "INVITE", diag: '4005;reason="x"' },
+    ],
+    [
+      "header names in any case, lines ended by LF alone",
+      "SIP/2.0 200 OK\ncseq: 2 SERVICE\nMS-Diagnostics: 1\n\n",
+      { ok: true, kind: SipKind.Response, method: "", code: 200, cseq: "SERVICE", diag: "1" },
+    ],
+    [
+      "a method not listed",
+      "FROBNICATE sip:x SIP/2.0\r\n\r\n",
+      { ok: true, kind: SipKind.Request, method: "", code: 0, cseq: "", diag: null },
+    ],
+    [
+      "a status code out of range",
+      "SIP/2.0 999 Nope\r\n\r\n",
+      { ok: false, kind: SipKind.None, method: "", code: 0, cseq: "", diag: null },
+    ],
+    [
+      "HTTP, not SIP",
+      "HTTP/1.1 200 OK\r\n\r\n",
+      { ok: false, kind: SipKind.None, method: "", code: 0, cseq: "", diag: null },
+    ],
+    [
+      "headers after the blank line (the body) are not read",
+      "SIP/2.0 488 Not Acceptable Here\r\n\r\nCSeq: 1 INVITE\r\n",
+      { ok: true, kind: SipKind.Response, method: "", code: 488, cseq: "", diag: null },
+    ],
+  ];
+  it.each(cases)("%s", (_name, text, want) => {
+    expect(parse(text)).toEqual(want);
+  });
+
+  it("never throws on a prefix of a valid message, and reads no start line from fewer than 12 bytes", () => {
+    const full = 'SIP/2.0 403 Forbidden\r\nCSeq: 7 INVITE\r\nms-diagnostics: 4005;reason="x"\r\n\r\n';
+    for (let n = 0; n <= full.length; n++) {
+      const r = parse(full.slice(0, n));
+      if (n < 12) expect(r.ok).toBe(false);
+      else expect(r.code).toBe(403);
+    }
+  });
+
+  it("never throws on random bytes (property)", () => {
+    const out = new SipStart();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), (bytes, cut) => {
+        parseSipStart(bytes, Math.min(cut, bytes.length), bytes.length, out);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("fixtures/sip-outcomes.pcap", async () => {
+  const r = await analyzeCapture(FIXTURE, { version: "t" });
+  const byPort = (port: number) => r.flows.find((f) => f.clientPort === port)!;
+
+  it("gives each flow the README's verdict and reason", () => {
+    expect([byPort(46201).verdict, byPort(46201).reasons.map((x) => x.code)]).toEqual([
+      "known",
+      ["sip_auth"],
+    ]);
+    expect([byPort(46202).verdict, byPort(46202).reasons[0]]).toEqual([
+      "blocked",
+      {
+        code: "sip_error",
+        details: {
+          method: "REGISTER",
+          code: 403,
+          responses: 1,
+          diagnostics:
+            '4005;reason="Destination URI either not enabled for SIP or does not exist";source="pool.contoso.test"',
+        },
+      },
+    ]);
+    expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
+    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 2]]);
+  });
+
+  it("recorded: sipp's REGISTER refused with 403 (and ms-diagnostics) and INVITE answered 488 are sip_error", async () => {
+    const rec = await analyzeCapture(RECORDED, { version: "t" });
+    expect(rec.flows.map((f) => [f.verdict, f.reasons[0]?.code, f.sip?.responses])).toEqual([
+      ["blocked", "sip_error", [{ method: "REGISTER", code: 403, count: 1 }]],
+      ["blocked", "sip_error", [{ method: "INVITE", code: 488, count: 1 }]],
+    ]);
+    expect(rec.flows[0]!.reasons[0]).toMatchObject({
+      details: { diagnostics: expect.stringMatching(/^4005;reason=/) },
+    });
+  });
+
+  it.skipIf(!hasTshark)(
+    "counts the final responses tshark's SIP dissector reads, per flow, synthetic and recorded",
+    async () => {
+      for (const path of [FIXTURE, RECORDED]) {
+        const r = await analyzeCapture(path, { version: "t" });
+        const fields = ["tcp.srcport", "tcp.dstport", "sip.CSeq.method", "sip.Status-Code"].flatMap((f) => [
+          "-e",
+          f,
+        ]);
+        const t = spawnSync(
+          "tshark",
+          ["-r", path, "-Y", "sip.Status-Code >= 200", "-T", "fields", ...fields],
+          {
+            encoding: "utf8",
+          },
+        );
+        expect(t.status).toBe(0);
+        const theirs = new Map<number, string[]>();
+        for (const line of t.stdout.trim().split("\n")) {
+          const [, client, method, code] = line.split("\t");
+          const list = theirs.get(Number(client)) ?? [];
+          list.push(`${method} ${code}`);
+          theirs.set(Number(client), list);
+        }
+        for (const f of r.flows) {
+          const ours = (f.sip?.responses ?? []).flatMap((x) =>
+            Array.from({ length: x.count }, () => `${x.method} ${x.code}`),
+          );
+          expect(ours.sort(), `${path}: flow from ${f.clientPort}`).toEqual(
+            (theirs.get(f.clientPort!) ?? []).sort(),
+          );
+        }
+      }
+    },
+  );
+});
