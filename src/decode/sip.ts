@@ -5,7 +5,7 @@
  * ms-diagnostics header ([MS-SIPRE] §2.2.2.2, OCS's own error code and
  * reason) is. Reads the bytes in place and fills a caller-owned result: no
  * allocation, never throws. Headers are scanned up to the blank line, at most
- * SIP_SCAN_BYTES in.
+ * SIP_SCAN_BYTES in (only on flows already identified as SIP).
  */
 
 /** Methods by id; 0 is one not listed. NEGOTIATE, SERVICE and BENOTIFY are Microsoft's ([MS-SIPRE]). */
@@ -30,7 +30,8 @@ export const SIP_METHODS = [
   "BENOTIFY",
 ] as const;
 
-export const SIP_SCAN_BYTES = 4096;
+/** A message's headers are read this far at most (a long Via/Record-Route chain runs past 4 KB). */
+export const SIP_SCAN_BYTES = 65_536;
 /** The longest ms-diagnostics value kept (it names a code and a reason; longer text is cut). */
 export const SIP_DIAGNOSTICS_MAX = 240;
 

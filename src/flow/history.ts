@@ -111,7 +111,11 @@ export abstract class TcpHistory extends FlowStore {
     return out;
   }
 
+  /** Whether the last TCP segment `tcpPacket` saw repeated data its side had sent (Zeek's retransmission). */
+  protected retransmitted = false;
+
   protected tcpPacket(row: number, pkt: Packet, fromLo: boolean, payload: number): void {
+    this.retransmitted = false;
     const flags = pkt.tcpFlags;
     if (fromLo) this.flagsLo[row] = this.flagsLo[row]! | flags;
     else this.flagsHi[row] = this.flagsHi[row]! | flags;
@@ -178,6 +182,7 @@ export abstract class TcpHistory extends FlowStore {
         lastSeq[row] = end;
       } else if (payload > 0) {
         this.markLog(row, H_RXMIT, LOG_RXMIT, fromLo);
+        this.retransmitted = true;
       }
     }
 

@@ -206,16 +206,17 @@ export class FlowTable extends IcmpAttachment {
       this.payloadHi[row] = this.payloadHi[row]! + payload;
       this.ipBytesHi[row] = this.ipBytesHi[row]! + pkt.ipLen;
     }
-    if (payload > 0 && pkt.payloadCaptured > 0) {
-      this.notePayload(row, pkt, frame.buf, fromLo);
-      if (this.appLo[row] === App.Sip || this.appHi[row] === App.Sip) {
-        const at = pkt.payloadOffset;
-        this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
-      }
-    }
+    const carries = payload > 0 && pkt.payloadCaptured > 0;
+    if (carries) this.notePayload(row, pkt, frame.buf, fromLo);
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
+    // A SIP message is counted once: not again in a retransmitted TCP segment.
+    const repeat = proto === IPPROTO_TCP && this.retransmitted;
+    if (carries && !repeat && (this.appLo[row] === App.Sip || this.appHi[row] === App.Sip)) {
+      const at = pkt.payloadOffset;
+      this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
+    }
     if (pkt.moreFragments) {
       this.bits[row] = this.bits[row]! | BIT_FRAGMENTED;
       this.fragments.remember(pkt, row, this.serial[row]!, fromLo, ts, frame.fileOffset);

@@ -110,7 +110,10 @@ function check(report: Report, row: Row): void {
   expect(flows.length, `no flow ${row.transport} ${row.a} ${row.b}`).toBeGreaterThan(0);
   for (const f of flows) {
     const [verdict, app, reason, blocked] = observed(report, f);
-    const want = [row.verdict, row.application === "*" ? app : row.application, row.reason, row.blocked];
+    // "by-sip": blocked-looking exactly when the flow's own SIP responses failed (sip_error among its reasons).
+    const wantBlocked =
+      row.blocked === "by-sip" ? (f.reasons.some((r) => r.code === "sip_error") ? "yes" : "no") : row.blocked;
+    const want = [row.verdict, row.application === "*" ? app : row.application, row.reason, wantBlocked];
     expect([verdict, app, reason, blocked], `flow #${f.id}: ${row.why}`).toEqual(want);
   }
 }
