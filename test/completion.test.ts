@@ -43,6 +43,8 @@ describe("shell completion", () => {
     expect(complete("ocs-pcap", "catalog", "--tr")).toBe("--transport");
     expect(complete("ocs-pcap", "completion", "")).toBe("bash zsh fish");
     expect(complete("ocs-pcap", "analyze", "--fail-on", "b")).toBe("blocked");
+    expect(complete("ocs-pcap", "catalog", "d")).toBe("diff");
+    expect(complete("ocs-pcap", "analyze", "--product", "sfb")).toBe("sfb2015 sfb2019");
   });
 
   it("zsh uses the bash script through bashcompinit; fish gets the same subcommands and options", async () => {

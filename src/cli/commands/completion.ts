@@ -5,6 +5,7 @@
  */
 
 import type { Command, Option } from "commander";
+import { PRODUCTS } from "../../catalog/products.js";
 
 interface OptionFacts {
   flags: string[];
@@ -18,6 +19,7 @@ interface OptionFacts {
 /** Values an option takes that commander does not list as choices (a comma list of verdicts). */
 const EXTRA_CHOICES: Readonly<Record<string, readonly string[]>> = {
   "--fail-on": ["blocked", "misdirected", "unknown", "inconclusive"],
+  "--product": [...PRODUCTS.keys()],
 };
 
 function optionFacts(o: Option): OptionFacts {
@@ -53,7 +55,8 @@ function commandsOf(
         name,
         description: c.description(),
         usage: c.usage(),
-        argChoices: c.registeredArguments[0]?.argChoices ?? [],
+        // The first word after the command: an argument's choices, or its subcommands (catalog diff).
+        argChoices: c.registeredArguments[0]?.argChoices ?? c.commands.map((s) => s.name()),
         options: [
           ...c.options.map(optionFacts),
           {
@@ -80,6 +83,10 @@ export function completionScript(program: Command, shell: "bash" | "zsh" | "fish
       `complete -c ${name} -f -n __fish_use_subcommand -a '${commands.map((c) => c.name).join(" ")}'`,
     );
     for (const c of commands) {
+      if (c.argChoices.length > 0)
+        lines.push(
+          `complete -c ${name} -f -n '__fish_seen_subcommand_from ${c.name}' -a '${c.argChoices.join(" ")}'`,
+        );
       for (const o of c.options) {
         const long = o.flags.find((f) => f.startsWith("--"))?.slice(2);
         const short = o.flags.find((f) => /^-[^-]/.test(f))?.slice(1);
@@ -111,7 +118,7 @@ export function completionScript(program: Command, shell: "bash" | "zsh" | "fish
         .join("|");
       const first =
         c.argChoices.length > 0
-          ? `      if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W "${c.argChoices.join(" ")}" -- "$cur")); return; fi\n`
+          ? `      if [[ $COMP_CWORD -eq 2 && "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${c.argChoices.join(" ")}" -- "$cur")); return; fi\n`
           : "";
       return `    ${c.name})
 ${first}      case "$prev" in
