@@ -159,6 +159,14 @@ describe("impossible saved reports are refused with 65", () => {
       },
       /protocol_mismatch reason has details that do not fit its code/,
     ],
+    [
+      "a reason missing one detail its code needs (fuzz finding, seed 20261203: exit 70 in the table's listing)",
+      (r) => {
+        const f = r.flows.find((x) => x.reasons.length > 0)!;
+        f.reasons[0] = { code: "client_range_only", message: "x", details: { transport: "udp", port: 1024 } };
+      },
+      /client_range_only reason has details that do not fit its code/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(what, async () => {

@@ -10,7 +10,7 @@ import { escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } fr
 import { renderJson } from "./json.js";
 import type { FlowProcess, FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, REPORT_SCHEMA } from "./model.js";
-import { reasonText } from "./reason-text.js";
+import { reasonBrief, reasonText } from "./reason-text.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";
 
@@ -328,11 +328,23 @@ function checkSaved(report: Report): void {
     time(f.firstSeen, `flow ${f.id}'s firstSeen`);
     time(f.lastSeen, `flow ${f.id}'s lastSeen`);
     for (const x of f.reasons) {
+      // Every renderer says a reason in words (its text) or a few (its brief): a detail its code
+      // needs and the report lacks shows as a throw, a non-string, or "undefined"/"NaN" in the words.
+      let fits: boolean;
+      // ms-diagnostics is the capture's own text, which may say anything: left out of the check.
+      const probe: Reason =
+        x.code === "sip_error" ? { code: x.code, details: { ...x.details, diagnostics: null } } : x;
       try {
-        reasonText(x);
+        const text = reasonText(probe);
+        const brief = reasonBrief(probe);
+        fits =
+          typeof text === "string" &&
+          typeof brief === "string" &&
+          !/\b(undefined|NaN)\b/.test(`${text} ${brief}`);
       } catch {
-        throw new Error(`flow ${f.id}'s ${x.code} reason has details that do not fit its code`);
+        fits = false;
       }
+      if (!fits) throw new Error(`flow ${f.id}'s ${x.code} reason has details that do not fit its code`);
     }
   }
   for (const g of report.blocked) {
