@@ -165,11 +165,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
         compressed = gz;
       },
       onProcesses: (list) => {
-        builder.processes = list.map((p) => ({
-          name: p.path.split(/[\\/]/).pop() ?? p.path,
-          path: p.path,
-          pid: p.pid,
-        }));
+        builder.processes = list;
       },
     });
   } catch (err) {

@@ -5,6 +5,7 @@
  * Runs the CLI in-process.
  */
 
+import type { ChildProcess } from "node:child_process";
 import {
   copyFileSync,
   linkSync,
@@ -425,18 +426,7 @@ describe("a signal during a write", () => {
       out,
     ]);
     // Send SIGTERM as soon as the temporary file appears (the report is being written).
-    const code = await new Promise<number | null>((resolve) => {
-      const poll = setInterval(() => {
-        if (readdirSync(join(dir, "out")).some((n) => n.endsWith(".tmp"))) {
-          clearInterval(poll);
-          child.kill("SIGTERM");
-        }
-      }, 1);
-      child.on("exit", (c, signal) => {
-        clearInterval(poll);
-        resolve(c ?? (signal === "SIGTERM" ? 143 : null));
-      });
-    });
+    const code = await termWhen(child, () => readdirSync(join(dir, "out")).some((n) => n.endsWith(".tmp")));
     expect([0, 143]).toContain(code);
     const left = readdirSync(join(dir, "out"));
     expect(left.filter((n) => n.endsWith(".tmp"))).toEqual([]);
@@ -461,18 +451,9 @@ describe("a signal during a write", () => {
       ],
       { env: { ...process.env, TMPDIR: tmp } },
     );
-    const stopped = await new Promise<number | null>((resolve) => {
-      const poll = setInterval(() => {
-        if (readdirSync(tmp).some((n) => n.startsWith("ocs-pcap-spool-"))) {
-          clearInterval(poll);
-          batch.kill("SIGTERM");
-        }
-      }, 1);
-      batch.on("exit", (c, signal) => {
-        clearInterval(poll);
-        resolve(c ?? (signal === "SIGTERM" ? 143 : null));
-      });
-    });
+    const stopped = await termWhen(batch, () =>
+      readdirSync(tmp).some((n) => n.startsWith("ocs-pcap-spool-")),
+    );
     expect([0, 143]).toContain(stopped);
     expect(readdirSync(tmp)).toEqual([]);
     expect(readdirSync(join(dir, "out")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
@@ -520,3 +501,19 @@ describe("file names that are not UTF-8", () => {
     expect(r.stdout).toMatch(/x\.pcap +ok/);
   });
 });
+
+/** Sends SIGTERM to `child` as soon as `ready()` holds; its exit code, or 143 when the signal ended it. */
+function termWhen(child: ChildProcess, ready: () => boolean): Promise<number | null> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (ready()) {
+        clearInterval(poll);
+        child.kill("SIGTERM");
+      }
+    }, 1);
+    child.on("exit", (c, signal) => {
+      clearInterval(poll);
+      resolve(c ?? (signal === "SIGTERM" ? 143 : null));
+    });
+  });
+}

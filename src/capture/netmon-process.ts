@@ -14,6 +14,8 @@ export const MAX_PROCESSES = 524_288;
 const MAX_PROCESS_PATH = 65_536;
 
 export interface NetmonProcess {
+  /** The executable's file name (the path's last part). */
+  name: string;
   path: string;
   pid: number;
 }
@@ -50,7 +52,7 @@ export async function readProcesses(
     const pidAt = iconAt + 4 + iconSize;
     const pid = await cursor.u32(pidAt);
     if (pid === null) return fail(pidAt, "the file ends");
-    out.push({ path: text, pid });
+    out.push({ name: text.split(/[\\/]/).pop() || text, path: text, pid });
     at = pidAt + 48; // PID, two ports with padding, the IPv6 flag and two 16-byte addresses
   }
   return out;
