@@ -10,8 +10,7 @@ import { join, relative } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { generate } from "../bench/gen.js";
-import { TcpConversation, tlsClientHello, tlsServerHello, writePcap } from "../fixtures/lib/packets.js";
+import { TcpConversation, tlsClientHello, tlsServerHello, udp, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { toolVersion, wantColor } from "../src/cli/main.js";
 import { renderCsv } from "../src/report/csv.js";
@@ -685,7 +684,12 @@ describe("terminal", () => {
     "shows a progress bar on a terminal for a long capture, and none under --quiet or CI; the table fits the terminal",
     async () => {
       const file = join(tmp(), "long.pcap");
-      generate(file, 7000, 10); // 70,000 packets, over 8 MiB
+      // Over the bar's 8 MiB in 6,600 full-size datagrams: the size matters, not the packet count.
+      const payload = new Uint8Array(1300).fill(0x41);
+      const records = Array.from({ length: 6600 }, (_, i) =>
+        udp("10.1.0.20", 50000 + (i % 50), "10.0.0.10", 5060, 1_700_000_000_000_000 + i * 1000, payload),
+      );
+      writeFileSync(file, writePcap(records));
       const env = { ...process.env };
       delete env.CI;
       // Under script(1), so standard error is a terminal; the three runs side by side.

@@ -164,12 +164,23 @@ describe("ndjson streams as flows end", () => {
     expect(sorted(streamed1.stdout)).toEqual(sorted(rendered.stdout));
     expect(streamed1.stdout).not.toMatch(/"10\.0\.0\.10"/);
     // -o: the same bytes, put in place whole; no temporary or spool file left.
+    // The spool goes under a TMPDIR of this run's own: a test in another
+    // worker may hold a spool folder in the shared one at the same moment.
     const out = join(dir, "flows.ndjson");
-    const o = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--jobs", "3", "-o", out);
+    const spoolRoot = mkdtempSync(join(tmpdir(), "ocs-pcap-spoolroot-"));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = spoolRoot;
+    let o: Awaited<ReturnType<typeof runCli>>;
+    try {
+      o = await runCli("analyze", ...inputs, "-f", "ndjson", ...redact, "--jobs", "3", "-o", out);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
     expect([o.code, o.stdout]).toEqual([0, ""]);
     expect(readFileSync(out, "utf8")).toBe(streamed1.stdout);
     expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("ocs-pcap-spool-"))).toEqual([]);
+    expect(readdirSync(spoolRoot)).toEqual([]);
   });
 });
 
