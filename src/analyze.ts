@@ -51,6 +51,11 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   maxReportFlows?: number;
   /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
   checksums?: boolean;
+  /**
+   * Every packet of the capture was dropped by the capturing host: a
+   * `pktmon etl2pcap --drop-only` export, whose pcapng does not say so itself.
+   */
+  dropped?: boolean;
   /** Where roles and clients live (from `--topology`). */
   topology?: Topology | null;
   /**
@@ -61,6 +66,10 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   /** Input filters: only the IP packets they keep enter the flow table (`--host`, `--port`, …). */
   filter?: InputFilterSpec | null;
 }
+
+/** The drop reason of a `--dropped` capture's packets: the export does not carry pktmon's reason. */
+export const DROP_ONLY_EXPORT =
+  "dropped by the capturing host (--dropped: a drop-only export, which does not carry the reason)";
 
 /** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
 export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
@@ -121,8 +130,10 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   totals[2] = Number.POSITIVE_INFINITY;
   totals[3] = Number.NEGATIVE_INFINITY;
 
+  const dropped = options.dropped === true;
   const sink = (frame: Frame): void => {
     totals[0]!++;
+    if (dropped && frame.drop === null) frame.drop = DROP_ONLY_EXPORT;
     totals[1]! += frame.wireLen;
     const ts = frame.tsMicros;
     if (ts < totals[2]!) totals[2] = ts;
@@ -140,6 +151,11 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       return;
     }
     if (filter !== null && !filter.keeps(pkt, frame.tsMicros, frame.wireLen)) return;
+    // pktmon logs a packet at every component it passes: count it once, keep its drop.
+    if (frame.repeat && table.addRepeat(pkt, frame)) {
+      counts[Anomaly.PKTMON_REPEAT]!++;
+      return;
+    }
     const bad = checksums && badTransportChecksum(frame.buf, pkt, pkt.transportOffset);
     if (table.add(pkt, frame, bad) < 0) {
       // A later fragment with no datagram to join: under a port or transport

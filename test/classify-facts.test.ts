@@ -77,6 +77,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     firstFrame: 1,
     process: -1,
     sip: null,
+    drop: null,
     origPort: proto === "icmp" ? 0 : 50000,
     respPort: port,
     origPackets: 1,
@@ -486,6 +487,33 @@ const ROWS: Row[] = [
     verdict: "known",
     code: "sip_error",
     fails: true,
+  },
+  {
+    name: "a SYN to the Front End's 5061 that the capturing host (pktmon) dropped inbound: SYN unanswered and dropped",
+    flow: facts("tcp", FRONT_END, 5061, {
+      origPackets: 1,
+      origSyns: 1,
+      origFlags: SYN,
+      historyText: "S",
+      state: "S0",
+      drop: {
+        origPackets: 1,
+        respPackets: 0,
+        firstFrame: 1,
+        reason: "INET: transport endpoint was not found",
+        direction: 1,
+      },
+    }),
+    verdict: "blocked",
+    code: "host_dropped",
+  },
+  {
+    name: "SIP to 5060 answered both ways, one server packet dropped by the capturing host's filter",
+    flow: sipOn5060([{ method: "REGISTER", code: 200, count: 1 }], {
+      drop: { origPackets: 0, respPackets: 1, firstFrame: 7, reason: "Filtered", direction: 2 },
+    }),
+    verdict: "blocked",
+    code: "host_dropped",
   },
   // misdirected
   {

@@ -68,7 +68,8 @@ describe("Network Monitor 2.x", () => {
     "every classic fixture converted with editcap -F netmon2 gives the pcap's report, but for capture.format",
     async () => {
       let converted = 0;
-      for (const name of GOLDEN_FIXTURES.filter((n) => /\.pcap(ng)?$/.test(n))) {
+      // pktmon.pcapng is about its packet comments and flags, which a Network Monitor file cannot carry.
+      for (const name of GOLDEN_FIXTURES.filter((n) => /\.pcap(ng)?$/.test(n) && n !== "pktmon.pcapng")) {
         const from = join(ROOT, "fixtures", name);
         const to = join(tmp, `${name.replace(/\//g, "_")}.cap`);
         const r = spawnSync("editcap", ["-F", "netmon2", from, to], { encoding: "utf8", env: UTC });

@@ -14,6 +14,9 @@
  * - Enhanced (§4.3), Simple (§4.4) and obsolete Packet Blocks (appendix)
  *   carry packets; a Simple Packet Block has no timestamp and belongs to
  *   interface 0 (we give it the section's last timestamp).
+ * - A packet block's options give its direction, a drop (an eBPF drop
+ *   verdict, Windows pktmon's drop comment) and pktmon's repeated
+ *   appearances of one packet (pcapng-packet-options.ts).
  * - Every other block (Name Resolution, Interface Statistics, Decryption
  *   Secrets, custom, unknown) is skipped by its length.
  * - Lengths must be at least 12 and a multiple of 4, the trailing length must
@@ -22,6 +25,7 @@
  */
 
 import { type Interface, readInterface, timestampMicros } from "./pcapng-interface.js";
+import { PacketOptions } from "./pcapng-packet-options.js";
 import { PCAPNG_SHB } from "./sniff.js";
 import { CaptureError, type Frame, type FrameSink, reusedFrame } from "./types.js";
 import { WindowedReader } from "./window.js";
@@ -85,6 +89,8 @@ export class PcapngReader extends WindowedReader {
   private skipOffset = 0;
   private readonly maxRecordLen: number;
   private readonly frame: Frame;
+  /** The last packet block's options: direction, drop, pktmon repeat (pcapng-packet-options.ts). */
+  readonly packetOptions = new PacketOptions();
 
   constructor(
     private readonly sink: FrameSink,
@@ -314,7 +320,13 @@ export class PcapngReader extends WindowedReader {
       this.anomalies.timestamp_out_of_range++;
       this.lastTs = ts < 0 || Number.isNaN(ts) ? 0 : MAX_TS_MICROS;
     }
-    this.deliver(at + dataAt, capLen, wireLen, iface, offset);
+    const opts = this.packetOptions;
+    const optionsAt = at + dataAt + ((capLen + 3) & ~3);
+    if (optionsAt < at + len - 4) {
+      opts.read(this.view, this.win, optionsAt, at + len - 4, this.le);
+      if (opts.badOption) this.anomalies.bad_option++;
+      this.deliver(at + dataAt, capLen, wireLen, iface, offset, opts.direction, opts.drop, opts.repeat);
+    } else this.deliver(at + dataAt, capLen, wireLen, iface, offset, 0, null, false);
   }
 
   private simplePacket(at: number, len: number, offset: number): void {
@@ -335,7 +347,7 @@ export class PcapngReader extends WindowedReader {
         offset + 4,
       );
     }
-    this.deliver(at + 12, capLen, wireLen, iface, offset);
+    this.deliver(at + 12, capLen, wireLen, iface, offset, 0, null, false);
   }
 
   private deliver(
@@ -344,6 +356,9 @@ export class PcapngReader extends WindowedReader {
     wireLen: number,
     iface: Interface,
     offset: number,
+    direction: number,
+    drop: string | null,
+    repeat: boolean,
   ): void {
     if (iface.snapLen !== 0 && capLen > iface.snapLen) this.anomalies.caplen_exceeds_snaplen++;
     if (capLen > wireLen) this.anomalies.caplen_exceeds_wirelen++;
@@ -356,6 +371,9 @@ export class PcapngReader extends WindowedReader {
     frame.linkType = iface.linkType;
     frame.fileOffset = offset;
     frame.index = ++this.frames;
+    frame.direction = direction;
+    frame.drop = drop;
+    frame.repeat = repeat;
     this.sink(frame);
   }
 }

@@ -26,6 +26,16 @@ export interface Frame {
   index: number;
   /** Index into the reader's process table (Network Monitor 2.2+), or -1. */
   process: number;
+  /** The pcapng packet's direction (epb_flags bits 0-1, or pktmon's comment): 0 not given, 1 inbound, 2 outbound. */
+  direction: number;
+  /**
+   * Why the capturing host dropped this packet, or null: a pktmon drop
+   * comment's reason, an eBPF drop verdict (epb_verdict), or a drop-only
+   * export. Interned by the reader: no string is made per packet.
+   */
+  drop: string | null;
+  /** Another appearance of a packet already delivered: pktmon logs a packet once for each component it passes. */
+  repeat: boolean;
 }
 
 /** The one frame a reader reuses for every record, over its window. */
@@ -40,6 +50,9 @@ export function reusedFrame(buf: Uint8Array): Frame {
     fileOffset: 0,
     index: 0,
     process: -1,
+    direction: 0,
+    drop: null,
+    repeat: false,
   };
 }
 

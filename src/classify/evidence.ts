@@ -19,6 +19,8 @@
  * - `one_way_media`: media (RTP, RTCP, STUN answers, TURN, DTLS) one way for
  *   at least 1 s while the capture holds other packets from the peer;
  *   `one_sided_capture` when it holds none.
+ * - `host_dropped`: the capturing host said it dropped packets of the flow
+ *   (Windows pktmon's drop events, pcapng's eBPF drop verdicts, `--dropped`).
  * Inconclusive, when the capture cannot tell:
  * - `one_sided_capture`: the client acknowledged or sent data after its SYN;
  * - `near_capture_end`: the attempt started in the last 3 s of the capture;
@@ -68,6 +70,7 @@ export function flowEvidence(
   // was seen and that was not refused or reset, cannot carry evidence.
   if (
     sip === null &&
+    flow.drop === null &&
     flow.respPackets > 0 &&
     flow.origPackets > 0 &&
     flow.icmp === null &&
@@ -83,6 +86,24 @@ export function flowEvidence(
     return NO_EVIDENCE;
   }
   const blocked: Reason[] = sip?.error ? [sip.error] : [];
+  const drop = flow.drop;
+  if (drop !== null) {
+    const side =
+      drop.origPackets > 0 && drop.respPackets > 0
+        ? "both"
+        : drop.origPackets > 0
+          ? "originator"
+          : "responder";
+    blocked.push(
+      reason("host_dropped", {
+        packets: drop.origPackets + drop.respPackets,
+        side,
+        firstFrame: drop.firstFrame,
+        reason: drop.reason,
+        direction: drop.direction === 1 ? "inbound" : drop.direction === 2 ? "outbound" : null,
+      }),
+    );
+  }
   const inconclusive: Reason[] = [];
   const info: Reason[] = sip === null ? [] : [...sip.info];
   const nearEnd =

@@ -66,6 +66,19 @@ export interface ReasonDetails {
   one_way_media: { protocol: string; packets: number; spanMicros: number };
   /** A final SIP failure to a registration, call, subscription or service request (issue 17). */
   sip_error: { method: string; code: number; responses: number; diagnostics: string | null };
+  /**
+   * Packets the capturing host said it dropped: Windows pktmon's drop events,
+   * an eBPF drop verdict (pcapng epb_verdict), or a `--dropped` export.
+   */
+  host_dropped: {
+    packets: number;
+    side: "originator" | "responder" | "both";
+    firstFrame: number;
+    /** The reason as the capture gave it (pktmon's DropReason text), or the source's own words. */
+    reason: string;
+    /** Where the first dropped packet was going at the capturing host. */
+    direction: "inbound" | "outbound" | null;
+  };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
   sip_auth: { method: string; code: number };
   // inconclusive (midstream is information on a known flow when both sides spoke)
@@ -89,6 +102,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "one_way_media",
   "reset_after_handshake",
   "sip_error",
+  "host_dropped",
   "transport_mismatch",
   "protocol_mismatch",
   "role_mismatch",
@@ -124,6 +138,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "a middlebox (firewall with application inspection, TLS proxy, SIP ALG) rejecting TLS or SIP",
   sip_error:
     "the server's ms-diagnostics reason; for 403/404 the user's SIP address and policy, for 488 the gateway's codecs and encryption (SRTP) settings, for 408/480/503/504 the next hop the server could not reach",
+  host_dropped:
+    "the drop reason on the capturing host: its firewall (Windows Firewall, WFP filters) for a filtering or inspection reason, the listening service for 'transport endpoint was not found'",
   sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",
   transport_mismatch:
     "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",
@@ -155,6 +171,7 @@ export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "udp_no_reply",
   "one_way_media",
   "sip_error",
+  "host_dropped",
   "icmp_unmatched",
 ]);
 

@@ -17,6 +17,8 @@ export interface JobSettings {
   tcpTimeoutMicros: number;
   udpTimeoutMicros: number;
   checksums: boolean;
+  /** Every packet was dropped by the capturing host (`--dropped`: a pktmon `etl2pcap --drop-only` export). */
+  dropped: boolean;
   catalog: { mode: "replace" | "extend"; file: string; text: string } | null;
   /** The built-in product catalogs (`--product`); the catalog file, if any, extends or replaces them. */
   products: string[];
@@ -70,6 +72,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
     tcpTimeoutMicros: settings.tcpTimeoutMicros,
     udpTimeoutMicros: settings.udpTimeoutMicros,
     checksums: settings.checksums,
+    dropped: settings.dropped,
     filter: settings.filter,
   };
   cached = { key, options };

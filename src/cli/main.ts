@@ -9,13 +9,10 @@
 
 import { availableParallelism } from "node:os";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { InputError } from "../capture/source.js";
 import { DEFAULT_PRODUCT, PRODUCTS } from "../catalog/products.js";
-import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
-import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import { escapeTerminal, escapeTerminalLine as line1 } from "../report/escape.js";
-import { DEFAULT_LIST_LIMIT, DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
+import { DEFAULT_LIST_LIMIT } from "../report/model.js";
 import { DEFAULT_WIDTH } from "../report/table.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { catalogCommand, catalogDiffCommand } from "./commands/catalog.js";
@@ -27,6 +24,7 @@ import { EXIT, IO_ERRORS, OutputPathError, SettingsError, UsageError } from "./e
 import { FORMATS } from "./formats.js";
 import { ANALYZE_EXAMPLES, CATALOG_EXAMPLES } from "./help.js";
 import type { Io } from "./io.js";
+import { addLimitOptions } from "./limit-options.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
 import { removeTemporaries } from "./output.js";
 
@@ -74,7 +72,7 @@ Examples:
   $ ocs-pcap help analyze`,
   );
 
-  program
+  const analyze = program
     .command("analyze")
     .description("analyse capture files or directories (pcap, pcapng, gzip; - for standard input)")
     .argument("<captures...>", "capture files, directories of them, or - for standard input")
@@ -169,6 +167,10 @@ Examples:
       "verify TCP/UDP checksums (history letter c); off because offloading hosts capture bad ones",
     )
     .option(
+      "--dropped",
+      "every packet was dropped by the capturing host: a pktmon etl2pcap --drop-only export (blocking evidence)",
+    )
+    .option(
       "--topology <file>",
       "YAML or JSON file placing roles, clients and the Internet (see: ocs-pcap topology --example)",
     )
@@ -180,27 +182,8 @@ Examples:
     .option(
       "--product <names>",
       `built-in catalogs to match against, comma-separated (several: a migration; each role names its product): ${PRODUCT_NAMES} (default: ${DEFAULT_PRODUCT})`,
-    )
-    .option(
-      "--max-record-len <bytes>",
-      "largest record accepted before the file is treated as corrupt",
-      String(DEFAULT_MAX_RECORD_LEN),
-    )
-    .option(
-      "--max-flows <n>",
-      "most flows held in memory at once; past it the longest-idle are ended early (reported)",
-      String(DEFAULT_MAX_FLOWS),
-    )
-    .option(
-      "--max-fragments <n>",
-      "most fragmented IP datagrams tracked at once; past it the oldest are forgotten (reported)",
-      String(DEFAULT_MAX_DATAGRAMS),
-    )
-    .option(
-      "--max-report-flows <n>",
-      "most flows a report lists (every flow is still counted); findings are listed first (reported)",
-      String(DEFAULT_MAX_REPORT_FLOWS),
-    )
+    );
+  addLimitOptions(analyze)
     .addHelpText("after", ANALYZE_EXAMPLES)
     .action(async (captures: string[], opts: AnalyzeCliOptions) => {
       code = await analyzeCommand(captures, opts, io, version);

@@ -69,6 +69,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions, FilterCliOptions {
   tcpTimeout: string;
   udpTimeout: string;
   checksums?: boolean;
+  dropped?: boolean;
   topology?: string;
   catalog?: string;
   catalogExtend?: string;

@@ -4,7 +4,8 @@
  * Codes below FIRST_SKIP are anomalies: malformed input, counted under
  * `capture.anomalies`. Codes from FIRST_SKIP on are normal traffic this tool
  * does not analyse (ARP, unsupported link types, later IP fragments whose
- * first fragment was not seen), counted under `capture.skipped`.
+ * first fragment was not seen, pktmon's repeated appearances of a packet),
+ * counted under `capture.skipped`.
  */
 export const Anomaly = {
   OK: 0,
@@ -33,6 +34,8 @@ export const Anomaly = {
   NON_IP: 22,
   UNSUPPORTED_LINK_TYPE: 23,
   IP_FRAGMENT_UNMATCHED: 24,
+  /** Another appearance of a packet already counted (Windows pktmon logs one per component it passes). */
+  PKTMON_REPEAT: 25,
 } as const;
 
 export type AnomalyCode = (typeof Anomaly)[keyof typeof Anomaly];
@@ -66,6 +69,7 @@ export const ANOMALY_NAMES: readonly string[] = [
   "non_ip",
   "unsupported_link_type",
   "ip_fragment_unmatched",
+  "pktmon_repeat",
 ];
 
 export const ANOMALY_COUNT = ANOMALY_NAMES.length;

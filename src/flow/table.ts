@@ -45,6 +45,7 @@ import {
   TCP_SYN,
 } from "../decode/constants.js";
 import type { Packet } from "../decode/packet.js";
+import { Drops, type RowDrops } from "./drops.js";
 import { FragmentTracker } from "./fragments.js";
 import { IcmpAttachment } from "./icmp-attach.js";
 import type { FlowKey } from "./key.js";
@@ -102,6 +103,31 @@ export class FlowTable extends IcmpAttachment {
 
   /** @internal */ rowSip(row: number): SipOutcome | null {
     return this.sip.of(row);
+  }
+
+  /** Packets the capturing host reported dropping, per flow (pktmon, eBPF verdicts). */
+  protected readonly drops = new Drops();
+
+  /** @internal */ rowDrops(row: number): RowDrops | null {
+    return this.drops.of(row);
+  }
+
+  /**
+   * Another appearance of a packet already counted (pktmon logs one packet
+   * per component it passes): only its drop, if it reports one, is noted on
+   * the packet's flow. False when no flow has the packet's ports: the caller
+   * then adds it as a packet of its own.
+   */
+  addRepeat(pkt: Packet, frame: FrameStamp): boolean {
+    const proto = pkt.ipProto;
+    if (pkt.laterFragment || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return false;
+    const key = this.key.ofPacket(pkt, pkt.srcPort, pkt.dstPort);
+    const row = this.find(key);
+    if (row < 0) return false;
+    const drop = frame.drop;
+    if (drop !== undefined && drop !== null)
+      this.drops.note(row, key.fromLo, frame.index, drop, frame.direction ?? 0);
+    return true;
   }
 
   protected readonly maxFlows: number;
@@ -189,6 +215,9 @@ export class FlowTable extends IcmpAttachment {
     if (ts < this.first[row]!) this.first[row] = ts;
     if (ts > this.last[row]!) this.last[row] = ts;
     if (frame.process >= 0 && this.process[row]! < 0) this.process[row] = frame.process;
+    const drop = frame.drop;
+    if (drop !== undefined && drop !== null)
+      this.drops.note(row, fromLo, frame.index, drop, frame.direction ?? 0);
     const payload = Math.max(pkt.payloadLen, 0);
     const wireLen = frame.wireLen;
     if (fromLo) {
@@ -325,6 +354,7 @@ export class FlowTable extends IcmpAttachment {
     this.icmpQuotes.delete(row);
     this.sni.delete(row);
     this.sip.delete(row);
+    this.drops.delete(row);
     this.freeRows.push(row);
   }
 

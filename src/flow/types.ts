@@ -10,7 +10,8 @@ import type { Flow } from "./view.js";
 export type LikelyServerPort = (ipProto: number, port: number) => boolean;
 
 /** What the table reads from a capture frame. */
-export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index" | "fileOffset" | "process">;
+export type FrameStamp = Pick<Frame, "buf" | "tsMicros" | "wireLen" | "index" | "fileOffset" | "process"> &
+  Partial<Pick<Frame, "drop" | "direction">>;
 
 /** Why a flow ended. */
 export type EndReason = "capture_end" | "idle_timeout" | "closed" | "reused" | "evicted";

@@ -6,6 +6,7 @@
 
 import type { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import type { FlowDrop } from "./drops.js";
 import type { SipOutcome } from "./sip-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
@@ -63,6 +64,19 @@ export class Flow {
   /** What plain SIP said on the flow (requests, final responses by method), or null. */
   get sip(): SipOutcome | null {
     return this.table.rowSip(this.row);
+  }
+  /** Packets the capturing host reported dropping (pktmon, eBPF verdicts), or null. */
+  get drop(): FlowDrop | null {
+    const d = this.table.rowDrops(this.row);
+    if (d === null) return null;
+    const lo = this.origIsLo;
+    return {
+      origPackets: lo ? d.lo : d.hi,
+      respPackets: lo ? d.hi : d.lo,
+      firstFrame: d.firstFrame,
+      reason: d.reason,
+      direction: d.direction,
+    };
   }
   get origPort(): number {
     return this.table.rowPort(this.row, !this.origIsLo);
@@ -204,6 +218,7 @@ export type FlowFacts = Pick<
   | "firstFrame"
   | "process"
   | "sip"
+  | "drop"
   | "origPort"
   | "respPort"
   | "origPackets"

@@ -331,9 +331,13 @@ function checkSaved(report: Report): void {
       // Every renderer says a reason in words (its text) or a few (its brief): a detail its code
       // needs and the report lacks shows as a throw, a non-string, or "undefined"/"NaN" in the words.
       let fits: boolean;
-      // ms-diagnostics is the capture's own text, which may say anything: left out of the check.
+      // ms-diagnostics and a drop reason are the capture's own text, which may say anything: left out of the check.
       const probe: Reason =
-        x.code === "sip_error" ? { code: x.code, details: { ...x.details, diagnostics: null } } : x;
+        x.code === "sip_error"
+          ? { code: x.code, details: { ...x.details, diagnostics: null } }
+          : x.code === "host_dropped"
+            ? { code: x.code, details: { ...x.details, reason: "-" } }
+            : x;
       try {
         const text = reasonText(probe);
         const brief = reasonBrief(probe);

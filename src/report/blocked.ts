@@ -21,6 +21,7 @@ const HINTS: Record<string, string> = {
   udp_no_reply: "no reply (firewall drop?)",
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
   sip_error: "SIP request refused or failed (see each flow's response and ms-diagnostics)",
+  host_dropped: "dropped by the capturing host (see each flow's drop reason)",
 };
 
 interface GroupState {

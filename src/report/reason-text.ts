@@ -159,6 +159,13 @@ export function reasonText(r: Reason): string {
     }
     case "sip_auth":
       return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
+    case "host_dropped": {
+      const d = r.details;
+      const whose =
+        d.side === "both" ? "both sides'" : d.side === "originator" ? "the client's" : "the server's";
+      const where = d.direction === null ? "" : ` ${d.direction}`;
+      return `the capturing host dropped ${plural(d.packets, "packet")} of ${whose}${where} (first: frame ${d.firstFrame}): ${d.reason}`;
+    }
     case "udp_no_reply": {
       const d = r.details;
       const what =
@@ -245,6 +252,8 @@ export function reasonBrief(r: Reason): string {
       return `${r.details.method} → ${r.details.code}${r.details.responses > 1 ? ` ×${r.details.responses}` : ""}`;
     case "sip_auth":
       return `${r.details.method} → ${r.details.code}, then success`;
+    case "host_dropped":
+      return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "udp_no_reply": {
       const d = r.details;
       const what = d.request === "stun" ? "STUN request, " : d.request === "sip" ? "SIP request, " : "";

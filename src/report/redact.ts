@@ -207,6 +207,8 @@ function redactReason(x: Reason, r: Redactor): Reason {
           diagnostics: x.details.diagnostics === null ? null : redactDiagnostics(x.details.diagnostics, r),
         },
       };
+    case "host_dropped":
+      return { code: x.code, details: { ...x.details, reason: redactDiagnostics(x.details.reason, r) } };
     case "range_mismatch":
       return { code: x.code, details: { ...x.details, address: r.address(x.details.address) } };
     case "wrong_direction":

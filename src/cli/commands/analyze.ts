@@ -104,6 +104,7 @@ export async function analyzeCommand(
     tcpTimeoutMicros: tcpTimeout * 1_000_000,
     udpTimeoutMicros: udpTimeout * 1_000_000,
     checksums: opts.checksums === true,
+    dropped: opts.dropped === true,
     catalog: index.source,
     products: index.products,
     topology: topology?.source ?? null,
