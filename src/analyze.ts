@@ -21,6 +21,7 @@ import { linkTypeName } from "./decode/link.js";
 import { Packet } from "./decode/packet.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
 import { InputFilter, type InputFilterSpec } from "./flow/input-filter.js";
+import { DEFAULT_REASSEMBLY_BUDGET } from "./flow/reassembly.js";
 import { DEFAULT_MAX_FLOWS, FlowTable } from "./flow/table.js";
 import { isoMicros } from "./format.js";
 import { ReportBuilder } from "./report/builder.js";
@@ -47,6 +48,8 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
   maxFlows?: number;
   /** Most fragmented datagrams tracked at once (`--max-fragments`); past it the oldest are dropped. */
   maxFragments?: number;
+  /** Bytes reassembled at the start of each direction of a TLS connection (`--max-reassembly`; 0: none). */
+  maxReassembly?: number;
   /** Most flows the report lists (`--max-report-flows`); every flow is still counted. */
   maxReportFlows?: number;
   /** Verify TCP/UDP checksums (Zeek's history letter c). Off: offloading hosts write bad ones. */
@@ -75,6 +78,7 @@ export const DROP_ONLY_EXPORT =
 export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "max_flows",
   "max_fragments",
+  "max_reassembly",
   "max_report_flows",
   "max_interfaces",
 ]);
@@ -118,6 +122,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     ...(options.closedLingerMicros === undefined ? {} : { closedLingerMicros: options.closedLingerMicros }),
     ...(options.maxFlows === undefined ? {} : { maxFlows: options.maxFlows }),
     fragments: new FragmentTracker(options.maxFragments ?? DEFAULT_MAX_DATAGRAMS),
+    ...(options.maxReassembly === undefined ? {} : { reassemblyBytes: options.maxReassembly }),
   });
   const pkt = new Packet();
   const filter = options.filter ? new InputFilter(options.filter) : null;
@@ -133,7 +138,8 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   const dropped = options.dropped === true;
   const sink = (frame: Frame): void => {
     totals[0]!++;
-    if (dropped && frame.drop === null) frame.drop = DROP_ONLY_EXPORT;
+    // A drop-only export's packet is dropped once, however often pktmon logged it.
+    if (dropped && frame.drop === null && !frame.repeat) frame.drop = DROP_ONLY_EXPORT;
     totals[1]! += frame.wireLen;
     const ts = frame.tsMicros;
     if (ts < totals[2]!) totals[2] = ts;
@@ -235,6 +241,13 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "max_fragments",
       offset: Math.max(0, table.fragments.firstEvictedOffset),
       message: `more than ${options.maxFragments ?? DEFAULT_MAX_DATAGRAMS} fragmented datagrams were open at once (--max-fragments); ${table.fragments.evicted} were forgotten, so their later fragments are counted under "Not analysed" (ip_fragment_unmatched) instead of in their flows`,
+    });
+  }
+  if (table.reassembler.starved.streams > 0) {
+    warnings.push({
+      code: "max_reassembly",
+      offset: table.reassembler.starved.firstOffset,
+      message: `TLS handshakes being read held ${DEFAULT_REASSEMBLY_BUDGET / (1 << 20)} MiB at once; ${table.reassembler.starved.streams} stream${table.reassembler.starved.streams === 1 ? "" : "s"} were not read further, so their TLS findings may be missing`,
     });
   }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;

@@ -37,7 +37,9 @@ import {
   TCP_SYN as SYN,
 } from "../src/decode/constants.js";
 import { STUN_BINDING_REQUEST } from "../src/decode/signatures-media.js";
+import type { CertificateFacts } from "../src/decode/x509.js";
 import { type ConnState, EndpointState } from "../src/flow/tcp.js";
+import type { TlsOutcome } from "../src/flow/tls-outcome.js";
 import { FirstPayload, type IcmpEvidence, type IcmpQuote } from "../src/flow/types.js";
 import type { FlowFacts } from "../src/flow/view.js";
 
@@ -78,6 +80,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     process: -1,
     sip: null,
     drop: null,
+    tls: null,
     origPort: proto === "icmp" ? 0 : 50000,
     respPort: port,
     origPackets: 1,
@@ -219,6 +222,56 @@ const helloReset = (o: Options = {}) =>
     origApp: App.Tls,
     historyText: "ShADr",
     state: "RSTR",
+    ...o,
+  });
+
+/** A TLS outcome: a TLS 1.2 handshake to `fe.contoso.test` that completed, with a valid CA-issued certificate. */
+const tlsOutcome = (o: Partial<TlsOutcome> = {}): TlsOutcome => ({
+  clientHello: true,
+  serverHello: true,
+  sni: "fe.contoso.test",
+  version: 0x0303,
+  cipher: 0xc030,
+  certificates: [certificate()],
+  chainLength: 2,
+  certificateRequested: false,
+  clientCertificates: null,
+  alerts: [],
+  clientChangeCipherSpec: true,
+  serverChangeCipherSpec: true,
+  clientAppData: 1,
+  serverAppData: 1,
+  starved: false,
+  ...o,
+});
+
+/** A certificate for fe.contoso.test, issued by a CA, valid a year around the flows' time. */
+const certificate = (o: Partial<CertificateFacts> = {}): CertificateFacts => ({
+  subject: "CN=fe.contoso.test",
+  issuer: "CN=Contoso Issuing CA",
+  dnsNames: ["fe.contoso.test", "pool.contoso.test"],
+  notBeforeMicros: T0 - 180 * 86_400_000_000,
+  notAfterMicros: T0 + 180 * 86_400_000_000,
+  sha256: "00:11",
+  selfSigned: false,
+  ...o,
+});
+
+/** TLS over TCP to the Front End's 5061, the connection closed cleanly (SF), with this handshake. */
+const tlsHandshake = (tls: TlsOutcome, o: Options = {}) =>
+  facts("tcp", FRONT_END, 5061, {
+    origPackets: 6,
+    respPackets: 5,
+    origSyns: 1,
+    origFlags: SYN | ACK | PSH | FIN,
+    respFlags: SYN | ACK | PSH | FIN,
+    origPayload: 700,
+    respPayload: 2400,
+    origApp: App.Tls,
+    respApp: App.Tls,
+    historyText: "ShADadFf",
+    state: "SF",
+    tls,
     ...o,
   });
 
@@ -508,12 +561,94 @@ const ROWS: Row[] = [
     code: "host_dropped",
   },
   {
-    name: "SIP to 5060 answered both ways, one server packet dropped by the capturing host's filter",
+    name: "SIP to 5060 answered both ways, one server packet dropped by the capturing host: information",
     flow: sipOn5060([{ method: "REGISTER", code: 200, count: 1 }], {
       drop: { origPackets: 0, respPackets: 1, firstFrame: 7, reason: "Filtered", direction: 2 },
     }),
-    verdict: "blocked",
+    verdict: "known",
     code: "host_dropped",
+    at: "listed",
+  },
+  {
+    name: "TLS to 5061: the server's fatal alert (handshake_failure) ended the handshake",
+    flow: tlsHandshake(
+      tlsOutcome({
+        alerts: [{ fromClient: false, level: 2, description: 40 }],
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+    ),
+    verdict: "blocked",
+    code: "tls_alert",
+  },
+  {
+    name: "TLS to 5061: a ClientHello, and the server sent nothing back before the client gave up (FIN)",
+    flow: tlsHandshake(
+      tlsOutcome({
+        serverHello: false,
+        version: null,
+        cipher: null,
+        certificates: [],
+        chainLength: 0,
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { respPayload: 0, respFlags: SYN | ACK, historyText: "ShADF", state: "S2" },
+    ),
+    verdict: "blocked",
+    code: "tls_handshake_incomplete",
+  },
+  {
+    name: "TLS to 5061: MTLS asked for a client certificate, the client sent an empty list, the server reset",
+    flow: tlsHandshake(
+      tlsOutcome({
+        certificateRequested: true,
+        clientCertificates: 0,
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { respFlags: SYN | ACK | PSH | RST, historyText: "ShADadR", state: "RSTR" },
+    ),
+    verdict: "blocked",
+    code: "tls_client_certificate_missing",
+  },
+  {
+    name: "TLS to 5061, completed, with a certificate that expired before the connection",
+    flow: tlsHandshake(tlsOutcome({ certificates: [certificate({ notAfterMicros: T0 - 86_400_000_000 })] })),
+    verdict: "known",
+    code: "tls_certificate_expired",
+  },
+  {
+    name: "TLS to 5061, completed, with a certificate valid only from a later date",
+    flow: tlsHandshake(tlsOutcome({ certificates: [certificate({ notBeforeMicros: T0 + 86_400_000_000 })] })),
+    verdict: "known",
+    code: "tls_certificate_not_yet_valid",
+  },
+  {
+    name: "TLS to 5061, completed, the client asking for a name the certificate does not carry",
+    flow: tlsHandshake(tlsOutcome({ sni: "sip.contoso.test" })),
+    verdict: "known",
+    code: "tls_name_mismatch",
+  },
+  {
+    name: "TLS to 5061, completed, with a self-signed certificate",
+    flow: tlsHandshake(
+      tlsOutcome({ certificates: [certificate({ issuer: "CN=fe.contoso.test", selfSigned: true })] }),
+    ),
+    verdict: "known",
+    code: "tls_self_signed",
+  },
+  {
+    name: "TLS to 5061, completed in TLS 1.0 (OCS 2007 R2's default)",
+    flow: tlsHandshake(tlsOutcome({ version: 0x0301, cipher: 0x002f })),
+    verdict: "known",
+    code: "tls_deprecated_version",
   },
   // misdirected
   {
@@ -879,6 +1014,33 @@ const NEAR_MISSES: {
     verdict: "known",
     absent: "media_range_only",
     topology: true,
+  },
+  {
+    name: "TLS to 5061 whose certificate names the SNI through a wildcard",
+    flow: tlsHandshake(
+      tlsOutcome({ sni: "web.contoso.test", certificates: [certificate({ dnsNames: ["*.contoso.test"] })] }),
+    ),
+    verdict: "known",
+    absent: "tls_name_mismatch",
+  },
+  {
+    name: "TLS to 5061: MTLS asked, no certificate sent, but the handshake completed (optional client authentication)",
+    flow: tlsHandshake(tlsOutcome({ certificateRequested: true, clientCertificates: 0 })),
+    verdict: "known",
+    absent: "tls_alert",
+  },
+  {
+    name: "TLS to 5061: the server answered (ServerHello) and the client closed without an alert: not the server's failure",
+    flow: tlsHandshake(
+      tlsOutcome({
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+    ),
+    verdict: "known",
+    absent: "tls_handshake_incomplete",
   },
   {
     name: "an ICMP echo request between the firewall and the client: no quoted flow",

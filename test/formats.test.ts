@@ -301,6 +301,7 @@ describe("batch runs", () => {
       "ocs-sample.pcap.json",
       "ocs-sample.pcapng.gz.json",
       "sip-failures-real.pcap.json",
+      "tls-outcomes-real.pcap.json",
     ]);
     // Each capture's report is the single-capture report, and the summary closes stdout.
     expect(filesA.get("ocs-sample.pcap.json")).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
@@ -315,7 +316,7 @@ describe("batch runs", () => {
     const summary = filesA.get("batch/summary.txt")!;
     expect(one.stdout.endsWith(summary)).toBe(true);
     expect(summary).toMatch(/^fixtures\/malformed\/short-header\.pcap +unreadable$/m);
-    expect(summary).toMatch(/^total: 11 captures +1 unreadable +\d+/m);
+    expect(summary).toMatch(/^total: 12 captures +1 unreadable +\d+/m);
   });
 
   it("--fail-on outranks an unreadable capture: exit 1", async () => {
@@ -472,7 +473,7 @@ describe("CI policy", () => {
         execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), f], { stdio: "pipe" });
       }
       const p = read(plain);
-      expect(p.match(/<testsuite /g)?.length).toBe(9);
+      expect(p.match(/<testsuite /g)?.length).toBe(10);
       const unknownCase =
         /<testcase name="unknown traffic" classname="ocs-pcap\.fixtures\/ocs-sample\.pcap"[^>]*>\n(.*)/;
       expect(unknownCase.exec(p)?.[1]).not.toContain("<failure");
@@ -541,7 +542,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 10 * 9 + 5);
+    expect(outputs.length).toBe(2 + 11 * 9 + 5);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();
@@ -558,6 +559,9 @@ describe("redaction", () => {
         secrets.add(f.clientIp);
         secrets.add(f.serverIp);
         if (f.application.sni) secrets.add(f.application.sni);
+        // The names a TLS server's certificate carries, and the name the client asked for.
+        for (const n of f.tls?.certificate?.dnsNames ?? []) secrets.add(n);
+        if (f.tls?.sni) secrets.add(f.tls.sni);
         for (const r of f.reasons) for (const m of reasonText(r).match(V4) ?? []) secrets.add(m);
       }
     }

@@ -27,7 +27,7 @@ describe("protocol_mismatch on real traffic (fixtures/record.sh)", async () => {
   const real = await analyzeCapture(join(FIXTURES, "recorded/misdirected-real.pcap"));
   it("flags TLS on 5060, plaintext SIP on 5061 and plain HTTP on 443; SIP in the clear on 5072 stays known", () => {
     expect(real.flows.map(line)).toEqual([
-      "tcp/5060 misdirected tls/signature protocol_mismatch", // openssl s_client to sipp's plain-TCP SIP port
+      "tcp/5060 misdirected tls/signature protocol_mismatch,tls_handshake_incomplete", // openssl s_client to sipp's plain-TCP SIP port
       "tcp/5061 misdirected sip/signature protocol_mismatch", // sipp plaintext SIP to openssl s_server (MTLS port)
       "tcp/443 misdirected http/signature protocol_mismatch", // curl http:// to the HTTPS port
       "tcp/5072 known sip/signature ", // the row names only TCP: SIP in the clear or TLS are both fine

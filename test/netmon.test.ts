@@ -84,13 +84,13 @@ describe("Network Monitor 2.x", () => {
         const cut = name === "truncated.pcap";
         expect(await comparable(to, cut), name).toBe(await comparable(from, cut));
       }
-      expect(converted).toBe(15);
+      expect(converted).toBe(16);
     },
   );
 
   it("reads the builder's 2.3 file as tshark does: frame numbers, UTC times and lengths", async () => {
     const ours = await frames(FIXTURE);
-    expect(ours).toHaveLength(19); // the DNS-cache record is not a frame
+    expect(ours).toHaveLength(20); // the DNS-cache record is not a frame
     if (hasEditcap) expect(ours).toEqual(tsharkFrames(FIXTURE));
   });
 
@@ -170,7 +170,7 @@ describe("Network Monitor 2.x", () => {
         const r = await analyzeCapture(p);
         // A cut loses frames or processes, and a warning says so; only the last process entry's
         // ports and addresses (not read) can go unnoticed.
-        const whole = r.capture.packets === 19 && r.flows.filter((f) => f.process).length === 4;
+        const whole = r.capture.packets === 20 && r.flows.filter((f) => f.process).length === 4;
         expect(whole || (r.capture.warnings?.length ?? 0) > 0, `prefix ${n}`).toBe(true);
       } catch (err) {
         expect(err, `prefix ${n}`).toBeInstanceOf(CaptureError);

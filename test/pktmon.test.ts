@@ -141,9 +141,10 @@ describe("pcapng packet options and pktmon's text", () => {
       firstFrame: 18,
       reason: "1207",
       direction: "inbound",
+      answered: false,
     });
     expect(reasonText(syn.reasons[0]!)).toBe(
-      "the capturing host dropped 2 packets of the client's inbound (first: frame 18): 1207",
+      "the capturing host dropped 2 of the client's packets (first: frame 18, inbound): 1207",
     );
     // The STUN request: dropped once (the duplicate report is not a second drop).
     const stun = byPort(50603);

@@ -22,7 +22,7 @@
  * `DropReason <text>, DropLocation 0x...`; "Duplicate Drop:" repeats an
  * earlier drop report. pktmon logs one packet once per component it passes,
  * each a frame of its own sharing (PktGroupId, PktNumber): a frame whose pair
- * was seen among the recent ones is a repeat. Microsoft documents that
+ * and bytes were seen among the recent ones is a repeat. Microsoft documents that
  * `pktmon etl2pcap` leaves drops out unless converted with `--drop-only`, and
  * the labels may be localised: a comment this does not recognise is only a
  * comment, never evidence.
@@ -30,8 +30,16 @@
 
 /** Distinct drop reasons kept as text; further ones share one label. */
 const MAX_REASONS = 256;
-/** (PktGroupId, PktNumber) pairs remembered for spotting repeats: appearances of one packet are microseconds apart. */
-const RECENT = 64;
+/**
+ * Packets remembered for spotting repeats: appearances of one packet are
+ * microseconds apart, but Windows passes packets through its stack in
+ * chains, so a few hundred may come between them.
+ */
+const RECENT = 256;
+/** Slots per remembered packet: two hashes of PktGroupId, PktNumber, a hash of its bytes, dropped (0/1). */
+const SLOT = 5;
+/** Bytes of a packet hashed to tell its repeats from another packet under the same ids (before and after NAT). */
+const HASHED_BYTES = 96;
 
 const TC_ACT_SHOT = 2;
 const XDP_DROP = 1;
@@ -55,19 +63,36 @@ export class PacketOptions {
   repeat = false;
   /** An option whose length runs past the block (the rest of the options are ignored). */
   badOption = false;
-  /** Frames that carried pktmon's comment text. */
-  pktmonFrames = 0;
-  private readonly reasons = new Map<string, string>();
-  private readonly recent = new Float64Array(RECENT * 3);
+  /** Reasons by a hash of their bytes, each decoded once. */
+  private readonly reasons = new Map<number, { bytes: Uint8Array; text: string }[]>();
+  private reasonCount = 0;
+  private readonly recent = new Float64Array(RECENT * SLOT).fill(Number.NaN);
   private recentNext = 0;
+  /** The packet's own bytes: [packetStart, packetEnd) of the buffer `read` was given. */
+  private packetStart = 0;
+  private packetEnd = 0;
 
-  /** Reads the options in `buf[at, end)`; `le` is the section's byte order. */
-  read(view: DataView, buf: Uint8Array, at: number, end: number, le: boolean): void {
+  /**
+   * Reads the options in `buf[at, end)` of the packet whose bytes are
+   * `buf[packetStart, packetEnd)`; `le` is the section's byte order.
+   */
+  read(
+    view: DataView,
+    buf: Uint8Array,
+    at: number,
+    end: number,
+    le: boolean,
+    packetStart = 0,
+    packetEnd = 0,
+  ): void {
     this.direction = 0;
     this.drop = null;
     this.repeat = false;
     this.badOption = false;
+    this.packetStart = packetStart;
+    this.packetEnd = packetEnd;
     let commentDirection = 0;
+    let pktmon = false;
     while (at + 4 <= end) {
       const code = view.getUint16(at, le);
       const len = view.getUint16(at + 2, le);
@@ -87,8 +112,13 @@ export class PacketOptions {
         const high = view.getUint32(le ? value + 5 : value + 1, le);
         if (high === 0 && type === 1 && low === TC_ACT_SHOT) this.drop ??= "eBPF TC verdict TC_ACT_SHOT";
         else if (high === 0 && type === 2 && low === XDP_DROP) this.drop ??= "eBPF XDP verdict XDP_DROP";
-      } else if (code === 1 && len > 0) {
-        commentDirection = this.pktmonComment(buf, value, value + len) || commentDirection;
+      } else if (code === 1 && len > 0 && !pktmon) {
+        // One pktmon comment per packet is read: a second copy would look like a repeat of it.
+        const dir = this.pktmonComment(buf, value, value + len);
+        if (dir >= 0) {
+          pktmon = true;
+          commentDirection = dir;
+        }
       }
       at = value + ((len + 3) & ~3);
     }
@@ -96,44 +126,62 @@ export class PacketOptions {
   }
 
   /**
-   * Reads a pktmon comment in `buf[start, end)`, if it is one: marks a drop
-   * or a repeat, and returns the direction it names (0 if none).
+   * Reads a pktmon comment in `buf[start, end)`, if it is one (-1 if not):
+   * marks a drop or a repeat, and returns the direction it names (0 if none).
+   * A repeat is the same (PktGroupId, PktNumber) and the same bytes as a
+   * recent packet: pktmon can log a packet before and after NAT under one
+   * id, and those are two packets on two flows.
    */
   private pktmonComment(buf: Uint8Array, start: number, end: number): number {
     const group = find(buf, start, end, GROUP);
-    if (group < 0) return 0;
-    this.pktmonFrames++;
-    const duplicate = find(buf, start, group, DUPLICATE) >= 0;
-    const drop = !duplicate && find(buf, start, group, DROP) >= 0;
+    if (group < 0) return -1;
     // The group id can pass 2^53: two hashes of its digits stand for it.
     let h1 = 0;
     let h2 = 0;
     let i = group + GROUP.length;
+    const digits = i;
     for (; i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39; i++) {
       h1 = (Math.imul(h1, 31) + buf[i]!) | 0;
       h2 = (Math.imul(h2, 0x01000193) ^ buf[i]!) | 0;
     }
     const number = digitsAfter(buf, find(buf, i, end, NUMBER), NUMBER.length, end);
-    let repeat = duplicate;
-    if (!repeat) {
-      const r = this.recent;
-      for (let k = 0; k < RECENT * 3; k += 3) {
-        if (r[k] === h1 && r[k + 1] === h2 && r[k + 2] === number) {
-          repeat = true;
-          break;
-        }
-      }
-      if (!repeat) {
-        const k = this.recentNext * 3;
-        r[k] = h1;
-        r[k + 1] = h2;
-        r[k + 2] = number;
-        this.recentNext = (this.recentNext + 1) % RECENT;
+    // Ids without digits identify nothing: not pktmon's text as documented.
+    if (i === digits || number < 0) return -1;
+    const duplicate = find(buf, start, group, DUPLICATE) >= 0;
+    const drop = !duplicate && find(buf, start, group, DROP) >= 0;
+    const bytes = this.packetHash(buf);
+    const r = this.recent;
+    let seen = -1;
+    for (let k = 0; k < RECENT * SLOT; k += SLOT) {
+      if (r[k] === h1 && r[k + 1] === h2 && r[k + 2] === number && r[k + 3] === bytes) {
+        seen = k;
+        break;
       }
     }
-    this.repeat ||= repeat;
-    if (drop) this.drop ??= this.reasonAt(buf, i, end);
+    if (seen < 0) {
+      seen = this.recentNext * SLOT;
+      r[seen] = h1;
+      r[seen + 1] = h2;
+      r[seen + 2] = number;
+      r[seen + 3] = bytes;
+      r[seen + 4] = 0;
+      this.recentNext = (this.recentNext + 1) % RECENT;
+      this.repeat ||= duplicate;
+    } else this.repeat = true;
+    // A packet is dropped once: a second Drop: event for it (or a Duplicate Drop:) adds none.
+    if (drop && r[seen + 4] === 0) {
+      r[seen + 4] = 1;
+      this.drop ??= this.reasonAt(buf, i, end);
+    }
     return directionAt(buf, find(buf, i, end, DIRECTION), end);
+  }
+
+  /** FNV-1a over the packet's first bytes, seeded with its length. */
+  private packetHash(buf: Uint8Array): number {
+    let h = 0x811c9dc5 ^ (this.packetEnd - this.packetStart);
+    const stop = Math.min(this.packetEnd, this.packetStart + HASHED_BYTES);
+    for (let i = this.packetStart; i < stop; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    return h | 0;
   }
 
   /** The DropReason text (up to the next ", " that starts a key, or the end), interned. */
@@ -142,7 +190,7 @@ export class PacketOptions {
     if (at < 0) return "pktmon drop (no reason given)";
     const start = at + DROP_REASON.length;
     let stop = end;
-    // Stop at ", Key " where Key is a capitalised word: the next part (the reason may hold ", ").
+    // Stop at ", Key " where Key is one of pktmon's (the reason itself may hold ", ").
     for (let j = start; j + 2 < end; j++) {
       if (buf[j] === 0x2c && buf[j + 1] === 0x20 && buf[j + 2]! >= 0x41 && buf[j + 2]! <= 0x5a) {
         let k = j + 2;
@@ -155,12 +203,22 @@ export class PacketOptions {
     }
     while (stop > start && (buf[stop - 1] === 0x20 || buf[stop - 1] === 0x0d || buf[stop - 1] === 0x0a))
       stop--;
-    const text = stop > start ? UTF8.decode(buf.subarray(start, stop)) : "unspecified";
-    const known = this.reasons.get(text);
-    if (known !== undefined) return known;
-    if (this.reasons.size >= MAX_REASONS) return "pktmon drop (one of many reasons)";
-    this.reasons.set(text, text);
-    return text;
+    if (stop <= start) return "unspecified";
+    // Interned by its bytes: a reason seen before is found without decoding it again.
+    let h = 0x811c9dc5;
+    for (let j = start; j < stop; j++) h = Math.imul(h ^ buf[j]!, 0x01000193);
+    const same = this.reasons.get(h);
+    if (same !== undefined) {
+      for (const e of same) {
+        if (e.bytes.length === stop - start && e.bytes.every((c, n) => buf[start + n] === c)) return e.text;
+      }
+    }
+    if (this.reasonCount >= MAX_REASONS) return "pktmon drop (one of many reasons)";
+    const entry = { bytes: buf.slice(start, stop), text: UTF8.decode(buf.subarray(start, stop)) };
+    this.reasonCount++;
+    if (same === undefined) this.reasons.set(h, [entry]);
+    else same.push(entry);
+    return entry.text;
   }
 }
 

@@ -323,7 +323,7 @@ export class PcapngReader extends WindowedReader {
     const opts = this.packetOptions;
     const optionsAt = at + dataAt + ((capLen + 3) & ~3);
     if (optionsAt < at + len - 4) {
-      opts.read(this.view, this.win, optionsAt, at + len - 4, this.le);
+      opts.read(this.view, this.win, optionsAt, at + len - 4, this.le, at + dataAt, at + dataAt + capLen);
       if (opts.badOption) this.anomalies.bad_option++;
       this.deliver(at + dataAt, capLen, wireLen, iface, offset, opts.direction, opts.drop, opts.repeat);
     } else this.deliver(at + dataAt, capLen, wireLen, iface, offset, 0, null, false);

@@ -19,6 +19,8 @@
  * - `one_way_media`: media (RTP, RTCP, STUN answers, TURN, DTLS) one way for
  *   at least 1 s while the capture holds other packets from the peer;
  *   `one_sided_capture` when it holds none.
+ * - `tls_alert`, `tls_handshake_incomplete`, `tls_client_certificate_missing`:
+ *   the TLS handshake failed (tls.ts), with its warnings as information.
  * - `host_dropped`: the capturing host said it dropped packets of the flow
  *   (Windows pktmon's drop events, pcapng's eBPF drop verdicts, `--dropped`).
  * Inconclusive, when the capture cannot tell:
@@ -38,6 +40,7 @@ import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
 import { isMedia, protocolOf } from "./payload.js";
 import { type IcmpDetails, type Reason, type ReasonDetails, reason } from "./reasons.js";
+import { tlsEvidence } from "./tls.js";
 
 /** Attempts that started this close to the end of the capture may have been answered after it. */
 export const NEAR_END_MICROS = 3_000_000;
@@ -71,6 +74,7 @@ export function flowEvidence(
   if (
     sip === null &&
     flow.drop === null &&
+    flow.tls === null &&
     flow.respPackets > 0 &&
     flow.origPackets > 0 &&
     flow.icmp === null &&
@@ -86,6 +90,8 @@ export function flowEvidence(
     return NO_EVIDENCE;
   }
   const blocked: Reason[] = sip?.error ? [sip.error] : [];
+  const inconclusive: Reason[] = [];
+  const info: Reason[] = sip === null ? [] : [...sip.info];
   const drop = flow.drop;
   if (drop !== null) {
     const side =
@@ -94,20 +100,33 @@ export function flowEvidence(
         : drop.origPackets > 0
           ? "originator"
           : "responder";
-    blocked.push(
+    // Both sides also got packets through: the flow worked, and the drop is information.
+    const answered = flow.origPackets > drop.origPackets && flow.respPackets > drop.respPackets;
+    (answered ? info : blocked).push(
       reason("host_dropped", {
         packets: drop.origPackets + drop.respPackets,
         side,
         firstFrame: drop.firstFrame,
         reason: drop.reason,
         direction: drop.direction === 1 ? "inbound" : drop.direction === 2 ? "outbound" : null,
+        answered,
       }),
     );
   }
-  const inconclusive: Reason[] = [];
-  const info: Reason[] = sip === null ? [] : [...sip.info];
   const nearEnd =
     captureEnd !== null && captureEnd - flow.first < NEAR_END_MICROS ? captureEnd - flow.first : null;
+  if (flow.tls !== null)
+    tlsEvidence(
+      flow.tls,
+      flow.first,
+      state,
+      flow.respPayload > 0,
+      flow.respPackets > 0,
+      nearEnd !== null,
+      blocked,
+      inconclusive,
+      info,
+    );
   const noReply = flow.respPackets === 0;
   const icmp = flow.icmp;
   let icmpBlocks = false;

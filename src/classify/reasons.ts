@@ -78,7 +78,29 @@ export interface ReasonDetails {
     reason: string;
     /** Where the first dropped packet was going at the capturing host. */
     direction: "inbound" | "outbound" | null;
+    /**
+     * Each side also had packets through: the flow worked despite the drop,
+     * which is then information, not blocking.
+     */
+    answered: boolean;
   };
+  /** A TLS alert in the clear ended the handshake (RFC 8446 §6, RFC 5246 §7.2). */
+  tls_alert: { from: "client" | "server"; level: "warning" | "fatal"; alert: string; code: number };
+  /** The client's ClientHello got no completed handshake: the server went silent or reset. */
+  tls_handshake_incomplete: {
+    stage: "no_server_hello" | "after_server_hello";
+    serverReset: boolean;
+    /** The server sent payload that was not a ServerHello (another protocol), rather than nothing. */
+    serverPayload: boolean;
+  };
+  /** The server asked for a client certificate (MTLS) and the client sent none (blocking when the handshake failed). */
+  tls_client_certificate_missing: { answered: "empty" | "nothing"; completed: boolean };
+  // TLS warnings: information on the flow, whatever its verdict.
+  tls_certificate_expired: { subject: string; notAfter: string; at: string };
+  tls_certificate_not_yet_valid: { subject: string; notBefore: string; at: string };
+  tls_name_mismatch: { name: string; certificateNames: string[] };
+  tls_self_signed: { subject: string };
+  tls_deprecated_version: { version: string };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
   sip_auth: { method: string; code: number };
   // inconclusive (midstream is information on a known flow when both sides spoke)
@@ -103,6 +125,9 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "reset_after_handshake",
   "sip_error",
   "host_dropped",
+  "tls_alert",
+  "tls_handshake_incomplete",
+  "tls_client_certificate_missing",
   "transport_mismatch",
   "protocol_mismatch",
   "role_mismatch",
@@ -110,6 +135,11 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "wrong_direction",
   "client_media",
   "sip_auth",
+  "tls_certificate_expired",
+  "tls_certificate_not_yet_valid",
+  "tls_name_mismatch",
+  "tls_self_signed",
+  "tls_deprecated_version",
   "midstream",
   "near_capture_end",
   "one_sided_capture",
@@ -140,6 +170,19 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "the server's ms-diagnostics reason; for 403/404 the user's SIP address and policy, for 488 the gateway's codecs and encryption (SRTP) settings, for 408/480/503/504 the next hop the server could not reach",
   host_dropped:
     "the drop reason on the capturing host: its firewall (Windows Firewall, WFP filters) for a filtering or inspection reason, the listening service for 'transport endpoint was not found'",
+  tls_alert:
+    "the alert's sender: certificate alerts (bad_certificate, unknown_ca, certificate_expired) mean the peer refused the certificate chain; handshake_failure or protocol_version, no common version or cipher",
+  tls_handshake_incomplete:
+    "a firewall or TLS-inspecting middlebox between client and server, the server's TLS listener and certificate binding",
+  tls_client_certificate_missing:
+    "the client's certificate (MTLS between servers and federation need one the server trusts), its chain and the server's trusted root list",
+  tls_certificate_expired: "renew the server's certificate",
+  tls_certificate_not_yet_valid: "the server's clock, or a certificate issued for a later date",
+  tls_name_mismatch:
+    "the certificate's subject alternative names against the FQDN clients use (pool, Edge, web services names)",
+  tls_self_signed: "a certificate from a CA the clients trust (OCS clients refuse self-signed ones)",
+  tls_deprecated_version:
+    "nothing urgent for OCS 2007 R2 (TLS 1.0 is its default); newer clients and servers need TLS 1.2",
   sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",
   transport_mismatch:
     "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",
@@ -172,6 +215,9 @@ export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "one_way_media",
   "sip_error",
   "host_dropped",
+  "tls_alert",
+  "tls_handshake_incomplete",
+  "tls_client_certificate_missing",
   "icmp_unmatched",
 ]);
 
@@ -186,6 +232,8 @@ export function reason<C extends ReasonCode>(code: C, details: ReasonDetails[C])
  */
 export function isBlocking(r: Reason): boolean {
   if (!BLOCKING_CODES.has(r.code)) return false;
+  if (r.code === "tls_client_certificate_missing") return !r.details.completed;
+  if (r.code === "host_dropped") return r.details.answered !== true;
   return !(r.code === "icmp_unreachable" && r.details.category === "too_big" && r.details.answered);
 }
 

@@ -13,6 +13,7 @@ export interface JobSettings {
   maxRecordLen: number;
   maxFlows: number;
   maxFragments: number;
+  maxReassembly: number;
   maxReportFlows: number;
   tcpTimeoutMicros: number;
   udpTimeoutMicros: number;
@@ -68,6 +69,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
     maxRecordLen: settings.maxRecordLen,
     maxFlows: settings.maxFlows,
     maxFragments: settings.maxFragments,
+    maxReassembly: settings.maxReassembly,
     maxReportFlows: settings.maxReportFlows,
     tcpTimeoutMicros: settings.tcpTimeoutMicros,
     udpTimeoutMicros: settings.udpTimeoutMicros,

@@ -6,10 +6,11 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_RECORD_LEN } from "../capture/pcap.js";
 import { DEFAULT_MAX_DATAGRAMS } from "../flow/fragments.js";
+import { DEFAULT_REASSEMBLY_BYTES } from "../flow/reassembly.js";
 import { DEFAULT_MAX_FLOWS } from "../flow/table.js";
 import { DEFAULT_MAX_REPORT_FLOWS } from "../report/model.js";
 
-/** Adds --max-record-len, --max-flows, --max-fragments and --max-report-flows to `command`. */
+/** Adds --max-record-len, --max-flows, --max-fragments, --max-reassembly and --max-report-flows to `command`. */
 export function addLimitOptions(command: Command): Command {
   return command
     .option(
@@ -26,6 +27,11 @@ export function addLimitOptions(command: Command): Command {
       "--max-fragments <n>",
       "most fragmented IP datagrams tracked at once; past it the oldest are forgotten (reported)",
       String(DEFAULT_MAX_DATAGRAMS),
+    )
+    .option(
+      "--max-reassembly <bytes>",
+      "bytes of each direction of a TLS connection read for its handshake (0: none; all together at most 64 MiB, reported)",
+      String(DEFAULT_REASSEMBLY_BYTES),
     )
     .option(
       "--max-report-flows <n>",

@@ -65,6 +65,7 @@ export interface AnalyzeCliOptions extends PolicyCliOptions, FilterCliOptions {
   maxRecordLen: string;
   maxFlows: string;
   maxFragments: string;
+  maxReassembly: string;
   maxReportFlows: string;
   tcpTimeout: string;
   udpTimeout: string;

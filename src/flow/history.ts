@@ -226,6 +226,13 @@ export abstract class TcpHistory extends FlowStore {
     this.pushHistory(row, code, fromLo);
   }
 
+  /** The sequence number of a side's SYN (or SYN+ACK), or -1 when none was seen: the stream's first byte is one past it. */
+  protected synSeq(row: number, fromLo: boolean): number {
+    const index = (fromLo ? 0 : SEQ_SLOTS) + SEQ_SLOT_SYN;
+    if ((this.seqSet[row]! & (1 << index)) === 0) return -1;
+    return this.seqMarks[row * SEQ_SLOTS * 2 + index]! >>> 0;
+  }
+
   /** Records s/h, f or r the first time, then again only when its sequence number differs from the last one of that kind. */
   protected markSeq(row: number, code: number, slot: number, fromLo: boolean, seq: number): void {
     const index = (fromLo ? 0 : SEQ_SLOTS) + slot;

@@ -31,6 +31,7 @@
  * The class is built in layers, one file each: the column store and lookup
  * (store.ts), Zeek's history and TCP rules (history.ts), payload
  * identification hooks (payload-hooks.ts), ICMP attachment (icmp-attach.ts),
+ * application outcomes (app-outcomes.ts: SIP, TLS, the host's drops),
  * and here the lifetime: creating, sweeping, evicting and ending flows.
  * The key and hash are in key.ts, the view in view.ts.
  */
@@ -45,11 +46,10 @@ import {
   TCP_SYN,
 } from "../decode/constants.js";
 import type { Packet } from "../decode/packet.js";
-import { Drops, type RowDrops } from "./drops.js";
+import { AppOutcomes } from "./app-outcomes.js";
 import { FragmentTracker } from "./fragments.js";
-import { IcmpAttachment } from "./icmp-attach.js";
 import type { FlowKey } from "./key.js";
-import { type SipOutcome, SipOutcomes } from "./sip-outcome.js";
+import { DEFAULT_REASSEMBLY_BUDGET, DEFAULT_REASSEMBLY_BYTES, Reassembler } from "./reassembly.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
   BIT_FRAGMENTED,
@@ -85,7 +85,7 @@ export {
 } from "./types.js";
 export { Flow } from "./view.js";
 
-export class FlowTable extends IcmpAttachment {
+export class FlowTable extends AppOutcomes {
   /** Flows ended, by reason. */
   readonly ended: Record<EndReason, number> = {
     capture_end: 0,
@@ -97,38 +97,6 @@ export class FlowTable extends IcmpAttachment {
 
   /** Flows ended early by the maxFlows limit, and the byte offset of the frame that first hit it (-1: never). */
   readonly evicted = { flows: 0, firstOffset: -1 };
-
-  /** What plain SIP said on SIP flows (issue 17): their requests and final responses. */
-  protected readonly sip = new SipOutcomes();
-
-  /** @internal */ rowSip(row: number): SipOutcome | null {
-    return this.sip.of(row);
-  }
-
-  /** Packets the capturing host reported dropping, per flow (pktmon, eBPF verdicts). */
-  protected readonly drops = new Drops();
-
-  /** @internal */ rowDrops(row: number): RowDrops | null {
-    return this.drops.of(row);
-  }
-
-  /**
-   * Another appearance of a packet already counted (pktmon logs one packet
-   * per component it passes): only its drop, if it reports one, is noted on
-   * the packet's flow. False when no flow has the packet's ports: the caller
-   * then adds it as a packet of its own.
-   */
-  addRepeat(pkt: Packet, frame: FrameStamp): boolean {
-    const proto = pkt.ipProto;
-    if (pkt.laterFragment || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return false;
-    const key = this.key.ofPacket(pkt, pkt.srcPort, pkt.dstPort);
-    const row = this.find(key);
-    if (row < 0) return false;
-    const drop = frame.drop;
-    if (drop !== undefined && drop !== null)
-      this.drops.note(row, key.fromLo, frame.index, drop, frame.direction ?? 0);
-    return true;
-  }
 
   protected readonly maxFlows: number;
 
@@ -150,7 +118,12 @@ export class FlowTable extends IcmpAttachment {
   readonly fragments: FragmentTracker;
 
   constructor(options: FlowTableOptions) {
-    super();
+    super(
+      new Reassembler(
+        options.reassemblyBytes ?? DEFAULT_REASSEMBLY_BYTES,
+        options.reassemblyBudget ?? DEFAULT_REASSEMBLY_BUDGET,
+      ),
+    );
     this.likelyServerPort = options.likelyServerPort;
     this.onFinal = options.onFinal;
     this.tcpTimeout = options.tcpTimeoutMicros ?? DEFAULT_TCP_TIMEOUT_MICROS;
@@ -215,9 +188,7 @@ export class FlowTable extends IcmpAttachment {
     if (ts < this.first[row]!) this.first[row] = ts;
     if (ts > this.last[row]!) this.last[row] = ts;
     if (frame.process >= 0 && this.process[row]! < 0) this.process[row] = frame.process;
-    const drop = frame.drop;
-    if (drop !== undefined && drop !== null)
-      this.drops.note(row, fromLo, frame.index, drop, frame.direction ?? 0);
+    this.noteDrop(row, frame, fromLo);
     const payload = Math.max(pkt.payloadLen, 0);
     const wireLen = frame.wireLen;
     if (fromLo) {
@@ -240,11 +211,11 @@ export class FlowTable extends IcmpAttachment {
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);
     else if (proto === IPPROTO_UDP && payload > 0) this.markOnce(row, H_DATA, fromLo);
-    // A SIP message is counted once: not again in a retransmitted TCP segment.
-    const repeat = proto === IPPROTO_TCP && this.retransmitted;
-    if (carries && !repeat && (this.appLo[row] === App.Sip || this.appHi[row] === App.Sip)) {
-      const at = pkt.payloadOffset;
-      this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
+    if (carries) {
+      const lo = this.appLo[row];
+      const hi = this.appHi[row];
+      if (lo === App.Sip || hi === App.Sip || lo === App.Tls || hi === App.Tls)
+        this.noteApplication(row, pkt, frame, fromLo, proto === IPPROTO_TCP && this.retransmitted);
     }
     if (pkt.moreFragments) {
       this.bits[row] = this.bits[row]! | BIT_FRAGMENTED;
@@ -353,8 +324,7 @@ export class FlowTable extends IcmpAttachment {
     this.icmp.delete(row);
     this.icmpQuotes.delete(row);
     this.sni.delete(row);
-    this.sip.delete(row);
-    this.drops.delete(row);
+    this.forgetApplication(row);
     this.freeRows.push(row);
   }
 

@@ -27,6 +27,10 @@ export interface FlowTableOptions {
   /** How long a closed TCP connection is kept for late packets (Zeek's tcp_close_delay). */
   closedLingerMicros?: number;
   fragments?: FragmentTracker;
+  /** Bytes reassembled at the start of each TCP direction of a TLS flow (64 KiB by default). */
+  reassemblyBytes?: number;
+  /** Bytes all reassembly buffers together may hold (64 MiB by default). */
+  reassemblyBudget?: number;
   /**
    * Most flows held at once. Past it, the longest-idle tenth are ended early
    * (EndReason "evicted"), as Zeek's and nDPI's bounded tables do; the count

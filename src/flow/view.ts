@@ -10,6 +10,7 @@ import type { FlowDrop } from "./drops.js";
 import type { SipOutcome } from "./sip-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
+import type { TlsOutcome } from "./tls-outcome.js";
 import type { FirstPayload, IcmpEvidence, IcmpQuote } from "./types.js";
 
 /**
@@ -64,6 +65,10 @@ export class Flow {
   /** What plain SIP said on the flow (requests, final responses by method), or null. */
   get sip(): SipOutcome | null {
     return this.table.rowSip(this.row);
+  }
+  /** What the TLS handshake said (from a ClientHello on), or null. */
+  get tls(): TlsOutcome | null {
+    return this.table.rowTls(this.row);
   }
   /** Packets the capturing host reported dropping (pktmon, eBPF verdicts), or null. */
   get drop(): FlowDrop | null {
@@ -219,6 +224,7 @@ export type FlowFacts = Pick<
   | "process"
   | "sip"
   | "drop"
+  | "tls"
   | "origPort"
   | "respPort"
   | "origPackets"

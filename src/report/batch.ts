@@ -218,6 +218,7 @@ interface JsonFlow {
   firstFrame?: number;
   process?: FlowProcess;
   sip?: FlowRecord["sip"];
+  tls?: FlowRecord["tls"];
   filter?: string;
   reasons: (Reason & { message?: string })[];
 }
@@ -263,6 +264,7 @@ export function reportFromJson(json: unknown): Report {
     fragmented: typeof f.filter === "string" && /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter),
     ...(f.process === undefined ? {} : { process: f.process }),
     ...(f.sip === undefined ? {} : { sip: f.sip }),
+    ...(f.tls === undefined ? {} : { tls: f.tls }),
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {
@@ -335,9 +337,13 @@ function checkSaved(report: Report): void {
       const probe: Reason =
         x.code === "sip_error"
           ? { code: x.code, details: { ...x.details, diagnostics: null } }
-          : x.code === "host_dropped"
+          : x.code === "host_dropped" && typeof x.details.reason === "string"
             ? { code: x.code, details: { ...x.details, reason: "-" } }
-            : x;
+            : x.code === "tls_name_mismatch" && typeof x.details.name === "string"
+              ? { code: x.code, details: { ...x.details, name: "-" } }
+              : "subject" in x.details && typeof x.details.subject === "string"
+                ? ({ code: x.code, details: { ...x.details, subject: "-" } } as Reason)
+                : x;
       try {
         const text = reasonText(probe);
         const brief = reasonBrief(probe);

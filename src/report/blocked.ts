@@ -22,6 +22,9 @@ const HINTS: Record<string, string> = {
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
   sip_error: "SIP request refused or failed (see each flow's response and ms-diagnostics)",
   host_dropped: "dropped by the capturing host (see each flow's drop reason)",
+  tls_alert: "TLS handshake ended by an alert (see each flow's alert)",
+  tls_handshake_incomplete: "TLS handshake never completed (server silent or reset)",
+  tls_client_certificate_missing: "client certificate asked for (MTLS), none sent",
 };
 
 interface GroupState {

@@ -10,6 +10,9 @@ import type { CatalogMatch } from "../catalog/index.js";
 import { type Classified, transportName } from "../classify/classify.js";
 import { blockingReason } from "../classify/reasons.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
+import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
+import { isoMicros } from "../format.js";
 import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
 import {
@@ -22,6 +25,7 @@ import {
   type Report,
   type RoleRef,
   type Summary,
+  type TlsRecord,
   type UnknownGroup,
 } from "./model.js";
 import { RoleTable } from "./roles.js";
@@ -240,5 +244,38 @@ function flowRecord(
   if (process !== undefined) record.process = process;
   const sip = f.sip;
   if (sip !== null) record.sip = { requests: sip.requests, responses: sip.responses };
+  const tls = f.tls;
+  if (tls !== null) record.tls = tlsRecord(tls);
   return record;
+}
+
+/** The report's view of a TLS outcome: names for numbers, the leaf certificate's facts as text. */
+function tlsRecord(o: TlsOutcome): TlsRecord {
+  const leaf = o.certificates[0];
+  const rec: TlsRecord = {
+    version: o.version === null ? null : tlsVersionName(o.version),
+    cipher: o.cipher === null ? null : `0x${o.cipher.toString(16).padStart(4, "0")}`,
+    sni: o.sni,
+    complete: tlsComplete(o),
+    certificateRequested: o.certificateRequested,
+    clientCertificates: o.clientCertificates,
+    alerts: o.alerts.map((a) => ({
+      from: a.fromClient ? "client" : "server",
+      level: a.level === 2 ? "fatal" : a.level === 1 ? "warning" : "encrypted",
+      alert: a.level === 0 ? null : tlsAlertName(a.description),
+    })),
+  };
+  if (leaf !== undefined) {
+    rec.certificate = {
+      subject: leaf.subject,
+      issuer: leaf.issuer,
+      dnsNames: leaf.dnsNames,
+      notBefore: isoMicros(leaf.notBeforeMicros),
+      notAfter: isoMicros(leaf.notAfterMicros),
+      sha256: leaf.sha256,
+      selfSigned: leaf.selfSigned,
+      chainLength: o.chainLength,
+    };
+  }
+  return rec;
 }

@@ -24,6 +24,7 @@ import {
   reasonCodesShown,
   unknownGroupLabel,
 } from "./text.js";
+import { tlsFindings } from "./tls-text.js";
 
 export interface HtmlOptions {
   /** Flow rows in the table at most (the JSON report has every flow). */
@@ -142,6 +143,7 @@ ${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)), when,
 </div>
 </section>
 ${blockedSection(report, shown, when)}
+${tlsSection(report, shown)}
 ${guidanceSection(report, shown)}
 ${unknownSection(report)}
 <section id="flows-section">
@@ -228,6 +230,18 @@ ${report.blocked
   })
   .join("\n")}
 </tbody></table>
+</section>`;
+}
+
+/** TLS handshakes that failed or warn, among the listed flows: what each side sent, the certificate. */
+function tlsSection(report: Report, listed: number): string {
+  const found = tlsFindings({ ...report, flows: report.flows.slice(0, listed) });
+  if (found.length === 0) return "";
+  return `<section id="tls">
+<h2>TLS handshakes that failed or warn</h2>
+<ul>
+${found.map(({ flow: f, lines }) => `<li><a href="#flow-${f.id}">#${f.id}</a> ${h(endpoint(f.clientIp, f.clientPort))} → ${h(endpoint(f.serverIp, f.serverPort))}<ul>${lines.map((l) => `<li>${h(l)}</li>`).join("")}</ul></li>`).join("\n")}
+</ul>
 </section>`;
 }
 

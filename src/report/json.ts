@@ -83,6 +83,7 @@ export function flowJson(
     `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
     (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
     (f.sip === undefined ? "" : `"sip":${JSON.stringify(f.sip)},`) +
+    (f.tls === undefined ? "" : `"tls":${JSON.stringify(f.tls)},`) +
     `"filter":"${flowFilter(f)}",` +
     `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );

@@ -22,6 +22,7 @@ import {
   reasonCodesShown,
   unknownGroupLabel,
 } from "./text.js";
+import { tlsFindings } from "./tls-text.js";
 
 const VERDICT_TITLES = {
   blocked: "Blocked-looking",
@@ -123,6 +124,18 @@ export function renderMarkdown(
     shownFlows.push(...flowTable(out, evidenced, options.limit));
   }
   if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
+
+  const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);
+  if (tls.length > 0) {
+    out.push("## TLS handshakes that failed or warn", "");
+    for (const { flow: f, lines } of tls) {
+      out.push(
+        `- **#${f.id}** ${md(endpoint(f.clientIp, f.clientPort))} → ${md(endpoint(f.serverIp, f.serverPort))}`,
+      );
+      for (const l of lines) out.push(`  - ${md(l)}`);
+    }
+    out.push("");
+  }
 
   const codes = reasonCodesShown(report, shownFlows);
   if (codes.length > 0) {

@@ -63,7 +63,37 @@ export interface FlowRecord {
   process?: FlowProcess;
   /** What plain SIP said on the flow: requests seen, final responses by method and code. */
   sip?: { requests: number; responses: { method: string; code: number; count: number }[] };
+  /** What the TLS handshake said (a ClientHello was seen). */
+  tls?: TlsRecord;
   reasons: readonly Reason[];
+}
+
+/** A flow's TLS handshake, as the report carries it. */
+export interface TlsRecord {
+  /** "TLS 1.2": the version the ServerHello chose; null without one. */
+  version: string | null;
+  /** The cipher suite the ServerHello chose, "0x002f"; null without one. */
+  cipher: string | null;
+  sni: string | null;
+  complete: boolean;
+  certificateRequested: boolean;
+  /** Certificates the client sent when asked (null: no Certificate message). */
+  clientCertificates: number | null;
+  alerts: { from: "client" | "server"; level: "warning" | "fatal" | "encrypted"; alert: string | null }[];
+  /** The server's certificate (the chain's first), when it was sent in the clear (TLS 1.0-1.2). */
+  certificate?: TlsCertificateRecord;
+}
+
+export interface TlsCertificateRecord {
+  subject: string;
+  issuer: string;
+  dnsNames: string[];
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  selfSigned: boolean;
+  /** Certificates in the chain the server sent. */
+  chainLength: number;
 }
 
 /** A process from the capture's process table: its executable's file name, full path and PID. */

@@ -159,12 +159,50 @@ export function reasonText(r: Reason): string {
     }
     case "sip_auth":
       return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
+    case "tls_alert": {
+      const d = r.details;
+      return `the ${d.from} sent a ${d.level} TLS alert, ${d.alert} (${d.code}), ending the handshake`;
+    }
+    case "tls_handshake_incomplete": {
+      const d = r.details;
+      if (d.stage === "after_server_hello")
+        return "TLS handshake never completed: the server answered the ClientHello, then reset the connection";
+      const server = d.serverReset
+        ? "the server reset the connection"
+        : d.serverPayload
+          ? "the server answered with something other than TLS"
+          : "the server sent nothing back";
+      return `TLS handshake never completed: the client's ClientHello got no ServerHello; ${server}`;
+    }
+    case "tls_client_certificate_missing": {
+      const d = r.details;
+      const what = d.answered === "empty" ? "an empty certificate list" : "no certificate";
+      return `the server asked for a client certificate (MTLS) and the client sent ${what}${d.completed ? "; the handshake completed anyway" : ""}`;
+    }
+    case "tls_certificate_expired": {
+      const d = r.details;
+      return `the server's certificate (${d.subject}) expired ${d.notAfter}, before this connection (${d.at})`;
+    }
+    case "tls_certificate_not_yet_valid": {
+      const d = r.details;
+      return `the server's certificate (${d.subject}) is valid only from ${d.notBefore}, after this connection (${d.at})`;
+    }
+    case "tls_name_mismatch": {
+      const d = r.details;
+      return `the client asked for ${d.name} (SNI), which the server's certificate does not name (it names ${d.certificateNames.join(", ")})`;
+    }
+    case "tls_self_signed":
+      return `the server's certificate (${r.details.subject}) is self-signed`;
+    case "tls_deprecated_version":
+      return `the handshake chose ${r.details.version}, deprecated (RFC 8996)`;
     case "host_dropped": {
       const d = r.details;
       const whose =
         d.side === "both" ? "both sides'" : d.side === "originator" ? "the client's" : "the server's";
-      const where = d.direction === null ? "" : ` ${d.direction}`;
-      return `the capturing host dropped ${plural(d.packets, "packet")} of ${whose}${where} (first: frame ${d.firstFrame}): ${d.reason}`;
+      const first = d.direction === null ? `frame ${d.firstFrame}` : `frame ${d.firstFrame}, ${d.direction}`;
+      const n = d.packets === 1 ? "1" : d.packets.toLocaleString("en-US");
+      const after = d.answered ? "; the flow got through otherwise" : "";
+      return `the capturing host dropped ${n} of ${whose} packets (first: ${first}): ${d.reason}${after}`;
     }
     case "udp_no_reply": {
       const d = r.details;
@@ -254,6 +292,24 @@ export function reasonBrief(r: Reason): string {
       return `${r.details.method} → ${r.details.code}, then success`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
+    case "tls_alert":
+      return `TLS ${r.details.level} alert ${r.details.alert} from the ${r.details.from}`;
+    case "tls_handshake_incomplete":
+      return r.details.stage === "no_server_hello"
+        ? `ClientHello, no ServerHello${r.details.serverReset ? ", server RST" : ""}`
+        : `TLS handshake stopped after the ServerHello${r.details.serverReset ? ", server RST" : ""}`;
+    case "tls_client_certificate_missing":
+      return `client certificate asked, ${r.details.answered === "empty" ? "empty list" : "none"} sent`;
+    case "tls_certificate_expired":
+      return `certificate expired ${r.details.notAfter.slice(0, 10)}`;
+    case "tls_certificate_not_yet_valid":
+      return `certificate valid from ${r.details.notBefore.slice(0, 10)}`;
+    case "tls_name_mismatch":
+      return `certificate does not name ${r.details.name}`;
+    case "tls_self_signed":
+      return "self-signed certificate";
+    case "tls_deprecated_version":
+      return r.details.version;
     case "udp_no_reply": {
       const d = r.details;
       const what = d.request === "stun" ? "STUN request, " : d.request === "sip" ? "SIP request, " : "";

@@ -179,6 +179,19 @@ export function redactFlow(f: FlowRecord, r: Redactor, cache: Map<readonly Reaso
   // become pseudonyms, as a capture's do, and addresses in the file name are replaced.
   if (f.process !== undefined)
     out.process = { name: r.text(f.process.name), path: r.path(f.process.path), pid: f.process.pid };
+  if (f.tls !== undefined) {
+    const t = f.tls;
+    out.tls = { ...t, sni: t.sni === null ? null : r.hostname(t.sni) };
+    if (t.certificate !== undefined) {
+      const c = t.certificate;
+      out.tls.certificate = {
+        ...c,
+        subject: redactDiagnostics(c.subject, r),
+        issuer: redactDiagnostics(c.issuer, r),
+        dnsNames: c.dnsNames.map((n) => redactDiagnostics(n, r)),
+      };
+    }
+  }
   return out;
 }
 
@@ -205,6 +218,21 @@ function redactReason(x: Reason, r: Redactor): Reason {
         details: {
           ...x.details,
           diagnostics: x.details.diagnostics === null ? null : redactDiagnostics(x.details.diagnostics, r),
+        },
+      };
+    case "tls_certificate_expired":
+    case "tls_certificate_not_yet_valid":
+    case "tls_self_signed":
+      return {
+        code: x.code,
+        details: { ...x.details, subject: redactDiagnostics(x.details.subject, r) },
+      } as Reason;
+    case "tls_name_mismatch":
+      return {
+        code: x.code,
+        details: {
+          name: r.hostname(x.details.name),
+          certificateNames: x.details.certificateNames.map((n) => redactDiagnostics(n, r)),
         },
       };
     case "host_dropped":

@@ -29,6 +29,7 @@ import {
   reasonCodesShown,
   unknownGroupLabel,
 } from "./text.js";
+import { tlsFindings } from "./tls-text.js";
 
 export interface TableOptions {
   /** Rows shown per verdict list; 0 shows all. */
@@ -184,6 +185,19 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
       body.push(
         clip(`  ${`#${f.id}`.padEnd(idWidth)}  ${term(processLabel(f.process!))}  ${term(f.process!.path)}`),
       );
+    }
+  }
+
+  const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);
+  if (tls.length > 0) {
+    body.push("", pc.bold("TLS handshakes that failed or warn: what each side sent"));
+    for (const { flow: f, lines } of tls) {
+      body.push(
+        clip(
+          `  #${f.id} ${term(endpoint(f.clientIp, f.clientPort))} -> ${term(endpoint(f.serverIp, f.serverPort))}`,
+        ),
+      );
+      for (const l of lines) body.push(...wrap(term(l), "      ", width));
     }
   }
 

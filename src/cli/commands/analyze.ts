@@ -68,6 +68,7 @@ export async function analyzeCommand(
   const maxFlows = parseNonNegativeInt(opts.maxFlows, "--max-flows");
   const maxFragments = parseNonNegativeInt(opts.maxFragments, "--max-fragments");
   if (maxFragments < 1) throw new UsageError("--max-fragments must be at least 1");
+  const maxReassembly = parseNonNegativeInt(opts.maxReassembly, "--max-reassembly");
   const maxReportFlows = parseNonNegativeInt(opts.maxReportFlows, "--max-report-flows");
   if (maxFlows < 10) throw new UsageError("--max-flows must be at least 10");
   const maxRecordLen = parseNonNegativeInt(opts.maxRecordLen, "--max-record-len");
@@ -100,6 +101,7 @@ export async function analyzeCommand(
     maxRecordLen,
     maxFlows,
     maxFragments,
+    maxReassembly,
     maxReportFlows,
     tcpTimeoutMicros: tcpTimeout * 1_000_000,
     udpTimeoutMicros: udpTimeout * 1_000_000,

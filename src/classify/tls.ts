@@ -1,0 +1,109 @@
+/**
+ * TLS's own evidence on a flow (issue 17, item 2), from what the handshake
+ * said (flow/tls-outcome.ts):
+ * - blocking: `tls_alert` (an alert in the clear: fatal, or any before the
+ *   handshake completed; close_notify is not one), `tls_handshake_incomplete`
+ *   (a ClientHello, then no ServerHello, or a reset from the server before
+ *   the handshake completed, and no alert; inconclusive when the attempt started in the
+ *   capture's last 3 s and was still open at its end), `tls_client_certificate_missing` (a CertificateRequest
+ *   answered with an empty Certificate or none, and no completed handshake);
+ * - information, whatever the verdict: the same missing certificate when
+ *   the handshake completed anyway, and the server certificate's warnings
+ *   at the flow's own time: `tls_certificate_expired`,
+ *   `tls_certificate_not_yet_valid`, `tls_name_mismatch` (the SNI, when a
+ *   host name, is not among its names, RFC 6125), `tls_self_signed`, and
+ *   `tls_deprecated_version` (SSL 3.0, TLS 1.0, 1.1: RFC 8996).
+ */
+
+import { isIP } from "node:net";
+import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
+import { certificateCovers, commonName } from "../decode/x509.js";
+import type { ConnState } from "../flow/tcp.js";
+import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
+import { isoMicros } from "../format.js";
+import { type Reason, reason } from "./reasons.js";
+
+export function tlsEvidence(
+  o: TlsOutcome,
+  flowFirst: number,
+  state: ConnState,
+  /** The server sent payload bytes (TLS or not). */
+  serverPayload: boolean,
+  /** The capture holds packets from the server (else TCP's own evidence speaks: one-sided, unanswered). */
+  serverSeen: boolean,
+  nearEnd: boolean,
+  blocked: Reason[],
+  inconclusive: Reason[],
+  info: Reason[],
+): void {
+  const complete = tlsComplete(o);
+  const alert = o.alerts.find((a) => a.level === 2 || (a.level === 1 && a.description !== 0 && !complete));
+  if (alert !== undefined) {
+    blocked.push(
+      reason("tls_alert", {
+        from: alert.fromClient ? "client" : "server",
+        level: alert.level === 2 ? "fatal" : "warning",
+        alert: tlsAlertName(alert.description),
+        code: alert.description,
+      }),
+    );
+  }
+  if (o.certificateRequested && (o.clientCertificates === null || o.clientCertificates === 0)) {
+    // "nothing": no Certificate message before the client's ChangeCipherSpec or the end.
+    const missing = reason("tls_client_certificate_missing", {
+      answered: o.clientCertificates === 0 ? "empty" : "nothing",
+      completed: complete,
+    });
+    (complete ? info : blocked).push(missing);
+  }
+  const reset = state === "RSTR" || state === "RSTRH";
+  // The client used keys (its ChangeCipherSpec, encrypted records): a handshake happened that the
+  // capture did not see whole (one-sided, or begun before it), which is no failure.
+  const clientHadKeys = o.clientAppData > 0 || o.clientChangeCipherSpec;
+  // The server's part: no ServerHello at all, or a reset after it (a client that closes is not the server's failure).
+  if (
+    !complete &&
+    alert === undefined &&
+    !o.starved &&
+    serverSeen &&
+    !clientHadKeys &&
+    (!o.serverHello || reset)
+  ) {
+    const stage = o.serverHello ? "after_server_hello" : "no_server_hello";
+    const r = reason("tls_handshake_incomplete", { stage, serverReset: reset, serverPayload });
+    // Still open when the capture stopped (no FIN or reset either way): the rest may have come after.
+    if (nearEnd && (state === "S0" || state === "S1" || state === "OTH")) inconclusive.push(r);
+    else if (!(o.certificateRequested && blocked.some((b) => b.code === "tls_client_certificate_missing")))
+      blocked.push(r);
+  }
+  const leaf = o.certificates[0];
+  if (leaf !== undefined) {
+    const subject = leaf.subject;
+    if (flowFirst > leaf.notAfterMicros) {
+      info.push(
+        reason("tls_certificate_expired", {
+          subject,
+          notAfter: isoMicros(leaf.notAfterMicros),
+          at: isoMicros(flowFirst),
+        }),
+      );
+    } else if (flowFirst < leaf.notBeforeMicros) {
+      info.push(
+        reason("tls_certificate_not_yet_valid", {
+          subject,
+          notBefore: isoMicros(leaf.notBeforeMicros),
+          at: isoMicros(flowFirst),
+        }),
+      );
+    }
+    // An address is not a host name (RFC 6066 §3 forbids it in SNI; clients that send one, such as
+    // Teams to its media relays, check the certificate against a name of their own).
+    if (o.sni !== null && !isIP(o.sni) && !certificateCovers(leaf, o.sni)) {
+      const names = leaf.dnsNames.length > 0 ? leaf.dnsNames : [commonName(subject) ?? subject];
+      info.push(reason("tls_name_mismatch", { name: o.sni, certificateNames: names }));
+    }
+    if (leaf.selfSigned) info.push(reason("tls_self_signed", { subject }));
+  }
+  if (o.version !== null && o.version <= 0x0302)
+    info.push(reason("tls_deprecated_version", { version: tlsVersionName(o.version) }));
+}

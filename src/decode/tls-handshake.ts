@@ -1,0 +1,172 @@
+/**
+ * TLS handshake messages in the clear (RFC 5246 §7.4 for TLS 1.0-1.2,
+ * RFC 8446 §4 for 1.3's ClientHello and ServerHello): the fields a support
+ * engineer needs from ClientHello (SNI, RFC 6066 §3), ServerHello (version,
+ * with 1.3's supported_versions extension, RFC 8446 §4.2.1; cipher suite),
+ * Certificate (the DER list) and CertificateRequest. Each reader takes one
+ * whole message body and never throws: a field that runs past the body
+ * reads as absent. Alert and version names are from the IANA TLS registry.
+ */
+
+export const TLS_CLIENT_HELLO = 1;
+export const TLS_SERVER_HELLO = 2;
+export const TLS_CERTIFICATE = 11;
+export const TLS_CERTIFICATE_REQUEST = 13;
+export const TLS_CLIENT_KEY_EXCHANGE = 16;
+
+const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
+const u24 = (b: Uint8Array, at: number) => (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
+
+/** The SNI host name of a ClientHello body `b[start, end)`, or null. */
+export function clientHelloServerName(b: Uint8Array, start: number, end: number): string | null {
+  let at = start + 2 + 32; // legacy_version, random
+  if (at + 1 > end) return null;
+  at += 1 + b[at]!; // session_id
+  if (at + 2 > end) return null;
+  at += 2 + u16(b, at); // cipher_suites
+  if (at + 1 > end) return null;
+  at += 1 + b[at]!; // compression_methods
+  if (at + 2 > end) return null;
+  const extEnd = Math.min(end, at + 2 + u16(b, at));
+  at += 2;
+  while (at + 4 <= extEnd) {
+    const type = u16(b, at);
+    const len = u16(b, at + 2);
+    const body = at + 4;
+    if (body + len > extEnd) return null;
+    if (type === 0 && len >= 5) {
+      // server_name_list: length, then entries of name_type (0 = host_name), length, name.
+      const nameType = b[body + 2]!;
+      const nameLen = u16(b, body + 3);
+      if (nameType !== 0 || body + 5 + nameLen > body + len) return null;
+      let name = "";
+      for (let i = body + 5; i < body + 5 + nameLen; i++) {
+        const c = b[i]!;
+        // A host name is ASCII letters, digits, '-', '.', '_' (RFC 6066 §3); anything else is escaped.
+        name +=
+          (c >= 0x30 && c <= 0x39) ||
+          (c >= 0x41 && c <= 0x5a) ||
+          (c >= 0x61 && c <= 0x7a) ||
+          c === 0x2d ||
+          c === 0x2e ||
+          c === 0x5f
+            ? String.fromCharCode(c)
+            : `\\x${c.toString(16).padStart(2, "0")}`;
+      }
+      return name;
+    }
+    at = body + len;
+  }
+  return null;
+}
+
+/** What a ServerHello body says: the version chosen (1.3's supported_versions wins) and the cipher suite. */
+export function serverHelloChoice(
+  b: Uint8Array,
+  start: number,
+  end: number,
+): { version: number; cipher: number } | null {
+  if (start + 2 + 32 + 1 > end) return null;
+  let version = u16(b, start);
+  let at = start + 2 + 32;
+  at += 1 + b[at]!; // session_id
+  if (at + 3 > end) return null;
+  const cipher = u16(b, at);
+  at += 3; // cipher_suite, compression_method
+  if (at + 2 <= end) {
+    const extEnd = Math.min(end, at + 2 + u16(b, at));
+    at += 2;
+    while (at + 4 <= extEnd) {
+      const type = u16(b, at);
+      const len = u16(b, at + 2);
+      if (at + 4 + len > extEnd) break;
+      if (type === 43 && len === 2) version = u16(b, at + 4);
+      at += 4 + len;
+    }
+  }
+  return { version, cipher };
+}
+
+/**
+ * Calls `each(start, end)` for every certificate of a TLS 1.0-1.2
+ * Certificate body (a 24-bit list length, then 24-bit length + DER each), in
+ * order: the sender's own first. Returns how many the list holds (0: empty,
+ * as a client without a certificate answers), or -1 when it is malformed.
+ */
+export function certificateList(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  each: (start: number, end: number) => void,
+): number {
+  if (start + 3 > end) return -1;
+  const listEnd = start + 3 + u24(b, start);
+  if (listEnd > end) return -1;
+  let n = 0;
+  for (let at = start + 3; at < listEnd; ) {
+    if (at + 3 > listEnd) return -1;
+    const len = u24(b, at);
+    if (at + 3 + len > listEnd) return -1;
+    each(at + 3, at + 3 + len);
+    n++;
+    at += 3 + len;
+  }
+  return n;
+}
+
+/** "TLS 1.2", "SSL 3.0", or the number in hex. */
+export function tlsVersionName(v: number): string {
+  switch (v) {
+    case 0x0300:
+      return "SSL 3.0";
+    case 0x0301:
+      return "TLS 1.0";
+    case 0x0302:
+      return "TLS 1.1";
+    case 0x0303:
+      return "TLS 1.2";
+    case 0x0304:
+      return "TLS 1.3";
+    default:
+      return `0x${v.toString(16).padStart(4, "0")}`;
+  }
+}
+
+/** Alert descriptions (RFC 8446 §6, RFC 5246 §7.2, the IANA TLS Alerts registry). */
+const ALERTS: Readonly<Record<number, string>> = {
+  0: "close_notify",
+  10: "unexpected_message",
+  20: "bad_record_mac",
+  21: "decryption_failed",
+  22: "record_overflow",
+  30: "decompression_failure",
+  40: "handshake_failure",
+  41: "no_certificate",
+  42: "bad_certificate",
+  43: "unsupported_certificate",
+  44: "certificate_revoked",
+  45: "certificate_expired",
+  46: "certificate_unknown",
+  47: "illegal_parameter",
+  48: "unknown_ca",
+  49: "access_denied",
+  50: "decode_error",
+  51: "decrypt_error",
+  70: "protocol_version",
+  71: "insufficient_security",
+  80: "internal_error",
+  86: "inappropriate_fallback",
+  90: "user_canceled",
+  100: "no_renegotiation",
+  109: "missing_extension",
+  110: "unsupported_extension",
+  112: "unrecognized_name",
+  113: "bad_certificate_status_response",
+  115: "unknown_psk_identity",
+  116: "certificate_required",
+  120: "no_application_protocol",
+};
+
+export function tlsAlertName(description: number): string {
+  return ALERTS[description] ?? `alert ${description}`;
+}

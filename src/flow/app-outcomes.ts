@@ -1,0 +1,105 @@
+/**
+ * What a flow's own application messages and the capture's metadata say,
+ * beside its packets: plain SIP's requests and final responses
+ * (sip-outcome.ts), the TLS handshake (tls-outcome.ts, over bounded
+ * reassembly), and packets the capturing host reported dropping (drops.ts).
+ * Each is kept only for flows that have one, and forgotten when the flow ends.
+ */
+import { App } from "../decode/apps.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import type { Packet } from "../decode/packet.js";
+import { Drops, type RowDrops } from "./drops.js";
+import { IcmpAttachment } from "./icmp-attach.js";
+import type { Reassembler } from "./reassembly.js";
+import { type SipOutcome, SipOutcomes } from "./sip-outcome.js";
+import { type TlsOutcome, TlsOutcomes } from "./tls-outcome.js";
+import type { FrameStamp } from "./types.js";
+
+export abstract class AppOutcomes extends IcmpAttachment {
+  /** What plain SIP said on SIP flows (issue 17): their requests and final responses. */
+  protected readonly sip = new SipOutcomes();
+
+  /** Packets the capturing host reported dropping, per flow (pktmon, eBPF verdicts). */
+  protected readonly drops = new Drops();
+
+  /** TLS handshakes, read from the reassembled start of each direction. */
+  protected readonly tls: TlsOutcomes;
+
+  constructor(readonly reassembler: Reassembler) {
+    super();
+    this.tls = new TlsOutcomes(reassembler);
+  }
+
+  /** @internal */ rowSip(row: number): SipOutcome | null {
+    return this.sip.of(row);
+  }
+
+  /** @internal */ rowDrops(row: number): RowDrops | null {
+    return this.drops.of(row);
+  }
+
+  /** @internal */ rowTls(row: number): TlsOutcome | null {
+    return this.tls.of(row);
+  }
+
+  /**
+   * Another appearance of a packet already counted (pktmon logs one packet
+   * per component it passes): only its drop, if it reports one, is noted on
+   * the packet's flow. False when no flow has the packet's ports: the caller
+   * then adds it as a packet of its own. A repeated ICMP message or later IP
+   * fragment is only skipped (its drop, if any, is not attributed).
+   */
+  addRepeat(pkt: Packet, frame: FrameStamp): boolean {
+    const proto = pkt.ipProto;
+    if (pkt.laterFragment || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return true;
+    const key = this.key.ofPacket(pkt, pkt.srcPort, pkt.dstPort);
+    const row = this.find(key);
+    if (row < 0) return false;
+    const drop = frame.drop;
+    if (drop !== undefined && drop !== null)
+      this.drops.note(row, key.fromLo, frame.index, drop, frame.direction ?? 0);
+    return true;
+  }
+
+  /** A packet's drop, if the capture reported one. */
+  protected noteDrop(row: number, frame: FrameStamp, fromLo: boolean): void {
+    const drop = frame.drop;
+    if (drop !== undefined && drop !== null)
+      this.drops.note(row, fromLo, frame.index, drop, frame.direction ?? 0);
+  }
+
+  /**
+   * A payload-carrying packet of a SIP or TLS flow, after the TCP rules ran
+   * (`retransmitted` says whether this TCP segment repeats sent data).
+   */
+  protected noteApplication(
+    row: number,
+    pkt: Packet,
+    frame: FrameStamp,
+    fromLo: boolean,
+    retransmitted: boolean,
+  ): void {
+    const lo = this.appLo[row];
+    const hi = this.appHi[row];
+    const app =
+      lo === App.Tls || hi === App.Tls ? App.Tls : lo === App.Sip || hi === App.Sip ? App.Sip : App.None;
+    const at = pkt.payloadOffset;
+    if (app === App.Sip) {
+      // A SIP message is counted once: not again in a retransmitted TCP segment.
+      if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
+    } else if (app === App.Tls && pkt.ipProto === IPPROTO_TCP && this.tls.wants(row)) {
+      // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
+      // The stream starts one past the side's SYN when it was seen (segments may come out of order).
+      const syn = this.synSeq(row, fromLo);
+      const base = syn >= 0 ? (syn + 1) >>> 0 : pkt.seq;
+      this.tls.note(row, fromLo ? 0 : 1, base, pkt.seq, frame.buf, at, pkt.payloadCaptured, frame.fileOffset);
+    }
+  }
+
+  /** Forgets a flow's application outcomes (its row is about to be reused). */
+  protected forgetApplication(row: number): void {
+    this.sip.delete(row);
+    this.drops.delete(row);
+    this.tls.delete(row);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Bounded in-order reassembly of the start of a TCP direction (issue 17,
+ * item 1): the first `cap` bytes of a stream, from its first payload byte,
+ * whatever order the segments arrive in. Used only for flows whose first
+ * payload is TLS, and released when the handshake is over or the flow ends.
+ *
+ * Memory is bounded twice: each stream's buffer starts small and doubles up
+ * to `cap` (64 KiB by default), and all streams together may hold at most
+ * `budget` bytes (64 MiB by default); a stream that would pass it stops
+ * growing and is marked starved, and the analysis says so (a named warning).
+ * Bytes are copied out of the frame (a frame's bytes live only until the
+ * next frame); sequence numbers wrap as RFC 9293 §3.4 says.
+ */
+
+export const DEFAULT_REASSEMBLY_BYTES = 65_536;
+export const DEFAULT_REASSEMBLY_BUDGET = 64 << 20;
+const FIRST_SIZE = 2048;
+/** Out-of-order pieces waiting for the gap before them (beyond this, later ones are dropped). */
+const MAX_PENDING = 32;
+
+/** One direction's stream start. */
+export class StreamStart {
+  buf: Uint8Array = new Uint8Array(0);
+  /** Bytes in order from the stream's first byte. */
+  len = 0;
+  /** Reached `cap` (its bytes still readable), or starved or released: no more bytes will come. */
+  closed = false;
+  /** Stopped by the global budget rather than by its own cap. */
+  starved = false;
+  /** Pieces past a gap: flat [start, end) pairs, sorted by start. */
+  readonly pending: number[] = [];
+  constructor(
+    /** The sequence number of byte 0. */
+    readonly base: number,
+  ) {}
+}
+
+export class Reassembler {
+  /** Bytes held by all open streams' buffers. */
+  private used = 0;
+  /** Streams the budget starved, and the byte offset of the frame that first hit it (-1: never). */
+  readonly starved = { streams: 0, firstOffset: -1 };
+
+  constructor(
+    readonly cap = DEFAULT_REASSEMBLY_BYTES,
+    readonly budget = DEFAULT_REASSEMBLY_BUDGET,
+  ) {}
+
+  /** A stream whose first byte has sequence number `base`. */
+  open(base: number): StreamStart {
+    return new StreamStart(base >>> 0);
+  }
+
+  /**
+   * Adds `len` payload bytes at `buf[off]` with sequence number `seq`.
+   * Returns whether the in-order length grew. `fileOffset` names the frame
+   * in the warning when the budget runs out.
+   */
+  add(s: StreamStart, seq: number, buf: Uint8Array, off: number, len: number, fileOffset: number): boolean {
+    if (s.closed || len <= 0) return false;
+    let rel = ((seq >>> 0) - s.base) | 0;
+    if (rel < 0) {
+      // Starts before byte 0 (a retransmission reaching back): keep the part from byte 0 on.
+      if (rel + len <= 0) return false;
+      off -= rel;
+      len += rel;
+      rel = 0;
+    }
+    if (rel >= this.cap) return false;
+    const end = Math.min(rel + len, this.cap);
+    if (end <= s.len) return false;
+    if (!this.room(s, end, fileOffset)) return false;
+    s.buf.set(buf.subarray(off, off + (end - rel)), rel);
+    if (rel > s.len) {
+      this.remember(s, rel, end);
+      return false;
+    }
+    s.len = end;
+    // Pieces that the new bytes reach join the in-order run.
+    const p = s.pending;
+    let k = 0;
+    while (k < p.length && p[k]! <= s.len) {
+      if (p[k + 1]! > s.len) s.len = p[k + 1]!;
+      k += 2;
+    }
+    if (k > 0) p.splice(0, k);
+    // Full: no more bytes are taken, but what it holds stays readable until `close`.
+    if (s.len >= this.cap) s.closed = true;
+    return true;
+  }
+
+  /** Frees the stream's buffer (the handshake is over, or the flow ended): it then holds nothing. */
+  close(s: StreamStart): void {
+    if (s.buf.length > 0) this.used -= s.buf.length;
+    s.closed = true;
+    s.buf = new Uint8Array(0);
+    s.len = 0;
+    s.pending.length = 0;
+  }
+
+  /** Makes `s.buf` hold at least `end` bytes; false (and the stream starved) when the budget says no. */
+  private room(s: StreamStart, end: number, fileOffset: number): boolean {
+    if (end <= s.buf.length) return true;
+    let size = Math.max(FIRST_SIZE, s.buf.length);
+    while (size < end) size *= 2;
+    size = Math.min(size, this.cap);
+    if (this.used + size - s.buf.length > this.budget) {
+      s.starved = true;
+      this.starved.streams++;
+      if (this.starved.firstOffset < 0) this.starved.firstOffset = fileOffset;
+      this.close(s);
+      return false;
+    }
+    const grown = new Uint8Array(size);
+    grown.set(s.buf.subarray(0, Math.max(s.len, this.highestPending(s))));
+    this.used += size - s.buf.length;
+    s.buf = grown;
+    return true;
+  }
+
+  private highestPending(s: StreamStart): number {
+    let hi = 0;
+    for (let k = 1; k < s.pending.length; k += 2) hi = Math.max(hi, s.pending[k]!);
+    return hi;
+  }
+
+  /** Records [start, end) past the gap, merged with its neighbours. */
+  private remember(s: StreamStart, start: number, end: number): void {
+    const p = s.pending;
+    let k = 0;
+    while (k < p.length && p[k]! < start) k += 2;
+    p.splice(k, 0, start, end);
+    // Merge overlapping or touching neighbours.
+    const merged: number[] = [];
+    for (let i = 0; i < p.length; i += 2) {
+      const a = p[i]!;
+      const b = p[i + 1]!;
+      const last = merged.length - 1;
+      if (merged.length > 0 && a <= merged[last]!) merged[last] = Math.max(merged[last]!, b);
+      else merged.push(a, b);
+    }
+    p.length = 0;
+    for (let i = 0; i < merged.length && i < MAX_PENDING * 2; i++) p.push(merged[i]!);
+  }
+}

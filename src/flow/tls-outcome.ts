@@ -1,0 +1,271 @@
+/**
+ * What a TLS handshake said on a flow (issue 17, item 2): the start of each
+ * direction is reassembled (flow/reassembly.ts), walked record by record
+ * (RFC 5246 §6.2.1: type, version, 16-bit length) and, until that side's
+ * ChangeCipherSpec, handshake message by message (decode/tls-handshake.ts).
+ * Kept: the ClientHello's SNI, the ServerHello's version and cipher suite,
+ * the server's certificate chain as facts (decode/x509.ts), whether the
+ * server asked for a client certificate and how many the client sent,
+ * alerts in the clear, ChangeCipherSpec and application data per side.
+ * The client is whichever side sent the ClientHello. Buffers are released
+ * when the handshake is over (completed or failed with an alert) or the
+ * flow ends; what is kept after is a few numbers and strings per flow.
+ */
+import {
+  certificateList,
+  clientHelloServerName,
+  serverHelloChoice,
+  TLS_CERTIFICATE,
+  TLS_CERTIFICATE_REQUEST,
+  TLS_CLIENT_HELLO,
+  TLS_SERVER_HELLO,
+} from "../decode/tls-handshake.js";
+import { type CertificateFacts, certificateFacts } from "../decode/x509.js";
+import type { Reassembler, StreamStart } from "./reassembly.js";
+
+/** Certificates of a chain turned into facts (the leaf first); the rest are counted. */
+const MAX_CERTIFICATES = 4;
+const MAX_ALERTS = 4;
+/** The largest TLS record (2^14 plus expansion, RFC 5246 §6.2.3): past it the bytes are not TLS. */
+const MAX_RECORD = 18_432;
+
+export interface TlsAlert {
+  /** Sent by the client (the side of the ClientHello). */
+  fromClient: boolean;
+  /** 1 warning, 2 fatal (alerts in the clear only). */
+  level: number;
+  description: number;
+}
+
+export interface TlsOutcome {
+  clientHello: boolean;
+  serverHello: boolean;
+  sni: string | null;
+  /** The version the ServerHello chose (supported_versions for TLS 1.3), or null. */
+  version: number | null;
+  cipher: number | null;
+  /** The server's certificates as sent, leaf first (at most 4 read), and how many the chain held. */
+  certificates: CertificateFacts[];
+  chainLength: number;
+  certificateRequested: boolean;
+  /** Certificates in the client's Certificate message: null when it sent none at all. */
+  clientCertificates: number | null;
+  alerts: TlsAlert[];
+  clientChangeCipherSpec: boolean;
+  serverChangeCipherSpec: boolean;
+  clientAppData: number;
+  serverAppData: number;
+  /** Reassembly stopped by the global budget: the outcome may be partial. */
+  starved: boolean;
+}
+
+/** Whether the handshake completed: ChangeCipherSpec both ways (TLS ≤ 1.2), or 1.3's encrypted records both ways. */
+export function tlsComplete(o: TlsOutcome): boolean {
+  if (o.version === 0x0304) return o.clientAppData > 0 && o.serverAppData > 0;
+  return o.clientChangeCipherSpec && o.serverChangeCipherSpec;
+}
+
+class Side {
+  /** Offset of the next record in the stream. */
+  rec = 0;
+  /** Handshake bytes in the clear, gathered across records (a message may span several). */
+  hs: StreamStart | null = null;
+  hsOff = 0;
+  ccs = false;
+  appData = 0;
+  /** Not TLS, or nothing more to read. */
+  stopped = false;
+  clientHello = false;
+  constructor(readonly stream: StreamStart) {}
+}
+
+class FlowTls {
+  readonly sides: [Side | null, Side | null] = [null, null];
+  readonly outcome: TlsOutcome = {
+    clientHello: false,
+    serverHello: false,
+    sni: null,
+    version: null,
+    cipher: null,
+    certificates: [],
+    chainLength: 0,
+    certificateRequested: false,
+    clientCertificates: null,
+    alerts: [],
+    clientChangeCipherSpec: false,
+    serverChangeCipherSpec: false,
+    clientAppData: 0,
+    serverAppData: 0,
+    starved: false,
+  };
+  done = false;
+}
+
+export class TlsOutcomes {
+  private readonly byRow = new Map<number, FlowTls>();
+
+  constructor(private readonly reassembler: Reassembler) {}
+
+  /** Whether the flow's handshake is still being followed (or not yet started). */
+  wants(row: number): boolean {
+    return this.byRow.get(row)?.done !== true;
+  }
+
+  /**
+   * A TCP payload segment of a TLS flow: `side` 0 the table's lo end, 1 the
+   * hi end; `base` the sequence number of that side's first byte (one past
+   * its SYN, or the first segment's when no SYN was seen).
+   */
+  note(
+    row: number,
+    side: 0 | 1,
+    base: number,
+    seq: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    fileOffset: number,
+  ): void {
+    let f = this.byRow.get(row);
+    if (f === undefined) {
+      f = new FlowTls();
+      this.byRow.set(row, f);
+    }
+    if (f.done) return;
+    let s = f.sides[side];
+    if (s === null) {
+      s = new Side(this.reassembler.open(base));
+      f.sides[side] = s;
+    }
+    if (s.stopped) return;
+    if (!this.reassembler.add(s.stream, seq, buf, off, len, fileOffset)) {
+      if (s.stream.starved) f.outcome.starved = true;
+      return;
+    }
+    this.walk(f, s, side);
+    if (s.stream.starved || s.hs?.starved) f.outcome.starved = true;
+    if (this.over(f)) this.release(f);
+  }
+
+  of(row: number): TlsOutcome | null {
+    const f = this.byRow.get(row);
+    return f === undefined || !f.outcome.clientHello ? null : f.outcome;
+  }
+
+  delete(row: number): void {
+    const f = this.byRow.get(row);
+    if (f !== undefined) this.release(f);
+    this.byRow.delete(row);
+  }
+
+  private over(f: FlowTls): boolean {
+    const o = f.outcome;
+    if (o.alerts.some((a) => a.level === 2)) return true;
+    if (tlsComplete(o)) return true;
+    return f.sides.every((s) => s === null || s.stopped);
+  }
+
+  private release(f: FlowTls): void {
+    f.done = true;
+    for (const s of f.sides) {
+      if (s === null) continue;
+      this.reassembler.close(s.stream);
+      if (s.hs !== null) this.reassembler.close(s.hs);
+    }
+  }
+
+  /** Reads every whole record the side's stream now holds. */
+  private walk(f: FlowTls, s: Side, side: 0 | 1): void {
+    const b = s.stream.buf;
+    const o = f.outcome;
+    while (!s.stopped && s.rec + 5 <= s.stream.len) {
+      const at = s.rec;
+      const type = b[at]!;
+      const len = (b[at + 3]! << 8) | b[at + 4]!;
+      if (type < 20 || type > 24 || b[at + 1] !== 3 || len > MAX_RECORD) {
+        s.stopped = true;
+        break;
+      }
+      if (at + 5 + len > s.stream.len) {
+        // A record the stream cannot hold whole (the cap): nothing more to read.
+        if (s.stream.closed) s.stopped = true;
+        break;
+      }
+      s.rec = at + 5 + len;
+      const isClient = this.isClient(f, side, type === 22 && b[at + 5] === TLS_CLIENT_HELLO);
+      if (type === 20) {
+        s.ccs = true;
+        if (isClient) o.clientChangeCipherSpec = true;
+        else o.serverChangeCipherSpec = true;
+      } else if (type === 21) {
+        // Alerts in the clear only: after its ChangeCipherSpec a side's alerts are encrypted
+        // (close_notify at the end of a session, as a rule) and say nothing of the handshake.
+        if (!s.ccs && len === 2 && o.alerts.length < MAX_ALERTS)
+          o.alerts.push({ fromClient: isClient, level: b[at + 5]!, description: b[at + 6]! });
+      } else if (type === 23) {
+        if (isClient) o.clientAppData++;
+        else o.serverAppData++;
+      } else if (type === 22 && !s.ccs && (o.version !== 0x0304 || !o.serverHello || isClient)) {
+        this.handshake(f, s, isClient, b, at + 5, at + 5 + len);
+      }
+    }
+  }
+
+  /** Which end is the client: the one that sent the ClientHello (decided by the first handshake seen). */
+  private isClient(f: FlowTls, side: 0 | 1, sendsClientHello: boolean): boolean {
+    const own = f.sides[side]!;
+    if (sendsClientHello && !f.outcome.clientHello) own.clientHello = true;
+    const other = f.sides[side === 0 ? 1 : 0];
+    if (own.clientHello) return true;
+    if (other?.clientHello === true) return false;
+    return false;
+  }
+
+  /** Appends a handshake record's bytes and reads every whole message. */
+  private handshake(f: FlowTls, s: Side, isClient: boolean, b: Uint8Array, start: number, end: number): void {
+    if (s.hs === null) s.hs = this.reassembler.open(0);
+    const hs = s.hs;
+    this.reassembler.add(hs, hs.len, b, start, end - start, 0);
+    const h = hs.buf;
+    const o = f.outcome;
+    while (s.hsOff + 4 <= hs.len) {
+      const type = h[s.hsOff]!;
+      const len = (h[s.hsOff + 1]! << 16) | (h[s.hsOff + 2]! << 8) | h[s.hsOff + 3]!;
+      const body = s.hsOff + 4;
+      if (body + len > hs.len) {
+        if (hs.closed) s.stopped = true;
+        break;
+      }
+      s.hsOff = body + len;
+      if (type === TLS_CLIENT_HELLO && isClient && !o.clientHello) {
+        o.clientHello = true;
+        o.sni = clientHelloServerName(h, body, body + len);
+      } else if (type === TLS_SERVER_HELLO && !isClient && !o.serverHello) {
+        o.serverHello = true;
+        const choice = serverHelloChoice(h, body, body + len);
+        if (choice !== null) {
+          o.version = choice.version;
+          o.cipher = choice.cipher;
+        }
+      } else if (type === TLS_CERTIFICATE && o.version !== 0x0304) {
+        if (isClient) {
+          o.clientCertificates = Math.max(
+            0,
+            certificateList(h, body, body + len, () => {}),
+          );
+        } else if (o.chainLength === 0) {
+          o.chainLength = Math.max(
+            0,
+            certificateList(h, body, body + len, (cs, ce) => {
+              if (o.certificates.length >= MAX_CERTIFICATES) return;
+              const facts = certificateFacts(h.slice(cs, ce));
+              if (facts !== null) o.certificates.push(facts);
+            }),
+          );
+        }
+      } else if (type === TLS_CERTIFICATE_REQUEST && !isClient) {
+        o.certificateRequested = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The TLS facts a human format shows for a flow whose handshake failed or
+ * warns (any `tls_*` reason): what the client asked for and what the server
+ * answered with, its certificate's names, issuer, validity and SHA-256
+ * fingerprint. Plain text lines; each renderer escapes them for its format.
+ */
+import type { FlowRecord, Report } from "./model.js";
+
+/** Flows with a TLS finding, in report order, with the lines describing each. */
+export function tlsFindings(
+  report: Report,
+  limit = Number.POSITIVE_INFINITY,
+): { flow: FlowRecord; lines: string[] }[] {
+  const out: { flow: FlowRecord; lines: string[] }[] = [];
+  for (const f of report.flows) {
+    if (out.length >= limit) break;
+    if (f.tls === undefined || !f.reasons.some((r) => r.code.startsWith("tls_"))) continue;
+    out.push({ flow: f, lines: tlsLines(f) });
+  }
+  return out;
+}
+
+function tlsLines(f: FlowRecord): string[] {
+  const t = f.tls!;
+  const lines: string[] = [];
+  const asked = t.sni === null ? "no SNI" : `SNI ${t.sni}`;
+  const chose = t.version === null ? "no ServerHello" : `${t.version}, cipher suite ${t.cipher ?? "-"}`;
+  lines.push(`${asked}; ${chose}; handshake ${t.complete ? "completed" : "not completed"}`);
+  if (t.certificateRequested)
+    lines.push(
+      `client certificate asked for; the client sent ${t.clientCertificates === null ? "none" : `${t.clientCertificates}`}`,
+    );
+  for (const a of t.alerts)
+    lines.push(`alert from the ${a.from}: ${a.level}${a.alert === null ? "" : ` ${a.alert}`}`);
+  const c = t.certificate;
+  if (c !== undefined) {
+    lines.push(`certificate ${c.subject}${c.dnsNames.length > 0 ? `, names ${c.dnsNames.join(", ")}` : ""}`);
+    lines.push(
+      `issued by ${c.issuer}${c.selfSigned ? " (self-signed)" : ""}; valid ${c.notBefore} to ${c.notAfter}; chain of ${c.chainLength}`,
+    );
+    // Without colons, as Windows' certificate tools show a thumbprint: one word that fits a line.
+    lines.push(`SHA-256 ${c.sha256.replaceAll(":", "")}`);
+  } else if (t.version === "TLS 1.3") {
+    lines.push("certificate not visible: TLS 1.3 encrypts it");
+  }
+  return lines;
+}

@@ -1,0 +1,355 @@
+/**
+ * Issue 17, items 1 and 2: bounded reassembly of the start of each TCP
+ * direction, and each TLS flow's handshake read from it. The recorded
+ * fixture (openssl s_client against s_server, fixtures/record.sh tls) is
+ * checked against tshark's TLS and X.509 dissection; the same handshakes
+ * cut into random segments and delivered out of order give the same
+ * outcome; the reassembler's bounds hold.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { TcpConversation, writePcap } from "../fixtures/lib/packets.js";
+import { analyzeCapture } from "../src/analyze.js";
+import { readCapture } from "../src/capture/source.js";
+import { Anomaly } from "../src/decode/anomaly.js";
+import { decodeFrame } from "../src/decode/frame.js";
+import { Packet } from "../src/decode/packet.js";
+import { Reassembler } from "../src/flow/reassembly.js";
+import type { FlowRecord } from "../src/report/model.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const RECORDED = join(ROOT, "fixtures/recorded/tls-outcomes-real.pcap");
+const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = requireTools || spawnSync("tshark", ["-v"]).status === 0;
+const tmp = mkdtempSync(join(tmpdir(), "ocs-tls-"));
+
+const byClientPort = (flows: readonly FlowRecord[]) => [...flows].sort((a, b) => a.firstFrame - b.firstFrame);
+
+/** What tshark's dissection says of each TCP stream's handshake, in stream order. */
+function tsharkHandshakes(path: string) {
+  const out = execFileSync(
+    "tshark",
+    [
+      "-r",
+      path,
+      "-Y",
+      "tls",
+      "-T",
+      "fields",
+      "-E",
+      "occurrence=a",
+      "-E",
+      "aggregator=|",
+      "-e",
+      "tcp.stream",
+      "-e",
+      "tcp.srcport",
+      "-e",
+      "tls.handshake.type",
+      "-e",
+      "tls.handshake.extensions_server_name",
+      "-e",
+      "tls.handshake.version",
+      "-e",
+      "tls.handshake.ciphersuite",
+      "-e",
+      "x509ce.dNSName",
+      "-e",
+      "tls.handshake.certificates_length",
+      "-e",
+      "tls.alert_message.level",
+      "-e",
+      "tls.alert_message.desc",
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const streams = new Map<
+    number,
+    {
+      sni: string | null;
+      version: string | null;
+      cipher: string | null;
+      names: string[];
+      requested: boolean;
+      clientCerts: number | null;
+      alerts: string[];
+    }
+  >();
+  const serverPorts = new Set([5061, 443, 5062, 8057, 444]);
+  for (const line of out.split("\n").filter((l) => l !== "")) {
+    const [
+      stream = "",
+      port = "",
+      types = "",
+      sni = "",
+      version = "",
+      cipher = "",
+      names = "",
+      certsLen = "",
+      level = "",
+      desc = "",
+    ] = line.split("\t");
+    const s = streams.get(Number(stream)) ?? {
+      sni: null,
+      version: null,
+      cipher: null,
+      names: [],
+      requested: false,
+      clientCerts: null,
+      alerts: [],
+    };
+    streams.set(Number(stream), s);
+    const fromServer = serverPorts.has(Number(port));
+    const t = types.split("|");
+    if (t.includes("1") && sni !== "") s.sni = sni;
+    if (fromServer && t.includes("2")) {
+      s.version =
+        { "0x0301": "TLS 1.0", "0x0302": "TLS 1.1", "0x0303": "TLS 1.2" }[version.split("|")[0]!] ?? null;
+      s.cipher = cipher.split("|")[0]!;
+    }
+    if (fromServer && t.includes("11") && s.names.length === 0) s.names = names.split("|")[0]!.split(",");
+    if (fromServer && t.includes("13")) s.requested = true;
+    // A client's empty Certificate message has a certificates length of 0.
+    if (!fromServer && t.includes("11")) s.clientCerts = certsLen === "0" ? 0 : 1;
+    if (level !== "") s.alerts.push(`${level === "2" ? "fatal" : "warning"} ${desc}`);
+  }
+  return [...streams.keys()].sort((a, b) => a - b).map((k) => streams.get(k)!);
+}
+
+describe("TLS handshakes read from the reassembled stream start", () => {
+  it.skipIf(!hasTshark)(
+    "recorded openssl handshakes: the same SNI, version, cipher, names, client certificate and alerts as tshark",
+    async () => {
+      const r = await analyzeCapture(RECORDED, { version: "t" });
+      const ours = byClientPort(r.flows).map((f) => ({
+        sni: f.tls?.sni ?? null,
+        version: f.tls?.version ?? null,
+        cipher: f.tls?.cipher ?? null,
+        names: f.tls?.certificate?.dnsNames ?? [],
+        requested: f.tls?.certificateRequested ?? false,
+        clientCerts: f.tls?.clientCertificates ?? null,
+        alerts: (f.tls?.alerts ?? []).map(
+          (a) => `${a.level} ${{ handshake_failure: "40" }[a.alert ?? ""] ?? a.alert}`,
+        ),
+      }));
+      expect(ours).toEqual(tsharkHandshakes(RECORDED));
+      expect(ours).toHaveLength(6);
+    },
+  );
+
+  it("turns each recorded case into its finding", async () => {
+    const r = await analyzeCapture(RECORDED, { version: "t" });
+    const got = byClientPort(r.flows).map((f) => [
+      f.serverPort,
+      f.verdict,
+      f.reasons.map((x) => x.code).join(","),
+    ]);
+    expect(got).toEqual([
+      [5061, "known", "tls_certificate_expired,tls_self_signed"],
+      [443, "known", "tls_name_mismatch,tls_self_signed"],
+      [5062, "blocked", "tls_alert,tls_client_certificate_missing,tls_self_signed"],
+      [5062, "known", "tls_self_signed"],
+      [8057, "known", "tls_self_signed,tls_deprecated_version"],
+      [444, "blocked", "tls_handshake_incomplete"],
+    ]);
+    const expired = byClientPort(r.flows)[0]!.tls!;
+    expect(expired.certificate).toMatchObject({
+      subject: "CN=fe.contoso.test",
+      notBefore: "2023-01-01T00:00:00.000000Z",
+      notAfter: "2024-01-01T00:00:00.000000Z",
+      selfSigned: true,
+      chainLength: 1,
+    });
+    expect(expired.certificate!.sha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(expired.complete).toBe(true);
+  });
+
+  it("gives the same outcome however the handshakes are cut into segments and reordered (property)", async () => {
+    const flows = await payloads(RECORDED);
+    const base = await analyzeCapture(RECORDED, { version: "t" });
+    const want = byClientPort(base.flows).map((f) => f.tls);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 16, max: 600 }), fc.integer(), async (maxSeg, seed) => {
+        const file = join(tmp, `cut-${run++}.pcap`);
+        writeFileSync(file, writePcap(recut(flows, maxSeg, seed)));
+        const r = await analyzeCapture(file, { version: "t" });
+        expect(byClientPort(r.flows).map((f) => f.tls)).toEqual(want);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("reads nothing past --max-reassembly, and nothing at all at 0", async () => {
+    const none = await analyzeCapture(RECORDED, { version: "t", maxReassembly: 0 });
+    expect(none.flows.every((f) => f.tls === undefined)).toBe(true);
+    // 400 bytes hold each ClientHello (a 321-byte record) and ServerHello (70), not the certificate (837 bytes on).
+    const short = await analyzeCapture(RECORDED, { version: "t", maxReassembly: 400 });
+    const first = byClientPort(short.flows)[0]!.tls!;
+    expect([first.sni, first.version, first.certificate]).toEqual(["fe.contoso.test", "TLS 1.2", undefined]);
+  });
+});
+
+describe("Reassembler", () => {
+  const bytes = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+
+  it("joins in-order, out-of-order and overlapping pieces, and wraps sequence numbers", () => {
+    const r = new Reassembler(64, 1 << 20);
+    const s = r.open(0xfffffff0);
+    expect(r.add(s, 0xfffffff0 + 10, bytes(10, 10), 0, 10, 0)).toBe(false); // past a gap
+    expect(s.len).toBe(0);
+    expect(r.add(s, 0xfffffff0, bytes(12), 0, 12, 0)).toBe(true); // fills it, overlapping
+    expect(s.len).toBe(20);
+    expect(r.add(s, 0xfffffff0 - 5, bytes(8, 251), 0, 8, 0)).toBe(false); // reaches back before byte 0
+    expect([...s.buf.subarray(0, 20)]).toEqual([...bytes(20)]);
+    expect(r.add(s, (0xfffffff0 + 20) >>> 0, bytes(100, 20), 0, 100, 0)).toBe(true); // across the wrap, capped
+    expect([s.len, s.closed]).toEqual([64, true]);
+  });
+
+  it("stops a stream that would pass the budget, and counts it", () => {
+    const r = new Reassembler(65_536, 4096);
+    const a = r.open(0);
+    const b = r.open(0);
+    expect(r.add(a, 0, bytes(3000), 0, 3000, 100)).toBe(true); // 4 KiB held
+    expect(r.add(b, 0, bytes(10), 0, 10, 200)).toBe(false); // another 2 KiB would pass 4 KiB
+    expect([b.starved, r.starved]).toEqual([true, { streams: 1, firstOffset: 200 }]);
+    r.close(a);
+    const c = r.open(0);
+    expect(r.add(c, 0, bytes(10), 0, 10, 300)).toBe(true); // released bytes are free again
+  });
+
+  it("holds exactly the stream's bytes for any segmentation and order (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 40 }),
+        fc.integer(),
+        (data, sizes, seed) => {
+          const pieces: [number, number][] = [];
+          for (let at = 0, i = 0; at < data.length; i++) {
+            const n = Math.min(sizes[i % sizes.length]!, data.length - at);
+            pieces.push([at, n]);
+            at += n;
+          }
+          shuffle(pieces, seed);
+          const r = new Reassembler(2048, 1 << 20);
+          const s = r.open(1000);
+          for (const [at, n] of pieces) r.add(s, 1000 + at, data, at, n, 0);
+          const want = Math.min(data.length, 2048);
+          expect(s.len).toBe(want);
+          if (!s.closed) expect([...s.buf.subarray(0, want)]).toEqual([...data.subarray(0, want)]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** A deterministic shuffle (mulberry32). */
+function shuffle<T>(list: T[], seed: number): void {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+}
+
+interface FlowBytes {
+  client: string;
+  cport: number;
+  server: string;
+  sport: number;
+  t: number;
+  /** Each side's payload in sequence order, and whether the server reset at the end. */
+  fromClient: Uint8Array;
+  fromServer: Uint8Array;
+}
+
+/** Each TCP flow's payload per side, in sequence order, read from a capture. */
+async function payloads(path: string): Promise<FlowBytes[]> {
+  const pkt = new Packet();
+  const flows = new Map<string, FlowBytes & { c: Map<number, Uint8Array>; s: Map<number, Uint8Array> }>();
+  await readCapture(path, (f) => {
+    if (decodeFrame(f.linkType, f.buf, f.offset, f.capLen, pkt) !== Anomaly.OK || pkt.ipProto !== 6) return;
+    const client = pkt.dstPort < pkt.srcPort;
+    const cport = client ? pkt.srcPort : pkt.dstPort;
+    const key = String(cport);
+    let fl = flows.get(key);
+    if (fl === undefined) {
+      fl = {
+        client: "10.1.0.20",
+        cport,
+        server: "10.0.0.10",
+        sport: client ? pkt.dstPort : pkt.srcPort,
+        t: f.tsMicros,
+        fromClient: new Uint8Array(0),
+        fromServer: new Uint8Array(0),
+        c: new Map(),
+        s: new Map(),
+      };
+      flows.set(key, fl);
+    }
+    if (pkt.payloadCaptured > 0) {
+      (client ? fl.c : fl.s).set(
+        pkt.seq,
+        f.buf.slice(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadCaptured),
+      );
+    }
+  });
+  const join = (m: Map<number, Uint8Array>) => {
+    const parts = [...m.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    return Uint8Array.from(parts.flatMap((p) => [...p]));
+  };
+  return [...flows.values()].map((f) => ({ ...f, fromClient: join(f.c), fromServer: join(f.s) }));
+}
+
+/**
+ * The flows again, each side's bytes cut into segments of at most `maxSeg`
+ * and sent out of order (each up to 8 places) but for the client's first.
+ */
+function recut(flows: FlowBytes[], maxSeg: number, seed: number) {
+  const records = [];
+  let t = 1_700_000_000_000_000;
+  for (const f of flows) {
+    const conv = new TcpConversation(f.client, f.cport, f.server, f.sport, t).handshake();
+    const base = { c: conv.nextSeq(true), s: conv.nextSeq(false) };
+    const segs: { fromClient: boolean; at: number; n: number }[] = [];
+    for (const [fromClient, data] of [
+      [true, f.fromClient],
+      [false, f.fromServer],
+    ] as const) {
+      for (let at = 0; at < data.length; at += maxSeg)
+        segs.push({ fromClient, at, n: Math.min(maxSeg, data.length - at) });
+    }
+    // The client's first segment comes first (a flow is followed only when its first payload is
+    // TLS); each other segment moves up to 8 places, as segments overtake each other on a network.
+    const [first, ...rest] = segs;
+    const jitter = rest.map((_, i) => i);
+    shuffle(jitter, seed);
+    const moved = rest
+      .map((seg, i) => ({ seg, key: i + (jitter[i]! % 9) }))
+      .sort((a, b) => a.key - b.key)
+      .map((m) => m.seg);
+    for (const s of first === undefined ? [] : [first, ...moved]) {
+      const data = s.fromClient ? f.fromClient : f.fromServer;
+      conv.segment(s.fromClient, "AP", {
+        payload: data.subarray(s.at, s.at + s.n),
+        seq: ((s.fromClient ? base.c : base.s) + s.at) >>> 0,
+      });
+    }
+    records.push(...conv.frames);
+    t += 10_000_000;
+  }
+  return records;
+}
