@@ -3,13 +3,21 @@
  * `tsx bench/gen.ts OUT.pcap [flows] [packetsPerFlow]`.
  *
  * Flows are interleaved in blocks of 2,000 so that many are active at once,
- * as on a busy pool. The mix: SIP/TLS on 5061 (answered), STUN on 3478/udp,
+ * as on a busy pool. The mix: TLS sessions on 5061 (handshake, then data), STUN on 3478/udp,
  * RTP to the Mediation range, unanswered SYNs to 5062, and unknown TCP 8080.
  * Packets are built once per kind and patched per flow (addresses, ports,
  * sequence numbers); checksums are not recomputed, which no stage checks.
  */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import { ip, rtp, stunBinding, tcpHeader, udpDatagram } from "../fixtures/lib/packets.js";
+import {
+  ip,
+  rtp,
+  stunBinding,
+  tcpHeader,
+  tlsClientHello,
+  tlsServerHello,
+  udpDatagram,
+} from "../fixtures/lib/packets.js";
 
 const BLOCK = 2000;
 
@@ -18,26 +26,53 @@ interface Template {
   fromClient: boolean;
 }
 
-function tcpTemplates(dport: number, answered: boolean, perFlow: number): Template[] {
-  const seg = (flags: string, fromClient: boolean, payload = 0): Template => ({
-    data: ip(
-      fromClient ? "10.1.0.1" : "10.0.0.10",
-      fromClient ? "10.0.0.10" : "10.1.0.1",
-      6,
-      tcpHeader({
-        sport: fromClient ? 40000 : dport,
-        dport: fromClient ? dport : 40000,
-        seq: 1,
-        ack: 1,
-        flags,
-        payload: new Uint8Array(payload).fill(0x17),
-      }),
-    ),
-    fromClient,
-  });
+/**
+ * One TCP conversation's packets. With `tls`, the payloads are a TLS 1.2
+ * session: ClientHello, ServerHello and ChangeCipherSpec, the client's
+ * ChangeCipherSpec, then application data records; sequence numbers advance
+ * from each side's SYN, so the handshake is reassembled and read as on a
+ * real network, and released once it completes.
+ */
+function tcpTemplates(dport: number, answered: boolean, perFlow: number, tls = false): Template[] {
+  const next = { client: 1, server: 1 };
+  const seg = (flags: string, fromClient: boolean, payload: Uint8Array = new Uint8Array(0)): Template => {
+    const side = fromClient ? "client" : "server";
+    const seq = flags.includes("S") ? 0 : next[side];
+    next[side] = seq + payload.length + (flags.includes("S") || flags.includes("F") ? 1 : 0);
+    return {
+      data: ip(
+        fromClient ? "10.1.0.1" : "10.0.0.10",
+        fromClient ? "10.0.0.10" : "10.1.0.1",
+        6,
+        tcpHeader({
+          sport: fromClient ? 40000 : dport,
+          dport: fromClient ? dport : 40000,
+          seq,
+          ack: flags.includes("A") ? next[fromClient ? "server" : "client"] : 0,
+          flags,
+          payload,
+        }),
+      ),
+      fromClient,
+    };
+  };
+  const record = (type: number, length: number) =>
+    Uint8Array.from([type, 3, 3, length >> 8, length & 0xff, ...new Array<number>(length).fill(0x17)]);
+  const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
   if (!answered) return Array.from({ length: perFlow }, () => seg("S", true));
   const out = [seg("S", true), seg("SA", false), seg("A", true)];
-  while (out.length < perFlow - 2) out.push(seg("PA", out.length % 2 === 1, 120 + (out.length % 5) * 40));
+  let sent = 0;
+  while (out.length < perFlow - 2) {
+    const fromClient = out.length % 2 === 1;
+    const size = 120 + (out.length % 5) * 40;
+    let payload: Uint8Array = new Uint8Array(size).fill(0x17);
+    if (tls && sent === 0) payload = tlsClientHello("pool.contoso.test");
+    else if (tls && sent === 1) payload = concat(tlsServerHello(), record(20, 1));
+    else if (tls && sent === 2) payload = concat(record(20, 1), record(23, size));
+    else if (tls) payload = record(23, size);
+    out.push(seg("PA", fromClient, payload));
+    sent++;
+  }
   out.push(seg("FA", true), seg("FA", false));
   return out.slice(0, perFlow);
 }
@@ -74,7 +109,7 @@ export function generate(
     dport: (i: number) => 60000 + (i % 4000),
   };
   const kinds: { templates: Template[]; dport: (i: number) => number }[] = [
-    { templates: tcpTemplates(5061, true, perFlow), dport: () => 5061 },
+    { templates: tcpTemplates(5061, true, perFlow, true), dport: () => 5061 },
     { templates: udpTemplates(3478, (i) => stunBinding(i % 2 === 1, i), perFlow), dport: () => 3478 },
     media,
     { templates: tcpTemplates(5062, false, perFlow), dport: () => 5062 },

@@ -4,6 +4,12 @@
  * whatever order the segments arrive in. Used only for flows whose first
  * payload is TLS, and released when the handshake is over or the flow ends.
  *
+ * Nothing is copied that need not be: a reader that consumes whole records
+ * straight from an in-order segment (`inOrder`, then `skip`) leaves the
+ * buffer empty, and only a record cut by a segment boundary, or a segment
+ * that came early, is copied. The buffer holds stream bytes from `origin`
+ * on; bytes before it were consumed and are dropped.
+ *
  * Memory is bounded twice: each stream's buffer starts small and doubles up
  * to `cap` (64 KiB by default), and all streams together may hold at most
  * `budget` bytes (64 MiB by default); a stream that would pass it stops
@@ -18,21 +24,30 @@ const FIRST_SIZE = 2048;
 /** Out-of-order pieces waiting for the gap before them (beyond this, later ones are dropped). */
 const MAX_PENDING = 32;
 
+const EMPTY = new Uint8Array(0);
+
 /** One direction's stream start. */
 export class StreamStart {
-  buf: Uint8Array = new Uint8Array(0);
-  /** Bytes in order from the stream's first byte. */
+  /** Stream bytes [origin, origin + buf.length); bytes before `origin` were consumed. */
+  buf: Uint8Array = EMPTY;
+  origin = 0;
+  /** Bytes in order from the stream's first byte (those before `origin` no longer held). */
   len = 0;
   /** Reached `cap` (its bytes still readable), or starved or released: no more bytes will come. */
   closed = false;
   /** Stopped by the global budget rather than by its own cap. */
   starved = false;
-  /** Pieces past a gap: flat [start, end) pairs, sorted by start. */
+  /** Pieces past a gap: flat [start, end) pairs of stream offsets, sorted by start. */
   readonly pending: number[] = [];
   constructor(
     /** The sequence number of byte 0. */
     readonly base: number,
   ) {}
+
+  /** The byte at stream offset `at` (at least `origin`, below `len`). */
+  at(at: number): number {
+    return this.buf[at - this.origin]!;
+  }
 }
 
 export class Reassembler {
@@ -52,6 +67,30 @@ export class Reassembler {
   }
 
   /**
+   * The stream offset of a segment with sequence number `seq` when it comes
+   * exactly where the stream's in-order bytes end and nothing is held: its
+   * bytes can then be read where they are. -1 otherwise.
+   */
+  inOrder(s: StreamStart, seq: number): number {
+    if (s.closed || s.pending.length > 0 || s.len !== s.origin) return -1;
+    const rel = ((seq >>> 0) - s.base) | 0;
+    return rel === s.len && rel < this.cap ? rel : -1;
+  }
+
+  /** The reader consumed the stream up to offset `to` straight from a segment: nothing is held before it. */
+  skip(s: StreamStart, to: number): void {
+    s.len = Math.min(to, this.cap);
+    s.origin = s.len;
+    if (s.len >= this.cap) s.closed = true;
+  }
+
+  /** The reader consumed everything up to offset `to`: drop those bytes (the buffer is kept for what follows). */
+  consumed(s: StreamStart, to: number): void {
+    if (to < s.len || s.pending.length > 0) return;
+    s.origin = s.len;
+  }
+
+  /**
    * Adds `len` payload bytes at `buf[off]` with sequence number `seq`.
    * Returns whether the in-order length grew. `fileOffset` names the frame
    * in the warning when the budget runs out.
@@ -59,18 +98,18 @@ export class Reassembler {
   add(s: StreamStart, seq: number, buf: Uint8Array, off: number, len: number, fileOffset: number): boolean {
     if (s.closed || len <= 0) return false;
     let rel = ((seq >>> 0) - s.base) | 0;
-    if (rel < 0) {
-      // Starts before byte 0 (a retransmission reaching back): keep the part from byte 0 on.
-      if (rel + len <= 0) return false;
-      off -= rel;
-      len += rel;
-      rel = 0;
+    if (rel < s.origin) {
+      // Reaches back before what is held (a retransmission): keep the part from there on.
+      if (rel + len <= s.origin) return false;
+      off += s.origin - rel;
+      len -= s.origin - rel;
+      rel = s.origin;
     }
     if (rel >= this.cap) return false;
     const end = Math.min(rel + len, this.cap);
     if (end <= s.len) return false;
     if (!this.room(s, end, fileOffset)) return false;
-    s.buf.set(buf.subarray(off, off + (end - rel)), rel);
+    s.buf.set(buf.subarray(off, off + (end - rel)), rel - s.origin);
     if (rel > s.len) {
       this.remember(s, rel, end);
       return false;
@@ -91,18 +130,19 @@ export class Reassembler {
 
   /** Frees the stream's buffer (the handshake is over, or the flow ended): it then holds nothing. */
   close(s: StreamStart): void {
-    if (s.buf.length > 0) this.used -= s.buf.length;
+    this.used -= s.buf.length;
     s.closed = true;
-    s.buf = new Uint8Array(0);
-    s.len = 0;
+    s.buf = EMPTY;
+    s.origin = s.len;
     s.pending.length = 0;
   }
 
-  /** Makes `s.buf` hold at least `end` bytes; false (and the stream starved) when the budget says no. */
+  /** Makes `s.buf` hold stream bytes up to `end`; false (and the stream starved) when the budget says no. */
   private room(s: StreamStart, end: number, fileOffset: number): boolean {
-    if (end <= s.buf.length) return true;
+    const need = end - s.origin;
+    if (need <= s.buf.length) return true;
     let size = Math.max(FIRST_SIZE, s.buf.length);
-    while (size < end) size *= 2;
+    while (size < need) size *= 2;
     size = Math.min(size, this.cap);
     if (this.used + size - s.buf.length > this.budget) {
       s.starved = true;
@@ -112,14 +152,14 @@ export class Reassembler {
       return false;
     }
     const grown = new Uint8Array(size);
-    grown.set(s.buf.subarray(0, Math.max(s.len, this.highestPending(s))));
+    grown.set(s.buf.subarray(0, Math.max(s.len, this.highestPending(s)) - s.origin));
     this.used += size - s.buf.length;
     s.buf = grown;
     return true;
   }
 
   private highestPending(s: StreamStart): number {
-    let hi = 0;
+    let hi = s.origin;
     for (let k = 1; k < s.pending.length; k += 2) hi = Math.max(hi, s.pending[k]!);
     return hi;
   }

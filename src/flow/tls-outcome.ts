@@ -138,12 +138,25 @@ export class TlsOutcomes {
       f.sides[side] = s;
     }
     if (s.stopped) return;
-    if (!this.reassembler.add(s.stream, seq, buf, off, len, fileOffset)) {
-      if (s.stream.starved) f.outcome.starved = true;
-      return;
+    const r = this.reassembler;
+    const stream = s.stream;
+    if (r.inOrder(stream, seq) === s.rec) {
+      // The common case: the segment continues the stream and nothing waits. Whole records are
+      // read where they are; only a record cut at the segment's end is copied.
+      const end = Math.min(off + len, off + r.cap - s.rec);
+      const used = this.records(f, s, side, buf, off, end);
+      s.rec += used;
+      r.skip(stream, s.rec);
+      if (used < len && !s.stopped)
+        r.add(stream, (seq + used) >>> 0, buf, off + used, len - used, fileOffset);
+    } else if (r.add(stream, seq, buf, off, len, fileOffset)) {
+      const at = s.rec - stream.origin;
+      s.rec += this.records(f, s, side, stream.buf, at, stream.len - stream.origin);
+      r.consumed(stream, s.rec);
     }
-    this.walk(f, s, side);
-    if (s.stream.starved || s.hs?.starved) f.outcome.starved = true;
+    // Full or starved: no more bytes will come, so what is left of a record cannot be read.
+    if (stream.closed) s.stopped = true;
+    if (stream.starved || s.hs?.starved) f.outcome.starved = true;
     if (this.over(f)) this.release(f);
   }
 
@@ -174,24 +187,22 @@ export class TlsOutcomes {
     }
   }
 
-  /** Reads every whole record the side's stream now holds. */
-  private walk(f: FlowTls, s: Side, side: 0 | 1): void {
-    const b = s.stream.buf;
+  /**
+   * Reads the whole TLS records in `b[start, end)` (where the side's next
+   * record begins) and returns how many bytes they take; a record cut at
+   * `end` is left for more bytes. Bytes that are not TLS stop the side.
+   */
+  private records(f: FlowTls, s: Side, side: 0 | 1, b: Uint8Array, start: number, end: number): number {
     const o = f.outcome;
-    while (!s.stopped && s.rec + 5 <= s.stream.len) {
-      const at = s.rec;
+    let at = start;
+    while (!s.stopped && at + 5 <= end) {
       const type = b[at]!;
       const len = (b[at + 3]! << 8) | b[at + 4]!;
       if (type < 20 || type > 24 || b[at + 1] !== 3 || len > MAX_RECORD) {
         s.stopped = true;
         break;
       }
-      if (at + 5 + len > s.stream.len) {
-        // A record the stream cannot hold whole (the cap): nothing more to read.
-        if (s.stream.closed) s.stopped = true;
-        break;
-      }
-      s.rec = at + 5 + len;
+      if (at + 5 + len > end) break;
       const isClient = this.isClient(f, side, type === 22 && b[at + 5] === TLS_CLIENT_HELLO);
       if (type === 20) {
         s.ccs = true;
@@ -208,7 +219,9 @@ export class TlsOutcomes {
       } else if (type === 22 && !s.ccs && (o.version !== 0x0304 || !o.serverHello || isClient)) {
         this.handshake(f, s, isClient, b, at + 5, at + 5 + len);
       }
+      at += 5 + len;
     }
+    return at - start;
   }
 
   /** Which end is the client: the one that sent the ClientHello (decided by the first handshake seen). */
@@ -221,22 +234,36 @@ export class TlsOutcomes {
     return false;
   }
 
-  /** Appends a handshake record's bytes and reads every whole message. */
+  /**
+   * A handshake record's bytes: whole messages are read where they are;
+   * a message spanning records is gathered in the side's handshake buffer.
+   */
   private handshake(f: FlowTls, s: Side, isClient: boolean, b: Uint8Array, start: number, end: number): void {
-    if (s.hs === null) s.hs = this.reassembler.open(0);
+    const r = this.reassembler;
+    let at = start;
+    if (s.hs === null || s.hs.len === s.hs.origin) {
+      at += this.messages(f, isClient, b, start, end);
+      if (at === end) return;
+      if (s.hs === null) s.hs = r.open(0);
+    }
     const hs = s.hs;
-    this.reassembler.add(hs, hs.len, b, start, end - start, 0);
-    const h = hs.buf;
+    r.add(hs, hs.len, b, at, end - at, 0);
+    const from = s.hsOff;
+    s.hsOff += this.messages(f, isClient, hs.buf, from - hs.origin, hs.len - hs.origin);
+    r.consumed(hs, s.hsOff);
+    if (hs.closed && s.hsOff < hs.len) s.stopped = true;
+  }
+
+  /** Reads the whole handshake messages in `h[start, end)`; returns the bytes they take. */
+  private messages(f: FlowTls, isClient: boolean, h: Uint8Array, start: number, end: number): number {
     const o = f.outcome;
-    while (s.hsOff + 4 <= hs.len) {
-      const type = h[s.hsOff]!;
-      const len = (h[s.hsOff + 1]! << 16) | (h[s.hsOff + 2]! << 8) | h[s.hsOff + 3]!;
-      const body = s.hsOff + 4;
-      if (body + len > hs.len) {
-        if (hs.closed) s.stopped = true;
-        break;
-      }
-      s.hsOff = body + len;
+    let at = start;
+    while (at + 4 <= end) {
+      const type = h[at]!;
+      const len = (h[at + 1]! << 16) | (h[at + 2]! << 8) | h[at + 3]!;
+      const body = at + 4;
+      if (body + len > end) break;
+      at = body + len;
       if (type === TLS_CLIENT_HELLO && isClient && !o.clientHello) {
         o.clientHello = true;
         o.sni = clientHelloServerName(h, body, body + len);
@@ -267,5 +294,6 @@ export class TlsOutcomes {
         o.certificateRequested = true;
       }
     }
+    return at - start;
   }
 }
