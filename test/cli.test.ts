@@ -50,7 +50,7 @@ describe("ocs-pcap analyze", () => {
   it("exits 2 on usage errors, with a message and no stack trace", async () => {
     const bad = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--fail-on", "everything");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--fail-on: unknown verdict 'everything'/);
+    expect(bad.stderr).toMatch(/--fail-on: unknown verdict or reason 'everything'/);
     expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--format", "xml")).code).toBe(2);
     expect((await cliFast("analyze")).code).toBe(2);
     expect((await cliFast("analyze", "fixtures/ocs-sample.pcap", "--no-such-option")).code).toBe(2);

@@ -43,7 +43,7 @@ describe("--expect files", () => {
     [
       "an unknown property, named, with the allowed ones",
       "expect:\n  - { role: Edge Server, port: 443, transprt: tcp }\n",
-      'does not match the expectations format: line 2, column 37: /expect/0: unknown property "transprt" (allowed: role, port, transport, min)',
+      'does not match the expectations format: line 2, column 37: /expect/0: unknown property "transprt" (allowed: role, port, transport, min, tls)',
     ],
     [
       "a value outside the allowed ones, listed",

@@ -20,6 +20,7 @@ import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { Reassembler } from "../src/flow/reassembly.js";
 import type { FlowRecord } from "../src/report/model.js";
+import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/tls-outcomes-real.pcap");
@@ -191,6 +192,75 @@ describe("TLS handshakes read from the reassembled stream start", () => {
     const short = await analyzeCapture(RECORDED, { version: "t", maxReassembly: 400 });
     const first = byClientPort(short.flows)[0]!.tls!;
     expect([first.sni, first.version, first.certificate]).toEqual(["fe.contoso.test", "TLS 1.2", undefined]);
+  });
+});
+
+describe("policy on TLS findings (--fail-on, --expect tls: complete)", () => {
+  const rec = "fixtures/recorded/tls-outcomes-real.pcap";
+
+  it("--fail-on takes blocking reason codes and warnings, counted over every flow", async () => {
+    const alert = await runCli(
+      "analyze",
+      rec,
+      "-q",
+      "-f",
+      "json",
+      "-o",
+      "/dev/null",
+      "--fail-on",
+      "tls_alert",
+    );
+    expect([alert.code, alert.stderr.trim()]).toEqual([1, "ocs-pcap: --fail-on: 1 tls_alert flow"]);
+    // Listed or not: one flow listed, the counts still cover the six.
+    const limited = await runCli(
+      "analyze",
+      rec,
+      "-q",
+      "-f",
+      "json",
+      "-o",
+      "/dev/null",
+      "--max-report-flows",
+      "1",
+      "--fail-on",
+      "warnings,tls_handshake_incomplete",
+    );
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toMatch(/--fail-on: 8 warnings, 1 tls_handshake_incomplete flow/);
+    const clean = await runCli(
+      "analyze",
+      "fixtures/ocs-sample.pcap",
+      "-q",
+      "-o",
+      "/dev/null",
+      "--fail-on",
+      "warnings,tls_alert",
+    );
+    expect(clean.code).toBe(0);
+    const bad = await runCli("analyze", rec, "-q", "--fail-on", "tls_warning");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown verdict or reason 'tls_warning'/);
+  });
+
+  it("--expect with tls: complete counts only known flows whose handshake completed, from saved reports too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-tls-policy-"));
+    const want = (min: number) => {
+      const file = join(dir, `expect-${min}.yaml`);
+      writeFileSync(file, `expect:\n  - { port: 5062, transport: tcp, tls: complete, min: ${min} }\n`);
+      return file;
+    };
+    const ok = await runCli("analyze", rec, "-q", "-o", "/dev/null", "--expect", want(1));
+    expect(ok.code).toBe(0);
+    const two = await runCli("analyze", rec, "-q", "-o", "/dev/null", "--expect", want(2));
+    expect([two.code, two.stderr.trim()]).toEqual([
+      1,
+      "ocs-pcap: --expect: 5062/tcp should have at least 2 known flows with a completed TLS handshake, saw 1",
+    ]);
+    // A saved report keeps the reason counts, so summarize fails on the same codes.
+    const saved = join(dir, "r.json");
+    expect((await runCli("analyze", rec, "-q", "-f", "json", "-o", saved)).code).toBe(0);
+    const again = await runCli("summarize", saved, "-o", "/dev/null", "--fail-on", "tls_alert");
+    expect([again.code, again.stderr.trim()]).toEqual([1, `ocs-pcap: ${rec}: --fail-on: 1 tls_alert flow`]);
   });
 });
 

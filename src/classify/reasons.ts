@@ -204,6 +204,18 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   icmp_unmatched: "the quoted traffic was not captured here: capture where the client sends",
 };
 
+/**
+ * Warnings (`--fail-on warnings`): information a deployment should still
+ * fix, as the TLS certificate and version findings.
+ */
+export const WARNING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  "tls_certificate_expired",
+  "tls_certificate_not_yet_valid",
+  "tls_name_mismatch",
+  "tls_self_signed",
+  "tls_deprecated_version",
+]);
+
 /** Codes that are blocking evidence: a flow with one appears in the blocked-looking groups, whatever its verdict. */
 export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "icmp_unreachable",

@@ -90,8 +90,8 @@ Examples:
       `captures analysed at once, on worker threads (default: the CPU count, ${availableParallelism()} here)`,
     )
     .option(
-      "--fail-on <verdicts>",
-      "exit 1 when any flow has one of these verdicts: blocked,misdirected,unknown,inconclusive",
+      "--fail-on <list>",
+      "exit 1 when any flow has one of these: verdicts (blocked,misdirected,unknown,inconclusive), blocking reason codes (tls_alert, sip_error, …) or warnings",
     )
     .option(
       "--max-unknown-flows <n|p%>",
@@ -201,7 +201,10 @@ Examples:
     )
     .option("--tz <zone>", "table, Markdown and HTML: show times in this IANA zone (Europe/Berlin) or local")
     .option("-q, --quiet", "accepted for scripts that pass it to analyze too (summarize shows no progress)")
-    .option("--fail-on <verdicts>", "exit 1 when any flow has one of these verdicts")
+    .option(
+      "--fail-on <list>",
+      "exit 1 when any flow has one of these verdicts, blocking reasons or warnings",
+    )
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")
     .option("--expect <file>", "roles and ports that must have known flows, in every report")

@@ -20,6 +20,7 @@ import {
 } from "../catalog/products.js";
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
+import { BLOCKING_CODES } from "../classify/reasons.js";
 import { parseTopology, type Topology, TopologyError } from "../classify/topology.js";
 import { DEFAULT_WIDTH } from "../report/table.js";
 import { OutputPathError, SettingsError, UsageError } from "./exit.js";
@@ -30,6 +31,7 @@ import type { JobSettings } from "./job.js";
 import {
   checkExpectations,
   type Expectation,
+  type FailOn,
   type Policy,
   PolicyFileError,
   parseExpectFile,
@@ -199,18 +201,25 @@ export function loadTopology(
   }
 }
 
-export function parseFailOn(value: string | undefined): Verdict[] {
+export function parseFailOn(value: string | undefined): FailOn[] {
   if (value === undefined) return [];
   const parts = value
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  const codes = [...BLOCKING_CODES];
   for (const p of parts) {
-    if (!(FAILABLE as readonly string[]).includes(p)) {
-      throw new UsageError(`--fail-on: unknown verdict '${p}' (choose from ${FAILABLE.join(", ")})`);
+    if (
+      !(FAILABLE as readonly string[]).includes(p) &&
+      p !== "warnings" &&
+      !(codes as string[]).includes(p)
+    ) {
+      throw new UsageError(
+        `--fail-on: unknown verdict or reason '${p}' (choose from ${FAILABLE.join(", ")}, warnings, or a blocking reason: ${codes.join(", ")})`,
+      );
     }
   }
-  return parts as Verdict[];
+  return parts as FailOn[];
 }
 
 export function parsePositiveSeconds(value: string, name: string): number {

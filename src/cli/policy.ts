@@ -1,17 +1,21 @@
 /**
  * CI policy: which findings fail a run (exit 1).
  * - `--fail-on blocked,misdirected,unknown,inconclusive`: any flow with one of these verdicts;
+ *   also any blocking reason code (`tls_alert`, `sip_error`, …): any flow with that reason; and
+ *   `warnings`: any flow with a warning (`WARNING_CODES`: the TLS certificate and version ones);
  * - `--max-unknown-flows N` or `N%`: more unknown flows than that (count, or share of all flows);
  * - `--max-blocked N`: more blocked flows than that;
  * - `--expect FILE`: roles and ports that must be seen working. YAML or JSON:
  *     expect:
  *       - { role: Edge Server, port: 443, transport: tcp }      # at least 1 known flow
  *       - { port: 3478, transport: udp, min: 2 }
+ *       - { role: Front End Servers, port: 5061, tls: complete }  # known and a completed TLS handshake
  */
 import { closest } from "fastest-levenshtein";
 import type { CatalogIndex } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
+import { type ReasonCode, WARNING_CODES } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
 import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 
@@ -20,12 +24,17 @@ export interface Expectation {
   port: number;
   transport?: "tcp" | "udp";
   min?: number;
+  /** Count only flows whose TLS handshake completed. */
+  tls?: "complete";
   /** Where the file writes it (for messages). */
   line?: number;
 }
 
+/** What `--fail-on` may name: a verdict, a blocking reason code, or every warning. */
+export type FailOn = Verdict | ReasonCode | "warnings";
+
 export interface Policy {
-  failOn: Verdict[];
+  failOn: FailOn[];
   maxUnknown: { count: number } | { percent: number } | null;
   maxBlocked: number | null;
   expect: Expectation[];
@@ -56,6 +65,7 @@ const expectSchema = {
           port: { type: "integer", minimum: 0, maximum: 65535 },
           transport: { enum: ["tcp", "udp"] },
           min: { type: "integer", minimum: 1 },
+          tls: { const: "complete" },
         },
       },
     },
@@ -143,8 +153,22 @@ export function parseThreshold(value: string): { count: number } | { percent: nu
 export function evaluatePolicy(report: Report, policy: Policy): string[] {
   const failures: string[] = [];
   const s = report.summary;
-  const failing = policy.failOn.filter((v) => s[v] > 0);
-  if (failing.length > 0) failures.push(`--fail-on: ${failing.map((v) => `${s[v]} ${v}`).join(", ")}`);
+  // Reason counts cover every flow, listed or not (a report without them: its listed flows).
+  const reasons = report.reasons ?? {};
+  const count = (what: FailOn): number => {
+    if (what === "warnings") {
+      let n = 0;
+      for (const code of WARNING_CODES) n += reasons[code] ?? 0;
+      return n;
+    }
+    if (what in s) return s[what as Verdict];
+    return reasons[what] ?? 0;
+  };
+  const failing = policy.failOn.filter((v) => count(v) > 0);
+  if (failing.length > 0)
+    failures.push(
+      `--fail-on: ${failing.map((v) => `${count(v)} ${v}${v === "warnings" || v in s ? "" : ` flow${count(v) === 1 ? "" : "s"}`}`).join(", ")}`,
+    );
   if (policy.maxUnknown !== null) {
     if ("count" in policy.maxUnknown && s.unknown > policy.maxUnknown.count) {
       failures.push(`--max-unknown-flows: ${s.unknown} unknown flows, more than ${policy.maxUnknown.count}`);
@@ -171,11 +195,12 @@ export function evaluatePolicy(report: Report, policy: Policy): string[] {
           (e.transport === undefined || s.transport === e.transport) &&
           (e.role === undefined || s.roles.some((r) => r.toLowerCase() === e.role!.toLowerCase())),
       )
-      .reduce((n, s) => n + s.known, 0);
+      .reduce((n, s) => n + (e.tls === "complete" ? (s.tlsComplete ?? 0) : s.known), 0);
     if (seen < min) {
       const what = `${e.role ? `${e.role} ` : ""}${e.port}/${e.transport ?? "tcp or udp"}`;
+      const tls = e.tls === "complete" ? " with a completed TLS handshake" : "";
       failures.push(
-        `--expect: ${what} should have at least ${min} known flow${min === 1 ? "" : "s"}, saw ${seen}`,
+        `--expect: ${what} should have at least ${min} known flow${min === 1 ? "" : "s"}${tls}, saw ${seen}`,
       );
     }
   }

@@ -5,6 +5,7 @@
  */
 
 import type { Application, Reason, Verdict } from "../classify/classify.js";
+import { REASON_CODES } from "../classify/reasons.js";
 import { isoToMicros } from "../format.js";
 import { escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
 import { renderJson } from "./json.js";
@@ -279,6 +280,8 @@ export function reportFromJson(json: unknown): Report {
       accounting: r.capture.accounting ?? { inFlows: 0, icmpEvidence: 0, malformed: 0, skipped: 0 },
     },
     summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
+    // Older reports lack the reason counts: those of the flows they list.
+    reasons: r.reasons ?? countReasons(flows),
     // Verdict counts a report of its own making always has; one saved by hand may lack them (0, not a crash).
     roles: (r.roles ?? []).map((x) => ({
       ...x,
@@ -361,4 +364,12 @@ function checkSaved(report: Report): void {
     time(g.firstSeen, "a blocked group's firstSeen");
     time(g.lastSeen, "a blocked group's lastSeen");
   }
+}
+
+/** Flows per reason code among `flows`, in the README's order. */
+function countReasons(flows: readonly FlowRecord[]): Record<string, number> {
+  const n = new Map<string, number>();
+  for (const f of flows)
+    for (const code of new Set(f.reasons.map((x) => x.code))) n.set(code, (n.get(code) ?? 0) + 1);
+  return Object.fromEntries(REASON_CODES.filter((c) => n.has(c)).map((c) => [c, n.get(c)!]));
 }

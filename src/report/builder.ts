@@ -8,7 +8,7 @@
 
 import type { CatalogMatch } from "../catalog/index.js";
 import { type Classified, transportName } from "../classify/classify.js";
-import { blockingReason } from "../classify/reasons.js";
+import { blockingReason, REASON_CODES, type ReasonCode } from "../classify/reasons.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
 import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
@@ -64,9 +64,12 @@ export class ReportBuilder {
       port: number;
       roles: Set<string>;
       known: number;
+      tlsComplete: number;
       last: readonly CatalogMatch[] | null;
     }
   >();
+  /** Flows per reason code, counted as they end. */
+  private readonly reasonCounts = new Map<ReasonCode, number>();
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
@@ -94,6 +97,12 @@ export class ReportBuilder {
     this.packets.icmpEvidence += c.flow.icmp?.count ?? 0;
     this.summary.flows++;
     this.summary[c.verdict]++;
+    for (let i = 0; i < c.reasons.length; i++) {
+      const code = c.reasons[i]!.code;
+      // A code twice on one flow (it cannot be, today) would count once.
+      if (c.reasons.findIndex((r) => r.code === code) === i)
+        this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
+    }
     this.roles.add(c);
     const isKnown = c.verdict === "known";
     if (isKnown) this.countService(c);
@@ -148,10 +157,18 @@ export class ReportBuilder {
     const key = f.ipProto * 65536 + f.respPort;
     let s = this.services.get(key);
     if (s === undefined) {
-      s = { transport: transportName(f.ipProto), port: f.respPort, roles: new Set(), known: 0, last: null };
+      s = {
+        transport: transportName(f.ipProto),
+        port: f.respPort,
+        roles: new Set(),
+        known: 0,
+        tlsComplete: 0,
+        last: null,
+      };
       this.services.set(key, s);
     }
     s.known++;
+    if (f.tls !== null && tlsComplete(f.tls)) s.tlsComplete++;
     // Flows of one port share one match list (the index's), so its roles are added once.
     if (s.last !== c.matches) {
       for (const m of c.matches) s.roles.add(m.entry.role);
@@ -167,6 +184,12 @@ export class ReportBuilder {
       ...(this.products === null ? {} : { catalog: { products: [...this.products] } }),
       capture,
       summary: { ...this.summary },
+      reasons: Object.fromEntries(
+        REASON_CODES.filter((code) => this.reasonCounts.has(code)).map((code) => [
+          code,
+          this.reasonCounts.get(code)!,
+        ]),
+      ),
       roles: this.roles.rows(),
       blocked: this.blocked.groups(flows),
       unknown: [...this.unknownGroups.values()]
@@ -182,7 +205,13 @@ export class ReportBuilder {
       flows,
       services: [...this.services.values()]
         .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
-        .map((s) => ({ transport: s.transport, port: s.port, roles: [...s.roles], known: s.known })),
+        .map((s) => ({
+          transport: s.transport,
+          port: s.port,
+          roles: [...s.roles],
+          known: s.known,
+          tlsComplete: s.tlsComplete,
+        })),
     };
   }
 }

@@ -224,6 +224,8 @@ export interface ServiceCount {
   port: number;
   roles: string[];
   known: number;
+  /** Known flows whose TLS handshake completed. */
+  tlsComplete: number;
 }
 
 export interface Report {
@@ -240,6 +242,8 @@ export interface Report {
   flows: FlowRecord[];
   /** Absent on reports read back from JSON. */
   services?: ServiceCount[];
+  /** Flows carrying each reason code, every flow counted as it ended (listed or not); codes in the README's order. */
+  reasons?: Record<string, number>;
 }
 
 /** Most flows a report lists by default (`--max-report-flows`): about 0.7 KB each in memory. */

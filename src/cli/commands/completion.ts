@@ -6,6 +6,7 @@
 
 import type { Command, Option } from "commander";
 import { PRODUCTS } from "../../catalog/products.js";
+import { BLOCKING_CODES } from "../../classify/reasons.js";
 
 interface OptionFacts {
   flags: string[];
@@ -18,7 +19,7 @@ interface OptionFacts {
 
 /** Values an option takes that commander does not list as choices (a comma list of verdicts). */
 const EXTRA_CHOICES: Readonly<Record<string, readonly string[]>> = {
-  "--fail-on": ["blocked", "misdirected", "unknown", "inconclusive"],
+  "--fail-on": ["blocked", "misdirected", "unknown", "inconclusive", "warnings", ...BLOCKING_CODES],
   "--product": [...PRODUCTS.keys()],
 };
 
