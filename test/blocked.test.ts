@@ -132,6 +132,7 @@ describe("built cases (fixtures/blocked-cases.pcap)", () => {
       blocked: 6,
       misdirected: 0,
       inconclusive: 3,
+      mediaFindings: 0,
     });
   });
 });

@@ -302,6 +302,7 @@ describe("batch runs", () => {
       "ocs-sample.pcapng.gz.json",
       "sip-failures-real.pcap.json",
       "tls-outcomes-real.pcap.json",
+      "turn-real.pcap.json",
     ]);
     // Each capture's report is the single-capture report, and the summary closes stdout.
     expect(filesA.get("ocs-sample.pcap.json")).toBe(read(join(ROOT, "fixtures/ocs-sample.json")));
@@ -316,7 +317,7 @@ describe("batch runs", () => {
     const summary = filesA.get("batch/summary.txt")!;
     expect(one.stdout.endsWith(summary)).toBe(true);
     expect(summary).toMatch(/^fixtures\/malformed\/short-header\.pcap +unreadable$/m);
-    expect(summary).toMatch(/^total: 12 captures +1 unreadable +\d+/m);
+    expect(summary).toMatch(/^total: 13 captures +1 unreadable +\d+/m);
   });
 
   it("--fail-on outranks an unreadable capture: exit 1", async () => {
@@ -473,7 +474,7 @@ describe("CI policy", () => {
         execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), f], { stdio: "pipe" });
       }
       const p = read(plain);
-      expect(p.match(/<testsuite /g)?.length).toBe(10);
+      expect(p.match(/<testsuite /g)?.length).toBe(11);
       const unknownCase =
         /<testcase name="unknown traffic" classname="ocs-pcap\.fixtures\/ocs-sample\.pcap"[^>]*>\n(.*)/;
       expect(unknownCase.exec(p)?.[1]).not.toContain("<failure");
@@ -542,7 +543,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 11 * 9 + 5);
+    expect(outputs.length).toBe(2 + 12 * 9 + 5);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();

@@ -172,6 +172,7 @@ describe("JSON renderer", () => {
       "blocked",
       "misdirected",
       "inconclusive",
+      "mediaFindings",
     ]);
     const f = r.flows[0]!;
     for (const key of [

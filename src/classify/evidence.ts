@@ -21,6 +21,7 @@
  *   `one_sided_capture` when it holds none.
  * - `tls_alert`, `tls_handshake_incomplete`, `tls_client_certificate_missing`:
  *   the TLS handshake failed (tls.ts), with its warnings as information.
+ * - `turn_allocate_failed`: no TURN allocation succeeded (turn.ts).
  * - `host_dropped`: the capturing host said it dropped packets of the flow
  *   (Windows pktmon's drop events, pcapng's eBPF drop verdicts, `--dropped`).
  * Inconclusive, when the capture cannot tell:
@@ -41,6 +42,7 @@ import { wordsText } from "../format.js";
 import { isMedia, protocolOf } from "./payload.js";
 import { type IcmpDetails, type Reason, type ReasonDetails, reason } from "./reasons.js";
 import { tlsEvidence } from "./tls.js";
+import { turnEvidence } from "./turn.js";
 
 /** Attempts that started this close to the end of the capture may have been answered after it. */
 export const NEAR_END_MICROS = 3_000_000;
@@ -75,6 +77,7 @@ export function flowEvidence(
     sip === null &&
     flow.drop === null &&
     flow.tls === null &&
+    flow.stun === null &&
     flow.respPackets > 0 &&
     flow.origPackets > 0 &&
     flow.icmp === null &&
@@ -92,6 +95,8 @@ export function flowEvidence(
   const blocked: Reason[] = sip?.error ? [sip.error] : [];
   const inconclusive: Reason[] = [];
   const info: Reason[] = sip === null ? [] : [...sip.info];
+  const turn = flow.stun === null ? null : turnEvidence(flow.stun);
+  if (turn !== null) blocked.push(turn);
   const drop = flow.drop;
   if (drop !== null) {
     const side =
@@ -225,8 +230,14 @@ function udpOneWay(
   if (app === App.Syslog || ONE_WAY_PORTS.has(flow.respPort)) return;
   const repeated = flow.origPackets >= 2 && span >= 1_000_000;
   const first = flow.origFirstPayload;
+  // A STUN or TURN request (Binding, Allocate) is a request: it must be answered, media or not.
+  const stunRequest = flow.stun !== null && flow.stun.bindingRequests + flow.stun.allocateRequests > 0;
   const request: ReasonDetails["udp_no_reply"]["request"] =
-    first === FirstPayload.StunBindingRequest ? "stun" : first === FirstPayload.SipRequest ? "sip" : null;
+    first === FirstPayload.StunBindingRequest || stunRequest
+      ? "stun"
+      : first === FirstPayload.SipRequest
+        ? "sip"
+        : null;
   if (isMedia(app) && request === null) {
     oneWayMedia(flow, true, span, blocked, inconclusive);
     return;

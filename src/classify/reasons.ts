@@ -84,6 +84,14 @@ export interface ReasonDetails {
      */
     answered: boolean;
   };
+  /** No TURN allocation succeeded: the server refused it (403, 437, 441, 442, 486, 508) or challenged twice (401). */
+  turn_allocate_failed: {
+    code: number;
+    responses: number;
+    requests: number;
+    realm: string | null;
+    msVersion: number | null;
+  };
   /** A TLS alert in the clear ended the handshake (RFC 8446 §6, RFC 5246 §7.2). */
   tls_alert: { from: "client" | "server"; level: "warning" | "fatal"; alert: string; code: number };
   /** The client's ClientHello got no completed handshake: the server went silent or reset. */
@@ -128,6 +136,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "tls_alert",
   "tls_handshake_incomplete",
   "tls_client_certificate_missing",
+  "turn_allocate_failed",
   "transport_mismatch",
   "protocol_mismatch",
   "role_mismatch",
@@ -176,6 +185,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "a firewall or TLS-inspecting middlebox between client and server, the server's TLS listener and certificate binding",
   tls_client_certificate_missing:
     "the client's certificate (MTLS between servers and federation need one the server trusts), its chain and the server's trusted root list",
+  turn_allocate_failed:
+    "the A/V Edge's TURN credentials (the A/V authentication service, the client's time), its allocation quota and capacity, or a relay transport it does not offer",
   tls_certificate_expired: "renew the server's certificate",
   tls_certificate_not_yet_valid: "the server's clock, or a certificate issued for a later date",
   tls_name_mismatch:
@@ -230,6 +241,7 @@ export const BLOCKING_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "tls_alert",
   "tls_handshake_incomplete",
   "tls_client_certificate_missing",
+  "turn_allocate_failed",
   "icmp_unmatched",
 ]);
 

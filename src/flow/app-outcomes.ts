@@ -2,7 +2,7 @@
  * What a flow's own application messages and the capture's metadata say,
  * beside its packets: plain SIP's requests and final responses
  * (sip-outcome.ts), the TLS handshake (tls-outcome.ts, over bounded
- * reassembly), and packets the capturing host reported dropping (drops.ts).
+ * reassembly), STUN and TURN's answers (stun-outcome.ts), and packets the capturing host reported dropping (drops.ts).
  * Each is kept only for flows that have one, and forgotten when the flow ends.
  */
 import { App } from "../decode/apps.js";
@@ -12,6 +12,7 @@ import { Drops, type RowDrops } from "./drops.js";
 import { IcmpAttachment } from "./icmp-attach.js";
 import type { Reassembler } from "./reassembly.js";
 import { type SipOutcome, SipOutcomes } from "./sip-outcome.js";
+import { type StunOutcome, StunOutcomes } from "./stun-outcome.js";
 import { type TlsOutcome, TlsOutcomes } from "./tls-outcome.js";
 import type { FrameStamp } from "./types.js";
 
@@ -21,6 +22,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
 
   /** Packets the capturing host reported dropping, per flow (pktmon, eBPF verdicts). */
   protected readonly drops = new Drops();
+
+  /** What STUN and TURN said: Binding and Allocate answers, relay use. */
+  protected readonly stun = new StunOutcomes();
 
   /** TLS handshakes, read from the reassembled start of each direction. */
   protected readonly tls: TlsOutcomes;
@@ -40,6 +44,10 @@ export abstract class AppOutcomes extends IcmpAttachment {
 
   /** @internal */ rowTls(row: number): TlsOutcome | null {
     return this.tls.of(row);
+  }
+
+  /** @internal */ rowStun(row: number): StunOutcome | null {
+    return this.stun.of(row);
   }
 
   /**
@@ -82,9 +90,17 @@ export abstract class AppOutcomes extends IcmpAttachment {
     const lo = this.appLo[row];
     const hi = this.appHi[row];
     const app =
-      lo === App.Tls || hi === App.Tls ? App.Tls : lo === App.Sip || hi === App.Sip ? App.Sip : App.None;
+      lo === App.Tls || hi === App.Tls
+        ? App.Tls
+        : lo === App.Sip || hi === App.Sip
+          ? App.Sip
+          : lo === App.Stun || hi === App.Stun
+            ? App.Stun
+            : App.None;
     const at = pkt.payloadOffset;
-    if (app === App.Sip) {
+    if (app === App.Stun) {
+      if (!retransmitted) this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
+    } else if (app === App.Sip) {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
       if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
     } else if (app === App.Tls && pkt.ipProto === IPPROTO_TCP && this.tls.wants(row)) {
@@ -101,5 +117,6 @@ export abstract class AppOutcomes extends IcmpAttachment {
     this.sip.delete(row);
     this.drops.delete(row);
     this.tls.delete(row);
+    this.stun.delete(row);
   }
 }

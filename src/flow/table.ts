@@ -214,7 +214,14 @@ export class FlowTable extends AppOutcomes {
     if (carries) {
       const lo = this.appLo[row];
       const hi = this.appHi[row];
-      if (lo === App.Sip || hi === App.Sip || lo === App.Tls || hi === App.Tls)
+      if (
+        lo === App.Sip ||
+        hi === App.Sip ||
+        lo === App.Tls ||
+        hi === App.Tls ||
+        lo === App.Stun ||
+        hi === App.Stun
+      )
         this.noteApplication(row, pkt, frame, fromLo, proto === IPPROTO_TCP && this.retransmitted);
     }
     if (pkt.moreFragments) {

@@ -8,6 +8,7 @@ import type { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import type { FlowDrop } from "./drops.js";
 import type { SipOutcome } from "./sip-outcome.js";
+import type { StunOutcome } from "./stun-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
 import type { TlsOutcome } from "./tls-outcome.js";
@@ -65,6 +66,10 @@ export class Flow {
   /** What plain SIP said on the flow (requests, final responses by method), or null. */
   get sip(): SipOutcome | null {
     return this.table.rowSip(this.row);
+  }
+  /** What STUN and TURN said (Binding, Allocate, relay use), or null. */
+  get stun(): StunOutcome | null {
+    return this.table.rowStun(this.row);
   }
   /** What the TLS handshake said (from a ClientHello on), or null. */
   get tls(): TlsOutcome | null {
@@ -225,6 +230,7 @@ export type FlowFacts = Pick<
   | "sip"
   | "drop"
   | "tls"
+  | "stun"
   | "origPort"
   | "respPort"
   | "origPackets"

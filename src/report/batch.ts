@@ -220,6 +220,7 @@ interface JsonFlow {
   process?: FlowProcess;
   sip?: FlowRecord["sip"];
   tls?: FlowRecord["tls"];
+  stun?: FlowRecord["stun"];
   filter?: string;
   reasons: (Reason & { message?: string })[];
 }
@@ -266,6 +267,7 @@ export function reportFromJson(json: unknown): Report {
     ...(f.process === undefined ? {} : { process: f.process }),
     ...(f.sip === undefined ? {} : { sip: f.sip }),
     ...(f.tls === undefined ? {} : { tls: f.tls }),
+    ...(f.stun === undefined ? {} : { stun: f.stun }),
     reasons: f.reasons.map((x) => ({ code: x.code, details: x.details }) as Reason),
   }));
   const report: Report = {
@@ -280,7 +282,7 @@ export function reportFromJson(json: unknown): Report {
       accounting: r.capture.accounting ?? { inFlows: 0, icmpEvidence: 0, malformed: 0, skipped: 0 },
     },
     summary: { ...r.summary, inconclusive: r.summary.inconclusive ?? 0 },
-    // Older reports lack the reason counts: those of the flows they list.
+    // Older reports lack the reason counts (those of the flows they list) and media findings.
     reasons: r.reasons ?? countReasons(flows),
     // Verdict counts a report of its own making always has; one saved by hand may lack them (0, not a crash).
     roles: (r.roles ?? []).map((x) => ({
@@ -290,6 +292,7 @@ export function reportFromJson(json: unknown): Report {
       misdirected: x.misdirected ?? 0,
       inconclusive: x.inconclusive ?? 0,
     })),
+    media: r.media ?? [],
     unknown: r.unknown ?? [],
     blocked: (r.blocked ?? []).map((g) => ({
       ...g,

@@ -23,6 +23,7 @@ const HINTS: Record<string, string> = {
   sip_error: "SIP request refused or failed (see each flow's response and ms-diagnostics)",
   host_dropped: "dropped by the capturing host (see each flow's drop reason)",
   tls_alert: "TLS handshake ended by an alert (see each flow's alert)",
+  turn_allocate_failed: "TURN allocation refused (see each flow's error code)",
   tls_handshake_incomplete: "TLS handshake never completed (server silent or reset)",
   tls_client_certificate_missing: "client certificate asked for (MTLS), none sent",
 };

@@ -15,6 +15,7 @@ import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
 import { isoMicros } from "../format.js";
 import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
+import { MediaPaths } from "./media-path.js";
 import {
   type CaptureSummary,
   DEFAULT_MAX_REPORT_FLOWS,
@@ -70,6 +71,8 @@ export class ReportBuilder {
   >();
   /** Flows per reason code, counted as they end. */
   private readonly reasonCounts = new Map<ReasonCode, number>();
+  /** Unanswered UDP 3478 and answered TCP 443 flows, for the media path findings. */
+  private readonly media = new MediaPaths();
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
@@ -104,6 +107,8 @@ export class ReportBuilder {
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
     }
     this.roles.add(c);
+    if (MediaPaths.wants(c.flow))
+      this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";
     if (isKnown) this.countService(c);
     else if (c.verdict === "unknown") this.countUnknown(c);
@@ -177,13 +182,14 @@ export class ReportBuilder {
   }
 
   finish(capture: CaptureSummary): Report {
+    const media = this.media.findings();
     const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
     return {
       schema: REPORT_SCHEMA,
       tool: { name: "ocs-pcap", version: this.version },
       ...(this.products === null ? {} : { catalog: { products: [...this.products] } }),
       capture,
-      summary: { ...this.summary },
+      summary: { ...this.summary, mediaFindings: media.length },
       reasons: Object.fromEntries(
         REASON_CODES.filter((code) => this.reasonCounts.has(code)).map((code) => [
           code,
@@ -191,6 +197,7 @@ export class ReportBuilder {
         ]),
       ),
       roles: this.roles.rows(),
+      media,
       blocked: this.blocked.groups(flows),
       unknown: [...this.unknownGroups.values()]
         .flat()
@@ -275,6 +282,24 @@ function flowRecord(
   if (sip !== null) record.sip = { requests: sip.requests, responses: sip.responses };
   const tls = f.tls;
   if (tls !== null) record.tls = tlsRecord(tls);
+  const stun = f.stun;
+  if (stun !== null) {
+    record.stun = {
+      binding: {
+        requests: stun.bindingRequests,
+        successes: stun.bindingSuccesses,
+        errors: stun.bindingErrors,
+      },
+      allocate: {
+        requests: stun.allocateRequests,
+        successes: stun.allocateSuccesses,
+        errors: stun.allocateErrors.map((e) => ({ code: e.code, count: e.count })),
+      },
+      msVersion: stun.msVersion,
+      realm: stun.realm,
+      relayed: stun.relayed > 0,
+    };
+  }
   return record;
 }
 

@@ -12,6 +12,7 @@ import { isoToMicros, type TimeText, zonedTime } from "../format.js";
 import { escapeHtml as h } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html-charts.js";
+import { mediaFindingText } from "./media-path.js";
 import { type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import {
@@ -143,6 +144,7 @@ ${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)), when,
 </div>
 </section>
 ${blockedSection(report, shown, when)}
+${mediaSection(report)}
 ${tlsSection(report, shown)}
 ${guidanceSection(report, shown)}
 ${unknownSection(report)}
@@ -230,6 +232,18 @@ ${report.blocked
   })
   .join("\n")}
 </tbody></table>
+</section>`;
+}
+
+/** Media path findings across flows (UDP to the A/V Edge blocked, media over TCP). */
+function mediaSection(report: Report): string {
+  const media = report.media ?? [];
+  if (media.length === 0) return "";
+  return `<section id="media">
+<h2>Media path (${media.length})</h2>
+<ul>
+${media.map((m) => `<li><b>media_tcp_fallback</b>: ${h(mediaFindingText(m))}</li>`).join("\n")}
+</ul>
 </section>`;
 }
 

@@ -84,6 +84,7 @@ export function flowJson(
     (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
     (f.sip === undefined ? "" : `"sip":${JSON.stringify(f.sip)},`) +
     (f.tls === undefined ? "" : `"tls":${JSON.stringify(f.tls)},`) +
+    (f.stun === undefined ? "" : `"stun":${JSON.stringify(f.stun)},`) +
     `"filter":"${flowFilter(f)}",` +
     `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );

@@ -10,6 +10,7 @@ import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoToMicros, zonedTime } from "../format.js";
 import { escapeMarkdown as md } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
+import { mediaFindingText } from "./media-path.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 import {
@@ -124,6 +125,13 @@ export function renderMarkdown(
     shownFlows.push(...flowTable(out, evidenced, options.limit));
   }
   if (!any) out.push("No blocked, misdirected, inconclusive or unknown traffic.", "");
+
+  const media = report.media ?? [];
+  if (media.length > 0) {
+    out.push(`## Media path (${media.length})`, "");
+    for (const m of media) out.push(`- **media_tcp_fallback**: ${md(mediaFindingText(m))}`);
+    out.push("");
+  }
 
   const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);
   if (tls.length > 0) {

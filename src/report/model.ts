@@ -6,6 +6,7 @@
 
 import type { PortRange } from "../catalog/types.js";
 import type { Application, Reason, Verdict } from "../classify/classify.js";
+import type { MediaFinding } from "./media-path.js";
 
 export const REPORT_SCHEMA = "ocs-pcap/report@1";
 
@@ -65,7 +66,20 @@ export interface FlowRecord {
   sip?: { requests: number; responses: { method: string; code: number; count: number }[] };
   /** What the TLS handshake said (a ClientHello was seen). */
   tls?: TlsRecord;
+  /** What STUN and TURN said on the flow. */
+  stun?: StunRecord;
   reasons: readonly Reason[];
+}
+
+/** A flow's STUN and TURN messages, as the report carries them. */
+export interface StunRecord {
+  binding: { requests: number; successes: number; errors: number };
+  allocate: { requests: number; successes: number; errors: { code: number; count: number }[] };
+  /** MS-TURN's MS-VERSION, when the messages carry it. */
+  msVersion: number | null;
+  realm: string | null;
+  /** Media went through the relay: ChannelData, Send or Data indications after a successful Allocate. */
+  relayed: boolean;
 }
 
 /** A flow's TLS handshake, as the report carries it. */
@@ -207,6 +221,8 @@ export interface Summary {
   blocked: number;
   misdirected: number;
   inconclusive: number;
+  /** Media path findings across flows (`media`); absent in reports before them. */
+  mediaFindings?: number;
 }
 
 /** A summary with every count at zero, keys in contract order. */
@@ -244,6 +260,8 @@ export interface Report {
   services?: ServiceCount[];
   /** Flows carrying each reason code, every flow counted as it ended (listed or not); codes in the README's order. */
   reasons?: Record<string, number>;
+  /** Findings across flows about the media path (`media_tcp_fallback`). */
+  media?: MediaFinding[];
 }
 
 /** Most flows a report lists by default (`--max-report-flows`): about 0.7 KB each in memory. */

@@ -6,6 +6,7 @@
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
 import type { IcmpDetails, Reason } from "../classify/reasons.js";
+import { SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
 
 const ICMP_V4_CODES: Record<number, string> = {
   0: "net unreachable",
@@ -49,20 +50,6 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
 };
 
 /** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
-/** RFC 3261 §21's reason phrases for the codes a SIP failure names. */
-const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  407: "Proxy Authentication Required",
-  408: "Request Timeout",
-  480: "Temporarily Unavailable",
-  488: "Not Acceptable Here",
-  500: "Server Internal Error",
-  503: "Service Unavailable",
-  504: "Server Time-out",
-};
-
 export function reasonText(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
@@ -159,6 +146,15 @@ export function reasonText(r: Reason): string {
     }
     case "sip_auth":
       return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
+    case "turn_allocate_failed": {
+      const d = r.details;
+      const phrase = TURN_PHRASES[d.code] ?? "";
+      const realm = d.realm === null ? "" : ` (realm ${d.realm})`;
+      return (
+        `no TURN allocation succeeded: ${plural(d.requests, "Allocate request")}, answered ${d.code} ${phrase}`.trimEnd() +
+        `${d.responses > 1 ? ` ×${d.responses}` : ""}${realm}`
+      );
+    }
     case "tls_alert": {
       const d = r.details;
       return `the ${d.from} sent a ${d.level} TLS alert, ${d.alert} (${d.code}), ending the handshake`;
@@ -292,6 +288,8 @@ export function reasonBrief(r: Reason): string {
       return `${r.details.method} → ${r.details.code}, then success`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
+    case "turn_allocate_failed":
+      return `TURN Allocate → ${r.details.code}${r.details.responses > 1 ? ` ×${r.details.responses}` : ""}`;
     case "tls_alert":
       return `TLS ${r.details.level} alert ${r.details.alert} from the ${r.details.from}`;
     case "tls_handshake_incomplete":

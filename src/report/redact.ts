@@ -154,6 +154,15 @@ export function redactReport(report: Report, r: Redactor): Report {
     },
     blocked: report.blocked.map((g) => ({ ...g, summary: r.text(g.summary) })),
     flows: report.flows.map((f) => redactFlow(f, r, reasonCache)),
+    ...(report.media === undefined
+      ? {}
+      : {
+          media: report.media.map((m) => ({
+            ...m,
+            client: r.address(m.client),
+            server: r.address(m.server),
+          })),
+        }),
   };
 }
 
@@ -179,6 +188,8 @@ export function redactFlow(f: FlowRecord, r: Redactor, cache: Map<readonly Reaso
   // become pseudonyms, as a capture's do, and addresses in the file name are replaced.
   if (f.process !== undefined)
     out.process = { name: r.text(f.process.name), path: r.path(f.process.path), pid: f.process.pid };
+  if (f.stun !== undefined && f.stun.realm !== null)
+    out.stun = { ...f.stun, realm: redactDiagnostics(f.stun.realm, r) };
   if (f.tls !== undefined) {
     const t = f.tls;
     out.tls = { ...t, sni: t.sni === null ? null : r.hostname(t.sni) };
@@ -233,6 +244,14 @@ function redactReason(x: Reason, r: Redactor): Reason {
         details: {
           name: r.hostname(x.details.name),
           certificateNames: x.details.certificateNames.map((n) => redactDiagnostics(n, r)),
+        },
+      };
+    case "turn_allocate_failed":
+      return {
+        code: x.code,
+        details: {
+          ...x.details,
+          realm: x.details.realm === null ? null : redactDiagnostics(x.details.realm, r),
         },
       };
     case "host_dropped":

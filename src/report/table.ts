@@ -16,6 +16,7 @@ import { blockingReason, REASON_GUIDANCE } from "../classify/reasons.js";
 import { isoToMicros, zonedTime } from "../format.js";
 import { escapeTerminalLine as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
+import { mediaFindingText } from "./media-path.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
 import { RoleAbbreviations } from "./role-abbrev.js";
@@ -186,6 +187,13 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
         clip(`  ${`#${f.id}`.padEnd(idWidth)}  ${term(processLabel(f.process!))}  ${term(f.process!.path)}`),
       );
     }
+  }
+
+  const media = report.media ?? [];
+  if (media.length > 0) {
+    body.push("", pc.bold(`Media path (${media.length})`));
+    for (const m of limited(media))
+      body.push(...wrap(term(`media_tcp_fallback: ${mediaFindingText(m)}`), "  ", width));
   }
 
   const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);

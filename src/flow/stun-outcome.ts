@@ -1,0 +1,97 @@
+/**
+ * What STUN and TURN said on a flow (issue 17, item 4): Binding requests and
+ * their answers, Allocate requests with their successes and error codes,
+ * Microsoft's MS-VERSION and the server's REALM, and whether media went
+ * through the relay (TURN ChannelData, or Send/Data indications, after a
+ * successful Allocate). Each message that starts a UDP datagram or a TCP
+ * segment is read. Numbers and one short string per flow, kept only for
+ * STUN flows and dropped when the flow ends.
+ */
+import {
+  isChannelData,
+  readStun,
+  STUN_ALLOCATE,
+  STUN_BINDING,
+  STUN_DATA,
+  STUN_ERROR,
+  STUN_INDICATION,
+  STUN_REQUEST,
+  STUN_SEND,
+  STUN_SUCCESS,
+  StunMessage,
+} from "../decode/stun-message.js";
+
+/** Distinct Allocate error codes kept per flow. */
+const MAX_CODES = 8;
+const LATIN1 = new TextDecoder("latin1");
+
+export interface StunOutcome {
+  bindingRequests: number;
+  bindingSuccesses: number;
+  bindingErrors: number;
+  allocateRequests: number;
+  allocateSuccesses: number;
+  /** Allocate error responses by code, in the order first seen. */
+  allocateErrors: { code: number; count: number }[];
+  /** MS-TURN's MS-VERSION, or null. */
+  msVersion: number | null;
+  realm: string | null;
+  /** Relayed messages (ChannelData, Send and Data indications) after a successful Allocate. */
+  relayed: number;
+}
+
+export class StunOutcomes {
+  private readonly byRow = new Map<number, StunOutcome>();
+  private readonly msg = new StunMessage();
+
+  /** The message at the start of a payload `buf[start, end)`. */
+  note(row: number, buf: Uint8Array, start: number, end: number): void {
+    const m = this.msg;
+    let o = this.byRow.get(row);
+    if (isChannelData(buf, start, end)) {
+      if (o !== undefined && o.allocateSuccesses > 0) o.relayed++;
+      return;
+    }
+    if (!readStun(buf, start, end, m)) return;
+    if (o === undefined) {
+      o = {
+        bindingRequests: 0,
+        bindingSuccesses: 0,
+        bindingErrors: 0,
+        allocateRequests: 0,
+        allocateSuccesses: 0,
+        allocateErrors: [],
+        msVersion: null,
+        realm: null,
+        relayed: 0,
+      };
+      this.byRow.set(row, o);
+    }
+    if (m.msVersion >= 0 && o.msVersion === null) o.msVersion = m.msVersion;
+    if (m.realmEnd > m.realmStart && o.realm === null)
+      o.realm = LATIN1.decode(buf.subarray(m.realmStart, Math.min(m.realmEnd, m.realmStart + 128)));
+    if (m.method === STUN_BINDING) {
+      if (m.cls === STUN_REQUEST) o.bindingRequests++;
+      else if (m.cls === STUN_SUCCESS) o.bindingSuccesses++;
+      else if (m.cls === STUN_ERROR) o.bindingErrors++;
+    } else if (m.method === STUN_ALLOCATE) {
+      if (m.cls === STUN_REQUEST) o.allocateRequests++;
+      else if (m.cls === STUN_SUCCESS) o.allocateSuccesses++;
+      else if (m.cls === STUN_ERROR) {
+        const e = o.allocateErrors.find((x) => x.code === m.errorCode);
+        if (e !== undefined) e.count++;
+        else if (o.allocateErrors.length < MAX_CODES) o.allocateErrors.push({ code: m.errorCode, count: 1 });
+      }
+    } else if ((m.method === STUN_SEND || m.method === STUN_DATA) && m.cls === STUN_INDICATION) {
+      if (o.allocateSuccesses > 0) o.relayed++;
+    }
+  }
+
+  of(row: number): StunOutcome | null {
+    return this.byRow.get(row) ?? null;
+  }
+
+  delete(row: number): void {
+    this.byRow.delete(row);
+  }
+}

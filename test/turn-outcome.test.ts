@@ -1,0 +1,201 @@
+/**
+ * Issue 17, items 4 and 5: STUN and TURN's own outcome per flow (Binding
+ * and Allocate answers, error codes, REALM, relay use), `turn_allocate_failed`,
+ * and the capture-level `media_tcp_fallback`. The recorded fixture
+ * (turnutils_uclient against coturn, fixtures/record.sh turn) is checked
+ * against tshark's STUN dissection.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { msTurnAllocate, stunBinding } from "../fixtures/lib/packets.js";
+import { analyzeCapture } from "../src/analyze.js";
+import { readStun, STUN_ALLOCATE, STUN_BINDING, StunMessage } from "../src/decode/stun-message.js";
+import { renderMarkdown } from "../src/report/markdown.js";
+import { Redactor, redactReport } from "../src/report/redact.js";
+import { renderTable } from "../src/report/table.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const RECORDED = join(ROOT, "fixtures/recorded/turn-real.pcap");
+const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = requireTools || spawnSync("tshark", ["-v"]).status === 0;
+
+/** Per client port: STUN message types and error codes as tshark dissects them. */
+function tsharkStun(path: string) {
+  const out = execFileSync(
+    "tshark",
+    [
+      "-r",
+      path,
+      // TURN over TCP 443 is STUN framing, not TLS: tell the dissector.
+      "-d",
+      "tcp.port==443,stun",
+      "-Y",
+      "stun",
+      "-T",
+      "fields",
+      "-E",
+      "occurrence=f",
+      "-e",
+      "udp.srcport",
+      "-e",
+      "udp.dstport",
+      "-e",
+      "tcp.srcport",
+      "-e",
+      "tcp.dstport",
+      "-e",
+      "stun.type",
+      "-e",
+      "stun.att.error",
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const flows = new Map<number, { binding: number[]; allocate: number[]; errors: Map<number, number> }>();
+  for (const line of out.split("\n").filter((l) => l !== "")) {
+    const [us = "", ud = "", ts = "", td = "", type = "", error = ""] = line.split("\t");
+    const src = Number(us || ts);
+    const dst = Number(ud || td);
+    const client = src === 3478 || src === 443 ? dst : src;
+    const f = flows.get(client) ?? { binding: [0, 0, 0], allocate: [0, 0, 0], errors: new Map() };
+    flows.set(client, f);
+    const t = Number(type);
+    const slot = {
+      1: ["binding", 0],
+      257: ["binding", 1],
+      273: ["binding", 2],
+      3: ["allocate", 0],
+      259: ["allocate", 1],
+      275: ["allocate", 2],
+    }[t] as ["binding" | "allocate", number] | undefined;
+    if (slot === undefined) continue;
+    f[slot[0]][slot[1]]!++;
+    // stun.att.error is the code's number within its class (401 → 1 with class 4): rebuild it from the class.
+    if (t === 0x0113 && error !== "")
+      f.errors.set(400 + Number(error), (f.errors.get(400 + Number(error)) ?? 0) + 1);
+  }
+  return flows;
+}
+
+describe("STUN and TURN outcomes on recorded coturn traffic", () => {
+  it.skipIf(!hasTshark)(
+    "counts each flow's Binding and Allocate requests, answers and error codes as tshark does",
+    async () => {
+      const r = await analyzeCapture(RECORDED, { version: "t" });
+      const oracle = tsharkStun(RECORDED);
+      const stunFlows = r.flows.filter((f) => f.stun !== undefined);
+      expect(stunFlows).toHaveLength(6);
+      for (const f of stunFlows) {
+        const t = oracle.get(f.clientPort ?? -1)!;
+        const s = f.stun!;
+        expect([s.binding.requests, s.binding.successes, s.binding.errors], `flow #${f.id}`).toEqual(
+          t.binding,
+        );
+        expect([
+          s.allocate.requests,
+          s.allocate.successes,
+          s.allocate.errors.reduce((n, e) => n + e.count, 0),
+        ]).toEqual(t.allocate);
+        expect(s.allocate.errors.map((e) => [e.code, e.count])).toEqual([...t.errors.entries()]);
+      }
+    },
+  );
+
+  it("names the refused allocation, the relay in use, and the fallback from UDP 3478 to TCP 443", async () => {
+    const r = await analyzeCapture(RECORDED, { version: "t" });
+    const row = (f: (typeof r.flows)[number]) => [
+      f.transport,
+      f.serverPort,
+      f.verdict,
+      f.reasons[0]?.code ?? "-",
+      f.stun?.relayed ?? null,
+      f.stun?.realm ?? null,
+    ];
+    expect(r.flows.map(row)).toEqual([
+      ["udp", 3478, "known", "-", false, "contoso.test"],
+      ["udp", 3478, "known", "icmp_unreachable", true, "contoso.test"],
+      ["udp", 3478, "blocked", "turn_allocate_failed", false, "contoso.test"],
+      ["udp", 3478, "blocked", "udp_no_reply", false, null],
+      ["tcp", 443, "known", "-", false, "contoso.test"],
+      ["tcp", 443, "known", "-", true, "contoso.test"],
+    ]);
+    expect(r.flows[2]!.reasons[0]!.details).toMatchObject({ code: 401, requests: 32, responses: 32 });
+    expect(r.flows[3]!.reasons[0]!.details).toMatchObject({ request: "stun", packets: 4 });
+    expect(r.media).toEqual([
+      {
+        code: "media_tcp_fallback",
+        client: "10.1.0.20",
+        server: "10.0.0.30",
+        udpFlow: r.flows[3]!.id,
+        tcpFlow: r.flows[4]!.id,
+        udpFirstSeen: expect.any(String),
+        tcpFirstSeen: expect.any(String),
+      },
+    ]);
+    expect(r.summary.mediaFindings).toBe(1);
+    expect(renderTable(r, { limit: 25, width: 0 })).toMatch(
+      /Media path \(1\)\n {2}media_tcp_fallback: 10\.1\.0\.20's STUN/,
+    );
+    // Redacted, the finding keeps its shape and loses its addresses, in every place it shows.
+    const red = redactReport(r, new Redactor({ key: "media-test" }));
+    expect(JSON.stringify(red.media)).not.toMatch(/10\.1\.0\.20|10\.0\.0\.30/);
+    expect(renderMarkdown(red, { limit: 25 })).toMatch(/\*\*media_tcp_fallback\*\*/);
+    expect(renderMarkdown(red, { limit: 25 })).not.toMatch(/10\.0\.0\.30/);
+  });
+});
+
+describe("readStun", () => {
+  const out = new StunMessage();
+
+  it("reads a Binding request, an MS-TURN Allocate and an Allocate error with its code and realm", () => {
+    expect(readStun(stunBinding(false, 7), 0, 20, out)).toBe(true);
+    expect([out.method, out.cls]).toEqual([STUN_BINDING, 0]);
+    const ms = msTurnAllocate(9);
+    expect(readStun(ms, 0, ms.length, out)).toBe(true);
+    expect([out.method, out.cls, out.msVersion]).toEqual([STUN_ALLOCATE, 0, 6]);
+    // Allocate error 0x0113: ERROR-CODE 441 (class 4, number 41), REALM "ab".
+    const err = Uint8Array.from([
+      0x01,
+      0x13,
+      0,
+      16,
+      0x21,
+      0x12,
+      0xa4,
+      0x42,
+      ...new Array(12).fill(1),
+      0,
+      9,
+      0,
+      4,
+      0,
+      0,
+      4,
+      41,
+      0,
+      0x14,
+      0,
+      2,
+      0x61,
+      0x62,
+      0,
+      0,
+    ]);
+    expect(readStun(err, 0, err.length, out)).toBe(true);
+    expect([out.method, out.cls, out.errorCode]).toEqual([STUN_ALLOCATE, 3, 441]);
+    expect(Buffer.from(err.subarray(out.realmStart, out.realmEnd)).toString()).toBe("ab");
+    // Every prefix of it is refused (the length no longer fits), never misread.
+    for (let n = 0; n < err.length; n++) expect(readStun(err, 0, n, out)).toBe(false);
+  });
+
+  it("never throws on any bytes (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
+        const ok = readStun(b, 0, b.length, out);
+        if (ok) expect(out.errorCode).toBeLessThan(800);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
