@@ -144,6 +144,7 @@ import {
   rdpKind,
   tdsKind,
 } from "./signatures-other.js";
+import { findServerName } from "./tls-handshake.js";
 
 /**
  * What `identify` found besides the protocol, written into an object the
@@ -292,33 +293,7 @@ export function isTlsRecord(buf: Uint8Array, off: number, end: number, out?: Pay
 
 /** Finds server_name in a ClientHello starting at `at` (the handshake header); records where the name is. */
 function findSni(buf: Uint8Array, at: number, end: number, out: PayloadId): void {
-  let p = at + 4 + 2 + 32; // handshake header, legacy_version, random
-  if (p + 1 > end) return;
-  p += 1 + buf[p]!; // session id
-  if (p + 2 > end) return;
-  p += 2 + u16(buf, p); // cipher suites
-  if (p + 1 > end) return;
-  p += 1 + buf[p]!; // compression methods
-  if (p + 2 > end) return;
-  const extEnd = Math.min(end, p + 2 + u16(buf, p));
-  p += 2;
-  while (p + 4 <= extEnd) {
-    const type = u16(buf, p);
-    const len = u16(buf, p + 2);
-    const body = p + 4;
-    if (body + len > extEnd) return;
-    if (type === 0 && len >= 5) {
-      // server_name_list: length (2), then entries of type (1), length (2), name.
-      const nameType = buf[body + 2]!;
-      const nameLen = u16(buf, body + 3);
-      if (nameType === 0 && body + 5 + nameLen <= body + len) {
-        out.sniOffset = body + 5;
-        out.sniLength = nameLen;
-      }
-      return;
-    }
-    p = body + len;
-  }
+  findServerName(buf, at + 4, end, out);
 }
 
 /** The server name a ClientHello asks for, or null. Allocates: call once per flow. */

@@ -17,47 +17,66 @@ export const TLS_CLIENT_KEY_EXCHANGE = 16;
 const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
 const u24 = (b: Uint8Array, at: number) => (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
 
-/** The SNI host name of a ClientHello body `b[start, end)`, or null. */
-export function clientHelloServerName(b: Uint8Array, start: number, end: number): string | null {
+/**
+ * Where the SNI host name of a ClientHello body `b[start, end)` lies
+ * (RFC 6066 §3: server_name_list, entries of name_type 0 = host_name):
+ * sets `out.sniOffset` and `out.sniLength`, or leaves them when there is none.
+ */
+export function findServerName(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  out: { sniOffset: number; sniLength: number },
+): void {
   let at = start + 2 + 32; // legacy_version, random
-  if (at + 1 > end) return null;
+  if (at + 1 > end) return;
   at += 1 + b[at]!; // session_id
-  if (at + 2 > end) return null;
+  if (at + 2 > end) return;
   at += 2 + u16(b, at); // cipher_suites
-  if (at + 1 > end) return null;
+  if (at + 1 > end) return;
   at += 1 + b[at]!; // compression_methods
-  if (at + 2 > end) return null;
+  if (at + 2 > end) return;
   const extEnd = Math.min(end, at + 2 + u16(b, at));
   at += 2;
   while (at + 4 <= extEnd) {
     const type = u16(b, at);
     const len = u16(b, at + 2);
     const body = at + 4;
-    if (body + len > extEnd) return null;
+    if (body + len > extEnd) return;
     if (type === 0 && len >= 5) {
-      // server_name_list: length, then entries of name_type (0 = host_name), length, name.
       const nameType = b[body + 2]!;
       const nameLen = u16(b, body + 3);
-      if (nameType !== 0 || body + 5 + nameLen > body + len) return null;
-      let name = "";
-      for (let i = body + 5; i < body + 5 + nameLen; i++) {
-        const c = b[i]!;
-        // A host name is ASCII letters, digits, '-', '.', '_' (RFC 6066 §3); anything else is escaped.
-        name +=
-          (c >= 0x30 && c <= 0x39) ||
-          (c >= 0x41 && c <= 0x5a) ||
-          (c >= 0x61 && c <= 0x7a) ||
-          c === 0x2d ||
-          c === 0x2e ||
-          c === 0x5f
-            ? String.fromCharCode(c)
-            : `\\x${c.toString(16).padStart(2, "0")}`;
+      if (nameType === 0 && body + 5 + nameLen <= body + len) {
+        out.sniOffset = body + 5;
+        out.sniLength = nameLen;
       }
-      return name;
+      return;
     }
     at = body + len;
   }
-  return null;
+}
+
+const sni = { sniOffset: -1, sniLength: 0 };
+
+/** The SNI host name of a ClientHello body `b[start, end)`, or null; bytes outside a host name's alphabet are escaped. */
+export function clientHelloServerName(b: Uint8Array, start: number, end: number): string | null {
+  sni.sniOffset = -1;
+  findServerName(b, start, end, sni);
+  if (sni.sniOffset < 0) return null;
+  let name = "";
+  for (let i = sni.sniOffset; i < sni.sniOffset + sni.sniLength; i++) {
+    const c = b[i]!;
+    // A host name is ASCII letters, digits, '-', '.', '_' (RFC 6066 §3); anything else is escaped.
+    const plain =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x5f;
+    name += plain ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+  }
+  return name;
 }
 
 /** What a ServerHello body says: the version chosen (1.3's supported_versions wins) and the cipher suite. */
