@@ -103,6 +103,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   );
   if (options.products !== undefined && !isDefaultProducts(options.products))
     builder.products = options.products;
+  if (options.topology) builder.topology = options.topology;
   const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
   const table = new FlowTable({
     likelyServerPort: (proto, port) =>

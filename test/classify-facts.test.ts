@@ -672,6 +672,7 @@ const ROWS: Row[] = [
         msVersion: null,
         realm: "contoso.test",
         relayed: 0,
+        peers: [],
       },
     }),
     verdict: "blocked",

@@ -6,6 +6,8 @@
  * against tshark's STUN dissection.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import { readStun, STUN_ALLOCATE, STUN_BINDING, StunMessage } from "../src/decod
 import { renderMarkdown } from "../src/report/markdown.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
+import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/turn-real.pcap");
@@ -142,6 +145,42 @@ describe("STUN and TURN outcomes on recorded coturn traffic", () => {
     expect(JSON.stringify(red.media)).not.toMatch(/10\.1\.0\.20|10\.0\.0\.30/);
     expect(renderMarkdown(red, { limit: 25 })).toMatch(/\*\*media_tcp_fallback\*\*/);
     expect(renderMarkdown(red, { limit: 25 })).not.toMatch(/10\.0\.0\.30/);
+  });
+});
+
+describe("media path findings with a topology", () => {
+  const topology = (clients: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-media-"));
+    const file = join(dir, "topology.yaml");
+    writeFileSync(file, `roles:\n  Edge Server: [10.0.0.30]\nclients: [${clients}]\n`);
+    return file;
+  };
+  const media = async (...args: string[]) => {
+    const o = await runCli("analyze", "fixtures/recorded/turn-real.pcap", "-f", "json", ...args);
+    expect(o.code).toBe(0);
+    const r = JSON.parse(o.stdout) as {
+      media: { code: string; [k: string]: unknown }[];
+      flows: { id: number; stun?: { relayed: boolean } }[];
+    };
+    return r;
+  };
+
+  it("names the relay-only media of a client whose peer is in a client network, and not when the peer is not", async () => {
+    const r = await media("--topology", topology("10.1.0.0/16, 10.0.0.10/32"));
+    const relayed = r.flows.find((f) => f.stun?.relayed === true)!;
+    expect(r.media.map((m) => m.code)).toEqual(["media_tcp_fallback", "media_relay_only"]);
+    expect(r.media[1]).toMatchObject({
+      client: "10.1.0.20",
+      server: "10.0.0.30",
+      peer: "10.0.0.10",
+      turnFlow: relayed.id,
+    });
+    // The peer outside the client networks: relaying to it is what TURN is for.
+    const outside = await media("--topology", topology("10.1.0.0/16"));
+    expect(outside.media.map((m) => m.code)).toEqual(["media_tcp_fallback"]);
+    // Redacted, the peer is a pseudonym like the rest.
+    const red = await media("--topology", topology("10.1.0.0/16, 10.0.0.10/32"), "--redact");
+    expect(JSON.stringify(red.media)).not.toMatch(/10\.0\.0\.(10|30)|10\.1\.0\.20/);
   });
 });
 

@@ -13,6 +13,8 @@ export const STUN_BINDING = 0x001;
 export const STUN_ALLOCATE = 0x003;
 export const STUN_SEND = 0x006;
 export const STUN_DATA = 0x007;
+export const STUN_CREATE_PERMISSION = 0x008;
+export const STUN_CHANNEL_BIND = 0x009;
 
 export const STUN_REQUEST = 0;
 export const STUN_INDICATION = 1;
@@ -22,6 +24,8 @@ export const STUN_ERROR = 3;
 const ATTR_ERROR_CODE = 0x0009;
 const ATTR_REALM = 0x0014;
 const ATTR_MS_VERSION = 0x8008;
+const ATTR_XOR_PEER_ADDRESS = 0x0012;
+const MAGIC = 0x2112a442;
 
 /** What `readStun` found; the caller's one instance is refilled for every message. */
 export class StunMessage {
@@ -34,6 +38,8 @@ export class StunMessage {
   realmEnd = 0;
   /** MS-VERSION (MS-TURN), or -1. */
   msVersion = -1;
+  /** XOR-PEER-ADDRESS (RFC 8656 §18.3) when IPv4, as an unsigned 32-bit number, or -1. */
+  peerV4 = -1;
 }
 
 const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
@@ -53,6 +59,7 @@ export function readStun(b: Uint8Array, start: number, end: number, out: StunMes
   out.realmStart = 0;
   out.realmEnd = 0;
   out.msVersion = -1;
+  out.peerV4 = -1;
   let at = start + 20;
   const stop = start + 20 + len;
   while (at + 4 <= stop) {
@@ -66,6 +73,9 @@ export function readStun(b: Uint8Array, start: number, end: number, out: StunMes
       out.realmEnd = value + alen;
     } else if (attr === ATTR_MS_VERSION && alen >= 4)
       out.msVersion = ((b[value]! << 24) | (b[value + 1]! << 16) | u16(b, value + 2)) >>> 0;
+    else if (attr === ATTR_XOR_PEER_ADDRESS && alen === 8 && b[value + 1] === 0x01)
+      // Family 0x01 (IPv4): the address XORed with the magic cookie.
+      out.peerV4 = (((b[value + 4]! << 24) | (b[value + 5]! << 16) | u16(b, value + 6)) ^ MAGIC) >>> 0;
     at = value + ((alen + 3) & ~3);
   }
   return true;

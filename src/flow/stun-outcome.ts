@@ -12,6 +12,8 @@ import {
   readStun,
   STUN_ALLOCATE,
   STUN_BINDING,
+  STUN_CHANNEL_BIND,
+  STUN_CREATE_PERMISSION,
   STUN_DATA,
   STUN_ERROR,
   STUN_INDICATION,
@@ -21,8 +23,9 @@ import {
   StunMessage,
 } from "../decode/stun-message.js";
 
-/** Distinct Allocate error codes kept per flow. */
+/** Distinct Allocate error codes kept per flow, and peers. */
 const MAX_CODES = 8;
+const MAX_PEERS = 8;
 const LATIN1 = new TextDecoder("latin1");
 
 export interface StunOutcome {
@@ -38,6 +41,8 @@ export interface StunOutcome {
   realm: string | null;
   /** Relayed messages (ChannelData, Send and Data indications) after a successful Allocate. */
   relayed: number;
+  /** The IPv4 peers the client asked the relay to reach (CreatePermission, ChannelBind, Send), as numbers. */
+  peers: number[];
 }
 
 export class StunOutcomes {
@@ -64,10 +69,16 @@ export class StunOutcomes {
         msVersion: null,
         realm: null,
         relayed: 0,
+        peers: [],
       };
       this.byRow.set(row, o);
     }
     if (m.msVersion >= 0 && o.msVersion === null) o.msVersion = m.msVersion;
+    const asksPeer =
+      (m.cls === STUN_REQUEST && (m.method === STUN_CREATE_PERMISSION || m.method === STUN_CHANNEL_BIND)) ||
+      (m.cls === STUN_INDICATION && m.method === STUN_SEND);
+    if (asksPeer && m.peerV4 >= 0 && !o.peers.includes(m.peerV4) && o.peers.length < MAX_PEERS)
+      o.peers.push(m.peerV4);
     if (m.realmEnd > m.realmStart && o.realm === null)
       o.realm = LATIN1.decode(buf.subarray(m.realmStart, Math.min(m.realmEnd, m.realmStart + 128)));
     if (m.method === STUN_BINDING) {

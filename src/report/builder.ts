@@ -9,6 +9,7 @@
 import type { CatalogMatch } from "../catalog/index.js";
 import { type Classified, transportName } from "../classify/classify.js";
 import { blockingReason, REASON_CODES, type ReasonCode } from "../classify/reasons.js";
+import type { Topology } from "../classify/topology.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
 import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
@@ -71,8 +72,13 @@ export class ReportBuilder {
   >();
   /** Flows per reason code, counted as they end. */
   private readonly reasonCounts = new Map<ReasonCode, number>();
-  /** Unanswered UDP 3478 and answered TCP 443 flows, for the media path findings. */
-  private readonly media = new MediaPaths();
+  /** Flows that media path findings pair up (report/media-path.ts). */
+  private media = new MediaPaths();
+
+  /** The run's topology, so media path findings can place Edge and client addresses. */
+  set topology(t: Topology | null) {
+    this.media = new MediaPaths(t);
+  }
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
@@ -107,7 +113,7 @@ export class ReportBuilder {
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
     }
     this.roles.add(c);
-    if (MediaPaths.wants(c.flow))
+    if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";
     if (isKnown) this.countService(c);

@@ -242,7 +242,7 @@ function mediaSection(report: Report): string {
   return `<section id="media">
 <h2>Media path (${media.length})</h2>
 <ul>
-${media.map((m) => `<li><b>media_tcp_fallback</b>: ${h(mediaFindingText(m))}</li>`).join("\n")}
+${media.map((m) => `<li><b>${m.code}</b>: ${h(mediaFindingText(m))}</li>`).join("\n")}
 </ul>
 </section>`;
 }

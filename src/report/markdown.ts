@@ -129,7 +129,7 @@ export function renderMarkdown(
   const media = report.media ?? [];
   if (media.length > 0) {
     out.push(`## Media path (${media.length})`, "");
-    for (const m of media) out.push(`- **media_tcp_fallback**: ${md(mediaFindingText(m))}`);
+    for (const m of media) out.push(`- **${m.code}**: ${md(mediaFindingText(m))}`);
     out.push("");
   }
 

@@ -157,11 +157,11 @@ export function redactReport(report: Report, r: Redactor): Report {
     ...(report.media === undefined
       ? {}
       : {
-          media: report.media.map((m) => ({
-            ...m,
-            client: r.address(m.client),
-            server: r.address(m.server),
-          })),
+          media: report.media.map((m) =>
+            m.code === "media_relay_only"
+              ? { ...m, client: r.address(m.client), server: r.address(m.server), peer: r.address(m.peer) }
+              : { ...m, client: r.address(m.client), server: r.address(m.server) },
+          ),
         }),
   };
 }

@@ -193,7 +193,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   if (media.length > 0) {
     body.push("", pc.bold(`Media path (${media.length})`));
     for (const m of limited(media))
-      body.push(...wrap(term(`media_tcp_fallback: ${mediaFindingText(m)}`), "  ", width));
+      body.push(...wrap(term(`${m.code}: ${mediaFindingText(m)}`), "  ", width));
   }
 
   const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);
