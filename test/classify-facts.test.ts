@@ -638,6 +638,16 @@ const ROWS: Row[] = [
     code: "tls_name_mismatch",
   },
   {
+    // Office Communicator on Windows XP sends no SNI: the topology's names for the role are the check.
+    name: "TLS to 5061 without SNI, the certificate naming none of the names the topology gives Front End Servers",
+    flow: tlsHandshake(
+      tlsOutcome({ sni: null, certificates: [certificate({ dnsNames: ["other.contoso.test"] })] }),
+    ),
+    verdict: "known",
+    code: "tls_name_mismatch",
+    topology: true,
+  },
+  {
     name: "TLS to 5061, completed, with a self-signed certificate",
     flow: tlsHandshake(
       tlsOutcome({ certificates: [certificate({ issuer: "CN=fe.contoso.test", selfSigned: true })] }),
@@ -1052,6 +1062,23 @@ const NEAR_MISSES: {
     absent: "tls_name_mismatch",
   },
   {
+    name: "TLS to 5061 without SNI, its certificate naming one of the names the topology gives Front End Servers",
+    flow: tlsHandshake(
+      tlsOutcome({ sni: null, certificates: [certificate({ dnsNames: ["pool.contoso.test"] })] }),
+    ),
+    verdict: "known",
+    absent: "tls_name_mismatch",
+    topology: true,
+  },
+  {
+    name: "TLS to 5061 without SNI and without a topology: no name to check the certificate against",
+    flow: tlsHandshake(
+      tlsOutcome({ sni: null, certificates: [certificate({ dnsNames: ["other.contoso.test"] })] }),
+    ),
+    verdict: "known",
+    absent: "tls_name_mismatch",
+  },
+  {
     name: "TLS to 5061: MTLS asked, no certificate sent, but the handshake completed (optional client authentication)",
     flow: tlsHandshake(tlsOutcome({ certificateRequested: true, clientCertificates: 0 })),
     verdict: "known",
@@ -1086,6 +1113,8 @@ const TOPOLOGY = parseTopology(
     `  Mediation Server: [${MEDIATION}]`,
     `  Edge Server: [${EDGE}]`,
     "clients: [10.1.0.0/16]",
+    "names:",
+    "  Front End Servers: [pool.contoso.test]",
     "",
   ].join("\n"),
   "classify-facts.yaml",

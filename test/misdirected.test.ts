@@ -266,7 +266,7 @@ describe("topology files", () => {
     ).toMatch(/one place, two owners/);
     expect(error("roles: {}\nservers: [10.0.0.1]\n")).toMatchObject({
       line: 2,
-      message: "unknown key 'servers' (expected roles, clients, external)",
+      message: "unknown key 'servers' (expected roles, clients, external, names)",
     });
     expect(error("roles:\n  Edge Server: [10.0.0.30\n").message).toMatch(/^not valid YAML or JSON/);
   });

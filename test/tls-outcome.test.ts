@@ -15,11 +15,14 @@ import { describe, expect, it } from "vitest";
 import { TcpConversation, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { readCapture } from "../src/capture/source.js";
+import { CatalogIndex } from "../src/catalog/index.js";
+import { parseTopology } from "../src/classify/topology.js";
 import { Anomaly } from "../src/decode/anomaly.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { Reassembler } from "../src/flow/reassembly.js";
 import type { FlowRecord } from "../src/report/model.js";
+import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -192,6 +195,59 @@ describe("TLS handshakes read from the reassembled stream start", () => {
     const short = await analyzeCapture(RECORDED, { version: "t", maxReassembly: 400 });
     const first = byClientPort(short.flows)[0]!.tls!;
     expect([first.sni, first.version, first.certificate]).toEqual(["fe.contoso.test", "TLS 1.2", undefined]);
+  });
+});
+
+describe("tls_name_mismatch against the names a topology gives the server's role", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ocs-tls-names-"));
+  const mismatches = async (names: string) => {
+    const text = `roles:\n  Front End Servers: [10.0.0.10]\nclients: [10.1.0.0/16]\nnames:\n  Front End Servers: [${names}]\n`;
+    const topology = parseTopology(text, "t.yaml", new CatalogIndex().roles());
+    const r = await analyzeCapture(RECORDED, { version: "t", topology });
+    return byClientPort(r.flows).map((f) => [
+      f.serverPort,
+      f.reasons
+        .filter((x) => x.code === "tls_name_mismatch")
+        .map((x) => [x.details, reasonText(x), reasonBrief(x)]),
+    ]);
+  };
+
+  it("reports a certificate that names none of the role's names, and only then", async () => {
+    // 5061 presents CN=fe.contoso.test, 5062 and 8057 pool.contoso.test, 443 other.contoso.test (record.sh).
+    const got = await mismatches("pool.contoso.test");
+    const [fe, other, pool] = [got[0]!, got[1]!, got[2]!];
+    expect(fe[0]).toBe(5061);
+    expect(fe[1]).toEqual([
+      [
+        {
+          name: "pool.contoso.test",
+          certificateNames: ["fe.contoso.test"],
+          role: "Front End Servers",
+          topologyLine: 5,
+        },
+        "the server's certificate names none of the names the topology gives Front End Servers (line 5): pool.contoso.test (it names fe.contoso.test)",
+        "certificate names none of pool.contoso.test (topology, Front End Servers)",
+      ],
+    ]);
+    // The SNI already mismatches on 443: one finding, the SNI's.
+    expect(other[1]).toHaveLength(1);
+    expect((other[1] as [Record<string, unknown>, string][])[0]![0]).not.toHaveProperty("role");
+    // The pool's own certificate carries the name.
+    expect(pool).toEqual([5062, []]);
+    // One of several names is enough (an Edge answers to several, each on its own certificate).
+    const either = await mismatches("pool.contoso.test, fe.contoso.test");
+    expect(either[0]).toEqual([5061, []]);
+  });
+
+  it("refuses a topology whose names are not host names, naming the line", async () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(
+      bad,
+      "roles:\n  Front End Servers: [10.0.0.10]\nnames:\n  Front End Servers: [10.0.0.10, 'pool contoso']\n",
+    );
+    const out = await runCli("topology", "--check", bad);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/bad\.yaml: line 4: bad FQDN '10\.0\.0\.10' for Front End Servers/);
   });
 });
 

@@ -30,7 +30,7 @@ import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
 import { words } from "./address.js";
-import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE } from "./evidence.js";
+import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE, type ServerNames } from "./evidence.js";
 import {
   type Application,
   demands,
@@ -103,7 +103,7 @@ export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: Clas
     history,
     reasons: NO_REASONS,
   };
-  const ev = flowEvidence(flow, state, history, context.captureEnd);
+  const ev = flowEvidence(flow, state, history, context.captureEnd, serverNames(flow, context.topology));
   return decide(
     c,
     index,
@@ -111,6 +111,18 @@ export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: Clas
     ev,
     ev === NO_EVIDENCE ? NO_REASONS : [...ev.blocked, ...ev.inconclusive, ...ev.info],
   );
+}
+
+/**
+ * The FQDNs a topology gives the responder's role, for a TLS flow whose server sent a certificate;
+ * else null (the common case: no lookup).
+ */
+function serverNames(flow: FlowFacts, topology: Topology | null | undefined): ServerNames | null {
+  if (!topology || flow.tls === null || flow.tls.certificates.length === 0) return null;
+  const place = topology.placeOf(flow.family, words(flow, false));
+  if (place?.kind !== "role" || place.role === null) return null;
+  const names = topology.namesOf(place.role);
+  return names === null ? null : { role: place.role, names: names.names, line: names.line };
 }
 
 /** Sets the verdict, its matches and reasons (the reason it rests on first, then `extra`). */

@@ -57,6 +57,13 @@ export interface Evidence {
 }
 
 /** Shared "nothing found", so the common case allocates nothing. */
+/** The FQDNs a topology gives the server's role (topology `names`), and the line that gives them. */
+export interface ServerNames {
+  role: string;
+  names: readonly string[];
+  line: number;
+}
+
 export const NO_EVIDENCE: Evidence = Object.freeze({ blocked: [], inconclusive: [], info: [] }) as Evidence;
 
 export function flowEvidence(
@@ -64,6 +71,7 @@ export function flowEvidence(
   state: ConnState,
   history: string,
   captureEnd: number | null,
+  serverNames: ServerNames | null = null,
 ): Evidence {
   const tcp = flow.ipProto === IPPROTO_TCP;
   // A SYN or SYN+ACK from either side (Zeek's history letters S/s, H/h).
@@ -128,6 +136,7 @@ export function flowEvidence(
       flow.respPayload > 0,
       flow.respPackets > 0,
       nearEnd !== null,
+      serverNames,
       blocked,
       inconclusive,
       info,

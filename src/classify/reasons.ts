@@ -106,7 +106,8 @@ export interface ReasonDetails {
   // TLS warnings: information on the flow, whatever its verdict.
   tls_certificate_expired: { subject: string; notAfter: string; at: string };
   tls_certificate_not_yet_valid: { subject: string; notBefore: string; at: string };
-  tls_name_mismatch: { name: string; certificateNames: string[] };
+  /** `role` and `topologyLine` when the names come from the topology file's `names` (then `name` lists them, " | " between). */
+  tls_name_mismatch: { name: string; certificateNames: string[]; role?: string; topologyLine?: number };
   tls_self_signed: { subject: string };
   tls_deprecated_version: { version: string };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */

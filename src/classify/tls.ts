@@ -11,7 +11,8 @@
  *   the handshake completed anyway, and the server certificate's warnings
  *   at the flow's own time: `tls_certificate_expired`,
  *   `tls_certificate_not_yet_valid`, `tls_name_mismatch` (the SNI, when a
- *   host name, is not among its names, RFC 6125), `tls_self_signed`, and
+ *   host name, is not among its names, RFC 6125; else, with a topology that
+ *   gives the server's role names, none of those is among them), `tls_self_signed`, and
  *   `tls_deprecated_version` (SSL 3.0, TLS 1.0, 1.1: RFC 8996).
  */
 
@@ -21,6 +22,7 @@ import { certificateCovers, commonName } from "../decode/x509.js";
 import type { ConnState } from "../flow/tcp.js";
 import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
 import { isoMicros } from "../format.js";
+import type { ServerNames } from "./evidence.js";
 import { type Reason, reason } from "./reasons.js";
 
 export function tlsEvidence(
@@ -32,6 +34,8 @@ export function tlsEvidence(
   /** The capture holds packets from the server (else TCP's own evidence speaks: one-sided, unanswered). */
   serverSeen: boolean,
   nearEnd: boolean,
+  /** With a topology: the names clients use for the server's role. */
+  serverNames: ServerNames | null,
   blocked: Reason[],
   inconclusive: Reason[],
   info: Reason[],
@@ -98,9 +102,22 @@ export function tlsEvidence(
     }
     // An address is not a host name (RFC 6066 §3 forbids it in SNI; clients that send one, such as
     // Teams to its media relays, check the certificate against a name of their own).
-    if (o.sni !== null && !isIP(o.sni) && !certificateCovers(leaf, o.sni)) {
-      const names = leaf.dnsNames.length > 0 ? leaf.dnsNames : [commonName(subject) ?? subject];
-      info.push(reason("tls_name_mismatch", { name: o.sni, certificateNames: names }));
+    const certificateNames = () =>
+      leaf.dnsNames.length > 0 ? leaf.dnsNames : [commonName(subject) ?? subject];
+    const sniMismatch = o.sni !== null && !isIP(o.sni) && !certificateCovers(leaf, o.sni);
+    if (sniMismatch && o.sni !== null) {
+      info.push(reason("tls_name_mismatch", { name: o.sni, certificateNames: certificateNames() }));
+    } else if (serverNames !== null && !serverNames.names.some((n) => certificateCovers(leaf, n))) {
+      // The role's names from the topology: the certificate must carry at least one (an Edge
+      // answers to several names, each usually on its own certificate).
+      info.push(
+        reason("tls_name_mismatch", {
+          name: serverNames.names.join(" | "),
+          certificateNames: certificateNames(),
+          role: serverNames.role,
+          topologyLine: serverNames.line,
+        }),
+      );
     }
     if (leaf.selfSigned) info.push(reason("tls_self_signed", { subject }));
   }

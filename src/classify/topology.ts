@@ -5,6 +5,7 @@
  *   roles:    { "<catalog role name>": [address or CIDR, …], … }
  *   clients:  [address or CIDR, …]     (optional)
  *   external: [address or CIDR, …]     (optional)
+ *   names:    { "<catalog role name>": [FQDN, …], … }   (optional)
  * Addresses and CIDRs, IPv4 or IPv6, are parsed with ip-address. Every
  * problem names the file and line: an unknown key or role name (the message
  * lists the names that exist), a bad address, or the same address or network
@@ -12,6 +13,11 @@
  * (as Zeek's Site::local_nets and routing tables resolve): a Front End listed
  * by address belongs to its role although the clients' 10.0.0.0/8 contains
  * it. An IPv4-mapped IPv6 address is its IPv4 form. Lookups are per flow.
+ *
+ * `names` gives the FQDNs clients use to reach a role (the pool's FQDN, the
+ * Edge's external names): a TLS server placed in that role should present a
+ * certificate that names at least one of them (RFC 6125 §6.4), which
+ * classify/tls.ts checks when the ClientHello carries no SNI to check instead.
  */
 import { Address4, Address6 } from "ip-address";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
@@ -26,6 +32,16 @@ export class TopologyError extends Error {
     this.name = "TopologyError";
   }
 }
+
+/** The FQDNs a topology gives one role, and the line that gave them. */
+export interface RoleNames {
+  names: readonly string[];
+  line: number;
+}
+
+/** A DNS host name as clients type it (RFC 1123 §2.1 labels, at least two of them); no wildcard. */
+const FQDN =
+  /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+\.?$/i;
 
 export type PlaceKind = "role" | "clients" | "external";
 
@@ -94,6 +110,8 @@ export class Topology {
   constructor(
     readonly file: string,
     private readonly ranges: readonly Range[],
+    /** Role name → the FQDNs clients use for it, lower case, with the line that gave them. */
+    private readonly roleNames: ReadonlyMap<string, RoleNames> = new Map(),
   ) {
     this.v4 = flatten(ranges.filter((r) => r.family === 4));
     this.v6 = flatten(ranges.filter((r) => r.family === 6));
@@ -102,6 +120,11 @@ export class Topology {
   /** Roles that have at least one address. */
   roles(): string[] {
     return [...new Set(this.ranges.flatMap((r) => (r.role ? [r.role] : [])))];
+  }
+
+  /** The FQDNs the file gives a role, or null when it gives none. */
+  namesOf(role: string): RoleNames | null {
+    return this.roleNames.get(role) ?? null;
   }
 
   /** Where an address (as four 32-bit words, see decode/packet.ts) lives, or null. */
@@ -153,6 +176,7 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
   const root = doc.contents;
   if (!isMap(root)) fail('expected a mapping with "roles" (and optionally "clients", "external")', root);
   const ranges: Range[] = [];
+  const roleNames = new Map<string, RoleNames>();
   const known = new Map(knownRoles.map((r) => [r.toLowerCase(), r]));
 
   const addresses = (value: unknown, kind: PlaceKind, role: string | null, keyNode: Node | null): void => {
@@ -194,8 +218,34 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
       }
     } else if (key === "clients" || key === "external") {
       addresses(pair.value, key, null, keyNode);
+    } else if (key === "names") {
+      if (!isMap(pair.value))
+        fail("expected names to map role names to FQDN lists", (pair.value as Node) ?? keyNode);
+      for (const rolePair of (pair.value as { items: { key: unknown; value: unknown }[] }).items) {
+        const roleNode = rolePair.key as Node;
+        const name = isScalar(rolePair.key) ? String(rolePair.key.value) : "";
+        const role = known.get(name.toLowerCase());
+        if (role === undefined) fail(`unknown role '${name}'; roles are: ${knownRoles.join(", ")}`, roleNode);
+        const value = rolePair.value;
+        const items = isSeq(value) ? value.items : isScalar(value) ? [value] : null;
+        if (items === null || items.length === 0)
+          fail(`expected a list of FQDNs for ${role}`, (value as Node) ?? roleNode);
+        const names: string[] = [...(roleNames.get(role as string)?.names ?? [])];
+        for (const item of items as unknown[]) {
+          const text = isScalar(item) && typeof item.value === "string" ? item.value.trim() : "";
+          // The last label is never all digits (RFC 3696 §2), so an address is not a name.
+          if (!FQDN.test(text) || /(^|\.)\d+\.?$/.test(text))
+            fail(
+              `bad FQDN '${isScalar(item) ? String(item.value) : ""}' for ${role} (a host name such as pool.contoso.com)`,
+              item as Node,
+            );
+          const lower = text.toLowerCase().replace(/\.$/, "");
+          if (!names.includes(lower)) names.push(lower);
+        }
+        roleNames.set(role as string, { names, line: lineOf(roleNode) });
+      }
     } else {
-      fail(`unknown key '${key}' (expected roles, clients, external)`, keyNode);
+      fail(`unknown key '${key}' (expected roles, clients, external, names)`, keyNode);
     }
   }
 
@@ -226,6 +276,7 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
   return new Topology(
     file,
     ranges.filter((r) => !twice.has(r)),
+    roleNames,
   );
 }
 
@@ -271,4 +322,10 @@ roles:
 clients: [10.1.0.0/16, "2001:db8:1::/48"]
 # The Internet side, for remote users and federation.
 external: [198.51.100.0/24]
+# The names clients use for a role: a TLS server placed in the role whose
+# certificate names none of them gets tls_name_mismatch (useful when clients,
+# like Office Communicator on Windows XP, send no SNI).
+names:
+  Front End Servers: [pool01.contoso.com]
+  Edge Server: [sip.contoso.com, webconf.contoso.com, av.contoso.com]
 `;

@@ -145,7 +145,7 @@ export function renderMarkdown(
     out.push("");
   }
 
-  const codes = reasonCodesShown(report, shownFlows);
+  const codes = reasonCodesShown(report, [...shownFlows, ...tls.map((t) => t.flow)]);
   if (codes.length > 0) {
     out.push("## What to check on the network", "");
     for (const code of codes) out.push(`- **${code}**: ${md(REASON_GUIDANCE[code])}`);

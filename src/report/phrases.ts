@@ -1,6 +1,7 @@
 /**
  * Protocol status codes' reason phrases that reason texts quote: SIP's
- * (RFC 3261 §21 and Microsoft's) and TURN's (RFC 8656 §6.2, RFC 8489 §14.8).
+ * (RFC 3261 §21 and Microsoft's), TURN's (RFC 8656 §6.2, RFC 8489 §14.8) and
+ * ICMP's destination-unreachable codes (RFC 792, RFC 1812 §5.2.7.1, RFC 4443 §3.1).
  */
 
 /** TURN's error reason phrases (RFC 8656 §6.2, RFC 8489 §14.8). */
@@ -26,4 +27,31 @@ export const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {
   500: "Server Internal Error",
   503: "Service Unavailable",
   504: "Server Time-out",
+};
+
+/** ICMPv4 destination-unreachable codes (RFC 792, RFC 1812 §5.2.7.1). */
+export const ICMP_V4_CODES: Record<number, string> = {
+  0: "net unreachable",
+  1: "host unreachable",
+  2: "protocol unreachable",
+  3: "port unreachable",
+  4: "fragmentation needed",
+  5: "source route failed",
+  6: "destination network unknown",
+  7: "destination host unknown",
+  9: "network administratively prohibited",
+  10: "host administratively prohibited",
+  11: "network unreachable for type of service",
+  12: "host unreachable for type of service",
+  13: "communication administratively prohibited",
+};
+/** ICMPv6 destination-unreachable codes (RFC 4443 §3.1). */
+export const ICMP_V6_CODES: Record<number, string> = {
+  0: "no route to destination",
+  1: "communication administratively prohibited",
+  2: "beyond scope of source address",
+  3: "address unreachable",
+  4: "port unreachable",
+  5: "source address failed ingress/egress policy",
+  6: "reject route to destination",
 };

@@ -6,32 +6,7 @@
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
 import type { IcmpDetails, Reason } from "../classify/reasons.js";
-import { SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
-
-const ICMP_V4_CODES: Record<number, string> = {
-  0: "net unreachable",
-  1: "host unreachable",
-  2: "protocol unreachable",
-  3: "port unreachable",
-  4: "fragmentation needed",
-  5: "source route failed",
-  6: "destination network unknown",
-  7: "destination host unknown",
-  9: "network administratively prohibited",
-  10: "host administratively prohibited",
-  11: "network unreachable for type of service",
-  12: "host unreachable for type of service",
-  13: "communication administratively prohibited",
-};
-const ICMP_V6_CODES: Record<number, string> = {
-  0: "no route to destination",
-  1: "communication administratively prohibited",
-  2: "beyond scope of source address",
-  3: "address unreachable",
-  4: "port unreachable",
-  5: "source address failed ingress/egress policy",
-  6: "reject route to destination",
-};
+import { ICMP_V4_CODES, ICMP_V6_CODES, SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
 
 /** What a destination-unreachable category means, for people. */
 export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
@@ -185,7 +160,10 @@ export function reasonText(r: Reason): string {
     }
     case "tls_name_mismatch": {
       const d = r.details;
-      return `the client asked for ${d.name} (SNI), which the server's certificate does not name (it names ${d.certificateNames.join(", ")})`;
+      const names = `(it names ${d.certificateNames.join(", ")})`;
+      return d.role === undefined
+        ? `the client asked for ${d.name} (SNI), which the server's certificate does not name ${names}`
+        : `the server's certificate names none of the names the topology gives ${d.role}${d.topologyLine === undefined ? "" : ` (line ${d.topologyLine})`}: ${d.name.split(" | ").join(", ")} ${names}`;
     }
     case "tls_self_signed":
       return `the server's certificate (${r.details.subject}) is self-signed`;
@@ -303,7 +281,9 @@ export function reasonBrief(r: Reason): string {
     case "tls_certificate_not_yet_valid":
       return `certificate valid from ${r.details.notBefore.slice(0, 10)}`;
     case "tls_name_mismatch":
-      return `certificate does not name ${r.details.name}`;
+      return r.details.role !== undefined
+        ? `certificate names none of ${r.details.name.split(" | ").join(", ")} (topology, ${r.details.role})`
+        : `certificate does not name ${r.details.name}`;
     case "tls_self_signed":
       return "self-signed certificate";
     case "tls_deprecated_version":

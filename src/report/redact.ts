@@ -242,7 +242,11 @@ function redactReason(x: Reason, r: Redactor): Reason {
       return {
         code: x.code,
         details: {
-          name: r.hostname(x.details.name),
+          ...x.details,
+          name: x.details.name
+            .split(" | ")
+            .map((n) => r.hostname(n))
+            .join(" | "),
           certificateNames: x.details.certificateNames.map((n) => redactDiagnostics(n, r)),
         },
       };

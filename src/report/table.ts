@@ -209,7 +209,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     }
   }
 
-  const codes = reasonCodesShown(report, listed);
+  const codes = reasonCodesShown(report, [...listed, ...tls.map((t) => t.flow)]);
   if (codes.length > 0) {
     body.push("", pc.bold("What to check on the network"));
     const codeWidth = Math.max(...codes.map((code) => code.length));

@@ -1,10 +1,11 @@
 /**
  * The TLS facts a human format shows for a flow whose handshake failed or
- * warns (any `tls_*` reason): what the client asked for and what the server
- * answered with, its certificate's names, issuer, validity and SHA-256
- * fingerprint. Plain text lines; each renderer escapes them for its format.
+ * warns (any `tls_*` reason): the findings by code, what the client asked
+ * for and what the server answered with, its certificate's names, issuer,
+ * validity and SHA-256 fingerprint. Plain text lines; each renderer escapes them for its format.
  */
 import type { FlowRecord, Report } from "./model.js";
+import { reasonBrief } from "./reason-text.js";
 
 /** Flows with a TLS finding, in report order, with the lines describing each. */
 export function tlsFindings(
@@ -23,6 +24,8 @@ export function tlsFindings(
 function tlsLines(f: FlowRecord): string[] {
   const t = f.tls!;
   const lines: string[] = [];
+  // The findings first, so a flow listed nowhere else (a known flow that only warns) shows them.
+  for (const r of f.reasons) if (r.code.startsWith("tls_")) lines.push(`${r.code}: ${reasonBrief(r)}`);
   const asked = t.sni === null ? "no SNI" : `SNI ${t.sni}`;
   const chose = t.version === null ? "no ServerHello" : `${t.version}, cipher suite ${t.cipher ?? "-"}`;
   lines.push(`${asked}; ${chose}; handshake ${t.complete ? "completed" : "not completed"}`);

@@ -18,8 +18,12 @@ export interface TopologyCliOptions {
 export async function topologyCommand(opts: TopologyCliOptions, io: Io): Promise<number> {
   if (opts.check !== undefined) {
     const topology = loadTopology(opts.check, loadCatalog(undefined, undefined, opts.product).index).topology;
+    const named = topology.roles().flatMap((r) => {
+      const n = topology.namesOf(r);
+      return n === null ? [] : [`${r} (${n.names.join(", ")})`];
+    });
     await writeToStream(io.stdout, [
-      `${opts.check}: valid; roles placed: ${topology.roles().join(", ") || "none"}\n`,
+      `${opts.check}: valid; roles placed: ${topology.roles().join(", ") || "none"}${named.length > 0 ? `; names: ${named.join("; ")}` : ""}\n`,
     ]);
     return EXIT.OK;
   }
