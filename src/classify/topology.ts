@@ -201,36 +201,38 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
     }
   };
 
+  /** Each entry of a role-keyed mapping (`roles`, `names`), its key resolved to the catalog's role name. */
+  const eachRole = (
+    value: unknown,
+    keyNode: Node,
+    what: string,
+    fn: (role: string, value: unknown, roleNode: Node) => void,
+  ): void => {
+    if (!isMap(value)) fail(`expected ${what}`, (value as Node) ?? keyNode);
+    for (const rolePair of (value as { items: { key: unknown; value: unknown }[] }).items) {
+      const roleNode = rolePair.key as Node;
+      const name = isScalar(rolePair.key) ? String(rolePair.key.value) : "";
+      const role = known.get(name.toLowerCase());
+      if (role === undefined) fail(`unknown role '${name}'; roles are: ${knownRoles.join(", ")}`, roleNode);
+      fn(role as string, rolePair.value, roleNode);
+    }
+  };
+
   for (const pair of (root as { items: { key: unknown; value: unknown }[] }).items) {
     const keyNode = pair.key as Node;
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     if (key === "roles") {
-      if (!isMap(pair.value))
-        fail("expected roles to map role names to address lists", (pair.value as Node) ?? keyNode);
-      for (const rolePair of (pair.value as { items: { key: unknown; value: unknown }[] }).items) {
-        const roleNode = rolePair.key as Node;
-        const name = isScalar(rolePair.key) ? String(rolePair.key.value) : "";
-        const role = known.get(name.toLowerCase());
-        if (role === undefined) {
-          fail(`unknown role '${name}'; roles are: ${knownRoles.join(", ")}`, roleNode);
-        }
-        addresses(rolePair.value, "role", role as string, roleNode);
-      }
+      eachRole(pair.value, keyNode, "roles to map role names to address lists", (role, value, roleNode) =>
+        addresses(value, "role", role, roleNode),
+      );
     } else if (key === "clients" || key === "external") {
       addresses(pair.value, key, null, keyNode);
     } else if (key === "names") {
-      if (!isMap(pair.value))
-        fail("expected names to map role names to FQDN lists", (pair.value as Node) ?? keyNode);
-      for (const rolePair of (pair.value as { items: { key: unknown; value: unknown }[] }).items) {
-        const roleNode = rolePair.key as Node;
-        const name = isScalar(rolePair.key) ? String(rolePair.key.value) : "";
-        const role = known.get(name.toLowerCase());
-        if (role === undefined) fail(`unknown role '${name}'; roles are: ${knownRoles.join(", ")}`, roleNode);
-        const value = rolePair.value;
+      eachRole(pair.value, keyNode, "names to map role names to FQDN lists", (role, value, roleNode) => {
         const items = isSeq(value) ? value.items : isScalar(value) ? [value] : null;
         if (items === null || items.length === 0)
           fail(`expected a list of FQDNs for ${role}`, (value as Node) ?? roleNode);
-        const names: string[] = [...(roleNames.get(role as string)?.names ?? [])];
+        const names: string[] = [...(roleNames.get(role)?.names ?? [])];
         for (const item of items as unknown[]) {
           const text = isScalar(item) && typeof item.value === "string" ? item.value.trim() : "";
           // The last label is never all digits (RFC 3696 §2), so an address is not a name.
@@ -242,8 +244,8 @@ export function parseTopology(text: string, file: string, knownRoles: readonly s
           const lower = text.toLowerCase().replace(/\.$/, "");
           if (!names.includes(lower)) names.push(lower);
         }
-        roleNames.set(role as string, { names, line: lineOf(roleNode) });
-      }
+        roleNames.set(role, { names, line: lineOf(roleNode) });
+      });
     } else {
       fail(`unknown key '${key}' (expected roles, clients, external, names)`, keyNode);
     }
