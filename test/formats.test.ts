@@ -131,7 +131,8 @@ describe("hostile text from packets and file names is escaped in every format", 
   });
 
   it("table: escape sequences are shown, not acted on", async () => {
-    const table = renderTable(report, { limit: 25 });
+    // No width limit: the title holds the temporary folder's path, however long TMPDIR is.
+    const table = renderTable(report, { limit: 25, width: 0 });
     expect(table).not.toContain("\x1b");
     expect(table).toContain("evil\\x1b[31m<b>|=x&amp;.pcap");
   });
@@ -263,16 +264,16 @@ describe("batch runs", () => {
     // renderer that used another flow would make these differ.
     for (const format of ["table", "markdown", "junit", "json", "html", "csv"]) {
       const one = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "1");
-      const three = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "3");
+      const two = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "2");
       expect(one.code, format).toBe(65);
-      expect(three.stdout, format).toBe(one.stdout);
+      expect(two.stdout, format).toBe(one.stdout);
     }
     // --expect counts known flows, so it sees all of them from workers too.
     const exp = join(tmp(), "expect.yaml");
     writeFileSync(exp, "expect:\n  - { port: 5061, transport: tcp, min: 4 }\n");
     const strict = ["analyze", ...BATCH, "--format", "json", "--expect", exp];
     const a = await cliFast(...strict, "--jobs", "1");
-    const b = await cliFast(...strict, "--jobs", "3");
+    const b = await cliFast(...strict, "--jobs", "2");
     expect(a.stderr).toMatch(/^ocs-pcap: fixtures\/blocked-cases\.pcap: --expect: .*, saw 3$/m);
     expect(b.stderr).toBe(a.stderr);
     expect(b.code).toBe(a.code);
