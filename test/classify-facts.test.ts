@@ -277,7 +277,11 @@ const tlsHandshake = (tls: TlsOutcome, o: Options = {}) =>
   });
 
 /** A plain SIP conversation over TCP to the Front End's 5060, closed cleanly (SF), with these final responses. */
-const sipOn5060 = (responses: { method: string; code: number; count: number }[], o: Options = {}) =>
+/** The server's answers unless `by` says otherwise. */
+const sipOn5060 = (
+  responses: { method: string; code: number; count: number; by?: "server" | "client" }[],
+  o: Options = {},
+) =>
   facts("tcp", FRONT_END, 5060, {
     origPackets: 5,
     respPackets: 4,
@@ -290,7 +294,11 @@ const sipOn5060 = (responses: { method: string; code: number; count: number }[],
     respApp: App.Sip,
     historyText: "ShADadFf",
     state: "SF",
-    sip: { requests: responses.length, responses, diagnostics: null },
+    sip: {
+      requests: responses.length,
+      responses: responses.map((r) => ({ by: "server" as const, ...r })),
+      diagnostics: null,
+    },
     ...o,
   });
 
@@ -529,6 +537,12 @@ const ROWS: Row[] = [
   {
     name: "plain SIP to 5060: a REGISTER refused with 403, never accepted",
     flow: sipOn5060([{ method: "REGISTER", code: 403, count: 2 }]),
+    verdict: "blocked",
+    code: "sip_error",
+  },
+  {
+    name: "plain SIP to 5060: a REGISTER challenged with 401 three times, never accepted (credentials refused)",
+    flow: sipOn5060([{ method: "REGISTER", code: 401, count: 3 }]),
     verdict: "blocked",
     code: "sip_error",
   },
@@ -1052,6 +1066,22 @@ const NEAR_MISSES: {
     verdict: "known",
     absent: "media_range_only",
     topology: true,
+  },
+  {
+    // Hostile review: a user who declines an incoming call is no network failure.
+    name: "plain SIP to 5060: the client accepted, then declined the server's INVITE with 480 (an incoming call)",
+    flow: sipOn5060([
+      { method: "REGISTER", code: 200, count: 1 },
+      { method: "INVITE", code: 480, count: 1, by: "client" },
+    ]),
+    verdict: "known",
+    absent: "sip_error",
+  },
+  {
+    name: "plain SIP to 5060: a REGISTER challenged twice with 401 (NTLM's two legs), the capture ending there",
+    flow: sipOn5060([{ method: "REGISTER", code: 401, count: 2 }]),
+    verdict: "known",
+    absent: "sip_error",
   },
   {
     name: "TLS to 5061 whose certificate names the SNI through a wildcard",

@@ -124,13 +124,22 @@ describe("fixtures/sip-outcomes.pcap", async () => {
     ]);
     expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
     expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 2]]);
+    // The client's 480 to the server's INVITE is the user's answer to an incoming call.
+    expect([byPort(46204).verdict, byPort(46204).reasons, byPort(46204).sip?.responses]).toEqual([
+      "known",
+      [],
+      [
+        { method: "REGISTER", code: 200, count: 1, by: "server" },
+        { method: "INVITE", code: 480, count: 1, by: "client" },
+      ],
+    ]);
   });
 
   it("recorded: sipp's REGISTER refused with 403 (and ms-diagnostics) and INVITE answered 488 are sip_error", async () => {
     const rec = await analyzeCapture(RECORDED, { version: "t" });
     expect(rec.flows.map((f) => [f.verdict, f.reasons[0]?.code, f.sip?.responses])).toEqual([
-      ["blocked", "sip_error", [{ method: "REGISTER", code: 403, count: 1 }]],
-      ["blocked", "sip_error", [{ method: "INVITE", code: 488, count: 1 }]],
+      ["blocked", "sip_error", [{ method: "REGISTER", code: 403, count: 1, by: "server" }]],
+      ["blocked", "sip_error", [{ method: "INVITE", code: 488, count: 1, by: "server" }]],
     ]);
     expect(rec.flows[0]!.reasons[0]).toMatchObject({
       details: { diagnostics: expect.stringMatching(/^4005;reason=/) },
@@ -155,15 +164,19 @@ describe("fixtures/sip-outcomes.pcap", async () => {
         );
         expect(t.status).toBe(0);
         const theirs = new Map<number, string[]>();
+        const clients = new Set(r.flows.map((f) => f.clientPort));
         for (const line of t.stdout.trim().split("\n")) {
-          const [, client, method, code] = line.split("\t");
-          const list = theirs.get(Number(client)) ?? [];
-          list.push(`${method} ${code}`);
-          theirs.set(Number(client), list);
+          const [src, dst, method, code] = line.split("\t");
+          // To the client's port: the server answered; from it: the client answered the server.
+          const by = clients.has(Number(dst)) ? "server" : "client";
+          const client = by === "server" ? Number(dst) : Number(src);
+          const list = theirs.get(client) ?? [];
+          list.push(`${method} ${code} ${by}`);
+          theirs.set(client, list);
         }
         for (const f of r.flows) {
           const ours = (f.sip?.responses ?? []).flatMap((x) =>
-            Array.from({ length: x.count }, () => `${x.method} ${x.code}`),
+            Array.from({ length: x.count }, () => `${x.method} ${x.code} ${x.by}`),
           );
           expect(ours.sort(), `${path}: flow from ${f.clientPort}`).toEqual(
             (theirs.get(f.clientPort!) ?? []).sort(),

@@ -311,19 +311,32 @@ const SIP_FAILURES: ReadonlySet<number> = new Set([403, 404, 408, 480, 488, 500,
 /** The requests whose failure blocks a user: sign-in, calls, presence and OCS's SERVICE. */
 const SIP_WATCHED = ["REGISTER", "INVITE", "SUBSCRIBE", "SERVICE"] as const;
 
+/** Challenges without a success that mean the credentials failed: OCS's NTLM and Kerberos take at most two. */
+const SIP_CHALLENGES_FAILED = 3;
+
 /**
- * SIP's own evidence on a flow: `sip_error` when a watched request got a
- * failing final response and never a success; `sip_auth` (information) when
- * it was challenged (401/407) and then succeeded. Null when neither.
+ * SIP's own evidence on a flow, from the server's answers to the client's
+ * requests (a client declining the server's INVITE, 480 or 486, is a user's
+ * choice, not the network's): `sip_error` when a watched request got a
+ * failing final response, or 3 or more challenges (401/407), and never a
+ * success; `sip_auth` (information) when it was challenged and then
+ * succeeded. Null when neither.
  */
 function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | null {
   let error: Reason | null = null;
   const info: Reason[] = [];
   for (const method of SIP_WATCHED) {
-    const mine = o.responses.filter((r) => r.method === method);
+    // Saved reports before `by` hold only the server's answers in their verdicts' terms.
+    const mine = o.responses.filter((r) => r.method === method && r.by !== "client");
     if (mine.length === 0) continue;
     const success = mine.some((r) => r.code >= 200 && r.code < 300);
-    const failure = mine.filter((r) => SIP_FAILURES.has(r.code)).sort((a, b) => b.count - a.count)[0];
+    const failure = mine
+      .filter(
+        (r) =>
+          SIP_FAILURES.has(r.code) ||
+          ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED),
+      )
+      .sort((a, b) => b.count - a.count)[0];
     if (failure !== undefined && !success && error === null) {
       error = reason("sip_error", {
         method,

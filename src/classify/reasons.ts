@@ -177,7 +177,7 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   reset_after_handshake:
     "a middlebox (firewall with application inspection, TLS proxy, SIP ALG) rejecting TLS or SIP",
   sip_error:
-    "the server's ms-diagnostics reason; for 403/404 the user's SIP address and policy, for 488 the gateway's codecs and encryption (SRTP) settings, for 408/480/503/504 the next hop the server could not reach",
+    "the server's ms-diagnostics reason; for 403/404 the user's SIP address and policy, for 488 the gateway's codecs and encryption (SRTP) settings, for 408/480/503/504 the next hop the server could not reach, for repeated 401/407 the user's credentials and the client's clock (Kerberos)",
   host_dropped:
     "the drop reason on the capturing host: its firewall (Windows Firewall, WFP filters) for a filtering or inspection reason, the listening service for 'transport endpoint was not found'",
   tls_alert:

@@ -35,7 +35,7 @@ export abstract class AppOutcomes extends IcmpAttachment {
   }
 
   /** @internal */ rowSip(row: number): SipOutcome | null {
-    return this.sip.of(row);
+    return this.sip.of(row, this.rowOrigIsLo(row));
   }
 
   /** @internal */ rowDrops(row: number): RowDrops | null {
@@ -102,7 +102,7 @@ export abstract class AppOutcomes extends IcmpAttachment {
       if (!retransmitted) this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
     } else if (app === App.Sip) {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
-      if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured);
+      if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured, fromLo);
     } else if (app === App.Tls && pkt.ipProto === IPPROTO_TCP && this.tls.wants(row)) {
       // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
       // The stream starts one past the side's SYN when it was seen (segments may come out of order).

@@ -6,11 +6,17 @@
  */
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../decode/sip.js";
 
-/** One (method, final status code) pair and how many such responses the flow carried. */
+/** One (method, final status code, answering side) triple and how many such responses the flow carried. */
 export interface SipResponseCount {
   method: string;
   code: number;
   count: number;
+  /**
+   * The side that sent the responses: "server" (the responder) answering the
+   * client's requests, or "client" answering requests the server sent over
+   * the same connection (an incoming call's INVITE, a BENOTIFY).
+   */
+  by: "server" | "client";
 }
 
 export interface SipOutcome {
@@ -22,7 +28,7 @@ export interface SipOutcome {
   diagnostics: string | null;
 }
 
-/** Distinct (method, code) pairs kept per flow; responses of further pairs are not counted. */
+/** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
 const MAX_PAIRS = 16;
 const LATIN1 = new TextDecoder("latin1");
 
@@ -34,7 +40,7 @@ export class SipOutcomes {
   private readonly start = new SipStart();
 
   /** Notes the SIP message at the payload's start (a message that begins inside a TCP segment is not seen). */
-  note(row: number, buf: Uint8Array, start: number, end: number): void {
+  note(row: number, buf: Uint8Array, start: number, end: number, fromLo: boolean): void {
     const s = this.start;
     if (!parseSipStart(buf, start, end, s)) return;
     let o = this.byRow.get(row);
@@ -47,7 +53,8 @@ export class SipOutcomes {
       return;
     }
     if (s.code < 200) return;
-    const key = s.cseqMethod * 1000 + s.code;
+    // The side that sent the response, lo or hi: which is the originator is settled when the flow is read.
+    const key = (fromLo ? 1_000_000 : 0) + s.cseqMethod * 1000 + s.code;
     const i = o.pairs.indexOf(key);
     if (i >= 0) o.counts[i]!++;
     else if (o.pairs.length < MAX_PAIRS) {
@@ -60,15 +67,16 @@ export class SipOutcomes {
   }
 
   /** The flow's outcome, or null when it carried no SIP message start. */
-  of(row: number): SipOutcome | null {
+  of(row: number, origIsLo: boolean): SipOutcome | null {
     const o = this.byRow.get(row);
     if (o === undefined) return null;
     return {
       requests: o.requests,
       responses: o.pairs.map((k, i) => ({
-        method: SIP_METHODS[Math.floor(k / 1000)] || "other",
+        method: SIP_METHODS[Math.floor((k % 1_000_000) / 1000)] || "other",
         code: k % 1000,
         count: o.counts[i]!,
+        by: k >= 1_000_000 === origIsLo ? "client" : "server",
       })),
       diagnostics: o.diagnostics,
     };

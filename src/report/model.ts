@@ -63,7 +63,11 @@ export interface FlowRecord {
   /** The process that owned the flow, where the capture says (Network Monitor 2.2+ process table). */
   process?: FlowProcess;
   /** What plain SIP said on the flow: requests seen, final responses by method and code. */
-  sip?: { requests: number; responses: { method: string; code: number; count: number }[] };
+  sip?: {
+    requests: number;
+    /** `by`: who sent them (absent in reports written before it, which counted the server's only). */
+    responses: { method: string; code: number; count: number; by?: "server" | "client" }[];
+  };
   /** What the TLS handshake said (a ClientHello was seen). */
   tls?: TlsRecord;
   /** What STUN and TURN said on the flow. */
