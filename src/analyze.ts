@@ -74,8 +74,9 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
 export const DROP_ONLY_EXPORT =
   "dropped by the capturing host (--dropped: a drop-only export, which does not carry the reason)";
 
-/** Warning codes about the tool's own limits, not damage to the capture (--strict ignores them). */
+/** Warning codes about limits (the tool's own, or the capture's snapshot length), not damage to the capture (--strict ignores them). */
 export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
+  "tls_snaplen",
   "max_flows",
   "max_fragments",
   "max_reassembly",
@@ -249,6 +250,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "max_reassembly",
       offset: table.reassembler.starved.firstOffset,
       message: `TLS handshakes being read held ${DEFAULT_REASSEMBLY_BUDGET / (1 << 20)} MiB at once; ${table.reassembler.starved.streams} stream${table.reassembler.starved.streams === 1 ? "" : "s"} were not read further, so their TLS findings may be missing`,
+    });
+  }
+  const cut = table.reassembler.cut;
+  if (cut.streams > 0) {
+    warnings.push({
+      code: "tls_snaplen",
+      offset: cut.firstOffset,
+      message: `the capture's snapshot length cut ${cut.streams} TLS stream${cut.streams === 1 ? "" : "s"} short (the frame at this offset is the first): their handshakes were read up to the cut, so their TLS findings may be missing (capture again with tcpdump -s 0 or dumpcap's default)`,
     });
   }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;

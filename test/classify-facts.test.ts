@@ -242,7 +242,7 @@ const tlsOutcome = (o: Partial<TlsOutcome> = {}): TlsOutcome => ({
   serverChangeCipherSpec: true,
   clientAppData: 1,
   serverAppData: 1,
-  starved: false,
+  partial: null,
   ...o,
 });
 
@@ -251,6 +251,7 @@ const certificate = (o: Partial<CertificateFacts> = {}): CertificateFacts => ({
   subject: "CN=fe.contoso.test",
   issuer: "CN=Contoso Issuing CA",
   dnsNames: ["fe.contoso.test", "pool.contoso.test"],
+  cn: "fe.contoso.test",
   notBeforeMicros: T0 - 180 * 86_400_000_000,
   notAfterMicros: T0 + 180 * 86_400_000_000,
   sha256: "00:11",

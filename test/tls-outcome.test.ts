@@ -7,7 +7,7 @@
  * outcome; the reassembler's bounds hold.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -20,9 +20,11 @@ import { parseTopology } from "../src/classify/topology.js";
 import { Anomaly } from "../src/decode/anomaly.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
+import { certificateCovers, certificateFacts } from "../src/decode/x509.js";
 import { Reassembler } from "../src/flow/reassembly.js";
 import type { FlowRecord } from "../src/report/model.js";
 import { reasonBrief, reasonText } from "../src/report/reason-text.js";
+import { renderTable } from "../src/report/table.js";
 import { runCli } from "./helpers/run.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -251,6 +253,74 @@ describe("tls_name_mismatch against the names a topology gives the server's role
   });
 });
 
+describe("certificate names", () => {
+  const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+  it.skipIf(!hasOpenssl && !requireTools)(
+    "the common name is the subject's own CN attribute, not ', CN=' inside another value",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "ocs-x509-"));
+      const der = join(dir, "spoof.der");
+      // An O value that reads ", CN=pool01.contoso.com" once the subject is joined into one line.
+      execFileSync(
+        "openssl",
+        [
+          ...["req", "-x509", "-days", "1", "-newkey", "rsa:1024", "-nodes", "-keyout", join(dir, "k.pem")],
+          ...[
+            "-subj",
+            "/O=Contoso Ltd, CN=pool01.contoso.com/CN=evil.example.net",
+            "-outform",
+            "DER",
+            "-out",
+            der,
+          ],
+        ],
+        { stdio: "ignore" },
+      );
+      const facts = certificateFacts(readFileSync(der))!;
+      expect(facts.cn).toBe("evil.example.net");
+      expect(facts.dnsNames).toEqual([]);
+      expect(certificateCovers(facts, "pool01.contoso.com")).toBe(false);
+      expect(certificateCovers(facts, "evil.example.net")).toBe(true);
+    },
+  );
+});
+
+describe("a capture whose snapshot length cut the handshakes", () => {
+  it.skipIf(!hasTshark)(
+    "reads each up to the cut, calls none incomplete or clean, and warns at the first cut frame",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ocs-tls-snap-"));
+      const snapped = join(dir, "snap400.pcap");
+      execFileSync("editcap", ["-F", "pcap", "-s", "400", RECORDED, snapped]);
+      const r = await analyzeCapture(snapped, { version: "t" });
+      const flows = byClientPort(r.flows);
+      // The five handshakes whose server flight passed 400 bytes a frame (the 444 one never got an answer).
+      expect(flows.map((f) => f.tls?.partial ?? null)).toEqual([
+        "snaplen",
+        "snaplen",
+        "snaplen",
+        "snaplen",
+        "snaplen",
+        null,
+      ]);
+      expect(flows.slice(0, 5).flatMap((f) => f.reasons.map((x) => x.code))).not.toContain(
+        "tls_handshake_incomplete",
+      );
+      const w = r.capture.warnings.find((x) => x.code === "tls_snaplen");
+      // Six directions: the five servers' flights and the client certificate sent on 5062.
+      expect(w?.message).toMatch(/cut 6 TLS streams short/);
+      // The offset is the first frame whose TLS payload the snapshot length cut.
+      const first: number[] = [];
+      await readCapture(snapped, (f) => {
+        if (first.length === 0 && f.capLen < f.wireLen) first.push(f.fileOffset);
+      });
+      expect(w?.offset).toBe(first[0]);
+      const text = renderTable(r, { limit: 25, width: 0 });
+      expect(text).toContain("handshake not read to its end (the capture's snapshot length cut a packet)");
+    },
+  );
+});
+
 describe("policy on TLS findings (--fail-on, --expect tls: complete)", () => {
   const rec = "fixtures/recorded/tls-outcomes-real.pcap";
 
@@ -334,6 +404,21 @@ describe("Reassembler", () => {
     expect([...s.buf.subarray(0, 20)]).toEqual([...bytes(20)]);
     expect(r.add(s, (0xfffffff0 + 20) >>> 0, bytes(100, 20), 0, 100, 0)).toBe(true); // across the wrap, capped
     expect([s.len, s.closed]).toEqual([64, true]);
+  });
+
+  it("keeps the first copy of bytes two overlapping segments disagree on, as Wireshark does", () => {
+    const r = new Reassembler(64, 1 << 20);
+    const s = r.open(1000);
+    const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
+    expect(r.add(s, 1010, fill(10, 0xaa), 0, 10, 0)).toBe(false); // [10, 20) waits past a gap
+    expect(r.add(s, 1000, fill(30, 0xbb), 0, 30, 0)).toBe(true); // [0, 30) fills the gap, overlapping it
+    expect(r.add(s, 1025, fill(10, 0xcc), 0, 10, 0)).toBe(true); // [25, 35) overlaps the in-order end
+    expect([...s.buf.subarray(0, 35)]).toEqual([
+      ...fill(10, 0xbb),
+      ...fill(10, 0xaa),
+      ...fill(10, 0xbb),
+      ...fill(5, 0xcc),
+    ]);
   });
 
   it("stops a stream that would pass the budget, and counts it", () => {

@@ -107,7 +107,14 @@ export interface ReasonDetails {
   tls_certificate_expired: { subject: string; notAfter: string; at: string };
   tls_certificate_not_yet_valid: { subject: string; notBefore: string; at: string };
   /** `role` and `topologyLine` when the names come from the topology file's `names` (then `name` lists them, " | " between). */
-  tls_name_mismatch: { name: string; certificateNames: string[]; role?: string; topologyLine?: number };
+  tls_name_mismatch: {
+    name: string;
+    /** The certificate's names, the first 10; `moreNames` counts the rest. */
+    certificateNames: string[];
+    moreNames?: number;
+    role?: string;
+    topologyLine?: number;
+  };
   tls_self_signed: { subject: string };
   tls_deprecated_version: { version: string };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */

@@ -18,12 +18,15 @@
 
 import { isIP } from "node:net";
 import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
-import { certificateCovers, commonName } from "../decode/x509.js";
+import { certificateCovers } from "../decode/x509.js";
 import type { ConnState } from "../flow/tcp.js";
 import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
 import { isoMicros } from "../format.js";
 import type { ServerNames } from "./evidence.js";
 import { type Reason, reason } from "./reasons.js";
+
+/** Certificate names quoted in a finding at most (a certificate may carry hundreds). */
+const MAX_NAMES_SHOWN = 10;
 
 export function tlsEvidence(
   o: TlsOutcome,
@@ -68,7 +71,7 @@ export function tlsEvidence(
   if (
     !complete &&
     alert === undefined &&
-    !o.starved &&
+    o.partial === null &&
     serverSeen &&
     !clientHadKeys &&
     (!o.serverHello || reset)
@@ -103,10 +106,17 @@ export function tlsEvidence(
     // An address is not a host name (RFC 6066 §3 forbids it in SNI; clients that send one, such as
     // Teams to its media relays, check the certificate against a name of their own).
     const certificateNames = () =>
-      leaf.dnsNames.length > 0 ? leaf.dnsNames : [commonName(subject) ?? subject];
+      leaf.dnsNames.length > 0 ? leaf.dnsNames.slice(0, MAX_NAMES_SHOWN) : [leaf.cn ?? subject];
+    const more = Math.max(0, leaf.dnsNames.length - MAX_NAMES_SHOWN);
     const sniMismatch = o.sni !== null && !isIP(o.sni) && !certificateCovers(leaf, o.sni);
     if (sniMismatch && o.sni !== null) {
-      info.push(reason("tls_name_mismatch", { name: o.sni, certificateNames: certificateNames() }));
+      info.push(
+        reason("tls_name_mismatch", {
+          name: o.sni,
+          certificateNames: certificateNames(),
+          ...(more > 0 ? { moreNames: more } : {}),
+        }),
+      );
     } else if (serverNames !== null && !serverNames.names.some((n) => certificateCovers(leaf, n))) {
       // The role's names from the topology: the certificate must carry at least one (an Edge
       // answers to several names, each usually on its own certificate).
@@ -114,6 +124,7 @@ export function tlsEvidence(
         reason("tls_name_mismatch", {
           name: serverNames.names.join(" | "),
           certificateNames: certificateNames(),
+          ...(more > 0 ? { moreNames: more } : {}),
           role: serverNames.role,
           topologyLine: serverNames.line,
         }),

@@ -15,6 +15,12 @@ export interface CertificateFacts {
   issuer: string;
   /** subjectAltName DNS names, in order. */
   dnsNames: string[];
+  /**
+   * The subject's common name, read from its own attribute (the last CN, the
+   * most specific), never from the joined text, where an O value holding
+   * ", CN=…" would pass for one; null without a CN.
+   */
+  cn: string | null;
   /** Validity, µs since the epoch. */
   notBeforeMicros: number;
   notAfterMicros: number;
@@ -43,7 +49,11 @@ export function certificateFacts(der: Uint8Array): CertificateFacts | null {
         selfSigned = false;
       }
     }
+    // OpenSSL's multi-line form: one attribute a line ("CN=a.example"); a value cannot hold a newline.
+    const cns = c.subject.split("\n").filter((l) => l.startsWith("CN="));
+    const last = cns[cns.length - 1];
     return {
+      cn: last === undefined ? null : last.slice(3),
       subject: c.subject.split("\n").join(", "),
       issuer: c.issuer.split("\n").join(", "),
       dnsNames,
@@ -57,19 +67,13 @@ export function certificateFacts(der: Uint8Array): CertificateFacts | null {
   }
 }
 
-/** The subject's common name (CN=…), or null. */
-export function commonName(subject: string): string | null {
-  const m = /(?:^|, )CN=([^,]*)/.exec(subject);
-  return m === null ? null : m[1]!;
-}
-
 /**
  * Whether `host` is a name the certificate is for: a subjectAltName DNS name,
  * or the common name when there is none (RFC 6125 §6.4.4), compared without
  * case; a wildcard stands for one whole left-most label (RFC 6125 §6.4.3).
  */
 export function certificateCovers(facts: CertificateFacts, host: string): boolean {
-  const names = facts.dnsNames.length > 0 ? facts.dnsNames : [commonName(facts.subject) ?? ""];
+  const names = facts.dnsNames.length > 0 ? facts.dnsNames : [facts.cn ?? ""];
   const h = host.toLowerCase().replace(/\.$/, "");
   return names.some((n) => {
     const name = n.toLowerCase().replace(/\.$/, "");

@@ -108,7 +108,17 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // The stream starts one past the side's SYN when it was seen (segments may come out of order).
       const syn = this.synSeq(row, fromLo);
       const base = syn >= 0 ? (syn + 1) >>> 0 : pkt.seq;
-      this.tls.note(row, fromLo ? 0 : 1, base, pkt.seq, frame.buf, at, pkt.payloadCaptured, frame.fileOffset);
+      this.tls.note(
+        row,
+        fromLo ? 0 : 1,
+        base,
+        pkt.seq,
+        frame.buf,
+        at,
+        pkt.payloadCaptured,
+        frame.fileOffset,
+        pkt.payloadLen - pkt.payloadCaptured,
+      );
     }
   }
 

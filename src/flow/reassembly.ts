@@ -55,11 +55,19 @@ export class Reassembler {
   private used = 0;
   /** Streams the budget starved, and the byte offset of the frame that first hit it (-1: never). */
   readonly starved = { streams: 0, firstOffset: -1 };
+  /** Streams that stopped at a segment the capture cut short (snapshot length), and the first such frame. */
+  readonly cut = { streams: 0, firstOffset: -1 };
 
   constructor(
     readonly cap = DEFAULT_REASSEMBLY_BYTES,
     readonly budget = DEFAULT_REASSEMBLY_BUDGET,
   ) {}
+
+  /** A stream stopped at a segment the capture cut short: counted for the warning. */
+  noteCut(fileOffset: number): void {
+    this.cut.streams++;
+    if (this.cut.firstOffset < 0) this.cut.firstOffset = fileOffset;
+  }
 
   /** A stream whose first byte has sequence number `base`. */
   open(base: number): StreamStart {
@@ -109,7 +117,7 @@ export class Reassembler {
     const end = Math.min(rel + len, this.cap);
     if (end <= s.len) return false;
     if (!this.room(s, end, fileOffset)) return false;
-    s.buf.set(buf.subarray(off, off + (end - rel)), rel - s.origin);
+    this.write(s, buf, off, rel, end);
     if (rel > s.len) {
       this.remember(s, rel, end);
       return false;
@@ -126,6 +134,25 @@ export class Reassembler {
     // Full: no more bytes are taken, but what it holds stays readable until `close`.
     if (s.len >= this.cap) s.closed = true;
     return true;
+  }
+
+  /**
+   * Copies the segment's bytes [rel, end) that the stream does not hold yet: bytes already held,
+   * in order or in a waiting piece, keep their first copy (as Wireshark's reassembly does), so an
+   * overlapping segment with other bytes changes nothing already read or waiting.
+   */
+  private write(s: StreamStart, buf: Uint8Array, off: number, rel: number, end: number): void {
+    let from = Math.max(rel, s.len);
+    const p = s.pending;
+    for (let k = 0; k < p.length && from < end; k += 2) {
+      const a = p[k]!;
+      const b = p[k + 1]!;
+      if (b <= from) continue;
+      if (a >= end) break;
+      if (a > from) s.buf.set(buf.subarray(off + (from - rel), off + (a - rel)), from - s.origin);
+      from = Math.max(from, b);
+    }
+    if (from < end) s.buf.set(buf.subarray(off + (from - rel), off + (end - rel)), from - s.origin);
   }
 
   /** Frees the stream's buffer (the handshake is over, or the flow ended): it then holds nothing. */

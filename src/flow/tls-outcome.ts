@@ -55,8 +55,14 @@ export interface TlsOutcome {
   serverChangeCipherSpec: boolean;
   clientAppData: number;
   serverAppData: number;
-  /** Reassembly stopped by the global budget: the outcome may be partial. */
-  starved: boolean;
+  /**
+   * Why the handshake could not be read to its end, when it could not: the
+   * global reassembly budget ("budget"), the per-stream cap before the
+   * handshake was over ("cap", --max-reassembly), or a segment the capture
+   * cut short ("snaplen": its missing bytes leave a gap nothing fills). The
+   * outcome then holds what came before; null when nothing stopped it.
+   */
+  partial: "budget" | "cap" | "snaplen" | null;
 }
 
 /** Whether the handshake completed: ChangeCipherSpec both ways (TLS ≤ 1.2), or 1.3's encrypted records both ways. */
@@ -96,7 +102,7 @@ class FlowTls {
     serverChangeCipherSpec: false,
     clientAppData: 0,
     serverAppData: 0,
-    starved: false,
+    partial: null,
   };
   done = false;
 }
@@ -125,6 +131,8 @@ export class TlsOutcomes {
     off: number,
     len: number,
     fileOffset: number,
+    /** Payload bytes of this segment the capture did not keep (its snapshot length cut them). */
+    missing = 0,
   ): void {
     let f = this.byRow.get(row);
     if (f === undefined) {
@@ -155,8 +163,17 @@ export class TlsOutcomes {
       r.consumed(stream, s.rec);
     }
     // Full or starved: no more bytes will come, so what is left of a record cannot be read.
-    if (stream.closed) s.stopped = true;
-    if (stream.starved || s.hs?.starved) f.outcome.starved = true;
+    if (stream.closed) {
+      s.stopped = true;
+      if (f.outcome.partial === null && !tlsComplete(f.outcome)) f.outcome.partial = "cap";
+    }
+    if (stream.starved || s.hs?.starved) f.outcome.partial = "budget";
+    if (missing > 0 && !s.stopped) {
+      // The bytes after the cut never arrive: the stream cannot be read past them.
+      s.stopped = true;
+      if (f.outcome.partial === null) f.outcome.partial = "snaplen";
+      r.noteCut(fileOffset);
+    }
     if (this.over(f)) this.release(f);
   }
 

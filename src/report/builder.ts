@@ -325,6 +325,7 @@ function tlsRecord(o: TlsOutcome): TlsRecord {
       alert: a.level === 0 ? null : tlsAlertName(a.description),
     })),
   };
+  if (o.partial !== null) rec.partial = o.partial;
   if (leaf !== undefined) {
     rec.certificate = {
       subject: leaf.subject,

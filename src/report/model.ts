@@ -94,6 +94,8 @@ export interface TlsRecord {
   cipher: string | null;
   sni: string | null;
   complete: boolean;
+  /** Why the handshake could not be read to its end: the reassembly budget or cap, or packets the snapshot length cut. */
+  partial?: "budget" | "cap" | "snaplen";
   certificateRequested: boolean;
   /** Certificates the client sent when asked (null: no Certificate message). */
   clientCertificates: number | null;

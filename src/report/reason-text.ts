@@ -160,7 +160,7 @@ export function reasonText(r: Reason): string {
     }
     case "tls_name_mismatch": {
       const d = r.details;
-      const names = `(it names ${d.certificateNames.join(", ")})`;
+      const names = `(it names ${d.certificateNames.join(", ")}${d.moreNames === undefined ? "" : ` and ${d.moreNames} more`})`;
       return d.role === undefined
         ? `the client asked for ${d.name} (SNI), which the server's certificate does not name ${names}`
         : `the server's certificate names none of the names the topology gives ${d.role}${d.topologyLine === undefined ? "" : ` (line ${d.topologyLine})`}: ${d.name.split(" | ").join(", ")} ${names}`;

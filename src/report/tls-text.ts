@@ -21,6 +21,12 @@ export function tlsFindings(
   return out;
 }
 
+const PARTIAL: Record<"budget" | "cap" | "snaplen", string> = {
+  budget: "the reassembly budget ran out",
+  cap: "past the first bytes read, --max-reassembly",
+  snaplen: "the capture's snapshot length cut a packet",
+};
+
 function tlsLines(f: FlowRecord): string[] {
   const t = f.tls!;
   const lines: string[] = [];
@@ -28,7 +34,12 @@ function tlsLines(f: FlowRecord): string[] {
   for (const r of f.reasons) if (r.code.startsWith("tls_")) lines.push(`${r.code}: ${reasonBrief(r)}`);
   const asked = t.sni === null ? "no SNI" : `SNI ${t.sni}`;
   const chose = t.version === null ? "no ServerHello" : `${t.version}, cipher suite ${t.cipher ?? "-"}`;
-  lines.push(`${asked}; ${chose}; handshake ${t.complete ? "completed" : "not completed"}`);
+  const how = t.complete
+    ? "handshake completed"
+    : t.partial === undefined
+      ? "handshake not completed"
+      : `handshake not read to its end (${PARTIAL[t.partial]})`;
+  lines.push(`${asked}; ${chose}; ${how}`);
   if (t.certificateRequested)
     lines.push(
       `client certificate asked for; the client sent ${t.clientCertificates === null ? "none" : `${t.clientCertificates}`}`,
