@@ -22,8 +22,10 @@ import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { certificateCovers, certificateFacts } from "../src/decode/x509.js";
 import { Reassembler } from "../src/flow/reassembly.js";
+import { renderJson } from "../src/report/json.js";
 import type { FlowRecord } from "../src/report/model.js";
 import { reasonBrief, reasonText } from "../src/report/reason-text.js";
+import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
 import { runCli } from "./helpers/run.js";
 
@@ -283,6 +285,52 @@ describe("certificate names", () => {
       expect(certificateCovers(facts, "evil.example.net")).toBe(true);
     },
   );
+});
+
+describe("--redact and what TLS and SIP carry", () => {
+  it("leaves no name of a certificate's subject or issuer, no fingerprint and no server or user of ms-diagnostics", async () => {
+    const r = await analyzeCapture(RECORDED, { version: "t" });
+    const flow = byClientPort(r.flows)[0]!;
+    const cert = flow.tls!.certificate!;
+    // What an enterprise CA's certificate and OCS's diagnostics carry (hostile review of issue 17).
+    cert.subject = "CN=ocsfe01, O=Contoso Ltd\\, Redmond, L=Redmond, C=US";
+    cert.issuer = "DC=local, DC=contoso, CN=contoso-DC01-CA";
+    const original = cert.sha256;
+    flow.reasons = [
+      ...flow.reasons,
+      {
+        code: "sip_error",
+        details: {
+          method: "REGISTER",
+          code: 404,
+          responses: 1,
+          diagnostics: '1003;reason="User does not exist";source="OCSFE01";Contact=bob@ocsfe01',
+        },
+      },
+    ];
+    const red = redactReport(r, new Redactor({ key: "tls-test" }));
+    const text = [...renderJson(red)].join("") + renderTable(red, { limit: 25, width: 0 });
+    for (const secret of [
+      "ocsfe01",
+      "Contoso",
+      "Redmond",
+      "DC01",
+      "local",
+      "bob",
+      original,
+      original.replaceAll(":", ""),
+    ])
+      expect(text.toLowerCase(), secret).not.toContain(secret.toLowerCase());
+    const c = red.flows.find((f) => f.id === flow.id)!.tls!.certificate!;
+    expect(c.subject).toMatch(
+      /^CN=redacted-[0-9a-f]{8}, O=redacted-[0-9a-f]{8}, L=redacted-[0-9a-f]{8}, C=US$/,
+    );
+    // Keyed, of the same form: equal certificates still match each other.
+    expect(c.sha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(redactReport(r, new Redactor({ key: "tls-test" })).flows[0]!.tls!.certificate!.sha256).toBe(
+      c.sha256,
+    );
+  });
 });
 
 describe("a capture whose snapshot length cut the handshakes", () => {

@@ -70,6 +70,22 @@ export class Redactor {
     return out;
   }
 
+  /** A stable pseudonym for any other identifying value (an organisation, a user, a single-label host). */
+  token(value: string): string {
+    return `redacted-${createHmac("sha256", this.hmacKey).update(`token:${value.toLowerCase()}`).digest("hex").slice(0, 8)}`;
+  }
+
+  /**
+   * A certificate fingerprint replaced by a keyed one of the same form ("AB:CD:…"): equal
+   * certificates still match across flows and reports, but it finds nothing on crt.sh.
+   */
+  fingerprint(sha256: string): string {
+    const mac = createHmac("sha256", this.hmacKey)
+      .update(`fingerprint:${sha256.toUpperCase()}`)
+      .digest("hex");
+    return mac.toUpperCase().match(/../g)!.join(":");
+  }
+
   /** A stable pseudonym for a hostname. */
   hostname(name: string): string {
     const tag = createHmac("sha256", this.hmacKey).update(name.toLowerCase()).digest("hex").slice(0, 8);
@@ -197,9 +213,10 @@ export function redactFlow(f: FlowRecord, r: Redactor, cache: Map<readonly Reaso
       const c = t.certificate;
       out.tls.certificate = {
         ...c,
-        subject: redactDiagnostics(c.subject, r),
-        issuer: redactDiagnostics(c.issuer, r),
+        subject: redactDn(c.subject, r),
+        issuer: redactDn(c.issuer, r),
         dnsNames: c.dnsNames.map((n) => redactDiagnostics(n, r)),
+        sha256: r.fingerprint(c.sha256),
       };
     }
   }
@@ -236,7 +253,7 @@ function redactReason(x: Reason, r: Redactor): Reason {
     case "tls_self_signed":
       return {
         code: x.code,
-        details: { ...x.details, subject: redactDiagnostics(x.details.subject, r) },
+        details: { ...x.details, subject: redactDn(x.details.subject, r) },
       } as Reason;
     case "tls_name_mismatch":
       return {
@@ -272,9 +289,46 @@ function redactReason(x: Reason, r: Redactor): Reason {
   }
 }
 
-/** ms-diagnostics text with its addresses and host names (source="pool.contoso.com") pseudonymized. */
+/**
+ * ms-diagnostics text with its addresses, host names (source="pool.contoso.com"), quoted server
+ * names even of one label (source="OCSFE01") and user addresses (bob@ocsfe01) pseudonymized.
+ */
 function redactDiagnostics(text: string, r: Redactor): string {
   return r
     .text(text)
-    .replace(/\b[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+\b/g, (h) => r.hostname(h));
+    .replace(
+      /\b([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g,
+      (_m, user: string, host: string) => {
+        return `${r.token(user)}@${host.includes(".") ? r.hostname(host) : r.token(host)}`;
+      },
+    )
+    .replace(/\b[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+\b/g, (h) =>
+      h.startsWith("redacted-") || h.startsWith("host-") ? h : r.hostname(h),
+    )
+    .replace(
+      /\b(source|server|fqdn|target|host)(\s*=\s*)"([^"]*)"/gi,
+      (m, key: string, eq: string, value: string) =>
+        value.startsWith("host-") || value.startsWith("redacted-") ? m : `${key}${eq}"${r.token(value)}"`,
+    );
+}
+
+/**
+ * A certificate's subject or issuer ("CN=ocsfe01, O=Contoso Ltd, DC=local") with every value
+ * pseudonymized and the attribute names kept: a host name as one, anything else (an organisation,
+ * a CA's name, a single-label host, a domain component) as a token. Only the country stays.
+ * Separators are ", " not escaped with a backslash (Node prints a comma inside a value as "\,").
+ */
+function redactDn(dn: string, r: Redactor): string {
+  return dn
+    .split(/(?<!\\), /)
+    .map((part) => {
+      const eq = part.indexOf("=");
+      if (eq <= 0) return r.token(part);
+      const type = part.slice(0, eq);
+      const value = part.slice(eq + 1);
+      if (type === "C") return part;
+      const host = /^[A-Za-z0-9*-]+(\.[A-Za-z0-9-]+)+$/.test(value);
+      return `${type}=${host ? r.hostname(value) : r.token(value)}`;
+    })
+    .join(", ");
 }
