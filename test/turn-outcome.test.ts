@@ -6,14 +6,35 @@
  * against tshark's STUN dissection.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { msTurnAllocate, stunBinding } from "../fixtures/lib/packets.js";
+import {
+  msTurnAllocate,
+  msTurnMessage,
+  type PcapRecord,
+  rtp,
+  stunBinding,
+  turnMessage,
+  udp,
+  writePcap,
+} from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
-import { readStun, STUN_ALLOCATE, STUN_BINDING, StunMessage } from "../src/decode/stun-message.js";
+import { CatalogIndex } from "../src/catalog/index.js";
+import { parseTopology } from "../src/classify/topology.js";
+import {
+  readStun,
+  STUN_ALLOCATE,
+  STUN_BINDING,
+  STUN_CREATE_PERMISSION,
+  STUN_DATA,
+  STUN_INDICATION,
+  STUN_REQUEST,
+  STUN_SEND,
+  StunMessage,
+} from "../src/decode/stun-message.js";
 import { renderMarkdown } from "../src/report/markdown.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
@@ -181,6 +202,116 @@ describe("media path findings with a topology", () => {
     // Redacted, the peer is a pseudonym like the rest.
     const red = await media("--topology", topology("10.1.0.0/16, 10.0.0.10/32"), "--redact");
     expect(JSON.stringify(red.media)).not.toMatch(/10\.0\.0\.(10|30)|10\.1\.0\.20/);
+  });
+});
+
+describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issue 17)", () => {
+  const CLIENT = "10.1.0.20";
+  const EDGE = "10.0.0.30";
+  const PEER = "10.2.0.40";
+  const C6 = "2001:db8:1::20";
+  const E6 = "2001:db8::30";
+  const P6 = "2001:db8:2::40";
+  const T = 1_750_000_000_000_000;
+  const media = new Uint8Array(160).fill(0xd5);
+  const dir = mkdtempSync(join(tmpdir(), "ocs-relay-"));
+  const topologyFile = join(dir, "topology.yaml");
+  writeFileSync(
+    topologyFile,
+    `roles:\n  Edge Server: [${EDGE}, "${E6}"]\nclients: [10.1.0.0/16, 10.2.0.0/16, "2001:db8:1::/48", "2001:db8:2::/48"]\n`,
+  );
+  const topology = parseTopology(
+    readFileSync(topologyFile, "utf8"),
+    topologyFile,
+    new CatalogIndex().roles(),
+  );
+
+  /** OCS 2007 R2's dialect: Allocate, then Send requests to the peer and Data Indications from it. */
+  const msTurn = (): PcapRecord[] => [
+    udp(CLIENT, 50030, EDGE, 3478, T, msTurnMessage(0x0003, 1)),
+    udp(EDGE, 3478, CLIENT, 50030, T + 1000, msTurnMessage(0x0103, 1)),
+    ...[0, 1, 2].flatMap((i) => [
+      udp(CLIENT, 50030, EDGE, 3478, T + 20_000 * (i + 1), msTurnMessage(0x0004, 10 + i, PEER, media)),
+      udp(EDGE, 3478, CLIENT, 50030, T + 20_000 * (i + 1) + 500, msTurnMessage(0x0115, 20 + i, PEER, media)),
+    ]),
+  ];
+  /** RFC 8656 over IPv6: Allocate, CreatePermission for an IPv6 peer, Send indications. */
+  const turn6 = (direct: boolean): PcapRecord[] => [
+    udp(C6, 50040, E6, 3478, T, turnMessage(0x0003, 1)),
+    udp(E6, 3478, C6, 50040, T + 1000, turnMessage(0x0103, 1)),
+    udp(C6, 50040, E6, 3478, T + 2000, turnMessage(0x0008, 2, P6)),
+    udp(E6, 3478, C6, 50040, T + 3000, turnMessage(0x0108, 2)),
+    ...[0, 1, 2].map((i) =>
+      udp(C6, 50040, E6, 3478, T + 20_000 * (i + 1), turnMessage(0x0016, 3 + i, P6, media)),
+    ),
+    // RTP straight between the two clients: the direct path works.
+    ...(direct
+      ? [0, 1].flatMap((i) => [
+          udp(C6, 50042, P6, 50044, T + 100_000 + i * 20_000, rtp(i, i * 160, 7)),
+          udp(P6, 50044, C6, 50042, T + 100_010 + i * 20_000, rtp(i, i * 160, 8)),
+        ])
+      : []),
+  ];
+  const run = async (name: string, records: PcapRecord[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, writePcap(records));
+    return { file, report: await analyzeCapture(file, { version: "t", topology }) };
+  };
+
+  it("reads MS-TURN's Send requests and Data Indications as relaying, its DESTINATION-ADDRESS as the peer", async () => {
+    const { file, report } = await run("msturn.pcap", msTurn());
+    expect(report.flows[0]!.stun).toMatchObject({ relayed: true });
+    expect(report.media).toEqual([
+      expect.objectContaining({ code: "media_relay_only", client: CLIENT, server: EDGE, peer: PEER }),
+    ]);
+    if (hasTshark) {
+      // tshark's classic STUN dissector reads the same peer from the Send requests.
+      const t = execFileSync(
+        "tshark",
+        ["-r", file, "-Y", "classicstun.type == 0x0004", "-T", "fields", "-e", "classicstun.att.ipv4"],
+        { encoding: "utf8" },
+      );
+      expect(new Set(t.trim().split("\n"))).toEqual(new Set([PEER]));
+    }
+  });
+
+  it("reads an IPv6 XOR-PEER-ADDRESS, and finds relay-only media over IPv6 unless the direct path worked", async () => {
+    const { file, report } = await run("turn6.pcap", turn6(false));
+    expect(report.media).toEqual([
+      expect.objectContaining({ code: "media_relay_only", client: C6, server: E6, peer: P6 }),
+    ]);
+    if (hasTshark) {
+      const t = execFileSync(
+        "tshark",
+        ["-r", file, "-Y", "stun.type == 0x0008", "-T", "fields", "-e", "stun.att.ipv6"],
+        { encoding: "utf8" },
+      );
+      expect(t.trim()).toBe(P6);
+    }
+    expect((await run("turn6-direct.pcap", turn6(true))).report.media).toEqual([]);
+  });
+
+  it("decodes each relay message's peer exactly, and refuses every prefix", () => {
+    const out = new StunMessage();
+    const cases: [Uint8Array, number, number, number, number[]][] = [
+      [msTurnMessage(0x0004, 1, PEER, media), STUN_SEND, STUN_INDICATION, 4, [0, 0, 0, 0x0a020028]],
+      [msTurnMessage(0x0115, 1, PEER, media), STUN_DATA, STUN_INDICATION, 0, [0, 0, 0, 0]],
+      [msTurnMessage(0x0006, 1, PEER), STUN_CREATE_PERMISSION, STUN_REQUEST, 4, [0, 0, 0, 0x0a020028]],
+      [
+        turnMessage(0x0008, 9, P6),
+        STUN_CREATE_PERMISSION,
+        STUN_REQUEST,
+        6,
+        [0x20010db8, 0x00020000, 0, 0x40],
+      ],
+      [turnMessage(0x0008, 9, PEER), STUN_CREATE_PERMISSION, STUN_REQUEST, 4, [0, 0, 0, 0x0a020028]],
+    ];
+    for (const [bytes, method, cls, family, words] of cases) {
+      expect(readStun(bytes, 0, bytes.length, out)).toBe(true);
+      expect([out.method, out.cls, out.peerFamily]).toEqual([method, cls, family]);
+      if (family !== 0) expect([...out.peerWords]).toEqual(words.map((w) => w | 0));
+      for (let n = 0; n < bytes.length; n++) expect(readStun(bytes, 0, n, out)).toBe(false);
+    }
   });
 });
 

@@ -41,8 +41,16 @@ export interface StunOutcome {
   realm: string | null;
   /** Relayed messages (ChannelData, Send and Data indications) after a successful Allocate. */
   relayed: number;
-  /** The IPv4 peers the client asked the relay to reach (CreatePermission, ChannelBind, Send), as numbers. */
-  peers: number[];
+  /**
+   * The peers the client asked the relay to reach (CreatePermission, ChannelBind, Send; MS-TURN's
+   * Set Active Destination and Send), IPv4 or IPv6, as address words (IPv4 in the last).
+   */
+  peers: StunPeer[];
+}
+
+export interface StunPeer {
+  family: 4 | 6;
+  words: readonly [number, number, number, number];
 }
 
 export class StunOutcomes {
@@ -77,8 +85,12 @@ export class StunOutcomes {
     const asksPeer =
       (m.cls === STUN_REQUEST && (m.method === STUN_CREATE_PERMISSION || m.method === STUN_CHANNEL_BIND)) ||
       (m.cls === STUN_INDICATION && m.method === STUN_SEND);
-    if (asksPeer && m.peerV4 >= 0 && !o.peers.includes(m.peerV4) && o.peers.length < MAX_PEERS)
-      o.peers.push(m.peerV4);
+    if (asksPeer && m.peerFamily !== 0 && o.peers.length < MAX_PEERS) {
+      const w = m.peerWords;
+      const family = m.peerFamily === 4 ? 4 : 6;
+      if (!o.peers.some((p) => p.family === family && p.words.every((x, i) => x === w[i])))
+        o.peers.push({ family, words: [w[0]!, w[1]!, w[2]!, w[3]!] });
+    }
     if (m.realmEnd > m.realmStart && o.realm === null)
       o.realm = LATIN1.decode(buf.subarray(m.realmStart, Math.min(m.realmEnd, m.realmStart + 128)));
     if (m.method === STUN_BINDING) {

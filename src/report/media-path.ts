@@ -17,8 +17,9 @@
 import type { Topology } from "../classify/topology.js";
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import type { StunPeer } from "../flow/stun-outcome.js";
 import type { FlowFacts } from "../flow/view.js";
-import { ipv4Text, isoMicros, isoToMicros } from "../format.js";
+import { isoMicros, isoToMicros, wordsText } from "../format.js";
 
 /** How long after the last unanswered UDP request a TCP connection still counts as the fallback. */
 export const FALLBACK_WINDOW_MICROS = 30_000_000;
@@ -55,11 +56,10 @@ interface Candidate {
 
 interface Relay {
   client: string;
-  clientV4: number;
   server: string;
   id: number;
   first: number;
-  peers: readonly number[];
+  peers: readonly StunPeer[];
 }
 
 const MEDIA_APPS: ReadonlySet<number> = new Set<number>([
@@ -75,7 +75,7 @@ export class MediaPaths {
   private readonly tcp = new Map<string, Candidate[]>();
   private tcpCount = 0;
   private readonly relays: Relay[] = [];
-  /** IPv4 address pairs ("a b", the lower first) that exchanged media directly. */
+  /** Address pairs, as text ("a b", the lower first), that exchanged media directly. */
   private readonly direct = new Set<string>();
 
   constructor(private readonly topology: Topology | null = null) {}
@@ -87,10 +87,8 @@ export class MediaPaths {
     const s = f.stun;
     if (s !== null && (s.relayed > 0 || (f.respPackets === 0 && s.bindingRequests + s.allocateRequests > 0)))
       return true;
-    // Direct media between two IPv4 addresses (only needed when a topology can name client networks).
-    return (
-      this.topology !== null && f.family === 4 && (MEDIA_APPS.has(f.origApp) || MEDIA_APPS.has(f.respApp))
-    );
+    // Direct media between two addresses (only needed when a topology can name client networks).
+    return this.topology !== null && (MEDIA_APPS.has(f.origApp) || MEDIA_APPS.has(f.respApp));
   }
 
   /** A flow as it ends, with its endpoints' address text. */
@@ -110,12 +108,10 @@ export class MediaPaths {
     const asked = s !== null && s.bindingRequests + s.allocateRequests > 0;
     if (asked && f.respPackets === 0 && this.udp.length < MAX_CANDIDATES && this.toEdge(f))
       this.udp.push({ key: `${client} ${server}`, id: f.id + 1, first: f.first, last: f.last });
-    if (this.topology === null || f.family !== 4) return;
-    const a = f.addrWord(true, 3) >>> 0;
-    const b = f.addrWord(false, 3) >>> 0;
+    if (this.topology === null) return;
     if (s !== null && s.relayed > 0 && s.peers.length > 0 && this.relays.length < MAX_CANDIDATES)
-      this.relays.push({ client, clientV4: a, server, id: f.id + 1, first: f.first, peers: s.peers });
-    else if (this.direct.size < MAX_CANDIDATES * 10) this.direct.add(a < b ? `${a} ${b}` : `${b} ${a}`);
+      this.relays.push({ client, server, id: f.id + 1, first: f.first, peers: s.peers });
+    else if (this.direct.size < MAX_CANDIDATES * 10) this.direct.add(pairKey(client, server));
   }
 
   /** UDP 3478, or with a topology any address an Edge role lives at. */
@@ -149,15 +145,15 @@ export class MediaPaths {
     if (topology === null) return out;
     for (const r of [...this.relays].sort((a, b) => a.first - b.first || a.id - b.id)) {
       for (const p of r.peers) {
-        const place = topology.placeOf(4, [0, 0, 0, p | 0]);
+        const place = topology.placeOf(p.family, p.words);
         if (place?.kind !== "clients") continue;
-        const pair = r.clientV4 < p ? `${r.clientV4} ${p}` : `${p} ${r.clientV4}`;
-        if (this.direct.has(pair)) continue;
+        const peer = wordsText(p.family, p.words);
+        if (this.direct.has(pairKey(r.client, peer))) continue;
         out.push({
           code: "media_relay_only",
           client: r.client,
           server: r.server,
-          peer: ipv4Text(p),
+          peer,
           turnFlow: r.id,
           firstSeen: isoMicros(r.first),
         });
@@ -165,6 +161,11 @@ export class MediaPaths {
     }
     return out;
   }
+}
+
+/** Two addresses' text as one key, the lower first (addresses are formatted one way: format.ts). */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
 
 /** A finding in words, for the human formats. */
