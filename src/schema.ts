@@ -9,9 +9,21 @@
  */
 import { createRequire } from "node:module";
 import type { ErrorObject, Options, ValidateFunction } from "ajv";
-import { isMap, isSeq, LineCounter, type Node, type Pair, parseDocument } from "yaml";
+import type { LineCounter, Node, Pair } from "yaml";
 
 const requireCjs = createRequire(import.meta.url);
+
+let yamlModule: typeof import("yaml") | null = null;
+
+/**
+ * The yaml package, loaded on first use: its 70-odd modules cost every run and
+ * every batch worker about 50 ms and a megabyte of heap at start-up, and only
+ * settings and topology files need them.
+ */
+export function yaml(): typeof import("yaml") {
+  yamlModule ??= requireCjs("yaml") as typeof import("yaml");
+  return yamlModule;
+}
 
 export class LazySchema<T> {
   private compiled: ValidateFunction<T> | null = null;
@@ -102,6 +114,7 @@ export class SettingsDocument {
 
   /** Parses `text`; throws SettingsSyntaxError. */
   static parse(text: string): SettingsDocument {
+    const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const e = doc.errors[0];
@@ -119,6 +132,7 @@ export class SettingsDocument {
    * path is not in the document.
    */
   position(path: readonly (string | number)[], key?: string): { line: number; column: number } | null {
+    const { isMap, isSeq } = yaml();
     let node: unknown = this.root;
     for (const step of path) {
       if (isMap(node)) {

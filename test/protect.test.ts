@@ -186,10 +186,11 @@ describe("a failing capture never costs the others", () => {
     const { TcpConversation, writePcap } = await import("../fixtures/lib/packets.js");
     const { cliAsync } = await import("./helpers/cli.js");
     const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-oom-"));
-    // 20,000 one-packet flows: more than an 8 MB worker heap holds, and a small capture fits.
+    // 30,000 one-packet flows: more than a 16 MB worker heap holds (they fit in 32 MB), while a
+    // small capture needs about 7 MB, so both sides have room (8 MB was flaky on a busy machine).
     const t0 = Date.UTC(2024, 0, 1) * 1000;
     const records = [];
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < 30_000; i++) {
       const client = `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
       records.push(
         ...new TcpConversation(client, 40000 + (i % 1000), "10.0.0.10", 5061, t0 + i).syn().frames,
@@ -205,7 +206,7 @@ describe("a failing capture never costs the others", () => {
     const runs = await Promise.all(
       [{}, { NODE_OPTIONS: "--max-old-space-size=1024" }].map((env) =>
         cliAsync(
-          { env: { OCS_PCAP_WORKER_HEAP_MB: "8", ...env } },
+          { env: { OCS_PCAP_WORKER_HEAP_MB: "16", ...env } },
           "analyze",
           dir,
           "-f",

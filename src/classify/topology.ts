@@ -20,7 +20,8 @@
  * classify/tls.ts checks when the ClientHello carries no SNI to check instead.
  */
 import { Address4, Address6 } from "ip-address";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { Node } from "yaml";
+import { yaml } from "../schema.js";
 
 export class TopologyError extends Error {
   constructor(
@@ -158,6 +159,7 @@ export class Topology {
 }
 
 export function parseTopology(text: string, file: string, knownRoles: readonly string[]): Topology {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const lineOf = (node: Node | null | undefined): number =>

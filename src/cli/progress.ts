@@ -3,7 +3,9 @@
  * for files over 8 MiB, not under --quiet and not in CI (the CI variable).
  * Shows bytes read, packets per second and the time left (cli-progress).
  */
-import { SingleBar } from "cli-progress";
+import { createRequire } from "node:module";
+
+const requireCjs = createRequire(import.meta.url);
 
 const MIN_BYTES = 8 << 20;
 
@@ -18,6 +20,8 @@ export function progressFor(
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress | null {
   if (quiet || !stream.isTTY || process.env.CI || size < MIN_BYTES) return null;
+  // Loaded only when a bar is shown: most runs (pipes, CI, workers) never pay for it.
+  const { SingleBar } = requireCjs("cli-progress") as typeof import("cli-progress");
   const bar = new SingleBar({
     stream,
     format: "{bar} {percentage}% | {mb}/{totalMb} MB | {pps} packets/s | ETA {eta_formatted}",

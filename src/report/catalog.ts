@@ -3,11 +3,18 @@
  * cover one port (most specific first), as a table, JSON or firewall-rule
  * CSV; and `catalog diff` as a table or JSON.
  */
-import Table from "cli-table3";
+import { createRequire } from "node:module";
 import type { CatalogDiff, DiffSide } from "../catalog/diff.js";
 import { formatPorts } from "../catalog/index.js";
 import type { CatalogEntry } from "../catalog/types.js";
 import { escapeCsv, escapeTerminal, escapeTerminalLine as term } from "./escape.js";
+
+const requireCjs = createRequire(import.meta.url);
+
+/** cli-table3, loaded by the `catalog` command's tables only, not by every run. */
+function tableClass(): typeof import("cli-table3") {
+  return requireCjs("cli-table3") as typeof import("cli-table3");
+}
 
 export interface CatalogJson {
   entries: {
@@ -54,6 +61,7 @@ export function renderCatalogJson(entries: readonly CatalogEntry[]): string {
 }
 
 export function renderCatalogTable(entries: readonly CatalogEntry[], title: string): string {
+  const Table = tableClass();
   const t = new Table({
     head: ["Row", "Role", "Port(s)", "Transport", "Use", "Protocol", "Security", "Description"],
     style: { head: [], border: [] },
@@ -113,6 +121,7 @@ export function renderCatalogDiffJson(diff: CatalogDiff, a: string, b: string): 
 export function renderCatalogDiffTable(diff: CatalogDiff, a: string, b: string): string {
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const r of diff.rows) counts[r.change]++;
+  const Table = tableClass();
   const t = new Table({
     head: ["Change", "Port(s)", "Transport", "Use", `Roles in ${term(a)}`, `Roles in ${term(b)}`],
     style: { head: [], border: [] },
