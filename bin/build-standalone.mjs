@@ -29,11 +29,12 @@ const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 /**
  * Modules that load something on first use through `createRequire(import.meta.url)`
- * (Ajv in src/schema.ts, the product catalogs' data in src/catalog/products.ts),
+ * (Ajv and yaml in src/schema.ts, the product catalogs' data in src/catalog/products.ts,
+ * cli-progress in src/cli/progress.ts, cli-table3 in src/report/catalog.ts),
  * which a CommonJS bundle has no URL for: there it becomes a plain `require`,
  * which esbuild bundles and still evaluates on first use.
  */
-const LAZY = /src[\\/](schema|catalog[\\/]products)\.ts$/;
+const LAZY = /src[\\/](schema|catalog[\\/]products|cli[\\/]progress|report[\\/]catalog)\.ts$/;
 const lazyRequire = {
   name: "lazy-require",
   setup(b) {
