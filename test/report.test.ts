@@ -9,9 +9,9 @@ import { toolVersion } from "../src/cli/main.js";
 import { isoMicros } from "../src/format.js";
 import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
 import { renderHtml } from "../src/report/html.js";
-import { renderJson } from "../src/report/json.js";
+import { flowJson, renderJson } from "../src/report/json.js";
 import { renderMarkdown } from "../src/report/markdown.js";
-import type { Report } from "../src/report/model.js";
+import type { FlowRecord, Report } from "../src/report/model.js";
 import { reasonText } from "../src/report/reason-text.js";
 import reportSchema from "../src/report/report.schema.json" with { type: "json" };
 import { renderTable } from "../src/report/table.js";
@@ -291,5 +291,63 @@ describe("table renderer", () => {
   it("limits long lists and says how many were left out", () => {
     const text = renderTable(report("ocs-sample.pcap"), { limit: 1 });
     expect(text).toMatch(/… and 3 more \(--limit 0 shows all/);
+  });
+});
+
+describe("flowJson's hand-written tls and stun objects", () => {
+  it("write what JSON.stringify writes, for recorded flows and for every optional part and escape", async () => {
+    const flows: FlowRecord[] = [];
+    for (const name of ["recorded/tls-outcomes-real.pcap", "recorded/turn-real.pcap"]) {
+      const report = await analyzeCapture(join(ROOT, "fixtures", name), { version: "test" });
+      for (const f of report.flows) {
+        if (f.tls !== undefined) {
+          flows.push(f);
+          const certificate = {
+            subject: 'CN=a "b"\\c',
+            issuer: "O=\u00e9\u0001",
+            dnsNames: ["x.test", "y\n"],
+            notBefore: "2024-01-01T00:00:00.000000Z",
+            notAfter: "2025-01-01T00:00:00.000000Z",
+            sha256: "ab".repeat(32),
+            selfSigned: true,
+            chainLength: 2,
+          };
+          // In the builder's order: the optional keys after the alerts, partial first.
+          const { partial: _p, certificate: _c, ...rest } = f.tls;
+          flows.push({ ...f, tls: { ...rest, partial: "snaplen", certificate } });
+          flows.push({
+            ...f,
+            tls: { ...f.tls, sni: null, version: null, cipher: null, alerts: [], clientCertificates: 3 },
+          });
+        }
+        if (f.stun !== undefined) {
+          flows.push(f);
+          flows.push({
+            ...f,
+            stun: {
+              ...f.stun,
+              msVersion: 3,
+              realm: 'r"e\\alm\u2028',
+              relayed: true,
+              allocate: {
+                ...f.stun.allocate,
+                errors: [
+                  { code: 401, count: 2 },
+                  { code: 438, count: 1 },
+                ],
+              },
+            },
+          });
+        }
+      }
+    }
+    expect(flows.filter((f) => f.tls !== undefined).length).toBeGreaterThan(3);
+    expect(flows.filter((f) => f.stun !== undefined).length).toBeGreaterThan(3);
+    for (const f of flows) {
+      const text = flowJson(f, new Map(), new Map());
+      if (f.tls !== undefined) expect(text).toContain(`"tls":${JSON.stringify(f.tls)},`);
+      if (f.stun !== undefined) expect(text).toContain(`"stun":${JSON.stringify(f.stun)},`);
+      expect(JSON.parse(text).tls).toEqual(f.tls);
+    }
   });
 });
