@@ -2,8 +2,9 @@
  * Wireshark display filters (report/filter.ts): the filters written for
  * hand-made flows, and, on every fixture, tshark accepting every filter the
  * report gives and matching at least the flow's packets (a group's filter, at
- * least its flows' packets). One tshark pass per fixture counts the frames of
- * all its filters at once (`-z io,stat,0,F1,F2,…`).
+ * least its flows' packets). One tshark pass counts the frames of many
+ * filters at once (`-z io,stat,0,F1,F2,…`): one over the plain pcap fixtures
+ * concatenated by mergecap, and one for each fixture it cannot merge.
  */
 
 import { spawnSync } from "node:child_process";

@@ -51,6 +51,8 @@ export function* renderJson(report: Report): Generator<string> {
 }
 
 const q = JSON.stringify;
+/** A string or null, as JSON. */
+const qn = (v: string | null): string => (v === null ? "null" : q(v));
 
 /** One flow, compact; key order as in FlowRecord, after `lead` (keys of the caller's own, each ending in a comma). */
 export function flowJson(
@@ -116,20 +118,19 @@ function stunJson(s: StunRecord): string {
   return (
     `{"binding":{"requests":${b.requests},"successes":${b.successes},"errors":${b.errors}},` +
     `"allocate":{"requests":${a.requests},"successes":${a.successes},"errors":${errors}]},` +
-    `"msVersion":${s.msVersion},"realm":${s.realm === null ? "null" : q(s.realm)},"relayed":${s.relayed}}`
+    `"msVersion":${s.msVersion},"realm":${qn(s.realm)},"relayed":${s.relayed}}`
   );
 }
 
 /** A flow's TLS record, as JSON.stringify writes the builder's object (optional keys last, as it adds them). */
 function tlsJson(t: TlsRecord): string {
-  const str = (v: string | null) => (v === null ? "null" : q(v));
   let alerts = "[";
   for (let i = 0; i < t.alerts.length; i++) {
     const x = t.alerts[i]!;
-    alerts += `${i === 0 ? "" : ","}{"from":${q(x.from)},"level":${q(x.level)},"alert":${str(x.alert)}}`;
+    alerts += `${i === 0 ? "" : ","}{"from":${q(x.from)},"level":${q(x.level)},"alert":${qn(x.alert)}}`;
   }
   let out =
-    `{"version":${str(t.version)},"cipher":${str(t.cipher)},"sni":${str(t.sni)},"complete":${t.complete},` +
+    `{"version":${qn(t.version)},"cipher":${qn(t.cipher)},"sni":${qn(t.sni)},"complete":${t.complete},` +
     `"certificateRequested":${t.certificateRequested},"clientCertificates":${t.clientCertificates},"alerts":${alerts}]`;
   if (t.partial !== undefined) out += `,"partial":${q(t.partial)}`;
   const c = t.certificate;
