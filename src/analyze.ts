@@ -9,7 +9,7 @@
 import { NetmonReader, netmonLinkTypeName } from "./capture/netmon.js";
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
-import { CatalogIndex } from "./catalog/index.js";
+import { builtInIndex, type CatalogIndex } from "./catalog/index.js";
 import { isDefaultProducts } from "./catalog/products.js";
 import { type ClassifyContext, classifyFlow } from "./classify/classify.js";
 import type { Topology } from "./classify/topology.js";
@@ -86,13 +86,6 @@ export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
 
 /** How standard input (`-`) is named in reports. */
 export const STDIN_LABEL = "(standard input)";
-
-let defaultIndex: CatalogIndex | null = null;
-
-function builtInIndex(): CatalogIndex {
-  if (defaultIndex === null) defaultIndex = new CatalogIndex();
-  return defaultIndex;
-}
 
 /** Analyses the capture at `path` (`-` for standard input) and returns its report. */
 export async function analyzeCapture(path: string, options: AnalyzeOptions = {}): Promise<Report> {

@@ -12,9 +12,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/cli.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool } from "./helpers/tools.js";
 
 // CI installs man-db (OCS_PCAP_REQUIRE_TOOLS=1): there a missing `man` fails the test instead of skipping it.
-const hasMan = spawnSync("man", ["--version"]).status === 0 || process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasMan = hasTool("man");
 
 describe("shell completion", () => {
   it("bash completes subcommands, options and choices once sourced", async () => {

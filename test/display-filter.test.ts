@@ -16,11 +16,11 @@ import { GOLDEN_FIXTURES } from "../fixtures/build.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
 import type { BlockedGroup, FlowRecord } from "../src/report/model.js";
+import { hasTool, requireTools } from "./helpers/tools.js";
 import { frameCounts } from "./helpers/tshark.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const hasTshark = spawnSync("tshark", ["--version"]).status === 0;
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = hasTool("tshark");
 
 type Ends = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort">;
 const ends = (
@@ -194,7 +194,7 @@ async function wantedOf(name: string): Promise<Wanted[]> {
  * Monitor and pktmon) get a pass each.
  */
 const MERGED = CAPTURES.filter((n) => n.endsWith(".pcap") && n !== "truncated.pcap");
-const hasMergecap = spawnSync("mergecap", ["-v"]).status === 0;
+const hasMergecap = hasTool("mergecap");
 
 /** The frames of each merged capture, as capinfos counts them: [first, last] in the merged file. */
 function frameRanges(files: readonly string[]): [number, number][] {

@@ -3,7 +3,7 @@
  * CI policy, redaction, escaping of hostile text, colour, JUnit schema.
  */
 
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -23,11 +23,11 @@ import { renderTable } from "../src/report/table.js";
 import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 import { runCliWith } from "./helpers/run.js";
+import { hasTool, onPath, requireTools } from "./helpers/tools.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
 const read = (path: string) => readFileSync(path, "utf8");
-const hasXmllint = spawnSync("xmllint", ["--version"]).status === 0;
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasXmllint = hasTool("xmllint");
 
 /** C0 controls other than tab, LF and CR. */
 function hasControl(s: string): boolean {
@@ -686,7 +686,7 @@ describe("terminal", () => {
     ]);
   });
 
-  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+  it.skipIf(!onPath("script"))(
     "shows a progress bar on a terminal for a long capture, and none under --quiet or CI; the table fits the terminal",
     async () => {
       const file = join(tmp(), "long.pcap");

@@ -16,6 +16,7 @@ import { Gunzip } from "../src/capture/gzip.js";
 import { readCapture } from "../src/capture/source.js";
 import { CaptureError } from "../src/capture/types.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool, requireTools } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(ROOT, "fixtures");
@@ -23,8 +24,7 @@ const PLAIN = readFileSync(join(FIXTURES, "ocs-sample.pcap"));
 const GZ = gzipSync(PLAIN, { level: 9 });
 const PACKETS = 44;
 
-const hasTshark = spawnSync("tshark", ["--version"]).status === 0;
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = hasTool("tshark");
 const tmp = mkdtempSync(join(tmpdir(), "ocs-gzip-"));
 
 /** Decompresses with our Gunzip, feeding `size`-byte chunks. */

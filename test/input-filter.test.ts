@@ -6,13 +6,12 @@
  * up. tshark runs side by side (skipped where it is not installed, unless
  * OCS_PCAP_REQUIRE_TOOLS=1).
  */
-import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run.js";
+import { hasTool, requireTools } from "./helpers/tools.js";
 import { frameCounts } from "./helpers/tshark.js";
 
-const hasTshark = spawnSync("tshark", ["--version"]).status === 0;
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
+const hasTshark = hasTool("tshark");
 
 interface Capture {
   packets: number;

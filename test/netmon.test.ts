@@ -20,11 +20,11 @@ import { readCapture } from "../src/capture/source.js";
 import { CaptureError } from "../src/capture/types.js";
 import { renderJson } from "../src/report/json.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/netmon-process.cap");
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
-const hasEditcap = requireTools || spawnSync("editcap", ["-h"]).status === 0;
+const hasEditcap = hasTool("editcap");
 const tmp = mkdtempSync(join(tmpdir(), "ocs-netmon-"));
 // Network Monitor 2.0–2.2 keeps local time without a zone: editcap writes it, and tshark reads it, in TZ.
 const UTC = { ...process.env, TZ: "UTC" };

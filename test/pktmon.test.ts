@@ -6,7 +6,7 @@
  * `--dropped` for a `pktmon etl2pcap --drop-only` export. tshark reads the
  * same options from the fixture, as the oracle.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -17,11 +17,11 @@ import { PacketOptions } from "../src/capture/pcapng-packet-options.js";
 import { readCapture } from "../src/capture/source.js";
 import { reasonText } from "../src/report/reason-text.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/pktmon.pcapng");
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
-const hasTshark = requireTools || spawnSync("tshark", ["-v"]).status === 0;
+const hasTshark = hasTool("tshark");
 
 interface Seen {
   direction: number;

@@ -12,12 +12,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
+import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/sip-outcomes.pcap");
 const RECORDED = join(ROOT, "fixtures/recorded/sip-failures-real.pcap");
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
-const hasTshark = requireTools || spawnSync("tshark", ["--version"]).status === 0;
+const hasTshark = hasTool("tshark");
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function parse(text: string) {

@@ -6,7 +6,7 @@
  * cut into random segments and delivered out of order give the same
  * outcome; the reassembler's bounds hold.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,11 +28,11 @@ import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool, requireTools } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/tls-outcomes-real.pcap");
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
-const hasTshark = requireTools || spawnSync("tshark", ["-v"]).status === 0;
+const hasTshark = hasTool("tshark");
 const tmp = mkdtempSync(join(tmpdir(), "ocs-tls-"));
 
 const byClientPort = (flows: readonly FlowRecord[]) => [...flows].sort((a, b) => a.firstFrame - b.firstFrame);
@@ -256,7 +256,7 @@ describe("tls_name_mismatch against the names a topology gives the server's role
 });
 
 describe("certificate names", () => {
-  const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+  const hasOpenssl = hasTool("openssl");
   it.skipIf(!hasOpenssl && !requireTools)(
     "the common name is the subject's own CN attribute, not ', CN=' inside another value",
     () => {

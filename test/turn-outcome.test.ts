@@ -5,7 +5,7 @@
  * (turnutils_uclient against coturn, fixtures/record.sh turn) is checked
  * against tshark's STUN dissection.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,11 +39,11 @@ import { renderMarkdown } from "../src/report/markdown.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
 import { runCli } from "./helpers/run.js";
+import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/turn-real.pcap");
-const requireTools = process.env.OCS_PCAP_REQUIRE_TOOLS === "1";
-const hasTshark = requireTools || spawnSync("tshark", ["-v"]).status === 0;
+const hasTshark = hasTool("tshark");
 
 /** Per client port: STUN message types and error codes as tshark dissects them. */
 function tsharkStun(path: string) {

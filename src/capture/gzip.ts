@@ -30,6 +30,7 @@ import {
   zlibInflateEnd,
   zlibInflateInit2,
 } from "pako";
+import { unzeroed } from "./window.js";
 
 export type GzipFaultCode =
   | "truncated_gzip"
@@ -71,7 +72,8 @@ export class Gunzip {
   private pos = 0;
   private base = 0;
   private sourceDone = false;
-  private readonly out = new Uint8Array(OUT_LEN);
+  /** Inflate's output space: only the bytes inflate wrote are handed on. */
+  private readonly out = unzeroed(OUT_LEN);
 
   constructor(
     first: Uint8Array,

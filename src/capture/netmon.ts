@@ -28,6 +28,7 @@
 import { type NetmonProcess, readProcesses } from "./netmon-process.js";
 import { NETMON1_MAGIC, NETMON2_MAGIC } from "./sniff.js";
 import { CaptureError, type CaptureWarning, type Frame, type FrameSink, reusedFrame } from "./types.js";
+import { unzeroed } from "./window.js";
 
 export const NETMON_HEADER_LEN = 128;
 const RECORD_HEADER_LEN = 16;
@@ -120,8 +121,8 @@ export class NetmonReader {
   /** Reads the whole file, handing each frame to `sink`. */
   async read(file: RandomAccess, sink: FrameSink, options: NetmonOptions = {}): Promise<void> {
     const max = options.maxRecordLen ?? 262_144;
-    const win = new Uint8Array(WINDOW_CHUNK + max + RECORD_HEADER_LEN + TRAILER_LEN_23 + 64);
-    const view = new DataView(win.buffer);
+    const win = unzeroed(WINDOW_CHUNK + max + RECORD_HEADER_LEN + TRAILER_LEN_23 + 64);
+    const view = new DataView(win.buffer, win.byteOffset, win.byteLength);
     const size = file.size;
     const head = await readHeader(file);
     this.versionMinor = head.minor;

@@ -132,3 +132,11 @@ export function formatPorts(ports: readonly PortRange[]): string {
 export function formatRange(range: PortRange): string {
   return range.first === range.last ? String(range.first) : `${range.first}-${range.last}`;
 }
+
+let builtIn: CatalogIndex | null = null;
+
+/** The index of the built-in catalog, built once per thread: it is never changed after building. */
+export function builtInIndex(): CatalogIndex {
+  builtIn ??= new CatalogIndex();
+  return builtIn;
+}

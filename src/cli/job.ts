@@ -4,7 +4,7 @@
  * index and topology.
  */
 import type { AnalyzeOptions } from "../analyze.js";
-import { CatalogIndex } from "../catalog/index.js";
+import { builtInIndex, CatalogIndex } from "../catalog/index.js";
 import { isDefaultProducts, productCatalog } from "../catalog/products.js";
 import type { InputFilterSpec } from "../flow/input-filter.js";
 
@@ -29,7 +29,6 @@ export interface JobSettings {
 }
 
 let cached: { key: string; options: AnalyzeOptions } | null = null;
-let builtIn: CatalogIndex | null = null;
 
 /**
  * Analysis options for these settings (the catalog and topology are parsed
@@ -43,8 +42,7 @@ export async function settingsToOptions(settings: JobSettings): Promise<AnalyzeO
   const base = isDefaultProducts(settings.products) ? null : productCatalog(settings.products);
   if (settings.catalog === null) {
     if (base === null) {
-      builtIn ??= new CatalogIndex();
-      index = builtIn;
+      index = builtInIndex();
     } else index = new CatalogIndex(base);
   } else {
     const { extendCatalog, parseCatalogFile } = await import("../catalog/load.js");

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { closest } from "fastest-levenshtein";
 import { InputError } from "../capture/source.js";
-import { CatalogIndex } from "../catalog/index.js";
+import { builtInIndex, CatalogIndex } from "../catalog/index.js";
 import { CatalogFileError, extendCatalog, parseCatalogFile } from "../catalog/load.js";
 import {
   DEFAULT_PRODUCT,
@@ -159,7 +159,7 @@ export function loadCatalog(
   }
   const base = isDefaultProducts(products) ? null : productCatalog(products);
   if (replace === undefined && extend === undefined)
-    return { index: base === null ? new CatalogIndex() : new CatalogIndex(base), source: null, products };
+    return { index: base === null ? builtInIndex() : new CatalogIndex(base), source: null, products };
   const file = (replace ?? extend)!;
   const text = readSettingsFile(file);
   let entries: CatalogEntry[];
