@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../../src/analyze.js";
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from "../helpers/corpus.js";
+import { hasTool } from "../helpers/tools.js";
 
-const HAVE = HAVE_CORPUS && spawnSync("tshark", ["--version"]).status === 0;
+const HAVE = HAVE_CORPUS && hasTool("tshark");
 const SAMPLE = HAVE ? corpusCaptures() : [];
 
 const key = (t: string, a: string, ap: string | number, b: string, bp: string | number) =>
