@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,11 +13,23 @@ export default function setup(): () => void {
   // Every temporary folder the tests make (mkdtemp under os.tmpdir(), which reads TMPDIR) goes
   // into one folder for the run, removed at the end: a run left about 80 MB in /tmp before.
   // The test workers and the processes they start inherit TMPDIR.
-  const runDir = mkdtempSync(join(tmpdir(), "ocs-pcap-test-run-"));
+  // In memory where Linux offers it (/dev/shm is tmpfs): the tests write and
+  // fsync thousands of small reports, which on a virtual disk cost seconds.
+  const runDir = mkdtempSync(join(memoryTmp() ?? tmpdir(), "ocs-pcap-test-run-"));
   process.env.TMPDIR = runDir;
   const teardown = () => rmSync(runDir, { recursive: true, force: true });
   build();
   return teardown;
+}
+
+/** /dev/shm when it is a writable folder, else null. */
+function memoryTmp(): string | null {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return statSync("/dev/shm").isDirectory() ? "/dev/shm" : null;
+  } catch {
+    return null;
+  }
 }
 
 function build(): void {
