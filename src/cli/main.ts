@@ -87,7 +87,7 @@ Examples:
     )
     .option(
       "-j, --jobs <n>",
-      `captures analysed at once, on worker threads (default: the CPU count, ${availableParallelism()} here)`,
+      `captures analysed at once, on worker threads (default: the CPU count, ${availableParallelism()} here; 1 for a batch under 64 MB, which workers would only slow down)`,
     )
     .option(
       "--fail-on <list>",

@@ -12,7 +12,15 @@ import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
 import { redactReport } from "../../report/redact.js";
-import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
+import {
+  defaultJobs,
+  expandInputs,
+  inShard,
+  type JobResult,
+  type KeepFlows,
+  runJob,
+  runJobs,
+} from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { parseInputFilter } from "../filter-options.js";
@@ -215,7 +223,7 @@ export async function analyzeCommand(
             ? "notable"
             : "none";
     try {
-      results = await runJobs(paths, settings, jobs, {
+      results = await runJobs(paths, settings, opts.jobs === undefined ? defaultJobs(paths, jobs) : jobs, {
         keepFlows,
         ...(io.workerScript === undefined ? {} : { workerScript: io.workerScript }),
         ...(out === null ? {} : { stream: { folder: out.spoolFolder(), redaction } }),
