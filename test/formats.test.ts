@@ -4,17 +4,24 @@
  */
 
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TcpConversation, tlsClientHello, tlsServerHello, udp, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { AUTO_JOBS_MIN_BYTES, defaultJobs } from "../src/cli/batch.js";
-import { run, toolVersion, wantColor } from "../src/cli/main.js";
+import { toolVersion, wantColor } from "../src/cli/main.js";
 import { renderCsv } from "../src/report/csv.js";
 import { renderHtml } from "../src/report/html.js";
 import { renderJunit } from "../src/report/junit.js";
@@ -282,42 +289,26 @@ describe("batch runs", () => {
   });
 
   it("without --jobs, a batch under 64 MB runs in this thread, and a larger one on a worker per CPU", async () => {
-    const dir = tmp();
-    const small = join(dir, "small.pcap");
-    writeFileSync(small, readFileSync(join(ROOT, "fixtures/ocs-sample.pcap")));
+    const [small, large] = ["small.pcap", "large.pcap"].map((n) => join(tmp(), n)) as [string, string];
+    copyFileSync(join(ROOT, "fixtures/ocs-sample.pcap"), small);
     // A sparse file: 64 MB on paper, no disk used.
-    const large = join(dir, "large.pcap");
     writeFileSync(large, "");
     truncateSync(large, AUTO_JOBS_MIN_BYTES);
     expect(defaultJobs([small], 4)).toBe(1);
-    expect(defaultJobs([small, "-", join(dir, "missing.pcap")], 4)).toBe(1);
+    expect(defaultJobs([small, "-", join(tmp(), "missing.pcap")], 4)).toBe(1);
     expect(defaultJobs([small, large], 4)).toBe(4);
     expect(defaultJobs([large], 2)).toBe(2);
     // End to end: a worker here would throw on start, so the batch shows none was started.
-    let stderr = "";
-    const chunks: string[] = [];
-    const code = await run(["analyze", ...BATCH, "-f", "json", "-q"], {
-      stdout: new Writable({
-        write(chunk, _enc, cb) {
-          chunks.push(String(chunk));
-          cb();
-        },
-      }),
-      stderr: (t) => (stderr += t),
-      workerScript: { source: "throw new Error('a worker was started')" },
-    });
-    expect(stderr).not.toContain("a worker was started");
-    expect(code).toBe(65);
+    const failing = { workerScript: { source: "throw new Error('a worker was started')" } };
+    const auto = await runCliWith(failing, "analyze", ...BATCH, "-f", "json", "-q");
+    expect(auto.stderr).not.toContain("a worker was started");
+    expect(auto.code).toBe(65);
     const single = await cliFast("analyze", ...BATCH, "-f", "json", "-q", "--jobs", "1");
-    expect(chunks.join("")).toBe(single.stdout);
+    expect(auto.stdout).toBe(single.stdout);
     // With --jobs 2 the same batch does start one, and its failure shows.
-    const forced = await run(["analyze", ...BATCH, "-f", "json", "-q", "--jobs", "2"], {
-      stdout: new Writable({ write: (_c, _e, cb) => cb() }),
-      stderr: (t) => (stderr += t),
-      workerScript: { source: "throw new Error('a worker was started')" },
-    });
-    expect(forced).not.toBe(0);
-    expect(stderr).toContain("a worker was started");
+    const forced = await runCliWith(failing, "analyze", ...BATCH, "-f", "json", "-q", "--jobs", "2");
+    expect(forced.code).not.toBe(0);
+    expect(forced.stderr).toContain("a worker was started");
   });
 
   it("--jobs 1 and --jobs 4 give byte-identical output, and an unreadable capture sets 65 at the end", async () => {

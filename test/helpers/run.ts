@@ -1,5 +1,6 @@
 /** The CLI in-process (`run(argv, io)`): standard output and error collected as text. */
 import { Writable } from "node:stream";
+import type { WorkerScript } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
 
 /** Batches in this process start workers from the build, which the global setup keeps current. */
@@ -9,9 +10,9 @@ export function runCli(...argv: string[]): Promise<{ code: number; stdout: strin
   return runCliWith({}, ...argv);
 }
 
-/** `runCli` with a colour terminal on standard output, as `main` passes it. */
+/** `runCli` with a colour terminal on standard output, as `main` passes it, or another worker module. */
 export async function runCliWith(
-  options: { color?: boolean; columns?: number },
+  options: { color?: boolean; columns?: number; workerScript?: WorkerScript },
   ...argv: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
