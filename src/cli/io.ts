@@ -1,8 +1,9 @@
 /**
- * The streams a command writes to: standard output (or a test's buffer) and
- * standard error.
+ * The streams a command reads and writes: standard input (for `-`), standard
+ * output (or a test's buffer) and standard error.
  */
 
+import type { Readable } from "node:stream";
 import type { OutputStream } from "./output.js";
 
 export interface Io {
@@ -19,6 +20,8 @@ export interface Io {
    * has no file beside it): by default the built one beside the batch code.
    */
   workerScript?: WorkerScript;
+  /** What `analyze -` reads: by default the process's standard input (tests pass their own stream). */
+  stdin?: Readable;
 }
 
 /** A worker's module file, or its whole source as one CommonJS script. */

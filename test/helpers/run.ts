@@ -1,5 +1,5 @@
 /** The CLI in-process (`run(argv, io)`): standard output and error collected as text. */
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import type { WorkerScript } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
 
@@ -10,9 +10,9 @@ export function runCli(...argv: string[]): Promise<{ code: number; stdout: strin
   return runCliWith({}, ...argv);
 }
 
-/** `runCli` with a colour terminal on standard output, as `main` passes it, or another worker module. */
+/** `runCli` with a colour terminal on standard output, as `main` passes it, another worker module, or a stream as standard input. */
 export async function runCliWith(
-  options: { color?: boolean; columns?: number; workerScript?: WorkerScript },
+  options: { color?: boolean; columns?: number; workerScript?: WorkerScript; stdin?: Readable },
   ...argv: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";

@@ -198,6 +198,7 @@ export async function analyzeCommand(
     try {
       results = [
         await runJob(path, settings, {
+          ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
           ...(progress ? { onProgress: progress.onProgress } : {}),
           ...(out === null
             ? {}
