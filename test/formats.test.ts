@@ -20,7 +20,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TcpConversation, tlsClientHello, tlsServerHello, udp, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
-import { AUTO_JOBS_MIN_BYTES, defaultJobs } from "../src/cli/batch.js";
+import { AUTO_JOBS_MIN_BYTES, defaultJobs } from "../src/cli/jobs.js";
 import { toolVersion, wantColor } from "../src/cli/main.js";
 import { renderCsv } from "../src/report/csv.js";
 import { renderHtml } from "../src/report/html.js";
@@ -32,7 +32,7 @@ import { renderTable } from "../src/report/table.js";
 import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 import { runCliWith } from "./helpers/run.js";
-import { hasTool, onPath, requireTools } from "./helpers/tools.js";
+import { hasTool, implementedBy, requireTools } from "./helpers/tools.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
 const read = (path: string) => readFileSync(path, "utf8");
@@ -288,7 +288,7 @@ describe("batch runs", () => {
     expect(b.code).toBe(a.code);
   });
 
-  it("without --jobs, a batch under 64 MB runs in this thread, and a larger one on a worker per CPU", async () => {
+  it("without --jobs, a batch under 64 MB (gzip counted expanded) runs in this thread, and a larger one on a worker per CPU", async () => {
     const [small, large] = ["small.pcap", "large.pcap"].map((n) => join(tmp(), n)) as [string, string];
     copyFileSync(join(ROOT, "fixtures/ocs-sample.pcap"), small);
     // A sparse file: 64 MB on paper, no disk used.
@@ -298,6 +298,32 @@ describe("batch runs", () => {
     expect(defaultJobs([small, "-", join(tmp(), "missing.pcap")], 4)).toBe(1);
     expect(defaultJobs([small, large], 4)).toBe(4);
     expect(defaultJobs([large], 2)).toBe(2);
+    // A gzip member's trailer says what it expands to (ISIZE): 10 header bytes, 8 of trailer.
+    const gz = join(tmp(), "big.pcap.gz");
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(AUTO_JOBS_MIN_BYTES, 4);
+    writeFileSync(
+      gz,
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(8), trailer]),
+    );
+    expect(defaultJobs([gz], 4)).toBe(4);
+    trailer.writeUInt32LE(1000, 4);
+    writeFileSync(
+      gz,
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(8), trailer]),
+    );
+    expect(defaultJobs([gz], 4)).toBe(1);
+    // A pipe's size is unknown: it counts as large.
+    const fifo = join(tmp(), "capture.fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(defaultJobs([small, fifo], 4)).toBe(4);
+    // Worker heap limits asked for: workers, whatever the size.
+    process.env.OCS_PCAP_WORKER_HEAP_MB = "64";
+    try {
+      expect(defaultJobs([small], 4)).toBe(4);
+    } finally {
+      delete process.env.OCS_PCAP_WORKER_HEAP_MB;
+    }
     // End to end: a worker here would throw on start, so the batch shows none was started.
     const failing = { workerScript: { source: "throw new Error('a worker was started')" } };
     const auto = await runCliWith(failing, "analyze", ...BATCH, "-f", "json", "-q");
@@ -718,7 +744,7 @@ describe("terminal", () => {
     ]);
   });
 
-  it.skipIf(!onPath("script"))(
+  it.skipIf(!implementedBy("script", /util-linux/))(
     "shows a progress bar on a terminal for a long capture, and none under --quiet or CI; the table fits the terminal",
     async () => {
       const file = join(tmp(), "long.pcap");

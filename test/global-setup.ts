@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statfsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,22 +13,54 @@ export default function setup(): () => void {
   // Every temporary folder the tests make (mkdtemp under os.tmpdir(), which reads TMPDIR) goes
   // into one folder for the run, removed at the end: a run left about 80 MB in /tmp before.
   // The test workers and the processes they start inherit TMPDIR.
-  // In memory where Linux offers it (/dev/shm is tmpfs): the tests write and
-  // fsync thousands of small reports, which on a virtual disk cost seconds.
-  const runDir = mkdtempSync(join(memoryTmp() ?? tmpdir(), "ocs-pcap-test-run-"));
+  // In memory where Linux offers room for it (/dev/shm is tmpfs): the tests write and
+  // fsync hundreds of reports, which on a virtual disk cost seconds. The run's folder
+  // peaks near 80 MB; a container's /dev/shm is often 64 MB, so it must have 1 GiB free.
+  const base = memoryTmp() ?? tmpdir();
+  removeAbandoned(base);
+  const runDir = mkdtempSync(join(base, `ocs-pcap-test-run-${process.pid}-`));
   process.env.TMPDIR = runDir;
   const teardown = () => rmSync(runDir, { recursive: true, force: true });
   build();
   return teardown;
 }
 
-/** /dev/shm when it is a writable folder, else null. */
+/** /dev/shm when it is a writable folder with at least 1 GiB free, else null. */
 function memoryTmp(): string | null {
   try {
     accessSync("/dev/shm", constants.W_OK);
-    return statSync("/dev/shm").isDirectory() ? "/dev/shm" : null;
+    if (!statSync("/dev/shm").isDirectory()) return null;
+    const fs = statfsSync("/dev/shm");
+    return fs.bavail * fs.bsize >= 1 << 30 ? "/dev/shm" : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Run folders left by runs that were killed before their teardown (in memory,
+ * they would hold RAM until a reboot): those whose process no longer exists.
+ */
+function removeAbandoned(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^ocs-pcap-test-run-(\d+)-/.exec(name)?.[1]);
+    if (!(pid > 0) || alive(pid)) continue;
+    rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -217,32 +217,6 @@ export function shipFlows(report: Report, keep: KeepFlows): Report {
   };
 }
 
-/** Below this many bytes of captures in all, a batch without `--jobs` runs in this thread alone. */
-export const AUTO_JOBS_MIN_BYTES = 64 << 20;
-
-/**
- * `--jobs` when it is not given: the CPU count, but 1 for a batch whose
- * captures total under AUTO_JOBS_MIN_BYTES. Such a batch takes about a second
- * in one thread, and a worker's start (about 130 ms before its first packet)
- * and its warm-up (a thread's first captures run 2-3x slower while its JIT
- * compiles) cost more than it would save (bench/README.md, "Batch runs").
- * Sizes are on disk, so compressed captures count small; standard input and
- * files that cannot be read count nothing (they fail the same either way).
- */
-export function defaultJobs(paths: readonly string[], cpus: number): number {
-  let bytes = 0;
-  for (const p of paths) {
-    if (p === "-") continue;
-    try {
-      bytes += statSync(p).size;
-    } catch {
-      // Reported when its turn comes.
-    }
-    if (bytes >= AUTO_JOBS_MIN_BYTES) return cpus;
-  }
-  return 1;
-}
-
 /** Captures a worker holds at once: one being read and one waiting, so it never idles while this thread is busy. */
 const WORKER_BACKLOG = 2;
 

@@ -12,15 +12,7 @@ import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
 import { redactReport } from "../../report/redact.js";
-import {
-  defaultJobs,
-  expandInputs,
-  inShard,
-  type JobResult,
-  type KeepFlows,
-  runJob,
-  runJobs,
-} from "../batch.js";
+import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { parseInputFilter } from "../filter-options.js";
@@ -35,6 +27,7 @@ import {
 } from "../formats.js";
 import type { Io } from "../io.js";
 import type { JobSettings } from "../job.js";
+import { defaultJobs } from "../jobs.js";
 import {
   type AnalyzeCliOptions,
   builtInTopology,
