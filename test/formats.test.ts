@@ -277,6 +277,19 @@ describe("batch runs", () => {
       expect(one.code, format).toBe(65);
       expect(two.stdout, format).toBe(one.stdout);
     }
+    // A worker takes the first captures: known flows whose TLS handshake warns are listed
+    // ("TLS handshakes that failed or warn"), so a worker must send them back too.
+    const tlsFirst = [
+      "fixtures/recorded/tls-outcomes-real.pcap",
+      "fixtures/ocs-sample.pcap",
+      "fixtures/blocked-cases.pcap",
+    ];
+    for (const format of ["table", "markdown", "junit"]) {
+      const one = await cliFast("analyze", ...tlsFirst, "--format", format, "--jobs", "1");
+      const two = await cliFast("analyze", ...tlsFirst, "--format", format, "--jobs", "2");
+      if (format !== "junit") expect(one.stdout, format).toMatch(/tls_certificate_expired/);
+      expect(two.stdout, format).toBe(one.stdout);
+    }
     // --expect counts known flows, so it sees all of them from workers too.
     const exp = join(tmp(), "expect.yaml");
     writeFileSync(exp, "expect:\n  - { port: 5061, transport: tcp, min: 4 }\n");

@@ -17,6 +17,7 @@ import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
+import { hasTlsFinding } from "../report/tls-text.js";
 import { EXIT } from "./exit.js";
 import type { WorkerScript } from "./io.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
@@ -208,12 +209,15 @@ export async function runStreamedJob(
 /** The report with only the flows `keep` asks for (the summary still counts them all). */
 export function shipFlows(report: Report, keep: KeepFlows): Report {
   if (keep === "all") return report;
-  // "notable": what table, Markdown and JUnit list: every flow that is not known, and known
-  // flows with blocking-looking evidence (the groups point at them).
+  // "notable": what table, Markdown and JUnit list: every flow that is not known, known
+  // flows with blocking-looking evidence (the groups point at them), and known flows whose
+  // TLS handshake warns (listed under "TLS handshakes that failed or warn").
   return {
     ...report,
     flows:
-      keep === "none" ? [] : report.flows.filter((f) => f.verdict !== "known" || blockingReason(f.reasons)),
+      keep === "none"
+        ? []
+        : report.flows.filter((f) => f.verdict !== "known" || blockingReason(f.reasons) || hasTlsFinding(f)),
   };
 }
 
@@ -237,9 +241,16 @@ export async function runJobs(
   options: BatchOptions = { keepFlows: "all" },
 ): Promise<JobResult[]> {
   const streamOf = (i: number) => (options.stream === undefined ? undefined : spoolOf(options.stream, i));
+  // This thread's own results keep only the flows the output lists too, as
+  // workers' do: otherwise a batch held every flow of every capture it read.
+  const mine = async (i: number): Promise<JobResult> => {
+    const result = await runStreamedJob(paths[i]!, settings, streamOf(i));
+    if (result.report !== null) result.report = shipFlows(result.report, options.keepFlows);
+    return result;
+  };
   if (jobs <= 1 || paths.length <= 1) {
     const out: JobResult[] = [];
-    for (const [i, p] of paths.entries()) out.push(await runStreamedJob(p, settings, streamOf(i)));
+    for (let i = 0; i < paths.length; i++) out.push(await mine(i));
     return out;
   }
   const results: (JobResult | undefined)[] = new Array(paths.length);
@@ -334,7 +345,7 @@ export async function runJobs(
     });
   const here = async (): Promise<void> => {
     for (let i = take(); i !== undefined; i = take()) {
-      results[i] = await runStreamedJob(paths[i]!, settings, streamOf(i));
+      results[i] = await mine(i);
       // Let waiting worker messages run before taking the next capture.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -7,6 +7,11 @@
 import type { FlowRecord, Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
 
+/** Whether a flow has a TLS handshake with a finding: the "failed or warn" sections list it, known or not. */
+export function hasTlsFinding(f: FlowRecord): boolean {
+  return f.tls !== undefined && f.reasons.some((r) => r.code.startsWith("tls_"));
+}
+
 /** Flows with a TLS finding, in report order, with the lines describing each. */
 export function tlsFindings(
   report: Report,
@@ -15,7 +20,7 @@ export function tlsFindings(
   const out: { flow: FlowRecord; lines: string[] }[] = [];
   for (const f of report.flows) {
     if (out.length >= limit) break;
-    if (f.tls === undefined || !f.reasons.some((r) => r.code.startsWith("tls_"))) continue;
+    if (!hasTlsFinding(f)) continue;
     out.push({ flow: f, lines: tlsLines(f) });
   }
   return out;
