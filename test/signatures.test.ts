@@ -58,6 +58,7 @@ import {
   rdpKind,
   tdsKind,
 } from "../src/decode/signatures-other.js";
+import { serverNameText } from "../src/decode/tls-handshake.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -1044,5 +1045,42 @@ describe("identify on arbitrary input (properties)", () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe("server name text (serverNameText)", () => {
+  // The definition the decoders had before the text was built in one piece: a character a byte,
+  // or with every byte outside a host name's alphabet (RFC 6066 §3) escaped as \xNN.
+  const reference = (b: Uint8Array, escape: boolean): string =>
+    [...b]
+      .map((c) =>
+        !escape || /[0-9A-Za-z._-]/.test(String.fromCharCode(c))
+          ? String.fromCharCode(c)
+          : `\\x${c.toString(16).padStart(2, "0")}`,
+      )
+      .join("");
+
+  it("equals the byte-by-byte text, raw and escaped, for any bytes and lengths past one chunk", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 8190, maxLength: 17000 })),
+        fc.nat(8),
+        (bytes, pad) => {
+          const b = new Uint8Array(pad + bytes.length + 3);
+          b.set(bytes, pad);
+          expect(serverNameText(b, pad, bytes.length, false)).toBe(reference(bytes, false));
+          expect(serverNameText(b, pad, bytes.length, true)).toBe(reference(bytes, true));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads the name a real ClientHello carries, with or without escaping", async () => {
+    const hello = await realPayload("recorded/ocs-real.pcap", 5061);
+    expect(tlsServerName(hello, 0, hello.length)).toBe("fe.contoso.test");
+    const escaped = new TextEncoder().encode("a\u0001é.b");
+    expect(serverNameText(escaped, 0, escaped.length, true)).toBe("a\\x01\\xc3\\xa9.b");
+    expect(serverNameText(escaped, 0, escaped.length, false)).toBe("a\u0001\u00c3\u00a9.b");
   });
 });

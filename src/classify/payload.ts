@@ -80,6 +80,31 @@ export function sharedApplication(protocol: string, confidence: Application["con
   return a;
 }
 
+/** Distinct (protocol, server name) pairs kept as one object each; past it the cache starts again. */
+const NAMED_MAX = 4096;
+const named = new Map<string, Map<string, Application>>();
+let namedCount = 0;
+
+/** The frozen Application of a payload that names its server (TLS SNI), shared by every flow with the same pair. */
+function namedApplication(protocol: string, sni: string): Application {
+  let bySni = named.get(protocol);
+  if (bySni === undefined) {
+    bySni = new Map();
+    named.set(protocol, bySni);
+  }
+  let a = bySni.get(sni);
+  if (a === undefined) {
+    if (namedCount >= NAMED_MAX) {
+      for (const m of named.values()) m.clear();
+      namedCount = 0;
+    }
+    a = Object.freeze({ protocol, confidence: "signature", sni });
+    bySni.set(sni, a);
+    namedCount++;
+  }
+  return a;
+}
+
 /** The protocol name the report gives an identified App. */
 export function protocolOf(flow: FlowFacts, app: App, orig: boolean): string {
   if (app === App.Stun) {
@@ -105,7 +130,7 @@ export function observedApplication(flow: FlowFacts): Application {
   if (!identified(app)) return UNIDENTIFIED;
   const protocol = protocolOf(flow, app, orig);
   const sni = flow.sni;
-  if (sni !== null) return { protocol, confidence: "signature", sni };
+  if (sni !== null) return namedApplication(protocol, sni);
   let a = signatureApps.get(protocol);
   if (a === undefined) {
     a = sharedApplication(protocol, "signature");

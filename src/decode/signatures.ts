@@ -144,7 +144,7 @@ import {
   rdpKind,
   tdsKind,
 } from "./signatures-other.js";
-import { findServerName } from "./tls-handshake.js";
+import { findServerName, serverNameText } from "./tls-handshake.js";
 
 /**
  * What `identify` found besides the protocol, written into an object the
@@ -300,7 +300,5 @@ function findSni(buf: Uint8Array, at: number, end: number, out: PayloadId): void
 export function tlsServerName(buf: Uint8Array, off: number, end: number): string | null {
   const id = new PayloadId();
   if (!isTlsRecord(buf, off, end, id) || id.sniOffset < 0) return null;
-  let s = "";
-  for (let i = 0; i < id.sniLength; i++) s += String.fromCharCode(buf[id.sniOffset + i]!);
-  return s;
+  return serverNameText(buf, id.sniOffset, id.sniLength, false);
 }

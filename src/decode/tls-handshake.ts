@@ -58,25 +58,68 @@ export function findServerName(
 
 const sni = { sniOffset: -1, sniLength: 0 };
 
+/** Distinct server names kept as one string each; past this many the cache starts again (a scan of names). */
+const NAME_CACHE_MAX = 4096;
+const names = new Map<string, string>();
+
+/**
+ * `b[at, at + len)` as text, one byte a character (the raw form), or with
+ * bytes outside a host name's alphabet escaped as `\xNN` (`escape`). The
+ * string is flat and shared with every earlier flow that asked the same
+ * name: a report keeps one per distinct name, where building it a character
+ * at a time left each flow a chain of concatenations (eight string objects a
+ * TLS flow).
+ */
+export function serverNameText(b: Uint8Array, at: number, len: number, escape: boolean): string {
+  let plain = true;
+  if (escape) for (let i = at; i < at + len && plain; i++) plain = hostNameByte(b[i]!);
+  let name: string;
+  if (plain) name = latin1(b, at, len);
+  else {
+    const parts: string[] = [];
+    for (let i = at; i < at + len; i++) {
+      const c = b[i]!;
+      parts.push(hostNameByte(c) ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`);
+    }
+    name = parts.join("");
+  }
+  const known = names.get(name);
+  if (known !== undefined) return known;
+  if (names.size >= NAME_CACHE_MAX) names.clear();
+  names.set(name, name);
+  return name;
+}
+
+/** Bytes as characters U+0000–U+00FF, in one flat string (apply takes the typed array as its argument list; spreading it costs 4× as much). */
+function latin1(b: Uint8Array, at: number, len: number): string {
+  const chunk = 8192; // well under any engine's argument limit
+  let out = "";
+  for (let i = at; i < at + len; i += chunk)
+    out += String.fromCharCode.apply(
+      null,
+      b.subarray(i, Math.min(i + chunk, at + len)) as unknown as number[],
+    );
+  return out;
+}
+
+/** A host name is ASCII letters, digits, '-', '.', '_' (RFC 6066 §3). */
+function hostNameByte(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f
+  );
+}
+
 /** The SNI host name of a ClientHello body `b[start, end)`, or null; bytes outside a host name's alphabet are escaped. */
 export function clientHelloServerName(b: Uint8Array, start: number, end: number): string | null {
   sni.sniOffset = -1;
   findServerName(b, start, end, sni);
   if (sni.sniOffset < 0) return null;
-  let name = "";
-  for (let i = sni.sniOffset; i < sni.sniOffset + sni.sniLength; i++) {
-    const c = b[i]!;
-    // A host name is ASCII letters, digits, '-', '.', '_' (RFC 6066 §3); anything else is escaped.
-    const plain =
-      (c >= 0x30 && c <= 0x39) ||
-      (c >= 0x41 && c <= 0x5a) ||
-      (c >= 0x61 && c <= 0x7a) ||
-      c === 0x2d ||
-      c === 0x2e ||
-      c === 0x5f;
-    name += plain ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
-  }
-  return name;
+  return serverNameText(b, sni.sniOffset, sni.sniLength, true);
 }
 
 /** What a ServerHello body says: the version chosen (1.3's supported_versions wins) and the cipher suite. */

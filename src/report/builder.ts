@@ -244,6 +244,20 @@ function roleRefs(matches: readonly CatalogMatch[], cache: Map<readonly unknown[
   return roles;
 }
 
+/**
+ * `v` unchanged, but as V8 stores it in an object without a box when it is a
+ * whole number in int32 range. A number read from a Float64Array column is a
+ * boxed double to V8, and a field that first holds one keeps every later value
+ * in a box of its own: ten boxes a retained flow record, which were most of
+ * the objects the report kept and the young-generation collector copied.
+ */
+/** The empty list every record without alerts or Allocate errors shares (the lists are read-only). */
+const NONE: readonly never[] = Object.freeze([]);
+
+function unboxed(v: number): number {
+  return (v | 0) === v ? v | 0 : v;
+}
+
 function flowRecord(
   c: Classified,
   addr: AddressFormatter,
@@ -256,7 +270,7 @@ function flowRecord(
   const origIp = addr.format(f, true);
   const respIp = addr.format(f, false);
   const record: FlowRecord = {
-    id: f.id + 1,
+    id: unboxed(f.id + 1),
     transport: transportName(f.ipProto),
     clientIp: origIp,
     clientPort: hasPorts ? f.origPort : null,
@@ -267,17 +281,17 @@ function flowRecord(
     roles,
     state: c.state,
     history: c.history,
-    packetsFromClient: f.origPackets,
-    packetsFromServer: f.respPackets,
-    bytesFromClient: f.origBytes,
-    bytesFromServer: f.respBytes,
-    payloadFromClient: f.origPayload,
-    payloadFromServer: f.respPayload,
-    ipBytesFromClient: f.origIpBytes,
-    ipBytesFromServer: f.respIpBytes,
+    packetsFromClient: unboxed(f.origPackets),
+    packetsFromServer: unboxed(f.respPackets),
+    bytesFromClient: unboxed(f.origBytes),
+    bytesFromServer: unboxed(f.respBytes),
+    payloadFromClient: unboxed(f.origPayload),
+    payloadFromServer: unboxed(f.respPayload),
+    ipBytesFromClient: unboxed(f.origIpBytes),
+    ipBytesFromServer: unboxed(f.respIpBytes),
     firstSeen: f.first,
     lastSeen: f.last,
-    firstFrame: f.firstFrame,
+    firstFrame: unboxed(f.firstFrame),
     fragmented: f.fragmented,
     reasons: c.reasons,
   };
@@ -299,7 +313,10 @@ function flowRecord(
       allocate: {
         requests: stun.allocateRequests,
         successes: stun.allocateSuccesses,
-        errors: stun.allocateErrors.map((e) => ({ code: e.code, count: e.count })),
+        errors:
+          stun.allocateErrors.length === 0
+            ? NONE
+            : stun.allocateErrors.map((e) => ({ code: e.code, count: e.count })),
       },
       msVersion: stun.msVersion,
       realm: stun.realm,
@@ -319,11 +336,14 @@ function tlsRecord(o: TlsOutcome): TlsRecord {
     complete: tlsComplete(o),
     certificateRequested: o.certificateRequested,
     clientCertificates: o.clientCertificates,
-    alerts: o.alerts.map((a) => ({
-      from: a.fromClient ? "client" : "server",
-      level: a.level === 2 ? "fatal" : a.level === 1 ? "warning" : "encrypted",
-      alert: a.level === 0 ? null : tlsAlertName(a.description),
-    })),
+    alerts:
+      o.alerts.length === 0
+        ? NONE
+        : o.alerts.map((a) => ({
+            from: a.fromClient ? "client" : "server",
+            level: a.level === 2 ? "fatal" : a.level === 1 ? "warning" : "encrypted",
+            alert: a.level === 0 ? null : tlsAlertName(a.description),
+          })),
   };
   if (o.partial !== null) rec.partial = o.partial;
   if (leaf !== undefined) {

@@ -78,7 +78,7 @@ export interface FlowRecord {
 /** A flow's STUN and TURN messages, as the report carries them. */
 export interface StunRecord {
   binding: { requests: number; successes: number; errors: number };
-  allocate: { requests: number; successes: number; errors: { code: number; count: number }[] };
+  allocate: { requests: number; successes: number; errors: readonly { code: number; count: number }[] };
   /** MS-TURN's MS-VERSION, when the messages carry it. */
   msVersion: number | null;
   realm: string | null;
@@ -99,7 +99,11 @@ export interface TlsRecord {
   certificateRequested: boolean;
   /** Certificates the client sent when asked (null: no Certificate message). */
   clientCertificates: number | null;
-  alerts: { from: "client" | "server"; level: "warning" | "fatal" | "encrypted"; alert: string | null }[];
+  alerts: readonly {
+    from: "client" | "server";
+    level: "warning" | "fatal" | "encrypted";
+    alert: string | null;
+  }[];
   /** The server's certificate (the chain's first), when it was sent in the clear (TLS 1.0-1.2). */
   certificate?: TlsCertificateRecord;
 }
