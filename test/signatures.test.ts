@@ -1082,5 +1082,18 @@ describe("server name text (serverNameText)", () => {
     const escaped = new TextEncoder().encode("a\u0001é.b");
     expect(serverNameText(escaped, 0, escaped.length, true)).toBe("a\\x01\\xc3\\xa9.b");
     expect(serverNameText(escaped, 0, escaped.length, false)).toBe("a\u0001\u00c3\u00a9.b");
+    // The name just made is given again, and a name of the same length that differs is not.
+    const enc = new TextEncoder();
+    for (const n of [
+      "pool.contoso.test",
+      "pool.contoso.test",
+      "pool.contoso.tesu",
+      "Pool.contoso.test",
+      "pool.contoso.test",
+    ]) {
+      const b = enc.encode(`..${n}`);
+      expect(serverNameText(b, 2, n.length, false)).toBe(n);
+      expect(serverNameText(b, 2, n.length, true)).toBe(n);
+    }
   });
 });

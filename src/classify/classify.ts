@@ -193,37 +193,30 @@ function decide(
   const orig = flowAppIsOrig(flow);
   const app = orig ? flow.origApp : flow.respApp;
   const family = payloadFamily(app);
-  const otherProtocol = (): Classified =>
-    set(
-      c,
-      "unknown",
-      NO_MATCHES,
-      [reason("other_protocol", { protocol: protocolOf(flow, app, orig), transport, port })],
-      extra,
-    );
   const listen = index.listen(transport, port);
   const media = index.media(transport, port);
   if (isOtherTraffic(app)) {
     // Other traffic, unless a listen row names that very protocol (a custom catalog's "ssh" row).
     const name = protocolOf(flow, app, orig);
-    if (!listen.some((m) => m.entry.protocol === name)) return otherProtocol();
+    if (!listen.some((m) => m.entry.protocol === name))
+      return otherProtocol(c, app, orig, transport, port, extra);
   }
 
   const topology = context.topology ?? null;
   const origPlace = topology ? topology.placeOf(flow.family, words(flow, true)) : null;
   const respPlace = topology ? topology.placeOf(flow.family, words(flow, false)) : null;
-  // Where the endpoints live can show a misdirection whatever the port's rows say.
-  const placed: Reason[] = [];
+  // Where the endpoints live can show a misdirection whatever the port's rows say. Without a
+  // topology nothing can, and no list is made (this runs for every flow).
+  let placed: readonly Reason[] = NO_REASONS;
   if (topology) {
     const range = rangeMismatch(flow, index, transport, origPlace, respPlace);
-    if (range) placed.push(range);
     const direction = wrongDirection(flow, index, transport, port, origPlace, respPlace);
-    if (direction) placed.push(direction);
+    placed = [range, direction].filter((r) => r !== null);
   }
 
   if (listen.length > 0) {
     let matches = index.lookup(transport, port);
-    const misdirected: Reason[] = [...placed];
+    let misdirected = placed;
     if (topology) {
       // With a topology, a row applies when either endpoint lives in its role.
       // Client rows (Office Communicator, Live Meeting, Mobile) apply where an endpoint is in a client network.
@@ -253,7 +246,7 @@ function decide(
           [own],
         );
       } else if (respPlace?.kind === "role" && respPlace.role !== null && placed.length === 0) {
-        misdirected.push(roleMismatch(flow, port, transport, respPlace, listen));
+        misdirected = [...placed, roleMismatch(flow, port, transport, respPlace, listen)];
       }
     }
     if (family !== null) {
@@ -268,7 +261,8 @@ function decide(
         });
         return set(c, "misdirected", matches, [mismatch, ...misdirected], extra);
       }
-      if (!d.accepted.has(family) && !(isMedia(app) && media.length > 0)) return otherProtocol();
+      if (!d.accepted.has(family) && !(isMedia(app) && media.length > 0))
+        return otherProtocol(c, app, orig, transport, port, extra);
     }
     return matched(c, ev, extra, matches, misdirected);
   }
@@ -310,7 +304,7 @@ function decide(
       return matched(c, ev, extra, placedRows.length > 0 ? placedRows : media, NO_REASONS);
     }
     if (placedRows.length > 0 && family === null) return matched(c, ev, extra, placedRows, NO_REASONS);
-    if (family !== null) return otherProtocol();
+    if (family !== null) return otherProtocol(c, app, orig, transport, port, extra);
     if (!media.every((m) => m.entry.clientRange)) {
       // The media rows stay as the flow's roles: where it would belong, had it carried media.
       const server = index.serverMedia(transport, port);
@@ -323,8 +317,21 @@ function decide(
   }
 
   if (placed.length > 0) return set(c, "misdirected", index.lookup(transport, port), placed, extra);
-  if (family !== null) return otherProtocol();
+  if (family !== null) return otherProtocol(c, app, orig, transport, port, extra);
   return set(c, "unknown", NO_MATCHES, [reason("not_in_catalog", { transport, port })], extra);
+}
+
+/** `unknown` with `other_protocol`: an identified payload that no row of the port takes. */
+function otherProtocol(
+  c: Classified,
+  app: App,
+  orig: boolean,
+  transport: Transport,
+  port: number,
+  extra: readonly Reason[],
+): Classified {
+  const protocol = protocolOf(c.flow, app, orig);
+  return set(c, "unknown", NO_MATCHES, [reason("other_protocol", { protocol, transport, port })], extra);
 }
 
 function clientMedia(range: string | null, protocol: string | null): Reason {

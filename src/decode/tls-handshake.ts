@@ -74,8 +74,11 @@ export function serverNameText(b: Uint8Array, at: number, len: number, escape: b
   let plain = true;
   if (escape) for (let i = at; i < at + len && plain; i++) plain = hostNameByte(b[i]!);
   let name: string;
-  if (plain) name = latin1(b, at, len);
-  else {
+  if (plain) {
+    // Most flows of a capture name one of a few servers: the name just made is asked again.
+    if (lastPlain.length === len && sameText(lastPlain, b, at)) return lastPlain;
+    name = latin1(b, at, len);
+  } else {
     const parts: string[] = [];
     for (let i = at; i < at + len; i++) {
       const c = b[i]!;
@@ -83,11 +86,23 @@ export function serverNameText(b: Uint8Array, at: number, len: number, escape: b
     }
     name = parts.join("");
   }
-  const known = names.get(name);
-  if (known !== undefined) return known;
-  if (names.size >= NAME_CACHE_MAX) names.clear();
-  names.set(name, name);
-  return name;
+  let shared = names.get(name);
+  if (shared === undefined) {
+    if (names.size >= NAME_CACHE_MAX) names.clear();
+    names.set(name, name);
+    shared = name;
+  }
+  if (plain) lastPlain = shared;
+  return shared;
+}
+
+/** The last name made without escapes. */
+let lastPlain = "";
+
+/** Whether `s` is the bytes at `b[at, at + s.length)`, one character a byte. */
+function sameText(s: string, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[at + i]) return false;
+  return true;
 }
 
 /** Bytes as characters U+0000–U+00FF, in one flat string (apply takes the typed array as its argument list; spreading it costs 4× as much). */
