@@ -1051,10 +1051,10 @@ describe("identify on arbitrary input (properties)", () => {
 describe("server name text (serverNameText)", () => {
   // The definition the decoders had before the text was built in one piece: a character a byte,
   // or with every byte outside a host name's alphabet (RFC 6066 §3) escaped as \xNN.
-  const reference = (b: Uint8Array, escape: boolean): string =>
+  const reference = (b: Uint8Array, escaped: boolean): string =>
     [...b]
       .map((c) =>
-        !escape || /[0-9A-Za-z._-]/.test(String.fromCharCode(c))
+        !escaped || /[0-9A-Za-z._-]/.test(String.fromCharCode(c))
           ? String.fromCharCode(c)
           : `\\x${c.toString(16).padStart(2, "0")}`,
       )

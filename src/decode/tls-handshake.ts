@@ -64,15 +64,15 @@ const names = new Map<string, string>();
 
 /**
  * `b[at, at + len)` as text, one byte a character (the raw form), or with
- * bytes outside a host name's alphabet escaped as `\xNN` (`escape`). The
+ * bytes outside a host name's alphabet escaped as `\xNN` (`escaped`). The
  * string is flat and shared with every earlier flow that asked the same
  * name: a report keeps one per distinct name, where building it a character
  * at a time left each flow a chain of concatenations (eight string objects a
  * TLS flow).
  */
-export function serverNameText(b: Uint8Array, at: number, len: number, escape: boolean): string {
+export function serverNameText(b: Uint8Array, at: number, len: number, escaped: boolean): string {
   let plain = true;
-  if (escape) for (let i = at; i < at + len && plain; i++) plain = hostNameByte(b[i]!);
+  if (escaped) for (let i = at; i < at + len && plain; i++) plain = hostNameByte(b[i]!);
   let name: string;
   if (plain) {
     // Most flows of a capture name one of a few servers: the name just made is asked again.
