@@ -6,12 +6,13 @@
  */
 import { Address6 } from "ip-address";
 
-/** Decimal text of 0–255. */
+/** Decimal text of 0–255, and the same followed by a dot. */
 const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+const OCTET_DOT = OCTET.map((o) => `${o}.`);
 
-/** An IPv4 address (a 32-bit number) as dotted decimal. */
+/** An IPv4 address (a 32-bit number) as dotted decimal: three joins, each a string made, where seven were. */
 export function ipv4Text(v: number): string {
-  return `${OCTET[v >>> 24]}.${OCTET[(v >>> 16) & 255]}.${OCTET[(v >>> 8) & 255]}.${OCTET[v & 255]}`;
+  return OCTET_DOT[v >>> 24]! + OCTET_DOT[(v >>> 16) & 255]! + OCTET_DOT[(v >>> 8) & 255]! + OCTET[v & 255]!;
 }
 
 /** An address from its four 32-bit words (IPv4 in the last), as text: dotted IPv4 or RFC 5952 IPv6. */
