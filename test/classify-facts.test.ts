@@ -1257,3 +1257,57 @@ describe("the category an icmp_unreachable names, as the README's row gives it",
     });
   }
 });
+
+describe("reason lists shared between flows (portReasons)", () => {
+  const unknownTo = (port: number, o: Options = {}) =>
+    facts("udp", "10.0.0.1", port, { origPayload: 40, historyText: "D", state: "S0", ...o });
+
+  it("one frozen list for flows with the same facts, another where a fact differs", () => {
+    const a = classifyFlow(unknownTo(161), index, context(false));
+    const b = classifyFlow(unknownTo(161, { origPort: 40001 }), index, context(false));
+    const other = classifyFlow(unknownTo(162), index, context(false));
+    expect([a.reasons[0]?.code, other.reasons[0]?.code]).toEqual(["not_in_catalog", "not_in_catalog"]);
+    expect(b.reasons).toBe(a.reasons);
+    expect(
+      Object.isFrozen(a.reasons) && Object.isFrozen(a.reasons[0]) && Object.isFrozen(a.reasons[0]?.details),
+    ).toBe(true);
+    expect(other.reasons).not.toBe(a.reasons);
+    expect(other.reasons[0]?.details).toEqual({ transport: "udp", port: 162 });
+    // Evidence beside the reason makes a list of the flow's own, which starts with the shared reason.
+    const late = classifyFlow(
+      unknownTo(161, { first: CAPTURE_END - S, last: CAPTURE_END - S }),
+      index,
+      context(false),
+    );
+    expect(late.reasons.length === 1 ? late.reasons : late.reasons.slice(0, 1)).toEqual(a.reasons);
+  });
+
+  it("the client range in the list comes from the run's catalog, not an earlier one's", () => {
+    const flow = () =>
+      facts("tcp", "10.0.0.1", 8080, {
+        origPayload: 40,
+        respPackets: 2,
+        origSyns: 1,
+        origFlags: SYN | ACK,
+        respFlags: SYN | ACK,
+        historyText: "ShADd",
+        state: "S1",
+      });
+    const builtIn = classifyFlow(flow(), index, context(false));
+    expect(builtIn.reasons[0]?.code).toBe("client_range_only");
+    const narrower = new CatalogIndex(
+      index.entries.map((e) =>
+        e.clientRange && e.ports.some((p) => p.first <= 8080 && p.last >= 8080)
+          ? { ...e, ports: [{ first: 8000, last: 9000 }] }
+          : e,
+      ),
+    );
+    const custom = classifyFlow(flow(), narrower, context(false));
+    expect(custom.reasons[0]?.code).toBe("client_range_only");
+    expect([builtIn.reasons[0]?.details, custom.reasons[0]?.details]).toEqual([
+      { transport: "tcp", port: 8080, range: (builtIn.reasons[0]?.details as { range: string }).range },
+      { transport: "tcp", port: 8080, range: "8000-9000" },
+    ]);
+    expect((builtIn.reasons[0]?.details as { range: string }).range).not.toBe("8000-9000");
+  });
+});

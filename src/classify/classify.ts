@@ -43,7 +43,7 @@ import {
   protocolOf,
 } from "./payload.js";
 import { rangeMismatch, roleMismatch, roleNames, wrongDirection } from "./placement.js";
-import { type Reason, reason } from "./reasons.js";
+import { portReasons, type Reason, reason } from "./reasons.js";
 import type { Topology } from "./topology.js";
 
 export { NEAR_END_MICROS } from "./evidence.js";
@@ -183,8 +183,13 @@ function decide(
           : NO_MATCHES;
       return set(c, "unknown", quoted, [unmatched]);
     }
-    const none = reason("not_in_catalog", { transport: transportName(flow.ipProto), port: null });
-    return set(c, "unknown", NO_MATCHES, [none], extra);
+    return set(
+      c,
+      "unknown",
+      NO_MATCHES,
+      portReasons("not_in_catalog", "", transportName(flow.ipProto), null),
+      extra,
+    );
   }
 
   const transport: Transport = flow.ipProto === IPPROTO_TCP ? "tcp" : "udp";
@@ -313,12 +318,12 @@ function decide(
       return set(c, "unknown", server, [only], extra);
     }
     const range = formatPorts(media[0]!.entry.ports);
-    return set(c, "unknown", NO_MATCHES, [reason("client_range_only", { transport, port, range })], extra);
+    return set(c, "unknown", NO_MATCHES, portReasons("client_range_only", range, transport, port), extra);
   }
 
   if (placed.length > 0) return set(c, "misdirected", index.lookup(transport, port), placed, extra);
   if (family !== null) return otherProtocol(c, app, orig, transport, port, extra);
-  return set(c, "unknown", NO_MATCHES, [reason("not_in_catalog", { transport, port })], extra);
+  return set(c, "unknown", NO_MATCHES, portReasons("not_in_catalog", "", transport, port), extra);
 }
 
 /** `unknown` with `other_protocol`: an identified payload that no row of the port takes. */
@@ -331,7 +336,7 @@ function otherProtocol(
   extra: readonly Reason[],
 ): Classified {
   const protocol = protocolOf(c.flow, app, orig);
-  return set(c, "unknown", NO_MATCHES, [reason("other_protocol", { protocol, transport, port })], extra);
+  return set(c, "unknown", NO_MATCHES, portReasons("other_protocol", protocol, transport, port), extra);
 }
 
 function clientMedia(range: string | null, protocol: string | null): Reason {

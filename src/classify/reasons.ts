@@ -4,6 +4,8 @@
  * policy read these fields; only `report/reason-text.ts` turns them into
  * sentences. The codes and what they mean: docs/verdict-rules.md and the
  * README's reason table (a test keeps the two in step with `REASON_CODES`).
+ * Lists whose facts are the port's alone (`portReasons`) are frozen and
+ * shared between flows.
  */
 
 import type { PayloadFamily } from "../catalog/types.js";
@@ -273,4 +275,59 @@ export function isBlocking(r: Reason): boolean {
 export function blockingReason(reasons: readonly Reason[]): Reason | undefined {
   for (const r of reasons) if (isBlocking(r)) return r;
   return undefined;
+}
+
+/** Distinct shared reason lists kept; past it the cache starts again. */
+const PORT_REASONS_MAX = 4096;
+/**
+ * By code, then by the protocol (other_protocol) or range (client_range_only) or "", then by
+ * port (TCP as is, UDP + 65,536) or, without ports, transport.
+ */
+const portReasonLists = new Map<string, Map<string, Map<number | string, readonly Reason[]>>>();
+let portReasonCount = 0;
+
+type PortReasonCode = "not_in_catalog" | "other_protocol" | "client_range_only";
+
+/**
+ * The one-reason list of an unknown flow whose reason says only what its
+ * port and transport are, with the protocol seen (`other_protocol`) or the
+ * client range the port falls in (`client_range_only`): frozen and shared
+ * by every flow with the same facts. Most flows of a customer's capture are
+ * other traffic, and a report keeps every listed flow's list.
+ */
+export function portReasons(
+  code: PortReasonCode,
+  text: string,
+  transport: string,
+  port: number | null,
+): readonly Reason[] {
+  let byText = portReasonLists.get(code);
+  if (byText === undefined) {
+    byText = new Map();
+    portReasonLists.set(code, byText);
+  }
+  let byPort = byText.get(text);
+  if (byPort === undefined) {
+    byPort = new Map();
+    byText.set(text, byPort);
+  }
+  const at = port === null ? transport : transport === "udp" ? port + 65_536 : port;
+  let list = byPort.get(at);
+  if (list === undefined) {
+    if (portReasonCount >= PORT_REASONS_MAX) {
+      portReasonLists.clear();
+      portReasonCount = 0;
+    }
+    list = Object.freeze([Object.freeze(portReason(code, text, transport, port))]);
+    byPort.set(at, list);
+    portReasonCount++;
+  }
+  return list;
+}
+
+function portReason(code: PortReasonCode, text: string, transport: string, port: number | null): Reason {
+  if (port === null || code === "not_in_catalog")
+    return reason("not_in_catalog", Object.freeze({ transport, port }));
+  if (code === "other_protocol") return reason(code, Object.freeze({ protocol: text, transport, port }));
+  return reason(code, Object.freeze({ transport, port, range: text }));
 }

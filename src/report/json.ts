@@ -92,8 +92,21 @@ export function flowJson(
   );
 }
 
+/** The text of reason lists that flows share (classify freezes those it shares), made once each. */
+const sharedReasonsText = new WeakMap<readonly Reason[], string>();
+
 /** `[{"code","message","details"}]`: codes are a fixed vocabulary, quoted directly. */
 function reasonsJson(reasons: readonly Reason[]): string {
+  if (!Object.isFrozen(reasons)) return reasonsText(reasons);
+  let text = sharedReasonsText.get(reasons);
+  if (text === undefined) {
+    text = reasonsText(reasons);
+    sharedReasonsText.set(reasons, text);
+  }
+  return text;
+}
+
+function reasonsText(reasons: readonly Reason[]): string {
   let out = "[";
   for (let i = 0; i < reasons.length; i++) {
     const r = reasons[i]!;
