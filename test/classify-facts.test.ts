@@ -18,6 +18,7 @@ import { CatalogIndex } from "../src/catalog/index.js";
 import { type ClassifyContext, classifyFlow, type Verdict } from "../src/classify/classify.js";
 import {
   type IcmpCategory,
+  portReasons,
   REASON_CODES,
   REASON_GUIDANCE,
   type ReasonCode,
@@ -1280,6 +1281,21 @@ describe("reason lists shared between flows (portReasons)", () => {
       context(false),
     );
     expect(late.reasons.length === 1 ? late.reasons : late.reasons.slice(0, 1)).toEqual(a.reasons);
+  });
+
+  it("past the cache's 4,096 lists it starts again, and a list made then is shared too", () => {
+    let last = portReasons("not_in_catalog", "", "udp", 0);
+    for (let port = 1; port <= 5000; port++) {
+      const list = portReasons("not_in_catalog", "", "udp", port);
+      expect(portReasons("not_in_catalog", "", "udp", port)).toBe(list);
+      expect(list[0]?.details).toEqual({ transport: "udp", port });
+      last = list;
+    }
+    expect(portReasons("not_in_catalog", "", "udp", 5000)).toBe(last);
+    expect(portReasons("other_protocol", "ssh", "udp", 5000)[0]).toEqual({
+      code: "other_protocol",
+      details: { protocol: "ssh", transport: "udp", port: 5000 },
+    });
   });
 
   it("the client range in the list comes from the run's catalog, not an earlier one's", () => {

@@ -12,12 +12,13 @@ import { STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/si
 import type { FlowFacts } from "../flow/view.js";
 
 /** What the flow's payload is, and how sure that is. */
+/** Frozen and shared between flows (one per protocol and confidence, or per protocol and server name). */
 export interface Application {
-  protocol: string;
+  readonly protocol: string;
   /** "signature": identified from the bytes; "port-only": from the catalog; "unidentified": neither. */
-  confidence: "signature" | "port-only" | "unidentified";
+  readonly confidence: "signature" | "port-only" | "unidentified";
   /** A TLS ClientHello's server name, when present. */
-  sni?: string;
+  readonly sni?: string;
 }
 
 /** The OCS-family payload an identified App belongs to; null for other traffic or nothing identified. */

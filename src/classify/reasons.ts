@@ -129,8 +129,10 @@ export interface ReasonDetails {
 
 export type ReasonCode = keyof ReasonDetails;
 
-/** One reason: its code and that code's details. */
-export type Reason = { [C in ReasonCode]: { code: C; details: ReasonDetails[C] } }[ReasonCode];
+/** One reason: its code and that code's details; read-only, as flows share some (portReasons). */
+export type Reason = {
+  [C in ReasonCode]: { readonly code: C; readonly details: Readonly<ReasonDetails[C]> };
+}[ReasonCode];
 
 /** Every code, in the README table's order. */
 export const REASON_CODES: readonly ReasonCode[] = [
@@ -315,8 +317,10 @@ export function portReasons(
   let list = byPort.get(at);
   if (list === undefined) {
     if (portReasonCount >= PORT_REASONS_MAX) {
+      // Full: start again, and look the facts up in the new maps.
       portReasonLists.clear();
       portReasonCount = 0;
+      return portReasons(code, text, transport, port);
     }
     list = Object.freeze([Object.freeze(portReason(code, text, transport, port))]);
     byPort.set(at, list);

@@ -51,6 +51,8 @@ export function* renderJson(report: Report): Generator<string> {
 }
 
 const q = JSON.stringify;
+/** Application texts kept per rendering. */
+const APP_TEXT_MAX = 4096;
 /** A string or null, as JSON. */
 const qn = (v: string | null): string => (v === null ? "null" : q(v));
 
@@ -69,8 +71,10 @@ export function flowJson(
   let app = appText.get(f.application);
   if (app === undefined) {
     app = q(f.application);
-    // Shared application objects repeat; one with a server name is one flow's own.
-    if (f.application.sni === undefined) appText.set(f.application, app);
+    // Classify's application objects are frozen and shared, so their text repeats; one made
+    // elsewhere (a redacted copy, a saved report read back) is one flow's own. Bounded: a scan
+    // of distinct server names has as many objects as flows.
+    if (Object.isFrozen(f.application) && appText.size < APP_TEXT_MAX) appText.set(f.application, app);
   }
   // Transport, verdict, state and history are fixed vocabularies, and the
   // addresses are formatted by report/model.ts (digits, hex, dots, colons):
