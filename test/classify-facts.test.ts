@@ -891,15 +891,7 @@ const ROWS: Row[] = [
   },
   {
     name: "TCP to 3389 on a client: only the clients' media range covers it, no media",
-    flow: facts("tcp", "10.1.0.99", 3389, {
-      origPackets: 3,
-      respPackets: 2,
-      origSyns: 1,
-      origFlags: SYN | ACK,
-      respFlags: SYN | ACK,
-      historyText: "ShADd",
-      state: "S1",
-    }),
+    flow: answeredTcp("10.1.0.99", 3389),
     verdict: "unknown",
     code: "client_range_only",
   },
@@ -1299,16 +1291,7 @@ describe("reason lists shared between flows (portReasons)", () => {
   });
 
   it("the client range in the list comes from the run's catalog, not an earlier one's", () => {
-    const flow = () =>
-      facts("tcp", "10.0.0.1", 8080, {
-        origPayload: 40,
-        respPackets: 2,
-        origSyns: 1,
-        origFlags: SYN | ACK,
-        respFlags: SYN | ACK,
-        historyText: "ShADd",
-        state: "S1",
-      });
+    const flow = () => answeredTcp("10.0.0.1", 8080);
     const builtIn = classifyFlow(flow(), index, context(false));
     expect(builtIn.reasons[0]?.code).toBe("client_range_only");
     const narrower = new CatalogIndex(
@@ -1327,3 +1310,16 @@ describe("reason lists shared between flows (portReasons)", () => {
     ]);
   });
 });
+
+/** A TCP connection both sides answered (three packets and two, the handshake seen), no payload identified. */
+function answeredTcp(server: string, port: number): FlowFacts {
+  return facts("tcp", server, port, {
+    origPackets: 3,
+    respPackets: 2,
+    origSyns: 1,
+    origFlags: SYN | ACK,
+    respFlags: SYN | ACK,
+    historyText: "ShADd",
+    state: "S1",
+  });
+}
