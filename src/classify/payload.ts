@@ -11,8 +11,10 @@ import { APP_NAMES, App } from "../decode/apps.js";
 import { STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures-media.js";
 import type { FlowFacts } from "../flow/view.js";
 
-/** What the flow's payload is, and how sure that is. */
-/** Frozen and shared between flows (one per protocol and confidence, or per protocol and server name). */
+/**
+ * What the flow's payload is, and how sure that is. Frozen and shared between
+ * flows: one per protocol and confidence, or per protocol and server name.
+ */
 export interface Application {
   readonly protocol: string;
   /** "signature": identified from the bytes; "port-only": from the catalog; "unidentified": neither. */
@@ -83,25 +85,17 @@ export function sharedApplication(protocol: string, confidence: Application["con
 
 /** Distinct (protocol, server name) pairs kept as one object each; past it the cache starts again. */
 const NAMED_MAX = 4096;
-const named = new Map<string, Map<string, Application>>();
-let namedCount = 0;
+/** By protocol and server name (a protocol name holds no newline: it is a catalog or App name). */
+const named = new Map<string, Application>();
 
 /** The frozen Application of a payload that names its server (TLS SNI), shared by every flow with the same pair. */
 function namedApplication(protocol: string, sni: string): Application {
-  let bySni = named.get(protocol);
-  if (bySni === undefined) {
-    bySni = new Map();
-    named.set(protocol, bySni);
-  }
-  let a = bySni.get(sni);
+  const key = `${protocol}\n${sni}`;
+  let a = named.get(key);
   if (a === undefined) {
-    if (namedCount >= NAMED_MAX) {
-      for (const m of named.values()) m.clear();
-      namedCount = 0;
-    }
+    if (named.size >= NAMED_MAX) named.clear();
     a = Object.freeze({ protocol, confidence: "signature", sni });
-    bySni.set(sni, a);
-    namedCount++;
+    named.set(key, a);
   }
   return a;
 }

@@ -282,11 +282,10 @@ export function blockingReason(reasons: readonly Reason[]): Reason | undefined {
 /** Distinct shared reason lists kept; past it the cache starts again. */
 const PORT_REASONS_MAX = 4096;
 /**
- * By code, then by the protocol (other_protocol) or range (client_range_only) or "", then by
- * port (TCP as is, UDP + 65,536) or, without ports, transport.
+ * By code, text, transport and port. Code and transport are fixed vocabularies and the port a
+ * number, so the key names one set of facts whatever the text holds.
  */
-const portReasonLists = new Map<string, Map<string, Map<number | string, readonly Reason[]>>>();
-let portReasonCount = 0;
+const portReasonLists = new Map<string, readonly Reason[]>();
 
 type PortReasonCode = "not_in_catalog" | "other_protocol" | "client_range_only";
 
@@ -295,7 +294,8 @@ type PortReasonCode = "not_in_catalog" | "other_protocol" | "client_range_only";
  * port and transport are, with the protocol seen (`other_protocol`) or the
  * client range the port falls in (`client_range_only`): frozen and shared
  * by every flow with the same facts. Most flows of a customer's capture are
- * other traffic, and a report keeps every listed flow's list.
+ * other traffic, and a report keeps every listed flow's list. `port` is null
+ * only for not_in_catalog: a flow without ports (neither TCP nor UDP).
  */
 export function portReasons(
   code: PortReasonCode,
@@ -303,28 +303,12 @@ export function portReasons(
   transport: string,
   port: number | null,
 ): readonly Reason[] {
-  let byText = portReasonLists.get(code);
-  if (byText === undefined) {
-    byText = new Map();
-    portReasonLists.set(code, byText);
-  }
-  let byPort = byText.get(text);
-  if (byPort === undefined) {
-    byPort = new Map();
-    byText.set(text, byPort);
-  }
-  const at = port === null ? transport : transport === "udp" ? port + 65_536 : port;
-  let list = byPort.get(at);
+  const key = `${code}\n${text}\n${transport}\n${port}`;
+  let list = portReasonLists.get(key);
   if (list === undefined) {
-    if (portReasonCount >= PORT_REASONS_MAX) {
-      // Full: start again, and look the facts up in the new maps.
-      portReasonLists.clear();
-      portReasonCount = 0;
-      return portReasons(code, text, transport, port);
-    }
+    if (portReasonLists.size >= PORT_REASONS_MAX) portReasonLists.clear();
     list = Object.freeze([Object.freeze(portReason(code, text, transport, port))]);
-    byPort.set(at, list);
-    portReasonCount++;
+    portReasonLists.set(key, list);
   }
   return list;
 }

@@ -61,6 +61,8 @@ const sni = { sniOffset: -1, sniLength: 0 };
 /** Distinct server names kept as one string each; past this many the cache starts again (a scan of names). */
 const NAME_CACHE_MAX = 4096;
 const names = new Map<string, string>();
+/** The last name made without escapes. */
+let lastPlain = "";
 
 /**
  * `b[at, at + len)` as text, one byte a character (the raw form), or with
@@ -95,9 +97,6 @@ export function serverNameText(b: Uint8Array, at: number, len: number, escaped: 
   if (plain) lastPlain = shared;
   return shared;
 }
-
-/** The last name made without escapes. */
-let lastPlain = "";
 
 /** Whether `s` is the bytes at `b[at, at + s.length)`, one character a byte. */
 function sameText(s: string, b: Uint8Array, at: number): boolean {

@@ -244,6 +244,9 @@ function roleRefs(matches: readonly CatalogMatch[], cache: Map<readonly unknown[
   return roles;
 }
 
+/** The empty list every record without alerts or Allocate errors shares (the lists are read-only). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * `v` unchanged, but as V8 stores it in an object without a box when it is a
  * whole number in int32 range. A number read from a Float64Array column is a
@@ -251,9 +254,6 @@ function roleRefs(matches: readonly CatalogMatch[], cache: Map<readonly unknown[
  * in a box of its own: ten boxes a retained flow record, which were most of
  * the objects the report kept and the young-generation collector copied.
  */
-/** The empty list every record without alerts or Allocate errors shares (the lists are read-only). */
-const NONE: readonly never[] = Object.freeze([]);
-
 function unboxed(v: number): number {
   return (v | 0) === v ? v | 0 : v;
 }

@@ -51,10 +51,10 @@ export function* renderJson(report: Report): Generator<string> {
 }
 
 const q = JSON.stringify;
-/** Application texts kept per rendering. */
-const APP_TEXT_MAX = 4096;
 /** A string or null, as JSON. */
 const qn = (v: string | null): string => (v === null ? "null" : q(v));
+/** Application texts kept per rendering. */
+const APP_TEXT_MAX = 4096;
 
 /** One flow, compact; key order as in FlowRecord, after `lead` (keys of the caller's own, each ending in a comma). */
 export function flowJson(
