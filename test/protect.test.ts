@@ -248,22 +248,31 @@ describe("file names cannot act on the terminal", () => {
 });
 
 describe("writing the report", () => {
-  it("a full disk is exit 74 with a clear message, on standard output and on -o, not an internal error", async () => {
+  it("a full disk or the file-size limit is exit 74 with a clear message, on standard output and on -o, never a cut report", async () => {
     const { spawnSync } = await import("node:child_process");
     // Smoke test: the exit code reaches the shell. Standard output redirected to /dev/full, as `> /dev/full` in a shell.
-    const r = spawnSync(
-      "sh",
-      ["-c", `"${process.execPath}" bin/ocs-pcap analyze fixtures/ocs-sample.pcap > /dev/full`],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
+    const node = `"${process.execPath}" bin/ocs-pcap analyze fixtures/ocs-sample.pcap -f json`;
+    const r = spawnSync("sh", ["-c", `${node} > /dev/full`], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(74);
     expect(r.stderr).toMatch(/^ocs-pcap: cannot write the report.*ENOSPC/);
     const o = await cli("analyze", "fixtures/ocs-sample.pcap", "-o", "/dev/full");
     expect(o.code).toBe(74);
     expect(o.stderr).toMatch(/\/dev\/full: cannot write the report: ENOSPC/);
+    // The file-size limit (RLIMIT_FSIZE, `ulimit -f` in 512-byte blocks) makes write(2) store
+    // what fits and return that count, and only the next write fail (EFBIG): a short write
+    // not continued would rename a cut report into place and exit 0. The report is 22 KB.
+    const dir = folder();
+    const cut = spawnSync(
+      "sh",
+      ["-c", `ulimit -f 8; ${node} > "${dir}/stdout.json"; echo "exit $?" >&2; ${node} -o "${dir}/o.json"`],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(cut.stderr).toBe(
+      "ocs-pcap: cannot write the report: EFBIG: file too large, write\nexit 74\n" +
+        `ocs-pcap: ${dir}/o.json: cannot write the report: EFBIG: file too large, write\n`,
+    );
+    expect(cut.status).toBe(74);
+    expect(readdirSync(dir).sort()).toEqual(["caps", "stdout.json"]);
   });
 
   it("a name that fits as the report fits as its temporary file", async () => {

@@ -26,7 +26,7 @@ import { ANALYZE_EXAMPLES, CATALOG_EXAMPLES } from "./help.js";
 import type { Io } from "./io.js";
 import { addLimitOptions } from "./limit-options.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
-import { removeTemporaries } from "./output.js";
+import { fileStdout, removeTemporaries } from "./output.js";
 
 export { toolVersion, wantColor };
 
@@ -371,7 +371,7 @@ export async function main(overrides: Pick<Io, "workerScript"> = {}): Promise<vo
     process.exit(EXIT.IOERR);
   });
   const code = await run(process.argv.slice(2), {
-    stdout: process.stdout,
+    stdout: fileStdout() ?? process.stdout,
     stderr: (s) => {
       process.stderr.write(s);
     },

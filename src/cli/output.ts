@@ -4,7 +4,7 @@
  * never leaves half a report. Standard output honours back-pressure.
  */
 import { once } from "node:events";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 const BATCH = 1 << 16;
@@ -26,6 +26,28 @@ export async function writeToStream(stream: OutputStream, chunks: Iterable<strin
   }
   if (pending.length > 0 && !stream.write(pending))
     await once(stream as unknown as NodeJS.EventEmitter, "drain");
+}
+
+/**
+ * Standard output when it is a regular file (`> report.json`), written with
+ * `writeAllSync`: Node's stream for a file descriptor that is a file writes
+ * each chunk with one `fs.writeSync` and drops what a short write left over,
+ * so a report cut by the file-size limit or a full disk would exit 0. Null for
+ * a pipe or terminal, whose streams finish every write or report an error.
+ */
+export function fileStdout(): OutputStream | null {
+  try {
+    if (!fstatSync(1).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return {
+    write(chunk: string): boolean {
+      writeAllSync(1, chunk);
+      return true;
+    },
+    once: () => undefined,
+  };
 }
 
 export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
@@ -69,7 +91,7 @@ export class AtomicFile {
   }
 
   write(text: string): void {
-    writeSync(this.fd, text);
+    writeAllSync(this.fd, text);
   }
 
   commit(): void {
@@ -99,6 +121,23 @@ export class AtomicFile {
       rmSync(this.tmp, { force: true });
       temporaries.delete(this.tmp);
     }
+  }
+}
+
+/**
+ * Writes all of `text` to `fd`. write(2) may write fewer bytes than asked
+ * (POSIX: when the file reaches the file-size limit or the disk fills, it
+ * writes what fits and the next write fails), and `fs.writeSync` returns that
+ * count without retrying: continuing from where it stopped turns a silently
+ * cut report into the EFBIG/ENOSPC error that the caller reports (exit 74).
+ */
+export function writeAllSync(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let at = 0;
+  while (at < bytes.length) {
+    const n = writeSync(fd, bytes, at, bytes.length - at);
+    if (n <= 0) throw Object.assign(new Error("write stored no bytes"), { code: "EIO" });
+    at += n;
   }
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { once } from "node:events";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -18,7 +18,7 @@ import type { Reason } from "../classify/reasons.js";
 import type { FlowRecord } from "../report/model.js";
 import { NdjsonLines } from "../report/ndjson.js";
 import { Redactor, redactFlow } from "../report/redact.js";
-import { AtomicFile, forgetFolder, type OutputStream, rememberFolder } from "./output.js";
+import { AtomicFile, forgetFolder, type OutputStream, rememberFolder, writeAllSync } from "./output.js";
 
 /** Text held before it is written (and, on standard output, before the reader waits for a drain). */
 const BATCH = 1 << 16;
@@ -72,14 +72,14 @@ export class Spool {
   readonly write = (line: string): void => {
     this.pending += line;
     if (this.pending.length >= BATCH) {
-      writeSync(this.fd, this.pending);
+      writeAllSync(this.fd, this.pending);
       this.pending = "";
     }
   };
 
   close(): void {
     try {
-      if (this.pending.length > 0) writeSync(this.fd, this.pending);
+      if (this.pending.length > 0) writeAllSync(this.fd, this.pending);
     } finally {
       this.pending = "";
       closeSync(this.fd);
