@@ -7,6 +7,7 @@
  * allocation, never throws. Headers are scanned up to the blank line, at most
  * SIP_SCAN_BYTES in (only on flows already identified as SIP).
  */
+import { utf8Cut } from "./utf8.js";
 
 /** Methods by id; 0 is one not listed. NEGOTIATE, SERVICE and BENOTIFY are Microsoft's ([MS-SIPRE]). */
 export const SIP_METHODS = [
@@ -128,7 +129,8 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
       let p = at + DIAG.length;
       while (p < lineEnd && isSpace(buf[p]!)) p++;
       out.diagOffset = p;
-      out.diagLength = Math.min(lineEnd - p, SIP_DIAGNOSTICS_MAX);
+      out.diagLength =
+        lineEnd - p <= SIP_DIAGNOSTICS_MAX ? lineEnd - p : utf8Cut(buf, p, p + SIP_DIAGNOSTICS_MAX) - p;
     }
     at = eol + 1;
   }

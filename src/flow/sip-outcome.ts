@@ -30,7 +30,8 @@ export interface SipOutcome {
 
 /** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
 const MAX_PAIRS = 16;
-const LATIN1 = new TextDecoder("latin1");
+/** SIP header values are UTF-8 (RFC 3261 §25.1, TEXT-UTF8). */
+const UTF8 = new TextDecoder("utf-8");
 
 export class SipOutcomes {
   private readonly byRow = new Map<
@@ -62,7 +63,7 @@ export class SipOutcomes {
       o.counts.push(1);
     }
     if (s.code >= 300 && s.diagLength > 0 && o.diagnostics === null) {
-      o.diagnostics = LATIN1.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
+      o.diagnostics = UTF8.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
     }
   }
 

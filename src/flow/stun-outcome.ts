@@ -22,11 +22,14 @@ import {
   STUN_SUCCESS,
   StunMessage,
 } from "../decode/stun-message.js";
+import { utf8Cut } from "../decode/utf8.js";
 
 /** Distinct Allocate error codes kept per flow, and peers. */
 const MAX_CODES = 8;
 const MAX_PEERS = 8;
-const LATIN1 = new TextDecoder("latin1");
+/** REALM is UTF-8 (RFC 5389 §15.7); the first REALM_MAX bytes of it are kept. */
+const UTF8 = new TextDecoder("utf-8");
+const REALM_MAX = 128;
 
 export interface StunOutcome {
   bindingRequests: number;
@@ -92,7 +95,14 @@ export class StunOutcomes {
         o.peers.push({ family, words: [w[0]!, w[1]!, w[2]!, w[3]!] });
     }
     if (m.realmEnd > m.realmStart && o.realm === null)
-      o.realm = LATIN1.decode(buf.subarray(m.realmStart, Math.min(m.realmEnd, m.realmStart + 128)));
+      o.realm = UTF8.decode(
+        buf.subarray(
+          m.realmStart,
+          m.realmEnd - m.realmStart <= REALM_MAX
+            ? m.realmEnd
+            : utf8Cut(buf, m.realmStart, m.realmStart + REALM_MAX),
+        ),
+      );
     if (m.method === STUN_BINDING) {
       if (m.cls === STUN_REQUEST) o.bindingRequests++;
       else if (m.cls === STUN_SUCCESS) o.bindingSuccesses++;

@@ -1,0 +1,118 @@
+/**
+ * Text the capture carries as UTF-8 (SIP's ms-diagnostics, RFC 3261 §25.1;
+ * STUN's REALM, RFC 5389 §15.7) reaches the report as the characters sent:
+ * `utf8Cut` table-driven and as a property, and the outcome readers on
+ * messages whose text is not ASCII and longer than what a report keeps.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { SIP_DIAGNOSTICS_MAX } from "../src/decode/sip.js";
+import { utf8Cut } from "../src/decode/utf8.js";
+import { SipOutcomes } from "../src/flow/sip-outcome.js";
+import { StunOutcomes } from "../src/flow/stun-outcome.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe("utf8Cut", () => {
+  // [name, bytes, start, end, want]
+  const cases: [string, number[], number, number, number][] = [
+    ["ASCII ends anywhere", [0x61, 0x62, 0x63], 0, 2, 2],
+    ["an empty range", [0xc3, 0xa9], 1, 1, 1],
+    ["after a whole 2-byte character (é)", [0x61, 0xc3, 0xa9], 0, 3, 3],
+    ["inside a 2-byte character", [0x61, 0xc3, 0xa9], 0, 2, 1],
+    ["after the first byte of a 3-byte character (€)", [0x61, 0xe2, 0x82, 0xac], 0, 2, 1],
+    ["after the second byte of a 3-byte character", [0x61, 0xe2, 0x82, 0xac], 0, 3, 1],
+    ["after a whole 3-byte character", [0x61, 0xe2, 0x82, 0xac], 0, 4, 4],
+    ["inside a 4-byte character (𝄞), at each byte", [0xf0, 0x9d, 0x84, 0x9e], 0, 3, 0],
+    ["after a whole 4-byte character", [0xf0, 0x9d, 0x84, 0x9e], 0, 4, 4],
+    ["a lead byte before start is not looked at", [0xe2, 0x82, 0xac], 1, 3, 3],
+    ["stray continuation bytes are left to show as U+FFFD", [0x61, 0x80, 0x80, 0x80, 0x80], 0, 5, 5],
+    ["a byte that is never UTF-8 (0xFF) is left", [0x61, 0xff], 0, 2, 2],
+    ["an overlong lead (0xC0) is left", [0x61, 0xc0], 0, 2, 2],
+    ["a lead past U+10FFFF (0xF5) is left", [0x61, 0xf5, 0x80], 0, 3, 3],
+  ];
+  it.each(cases)("%s", (_name, bytes, start, end, want) => {
+    expect(utf8Cut(Uint8Array.from(bytes), start, end)).toBe(want);
+  });
+
+  it("cuts any text at the last whole character: a prefix of it, without U+FFFD, at most 3 bytes short (property)", () => {
+    const dec = new TextDecoder("utf-8");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), fc.nat(), (text, n) => {
+        const b = enc(text);
+        const end = Math.min(n, b.length);
+        const cut = utf8Cut(b, 0, end);
+        const kept = dec.decode(b.subarray(0, cut));
+        expect(cut).toBeLessThanOrEqual(end);
+        expect(cut).toBeGreaterThanOrEqual(end - 3);
+        expect(text.startsWith(kept)).toBe(true);
+        expect(kept.includes("\ufffd")).toBe(text.includes("\ufffd"));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("never throws or reads outside [start, end) on any bytes (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 16 }), fc.nat(), fc.nat(), (b, x, y) => {
+        const start = Math.min(x, b.length);
+        const end = Math.min(start + y, b.length);
+        // The same bytes around the range, changed, give the same cut.
+        const around = Uint8Array.from(b, (v, i) => (i < start || i >= end ? v ^ 0xff : v));
+        const cut = utf8Cut(b, start, end);
+        expect(cut).toBe(utf8Cut(around, start, end));
+        expect(cut >= start && cut <= end).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("outcome text in UTF-8", () => {
+  it("keeps an ms-diagnostics reason's characters, cut only between characters", () => {
+    const sip = new SipOutcomes();
+    const reason = 'reason="Zugriff für Benutzer verweigert"';
+    sip.note(
+      1,
+      enc(`SIP/2.0 403 Forbidden\r\nCSeq: 1 REGISTER\r\nms-diagnostics: 4005;${reason}\r\n\r\n`),
+      0,
+      200,
+      false,
+    );
+    expect(sip.of(1, true)?.diagnostics).toBe(`4005;${reason}`);
+    // A reason longer than the report keeps, with a 3-byte character (€) across the limit.
+    const head = `1;${"x".repeat(SIP_DIAGNOSTICS_MAX - 3)}`;
+    const long = enc(`SIP/2.0 488 Not Acceptable\r\nCSeq: 2 INVITE\r\nms-diagnostics: ${head}€€€\r\n\r\n`);
+    sip.note(2, long, 0, long.length, false);
+    expect(sip.of(2, true)?.diagnostics).toBe(head);
+  });
+
+  it("keeps a STUN REALM's characters, cut only between characters", () => {
+    const stun = new StunOutcomes();
+    const allocateError = (realm: string): Uint8Array => {
+      const r = enc(realm);
+      const padded = (r.length + 3) & ~3;
+      // Allocate error response (0x0113), ERROR-CODE 401, then REALM (0x0014).
+      const b = new Uint8Array(20 + 12 + 4 + padded);
+      const v = new DataView(b.buffer);
+      v.setUint16(0, 0x0113);
+      v.setUint16(2, b.length - 20);
+      v.setUint32(4, 0x2112a442);
+      v.setUint16(20, 0x0009);
+      v.setUint16(22, 8);
+      b[26] = 4;
+      b[27] = 1;
+      v.setUint16(32, 0x0014);
+      v.setUint16(34, r.length);
+      b.set(r, 36);
+      return b;
+    };
+    const m = allocateError("bürö.contoso.test");
+    stun.note(1, m, 0, m.length);
+    expect(stun.of(1)?.realm).toBe("bürö.contoso.test");
+    // 127 ASCII bytes, then a 2-byte character across the 128-byte limit.
+    const long = allocateError(`${"r".repeat(127)}éé`);
+    stun.note(2, long, 0, long.length);
+    expect(stun.of(2)?.realm).toBe("r".repeat(127));
+  });
+});
