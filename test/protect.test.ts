@@ -275,6 +275,18 @@ describe("writing the report", () => {
     expect(readdirSync(dir).sort()).toEqual(["caps", "stdout.json"]);
   });
 
+  it("writes every byte of text of any size and script (writeAllSync)", async () => {
+    const { closeSync, openSync } = await import("node:fs");
+    const { writeAllSync } = await import("../src/cli/output.js");
+    const file = join(folder(), "out.txt");
+    const fd = openSync(file, "w");
+    // Pieces through the reused buffer, one larger than it (its own buffer), then the buffer again.
+    const pieces = ["flows ", "für €𝄞 ".repeat(50_000), "x".repeat(400_000), "ok\n"];
+    for (const p of pieces) writeAllSync(fd, p);
+    closeSync(fd);
+    expect(readFileSync(file, "utf8")).toBe(pieces.join(""));
+  });
+
   it("a name that fits as the report fits as its temporary file", async () => {
     const dir = folder();
     const out = join(dir, "r".repeat(245));
