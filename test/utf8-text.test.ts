@@ -6,10 +6,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { analyzeCapture } from "../src/analyze.js";
 import { SIP_DIAGNOSTICS_MAX } from "../src/decode/sip.js";
 import { utf8Cut } from "../src/decode/utf8.js";
 import { SipOutcomes } from "../src/flow/sip-outcome.js";
 import { StunOutcomes } from "../src/flow/stun-outcome.js";
+import { renderJson } from "../src/report/json.js";
+import { Redactor, redactReport } from "../src/report/redact.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -114,5 +117,39 @@ describe("outcome text in UTF-8", () => {
     const long = allocateError(`${"r".repeat(127)}éé`);
     stun.note(2, long, 0, long.length);
     expect(stun.of(2)?.realm).toBe("r".repeat(127));
+  });
+});
+
+describe("--redact and names that are not ASCII", () => {
+  it("pseudonymizes whole user and host names of any script in ms-diagnostics and REALM, and ASCII ones as before", async () => {
+    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
+    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
+    const diagnostics =
+      '1000;reason="Benutzer josé@ocsfe01 abgelehnt, jose@ocsfe01 ok, jürgen.müller@contoso.com";' +
+      'source="fe01.contoso.com";hop="fé-pool01.bücher.de";server ÖCSFE02.contoso.local, 服务器.例子.cn';
+    flow.reasons = [
+      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
+    ];
+    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
+    const text = [...renderJson(red)].join("");
+    for (const secret of [
+      "josé",
+      "jose",
+      "ocsfe01",
+      "jürgen",
+      "müller",
+      "contoso",
+      "fé-pool01",
+      "bücher",
+      "ÖCSFE02",
+      "服务器",
+      "例子",
+    ])
+      expect(text.toLowerCase(), secret).not.toContain(secret.toLowerCase());
+    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
+    // A user of any script is one token, at the same host's token: the same names stay comparable.
+    expect(kept.code === "sip_error" && kept.details.diagnostics).toMatch(
+      /^1000;reason="Benutzer (redacted-[0-9a-f]{8})@(redacted-[0-9a-f]{8}) abgelehnt, (redacted-[0-9a-f]{8})@\2 ok, redacted-[0-9a-f]{8}@host-[0-9a-f]{8}\.redacted";source="host-[0-9a-f]{8}\.redacted";hop="host-[0-9a-f]{8}\.redacted";server host-[0-9a-f]{8}\.redacted, host-[0-9a-f]{8}\.redacted$/u,
+    );
   });
 });

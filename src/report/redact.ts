@@ -296,21 +296,35 @@ function redactReason(x: Reason, r: Redactor): Reason {
 function redactDiagnostics(text: string, r: Redactor): string {
   return r
     .text(text)
-    .replace(
-      /\b([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g,
-      (_m, user: string, host: string) => {
-        return `${r.token(user)}@${host.includes(".") ? r.hostname(host) : r.token(host)}`;
-      },
-    )
-    .replace(/\b[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+\b/g, (h) =>
-      h.startsWith("redacted-") || h.startsWith("host-") ? h : r.hostname(h),
-    )
+    .replace(USER_AT_HOST, (_m, user: string, host: string) => {
+      return `${r.token(user)}@${host.includes(".") ? r.hostname(host) : r.token(host)}`;
+    })
+    .replace(HOST_NAME, (h) => (h.startsWith("redacted-") || h.startsWith("host-") ? h : r.hostname(h)))
     .replace(
       /\b(source|server|fqdn|target|host)(\s*=\s*)"([^"]*)"/gi,
       (m, key: string, eq: string, value: string) =>
         value.startsWith("host-") || value.startsWith("redacted-") ? m : `${key}${eq}"${r.token(value)}"`,
     );
 }
+
+/*
+ * The names in ms-diagnostics and REALM text are UTF-8 (RFC 3261 §25.1, RFC 5389 §15.7), so user
+ * and host names may hold any letter (josé@ocsfe01, bücher.de): the patterns take Unicode letters,
+ * marks and digits where ASCII ones would leave such a name, or its non-ASCII part, in the clear.
+ * `\b` is ASCII-only even with the u flag; WORD_EDGE is the same edge between Unicode word
+ * characters and others, so ASCII text is matched exactly as before.
+ */
+const WORD = "[\\p{L}\\p{M}\\p{N}_]";
+const WORD_EDGE = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
+const NAME_CHAR = "[\\p{L}\\p{M}\\p{N}-]";
+const USER_AT_HOST = new RegExp(
+  `${WORD_EDGE}([\\p{L}\\p{M}\\p{N}._%+-]+)@(${NAME_CHAR}+(?:\\.${NAME_CHAR}+)*)`,
+  "gu",
+);
+const HOST_NAME = new RegExp(
+  `${WORD_EDGE}${NAME_CHAR}*\\p{L}${NAME_CHAR}*(?:\\.${NAME_CHAR}+)+${WORD_EDGE}`,
+  "gu",
+);
 
 /**
  * A certificate's subject or issuer ("CN=ocsfe01, O=Contoso Ltd, DC=local") with every value
