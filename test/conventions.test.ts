@@ -4,7 +4,20 @@
  * `summarize` walking folders and naming a capture given to it, and
  * `--color auto|always|never`. In-process, through run(argv, io).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,6 +63,62 @@ describe("conventions", () => {
     expect(s.code).toBe(73);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("-o that is empty or in a missing folder is refused before any work", async () => {
+    const empty = await runCli("analyze", SAMPLE, "-o", "");
+    expect([empty.code, empty.stderr]).toEqual([
+      2,
+      "ocs-pcap: -o needs a file name (or - for standard output)\n(run with --help for usage)\n",
+    ]);
+    const dir = tmp();
+    const missing = join(dir, "no-such-folder", "r.json");
+    for (const argv of [
+      ["analyze", SAMPLE],
+      ["summarize", "fixtures/ocs-sample.json"],
+    ]) {
+      const r = await runCli(...argv, "-o", missing);
+      expect([r.code, r.stderr]).toEqual([
+        73,
+        `ocs-pcap: ${missing}: cannot be written: there is no folder ${join(dir, "no-such-folder")}\n`,
+      ]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("-o through a symbolic link replaces the file it names, keeping the link and the file's permissions", async () => {
+    const dir = tmp();
+    const file = join(dir, "report.json");
+    writeFileSync(file, "old\n", { mode: 0o600 });
+    chmodSync(file, 0o600);
+    mkdirSync(join(dir, "links"));
+    symlinkSync("../report.json", join(dir, "links", "r.json"));
+    const r = await runCli("analyze", SAMPLE, "-f", "json", "-o", join(dir, "links", "r.json"));
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(dir, "links", "r.json")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(file, "utf8")).toMatch(/^\{\n {2}"schema": "ocs-pcap\/report@1"/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).sort()).toEqual(["links", "report.json"]);
+  });
+
+  it.skipIf(process.platform !== "linux")(
+    "-o naming an open descriptor (/dev/stdout, /proc/self/fd/N) writes to it, never renames over the link",
+    async () => {
+      // `-o /dev/stdout > file`: /dev/stdout leads through /proc/self/fd/1 to the file. Here an
+      // open descriptor of this process stands for standard output, behind a link of the same kind.
+      const dir = tmp();
+      const fd = openSync(join(dir, "captured.txt"), "w");
+      try {
+        symlinkSync(`/proc/self/fd/${fd}`, join(dir, "stdout"));
+        const r = await runCli("analyze", SAMPLE, "-f", "csv", "-o", join(dir, "stdout"));
+        const plain = await runCli("analyze", SAMPLE, "-f", "csv");
+        expect(r.code).toBe(0);
+        expect(readFileSync(join(dir, "captured.txt"), "utf8")).toBe(plain.stdout);
+        expect(lstatSync(join(dir, "stdout")).isSymbolicLink()).toBe(true);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  );
 
   it("summarize walks folders for JSON reports in capture order, takes only unreadable captures from a batch file there, and names a capture", async () => {
     const dir = tmp();

@@ -5,6 +5,7 @@
  */
 
 import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { closest } from "fastest-levenshtein";
 import { InputError } from "../capture/source.js";
 import { builtInIndex, CatalogIndex } from "../catalog/index.js";
@@ -247,11 +248,13 @@ export function redactKeyOption(opts: AnalyzeCliOptions): { key?: string } {
 }
 
 /**
- * -o as given: undefined for standard output (absent, or `-`); a folder (an
- * existing one, or a name ending in a slash) is refused before any work.
+ * -o as given: undefined for standard output (absent, or `-`). Refused before
+ * any work: an empty name, a folder (an existing one, or a name ending in a
+ * slash), and a name in a folder that does not exist.
  */
 export function outputPath(output: string | undefined): string | undefined {
   if (output === undefined || output === "-") return undefined;
+  if (output === "") throw new UsageError("-o needs a file name (or - for standard output)");
   let folder = /[/\\]$/.test(output);
   try {
     folder ||= statSync(output).isDirectory();
@@ -259,6 +262,14 @@ export function outputPath(output: string | undefined): string | undefined {
     // absent: written there
   }
   if (folder) throw new OutputPathError(output, "is a directory; -o names the report file to write");
+  const parent = dirname(output);
+  let parentIsFolder = false;
+  try {
+    parentIsFolder = statSync(parent).isDirectory();
+  } catch {
+    // absent
+  }
+  if (!parentIsFolder) throw new OutputPathError(output, `cannot be written: there is no folder ${parent}`);
   return output;
 }
 

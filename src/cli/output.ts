@@ -4,8 +4,20 @@
  * never leaves half a report. Standard output honours back-pressure.
  */
 import { once } from "node:events";
-import { closeSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 
 const BATCH = 1 << 16;
 
@@ -83,11 +95,14 @@ export class AtomicFile {
   ) {}
 
   static open(path: string): AtomicFile {
-    if (isSpecialFile(path)) return new AtomicFile(path, openSync(path, "w"), null);
-    const tmp = tempName(path);
+    const target = writeTarget(path);
+    if (target === null) return new AtomicFile(path, openSync(path, "w"), null);
+    const tmp = tempName(target.path);
     const fd = openSync(tmp, "wx", 0o644);
     temporaries.add(tmp);
-    return new AtomicFile(path, fd, tmp);
+    // A report replacing a file keeps that file's permissions (umask applied only to new ones).
+    if (target.mode !== null) fchmodSync(fd, target.mode);
+    return new AtomicFile(target.path, fd, tmp);
   }
 
   write(text: string): void {
@@ -188,11 +203,30 @@ export function tempName(path: string): string {
   return join(dirname(path), name);
 }
 
-function isSpecialFile(path: string): boolean {
-  try {
-    const st = statSync(path);
-    return !st.isFile() && !st.isDirectory();
-  } catch {
-    return false;
+/**
+ * Where a report for `path` goes: the regular file (existing or not) that a
+ * temporary file is renamed over, with the permissions it has, found by
+ * following symbolic links one at a time so the link itself stays in place;
+ * or null for a file written straight: a device, FIFO or socket, or a path
+ * naming an open file descriptor (`-o /dev/stdout` while standard output is a
+ * file is that file, reached through /proc/self/fd: renaming over it would
+ * replace /dev/stdout, not write the report).
+ */
+const DESCRIPTOR_PATH = /^\/(dev\/(fd\/|stdout$|stderr$)|proc\/(self|thread-self|\d+)\/fd\/)/;
+
+function writeTarget(path: string): { path: string; mode: number | null } | null {
+  let at = path;
+  for (let hops = 0; hops <= 40; hops++) {
+    if (DESCRIPTOR_PATH.test(resolve(at))) return null;
+    let st: Stats;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return { path: at, mode: null };
+    }
+    if (st.isFile()) return { path: at, mode: st.mode & 0o7777 };
+    if (!st.isSymbolicLink()) return null;
+    at = resolve(dirname(at), readlinkSync(at));
   }
+  return null; // a loop of links: opening it says so (ELOOP)
 }
