@@ -6,6 +6,7 @@
  */
 
 import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import {
   copyFileSync,
   linkSync,
@@ -273,6 +274,58 @@ describe("writing the report", () => {
     );
     expect(cut.status).toBe(74);
     expect(readdirSync(dir).sort()).toEqual(["caps", "stdout.json"]);
+  });
+
+  it("a reader that closes standard output early is exit 141, one that closes standard error costs nothing, and standard output open for reading is exit 74", async () => {
+    const { spawn } = await import("node:child_process");
+    const { closeSync, openSync } = await import("node:fs");
+    const bin = join(ROOT, "bin/ocs-pcap");
+    // `… --fail-on unknown | head`: the report was not read whole and the policy's verdict not
+    // given, so not 0 (which `set -o pipefail` took for a pass): 128 + SIGPIPE, as cat or grep.
+    // The pipe's reader is gone before the process starts writing.
+    const head = spawn(
+      process.execPath,
+      [bin, "analyze", "fixtures/ocs-sample.pcap", "-f", "json", "--fail-on", "unknown"],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    head.stdout.destroy();
+    const [headCode] = await once(head, "exit");
+    expect(headCode).toBe(141);
+    // Standard error into a pipe whose reader is gone: the report is whole and the batch's code stands.
+    const argv = [
+      "analyze",
+      "fixtures/malformed/not-a-capture.txt",
+      "fixtures/ocs-sample.pcap",
+      "-f",
+      "json",
+    ];
+    const file = join(folder(), "batch.json");
+    const out = openSync(file, "w");
+    const quiet = spawn(process.execPath, [bin, ...argv], { cwd: ROOT, stdio: ["ignore", out, "pipe"] });
+    closeSync(out);
+    quiet.stderr?.destroy();
+    const [quietCode] = await once(quiet, "exit");
+    expect(quietCode).toBe(65);
+    expect(readFileSync(file, "utf8")).toBe((await cli(...argv)).stdout);
+    // Standard output open for reading only (`1<file`): exit 74 as any write failure, not an internal error.
+    const ro = openSync(file, "r");
+    const bad = spawn(process.execPath, [bin, "analyze", "fixtures/ocs-sample.pcap", "-f", "json"], {
+      cwd: ROOT,
+      stdio: ["ignore", ro, "pipe"],
+    });
+    closeSync(ro);
+    let said = "";
+    bad.stderr?.on("data", (d: Buffer) => {
+      said += d.toString();
+    });
+    const [badCode] = await once(bad, "exit");
+    expect([badCode, said]).toEqual([
+      74,
+      "ocs-pcap: cannot write the report: EBADF: bad file descriptor, write\n",
+    ]);
   });
 
   it("writes every byte of text of any size and script (writeAllSync)", async () => {

@@ -10,6 +10,8 @@
  *   70 internal error (a bug: please report it)
  *   73 a report file cannot be written
  *   74 the report could not be written: the disk is full, or another I/O error (sysexits EX_IOERR)
+ *   141 standard output was closed by its reader before the report was whole (`| head`):
+ *      128 + SIGPIPE, the status of cat or grep there, so `set -o pipefail` sees it
  */
 
 export const EXIT = {
@@ -21,10 +23,19 @@ export const EXIT = {
   SOFTWARE: 70,
   CANTCREAT: 73,
   IOERR: 74,
+  PIPE: 141,
 } as const;
 
 /** Write errors that are the system's, not a bug: sysexits' EX_IOERR (74). */
-export const IO_ERRORS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EIO", "EFBIG", "EROFS"]);
+export const IO_ERRORS: ReadonlySet<string> = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EIO",
+  "EFBIG",
+  "EROFS",
+  // Standard output open for reading only (`1<file`).
+  "EBADF",
+]);
 
 export class UsageError extends Error {}
 

@@ -363,10 +363,14 @@ export async function main(overrides: Pick<Io, "workerScript"> = {}): Promise<vo
       process.kill(process.pid, signal);
     });
   }
+  // Standard error that cannot be written (a closed pipe): the messages are lost, the report and
+  // the exit code are not. Without a listener, the stream's error would end the run half-written.
+  process.stderr.on("error", () => {});
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    // A closed pipe (`ocs-pcap … | head`) is not an error worth a message.
+    // A closed pipe (`ocs-pcap … | head`) is not an error worth a message, nor a success: the
+    // report was not read whole, and a policy's verdict was not given (as cat and grep end there).
     removeTemporaries();
-    if (err.code === "EPIPE") process.exit(EXIT.OK);
+    if (err.code === "EPIPE") process.exit(EXIT.PIPE);
     process.stderr.write(`ocs-pcap: cannot write the report to standard output: ${line1(err.message)}\n`);
     process.exit(EXIT.IOERR);
   });
