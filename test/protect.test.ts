@@ -26,6 +26,7 @@ import { runCli } from "./helpers/run.js";
 const CAPTURE = join(ROOT, "fixtures/blocked-cases.pcap");
 
 const cli = runCli;
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-protect-"));
@@ -263,17 +264,29 @@ describe("writing the report", () => {
     // what fits and return that count, and only the next write fail (EFBIG): a short write
     // not continued would rename a cut report into place and exit 0. The report is 22 KB.
     const dir = folder();
+    // And a streamed ndjson batch on a worker, whose spool (in TMPDIR) reaches the limit first.
+    const spools = join(dir, "tmp");
+    mkdirSync(spools);
+    const batch = `"${process.execPath}" bin/ocs-pcap analyze fixtures/ocs-sample.pcap fixtures/blocked-cases.pcap -f ndjson --jobs 2`;
     const cut = spawnSync(
       "sh",
-      ["-c", `ulimit -f 8; ${node} > "${dir}/stdout.json"; echo "exit $?" >&2; ${node} -o "${dir}/o.json"`],
+      [
+        "-c",
+        `ulimit -f 8; ${node} > "${dir}/stdout.json"; echo "exit $?" >&2; ${node} -o "${dir}/o.json"; echo "exit $?" >&2; ` +
+          `TMPDIR="${spools}" ${batch} -o "${dir}/batch.ndjson"`,
+      ],
       { cwd: ROOT, encoding: "utf8" },
     );
-    expect(cut.stderr).toBe(
-      "ocs-pcap: cannot write the report: EFBIG: file too large, write\nexit 74\n" +
-        `ocs-pcap: ${dir}/o.json: cannot write the report: EFBIG: file too large, write\n`,
+    expect(cut.stderr).toMatch(
+      new RegExp(
+        `^${literal("ocs-pcap: cannot write the report: EFBIG: file too large, write\nexit 74\n")}` +
+          `${literal(`ocs-pcap: ${dir}/o.json: cannot write the report: EFBIG: file too large, write\nexit 74\n`)}` +
+          `${literal(`ocs-pcap: cannot write the report: temporary file ${spools}/ocs-pcap-spool-`)}\\w+/0\\.ndjson \\(TMPDIR\\): EFBIG: file too large, write\n$`,
+      ),
     );
     expect(cut.status).toBe(74);
-    expect(readdirSync(dir).sort()).toEqual(["caps", "stdout.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["caps", "stdout.json", "tmp"]);
+    expect(readdirSync(spools)).toEqual([]);
   });
 
   it("a reader that closes standard output early is exit 141, one that closes standard error costs nothing, and standard output open for reading is exit 74", async () => {

@@ -18,7 +18,7 @@ import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
 import { hasTlsFinding } from "../report/tls-text.js";
-import { EXIT } from "./exit.js";
+import { EXIT, IO_ERRORS } from "./exit.js";
 import type { WorkerScript } from "./io.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { identity } from "./protect.js";
@@ -257,8 +257,11 @@ export async function runJobs(
   let next = 0;
   // Captures a dead worker was holding but had not started: taken again first.
   const retry: number[] = [];
+  // A write failure of a streamed batch's spool (a full TMPDIR) ends the batch as it would in
+  // one thread (exit 74, no report), not as an unreadable capture: no more captures are handed out.
+  let fatal: Error | null = null;
   const take = (): number | undefined =>
-    retry.length > 0 ? retry.shift() : next < paths.length ? next++ : undefined;
+    fatal !== null ? undefined : retry.length > 0 ? retry.shift() : next < paths.length ? next++ : undefined;
   const script = options.workerScript ?? new URL("./worker.js", import.meta.url);
   const heapMb = Number(process.env.OCS_PCAP_WORKER_HEAP_MB ?? "");
   const resourceLimits = heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
@@ -318,8 +321,10 @@ export async function runJobs(
         // A replacement takes the rest of the queue.
         one().then(resolve, resolve);
       };
-      worker.on("message", (msg: { index: number; result?: JobResult; failure?: string }) => {
+      worker.on("message", (msg: { index: number; result?: JobResult; failure?: string; code?: string }) => {
         held.splice(held.indexOf(msg.index), 1);
+        if (msg.failure !== undefined && msg.code !== undefined && IO_ERRORS.has(msg.code))
+          fatal ??= Object.assign(new Error(msg.failure), { code: msg.code });
         results[msg.index] =
           msg.failure !== undefined
             ? {
@@ -345,13 +350,19 @@ export async function runJobs(
     });
   const here = async (): Promise<void> => {
     for (let i = take(); i !== undefined; i = take()) {
-      results[i] = await mine(i);
+      try {
+        results[i] = await mine(i);
+      } catch (err) {
+        fatal ??= err instanceof Error ? err : new Error(String(err));
+        break;
+      }
       // Let waiting worker messages run before taking the next capture.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   const workers = Array.from({ length: Math.min(jobs, paths.length) - 1 }, one);
   await Promise.all([...workers, here()]);
+  if (fatal !== null) throw fatal;
   return results.map(
     (r, i) => r ?? { path: paths[i]!, report: null, error: { code: EXIT.SOFTWARE, message: "no result" } },
   );

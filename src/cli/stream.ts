@@ -60,29 +60,41 @@ export function flowLineWriter(
   return (f) => write(lines.flow(shown, redactFlow(f, r, cache)));
 }
 
-/** A spool file of one capture's lines, written synchronously in 64 KB pieces. */
+/**
+ * A spool file of one capture's lines, written synchronously in 64 KB pieces.
+ * Its errors name it: a full TMPDIR is then told apart from a full report disk.
+ */
 export class Spool {
   private readonly fd: number;
   private pending = "";
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, "w", 0o600);
+    this.fd = this.named(() => openSync(path, "w", 0o600));
   }
 
   readonly write = (line: string): void => {
     this.pending += line;
     if (this.pending.length >= BATCH) {
-      writeAllSync(this.fd, this.pending);
+      this.named(() => writeAllSync(this.fd, this.pending));
       this.pending = "";
     }
   };
 
   close(): void {
     try {
-      if (this.pending.length > 0) writeAllSync(this.fd, this.pending);
+      if (this.pending.length > 0) this.named(() => writeAllSync(this.fd, this.pending));
     } finally {
       this.pending = "";
       closeSync(this.fd);
+    }
+  }
+
+  private named<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof Error) err.message = `temporary file ${this.path} (TMPDIR): ${err.message}`;
+      throw err;
     }
   }
 }
