@@ -88,6 +88,18 @@ describe("outcome text in UTF-8", () => {
     const long = enc(`SIP/2.0 488 Not Acceptable\r\nCSeq: 2 INVITE\r\nms-diagnostics: ${head}€€€\r\n\r\n`);
     sip.note(2, long, 0, long.length, false);
     expect(sip.of(2, true)?.diagnostics).toBe(head);
+    // A segment that ends inside a character of the header (the rest comes in the next one).
+    const split = enc('SIP/2.0 403 Forbidden\r\nCSeq: 3 REGISTER\r\nms-diagnostics: 1;reason="Jü');
+    sip.note(3, split, 0, split.length - 1, false);
+    expect(sip.of(3, true)?.diagnostics).toBe('1;reason="J');
+    // A whole line keeps what it holds, bytes that are not UTF-8 shown as U+FFFD.
+    const bad = Uint8Array.from([
+      ...enc("SIP/2.0 403 Forbidden\r\nms-diagnostics: 1;x"),
+      0xc3,
+      ...enc("\r\n\r\n"),
+    ]);
+    sip.note(4, bad, 0, bad.length, false);
+    expect(sip.of(4, true)?.diagnostics).toBe("1;x\ufffd");
   });
 
   it("keeps a STUN REALM's characters, cut only between characters", () => {

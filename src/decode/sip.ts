@@ -129,8 +129,10 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
       let p = at + DIAG.length;
       while (p < lineEnd && isSpace(buf[p]!)) p++;
       out.diagOffset = p;
-      out.diagLength =
-        lineEnd - p <= SIP_DIAGNOSTICS_MAX ? lineEnd - p : utf8Cut(buf, p, p + SIP_DIAGNOSTICS_MAX) - p;
+      // Kept whole when it fits and its line ends here; else cut between characters (the
+      // segment or the scan may end inside one).
+      const end = Math.min(lineEnd, p + SIP_DIAGNOSTICS_MAX);
+      out.diagLength = (end === lineEnd && eol < limit ? end : utf8Cut(buf, p, end)) - p;
     }
     at = eol + 1;
   }

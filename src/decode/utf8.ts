@@ -6,10 +6,11 @@
  */
 
 /**
- * The largest end not past `end` that does not split a character whose first
- * byte is in [start, end): `end` itself when the range ends on a character
- * boundary or in bytes that are not UTF-8 (those are shown as U+FFFD, as they
- * are in the capture). Reads at most four bytes; never allocates.
+ * Where to end a prefix of text that goes on past `end`: before the last lead
+ * byte in [start, end) when its sequence would reach past `end`, else `end`
+ * (stray continuation bytes, and bytes never UTF-8, stay, shown as U+FFFD).
+ * The bytes past `end` are not read, so a lead byte they would not have
+ * continued is left out too. Reads at most four bytes; never allocates.
  */
 export function utf8Cut(buf: Uint8Array, start: number, end: number): number {
   // The last byte that is not a continuation byte (10xxxxxx), among the last four.
