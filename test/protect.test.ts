@@ -341,6 +341,21 @@ describe("writing the report", () => {
     ]);
   });
 
+  it("-o naming a FIFO whose reader goes away is exit 141, as standard output is", async () => {
+    const { spawn, execFileSync } = await import("node:child_process");
+    const fifo = join(folder(), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    // The reader takes 10 bytes and leaves; the report (every fixture, over 64 KB) does not fit the pipe.
+    const head = spawn("head", ["-c", "10", fifo], { stdio: "ignore" });
+    const r = await cli("analyze", "fixtures", "-f", "json", "-o", fifo);
+    await once(head, "exit");
+    // (The fixtures' own warnings come first.)
+    expect([r.code, r.stderr.split("\n").at(-2)]).toEqual([
+      141,
+      `ocs-pcap: ${fifo}: cannot write the report: EPIPE: broken pipe, write`,
+    ]);
+  });
+
   it("writes every byte of text of any size and script (writeAllSync)", async () => {
     const { closeSync, openSync } = await import("node:fs");
     const { writeAllSync } = await import("../src/cli/output.js");

@@ -53,12 +53,18 @@ export function policyExit(
   return dataError ? EXIT.DATAERR : EXIT.OK;
 }
 
-/** The exit code for an error writing a report: 74 for a full disk or I/O error, 73 otherwise. */
+/**
+ * The exit code for an error writing a report: 74 for a full disk or I/O error, 141 when the
+ * reader of a pipe or FIFO went away, 73 otherwise. Standard output ("-") is not named, as in
+ * every other message about it.
+ */
 export function writeFailure(path: string, err: unknown, io: Io): number {
+  const where = path === "-" ? "" : `${line1(path)}: `;
   io.stderr(
-    `ocs-pcap: ${line1(path)}: cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
+    `ocs-pcap: ${where}cannot write the report: ${err instanceof Error ? err.message : String(err)}\n`,
   );
   const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  if (code === "EPIPE") return EXIT.PIPE;
   return code !== undefined && IO_ERRORS.has(code) ? EXIT.IOERR : EXIT.CANTCREAT;
 }
 
