@@ -43,7 +43,8 @@ describe("hostile strings in a saved report", () => {
     // Fuzz findings (seed 20261201): a NUL in a flow's server address reached the table raw, and a
     // C1 CSI (U+009B) in a role name reached JUnit.
     (r.flows[0] as unknown as Record<string, unknown>).serverIp = "nul\u0000byte\u009b31m";
-    (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer"];
+    // A right-to-left override would show the rest of a cell reversed (CVE-2021-42574).
+    (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer\u202e\u2066revres"];
     // Seed 20261203: the tool version went raw into the table's title line.
     (r.tool as Record<string, unknown>).version = "nul\u0000byte\u001b[31m";
   });
@@ -53,7 +54,9 @@ describe("hostile strings in a saved report", () => {
       expect(r.code).toBe(0);
       if (format !== "json") {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: none may be left.
-        expect(r.stdout).not.toMatch(/[\u0000\u0007\u001b\u009b]/);
+        expect(r.stdout).not.toMatch(/[\u0000\u0007\u001b\u009b\u202e\u2066]/);
+        // Shown, not dropped, where the role names are (HTML and CSV batch summaries have none).
+        if (format !== "html" && format !== "csv") expect(r.stdout).toMatch(/\\{1,2}u\{202e\}/);
       }
       if (format === "csv") expect(r.stdout).toContain("x\\x1b]0;title\\x07.pcap");
       if (format === "markdown" || format === "html") expect(r.stdout).not.toContain("<script>x");

@@ -4,16 +4,19 @@
  * for the format it lands in.
  */
 
-/** HTML text and attribute values (HTML Living Standard §13.1.2.6); control characters, parse errors in HTML (§13.2.5), are dropped. */
+/**
+ * HTML text and attribute values (HTML Living Standard §13.1.2.6); control characters, parse
+ * errors in HTML (§13.2.5), are dropped, and bidirectional controls shown (see `showBidi`).
+ */
 export function escapeHtml(s: string): string {
   if (!HTML_SPECIAL.test(s)) return s;
-  return stripControl(s).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return showBidi(stripControl(s)).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** XML 1.0 character data and attributes; characters XML cannot carry are dropped (XML 1.0 §2.2). */
+/** XML 1.0 character data and attributes; characters XML cannot carry are dropped (XML 1.0 §2.2), bidirectional controls shown. */
 export function escapeXml(s: string): string {
   if (!XML_SPECIAL.test(s)) return s;
-  return stripControl(s)
+  return showBidi(stripControl(s))
     .replace(/[\uFFFE\uFFFF]/g, "")
     .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -23,11 +26,11 @@ export function escapeXml(s: string): string {
  * escaped, and the characters that start links, images, emphasis, code,
  * strikethrough, entities or raw HTML made literal with backslashes
  * (CommonMark §2.4). Cells never start a line, so list and heading markers
- * need no escaping.
+ * need no escaping. Bidirectional controls are shown, as on a terminal.
  */
 export function escapeMarkdown(s: string): string {
   if (!MARKDOWN_SPECIAL.test(s)) return s;
-  return stripControl(s)
+  return showBidi(stripControl(s))
     .replace(/[\r\n]+/g, " ")
     .replace(/[\\`*_[\]!|<>~&]/g, (c) => `\\${c}`);
 }
@@ -78,13 +81,24 @@ export function escapeTerminalLine(s: string): string {
 // one test is cheaper than a replace that finds nothing (a report has
 // hundreds of thousands of cells).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const HTML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f&<>"'`]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const XML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\uFFFE\uFFFF&<>"']/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const MARKDOWN_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\n\\`*_[\]!|<>~&]/;
+const HTML_SPECIAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069&<>"'`]/;
+const XML_SPECIAL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\uFFFE\uFFFF&<>"']/;
+const MARKDOWN_SPECIAL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\n\\`*_[\]!|<>~&]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const TERMINAL_SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) as \u{NNNN}: in a
+ * page, a Markdown view or a JUnit viewer they would reorder the evidence after them ("Trojan
+ * Source", CVE-2021-42574), as on a terminal (`escapeTerminal`).
+ */
+function showBidi(s: string): string {
+  return s.replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
 
 /** Drops C0 controls other than tab and line ends, DEL and the C1 controls (U+0080–U+009F: U+009B is CSI to a terminal). */
 function stripControl(s: string): string {

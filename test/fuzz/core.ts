@@ -460,6 +460,9 @@ export function hostileOutput(format: string, out: string): string | null {
     return `raw control character U+${out.charCodeAt(at).toString(16).padStart(4, "0")} in ${format} output`;
   }
   if (format === "table" && /\r/.test(out)) return "raw carriage return in the terminal table";
+  // Bidirectional overrides and isolates reorder what follows wherever text is shown ("Trojan Source").
+  if (format !== "json" && /[\u202a-\u202e\u2066-\u2069]/.test(out))
+    return `raw bidirectional control in ${format} output`;
   if ((format === "html" || format === "markdown" || format === "junit") && out.includes("<script>alert"))
     return `raw <script> in ${format} output`;
   // An escaped bracket (\]) is literal text in CommonMark, not a link.
