@@ -85,19 +85,27 @@ describe("conventions", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("-o through a symbolic link replaces the file it names, keeping the link and the file's permissions", async () => {
+  it("-o replaces the file there, keeping its permissions, and a symbolic link there, never the file it names", async () => {
     const dir = tmp();
     const file = join(dir, "report.json");
-    writeFileSync(file, "old\n", { mode: 0o600 });
+    writeFileSync(file, "old\n");
     chmodSync(file, 0o600);
-    mkdirSync(join(dir, "links"));
-    symlinkSync("../report.json", join(dir, "links", "r.json"));
-    const r = await runCli("analyze", SAMPLE, "-f", "json", "-o", join(dir, "links", "r.json"));
+    const r = await runCli("analyze", SAMPLE, "-f", "json", "-o", file);
     expect(r.code).toBe(0);
-    expect(lstatSync(join(dir, "links", "r.json")).isSymbolicLink()).toBe(true);
     expect(readFileSync(file, "utf8")).toMatch(/^\{\n {2}"schema": "ocs-pcap\/report@1"/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readdirSync(dir).sort()).toEqual(["links", "report.json"]);
+    // A link where the report goes (planted in a shared folder, say) is replaced, so it
+    // cannot send the report over another file; the file it named is left as it was.
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, "keep\n");
+    mkdirSync(join(dir, "links"));
+    symlinkSync("../victim.txt", join(dir, "links", "r.json"));
+    const l = await runCli("analyze", SAMPLE, "-f", "json", "-o", join(dir, "links", "r.json"));
+    expect(l.code).toBe(0);
+    expect(lstatSync(join(dir, "links", "r.json")).isFile()).toBe(true);
+    expect(readFileSync(join(dir, "links", "r.json"), "utf8")).toBe(readFileSync(file, "utf8"));
+    expect(readFileSync(victim, "utf8")).toBe("keep\n");
+    expect(readdirSync(dir).sort()).toEqual(["links", "report.json", "victim.txt"]);
   });
 
   it.skipIf(process.platform !== "linux")(

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import {
   closeSync,
   fchmodSync,
+  fchownSync,
   fstatSync,
   fsyncSync,
   lstatSync,
@@ -15,9 +16,10 @@ import {
   renameSync,
   rmSync,
   type Stats,
+  statSync,
   writeSync,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, resolve, sep } from "node:path";
 
 const BATCH = 1 << 16;
 
@@ -97,12 +99,19 @@ export class AtomicFile {
   static open(path: string): AtomicFile {
     const target = writeTarget(path);
     if (target === null) return new AtomicFile(path, openSync(path, "w"), null);
-    const tmp = tempName(target.path);
+    const tmp = tempName(path);
     const fd = openSync(tmp, "wx", 0o644);
     temporaries.add(tmp);
-    // A report replacing a file keeps that file's permissions (umask applied only to new ones).
-    if (target.mode !== null) fchmodSync(fd, target.mode);
-    return new AtomicFile(target.path, fd, tmp);
+    // A report replacing a file keeps its permissions and, where allowed (root), its owner.
+    if (target.replaces !== null) {
+      fchmodSync(fd, target.replaces.mode & 0o777);
+      try {
+        fchownSync(fd, target.replaces.uid, target.replaces.gid);
+      } catch {
+        // not ours to give away: the report is the writer's
+      }
+    }
+    return new AtomicFile(path, fd, tmp);
   }
 
   write(text: string): void {
@@ -200,33 +209,56 @@ export function tempName(path: string): string {
   const unique = `${process.pid}.${Date.now().toString(36)}`;
   const long = `.${basename(path)}.${unique}.tmp`;
   const name = Buffer.byteLength(long) <= 255 ? long : `.ocs-pcap.${unique}.tmp`;
-  return join(dirname(path), name);
+  // Not join(): it would fold "link/.." by the name, where the system goes up from the link's target.
+  return `${dirname(path)}${sep}${name}`;
 }
 
 /**
- * Where a report for `path` goes: the regular file (existing or not) that a
- * temporary file is renamed over, with the permissions it has, found by
- * following symbolic links one at a time so the link itself stays in place;
- * or null for a file written straight: a device, FIFO or socket, or a path
- * naming an open file descriptor (`-o /dev/stdout` while standard output is a
- * file is that file, reached through /proc/self/fd: renaming over it would
- * replace /dev/stdout, not write the report).
+ * How a report for `path` is written: null to write straight, for a device,
+ * FIFO or socket, and for the file standard output or standard error is
+ * (`-o /dev/stdout > file`: renaming over /dev/stdout would replace it, not
+ * write the report); else through a temporary file renamed over `path`
+ * itself, taking the place of the regular file there (`replaces`, whose mode
+ * and owner the report keeps) or of a symbolic link, never following one to
+ * rename elsewhere: a link planted where a report is written (a shared
+ * folder) cannot send the report over another file.
  */
-const DESCRIPTOR_PATH = /^\/(dev\/(fd\/|stdout$|stderr$)|proc\/(self|thread-self|\d+)\/fd\/)/;
+function writeTarget(path: string): { replaces: Stats | null } | null {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    return { replaces: null }; // absent, or a dangling link: made (in place of the link)
+  }
+  if (!st.isFile() || sameFile(st, 1) || sameFile(st, 2) || namesDescriptor(path)) return null;
+  return { replaces: lstatSync(path).isSymbolicLink() ? null : st };
+}
 
-function writeTarget(path: string): { path: string; mode: number | null } | null {
+function sameFile(st: Stats, fd: number): boolean {
+  try {
+    const o = fstatSync(fd);
+    return o.dev === st.dev && o.ino === st.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** This process's descriptors by path: /dev/fd/N, /dev/stdout, /proc/self/fd/N, /proc/PID/task/TID/fd/N. */
+const DESCRIPTOR_PATH = new RegExp(
+  `^/(dev/(fd/|stdout$|stderr$)|proc/(self|thread-self|${process.pid})/(task/\\d+/)?fd/)`,
+);
+
+/** Whether `path`, or a symbolic link on the way from it, names one of this process's open descriptors. */
+function namesDescriptor(path: string): boolean {
   let at = path;
   for (let hops = 0; hops <= 40; hops++) {
-    if (DESCRIPTOR_PATH.test(resolve(at))) return null;
-    let st: Stats;
+    if (DESCRIPTOR_PATH.test(resolve(at))) return true;
     try {
-      st = lstatSync(at);
+      if (!lstatSync(at).isSymbolicLink()) return false;
+      at = resolve(dirname(at), readlinkSync(at));
     } catch {
-      return { path: at, mode: null };
+      return false;
     }
-    if (st.isFile()) return { path: at, mode: st.mode & 0o7777 };
-    if (!st.isSymbolicLink()) return null;
-    at = resolve(dirname(at), readlinkSync(at));
   }
-  return null; // a loop of links: opening it says so (ELOOP)
+  return false;
 }
