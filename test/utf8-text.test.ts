@@ -133,6 +133,45 @@ describe("outcome text in UTF-8", () => {
 });
 
 describe("--redact and names that are not ASCII", () => {
+  // Names with what IDNA allows inside labels, its other full stops, a full-width @, a
+  // down-level logon name and an address literal (second hostile review): none may stay.
+  const cases: [string, string[]][] = [
+    ["User علی\u200cرضا@contoso.com denied", ["علی", "رضا", "contoso"]],
+    ["Next hop می\u200cخواهم.ir unreachable", ["می", "خواهم"]],
+    ["User col·legi@contoso.com denied", ["col", "legi"]],
+    ["User ann\u00adkathrin@contoso.com denied", ["ann", "kathrin"]],
+    ["User דוד\u200fכהן@contoso.com denied", ["דוד", "כהן"]],
+    ["User ｊｏｓｅ＠ｃｏｎｔｏｓｏ．ｃｏｍ denied", ["ｊｏｓｅ", "ｃｏｎｔｏｓｏ"]],
+    ["Next hop 例子。中国 unreachable", ["例子", "中国"]],
+    ["User o'brien@contoso.com denied", ["brien", "o'"]],
+    ["Benutzer CONTOSO\\jürgen abgelehnt", ["CONTOSO", "jürgen"]],
+    ["user é@[2001:db8::1]", ["é@", "2001:db8::1"]],
+  ];
+  it.each(cases)("%s", async (diagnostics, secrets) => {
+    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
+    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
+    flow.reasons = [
+      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
+    ];
+    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
+    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
+    const text = kept.code === "sip_error" ? (kept.details.diagnostics ?? "") : "";
+    expect(text).toMatch(/(redacted-|host-)[0-9a-f]{8}/);
+    for (const secret of secrets) expect(text, secret).not.toContain(secret);
+  });
+
+  it("makes text longer than any name one pseudonym, at once (the patterns are quadratic at worst)", async () => {
+    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
+    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
+    const diagnostics = "é-".repeat(3000);
+    flow.reasons = [
+      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
+    ];
+    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
+    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
+    expect(kept.code === "sip_error" && kept.details.diagnostics).toMatch(/^redacted-[0-9a-f]{8}$/);
+  });
+
   it("pseudonymizes whole user and host names of any script in ms-diagnostics and REALM, and ASCII ones as before", async () => {
     const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
     const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;

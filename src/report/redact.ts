@@ -294,12 +294,17 @@ function redactReason(x: Reason, r: Redactor): Reason {
  * names even of one label (source="OCSFE01") and user addresses (bob@ocsfe01) pseudonymized.
  */
 function redactDiagnostics(text: string, r: Redactor): string {
-  return r
-    .text(text)
-    .replace(USER_AT_HOST, (_m, user: string, host: string) => {
-      return `${r.token(user)}@${host.includes(".") ? r.hostname(host) : r.token(host)}`;
-    })
-    .replace(HOST_NAME, (h) => (h.startsWith("redacted-") || h.startsWith("host-") ? h : r.hostname(h)))
+  // No name is this long (DNS names stop at 253): such text is one pseudonym, and the patterns
+  // below, quadratic at worst, never see more than this.
+  if (text.length > SCAN_MAX) return r.token(text);
+  return hostNames(
+    r.text(text).replace(USER_AT_HOST, (_m, user: string, host: string) => {
+      const at = host.startsWith("[") ? host : DOT.test(host) ? r.hostname(host) : r.token(host);
+      return `${r.token(user)}@${at}`;
+    }),
+    r,
+  )
+    .replace(DOMAIN_USER, (_m, domain: string, user: string) => `${r.token(domain)}\\${r.token(user)}`)
     .replace(
       /\b(source|server|fqdn|target|host)(\s*=\s*)"([^"]*)"/gi,
       (m, key: string, eq: string, value: string) =>
@@ -307,22 +312,46 @@ function redactDiagnostics(text: string, r: Redactor): string {
     );
 }
 
+/**
+ * Host names (two labels or more, the first with a letter) pseudonymized. A candidate whose first
+ * label has none (10.0.0.1, 123.example.com) is kept up to its first dot and the rest searched
+ * again, as one pattern with the letter in it would, without its cubic backtracking.
+ */
+function hostNames(text: string, r: Redactor): string {
+  return text.replace(HOST_NAME, (h) => {
+    const dot = h.search(DOT);
+    if (!LETTER.test(h.slice(0, dot))) return h.slice(0, dot + 1) + hostNames(h.slice(dot + 1), r);
+    return h.startsWith("redacted-") || h.startsWith("host-") ? h : r.hostname(h);
+  });
+}
+
+const SCAN_MAX = 1024;
+
 /*
  * The names in ms-diagnostics and REALM text are UTF-8 (RFC 3261 §25.1, RFC 5389 §15.7), so user
  * and host names may hold any letter (josé@ocsfe01, bücher.de): the patterns take Unicode letters,
- * marks and digits where ASCII ones would leave such a name, or its non-ASCII part, in the clear.
+ * marks and digits where ASCII ones would leave such a name, or its non-ASCII part, in the clear,
+ * and the characters names hold inside them: the joiners IDNA allows in labels (U+200C, U+200D,
+ * and U+00B7 in Catalan; RFC 5892 Appendix A), the soft hyphen and the direction marks; the
+ * full stops IDNA reads as dots (U+3002, U+FF0E, U+FF61; RFC 3490 §3.1) and the full-width @.
  * `\b` is ASCII-only even with the u flag; WORD_EDGE is the same edge between Unicode word
- * characters and others, so ASCII text is matched exactly as before.
+ * characters and others, so ASCII text is matched as before.
  */
-const WORD = "[\\p{L}\\p{M}\\p{N}_]";
+const INNER = "\\u00ad\\u00b7\\u200c-\\u200f";
+const WORD = `[\\p{L}\\p{M}\\p{N}_${INNER}]`;
 const WORD_EDGE = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
-const NAME_CHAR = "[\\p{L}\\p{M}\\p{N}-]";
+const NAME_CHAR = `[\\p{L}\\p{M}\\p{N}${INNER}-]`;
+const DOTS = "[.\\u3002\\uff0e\\uff61]";
+const DOT = new RegExp(DOTS, "u");
+const LETTER = /\p{L}/u;
 const USER_AT_HOST = new RegExp(
-  `${WORD_EDGE}([\\p{L}\\p{M}\\p{N}._%+-]+)@(${NAME_CHAR}+(?:\\.${NAME_CHAR}+)*)`,
+  `${WORD_EDGE}([\\p{L}\\p{M}\\p{N}${INNER}._%+'\u2019-]+)[@\\uff20](\\[[^\\]\\s]{1,64}\\]|${NAME_CHAR}+(?:${DOTS}${NAME_CHAR}+)*)`,
   "gu",
 );
-const HOST_NAME = new RegExp(
-  `${WORD_EDGE}${NAME_CHAR}*\\p{L}${NAME_CHAR}*(?:\\.${NAME_CHAR}+)+${WORD_EDGE}`,
+const HOST_NAME = new RegExp(`${WORD_EDGE}${NAME_CHAR}+(?:${DOTS}${NAME_CHAR}+)+${WORD_EDGE}`, "gu");
+/** A down-level logon name, DOMAIN\\user. */
+const DOMAIN_USER = new RegExp(
+  `${WORD_EDGE}(${NAME_CHAR}+)\\\\([\\p{L}\\p{M}\\p{N}${INNER}._%+'\u2019-]+)`,
   "gu",
 );
 
