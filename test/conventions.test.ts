@@ -64,11 +64,16 @@ describe("conventions", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("-o that is empty or in a missing folder is refused before any work", async () => {
+  it("-o or --report-dir that is empty, or -o in a missing folder, is refused before any work", async () => {
     const empty = await runCli("analyze", SAMPLE, "-o", "");
     expect([empty.code, empty.stderr]).toEqual([
       2,
       "ocs-pcap: -o needs a file name (or - for standard output)\n(run with --help for usage)\n",
+    ]);
+    const noDir = await runCli("analyze", SAMPLE, "--report-dir", "");
+    expect([noDir.code, noDir.stderr]).toEqual([
+      2,
+      "ocs-pcap: --report-dir needs a folder name\n(run with --help for usage)\n",
     ]);
     const dir = tmp();
     const missing = join(dir, "no-such-folder", "r.json");

@@ -56,6 +56,7 @@ export async function analyzeCommand(
 ): Promise<number> {
   const policy = parsePolicy(opts);
   const output = outputPath(opts.output);
+  if (opts.reportDir === "") throw new UsageError("--report-dir needs a folder name");
   const limit = parseNonNegativeInt(opts.limit, "--limit");
   const askedJobs =
     opts.jobs === undefined ? availableParallelism() : parseNonNegativeInt(opts.jobs, "--jobs");
