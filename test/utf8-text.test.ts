@@ -133,6 +133,18 @@ describe("outcome text in UTF-8", () => {
 });
 
 describe("--redact and names that are not ASCII", () => {
+  /** A sip_error flow of a real capture given `diagnostics`, redacted: the report and that flow's text. */
+  async function redacted(diagnostics: string) {
+    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
+    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
+    flow.reasons = [
+      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
+    ];
+    const report = redactReport(r, new Redactor({ key: "utf8-test" }));
+    const kept = report.flows.find((f) => f.id === flow.id)!.reasons[0]!;
+    return { report, text: kept.code === "sip_error" ? (kept.details.diagnostics ?? "") : "" };
+  }
+
   // Names with what IDNA allows inside labels, its other full stops, a full-width @, a
   // down-level logon name and an address literal (second hostile review): none may stay.
   const cases: [string, string[]][] = [
@@ -148,41 +160,21 @@ describe("--redact and names that are not ASCII", () => {
     ["user é@[2001:db8::1]", ["é@", "2001:db8::1"]],
   ];
   it.each(cases)("%s", async (diagnostics, secrets) => {
-    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
-    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
-    flow.reasons = [
-      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
-    ];
-    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
-    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
-    const text = kept.code === "sip_error" ? (kept.details.diagnostics ?? "") : "";
+    const { text } = await redacted(diagnostics);
     expect(text).toMatch(/(redacted-|host-)[0-9a-f]{8}/);
     for (const secret of secrets) expect(text, secret).not.toContain(secret);
   });
 
   it("makes text longer than any name one pseudonym, at once (the patterns are quadratic at worst)", async () => {
-    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
-    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
-    const diagnostics = "é-".repeat(3000);
-    flow.reasons = [
-      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
-    ];
-    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
-    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
-    expect(kept.code === "sip_error" && kept.details.diagnostics).toMatch(/^redacted-[0-9a-f]{8}$/);
+    expect((await redacted("é-".repeat(3000))).text).toMatch(/^redacted-[0-9a-f]{8}$/);
   });
 
   it("pseudonymizes whole user and host names of any script in ms-diagnostics and REALM, and ASCII ones as before", async () => {
-    const r = await analyzeCapture("fixtures/sip-outcomes.pcap", { version: "t" });
-    const flow = r.flows.find((f) => f.reasons.some((x) => x.code === "sip_error"))!;
     const diagnostics =
       '1000;reason="Benutzer josé@ocsfe01 abgelehnt, jose@ocsfe01 ok, jürgen.müller@contoso.com";' +
       'source="fe01.contoso.com";hop="fé-pool01.bücher.de";server ÖCSFE02.contoso.local, 服务器.例子.cn';
-    flow.reasons = [
-      { code: "sip_error", details: { method: "REGISTER", code: 403, responses: 1, diagnostics } },
-    ];
-    const red = redactReport(r, new Redactor({ key: "utf8-test" }));
-    const text = [...renderJson(red)].join("");
+    const { report, text: kept } = await redacted(diagnostics);
+    const text = [...renderJson(report)].join("");
     for (const secret of [
       "josé",
       "jose",
@@ -197,9 +189,8 @@ describe("--redact and names that are not ASCII", () => {
       "例子",
     ])
       expect(text.toLowerCase(), secret).not.toContain(secret.toLowerCase());
-    const kept = red.flows.find((f) => f.id === flow.id)!.reasons[0]!;
     // A user of any script is one token, at the same host's token: the same names stay comparable.
-    expect(kept.code === "sip_error" && kept.details.diagnostics).toMatch(
+    expect(kept).toMatch(
       /^1000;reason="Benutzer (redacted-[0-9a-f]{8})@(redacted-[0-9a-f]{8}) abgelehnt, (redacted-[0-9a-f]{8})@\2 ok, redacted-[0-9a-f]{8}@host-[0-9a-f]{8}\.redacted";source="host-[0-9a-f]{8}\.redacted";hop="host-[0-9a-f]{8}\.redacted";server host-[0-9a-f]{8}\.redacted, host-[0-9a-f]{8}\.redacted$/u,
     );
   });

@@ -156,15 +156,19 @@ export class AtomicFile {
  * cut report into the EFBIG/ENOSPC error that the caller reports (exit 74).
  */
 export function writeAllSync(fd: number, text: string): void {
-  // Encoded into one reused buffer (a UTF-8 string is at most 3 bytes a UTF-16 unit): a
-  // fresh Buffer a piece cost a third of the writing time in GC; a rare larger piece gets its own.
-  const fits = text.length * 3 <= SCRATCH_BYTES;
-  if (fits && scratch === undefined) scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-  const bytes = fits && scratch !== undefined ? scratch : Buffer.from(text, "utf8");
-  const length = fits ? bytes.write(text, 0, "utf8") : bytes.length;
-  let at = 0;
-  while (at < length) {
-    const n = writeSync(fd, bytes, at, length - at);
+  // Encoded into one reused buffer (UTF-8 takes at most 3 bytes a UTF-16 unit): a fresh Buffer
+  // a piece cost a third of the writing time in GC; a rare larger piece gets its own.
+  if (text.length * 3 > SCRATCH_BYTES) {
+    writeBytes(fd, Buffer.from(text, "utf8"));
+    return;
+  }
+  scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+  writeBytes(fd, scratch.subarray(0, scratch.write(text, 0, "utf8")));
+}
+
+function writeBytes(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) {
+    const n = writeSync(fd, bytes, at, bytes.length - at);
     if (n <= 0) throw Object.assign(new Error("write stored no bytes"), { code: "EIO" });
     at += n;
   }

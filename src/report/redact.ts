@@ -344,16 +344,15 @@ const NAME_CHAR = `[\\p{L}\\p{M}\\p{N}${INNER}-]`;
 const DOTS = "[.\\u3002\\uff0e\\uff61]";
 const DOT = new RegExp(DOTS, "u");
 const LETTER = /\p{L}/u;
+/** What a user name holds: a name's characters and the punctuation of mailbox names (o'brien). */
+const USER_CHAR = `[\\p{L}\\p{M}\\p{N}${INNER}._%+'\u2019-]`;
 const USER_AT_HOST = new RegExp(
-  `${WORD_EDGE}([\\p{L}\\p{M}\\p{N}${INNER}._%+'\u2019-]+)[@\\uff20](\\[[^\\]\\s]{1,64}\\]|${NAME_CHAR}+(?:${DOTS}${NAME_CHAR}+)*)`,
+  `${WORD_EDGE}(${USER_CHAR}+)[@\\uff20](\\[[^\\]\\s]{1,64}\\]|${NAME_CHAR}+(?:${DOTS}${NAME_CHAR}+)*)`,
   "gu",
 );
 const HOST_NAME = new RegExp(`${WORD_EDGE}${NAME_CHAR}+(?:${DOTS}${NAME_CHAR}+)+${WORD_EDGE}`, "gu");
 /** A down-level logon name, DOMAIN\\user. */
-const DOMAIN_USER = new RegExp(
-  `${WORD_EDGE}(${NAME_CHAR}+)\\\\([\\p{L}\\p{M}\\p{N}${INNER}._%+'\u2019-]+)`,
-  "gu",
-);
+const DOMAIN_USER = new RegExp(`${WORD_EDGE}(${NAME_CHAR}+)\\\\(${USER_CHAR}+)`, "gu");
 
 /**
  * A certificate's subject or issuer ("CN=ocsfe01, O=Contoso Ltd, DC=local") with every value
