@@ -4,11 +4,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/corpus/**"],
+    // The corpus and system suites have configurations of their own (see .ci/run).
+    exclude: ["test/corpus/**", "test/system/**"],
     testTimeout: 60_000,
     globalSetup: ["test/global-setup.ts"],
-    // Vitest's default leaves one CPU idle; here many tests wait on chromium,
-    // tshark or a child process, so two workers pay even on two cores.
+    // Vitest's default leaves one CPU idle; here some tests wait on a child process or a
+    // worker thread, so two workers pay even on two cores.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // The test files share one module graph per worker: no file mocks a
     // module or leaves global state changed, and importing the sources once

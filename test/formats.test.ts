@@ -3,7 +3,7 @@
  * CI policy, redaction, escaping of hostile text, colour, JUnit schema.
  */
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -15,10 +15,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { stripVTControlCharacters } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TcpConversation, tlsClientHello, tlsServerHello, udp, writePcap } from "../fixtures/lib/packets.js";
+import { TcpConversation, tlsClientHello, tlsServerHello, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { AUTO_JOBS_MIN_BYTES, defaultJobs } from "../src/cli/jobs.js";
 import { toolVersion, wantColor } from "../src/cli/main.js";
@@ -32,7 +31,7 @@ import { renderTable } from "../src/report/table.js";
 import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 import { runCliWith } from "./helpers/run.js";
-import { hasTool, implementedBy, requireTools } from "./helpers/tools.js";
+import { hasTool, requireTools } from "./helpers/tools.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-formats-"));
 const read = (path: string) => readFileSync(path, "utf8");
@@ -267,38 +266,33 @@ describe("batch runs", () => {
     ]);
   });
 
-  it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", async () => {
-    // Workers send back only the flows a format lists (none for JSON, HTML and
-    // CSV summaries, the non-known ones for table, Markdown and JUnit); a
-    // renderer that used another flow would make these differ.
-    for (const format of ["table", "markdown", "junit", "json", "html", "csv"]) {
-      const one = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "1");
-      const two = await cliFast("analyze", ...BATCH, "--format", format, "--limit", "0", "--jobs", "2");
-      expect(one.code, format).toBe(65);
-      expect(two.stdout, format).toBe(one.stdout);
-    }
-    // A worker takes the first captures: known flows whose TLS handshake warns are listed
-    // ("TLS handshakes that failed or warn"), so a worker must send them back too.
+  it("in every format, a batch renders from the flows its captures keep (only those it lists) what it renders from all", async () => {
+    // A batch keeps of each capture's report only the flows its format lists (shipFlows: none
+    // for JSON, HTML and CSV summaries, the notable ones for table, Markdown and JUnit), in this
+    // thread as on a worker; with --report-dir it keeps them all. A renderer that used another
+    // flow would make these differ. (The same batch from workers: test/system/workers.test.ts.)
+    // Known flows whose TLS handshake warns are listed ("TLS handshakes that failed or warn"),
+    // so they are kept too: the recorded handshakes come first.
     const tlsFirst = [
       "fixtures/recorded/tls-outcomes-real.pcap",
       "fixtures/ocs-sample.pcap",
       "fixtures/blocked-cases.pcap",
     ];
-    for (const format of ["table", "markdown", "junit"]) {
-      const one = await cliFast("analyze", ...tlsFirst, "--format", format, "--jobs", "1");
-      const two = await cliFast("analyze", ...tlsFirst, "--format", format, "--jobs", "2");
-      if (format !== "junit") expect(one.stdout, format).toMatch(/tls_certificate_expired/);
-      expect(two.stdout, format).toBe(one.stdout);
+    const cases = [
+      ...["table", "markdown", "junit", "json", "html", "csv"].map(
+        (f) => [f, BATCH, ["--limit", "0"]] as const,
+      ),
+      ...["table", "markdown", "junit"].map((f) => [f, tlsFirst, []] as const),
+    ];
+    for (const [format, inputs, extra] of cases) {
+      const argv = ["analyze", ...inputs, "--format", format, ...extra, "--jobs", "1"];
+      const kept = await cliFast(...argv);
+      const all = await cliFast(...argv, "--report-dir", tmp());
+      expect(kept.code, format).toBe(inputs === BATCH ? 65 : 0);
+      expect(all.stdout, format).toBe(kept.stdout);
+      if (inputs === tlsFirst && format !== "junit")
+        expect(kept.stdout, format).toMatch(/tls_certificate_expired/);
     }
-    // --expect counts known flows, so it sees all of them from workers too.
-    const exp = join(tmp(), "expect.yaml");
-    writeFileSync(exp, "expect:\n  - { port: 5061, transport: tcp, min: 4 }\n");
-    const strict = ["analyze", ...BATCH, "--format", "json", "--expect", exp];
-    const a = await cliFast(...strict, "--jobs", "1");
-    const b = await cliFast(...strict, "--jobs", "2");
-    expect(a.stderr).toMatch(/^ocs-pcap: fixtures\/blocked-cases\.pcap: --expect: .*, saw 3$/m);
-    expect(b.stderr).toBe(a.stderr);
-    expect(b.code).toBe(a.code);
   });
 
   it("without --jobs, a batch under 64 MB (gzip counted expanded) runs in this thread, and a larger one on a worker per CPU", async () => {
@@ -756,55 +750,4 @@ describe("terminal", () => {
       "ocs-pcap: --width must be 0 (no limit) or at least 40\n(run with --help for usage)\n",
     ]);
   });
-
-  it.skipIf(!implementedBy("script", /util-linux/))(
-    "shows a progress bar on a terminal for a long capture, and none under --quiet or CI; the table fits the terminal",
-    async () => {
-      const file = join(tmp(), "long.pcap");
-      // Over the bar's 8 MiB in 6,600 full-size datagrams: the size matters, not the packet count.
-      const payload = new Uint8Array(1300).fill(0x41);
-      const records = Array.from({ length: 6600 }, (_, i) =>
-        udp("10.1.0.20", 50000 + (i % 50), "10.0.0.10", 5060, 1_700_000_000_000_000 + i * 1000, payload),
-      );
-      writeFileSync(file, writePcap(records));
-      const env = { ...process.env };
-      delete env.CI;
-      // Under script(1), so standard error is a terminal; the three runs side by side.
-      const inTty = (args: string, extra: Record<string, string> = {}) =>
-        new Promise<string>((resolve, reject) =>
-          execFile(
-            "script",
-            ["-qec", `${process.execPath} bin/ocs-pcap analyze ${file} ${args}`, "/dev/null"],
-            { cwd: ROOT, encoding: "utf8", env: { ...env, ...extra } },
-            (err, stdout) => (err !== null && typeof err.code !== "number" ? reject(err) : resolve(stdout)),
-          ),
-        );
-      const [shown, quiet, ci, table] = await Promise.all([
-        inTty("--format json -o /dev/null"),
-        inTty("--format json -o /dev/null -q"),
-        inTty("--format json -o /dev/null", { CI: "true" }),
-        // The table fits the terminal's width, as the bin reads it (stty sets it).
-        new Promise<string>((resolve, reject) =>
-          execFile(
-            "script",
-            [
-              "-qec",
-              `stty cols 80; ${process.execPath} bin/ocs-pcap analyze fixtures/blocked-cases.pcap`,
-              "/dev/null",
-            ],
-            { cwd: ROOT, encoding: "utf8", env },
-            (err, stdout) => (err !== null && typeof err.code !== "number" ? reject(err) : resolve(stdout)),
-          ),
-        ),
-      ]);
-      const lines = stripVTControlCharacters(table).split(/\r?\n/);
-      expect(lines.filter((l) => l.length > 80 && !/^ +(#\d+ +frame +\d+ +|filter: )\S+==/.test(l))).toEqual(
-        [],
-      );
-      expect(table).toContain("(Blk blocked, Mis misdirected, Inc inconclusive)");
-      expect(shown).toMatch(/100% \| [\d.]+\/[\d.]+ MB \| [\d,]+ packets\/s \| ETA/);
-      expect(quiet).not.toContain("packets/s");
-      expect(ci).not.toContain("packets/s");
-    },
-  );
 });

@@ -4,9 +4,9 @@
  * eBPF drop verdict, pktmon's comments (a drop is blocking evidence,
  * `host_dropped`; repeated appearances of one packet count once), and
  * `--dropped` for a `pktmon etl2pcap --drop-only` export. tshark reads the
- * same options from the fixture, as the oracle.
+ * same options from the fixture, as the oracle (its answers recorded, see
+ * helpers/oracle.ts).
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -16,12 +16,11 @@ import { analyzeCapture } from "../src/analyze.js";
 import { PacketOptions } from "../src/capture/pcapng-packet-options.js";
 import { readCapture } from "../src/capture/source.js";
 import { reasonText } from "../src/report/reason-text.js";
+import { askSync } from "./helpers/oracle.js";
 import { runCli } from "./helpers/run.js";
-import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/pktmon.pcapng");
-const hasTshark = hasTool("tshark");
 
 interface Seen {
   direction: number;
@@ -45,26 +44,22 @@ async function ours(path: string): Promise<Seen[]> {
  * PktNumber) seen before, or a "Duplicate Drop:".
  */
 function fromTshark(path: string): Seen[] {
-  const out = execFileSync(
-    "tshark",
-    [
-      "-r",
-      path,
-      "-T",
-      "fields",
-      "-E",
-      "occurrence=a",
-      "-E",
-      "aggregator=\u0001",
-      "-e",
-      "frame.packet_flags_direction",
-      "-e",
-      "frame.verdict.ebpf_xdp",
-      "-e",
-      "frame.comment",
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-  );
+  const { stdout: out } = askSync("tshark", [
+    "-r",
+    path,
+    "-T",
+    "fields",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=\u0001",
+    "-e",
+    "frame.packet_flags_direction",
+    "-e",
+    "frame.verdict.ebpf_xdp",
+    "-e",
+    "frame.comment",
+  ]);
   const seen = new Set<string>();
   return out
     .split("\n")
@@ -101,20 +96,17 @@ describe("pcapng packet options and pktmon's text", () => {
     expect(Buffer.compare(readFileSync(FIXTURE), Buffer.from(pktmonCapture()))).toBe(0);
   });
 
-  it.skipIf(!hasTshark)(
-    "reads each frame's direction, drop and repetition as tshark's dissection says",
-    async () => {
-      const mine = await ours(FIXTURE);
-      expect(mine).toHaveLength(25);
-      expect(mine).toEqual(fromTshark(FIXTURE));
-      // The cases the fixture is for are all there.
-      expect(mine.filter((f) => f.repeat)).toHaveLength(13);
-      expect(new Set(mine.map((f) => f.drop))).toEqual(
-        new Set([null, "1207", "INET: transport endpoint was not found", "eBPF XDP verdict XDP_DROP"]),
-      );
-      expect(new Set(mine.map((f) => f.direction))).toEqual(new Set([1, 2]));
-    },
-  );
+  it("reads each frame's direction, drop and repetition as tshark's dissection says", async () => {
+    const mine = await ours(FIXTURE);
+    expect(mine).toHaveLength(25);
+    expect(mine).toEqual(fromTshark(FIXTURE));
+    // The cases the fixture is for are all there.
+    expect(mine.filter((f) => f.repeat)).toHaveLength(13);
+    expect(new Set(mine.map((f) => f.drop))).toEqual(
+      new Set([null, "1207", "INET: transport endpoint was not found", "eBPF XDP verdict XDP_DROP"]),
+    );
+    expect(new Set(mine.map((f) => f.direction))).toEqual(new Set([1, 2]));
+  });
 
   it("counts a packet once however often pktmon logged it, and makes its drop blocking evidence", async () => {
     const r = await analyzeCapture(FIXTURE, { version: "t" });

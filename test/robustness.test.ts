@@ -39,8 +39,10 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
   const seeds = collectSeeds(ROOT, [join(ROOT, "fixtures")]);
   const reports = collectReportSeeds(ROOT, [join(ROOT, "fixtures")]);
   const SEED = 7;
-  // A quick sample for every `npm test`; .ci/run runs `npm run fuzz` over 10,000 more, with the corpus.
-  const VARIANTS = 400;
+  // A quick sample for every `npm test` (about 6 ms a variant); .ci/run runs `npm run fuzz` over
+  // 10,000 more, with the corpus. The first 120 of seed 7 reach every lane: an IDB flood, 8
+  // hostile and 3 broken reports.
+  const VARIANTS = 120;
 
   it("the mutations do what they say", async () => {
     const base = readFileSync(join(ROOT, "fixtures/ocs-sample.pcap"));
@@ -104,7 +106,8 @@ describe("mutation fuzzing (fixed-seed sample of npm run fuzz)", () => {
     expect(codes.get(0)).toBeGreaterThan(VARIANTS / 4);
     expect(codes.get(65)).toBeGreaterThan(10);
     expect(kinds.get("idb-flood")).toBeGreaterThan(0);
-    expect(kinds.get("hostile-report")).toBeGreaterThan(20);
+    expect(kinds.get("hostile-report")).toBeGreaterThan(5);
+    expect(kinds.get("broken-report")).toBeGreaterThan(0);
   }, 120_000);
 
   it("a pcapng timestamp beyond any date is clamped and counted, not a crash (fuzz finding)", async () => {

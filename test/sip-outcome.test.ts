@@ -6,18 +6,16 @@
  * tshark's SIP dissector reads (sip.Status-Code, sip.CSeq.method), with
  * the verdicts the README's reason table gives.
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
-import { hasTool } from "./helpers/tools.js";
+import { askSync } from "./helpers/oracle.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const FIXTURE = join(ROOT, "fixtures/sip-outcomes.pcap");
 const RECORDED = join(ROOT, "fixtures/recorded/sip-failures-real.pcap");
-const hasTshark = hasTool("tshark");
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function parse(text: string) {
@@ -146,43 +144,34 @@ describe("fixtures/sip-outcomes.pcap", async () => {
     });
   });
 
-  it.skipIf(!hasTshark)(
-    "counts the final responses tshark's SIP dissector reads, per flow, synthetic and recorded",
-    async () => {
-      for (const path of [FIXTURE, RECORDED]) {
-        const r = await analyzeCapture(path, { version: "t" });
-        const fields = ["tcp.srcport", "tcp.dstport", "sip.CSeq.method", "sip.Status-Code"].flatMap((f) => [
-          "-e",
-          f,
-        ]);
-        const t = spawnSync(
-          "tshark",
-          ["-r", path, "-Y", "sip.Status-Code >= 200", "-T", "fields", ...fields],
-          {
-            encoding: "utf8",
-          },
-        );
-        expect(t.status).toBe(0);
-        const theirs = new Map<number, string[]>();
-        const clients = new Set(r.flows.map((f) => f.clientPort));
-        for (const line of t.stdout.trim().split("\n")) {
-          const [src, dst, method, code] = line.split("\t");
-          // To the client's port: the server answered; from it: the client answered the server.
-          const by = clients.has(Number(dst)) ? "server" : "client";
-          const client = by === "server" ? Number(dst) : Number(src);
-          const list = theirs.get(client) ?? [];
-          list.push(`${method} ${code} ${by}`);
-          theirs.set(client, list);
-        }
-        for (const f of r.flows) {
-          const ours = (f.sip?.responses ?? []).flatMap((x) =>
-            Array.from({ length: x.count }, () => `${x.method} ${x.code} ${x.by}`),
-          );
-          expect(ours.sort(), `${path}: flow from ${f.clientPort}`).toEqual(
-            (theirs.get(f.clientPort!) ?? []).sort(),
-          );
-        }
+  it("counts the final responses tshark's SIP dissector reads, per flow, synthetic and recorded", async () => {
+    for (const path of [FIXTURE, RECORDED]) {
+      const r = await analyzeCapture(path, { version: "t" });
+      const fields = ["tcp.srcport", "tcp.dstport", "sip.CSeq.method", "sip.Status-Code"].flatMap((f) => [
+        "-e",
+        f,
+      ]);
+      const t = askSync("tshark", ["-r", path, "-Y", "sip.Status-Code >= 200", "-T", "fields", ...fields]);
+      expect(t.status).toBe(0);
+      const theirs = new Map<number, string[]>();
+      const clients = new Set(r.flows.map((f) => f.clientPort));
+      for (const line of t.stdout.trim().split("\n")) {
+        const [src, dst, method, code] = line.split("\t");
+        // To the client's port: the server answered; from it: the client answered the server.
+        const by = clients.has(Number(dst)) ? "server" : "client";
+        const client = by === "server" ? Number(dst) : Number(src);
+        const list = theirs.get(client) ?? [];
+        list.push(`${method} ${code} ${by}`);
+        theirs.set(client, list);
       }
-    },
-  );
+      for (const f of r.flows) {
+        const ours = (f.sip?.responses ?? []).flatMap((x) =>
+          Array.from({ length: x.count }, () => `${x.method} ${x.code} ${x.by}`),
+        );
+        expect(ours.sort(), `${path}: flow from ${f.clientPort}`).toEqual(
+          (theirs.get(f.clientPort!) ?? []).sort(),
+        );
+      }
+    }
+  });
 });

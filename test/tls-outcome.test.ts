@@ -2,7 +2,8 @@
  * Issue 17, items 1 and 2: bounded reassembly of the start of each TCP
  * direction, and each TLS flow's handshake read from it. The recorded
  * fixture (openssl s_client against s_server, fixtures/record.sh tls) is
- * checked against tshark's TLS and X.509 dissection; the same handshakes
+ * checked against tshark's TLS and X.509 dissection (recorded, see
+ * helpers/oracle.ts); the same handshakes
  * cut into random segments and delivered out of order give the same
  * outcome; the reassembler's bounds hold.
  */
@@ -27,54 +28,50 @@ import type { FlowRecord } from "../src/report/model.js";
 import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
+import { askSync } from "./helpers/oracle.js";
 import { runCli } from "./helpers/run.js";
 import { hasTool, requireTools } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/tls-outcomes-real.pcap");
-const hasTshark = hasTool("tshark");
 const tmp = mkdtempSync(join(tmpdir(), "ocs-tls-"));
 
 const byClientPort = (flows: readonly FlowRecord[]) => [...flows].sort((a, b) => a.firstFrame - b.firstFrame);
 
 /** What tshark's dissection says of each TCP stream's handshake, in stream order. */
 function tsharkHandshakes(path: string) {
-  const out = execFileSync(
-    "tshark",
-    [
-      "-r",
-      path,
-      "-Y",
-      "tls",
-      "-T",
-      "fields",
-      "-E",
-      "occurrence=a",
-      "-E",
-      "aggregator=|",
-      "-e",
-      "tcp.stream",
-      "-e",
-      "tcp.srcport",
-      "-e",
-      "tls.handshake.type",
-      "-e",
-      "tls.handshake.extensions_server_name",
-      "-e",
-      "tls.handshake.version",
-      "-e",
-      "tls.handshake.ciphersuite",
-      "-e",
-      "x509ce.dNSName",
-      "-e",
-      "tls.handshake.certificates_length",
-      "-e",
-      "tls.alert_message.level",
-      "-e",
-      "tls.alert_message.desc",
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-  );
+  const { stdout: out } = askSync("tshark", [
+    "-r",
+    path,
+    "-Y",
+    "tls",
+    "-T",
+    "fields",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=|",
+    "-e",
+    "tcp.stream",
+    "-e",
+    "tcp.srcport",
+    "-e",
+    "tls.handshake.type",
+    "-e",
+    "tls.handshake.extensions_server_name",
+    "-e",
+    "tls.handshake.version",
+    "-e",
+    "tls.handshake.ciphersuite",
+    "-e",
+    "x509ce.dNSName",
+    "-e",
+    "tls.handshake.certificates_length",
+    "-e",
+    "tls.alert_message.level",
+    "-e",
+    "tls.alert_message.desc",
+  ]);
   const streams = new Map<
     number,
     {
@@ -129,25 +126,22 @@ function tsharkHandshakes(path: string) {
 }
 
 describe("TLS handshakes read from the reassembled stream start", () => {
-  it.skipIf(!hasTshark)(
-    "recorded openssl handshakes: the same SNI, version, cipher, names, client certificate and alerts as tshark",
-    async () => {
-      const r = await analyzeCapture(RECORDED, { version: "t" });
-      const ours = byClientPort(r.flows).map((f) => ({
-        sni: f.tls?.sni ?? null,
-        version: f.tls?.version ?? null,
-        cipher: f.tls?.cipher ?? null,
-        names: f.tls?.certificate?.dnsNames ?? [],
-        requested: f.tls?.certificateRequested ?? false,
-        clientCerts: f.tls?.clientCertificates ?? null,
-        alerts: (f.tls?.alerts ?? []).map(
-          (a) => `${a.level} ${{ handshake_failure: "40" }[a.alert ?? ""] ?? a.alert}`,
-        ),
-      }));
-      expect(ours).toEqual(tsharkHandshakes(RECORDED));
-      expect(ours).toHaveLength(6);
-    },
-  );
+  it("recorded openssl handshakes: the same SNI, version, cipher, names, client certificate and alerts as tshark", async () => {
+    const r = await analyzeCapture(RECORDED, { version: "t" });
+    const ours = byClientPort(r.flows).map((f) => ({
+      sni: f.tls?.sni ?? null,
+      version: f.tls?.version ?? null,
+      cipher: f.tls?.cipher ?? null,
+      names: f.tls?.certificate?.dnsNames ?? [],
+      requested: f.tls?.certificateRequested ?? false,
+      clientCerts: f.tls?.clientCertificates ?? null,
+      alerts: (f.tls?.alerts ?? []).map(
+        (a) => `${a.level} ${{ handshake_failure: "40" }[a.alert ?? ""] ?? a.alert}`,
+      ),
+    }));
+    expect(ours).toEqual(tsharkHandshakes(RECORDED));
+    expect(ours).toHaveLength(6);
+  });
 
   it("turns each recorded case into its finding", async () => {
     const r = await analyzeCapture(RECORDED, { version: "t" });
@@ -334,7 +328,7 @@ describe("--redact and what TLS and SIP carry", () => {
 });
 
 describe("a capture whose snapshot length cut the handshakes", () => {
-  it.skipIf(!hasTshark)(
+  it.skipIf(!hasTool("editcap") && !requireTools)(
     "reads each up to the cut, calls none incomplete or clean, and warns at the first cut frame",
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "ocs-tls-snap-"));

@@ -3,9 +3,8 @@
  * and Allocate answers, error codes, REALM, relay use), `turn_allocate_failed`,
  * and the capture-level `media_tcp_fallback`. The recorded fixture
  * (turnutils_uclient against coturn, fixtures/record.sh turn) is checked
- * against tshark's STUN dissection.
+ * against tshark's STUN dissection (recorded, see helpers/oracle.ts).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,44 +37,39 @@ import {
 import { renderMarkdown } from "../src/report/markdown.js";
 import { Redactor, redactReport } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
+import { askSync } from "./helpers/oracle.js";
 import { runCli } from "./helpers/run.js";
-import { hasTool } from "./helpers/tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/turn-real.pcap");
-const hasTshark = hasTool("tshark");
 
 /** Per client port: STUN message types and error codes as tshark dissects them. */
 function tsharkStun(path: string) {
-  const out = execFileSync(
-    "tshark",
-    [
-      "-r",
-      path,
-      // TURN over TCP 443 is STUN framing, not TLS: tell the dissector.
-      "-d",
-      "tcp.port==443,stun",
-      "-Y",
-      "stun",
-      "-T",
-      "fields",
-      "-E",
-      "occurrence=f",
-      "-e",
-      "udp.srcport",
-      "-e",
-      "udp.dstport",
-      "-e",
-      "tcp.srcport",
-      "-e",
-      "tcp.dstport",
-      "-e",
-      "stun.type",
-      "-e",
-      "stun.att.error",
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-  );
+  const { stdout: out } = askSync("tshark", [
+    "-r",
+    path,
+    // TURN over TCP 443 is STUN framing, not TLS: tell the dissector.
+    "-d",
+    "tcp.port==443,stun",
+    "-Y",
+    "stun",
+    "-T",
+    "fields",
+    "-E",
+    "occurrence=f",
+    "-e",
+    "udp.srcport",
+    "-e",
+    "udp.dstport",
+    "-e",
+    "tcp.srcport",
+    "-e",
+    "tcp.dstport",
+    "-e",
+    "stun.type",
+    "-e",
+    "stun.att.error",
+  ]);
   const flows = new Map<number, { binding: number[]; allocate: number[]; errors: Map<number, number> }>();
   for (const line of out.split("\n").filter((l) => l !== "")) {
     const [us = "", ud = "", ts = "", td = "", type = "", error = ""] = line.split("\t");
@@ -103,28 +97,23 @@ function tsharkStun(path: string) {
 }
 
 describe("STUN and TURN outcomes on recorded coturn traffic", () => {
-  it.skipIf(!hasTshark)(
-    "counts each flow's Binding and Allocate requests, answers and error codes as tshark does",
-    async () => {
-      const r = await analyzeCapture(RECORDED, { version: "t" });
-      const oracle = tsharkStun(RECORDED);
-      const stunFlows = r.flows.filter((f) => f.stun !== undefined);
-      expect(stunFlows).toHaveLength(6);
-      for (const f of stunFlows) {
-        const t = oracle.get(f.clientPort ?? -1)!;
-        const s = f.stun!;
-        expect([s.binding.requests, s.binding.successes, s.binding.errors], `flow #${f.id}`).toEqual(
-          t.binding,
-        );
-        expect([
-          s.allocate.requests,
-          s.allocate.successes,
-          s.allocate.errors.reduce((n, e) => n + e.count, 0),
-        ]).toEqual(t.allocate);
-        expect(s.allocate.errors.map((e) => [e.code, e.count])).toEqual([...t.errors.entries()]);
-      }
-    },
-  );
+  it("counts each flow's Binding and Allocate requests, answers and error codes as tshark does", async () => {
+    const r = await analyzeCapture(RECORDED, { version: "t" });
+    const oracle = tsharkStun(RECORDED);
+    const stunFlows = r.flows.filter((f) => f.stun !== undefined);
+    expect(stunFlows).toHaveLength(6);
+    for (const f of stunFlows) {
+      const t = oracle.get(f.clientPort ?? -1)!;
+      const s = f.stun!;
+      expect([s.binding.requests, s.binding.successes, s.binding.errors], `flow #${f.id}`).toEqual(t.binding);
+      expect([
+        s.allocate.requests,
+        s.allocate.successes,
+        s.allocate.errors.reduce((n, e) => n + e.count, 0),
+      ]).toEqual(t.allocate);
+      expect(s.allocate.errors.map((e) => [e.code, e.count])).toEqual([...t.errors.entries()]);
+    }
+  });
 
   it("names the refused allocation, the relay in use, and the fallback from UDP 3478 to TCP 443", async () => {
     const r = await analyzeCapture(RECORDED, { version: "t" });
@@ -264,15 +253,18 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     expect(report.media).toEqual([
       expect.objectContaining({ code: "media_relay_only", client: CLIENT, server: EDGE, peer: PEER }),
     ]);
-    if (hasTshark) {
-      // tshark's classic STUN dissector reads the same peer from the Send requests.
-      const t = execFileSync(
-        "tshark",
-        ["-r", file, "-Y", "classicstun.type == 0x0004", "-T", "fields", "-e", "classicstun.att.ipv4"],
-        { encoding: "utf8" },
-      );
-      expect(new Set(t.trim().split("\n"))).toEqual(new Set([PEER]));
-    }
+    // tshark's classic STUN dissector reads the same peer from the Send requests.
+    const t = askSync("tshark", [
+      "-r",
+      file,
+      "-Y",
+      "classicstun.type == 0x0004",
+      "-T",
+      "fields",
+      "-e",
+      "classicstun.att.ipv4",
+    ]).stdout;
+    expect(new Set(t.trim().split("\n"))).toEqual(new Set([PEER]));
   });
 
   it("reads an IPv6 XOR-PEER-ADDRESS, and finds relay-only media over IPv6 unless the direct path worked", async () => {
@@ -280,14 +272,17 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     expect(report.media).toEqual([
       expect.objectContaining({ code: "media_relay_only", client: C6, server: E6, peer: P6 }),
     ]);
-    if (hasTshark) {
-      const t = execFileSync(
-        "tshark",
-        ["-r", file, "-Y", "stun.type == 0x0008", "-T", "fields", "-e", "stun.att.ipv6"],
-        { encoding: "utf8" },
-      );
-      expect(t.trim()).toBe(P6);
-    }
+    const t = askSync("tshark", [
+      "-r",
+      file,
+      "-Y",
+      "stun.type == 0x0008",
+      "-T",
+      "fields",
+      "-e",
+      "stun.att.ipv6",
+    ]);
+    expect(t.stdout.trim()).toBe(P6);
     expect((await run("turn6-direct.pcap", turn6(true))).report.media).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { runCli } from "./run.js";
 
-export async function fanOut(input: string, shards: number): Promise<void> {
+export async function fanOut(input: string, shards: number, jobs: string[] = []): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "ocs-pcap-shards-"));
   const counts: number[] = [];
   for (let i = 1; i <= shards; i++) {
@@ -22,6 +22,7 @@ export async function fanOut(input: string, shards: number): Promise<void> {
       "-f",
       "json",
       "-q",
+      ...jobs,
     );
     const batch = JSON.parse(r.stdout) as { captures: { path: string }[] };
     counts.push(batch.captures.length);
@@ -31,7 +32,7 @@ export async function fanOut(input: string, shards: number): Promise<void> {
   }
   let all = 0;
   for (const format of ["json", "table"]) {
-    const single = await runCli("analyze", input, "-f", format, "-q");
+    const single = await runCli("analyze", input, "-f", format, "-q", ...jobs);
     const reduced = await runCli("summarize", dir, "-f", format);
     expect(reduced.code, format).toBe(single.code);
     expect(reduced.stdout, format).toBe(single.stdout);

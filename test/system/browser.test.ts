@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyzeCapture } from "../src/analyze.js";
-import { toolVersion } from "../src/cli/main.js";
-import { renderHtml } from "../src/report/html.js";
-import { ROOT } from "./helpers/cli.js";
+import { analyzeCapture } from "../../src/analyze.js";
+import { toolVersion } from "../../src/cli/main.js";
+import { renderHtml } from "../../src/report/html.js";
+import { ROOT } from "../helpers/cli.js";
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 const executable = CANDIDATES.find((p): p is string => p !== undefined && p !== "" && existsSync(p));
