@@ -28,6 +28,7 @@ import { renderMarkdown } from "../src/report/markdown.js";
 import { reasonText } from "../src/report/reason-text.js";
 import { Redactor } from "../src/report/redact.js";
 import { renderTable } from "../src/report/table.js";
+import { BATCH } from "./helpers/batch.js";
 import { cliFast, ROOT } from "./helpers/cli.js";
 import { canonical, readGolden } from "./helpers/golden.js";
 import { runCliWith } from "./helpers/run.js";
@@ -237,14 +238,6 @@ describe("-o and --report-dir", () => {
 });
 
 // --- Batch ------------------------------------------------------------------------
-
-const BATCH = [
-  "fixtures/ocs-sample.pcap",
-  "fixtures/malformed/short-header.pcap",
-  "fixtures/recorded", // a directory: walked for captures by magic bytes
-  "fixtures/blocked-cases.pcap",
-  "fixtures/ocs-sample.pcapng.gz",
-];
 
 describe("batch runs", () => {
   it("walks directories by magic bytes, not extension", async () => {

@@ -10,17 +10,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BATCH } from "../helpers/batch.js";
 import { cliFast } from "../helpers/cli.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-workers-"));
-
-const BATCH = [
-  "fixtures/ocs-sample.pcap",
-  "fixtures/malformed/short-header.pcap",
-  "fixtures/recorded", // a directory: walked for captures by magic bytes
-  "fixtures/blocked-cases.pcap",
-  "fixtures/ocs-sample.pcapng.gz",
-];
 
 describe("batch runs on workers", () => {
   it("in every format, a batch on stdout is the same from workers (which ship only the flows it lists) as from one thread", async () => {
