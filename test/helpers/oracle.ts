@@ -38,13 +38,11 @@ interface Recording extends ToolAnswer {
 
 interface Call {
   tool: string;
-  args: readonly string[];
-  env: NodeJS.ProcessEnv | undefined;
   file: string;
   command: string;
 }
 
-function call(tool: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined): Call {
+function call(tool: string, args: readonly string[]): Call {
   const key = createHash("sha256");
   key.update(tool);
   const shown: string[] = [tool];
@@ -59,7 +57,7 @@ function call(tool: string, args: readonly string[], env: NodeJS.ProcessEnv | un
     }
   }
   const name = `${tool}-${key.digest("hex").slice(0, 20)}.json`;
-  return { tool, args, env, file: join(ORACLES, name), command: shown.map(quote).join(" ") };
+  return { tool, file: join(ORACLES, name), command: shown.map(quote).join(" ") };
 }
 
 function fileContents(arg: string): Buffer | null {
@@ -116,7 +114,7 @@ const OPTIONS = { encoding: "utf8", maxBuffer: 1 << 26 } as const;
 
 /** `tool args…`'s answer, replayed or run (see the file's comment). */
 export function askSync(tool: string, args: readonly string[], env?: NodeJS.ProcessEnv): ToolAnswer {
-  const c = call(tool, args, env);
+  const c = call(tool, args);
   const answer = replay(c);
   if (answer !== null) return answer;
   const r = spawnSync(tool, args, { ...OPTIONS, ...(env === undefined ? {} : { env }) });
@@ -126,7 +124,7 @@ export function askSync(tool: string, args: readonly string[], env?: NodeJS.Proc
 
 /** `askSync` without blocking: several tools can run side by side. */
 export function ask(tool: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<ToolAnswer> {
-  const c = call(tool, args, env);
+  const c = call(tool, args);
   const answer = replay(c);
   if (answer !== null) return Promise.resolve(answer);
   return new Promise((resolve, reject) =>
