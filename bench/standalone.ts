@@ -1,13 +1,14 @@
 /**
- * The standalone executable against `node bin/ocs-pcap`:
- * `npm run bench:standalone [-- --runs 20 --flows N]` (needs `npm run build`
- * and `npm run standalone`).
+ * Start-up: `npm run bench:standalone [-- --runs 20 --flows N]` (needs
+ * `npm run build`; the standalone column needs `npm run standalone`).
  *
- * Prints each file's size, then the median wall time of R fresh processes,
- * interleaved, for three jobs: `--version` (start-up alone), the sample
- * capture (start-up plus a small analysis) and a synthetic capture of N
- * flows (bench/gen.ts; analysis speed), each as a ratio to `node bin/ocs-pcap`
- * measured in the same run.
+ * Three ways to start the same code: `node bin/ocs-pcap` loading dist/'s ES
+ * modules (OCS_PCAP_BUNDLE=0; the baseline), `node bin/ocs-pcap` loading the
+ * bundle (bin/bundle.mjs, what a user runs), and the standalone executable.
+ * Prints the median wall time of R fresh processes, interleaved, for three
+ * jobs: `--version` (start-up alone), the sample capture (start-up plus a
+ * small analysis) and a synthetic capture of N flows (bench/gen.ts; analysis
+ * speed), each as a ratio to the baseline measured in the same run.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -23,10 +24,12 @@ const EXE = join(ROOT, "dist", "standalone", `ocs-pcap-${process.platform}-${pro
 const runs = numberArg("runs", 20);
 const flows = numberArg("flows", 20_000);
 
-if (!existsSync(EXE)) {
-  process.stderr.write(`${EXE} is missing: run npm run standalone first\n`);
+const BUNDLE = join(ROOT, "dist", "bundle", "ocs-pcap.cjs");
+if (!existsSync(BUNDLE)) {
+  process.stderr.write(`${BUNDLE} is missing: run npm run build first\n`);
   process.exit(1);
 }
+const standalone = existsSync(EXE);
 const dataDir = join(HERE, ".data");
 mkdirSync(dataDir, { recursive: true });
 const synthetic = join(dataDir, `standalone-${flows}x10.pcap`);
@@ -38,14 +41,17 @@ const jobs: [string, string[]][] = [
   ["sample capture", ["analyze", sample, "-f", "json"]],
   [`${flows} flows`, ["analyze", synthetic, "-f", "json", "-q"]],
 ];
-const tools: [string, string, string[]][] = [
-  ["node bin/ocs-pcap", process.execPath, [BIN]],
-  ["standalone", EXE, []],
+const tools: [string, string, string[], NodeJS.ProcessEnv][] = [
+  ["ES modules", process.execPath, [BIN], { ...process.env, OCS_PCAP_BUNDLE: "0" }],
+  ["bundle", process.execPath, [BIN], process.env],
+  ...(standalone
+    ? [["standalone", EXE, [], process.env] as [string, string, string[], NodeJS.ProcessEnv]]
+    : []),
 ];
 
-function time(command: string, args: string[]): number {
+function time(command: string, args: string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { stdio: ["ignore", "ignore", "inherit"] });
+  const r = spawnSync(command, args, { stdio: ["ignore", "ignore", "inherit"], env });
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${r.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -53,18 +59,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 process.stdout.write(
-  `standalone executable: ${mb(statSync(EXE).size)}; Node ${process.version} itself: ${mb(statSync(process.execPath).size)}\n`,
+  standalone
+    ? `standalone executable: ${mb(statSync(EXE).size)}; Node ${process.version} itself: ${mb(statSync(process.execPath).size)}\n`
+    : `no standalone executable (npm run standalone builds it); Node ${process.version}\n`,
 );
-process.stdout.write(`median of ${runs} runs, interleaved\n\n`);
-process.stdout.write(
-  `${"job".padEnd(16)}${"node bin/ocs-pcap".padStart(20)}${"standalone".padStart(14)}${"ratio".padStart(8)}\n`,
-);
+process.stdout.write(`median of ${runs} runs, interleaved; ratios against ES modules\n\n`);
+process.stdout.write(`${"job".padEnd(16)}${tools.map(([name]) => name.padStart(22)).join("")}\n`);
 for (const [label, args] of jobs) {
   const samples: number[][] = tools.map(() => []);
   for (let i = 0; i < runs; i++)
-    for (const [t, [, cmd, pre]] of tools.entries()) samples[t]!.push(time(cmd, [...pre, ...args]));
-  const [base, exe] = samples.map(median) as [number, number];
-  process.stdout.write(
-    `${label.padEnd(16)}${`${base.toFixed(0)} ms`.padStart(20)}${`${exe.toFixed(0)} ms`.padStart(14)}${`${(exe / base).toFixed(2)}×`.padStart(8)}\n`,
+    for (const [t, [, cmd, pre, env]] of tools.entries()) samples[t]!.push(time(cmd, [...pre, ...args], env));
+  const medians = samples.map(median);
+  const base = medians[0]!;
+  const cells = medians.map((m, t) =>
+    t === 0 ? `${m.toFixed(0)} ms` : `${m.toFixed(0)} ms (${(m / base).toFixed(2)}×)`,
   );
+  process.stdout.write(`${label.padEnd(16)}${cells.map((c) => c.padStart(22)).join("")}\n`);
 }

@@ -15,53 +15,20 @@
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { inject } from "postject";
+import { bundleOptions, ROOT as root } from "./esbuild-options.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist/standalone");
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const name = `ocs-pcap-${process.platform}-${process.arch}`;
 // Node's documented sentinel for the fuse that enables the injected blob.
 const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
-/**
- * Modules that load something on first use through `createRequire(import.meta.url)`
- * (Ajv and yaml in src/schema.ts, the product catalogs' data in src/catalog/products.ts,
- * cli-progress in src/cli/progress.ts, cli-table3 in src/report/catalog.ts),
- * which a CommonJS bundle has no URL for: there it becomes a plain `require`,
- * which esbuild bundles and still evaluates on first use.
- */
-const LAZY = /src[\\/](schema|catalog[\\/]products|cli[\\/]progress|report[\\/]catalog)\.ts$/;
-const lazyRequire = {
-  name: "lazy-require",
-  setup(b) {
-    b.onLoad({ filter: LAZY }, (args) => {
-      const text = readFileSync(args.path, "utf8");
-      const made = "const requireCjs = createRequire(import.meta.url);";
-      if (!text.includes(made) || !text.includes("requireCjs("))
-        throw new Error(`${args.path} no longer loads lazily as bin/build-standalone.mjs expects`);
-      return { contents: text.replace(made, "").replaceAll("requireCjs(", "require("), loader: "ts" };
-    });
-  },
-};
-
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const common = {
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  define: { OCS_PCAP_VERSION: JSON.stringify(pkg.version) },
-  plugins: [lazyRequire],
-  logLevel: "warning",
-  // import.meta.url is used only where the standalone entry supplies the value
-  // (the worker's file, package.json's version).
-  logOverride: { "empty-import-meta": "silent" },
-};
+// Everything in the executable, npm packages included: no node_modules beside it.
+const common = bundleOptions();
 await build({
   ...common,
   entryPoints: [join(root, "src/cli/standalone.ts")],

@@ -9,7 +9,8 @@
  * child npm that inherits `npm_config_global=true`, so it installs nothing
  * into the clone and `tsc` is missing. Then the compiler alone, at the
  * version package.json pins, is installed with Node's types into a temporary
- * folder and run from there.
+ * folder and run from there. Then bin/bundle.mjs writes the fast-start
+ * bundle when esbuild (a development dependency) is installed.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -59,3 +60,5 @@ if (!existsSync(tsc)) {
   extra.push("--typeRoots", join(scratch, "node_modules/@types"));
 }
 run(process.execPath, [tsc, "-p", "tsconfig.json", "--noCheck", ...extra]);
+// The fast-start bundle, where esbuild is installed (bin/bundle.mjs; it does nothing otherwise).
+run(process.execPath, ["bin/bundle.mjs"]);

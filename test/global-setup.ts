@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * The smoke tests spawn bin/ocs-pcap, and in-process batches start workers
- * from dist/cli/worker.js: both run the build, so bring it up to date with
+ * The smoke tests spawn bin/ocs-pcap (dist/bundle/, or dist/'s modules when the
+ * bundle is older), and in-process batches start workers from
+ * dist/cli/worker.js: both run the build, so bring it up to date with
  * the sources first. CI builds once (`npm ci` runs `prepare`), so there this
  * finds nothing newer and costs a directory walk.
  */
@@ -71,6 +72,7 @@ function build(): void {
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], {
     stdio: "inherit",
   });
+  execFileSync(process.execPath, ["bin/bundle.mjs"], { stdio: "inherit" });
 }
 
 /** The latest modification time of the files under `dir` ending in `ext`; 0 if none. */

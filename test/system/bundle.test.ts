@@ -1,0 +1,52 @@
+/**
+ * The fast start: bin/ocs-pcap runs dist/bundle/ (one CommonJS file each for
+ * the CLI and the batch worker, bin/bundle.mjs) when it is current, and
+ * dist/'s ES modules otherwise. Both are the same source, so every command
+ * that touches a lazily loaded part (Ajv, yaml, a product catalog's data,
+ * cli-table3, the worker) must answer byte for byte the same from both.
+ * Spawned, so it runs in the system suite.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BATCH } from "../helpers/batch.js";
+import { cliAsync, ROOT } from "../helpers/cli.js";
+
+const BUNDLE = join(ROOT, "dist/bundle/ocs-pcap.cjs");
+const MODULES = { OCS_PCAP_BUNDLE: "0" };
+
+/** Commands that load, between them, every part the bundle rewrites or leaves to Node's require. */
+const COMMANDS: string[][] = [
+  ["--version"],
+  ["analyze", "fixtures/ocs-sample.pcap", "--format", "json"],
+  ["analyze", ...BATCH, "--format", "table", "--jobs", "2", "--limit", "0"],
+  ["analyze", ...BATCH, "--format", "junit", "--jobs", "2"],
+  ["analyze", "fixtures/topology-cases.pcap", "--topology", "fixtures/topology-cases.yaml", "-f", "markdown"],
+  ["analyze", "fixtures/ocs-sample.pcap", "--product", "teams", "--product", "sfb2019", "-f", "csv"],
+  ["summarize", "fixtures/ocs-sample.json", "--format", "markdown"],
+  ["catalog", "--product", "lync2013"],
+  ["analyze", "fixtures/malformed/short-header.pcap"],
+];
+
+describe("bin/ocs-pcap's bundle", () => {
+  it("exists after the build (esbuild is a development dependency, installed in CI)", () => {
+    expect(existsSync(BUNDLE)).toBe(true);
+    // The version compiled in is package.json's.
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(readFileSync(BUNDLE, "utf8")).toContain(JSON.stringify(pkg.version));
+  });
+
+  it.each(COMMANDS.map((c) => [c.join(" "), c]))(
+    "%s: the bundle answers as the ES modules do",
+    async (_name, args) => {
+      const [bundled, modules] = await Promise.all([
+        cliAsync({}, ...args),
+        cliAsync({ env: MODULES }, ...args),
+      ]);
+      expect(bundled.code).toBe(modules.code);
+      expect(bundled.stderr).toBe(modules.stderr);
+      expect(bundled.stdout).toBe(modules.stdout);
+      expect(bundled.stdout.length + bundled.stderr.length).toBeGreaterThan(0);
+    },
+  );
+});
