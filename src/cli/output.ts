@@ -23,23 +23,37 @@ import { basename, dirname, resolve, sep } from "node:path";
 
 const BATCH = 1 << 16;
 
+/**
+ * A piece of a report: text, or UTF-8 bytes (report/json.ts's renderJsonBytes)
+ * that are valid only until the next piece is asked for, like a capture's
+ * frame: a writer writes them at once or copies them.
+ */
+export type OutputChunk = string | Uint8Array;
+
 export interface OutputStream {
-  write(chunk: string): boolean;
+  write(chunk: OutputChunk): boolean;
   once(event: "drain", listener: () => void): unknown;
 }
 
-export async function writeToStream(stream: OutputStream, chunks: Iterable<string>): Promise<void> {
+export async function writeToStream(stream: OutputStream, chunks: Iterable<OutputChunk>): Promise<void> {
+  const drained = () => once(stream as unknown as NodeJS.EventEmitter, "drain");
   let pending = "";
   for (const chunk of chunks) {
+    if (typeof chunk !== "string") {
+      if (pending.length > 0 && !stream.write(pending)) await drained();
+      pending = "";
+      // A stream keeps what it is given until it is flushed: a copy, as the chunk's memory is reused.
+      if (!stream.write(Buffer.from(chunk))) await drained();
+      continue;
+    }
     pending += chunk;
     if (pending.length >= BATCH) {
       const ok = stream.write(pending);
       pending = "";
-      if (!ok) await once(stream as unknown as NodeJS.EventEmitter, "drain");
+      if (!ok) await drained();
     }
   }
-  if (pending.length > 0 && !stream.write(pending))
-    await once(stream as unknown as NodeJS.EventEmitter, "drain");
+  if (pending.length > 0 && !stream.write(pending)) await drained();
 }
 
 /**
@@ -56,7 +70,7 @@ export function fileStdout(): OutputStream | null {
     return null;
   }
   return {
-    write(chunk: string): boolean {
+    write(chunk: OutputChunk): boolean {
       writeAllSync(1, chunk);
       return true;
     },
@@ -64,11 +78,17 @@ export function fileStdout(): OutputStream | null {
   };
 }
 
-export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
+export function writeFileAtomic(path: string, chunks: Iterable<OutputChunk>): void {
   const file = AtomicFile.open(path);
   try {
     let pending = "";
     for (const chunk of chunks) {
+      if (typeof chunk !== "string") {
+        if (pending.length > 0) file.write(pending);
+        pending = "";
+        file.write(chunk);
+        continue;
+      }
       pending += chunk;
       if (pending.length >= BATCH) {
         file.write(pending);
@@ -114,7 +134,7 @@ export class AtomicFile {
     return new AtomicFile(path, fd, tmp);
   }
 
-  write(text: string): void {
+  write(text: OutputChunk): void {
     writeAllSync(this.fd, text);
   }
 
@@ -155,7 +175,11 @@ export class AtomicFile {
  * count without retrying: continuing from where it stopped turns a silently
  * cut report into the EFBIG/ENOSPC error that the caller reports (exit 74).
  */
-export function writeAllSync(fd: number, text: string): void {
+export function writeAllSync(fd: number, text: OutputChunk): void {
+  if (typeof text !== "string") {
+    writeBytes(fd, text);
+    return;
+  }
   // Encoded into one reused buffer (UTF-8 takes at most 3 bytes a UTF-16 unit): a fresh Buffer
   // a piece cost a third of the writing time in GC; a rare larger piece gets its own.
   if (text.length * 3 > SCRATCH_BYTES) {
