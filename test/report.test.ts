@@ -9,7 +9,7 @@ import { toolVersion } from "../src/cli/main.js";
 import { isoMicros } from "../src/format.js";
 import { flowFilter, flowsById, groupFilter } from "../src/report/filter.js";
 import { renderHtml } from "../src/report/html.js";
-import { flowJson, JsonCaches, renderJson, renderJsonBytes } from "../src/report/json.js";
+import { flowJson, renderJson } from "../src/report/json.js";
 import { renderMarkdown } from "../src/report/markdown.js";
 import type { FlowRecord, Report } from "../src/report/model.js";
 import { reasonText } from "../src/report/reason-text.js";
@@ -51,35 +51,6 @@ interface JsonFlow {
 function json(name: string): { flows: JsonFlow[]; [key: string]: unknown } {
   return JSON.parse([...renderJson(report(name))].join(""));
 }
-
-/** renderJsonBytes' pieces, each copied as it comes (a piece is valid only until the next is asked for). */
-function jsonBytes(r: Report): { text: string; pieces: number } {
-  const copies: Buffer[] = [];
-  for (const piece of renderJsonBytes(r)) copies.push(Buffer.from(piece));
-  return { text: Buffer.concat(copies).toString("utf8"), pieces: copies.length };
-}
-
-describe("JSON as bytes (what analyze -f json writes)", () => {
-  it("is the text renderJson gives, byte for byte, for every golden fixture", () => {
-    for (const name of GOLDEN_FIXTURES) {
-      const r = report(name);
-      expect(jsonBytes(r).text, name).toBe([...renderJson(r)].join(""));
-    }
-  });
-
-  it("stays so over many pieces, a flow larger than its buffer, and text outside ASCII", () => {
-    const r = report("recorded/ocs-real.pcap");
-    const f = r.flows.find((x) => x.tls !== undefined)!;
-    // A flow whose server name alone is larger than the 128 KB buffer, with characters of
-    // two, three and four UTF-8 bytes, among 2,000 ordinary ones (many 32 KB pieces).
-    const huge = { ...f, application: { ...f.application, sni: "é€😀".repeat(50_000) } };
-    const big = { ...r, flows: [...Array.from({ length: 1000 }, () => r.flows).flat(), huge, ...r.flows] };
-    const bytes = jsonBytes(big);
-    expect(bytes.pieces).toBeGreaterThan(20);
-    expect(bytes.text).toBe([...renderJson(big)].join(""));
-    expect(JSON.parse(bytes.text).flows.length).toBe(big.flows.length);
-  });
-});
 
 describe("golden reports", () => {
   for (const name of GOLDEN_FIXTURES) {
@@ -373,7 +344,7 @@ describe("flowJson's hand-written tls and stun objects", () => {
     expect(flows.filter((f) => f.tls !== undefined).length).toBeGreaterThan(3);
     expect(flows.filter((f) => f.stun !== undefined).length).toBeGreaterThan(3);
     for (const f of flows) {
-      const text = flowJson(f, new JsonCaches());
+      const text = flowJson(f, new Map(), new Map());
       if (f.tls !== undefined) expect(text).toContain(`"tls":${JSON.stringify(f.tls)},`);
       if (f.stun !== undefined) expect(text).toContain(`"stun":${JSON.stringify(f.stun)},`);
       expect(JSON.parse(text).tls).toEqual(f.tls);

@@ -7,7 +7,7 @@ import type { BatchEntry } from "../report/batch.js";
 import { escapeTerminalLine as line1 } from "../report/escape.js";
 import { EXIT, IO_ERRORS } from "./exit.js";
 import type { Io } from "./io.js";
-import { type OutputChunk, writeFileAtomic, writeToStream } from "./output.js";
+import { writeFileAtomic, writeToStream } from "./output.js";
 import { evaluatePolicy, type Policy } from "./policy.js";
 
 /**
@@ -16,7 +16,7 @@ import { evaluatePolicy, type Policy } from "./policy.js";
  * error (65); otherwise 65 when `dataError`, else 0.
  */
 export async function deliver(
-  chunks: Iterable<OutputChunk>,
+  chunks: Iterable<string>,
   output: string | undefined,
   entries: readonly BatchEntry[],
   policy: Policy,
@@ -69,7 +69,7 @@ export function writeFailure(path: string, err: unknown, io: Io): number {
 }
 
 /** Writes a report file atomically; 0, or the exit code: 74 for a full disk or I/O error, 73 otherwise. */
-export function writeReportFile(path: string, chunks: Iterable<OutputChunk>, io: Io): number {
+export function writeReportFile(path: string, chunks: Iterable<string>, io: Io): number {
   try {
     writeFileAtomic(path, chunks);
     return EXIT.OK;

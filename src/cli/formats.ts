@@ -13,14 +13,13 @@ import {
 } from "../report/batch.js";
 import { CSV_HEADER, renderCsv } from "../report/csv.js";
 import { renderHtmlChunks } from "../report/html.js";
-import { renderJsonBytes } from "../report/json.js";
+import { renderJson } from "../report/json.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
 import { NdjsonLines, renderNdjson } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
 import { renderZeekJson, renderZeekTsv } from "../report/zeek.js";
-import type { OutputChunk } from "./output.js";
 import type { Policy } from "./policy.js";
 
 export const FORMATS = [
@@ -67,11 +66,11 @@ export interface RenderOptions {
   policy: Policy;
 }
 
-/** One report in one format, as text chunks (JSON's as bytes: see OutputChunk). */
-export function renderReport(report: Report, format: Format, o: RenderOptions): Iterable<OutputChunk> {
+/** One report in one format, as text chunks. */
+export function renderReport(report: Report, format: Format, o: RenderOptions): Iterable<string> {
   switch (format) {
     case "json":
-      return renderJsonBytes(report);
+      return renderJson(report);
     case "markdown":
       return [renderMarkdown(report, { limit: o.limit, ...zone(o) })];
     case "html":

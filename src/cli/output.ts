@@ -23,37 +23,23 @@ import { basename, dirname, resolve, sep } from "node:path";
 
 const BATCH = 1 << 16;
 
-/**
- * A piece of a report: text, or UTF-8 bytes (report/json.ts's renderJsonBytes)
- * that are valid only until the next piece is asked for, like a capture's
- * frame: a writer writes them at once or copies them.
- */
-export type OutputChunk = string | Uint8Array;
-
 export interface OutputStream {
-  write(chunk: OutputChunk): boolean;
+  write(chunk: string): boolean;
   once(event: "drain", listener: () => void): unknown;
 }
 
-export async function writeToStream(stream: OutputStream, chunks: Iterable<OutputChunk>): Promise<void> {
-  const drained = () => once(stream as unknown as NodeJS.EventEmitter, "drain");
+export async function writeToStream(stream: OutputStream, chunks: Iterable<string>): Promise<void> {
   let pending = "";
   for (const chunk of chunks) {
-    if (typeof chunk !== "string") {
-      if (pending.length > 0 && !stream.write(pending)) await drained();
-      pending = "";
-      // A stream keeps what it is given until it is flushed: a copy, as the chunk's memory is reused.
-      if (!stream.write(Buffer.from(chunk))) await drained();
-      continue;
-    }
     pending += chunk;
     if (pending.length >= BATCH) {
       const ok = stream.write(pending);
       pending = "";
-      if (!ok) await drained();
+      if (!ok) await once(stream as unknown as NodeJS.EventEmitter, "drain");
     }
   }
-  if (pending.length > 0 && !stream.write(pending)) await drained();
+  if (pending.length > 0 && !stream.write(pending))
+    await once(stream as unknown as NodeJS.EventEmitter, "drain");
 }
 
 /**
@@ -70,7 +56,7 @@ export function fileStdout(): OutputStream | null {
     return null;
   }
   return {
-    write(chunk: OutputChunk): boolean {
+    write(chunk: string): boolean {
       writeAllSync(1, chunk);
       return true;
     },
@@ -78,17 +64,11 @@ export function fileStdout(): OutputStream | null {
   };
 }
 
-export function writeFileAtomic(path: string, chunks: Iterable<OutputChunk>): void {
+export function writeFileAtomic(path: string, chunks: Iterable<string>): void {
   const file = AtomicFile.open(path);
   try {
     let pending = "";
     for (const chunk of chunks) {
-      if (typeof chunk !== "string") {
-        if (pending.length > 0) file.write(pending);
-        pending = "";
-        file.write(chunk);
-        continue;
-      }
       pending += chunk;
       if (pending.length >= BATCH) {
         file.write(pending);
@@ -134,7 +114,7 @@ export class AtomicFile {
     return new AtomicFile(path, fd, tmp);
   }
 
-  write(text: OutputChunk): void {
+  write(text: string): void {
     writeAllSync(this.fd, text);
   }
 
@@ -175,11 +155,7 @@ export class AtomicFile {
  * count without retrying: continuing from where it stopped turns a silently
  * cut report into the EFBIG/ENOSPC error that the caller reports (exit 74).
  */
-export function writeAllSync(fd: number, text: OutputChunk): void {
-  if (typeof text !== "string") {
-    writeBytes(fd, text);
-    return;
-  }
+export function writeAllSync(fd: number, text: string): void {
   // Encoded into one reused buffer (UTF-8 takes at most 3 bytes a UTF-16 unit): a fresh Buffer
   // a piece cost a third of the writing time in GC; a rare larger piece gets its own.
   if (text.length * 3 > SCRATCH_BYTES) {

@@ -6,7 +6,7 @@
  * Layout: the report's head is indented two spaces; each flow is one compact
  * line, so a report can be read, grepped and diffed flow by flow. Role lists
  * are shared between flows with the same service port, so each distinct list
- * is serialized once (and, for the bytes `analyze` writes, encoded once). Flows are nested into the contract's shape here. Each
+ * is serialized once. Flows are nested into the contract's shape here. Each
  * flow and blocked-looking group carries its Wireshark display filter
  * (report/filter.ts); addresses and fixed vocabularies need no JSON escaping.
  */
@@ -17,22 +17,7 @@ import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import type { FlowRecord, Report, RoleRef, StunRecord, TlsRecord } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
-/** The report as text, in pieces (the batch report and tests read it so). */
-export function renderJson(report: Report): Generator<string> {
-  return renderInto(report, new StringOut());
-}
-
-/**
- * The report as UTF-8 bytes, in pieces of about 32 KB: what `analyze -f json`
- * writes. Each piece is a view of one reused buffer, valid only until the
- * next is asked for (the writer writes or copies it at once). Role lists,
- * two thirds of a flow's text, are encoded once per list and copied as bytes.
- */
-export function renderJsonBytes(report: Report): Generator<Uint8Array> {
-  return renderInto(report, new ByteOut());
-}
-
-function* renderInto<T>(report: Report, out: JsonOut<T>): Generator<T> {
+export function* renderJson(report: Report): Generator<string> {
   const { flows, blocked, unknown, services: _services, ...rest } = report;
   const byId = flowsById(flows, blocked);
   const head = {
@@ -47,91 +32,22 @@ function* renderInto<T>(report: Report, out: JsonOut<T>): Generator<T> {
   };
   const headText = JSON.stringify(head, null, 2);
   // headText ends with "\n}"; reopen it to append the flows array.
-  out.text(`${headText.slice(0, -2)},\n  "flows": [`);
+  yield `${headText.slice(0, -2)},\n  "flows": [`;
   if (flows.length === 0) {
-    out.text("]\n}\n");
-    yield out.take();
+    yield "]\n}\n";
     return;
   }
-  const caches = new JsonCaches();
+  const roleText = new Map<readonly RoleRef[], string>();
+  const appText = new Map<Application, string>();
+  let batch = "";
   for (let i = 0; i < flows.length; i++) {
-    out.text(i === 0 ? "\n    " : ",\n    ");
-    writeFlow(out, flows[i]!, caches, "");
-    if (out.size > 32_768) yield out.take();
+    batch += `${i === 0 ? "" : ","}\n    ${flowJson(flows[i]!, roleText, appText)}`;
+    if (batch.length > 32_768) {
+      yield batch;
+      batch = "";
+    }
   }
-  out.text("\n  ]\n}\n");
-  yield out.take();
-}
-
-/** Text many flows share (a role list), with its UTF-8 bytes made once, when first needed. */
-class SharedText {
-  bytes: Uint8Array | null = null;
-  constructor(readonly text: string) {}
-}
-
-/** What one rendering (or one ndjson stream) serializes once and reuses: role lists and applications. */
-export class JsonCaches {
-  readonly roles = new Map<readonly RoleRef[], SharedText>();
-  readonly apps = new Map<Application, string>();
-}
-
-/** Where a flow's JSON goes: text, or a shared text whose bytes can be copied. */
-interface JsonOut<T> {
-  text(s: string): void;
-  shared(t: SharedText): void;
-  /** What is held now (characters or bytes). */
-  readonly size: number;
-  /** What is held, handed over; the output starts empty again. */
-  take(): T;
-}
-
-class StringOut implements JsonOut<string> {
-  private s = "";
-  text(t: string): void {
-    this.s += t;
-  }
-  shared(t: SharedText): void {
-    this.s += t.text;
-  }
-  get size(): number {
-    return this.s.length;
-  }
-  take(): string {
-    const s = this.s;
-    this.s = "";
-    return s;
-  }
-}
-
-/** UTF-8 into one buffer, reused from piece to piece (grown for a piece larger than it). */
-class ByteOut implements JsonOut<Uint8Array> {
-  private buf = Buffer.allocUnsafe(1 << 17);
-  private len = 0;
-  text(t: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.room(t.length * 3);
-    this.len += this.buf.write(t, this.len);
-  }
-  shared(t: SharedText): void {
-    t.bytes ??= Buffer.from(t.text);
-    this.room(t.bytes.length);
-    this.buf.set(t.bytes, this.len);
-    this.len += t.bytes.length;
-  }
-  get size(): number {
-    return this.len;
-  }
-  take(): Uint8Array {
-    const piece = this.buf.subarray(0, this.len);
-    this.len = 0;
-    return piece;
-  }
-  private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    bigger.set(this.buf.subarray(0, this.len));
-    this.buf = bigger;
-  }
+  yield `${batch}\n  ]\n}\n`;
 }
 
 const q = JSON.stringify;
@@ -141,48 +57,42 @@ const qn = (v: string | null): string => (v === null ? "null" : q(v));
 const APP_TEXT_MAX = 4096;
 
 /** One flow, compact; key order as in FlowRecord, after `lead` (keys of the caller's own, each ending in a comma). */
-export function flowJson(f: FlowRecord, caches: JsonCaches, lead = ""): string {
-  const out = new StringOut();
-  writeFlow(out, f, caches, lead);
-  return out.take();
-}
-
-function writeFlow<T>(out: JsonOut<T>, f: FlowRecord, caches: JsonCaches, lead: string): void {
-  let roles = caches.roles.get(f.roles);
+export function flowJson(
+  f: FlowRecord,
+  roleText: Map<readonly RoleRef[], string>,
+  appText: Map<Application, string>,
+  lead = "",
+): string {
+  let roles = roleText.get(f.roles);
   if (roles === undefined) {
-    roles = new SharedText(q(f.roles));
-    caches.roles.set(f.roles, roles);
+    roles = q(f.roles);
+    roleText.set(f.roles, roles);
   }
-  let app = caches.apps.get(f.application);
+  let app = appText.get(f.application);
   if (app === undefined) {
     app = q(f.application);
     // Classify's application objects are frozen and shared, so their text repeats; one made
     // elsewhere (a redacted copy, a saved report read back) is one flow's own. Bounded: a scan
     // of distinct server names has as many objects as flows.
-    if (Object.isFrozen(f.application) && caches.apps.size < APP_TEXT_MAX)
-      caches.apps.set(f.application, app);
+    if (Object.isFrozen(f.application) && appText.size < APP_TEXT_MAX) appText.set(f.application, app);
   }
   // Transport, verdict, state and history are fixed vocabularies, and the
   // addresses are formatted by report/model.ts (digits, hex, dots, colons):
   // none can hold a character JSON must escape, so they are quoted directly.
-  out.text(
+  return (
     `{${lead}"id":${f.id},"transport":"${f.transport}",` +
-      `"client":{"ip":"${f.clientIp}","port":${f.clientPort}},` +
-      `"server":{"ip":"${f.serverIp}","port":${f.serverPort}},` +
-      `"verdict":"${f.verdict}","application":${app},"roles":`,
-  );
-  out.shared(roles);
-  out.text(
-    `,"state":"${f.state}","history":"${f.history}",` +
-      `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
-      `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
-      `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
-      (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
-      (f.sip === undefined ? "" : `"sip":${JSON.stringify(f.sip)},`) +
-      (f.tls === undefined ? "" : `"tls":${tlsJson(f.tls)},`) +
-      (f.stun === undefined ? "" : `"stun":${stunJson(f.stun)},`) +
-      `"filter":"${flowFilter(f)}",` +
-      `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`,
+    `"client":{"ip":"${f.clientIp}","port":${f.clientPort}},` +
+    `"server":{"ip":"${f.serverIp}","port":${f.serverPort}},` +
+    `"verdict":"${f.verdict}","application":${app},"roles":${roles},"state":"${f.state}","history":"${f.history}",` +
+    `"packets":{"fromClient":${f.packetsFromClient},"fromServer":${f.packetsFromServer}},` +
+    `"bytes":{"fromClient":${f.bytesFromClient},"fromServer":${f.bytesFromServer}},` +
+    `"firstSeen":"${isoMicros(f.firstSeen)}","lastSeen":"${isoMicros(f.lastSeen)}","firstFrame":${f.firstFrame},` +
+    (f.process === undefined ? "" : `"process":${JSON.stringify(f.process)},`) +
+    (f.sip === undefined ? "" : `"sip":${JSON.stringify(f.sip)},`) +
+    (f.tls === undefined ? "" : `"tls":${tlsJson(f.tls)},`) +
+    (f.stun === undefined ? "" : `"stun":${stunJson(f.stun)},`) +
+    `"filter":"${flowFilter(f)}",` +
+    `"reasons":${f.reasons.length === 0 ? "[]" : reasonsJson(f.reasons)}}`
   );
 }
 

@@ -8,8 +8,9 @@
  * JSON Schema is ndjson.schema.json, exported here as NDJSON_SCHEMA.
  */
 
-import { flowJson, JsonCaches } from "./json.js";
-import type { FlowRecord, Report } from "./model.js";
+import type { Application } from "../classify/classify.js";
+import { flowJson } from "./json.js";
+import type { FlowRecord, Report, RoleRef } from "./model.js";
 import schema from "./ndjson.schema.json" with { type: "json" };
 import { zeekUid } from "./zeek.js";
 
@@ -38,7 +39,8 @@ export function* renderNdjson(reports: readonly Report[]): Generator<string> {
  * applications shared between flows are serialized once per stream.
  */
 export class NdjsonLines {
-  private readonly caches = new JsonCaches();
+  private readonly roleText = new Map<readonly RoleRef[], string>();
+  private readonly appText = new Map<Application, string>();
   private lastCapture = "";
   private lastCaptureJson = '""';
 
@@ -48,7 +50,7 @@ export class NdjsonLines {
       this.lastCapture = capture;
       this.lastCaptureJson = JSON.stringify(capture);
     }
-    return `${flowJson(f, this.caches, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
+    return `${flowJson(f, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
   }
 
   /** A capture that could not be read: its line, in its place among the captures. */
