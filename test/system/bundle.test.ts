@@ -6,7 +6,10 @@
  * cli-table3, the worker) must answer byte for byte the same from both.
  * Spawned, so it runs in the system suite.
  */
-import { existsSync, readFileSync } from "node:fs";
+
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BATCH } from "../helpers/batch.js";
@@ -49,4 +52,23 @@ describe("bin/ocs-pcap's bundle", () => {
       expect(bundled.stdout.length + bundled.stderr.length).toBeGreaterThan(0);
     },
   );
+
+  it("starts from a folder whose path has a space and a percent sign in it (a file path, not a URL's)", () => {
+    const root = join(mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-")), "my tools 100%");
+    mkdirSync(join(root, "bin"), { recursive: true });
+    cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
+    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true, preserveTimestamps: true });
+    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
+    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+    const r = spawnSync(
+      process.execPath,
+      [join(root, "bin/ocs-pcap"), "analyze", join(ROOT, "fixtures/ocs-sample.pcap"), "-f", "csv"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n").length).toBeGreaterThan(5);
+  });
 });
