@@ -7,10 +7,11 @@
  * Why: Node 20 loads the ~120 ES modules of dist/ one by one (resolve, read,
  * compile, link), about 0.07 s of every run and every batch worker's start;
  * one CommonJS file loads in a fraction of that (bench/README.md, "Start-up").
- * bin/ocs-pcap runs the bundle when it is at least as new as dist/cli/main.js,
- * and dist/'s modules otherwise (a tsc-only rebuild, or no esbuild: an
- * `npm ci --omit=dev` install builds without it, as esbuild is a development
- * dependency). The bundle is the same code as dist/: one source, two loaders.
+ * bin/ocs-pcap runs the bundle when an installed package has one, or, in a
+ * checkout, when it is at least as new as dist/cli/main.js; dist/'s modules
+ * otherwise (a tsc-only rebuild, or no esbuild: an `npm ci --omit=dev` install
+ * builds without it, as esbuild is a development dependency). The bundle is
+ * the same code as dist/: one source, two loaders.
  *
  * Exits 0 without writing anything when esbuild is not installed.
  */

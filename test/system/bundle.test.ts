@@ -8,7 +8,16 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -70,5 +79,34 @@ describe("bin/ocs-pcap's bundle", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout.split("\n").length).toBeGreaterThan(5);
+  });
+
+  it("runs an installed package's bundle whatever the file times, and a checkout's only when not older than the modules", () => {
+    // A stand-in bundle that says it ran: which code starts is then visible.
+    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-rule-"));
+    mkdirSync(join(root, "bin"));
+    cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
+    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
+    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+    writeFileSync(
+      join(root, "dist/bundle/ocs-pcap.cjs"),
+      'exports.main = () => process.stdout.write("the bundle\\n");\n',
+    );
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(root, "dist/bundle/ocs-pcap.cjs"), old, old);
+    utimesSync(join(root, "dist/bundle/worker.cjs"), old, old);
+    const start = () =>
+      spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), "--version"], { encoding: "utf8" }).stdout;
+    // Installed (no src/ beside dist/): npm's extraction scrambles the times, so they do not count.
+    expect(start()).toBe("the bundle\n");
+    // A checkout whose modules were rebuilt (tsc alone) after the bundle: the modules run.
+    mkdirSync(join(root, "src"));
+    expect(start()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    // The bundle rebuilt after them: it runs again.
+    const now = new Date();
+    utimesSync(join(root, "dist/bundle/ocs-pcap.cjs"), now, now);
+    utimesSync(join(root, "dist/bundle/worker.cjs"), now, now);
+    expect(start()).toBe("the bundle\n");
   });
 });
