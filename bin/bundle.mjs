@@ -13,20 +13,22 @@
  * builds without it, as esbuild is a development dependency). The bundle is
  * the same code as dist/: one source, two loaders.
  *
- * Exits 0 without writing anything when esbuild is not installed.
+ * Without esbuild it removes dist/bundle/ and exits 0.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bundleOptions, ROOT } from "./esbuild-options.mjs";
 
+// An old bundle goes first, whether or not a new one can be made: a build without esbuild must
+// not leave (or pack, or install) a bundle of older sources beside the new modules.
+const out = join(ROOT, "dist/bundle");
+rmSync(out, { recursive: true, force: true });
 let esbuild;
 try {
   esbuild = await import("esbuild");
 } catch {
   process.exit(0);
 }
-const out = join(ROOT, "dist/bundle");
-rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const options = { ...bundleOptions(), packages: "external" };
 await esbuild.build({

@@ -68,7 +68,12 @@ function alive(pid: number): boolean {
 function build(): void {
   const built = newest("dist", ".js");
   const sources = Math.max(newest("src", ".ts"), statSync("tsconfig.json").mtimeMs);
-  if (built >= sources) return;
+  if (built >= sources) {
+    // The modules are current; the bundle (dist/bundle/*.cjs) may not be (a tsc-only rebuild).
+    if (newest("dist/bundle", ".cjs") < Math.max(built, statSync("package.json").mtimeMs))
+      execFileSync(process.execPath, ["bin/bundle.mjs"], { stdio: "inherit" });
+    return;
+  }
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], {
     stdio: "inherit",
   });

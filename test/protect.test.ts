@@ -19,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { looksLikeCapture } from "../src/cli/walk.js";
 import { ROOT } from "./helpers/cli.js";
 import { runCli } from "./helpers/run.js";
 
@@ -403,5 +404,30 @@ describe("file names that are not UTF-8", () => {
     expect(r.stdout).toContain(`${join(dir, "caps", "bad")}\\xff\\xfe.pcap  unreadable`);
     expect(r.stderr).toMatch(/bad\\xff\\xfe\.pcap: the file name is not valid UTF-8/);
     expect(r.stdout).toMatch(/x\.pcap +ok/);
+  });
+});
+
+describe("folders and files a walk cannot read, and report folders that cannot be made", () => {
+  it("a pseudo-file that fails to read (/proc/self/mem) is not a capture, and does not stop the walk", () => {
+    expect(looksLikeCapture("/proc/self/mem")).toBe(false);
+    expect(looksLikeCapture(CAPTURE)).toBe(true);
+  });
+
+  it("--report-dir under /proc is an error (73) naming it, not a hang in Node's recursive mkdir", async () => {
+    const r = await cli("analyze", CAPTURE, "--report-dir", "/proc/ocs-pcap-no-such/dir");
+    expect(r.code).toBe(73);
+    expect(r.stderr).toMatch(
+      /^ocs-pcap: \/proc\/ocs-pcap-no-such\/dir: cannot create the report directory: ENOENT/m,
+    );
+  });
+
+  it("--report-dir below a file is an error (73); one that exists is used as it is", async () => {
+    const dir = folder();
+    const r = await cli("analyze", CAPTURE, "--report-dir", join(dir, "caps", "x.pcap", "sub"));
+    expect(r.code).toBe(73);
+    expect(r.stderr).toMatch(/cannot create the report directory: ENOTDIR/);
+    const made = join(dir, "new", "deeper");
+    expect((await cli("analyze", CAPTURE, "--report-dir", made, "-f", "json")).stderr).toBe("");
+    expect(readdirSync(made).length).toBeGreaterThan(0);
   });
 });

@@ -1,18 +1,13 @@
 /**
- * Batch runs: which files to read (and which shard takes each), and reading them on worker threads.
- *
- * Directories are walked (sorted by name, so the order is stable) for files
- * that start like a capture: pcap, pcapng, or gzip (whose content is checked
- * when read). Results keep the order of the inputs whatever order the
+ * Batch runs: which shard takes each capture, and reading them on worker threads.
+ * (Which files to read is cli/walk.ts's.) Results keep the order of the inputs whatever order the
  * workers finish in, so `--jobs 1` and `--jobs N` print the same bytes.
  */
 
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { analyzeCapture, STDIN_LABEL } from "../analyze.js";
-import { sniff } from "../capture/sniff.js";
 import { InputError } from "../capture/source.js";
 import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
@@ -21,7 +16,6 @@ import { hasTlsFinding } from "../report/tls-text.js";
 import { EXIT, IO_ERRORS } from "./exit.js";
 import type { WorkerScript } from "./io.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
-import { identity } from "./protect.js";
 import { flowLineWriter, Spool, type StreamRedaction } from "./stream.js";
 
 export interface JobResult {
@@ -29,113 +23,6 @@ export interface JobResult {
   report: Report | null;
   /** Exit code for an unreadable input (65 or 66) and its message. */
   error: { code: number; message: string } | null;
-}
-
-/** Whether a file starts like a capture (pcap, pcapng or gzip magic bytes); false when it cannot be read. */
-export function looksLikeCapture(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return false;
-  }
-  try {
-    const head = Buffer.alloc(4);
-    const n = readSync(fd, head, 0, 4, 0);
-    return sniff(head.subarray(0, n)) !== null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The captures named by the arguments: files as given, directories walked for captures. */
-export function expandInputs(inputs: readonly string[]): {
-  paths: string[];
-  batch: boolean;
-  /** Files found that cannot be opened by name: not valid UTF-8 (shown with \xNN escapes). */
-  unnamed: string[];
-  /** Arguments naming a capture already named (another name for the same file): analysed once. */
-  repeated: string[];
-  /** Each path's name for sharding: relative to the folder argument it was found in, else as given. */
-  keys: string[];
-} {
-  const paths: string[] = [];
-  const keys: string[] = [];
-  const repeated: string[] = [];
-  const unnamed: string[] = [];
-  let sawDir = false;
-  // Directories and files already seen, by device and inode: a link back up
-  // the tree (`self -> .`) or two names for one capture are walked once.
-  const seen = new Set<string>();
-  const first = (p: string): boolean => {
-    const id = identity(p);
-    if (id === null) return true;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  };
-  const walk = (dir: string, root: string) => {
-    if (!first(dir)) return;
-    const raw = readdirSync(dir, { encoding: "buffer" });
-    const names: string[] = [];
-    for (const b of raw) {
-      const name = b.toString("utf8");
-      // A name that is not UTF-8 cannot be opened through a JavaScript string: report it, never skip it.
-      if (Buffer.from(name, "utf8").equals(b)) names.push(name);
-      else unnamed.push(join(dir, notUtf8(b)));
-    }
-    for (const name of names.sort()) {
-      const p = join(dir, name);
-      let st: ReturnType<typeof statSync>;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p, root);
-      else if (st.isFile() && looksLikeCapture(p) && first(p)) {
-        paths.push(p);
-        keys.push(relative(root, p));
-      }
-    }
-  };
-  for (const input of inputs) {
-    let dir = false;
-    try {
-      dir = input !== "-" && statSync(input).isDirectory();
-    } catch {
-      dir = false;
-    }
-    if (dir) {
-      sawDir = true;
-      const from = paths.length;
-      walk(input, input);
-      // A folder's captures in the order of their paths (as summarize orders a folder's reports).
-      const found = paths.splice(from).map((p, i) => [p, keys[from + i]!] as const);
-      keys.splice(from);
-      found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [p, k] of found) {
-        paths.push(p);
-        keys.push(k);
-      }
-    } else if (input === "-" || first(input)) {
-      paths.push(input);
-      keys.push(input);
-    } else {
-      repeated.push(input);
-    }
-  }
-  unnamed.sort();
-  return { paths, batch: sawDir || inputs.length > 1 || unnamed.length > 0, unnamed, repeated, keys };
-}
-
-/** A file name's bytes as text: printable ASCII as it is, every other byte as \xNN. */
-function notUtf8(b: Buffer): string {
-  let s = "";
-  for (const c of b)
-    s +=
-      c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
-  return s;
 }
 
 /** Analyses one capture in this thread. */

@@ -11,6 +11,7 @@ import {
   fstatSync,
   fsyncSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readlinkSync,
   renameSync,
@@ -265,4 +266,36 @@ function namesDescriptor(path: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * `mkdir -p`: each missing folder of `path` made in turn, parent first. Not
+ * Node's `mkdirSync(…, { recursive: true })`, which never returns where the
+ * kernel answers ENOENT for a folder whose parent exists (a path under /proc
+ * or /sys): it makes the parent again, is told it exists, and tries the child
+ * again, for ever, in native code that no signal interrupts. Here any failure
+ * is an error.
+ */
+export function makeFolders(path: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(path); ; ) {
+    try {
+      if (statSync(at).isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: "ENOTDIR" });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      // Made meanwhile by another process: fine if it is a folder.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(dir).isDirectory()) throw err;
+    }
+  }
 }

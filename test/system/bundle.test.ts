@@ -104,9 +104,60 @@ describe("bin/ocs-pcap's bundle", () => {
     mkdirSync(join(root, "src"));
     expect(start()).toMatch(/^\d+\.\d+\.\d+\n$/);
     // The bundle rebuilt after them: it runs again.
-    const now = new Date();
-    utimesSync(join(root, "dist/bundle/ocs-pcap.cjs"), now, now);
-    utimesSync(join(root, "dist/bundle/worker.cjs"), now, now);
+    const fresh = (file: string) => {
+      const t = new Date(Date.now() + 1000 * ++step);
+      utimesSync(join(root, file), t, t);
+    };
+    let step = 0;
+    fresh("dist/bundle/ocs-pcap.cjs");
+    fresh("dist/bundle/worker.cjs");
     expect(start()).toBe("the bundle\n");
+    // `tsc --watch` re-emits one module, not dist/cli/main.js: still newer than the bundle.
+    fresh("dist/classify/topology.js");
+    expect(start()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    fresh("dist/bundle/ocs-pcap.cjs");
+    fresh("dist/bundle/worker.cjs");
+    expect(start()).toBe("the bundle\n");
+    // A new version in package.json (npm version runs no build): the bundle has the old one compiled in.
+    fresh("package.json");
+    expect(start()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it("falls back to the ES modules, with one warning naming the file, when the bundle does not load", () => {
+    const root = installedCopy("ocs-pcap-bundle-broken-");
+    const run = () =>
+      spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), "--version"], { encoding: "utf8" });
+    for (const broken of ["this is {{ not js", "", "module.exports = { main: 42 };"]) {
+      writeFileSync(join(root, "dist/bundle/ocs-pcap.cjs"), broken);
+      const r = run();
+      expect(r.status, broken).toBe(0);
+      expect(r.stdout, broken).toMatch(/^\d+\.\d+\.\d+\n$/);
+      expect(r.stderr, broken).toMatch(
+        /^ocs-pcap: warning: \S+ocs-pcap\.cjs did not load \([^\n]+\); running dist\/'s ES modules instead [^\n]+\n$/,
+      );
+    }
+  });
+
+  it("bin/bundle.mjs without esbuild removes an old bundle (so none of older sources is packed or installed)", () => {
+    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-noesbuild-"));
+    mkdirSync(join(root, "bin"));
+    for (const f of ["bin/bundle.mjs", "bin/esbuild-options.mjs", "package.json"])
+      cpSync(join(ROOT, f), join(root, f));
+    mkdirSync(join(root, "dist/bundle"), { recursive: true });
+    writeFileSync(join(root, "dist/bundle/ocs-pcap.cjs"), "// an old bundle\n");
+    const r = spawnSync(process.execPath, [join(root, "bin/bundle.mjs")], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(existsSync(join(root, "dist/bundle"))).toBe(false);
   });
 });
+
+/** bin/, dist/ and package.json as an installed package has them (no src/), node_modules linked. */
+function installedCopy(prefix: string): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(root, "bin"));
+  cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
+  cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
+  cpSync(join(ROOT, "package.json"), join(root, "package.json"));
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+  return root;
+}

@@ -4,7 +4,6 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { LIMIT_WARNING_CODES, STDIN_LABEL } from "../../analyze.js";
@@ -12,7 +11,7 @@ import { type BatchEntry, buildBatch } from "../../report/batch.js";
 import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { NdjsonLines } from "../../report/ndjson.js";
 import { redactReport } from "../../report/redact.js";
-import { expandInputs, inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
+import { inShard, type JobResult, type KeepFlows, runJob, runJobs } from "../batch.js";
 import { deliver, policyExit, writeFailure, writeReportFile } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { parseInputFilter } from "../filter-options.js";
@@ -44,9 +43,11 @@ import {
   statSize,
   tableWidth,
 } from "../options.js";
+import { makeFolders } from "../output.js";
 import { progressFor } from "../progress.js";
 import { InputGuard } from "../protect.js";
 import { flowLineWriter, NdjsonOutput, redactorFor } from "../stream.js";
+import { expandInputs } from "../walk.js";
 
 export async function analyzeCommand(
   captures: string[],
@@ -150,7 +151,9 @@ export async function analyzeCommand(
       ? expanded.paths
       : expanded.paths.filter((_, i) => inShard(expanded.keys[i]!, shard.index, shard.count));
   const unnamed =
-    shard === null ? expanded.unnamed : expanded.unnamed.filter((u) => inShard(u, shard.index, shard.count));
+    shard === null
+      ? expanded.unnamed
+      : expanded.unnamed.filter((u) => inShard(u.path, shard.index, shard.count));
   if (shard !== null) {
     io.stderr(
       `ocs-pcap: shard ${shard.index + 1}/${shard.count}: ${paths.length + unnamed.length} of ${expanded.paths.length + expanded.unnamed.length} captures\n`,
@@ -228,11 +231,8 @@ export async function analyzeCommand(
       throw err;
     }
   }
-  for (const path of unnamed) {
-    const message =
-      "the file name is not valid UTF-8, so it cannot be opened by name: rename it to analyse it";
+  for (const { path, message } of unnamed)
     results.push({ path, report: null, error: { code: EXIT.NOINPUT, message } });
-  }
 
   // Redaction applies to every output of the run, with one key.
   const entries: BatchEntry[] = results.map((r) => {
@@ -270,10 +270,10 @@ export async function analyzeCommand(
 
   if (opts.reportDir !== undefined) {
     try {
-      mkdirSync(batch ? join(opts.reportDir, "batch") : opts.reportDir, { recursive: true });
+      makeFolders(batch ? join(opts.reportDir, "batch") : opts.reportDir);
     } catch (err) {
       io.stderr(
-        `ocs-pcap: ${opts.reportDir}: cannot create the report directory: ${err instanceof Error ? err.message : String(err)}\n`,
+        `ocs-pcap: ${line1(opts.reportDir)}: cannot create the report directory: ${line1(err instanceof Error ? err.message : String(err))}\n`,
       );
       return EXIT.CANTCREAT;
     }

@@ -12,7 +12,6 @@ import { escapeTerminalLine as line1 } from "../../report/escape.js";
 import { DEFAULT_LIST_LIMIT, type Report } from "../../report/model.js";
 import reportSchema from "../../report/report.schema.json" with { type: "json" };
 import { LazySchema } from "../../schema.js";
-import { looksLikeCapture } from "../batch.js";
 import { deliver } from "../deliver.js";
 import { EXIT, UsageError } from "../exit.js";
 import { type RenderOptions, renderBatch } from "../formats.js";
@@ -20,6 +19,7 @@ import type { Io } from "../io.js";
 import { outputPath, parsePolicy, parseTimeZone, type SummarizeCliOptions, tableWidth } from "../options.js";
 import { InputGuard } from "../protect.js";
 import { readSavedReport } from "../saved.js";
+import { looksLikeCapture } from "../walk.js";
 import { refuseOverwrite } from "./analyze.js";
 
 export const SAVED_REPORT = new LazySchema<unknown>(reportSchema);
