@@ -8,7 +8,7 @@
  * compile, link), about 0.07 s of every run and every batch worker's start;
  * one CommonJS file loads in a fraction of that (bench/README.md, "Start-up").
  * bin/ocs-pcap runs the bundle when an installed package has one, or, in a
- * checkout, when it is at least as new as dist/cli/main.js; dist/'s modules
+ * checkout, when it is at least as new as every dist/ module and package.json; dist/'s modules
  * otherwise (a tsc-only rebuild, or no esbuild: an `npm ci --omit=dev` install
  * builds without it, as esbuild is a development dependency). The bundle is
  * the same code as dist/: one source, two loaders.
