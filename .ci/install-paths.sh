@@ -13,18 +13,12 @@ repo=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sample="$repo/fixtures/ocs-sample.pcap"
-# Which code bin/ocs-pcap runs in an installed package (the rule is bin/ocs-pcap's runBundle):
-# its esbuild bundle (dist/bundle/, written where the build had esbuild) if present, and in a
-# checkout (src/ beside dist/) only when at least as new as dist/'s ES modules.
+# Which code an installed bin/ocs-pcap runs (its esbuild bundle, dist/bundle/, or dist/'s ES
+# modules: bin/ocs-pcap decides), as Node reports what it loads (NODE_DEBUG=module).
 loads() {
-  node -e '
-    const { existsSync, statSync } = require("node:fs");
-    const at = (p) => { try { return statSync(require("node:path").join(process.argv[1], p)).mtimeMs; } catch { return -1; } };
-    const b = [at("dist/bundle/ocs-pcap.cjs"), at("dist/bundle/worker.cjs")];
-    const checkout = existsSync(require("node:path").join(process.argv[1], "src"));
-    const ok = b.every((t) => t >= 0) && (!checkout || b.every((t) => t >= at("dist/cli/main.js")));
-    console.log(ok ? "the bundle" : "ES modules");
-  ' "$1"
+  local n
+  n=$(NODE_DEBUG=module "$@" --version 2>&1 | grep -c "dist/bundle/ocs-pcap.cjs" || true)
+  if [ "$n" -gt 0 ]; then echo "the bundle"; else echo "ES modules"; fi
 }
 check() { # name, then the command that prints the JSON report of the sample
   local name=$1; shift
@@ -34,13 +28,13 @@ check() { # name, then the command that prints the JSON report of the sample
 git clone -q "$repo" "$work/prod"
 (cd "$work/prod" && npm ci --omit=dev --no-audit --no-fund >/dev/null 2>&1)
 check "npm ci --omit=dev" node "$work/prod/bin/ocs-pcap" analyze "$sample" -f json
-echo "== production install size: $(du -sh "$work/prod/node_modules" | cut -f1) ($(ls "$work/prod/node_modules" | wc -l) top-level packages); runs $(loads "$work/prod") (no esbuild without dev dependencies)"
+echo "== production install size: $(du -sh "$work/prod/node_modules" | cut -f1) ($(ls "$work/prod/node_modules" | wc -l) top-level packages); runs $(loads node "$work/prod/bin/ocs-pcap") (no esbuild without dev dependencies)"
 
 # Packed as `npm publish` packs: from a development checkout (this one), so with the bundle.
 tarball=$(npm pack --silent --pack-destination "$work" 2>/dev/null | tail -1)
 npm install -g --prefix "$work/global" "$work/$tarball" --no-audit --no-fund >/dev/null 2>&1
 check "npm install -g ocs-pcap.tgz" "$work/global/bin/ocs-pcap" analyze "$sample" -f json
-global_loads=$(loads "$work/global/lib/node_modules/ocs-pcap")
+global_loads=$(loads "$work/global/bin/ocs-pcap")
 echo "== global install size: $(du -sh "$work/global/lib/node_modules/ocs-pcap" | cut -f1); runs $global_loads"
 if [ "$global_loads" != "the bundle" ]; then echo "== install path FAILED: the packed tarball does not run its bundle"; exit 1; fi
 
@@ -51,7 +45,7 @@ if ! npm install -g --install-links --prefix "$work/git" "$git_url" --no-audit -
   tail -20 "$work/git.log"; echo "== install path FAILED: npm install -g git+file://"; exit 1
 fi
 check "npm install -g --install-links git+file://" "$work/git/bin/ocs-pcap" analyze "$sample" -f json
-echo "== git install runs $(loads "$work/git/lib/node_modules/ocs-pcap")"
+echo "== git install runs $(loads "$work/git/bin/ocs-pcap")"
 
 npm run --silent standalone 2>/dev/null | tail -1
 exe="ocs-pcap-$(node -p 'process.platform + "-" + process.arch')"

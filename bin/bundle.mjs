@@ -6,7 +6,7 @@
  *
  * Why: Node 20 loads the ~120 ES modules of dist/ one by one (resolve, read,
  * compile, link), about 0.07 s of every run and every batch worker's start;
- * one CommonJS file loads in a fraction of that (bench/README.md, "Start-up").
+ * one CommonJS file loads in a fraction of that (README.md, "Start-up").
  * bin/ocs-pcap runs the bundle when an installed package has one, or, in a
  * checkout, when it is at least as new as every dist/ module and package.json; dist/'s modules
  * otherwise (a tsc-only rebuild, or no esbuild: an `npm ci --omit=dev` install

@@ -63,12 +63,7 @@ describe("bin/ocs-pcap's bundle", () => {
   );
 
   it("starts from a folder whose path has a space and a percent sign in it (a file path, not a URL's)", () => {
-    const root = join(mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-")), "my tools 100%");
-    mkdirSync(join(root, "bin"), { recursive: true });
-    cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
-    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true, preserveTimestamps: true });
-    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
-    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+    const root = installedCopy("ocs-pcap-bundle-", "my tools 100%");
     const r = spawnSync(
       process.execPath,
       [join(root, "bin/ocs-pcap"), "analyze", join(ROOT, "fixtures/ocs-sample.pcap"), "-f", "csv"],
@@ -83,12 +78,7 @@ describe("bin/ocs-pcap's bundle", () => {
 
   it("runs an installed package's bundle whatever the file times, and a checkout's only when not older than the modules", () => {
     // A stand-in bundle that says it ran: which code starts is then visible.
-    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-rule-"));
-    mkdirSync(join(root, "bin"));
-    cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
-    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
-    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
-    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+    const root = installedCopy("ocs-pcap-bundle-rule-");
     writeFileSync(
       join(root, "dist/bundle/ocs-pcap.cjs"),
       'exports.main = () => process.stdout.write("the bundle\\n");\n',
@@ -151,10 +141,10 @@ describe("bin/ocs-pcap's bundle", () => {
   });
 });
 
-/** bin/, dist/ and package.json as an installed package has them (no src/), node_modules linked. */
-function installedCopy(prefix: string): string {
-  const root = mkdtempSync(join(tmpdir(), prefix));
-  mkdirSync(join(root, "bin"));
+/** bin/, dist/ and package.json as an installed package has them (no src/), node_modules linked; in `folder` when given. */
+function installedCopy(prefix: string, folder = ""): string {
+  const root = join(mkdtempSync(join(tmpdir(), prefix)), folder);
+  mkdirSync(join(root, "bin"), { recursive: true });
   cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
   cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
   cpSync(join(ROOT, "package.json"), join(root, "package.json"));
