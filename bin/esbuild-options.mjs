@@ -12,12 +12,12 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
  * Modules that load something on first use through `createRequire(import.meta.url)`
  * (Ajv and yaml in src/schema.ts, the product catalogs' data in src/catalog/products.ts,
- * cli-progress in src/cli/progress.ts, cli-table3 in src/report/catalog.ts),
+ * cli-progress in src/cli/progress.ts, string-width in src/report/box.ts),
  * which a CommonJS bundle has no URL for: there it becomes a plain `require`,
  * which esbuild bundles (or leaves to Node, for an external package) and
  * still evaluates on first use.
  */
-const LAZY = /src[\\/](schema|catalog[\\/]products|cli[\\/]progress|report[\\/]catalog)\.ts$/;
+const LAZY = /src[\\/](schema|catalog[\\/]products|cli[\\/]progress|report[\\/]box)\.ts$/;
 const lazyRequire = {
   name: "lazy-require",
   setup(b) {

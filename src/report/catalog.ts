@@ -3,18 +3,11 @@
  * cover one port (most specific first), as a table, JSON or firewall-rule
  * CSV; and `catalog diff` as a table or JSON.
  */
-import { createRequire } from "node:module";
 import type { CatalogDiff, DiffSide } from "../catalog/diff.js";
 import { formatPorts } from "../catalog/index.js";
 import type { CatalogEntry } from "../catalog/types.js";
+import { boxTable, wrapCell } from "./box.js";
 import { escapeCsv, escapeTerminal, escapeTerminalLine as term } from "./escape.js";
-
-const requireCjs = createRequire(import.meta.url);
-
-/** cli-table3, loaded by the `catalog` command's tables only, not by every run. */
-function tableClass(): typeof import("cli-table3") {
-  return requireCjs("cli-table3") as typeof import("cli-table3");
-}
 
 export interface CatalogJson {
   entries: {
@@ -60,31 +53,31 @@ export function renderCatalogJson(entries: readonly CatalogEntry[]): string {
   return `${JSON.stringify(catalogJson(entries), null, 2)}\n`;
 }
 
+/** Text columns of the catalog tables that wrap (the others are as wide as their widest cell). */
+const ROLE_WIDTH = 28;
+const DESCRIPTION_WIDTH = 54;
+const DIFF_ROLES_WIDTH = 38;
+
 export function renderCatalogTable(entries: readonly CatalogEntry[], title: string): string {
-  const Table = tableClass();
-  const t = new Table({
-    head: ["Row", "Role", "Port(s)", "Transport", "Use", "Protocol", "Security", "Description"],
-    style: { head: [], border: [] },
-    colWidths: [null, 30, null, null, null, null, null, 56],
-    wordWrap: true,
-  });
-  for (const e of entries) {
+  const rows = entries.map((e) => {
     const described =
       e.notes.length > 0
         ? `${term(e.description)}\nnote: ${e.notes.map(term).join("\nnote: ")}`
         : term(e.description);
-    t.push([
-      e.seedRow,
-      term(e.role),
+    return [
+      String(e.seedRow),
+      wrapCell(term(e.role), ROLE_WIDTH),
       formatPorts(e.ports),
       e.transports.join("+"),
       e.portUse,
       term(e.protocol),
       e.security,
-      described,
-    ]);
-  }
-  return `${escapeTerminal(title)}\n${t.toString()}\n`;
+      wrapCell(described, DESCRIPTION_WIDTH),
+    ];
+  });
+  const head = ["Row", "Role", "Port(s)", "Transport", "Use", "Protocol", "Security", "Description"];
+  const table = boxTable(head, rows, [null, ROLE_WIDTH, null, null, null, null, null, DESCRIPTION_WIDTH]);
+  return `${escapeTerminal(title)}\n${table}\n`;
 }
 
 /** A CSV cell as the report's CSV writes it: quoted where needed, formulas defused, controls escaped. */
@@ -121,16 +114,13 @@ export function renderCatalogDiffJson(diff: CatalogDiff, a: string, b: string): 
 export function renderCatalogDiffTable(diff: CatalogDiff, a: string, b: string): string {
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const r of diff.rows) counts[r.change]++;
-  const Table = tableClass();
-  const t = new Table({
-    head: ["Change", "Port(s)", "Transport", "Use", `Roles in ${term(a)}`, `Roles in ${term(b)}`],
-    style: { head: [], border: [] },
-    colWidths: [null, null, null, null, 40, 40],
-    wordWrap: true,
-  });
+  const head = ["Change", "Port(s)", "Transport", "Use", `Roles in ${term(a)}`, `Roles in ${term(b)}`];
   const side = (s: DiffSide | undefined) =>
-    s === undefined ? "-" : `${s.roles.map(term).join("\n")}\n(${s.protocols.map(term).join(", ")})`;
-  for (const r of diff.rows) t.push([r.change, r.ports, r.transport, r.use, side(r.before), side(r.after)]);
+    s === undefined
+      ? "-"
+      : wrapCell(`${s.roles.map(term).join("\n")}\n(${s.protocols.map(term).join(", ")})`, DIFF_ROLES_WIDTH);
+  const rows = diff.rows.map((r) => [r.change, r.ports, r.transport, r.use, side(r.before), side(r.after)]);
+  const table = boxTable(head, rows, [null, null, null, null, DIFF_ROLES_WIDTH, DIFF_ROLES_WIDTH]);
   const title = `Catalog ${term(a)} → ${term(b)}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${diff.unchanged} unchanged (port ranges by transport and use)`;
-  return `${title}\n${t.toString()}\n`;
+  return `${title}\n${table}\n`;
 }

@@ -3,7 +3,7 @@
  * the CLI and the batch worker, bin/bundle.mjs) when it is current, and
  * dist/'s ES modules otherwise. Both are the same source, so every command
  * that touches a lazily loaded part (Ajv, yaml, a product catalog's data,
- * cli-table3, the worker) must answer byte for byte the same from both.
+ * string-width, the worker) must answer byte for byte the same from both.
  * Spawned, so it runs in the system suite.
  */
 
