@@ -2,9 +2,11 @@
  * Start-up: `npm run bench:standalone [-- --runs 20 --flows N]` (needs
  * `npm run build`; the standalone column needs `npm run standalone`).
  *
- * Three ways to start the same code: `node bin/ocs-pcap` loading dist/'s ES
+ * Four ways to start the same code: `node bin/ocs-pcap` loading dist/'s ES
  * modules (OCS_PCAP_BUNDLE=0; the baseline), `node bin/ocs-pcap` loading the
- * bundle (bin/bundle.mjs, what a user runs), and the standalone executable.
+ * bundle without V8's code cache (OCS_PCAP_CODE_CACHE=0) and with it
+ * (bin/bundle.mjs, bin/load-bundle.mjs: what a user runs), and the standalone
+ * executable.
  * Prints the median wall time of R fresh processes, interleaved, for three
  * jobs: `--version` (start-up alone), the sample capture (start-up plus a
  * small analysis) and a synthetic capture of N flows (bench/gen.ts; analysis
@@ -43,6 +45,7 @@ const jobs: [string, string[]][] = [
 ];
 const tools: [string, string, string[], NodeJS.ProcessEnv][] = [
   ["ES modules", process.execPath, [BIN], { ...process.env, OCS_PCAP_BUNDLE: "0" }],
+  ["bundle, no code cache", process.execPath, [BIN], { ...process.env, OCS_PCAP_CODE_CACHE: "0" }],
   ["bundle", process.execPath, [BIN], process.env],
   ...(standalone
     ? [["standalone", EXE, [], process.env] as [string, string, string[], NodeJS.ProcessEnv]]

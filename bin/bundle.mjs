@@ -11,10 +11,12 @@
  * checkout, when it is at least as new as every dist/ module and package.json; dist/'s modules
  * otherwise (a tsc-only rebuild, or no esbuild: an `npm ci --omit=dev` install
  * builds without it, as esbuild is a development dependency). The bundle is
- * the same code as dist/: one source, two loaders.
+ * the same code as dist/: one source, two loaders. Then bin/code-cache.mjs
+ * adds V8's code cache for the CLI bundle (dist/bundle/ocs-pcap.cjs.cache).
  *
  * Without esbuild it removes dist/bundle/ and exits 0.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bundleOptions, ROOT } from "./esbuild-options.mjs";
@@ -41,3 +43,9 @@ await esbuild.build({
   entryPoints: [join(ROOT, "src/cli/worker.ts")],
   outfile: join(out, "worker.cjs"),
 });
+
+// V8's code cache for the CLI bundle (bin/code-cache.mjs), in a process of its own: it runs the
+// CLI. Without one the bundle still runs, compiled as usual, so a failure here is a warning.
+const cache = spawnSync(process.execPath, [join(ROOT, "bin/code-cache.mjs")], { stdio: "inherit" });
+if (cache.status !== 0)
+  process.stderr.write("bundle: warning: no code cache was made; the bundle starts without one\n");

@@ -14,6 +14,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -128,6 +129,78 @@ describe("bin/ocs-pcap's bundle", () => {
     }
   });
 
+  it("the build's code cache is accepted by this Node; a damaged, foreign or missing one is only slower", () => {
+    const loads = (root: string, flags: string[] = []) =>
+      spawnSync(
+        process.execPath,
+        [
+          ...flags,
+          "--input-type=module",
+          "-e",
+          `import { loadBundle } from ${JSON.stringify(join(root, "bin/load-bundle.mjs"))};
+           const b = loadBundle(${JSON.stringify(join(root, "dist/bundle/ocs-pcap.cjs"))});
+           process.stdout.write(b.cache + " " + typeof b.exports.run);`,
+        ],
+        { encoding: "utf8" },
+      ).stdout;
+    expect(existsSync(`${BUNDLE}.cache`)).toBe(true);
+    expect(loads(ROOT)).toBe("accepted function");
+    const root = installedCopy("ocs-pcap-code-cache-");
+    const cache = join(root, "dist/bundle/ocs-pcap.cjs.cache");
+    const analyze = () =>
+      spawnSync(
+        process.execPath,
+        [join(root, "bin/ocs-pcap"), "analyze", join(ROOT, "fixtures/ocs-sample.pcap")],
+        {
+          encoding: "utf8",
+        },
+      );
+    const want = analyze();
+    expect(want.status).toBe(0);
+    const good = readFileSync(cache);
+    // V8 would run a damaged cache (a release build does not checksum it) and crash: the file's
+    // own CRC-32 keeps it away. Damaged inside, cut short, one bit flipped, or not a cache at all.
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1] = flipped[flipped.length >> 1]! ^ 4;
+    const damaged = Buffer.from(good).fill(0x5a, 64, 4096);
+    const cut = good.subarray(0, good.length - 1);
+    for (const bytes of [damaged, cut, flipped, Buffer.from("x"), readFileSync(BUNDLE)]) {
+      writeFileSync(cache, bytes);
+      expect(loads(root)).toBe("damaged function");
+      const r = analyze();
+      expect([r.status, r.stderr, r.stdout]).toEqual([0, "", want.stdout]);
+    }
+    // Intact, but made from another bundle: one of the same length (V8 would take it, knowing a
+    // source only by its length, and run the old code), or another length.
+    writeFileSync(cache, good);
+    const source = readFileSync(BUNDLE, "utf8");
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    const version = JSON.stringify(pkg.version);
+    const sameLength = source.replace(version, `"${"9".repeat(version.length - 6)}.9.9"`);
+    expect(sameLength.length).toBe(source.length);
+    writeFileSync(join(root, "dist/bundle/ocs-pcap.cjs"), sameLength);
+    expect(loads(root)).toBe("stale function");
+    const r = analyze();
+    expect([r.status, r.stderr, r.stdout]).toEqual([
+      0,
+      "",
+      want.stdout.replace(/ocs-pcap \S+ report/, "ocs-pcap 9.9.9 report"),
+    ]);
+    const exe = spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), "--version"], { encoding: "utf8" });
+    expect(exe.stdout).toBe(`${"9".repeat(version.length - 6)}.9.9\n`);
+    writeFileSync(join(root, "dist/bundle/ocs-pcap.cjs"), `${source}\n// changed\n`);
+    expect(loads(root)).toBe("stale function");
+    expect(analyze().stdout).toBe(want.stdout);
+    // Intact and of this bundle, but V8 flags change what V8 compiles (a NODE_OPTIONS heap size
+    // does): V8 itself rejects it.
+    writeFileSync(join(root, "dist/bundle/ocs-pcap.cjs"), source);
+    expect(loads(root)).toBe("accepted function");
+    expect(loads(root, ["--max-old-space-size=3000"])).toBe("rejected function");
+    rmSync(cache);
+    expect(loads(root)).toBe("none function");
+    expect(analyze().stdout).toBe(want.stdout);
+  });
+
   it("bin/bundle.mjs without esbuild removes an old bundle (so none of older sources is packed or installed)", () => {
     const root = mkdtempSync(join(tmpdir(), "ocs-pcap-bundle-noesbuild-"));
     mkdirSync(join(root, "bin"));
@@ -145,7 +218,7 @@ describe("bin/ocs-pcap's bundle", () => {
 function installedCopy(prefix: string, folder = ""): string {
   const root = join(mkdtempSync(join(tmpdir(), prefix)), folder);
   mkdirSync(join(root, "bin"), { recursive: true });
-  cpSync(join(ROOT, "bin/ocs-pcap"), join(root, "bin/ocs-pcap"));
+  for (const f of ["bin/ocs-pcap", "bin/load-bundle.mjs"]) cpSync(join(ROOT, f), join(root, f));
   cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
   cpSync(join(ROOT, "package.json"), join(root, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
