@@ -2,7 +2,7 @@
 # The install paths a user takes, each from a clean folder, each running the sample:
 #   1. a production install of a clone: npm ci --omit=dev (prints its size);
 #   2. npm install -g of the tarball packed from this checkout, as npm publish packs it (it must run
-#      its esbuild bundle: see bin/bundle.mjs);
+#      its esbuild bundle, see bin/bundle.mjs, with its V8 code cache, see bin/load-bundle.mjs);
 #   3. npx of the tarball;
 #   4. npm install -g --install-links of a git+file:// URL (npm 11 needs --install-links there:
 #      see the README's Install section and bin/prepare.mjs);
@@ -37,6 +37,11 @@ check "npm install -g ocs-pcap.tgz" "$work/global/bin/ocs-pcap" analyze "$sample
 global_loads=$(loads "$work/global/bin/ocs-pcap")
 echo "== global install size: $(du -sh "$work/global/lib/node_modules/ocs-pcap" | cut -f1); runs $global_loads"
 if [ "$global_loads" != "the bundle" ]; then echo "== install path FAILED: the packed tarball does not run its bundle"; exit 1; fi
+# Its V8 code cache (bin/load-bundle.mjs), made by this Node at build time, must be taken as it is.
+installed="$work/global/lib/node_modules/ocs-pcap"
+cache=$(node --input-type=module -e "import { loadBundle } from '$installed/bin/load-bundle.mjs'; process.stdout.write(loadBundle('$installed/dist/bundle/ocs-pcap.cjs').cache)")
+echo "== global install's code cache: $cache"
+if [ "$cache" != "accepted" ]; then echo "== install path FAILED: the packed tarball's code cache is not used"; exit 1; fi
 
 (cd "$work" && check "npx ocs-pcap.tgz" npm exec --yes --package="$work/$tarball" -- ocs-pcap analyze "$sample" -f json)
 
