@@ -1,38 +1,68 @@
 /**
- * A fixed-size set of hashed keys, one bit per hash value, whose memory is
- * allocated a page at a time as bits are set: a small capture touches a few
- * pages instead of zeroing the whole table, and a large one can never hold
- * more than the full table. Membership is approximate in one direction only:
- * a hash collision can say "present" for a key never added, never "absent"
- * for one that was.
+ * A fixed-size set of hashed keys, one bit per hash value. Membership is
+ * approximate in one direction only: a hash collision can say "present" for
+ * a key never added, never "absent" for one that was.
+ *
+ * Memory: one flat array of words, taken at the first `add` (a set never
+ * added to costs nothing) and handed back by `release`, cleared, for the next
+ * set of its size in this thread: a batch of small captures then neither
+ * allocates nor zeroes megabytes per capture. Clearing zeroes only the words
+ * that were set while there were few of them, the whole array otherwise. Its
+ * size is fixed, so it cannot grow with the input. (Pages of 512 bytes made on
+ * demand, as before, were thousands of ArrayBuffers for the collector to track
+ * on a large capture, and a lookup went through two arrays: several times the
+ * time per lookup on the race file.)
  */
 
-/** Bits per page (512 bytes). */
-const PAGE_BITS_LOG2 = 12;
+/** Words whose index is kept for a cheap clear; past this many, the whole array is zeroed. */
+const TRACKED = 4096;
+/** Cleared arrays kept per size for reuse (the flow table holds two sets). */
+const SPARE = 4;
+const spares = new Map<number, Int32Array[]>();
 
 export class HashedBits {
-  private readonly pages: (Uint32Array | undefined)[];
+  private words: Int32Array | null = null;
+  private readonly size: number;
+  /** Indexes of the first TRACKED words that became non-zero, and how many words did. */
+  private readonly touched = new Int32Array(TRACKED);
+  private set = 0;
 
-  /** A set of `2 ** bitsLog2` bits; hashes are taken as `bitsLog2`-bit values. */
+  /** A set of `2 ** bitsLog2` bits (at least 32); hashes are taken as `bitsLog2`-bit values. */
   constructor(bitsLog2: number) {
-    this.pages = new Array<Uint32Array | undefined>(2 ** Math.max(0, bitsLog2 - PAGE_BITS_LOG2));
+    this.size = 2 ** Math.max(0, bitsLog2 - 5);
   }
 
   add(hash: number): void {
-    const p = hash >>> PAGE_BITS_LOG2;
-    let page = this.pages[p];
-    if (page === undefined) {
-      page = new Uint32Array(1 << (PAGE_BITS_LOG2 - 5));
-      this.pages[p] = page;
+    const words = this.words ?? this.take();
+    const w = hash >>> 5;
+    const old = words[w]!;
+    if (old === 0) {
+      if (this.set < TRACKED) this.touched[this.set] = w;
+      this.set++;
     }
-    const bit = hash & ((1 << PAGE_BITS_LOG2) - 1);
-    page[bit >>> 5] = page[bit >>> 5]! | (1 << (bit & 31));
+    words[w] = old | (1 << (hash & 31));
   }
 
   has(hash: number): boolean {
-    const page = this.pages[hash >>> PAGE_BITS_LOG2];
-    if (page === undefined) return false;
-    const bit = hash & ((1 << PAGE_BITS_LOG2) - 1);
-    return (page[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+    return this.words !== null && (this.words[hash >>> 5]! & (1 << (hash & 31))) !== 0;
+  }
+
+  /** Empties the set and gives its memory back for reuse; it may be added to again. */
+  release(): void {
+    const words = this.words;
+    if (words === null) return;
+    if (this.set <= TRACKED) for (let i = 0; i < this.set; i++) words[this.touched[i]!] = 0;
+    else words.fill(0);
+    this.words = null;
+    this.set = 0;
+    const list = spares.get(this.size) ?? [];
+    if (list.length < SPARE) list.push(words);
+    spares.set(this.size, list);
+  }
+
+  private take(): Int32Array {
+    const words = spares.get(this.size)?.pop() ?? new Int32Array(this.size);
+    this.words = words;
+    return words;
   }
 }

@@ -232,9 +232,14 @@ export class FlowTable extends AppOutcomes {
     return row;
   }
 
-  /** Ends every remaining flow: the capture is over. (Consumers order flows themselves.) */
+  /**
+   * Ends every remaining flow: the capture is over. (Consumers order flows themselves.)
+   * Then the address sets go back for the thread's next capture: no flow view is left to ask them.
+   */
   finish(): void {
     for (let row = 0; row < this.used; row++) if (this.active[row]) this.finalize(row, "capture_end");
+    this.senders.release();
+    this.mediaPairs.release();
   }
 
   /**
