@@ -17,7 +17,8 @@
  *
  * Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
  * every tool is measured the same way. Prints each with packets/s and its
- * ratio against ocs-pcap, twice: with the file in the page cache (read once
+ * ratio against ocs-pcap (of the medians, and the median of each round's own
+ * ratio, every tool run once a round, back to back), twice: with the file in the page cache (read once
  * before; the loop then measures memory bandwidth, and the others their CPU
  * cost), and from disk, the file's pages evicted from the cache before every
  * run with GNU dd's `iflag=nocache` (POSIX_FADV_DONTNEED; no root needed, and
@@ -131,17 +132,22 @@ function race(title: string, before: () => void): string[] {
     return { secs: median(s.map((x) => x.secs)), rssMB: Math.max(...s.map((x) => x.rssMB)) };
   };
   const ours = figure("ocs-pcap");
+  // Each round runs every tool once, back to back: the median of the rounds' own ratios follows
+  // the machine's drift between rounds (on this VM, ±25% from one minute to the next), which a
+  // ratio of medians taken from different rounds does not.
+  const oursRounds = samples.get("ocs-pcap")!;
+  const paired = (name: string) => median(samples.get(name)!.map((x, i) => x.secs / oursRounds[i]!.secs));
   const out = [
     "",
     title,
     "",
-    "| tool | wall s | packets/s | peak RSS MB | time ÷ ocs-pcap's |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| tool | wall s | packets/s | peak RSS MB | time ÷ ocs-pcap's | the rounds' own ratios, median |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const t of tools) {
     const f = figure(t.name);
     out.push(
-      `| ${t.name} | ${f.secs.toFixed(2)} | ${(packets / f.secs / 1e6).toFixed(2)} M | ${f.rssMB.toFixed(0)} | ${(f.secs / ours.secs).toFixed(2)} |`,
+      `| ${t.name} | ${f.secs.toFixed(2)} | ${(packets / f.secs / 1e6).toFixed(2)} M | ${f.rssMB.toFixed(0)} | ${(f.secs / ours.secs).toFixed(2)} | ${paired(t.name).toFixed(2)} |`,
     );
   }
   return out;
