@@ -19,6 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { bundleOptions, ROOT } from "./esbuild-options.mjs";
 
 // An old bundle goes first, whether or not a new one can be made: a build without esbuild must
@@ -46,6 +47,20 @@ await esbuild.build({
 
 // V8's code cache for the CLI bundle (bin/code-cache.mjs), in a process of its own: it runs the
 // CLI. Without one the bundle still runs, compiled as usual, so a failure here is a warning.
-const cache = spawnSync(process.execPath, [join(ROOT, "bin/code-cache.mjs")], { stdio: "inherit" });
+// V8 rejects a cache made under other V8 flags, so it is made, and then checked, without
+// NODE_OPTIONS (a heap size set there for the build would make every plain run reject it).
+const { NODE_OPTIONS: _flags, ...env } = process.env;
+const cache = spawnSync(process.execPath, [join(ROOT, "bin/code-cache.mjs")], { stdio: "inherit", env });
+const check = `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, "bin/load-bundle.mjs")).href)};
+process.stdout.write(loadBundle(${JSON.stringify(join(out, "ocs-pcap.cjs"))}).cache);`;
+const taken =
+  cache.status === 0
+    ? spawnSync(process.execPath, ["--input-type=module", "-e", check], { encoding: "utf8", env }).stdout
+    : "";
 if (cache.status !== 0)
   process.stderr.write("bundle: warning: no code cache was made; the bundle starts without one\n");
+// (Empty: the check could not load the bundle, which a second build at the same time had removed.)
+else if (taken === "rejected" || taken === "damaged" || taken === "stale")
+  process.stderr.write(
+    `bundle: warning: node does not take the code cache just made (${taken}); the bundle starts without it\n`,
+  );

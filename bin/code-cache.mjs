@@ -7,11 +7,13 @@
  * the functions compiled so far, not only the top level): `catalog`, and
  * `analyze` of the sample capture in the formats most used, in this process,
  * with the output discarded. Written beside the bundle through a temporary
- * file, so a reader never sees half of one. Exits 0 without writing when the
+ * file, so a reader never sees half of one. V8 keys a cache to its flags:
+ * bin/bundle.mjs runs this without NODE_OPTIONS, so the cache matches a plain
+ * `node`, and checks that a fresh process takes it. Exits 0 without writing when the
  * sample is missing (a package installed without fixtures/ keeps the cache it
  * shipped with, or runs without one).
  */
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -35,5 +37,12 @@ for (const args of [
 }
 const out = `${bundle}.cache`;
 const tmp = `${out}.${process.pid}.tmp`;
-writeFileSync(tmp, frame(script.createCachedData(), source));
-renameSync(tmp, out);
+try {
+  writeFileSync(tmp, frame(script.createCachedData(), source));
+  renameSync(tmp, out);
+} catch (err) {
+  // Another build removed dist/bundle/ meanwhile (two builds at once): that build makes its own.
+  rmSync(tmp, { force: true });
+  process.stderr.write(`code-cache: ${out} not written: ${err.message.split("\n")[0]}\n`);
+  process.exit(1);
+}

@@ -16,7 +16,7 @@
  * module.enableCompileCache() does all this for every module; Node 20 has only
  * vm.Script's `cachedData`.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
@@ -48,6 +48,39 @@ function unframe(bytes, source) {
   return crc32(source) === bytes.readUInt32LE(MAGIC.length) ? data : "stale";
 }
 
+/** A cache file larger than this is not one of ours (the CLI's is about 0.5 MB). */
+const MAX_CACHE_BYTES = 64 << 20;
+
+/**
+ * The cache file's bytes, or null when there is none to use: missing or unreadable, or not a
+ * regular file of a plausible size (a FIFO would block the start for ever, /dev/zero never end).
+ * Opened without blocking, then checked by its descriptor, so what is checked is what is read.
+ */
+function readCache(path) {
+  let fd;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_CACHE_BYTES) return null;
+    const bytes = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The parameters Node's CommonJS loader gives a module's code. */
 const WRAP = ["(function (exports, require, module, __filename, __dirname) { ", "\n});"];
 
@@ -57,12 +90,7 @@ export function loadBundle(file, { useCache = true } = {}) {
   let cachedData;
   let refused = null;
   if (useCache) {
-    let bytes = null;
-    try {
-      bytes = readFileSync(`${file}.cache`);
-    } catch {
-      // none
-    }
+    const bytes = readCache(`${file}.cache`);
     const found = bytes === null ? null : unframe(bytes, source);
     if (typeof found === "string") refused = found;
     else if (found !== null) cachedData = found;

@@ -6,6 +6,7 @@
  */
 import Table from "cli-table3";
 import fc from "fast-check";
+import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import { diffCatalogs } from "../src/catalog/diff.js";
 import { DEFAULT_PRODUCT, PRODUCTS, productCatalog } from "../src/catalog/products.js";
@@ -91,23 +92,64 @@ describe("wrapCell", () => {
     ["one two three", 7, "one two\nthree"],
     ["one\ntwo three", 20, "one\ntwo three"],
     ["abcdefghijkl", 5, "abcde\nfghij\nkl"],
-    ["see a/b/c/d", 6, "see a/\nb/c/d"],
-    ["x aaaa-bbbb", 8, "x aaaa-\nbbbb"],
+    ["see a/b/c/d", 6, "see\na/b/c/\nd"],
+    ["x aaaa-bbbb", 8, "x\naaaa-\nbbbb"],
+    ["ab-cdefg", 5, "ab-\ncdefg"],
+    ["abcd-efgh", 5, "abcd-\nefgh"],
+    ["abcdéfgh", 4, "abcd\néfgh"],
+    ["漢字漢字漢", 4, "漢字\n漢字\n漢"],
+    ["a😀😀😀", 4, "a😀\n😀😀"],
+    ["👨‍👩‍👧‍👦👨‍👩‍👧‍👦👨‍👩‍👧‍👦", 4, "👨‍👩‍👧‍👦👨‍👩‍👧‍👦\n👨‍👩‍👧‍👦"],
+    ["x ab-漢字", 5, "x\nab-\n漢字"],
     ["exactly ten", 11, "exactly ten"],
   ];
   for (const [text, width, want] of cases)
     it(`${JSON.stringify(text)} at ${width}`, () => expect(wrapCell(text, width)).toBe(want));
 
+  it("reads long words a slice at a time without splitting a character at a slice's edge", () => {
+    const cases = [
+      `${"x".repeat(255)}😀${"y".repeat(300)}`,
+      `${"漢".repeat(254)}👨‍👩‍👧‍👦${"z".repeat(10)}`,
+      `ab${"e\u0301".repeat(200)}c${"\u0301".repeat(600)}d`,
+    ];
+    for (const text of cases) {
+      const lines = wrapCell(text, 40).split("\n");
+      expect(lines.join("")).toBe(text);
+      for (const line of lines) {
+        expect(stringWidth(line)).toBeLessThanOrEqual(40);
+        expect(line).not.toMatch(/^(?:\u0301|\u200d|[\uDC00-\uDFFF])/);
+      }
+    }
+  });
+
   it("never makes a line wider than the width, and loses no character but the spaces it breaks at", () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom("a", "b", " ", "/", "-", "\n", "xyzxyzxyz"), { maxLength: 60 }),
-        fc.integer({ min: 1, max: 30 }),
+        fc.array(
+          fc.constantFrom(
+            "a",
+            "b",
+            " ",
+            "/",
+            "-",
+            "\n",
+            "xyzxyzxyz",
+            "漢",
+            "😀",
+            "e\u0301",
+            "👨‍👩‍👧‍👦",
+            "한",
+          ),
+          { maxLength: 60 },
+        ),
+        fc.integer({ min: 2, max: 30 }),
         (parts, width) => {
           const text = parts.join("");
           const out = wrapCell(text, width);
-          for (const line of out.split("\n")) expect(line.length).toBeLessThanOrEqual(width);
-          expect(out.replace(/[\s]+/g, "")).toBe(text.replace(/[\s]+/g, ""));
+          for (const line of out.split("\n")) expect(stringWidth(line), line).toBeLessThanOrEqual(width);
+          expect(out).not.toMatch(lone);
+          expect(out.replace(/\s+/g, "")).toBe(text.replace(/\s+/g, ""));
         },
       ),
       { numRuns: 500 },

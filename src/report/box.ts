@@ -17,39 +17,110 @@ function columns(line: string): number {
   return measure(line);
 }
 
+/** Grapheme clusters (Unicode's user-perceived characters): a line is never broken inside one. */
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
 /**
- * A cell's text wrapped to `width` columns: greedy at spaces, each line of the
- * text on its own; a word longer than the width is broken after a "/" or "-"
- * where one fits, else at the width, so nothing is cut off.
+ * A cell's text wrapped to `width` terminal columns: greedy at spaces, each
+ * line of the text on its own; a word wider than the width is broken after
+ * the last "/" or "-" that fits, else where the width ends, and only between
+ * whole characters (grapheme clusters: an emoji or a letter with its accents
+ * stays whole), so nothing is cut off. One pass over each long word.
  */
 export function wrapCell(text: string, width: number): string {
   const out: string[] = [];
   for (const paragraph of text.split("\n")) {
     let line = "";
-    for (let word of paragraph.split(" ")) {
-      while (columns(word) > width) {
-        const room = line === "" ? width : width - columns(line) - 1;
-        const at = Math.max(word.lastIndexOf("/", room - 1), word.lastIndexOf("-", room - 1)) + 1;
-        if (room <= 0 || (at === 0 && line !== "")) {
-          out.push(line);
-          line = "";
-          continue;
-        }
-        const cut = at > 0 ? at : Math.max(1, room);
-        out.push(line === "" ? word.slice(0, cut) : `${line} ${word.slice(0, cut)}`);
-        line = "";
-        word = word.slice(cut);
+    let used = 0;
+    let started = false;
+    for (const word of paragraph.split(" ")) {
+      const cols = columns(word);
+      if (started && used + 1 + cols <= width) {
+        line += ` ${word}`;
+        used += 1 + cols;
+        continue;
       }
-      if (line === "") line = word;
-      else if (columns(line) + 1 + columns(word) <= width) line += ` ${word}`;
-      else {
-        out.push(line);
-        line = word;
+      if (started) out.push(line);
+      started = true;
+      line = word;
+      used = cols;
+      if (cols > width) {
+        const pieces = breakWord(word, width);
+        line = pieces.pop()!;
+        used = columns(line);
+        out.push(...pieces);
       }
     }
     out.push(line);
   }
   return out.join("\n");
+}
+
+/** A word wider than `width` in pieces that fit, each ending after its last "/" or "-" where there is one. */
+function breakWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let start = 0; // where the current piece starts in the word
+  let used = 0; // its columns so far
+  let cut = -1; // just after its last "/" or "-", and its columns up to there
+  let usedAtCut = 0;
+  for (const [segment, index] of clusters(word)) {
+    const w = graphemeColumns(segment);
+    while (used + w > width && index > start) {
+      if (cut > start) {
+        pieces.push(word.slice(start, cut));
+        used -= usedAtCut;
+        start = cut;
+      } else {
+        pieces.push(word.slice(start, index));
+        used = 0;
+        start = index;
+      }
+      cut = -1;
+    }
+    used += w;
+    if (segment === "/" || segment === "-") {
+      cut = index + 1;
+      usedAtCut = used;
+    }
+  }
+  pieces.push(word.slice(start));
+  return pieces;
+}
+
+/**
+ * The grapheme clusters of `text` and where each starts, read a slice at a time: V8's segmenter
+ * (Node 20) takes time quadratic in the length of the string it walks. A slice's last cluster may
+ * go on past it, so it is read again at the start of the next slice.
+ */
+function* clusters(text: string): Generator<[string, number]> {
+  let at = 0;
+  let size = 256;
+  while (at < text.length) {
+    const end = Math.min(text.length, at + size);
+    let last = -1;
+    let lastSegment = "";
+    for (const { segment, index } of graphemes.segment(text.slice(at, end))) {
+      if (last >= 0) yield [lastSegment, at + last];
+      last = index;
+      lastSegment = segment;
+    }
+    if (end === text.length) {
+      yield [lastSegment, at + last];
+      return;
+    }
+    if (last === 0)
+      size *= 2; // one cluster fills the slice: read a longer one
+    else {
+      at += last;
+      size = 256;
+    }
+  }
+}
+
+/** Columns of one grapheme cluster: printable ASCII without a call. */
+function graphemeColumns(g: string): number {
+  const c = g.charCodeAt(0);
+  return g.length === 1 && c >= 0x20 && c < 0x7f ? 1 : columns(g);
 }
 
 /**

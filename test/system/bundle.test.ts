@@ -7,7 +7,7 @@
  * Spawned, so it runs in the system suite.
  */
 
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -26,6 +26,9 @@ import { BATCH } from "../helpers/batch.js";
 import { cliAsync, ROOT } from "../helpers/cli.js";
 
 const BUNDLE = join(ROOT, "dist/bundle/ocs-pcap.cjs");
+/** What `--version` prints: package.json's version. */
+const want = () =>
+  `${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`;
 const MODULES = { OCS_PCAP_BUNDLE: "0" };
 
 /** Commands that load, between them, every part the bundle rewrites or leaves to Node's require. */
@@ -199,6 +202,52 @@ describe("bin/ocs-pcap's bundle", () => {
     rmSync(cache);
     expect(loads(root)).toBe("none function");
     expect(analyze().stdout).toBe(want.stdout);
+  });
+
+  it("a cache path that is a FIFO, /dev/zero or a huge file is skipped unread; a symlinked bin runs with --preserve-symlinks-main", () => {
+    const root = installedCopy("ocs-pcap-code-cache-odd-");
+    const cache = join(root, "dist/bundle/ocs-pcap.cjs.cache");
+    const version = (args: string[] = [join(root, "bin/ocs-pcap")]) =>
+      spawnSync(process.execPath, [...args, "--version"], { encoding: "utf8", timeout: 20_000 });
+    rmSync(cache);
+    for (const make of [
+      () => execFileSync("mkfifo", [cache]),
+      () => symlinkSync("/dev/zero", cache),
+      () => writeFileSync(cache, Buffer.alloc(65 << 20)),
+    ]) {
+      make();
+      const r = version();
+      expect([r.status, r.signal, r.stderr, r.stdout]).toEqual([0, null, "", want()]);
+      rmSync(cache);
+    }
+    const link = join(mkdtempSync(join(tmpdir(), "ocs-pcap-link-")), "ocs-pcap");
+    symlinkSync(join(root, "bin/ocs-pcap"), link);
+    const r = version(["--preserve-symlinks-main", link]);
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, "", want()]);
+  });
+
+  it("a build with V8 flags in NODE_OPTIONS still makes a cache that a plain node takes", () => {
+    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-build-flags-"));
+    for (const f of ["bin", "src", "package.json", "fixtures/ocs-sample.pcap"])
+      cpSync(join(ROOT, f), join(root, f), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+    const build = spawnSync(process.execPath, [join(root, "bin/bundle.mjs")], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=3000" },
+    });
+    expect([build.status, build.stderr]).toEqual([0, ""]);
+    const { NODE_OPTIONS: _, ...plain } = process.env;
+    const taken = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { loadBundle } from ${JSON.stringify(join(root, "bin/load-bundle.mjs"))};
+         process.stdout.write(loadBundle(${JSON.stringify(join(root, "dist/bundle/ocs-pcap.cjs"))}).cache);`,
+      ],
+      { encoding: "utf8", env: plain },
+    );
+    expect(taken.stdout).toBe("accepted");
   });
 
   it("bin/bundle.mjs without esbuild removes an old bundle (so none of older sources is packed or installed)", () => {
