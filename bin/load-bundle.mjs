@@ -12,9 +12,8 @@
  * a cache of another build of the same length would run that build's code. So
  * the file carries the CRC-32 of its data and of the bundle it was made from
  * (`frame`), and one that fails either is never handed to V8 (`cache: "damaged"`
- * or `"stale"`). Node 22's
- * module.enableCompileCache() does all this for every module; Node 20 has only
- * vm.Script's `cachedData`.
+ * or `"stale"`). Node 22's module.enableCompileCache() does all this for every
+ * module; Node 20 has only vm.Script's `cachedData`.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
