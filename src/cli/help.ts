@@ -18,9 +18,10 @@ Examples:
 
 Exit codes: 0 analysed, 1 policy failed, 2 usage error or bad settings file,
 65 not a readable capture (in a batch: any capture, after the rest are
-reported), 66 file cannot be opened, 70 internal error, 73 the report file
-cannot be written, 74 writing failed (disk full, I/O error), 141 standard
-output closed by its reader (| head) before the report was whole.`;
+reported), 66 file cannot be opened, 70 internal error (or a package missing
+from the installation), 73 the report file cannot be written, 74 writing
+failed (disk full, I/O error), 141 standard output closed by its reader
+(| head) before the report was whole.`;
 
 export const CATALOG_EXAMPLES = `
 Examples:

@@ -343,9 +343,18 @@ Examples:
       io.stderr(`ocs-pcap: cannot write the report: ${line1((err as Error).message)}\n`);
       return EXIT.IOERR;
     }
-    io.stderr(
-      `ocs-pcap: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`,
-    );
+    // A package the installation should hold is gone (a pruned or half-copied node_modules):
+    // say which, not Node's require stack.
+    const missing =
+      code === "MODULE_NOT_FOUND" ? /Cannot find module '([^']+)'/.exec((err as Error).message) : null;
+    if (missing !== null) {
+      io.stderr(
+        `ocs-pcap: the installation is incomplete: the package ${line1(missing[1]!)} is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n`,
+      );
+      return EXIT.SOFTWARE;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`ocs-pcap: internal error: ${line1(message.split("\n")[0]!)} (please report this)\n`);
     if (process.env.OCS_PCAP_DEBUG === "1" && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return EXIT.SOFTWARE;
   }

@@ -13,6 +13,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -248,6 +249,30 @@ describe("bin/ocs-pcap's bundle", () => {
       { encoding: "utf8", env: plain },
     );
     expect(taken.stdout).toBe("accepted");
+  });
+
+  it("a package missing from the installation is named in one line, exit 70, from the bundle and the modules", () => {
+    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-missing-package-"));
+    mkdirSync(join(root, "bin"));
+    for (const f of ["bin/ocs-pcap", "bin/load-bundle.mjs"]) cpSync(join(ROOT, f), join(root, f));
+    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
+    // node_modules without string-width (the catalog tables load it on first use).
+    mkdirSync(join(root, "node_modules"));
+    for (const name of readdirSync(join(ROOT, "node_modules")))
+      if (name !== "string-width")
+        symlinkSync(join(ROOT, "node_modules", name), join(root, "node_modules", name));
+    for (const env of [{}, MODULES]) {
+      const r = spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), "catalog"], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
+      expect([r.status, r.stdout, r.stderr]).toEqual([
+        70,
+        "",
+        "ocs-pcap: the installation is incomplete: the package string-width is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n",
+      ]);
+    }
   });
 
   it("bin/bundle.mjs without esbuild removes an old bundle (so none of older sources is packed or installed)", () => {
