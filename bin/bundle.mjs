@@ -51,16 +51,18 @@ await esbuild.build({
 // NODE_OPTIONS (a heap size set there for the build would make every plain run reject it).
 const { NODE_OPTIONS: _flags, ...env } = process.env;
 const cache = spawnSync(process.execPath, [join(ROOT, "bin/code-cache.mjs")], { stdio: "inherit", env });
-const check = `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, "bin/load-bundle.mjs")).href)};
-process.stdout.write(loadBundle(${JSON.stringify(join(out, "ocs-pcap.cjs"))}).cache);`;
-const taken =
-  cache.status === 0
-    ? spawnSync(process.execPath, ["--input-type=module", "-e", check], { encoding: "utf8", env }).stdout
-    : "";
-if (cache.status !== 0)
+if (cache.status !== 0) {
   process.stderr.write("bundle: warning: no code cache was made; the bundle starts without one\n");
-// (Empty: the check could not load the bundle, which a second build at the same time had removed.)
-else if (taken === "rejected" || taken === "damaged" || taken === "stale")
-  process.stderr.write(
-    `bundle: warning: node does not take the code cache just made (${taken}); the bundle starts without it\n`,
-  );
+} else {
+  const check = `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, "bin/load-bundle.mjs")).href)};
+process.stdout.write(loadBundle(${JSON.stringify(join(out, "ocs-pcap.cjs"))}).cache);`;
+  const taken = spawnSync(process.execPath, ["--input-type=module", "-e", check], {
+    encoding: "utf8",
+    env,
+  }).stdout;
+  // (Empty: the check could not load the bundle, which a second build at the same time had removed.)
+  if (taken === "rejected" || taken === "damaged" || taken === "stale")
+    process.stderr.write(
+      `bundle: warning: node does not take the code cache just made (${taken}); the bundle starts without it\n`,
+    );
+}

@@ -15,7 +15,7 @@
  * or `"stale"`). Node 22's module.enableCompileCache() does all this for every
  * module; Node 20 has only vm.Script's `cachedData`.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
@@ -64,15 +64,7 @@ function readCache(path) {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_CACHE_BYTES) return null;
-    const bytes = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = readSync(fd, bytes, got, bytes.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return bytes.subarray(0, got);
+    return st.isFile() && st.size <= MAX_CACHE_BYTES ? readFileSync(fd) : null;
   } catch {
     return null;
   } finally {

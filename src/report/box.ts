@@ -1,7 +1,7 @@
 /**
  * Box-drawn text tables for the `catalog` commands: a head row and body rows,
  * every cell one or more lines, each column as wide as its widest line (or a
- * fixed width, its text wrapped to fit by `wrapCell`), ruled between rows, as
+ * fixed width, its text wrapped to fit), ruled between rows, as
  * cli-table3 drew them. Linear in the text: cli-table3 re-measured a cell's
  * whole text for every line it drew and every character it cut, which took
  * seconds for a product catalog's notes.
@@ -125,14 +125,19 @@ function graphemeColumns(g: string): number {
 
 /**
  * The table as text (no final newline). `widths[i]` fixes column i's text
- * width, its cells already wrapped to it; null sizes it to its widest line.
+ * width, its cells wrapped to it by `wrapCell`; null sizes the column to its
+ * widest line.
  */
 export function boxTable(
   head: readonly string[],
   rows: readonly (readonly string[])[],
   widths: readonly (number | null)[],
 ): string {
-  const split = (row: readonly string[]) => row.map((cell) => cell.split("\n"));
+  const split = (row: readonly string[]) =>
+    row.map((cell, i) => {
+      const fixed = widths[i];
+      return (fixed == null ? cell : wrapCell(cell, fixed)).split("\n");
+    });
   const all = [split(head), ...rows.map(split)];
   const width = head.map((_, i) => {
     let w = widths[i] ?? 0;

@@ -6,7 +6,7 @@
 import type { CatalogDiff, DiffSide } from "../catalog/diff.js";
 import { formatPorts } from "../catalog/index.js";
 import type { CatalogEntry } from "../catalog/types.js";
-import { boxTable, wrapCell } from "./box.js";
+import { boxTable } from "./box.js";
 import { escapeCsv, escapeTerminal, escapeTerminalLine as term } from "./escape.js";
 
 export interface CatalogJson {
@@ -66,13 +66,13 @@ export function renderCatalogTable(entries: readonly CatalogEntry[], title: stri
         : term(e.description);
     return [
       String(e.seedRow),
-      wrapCell(term(e.role), ROLE_WIDTH),
+      term(e.role),
       formatPorts(e.ports),
       e.transports.join("+"),
       e.portUse,
       term(e.protocol),
       e.security,
-      wrapCell(described, DESCRIPTION_WIDTH),
+      described,
     ];
   });
   const head = ["Row", "Role", "Port(s)", "Transport", "Use", "Protocol", "Security", "Description"];
@@ -116,9 +116,7 @@ export function renderCatalogDiffTable(diff: CatalogDiff, a: string, b: string):
   for (const r of diff.rows) counts[r.change]++;
   const head = ["Change", "Port(s)", "Transport", "Use", `Roles in ${term(a)}`, `Roles in ${term(b)}`];
   const side = (s: DiffSide | undefined) =>
-    s === undefined
-      ? "-"
-      : wrapCell(`${s.roles.map(term).join("\n")}\n(${s.protocols.map(term).join(", ")})`, DIFF_ROLES_WIDTH);
+    s === undefined ? "-" : `${s.roles.map(term).join("\n")}\n(${s.protocols.map(term).join(", ")})`;
   const rows = diff.rows.map((r) => [r.change, r.ports, r.transport, r.use, side(r.before), side(r.after)]);
   const table = boxTable(head, rows, [null, null, null, null, DIFF_ROLES_WIDTH, DIFF_ROLES_WIDTH]);
   const title = `Catalog ${term(a)} → ${term(b)}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${diff.unchanged} unchanged (port ranges by transport and use)`;
