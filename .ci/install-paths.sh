@@ -42,6 +42,9 @@ installed="$work/global/lib/node_modules/ocs-pcap"
 cache=$(node --input-type=module -e "import { loadBundle } from '$installed/bin/load-bundle.mjs'; process.stdout.write(loadBundle('$installed/dist/bundle/ocs-pcap.cjs').cache)")
 echo "== global install's code cache: $cache"
 if [ "$cache" != "accepted" ]; then echo "== install path FAILED: the packed tarball's code cache is not used"; exit 1; fi
+# npm links a global package's man pages only when package.json's "man" is a list.
+if [ ! -e "$work/global/share/man/man1/ocs-pcap.1" ]; then echo "== install path FAILED: no man page in the global prefix's share/man"; exit 1; fi
+echo "== global install's man page: $(MANPATH="$work/global/share/man" man -w ocs-pcap 2>/dev/null || echo "$work/global/share/man/man1/ocs-pcap.1")"
 
 (cd "$work" && check "npx ocs-pcap.tgz" npm exec --yes --package="$work/$tarball" -- ocs-pcap analyze "$sample" -f json)
 

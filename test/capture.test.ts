@@ -151,7 +151,7 @@ describe("bad input", () => {
     expect(createReader(read("ocs-sample-be.pcap").subarray(0, 4), sink)).toBeInstanceOf(PcapReader);
     expect(createReader(read("ocs-sample-ns.pcap").subarray(0, 4), sink)).toBeInstanceOf(PcapReader);
     expect(() => createReader(read("malformed/not-a-capture.txt").subarray(0, 4), sink)).toThrow(
-      /unknown magic number 54 68 69 73 \(expected pcap, pcapng, or either gzip-compressed\)/,
+      /unknown magic number 54 68 69 73 \(expected pcap, pcapng or Network Monitor, or pcap or pcapng gzip-compressed\)/,
     );
     expect(() => createReader(new Uint8Array(2), sink)).toThrow(/only 2 bytes long/);
   });

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/cli.js";
@@ -75,6 +75,31 @@ describe("man page", () => {
     expect(generated).toMatch(/^\.TH OCS-PCAP 1 /);
     for (const option of ["\\-\\-format", "\\-\\-shard", "\\-\\-host", "\\-\\-width"])
       expect(generated).toContain(option);
+  });
+
+  it("holds nothing of this machine's (the committed page is every machine's), and the defaults --help shows", async () => {
+    const generated = (await runCli("manpage")).stdout;
+    const help = (await runCli("analyze", "--help")).stdout;
+    // --help names this machine's CPU count; the page says only "the CPU count".
+    expect(help).toContain(`(default: the CPU count, ${availableParallelism()} here;`);
+    expect(generated).toContain("(default: the CPU count; 1 for a batch under 64 MB");
+    expect(generated).not.toMatch(/\d here/);
+    for (const [option, value] of [
+      ["\\-\\-limit \\fIn\\fR", "25"],
+      ["\\-\\-tcp\\-timeout \\fIseconds\\fR", "300"],
+      ["\\-\\-max\\-flows \\fIn\\fR", "1000000"],
+    ] as const) {
+      const entry = generated.slice(generated.indexOf(`.B ${option}`));
+      expect(entry.slice(0, entry.indexOf(".TP"))).toContain(`Default: ${value}.`);
+      expect(help.replace(/\s+/g, " ")).toContain(`(default: "${value}")`);
+    }
+    // Every command's examples, each once, without the help's indent.
+    const examples = generated.slice(generated.indexOf(".SH EXAMPLES"), generated.indexOf(".SH EXIT STATUS"));
+    for (const command of ["analyze", "summarize", "catalog", "topology", "completion"])
+      expect(examples).toMatch(new RegExp(`^\\$ .*ocs\\\\-pcap ${command}`, "m"));
+    expect(examples).not.toMatch(/^ /m);
+    const lines = examples.split("\n").filter((l) => l.startsWith("$ "));
+    expect(new Set(lines).size).toBe(lines.length);
   });
 
   it.skipIf(!hasMan)("renders with man -l without a warning", () => {

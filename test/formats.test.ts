@@ -732,6 +732,13 @@ describe("terminal", () => {
       "90",
     );
     expect(widest(given.stdout)).toBeLessThanOrEqual(90);
+    // Section titles are cut like every other line (two were 75 and 79 columns wide).
+    for (const width of [40, 60])
+      for (const fixture of ["fixtures/ocs-sample.pcap", "fixtures/blocked-cases.pcap"]) {
+        const fitted = await runCliWith({}, "analyze", fixture, "--width", String(width));
+        expect(widest(fitted.stdout)).toBeLessThanOrEqual(width);
+        expect(fitted.stdout).toMatch(/^Traffic by role .*…$/m);
+      }
     const dir = tmp();
     await runCliWith({ columns: 200 }, "analyze", "fixtures/ocs-sample.pcap", "-o", join(dir, "r.txt"));
     expect(canonical(read(join(dir, "r.txt")))).toBe(readGolden(join(ROOT, "fixtures/ocs-sample.txt")));

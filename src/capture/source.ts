@@ -258,10 +258,10 @@ async function readStream(
     return { reader, format: reader.format };
   } catch (err) {
     if (err instanceof CaptureError || err instanceof InputError) throw err;
-    if (err instanceof Error && "code" in err) {
-      throw new InputError(`read failed: ${describeFsError(err)}`, "-");
-    }
-    throw err;
+    const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+    // A module that did not load (gzip.ts's pako, gone from a broken installation) is not a read error.
+    if (code === undefined || code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND") throw err;
+    throw new InputError(`read failed: ${describeFsError(err)}`, "-");
   } finally {
     await chunks.return?.();
   }

@@ -89,5 +89,5 @@ export function unzeroed(n: number): Uint8Array<ArrayBuffer> {
 /** Names what a stream starts with when no reader knows it. */
 export function describeMagic(head: Uint8Array): string {
   const hex = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  return `not a capture file: unknown magic number ${hex} (expected pcap, pcapng, or either gzip-compressed)`;
+  return `not a capture file: unknown magic number ${hex} (expected pcap, pcapng or Network Monitor, or pcap or pcapng gzip-compressed)`;
 }

@@ -13,7 +13,7 @@ import { CaptureError } from "../capture/types.js";
 import { blockingReason } from "../classify/reasons.js";
 import type { Report } from "../report/model.js";
 import { hasTlsFinding } from "../report/tls-text.js";
-import { EXIT, IO_ERRORS } from "./exit.js";
+import { EXIT, IO_ERRORS, missingModule } from "./exit.js";
 import type { WorkerScript } from "./io.js";
 import { type JobSettings, settingsToOptions } from "./job.js";
 import { flowLineWriter, Spool, type StreamRedaction } from "./stream.js";
@@ -210,8 +210,11 @@ export async function runJobs(
       };
       worker.on("message", (msg: { index: number; result?: JobResult; failure?: string; code?: string }) => {
         held.splice(held.indexOf(msg.index), 1);
-        if (msg.failure !== undefined && msg.code !== undefined && IO_ERRORS.has(msg.code))
-          fatal ??= Object.assign(new Error(msg.failure), { code: msg.code });
+        // A write failure, or a package missing from the installation: every capture would fail alike.
+        if (msg.failure !== undefined && msg.code !== undefined) {
+          const err = Object.assign(new Error(msg.failure), { code: msg.code });
+          if (IO_ERRORS.has(msg.code) || missingModule(err) !== null) fatal ??= err;
+        }
         results[msg.index] =
           msg.failure !== undefined
             ? {

@@ -51,3 +51,20 @@ export class OutputPathError extends Error {
 
 /** A settings file could not be used: usage error (exit 2), naming the file (and line). */
 export class SettingsError extends Error {}
+
+/**
+ * What a "module not found" error says is missing from the installation (a
+ * pruned or half-copied node_modules), as "the package X" or "the file X",
+ * else null. CommonJS writes "Cannot find module 'X'" (code MODULE_NOT_FOUND),
+ * ES modules "Cannot find package 'X' imported from …" or "Cannot find module
+ * 'X' imported from …" (ERR_MODULE_NOT_FOUND).
+ */
+export function missingModule(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") return null;
+  const m = /Cannot find (?:module|package) '([^']+)'/.exec(err.message);
+  if (m === null) return null;
+  const name = m[1]!;
+  return /^(?:[./]|[A-Za-z]:[\\/]|file:)/.test(name) ? `the file ${name}` : `the package ${name}`;
+}

@@ -20,9 +20,17 @@ import { completionScript, manPage } from "./commands/completion.js";
 import { summarizeCommand } from "./commands/summarize.js";
 import { type TopologyCliOptions, topologyCommand } from "./commands/topology.js";
 import { toolVersion, wantColor } from "./environment.js";
-import { EXIT, IO_ERRORS, OutputPathError, SettingsError, UsageError } from "./exit.js";
+import { EXIT, IO_ERRORS, missingModule, OutputPathError, SettingsError, UsageError } from "./exit.js";
 import { FORMATS } from "./formats.js";
-import { ANALYZE_EXAMPLES, CATALOG_EXAMPLES } from "./help.js";
+import {
+  ANALYZE_EXAMPLES,
+  allExamples,
+  CATALOG_EXAMPLES,
+  COMPLETION_EXAMPLES,
+  EXIT_CODES,
+  SUMMARIZE_EXAMPLES,
+  TOPOLOGY_EXAMPLES,
+} from "./help.js";
 import type { Io } from "./io.js";
 import { addLimitOptions } from "./limit-options.js";
 import type { AnalyzeCliOptions, CatalogCliOptions, SummarizeCliOptions } from "./options.js";
@@ -31,6 +39,8 @@ import { fileStdout, removeTemporaries } from "./output.js";
 export { toolVersion, wantColor };
 
 const PRODUCT_NAMES = [...PRODUCTS.keys()].join(", ");
+/** This machine's CPU count, for --jobs's help; the man page, which every machine shares, leaves it out. */
+const CPUS_HERE = `, ${availableParallelism()} here`;
 
 /** Commander's way to repeat an option: each value appended. */
 function collect(value: string, previous: string[]): string[] {
@@ -74,7 +84,9 @@ Examples:
 
   const analyze = program
     .command("analyze")
-    .description("analyse capture files or directories (pcap, pcapng, gzip; - for standard input)")
+    .description(
+      "analyse capture files or directories (pcap, pcapng, Network Monitor, gzip; - for standard input)",
+    )
     .argument("<captures...>", "capture files, directories of them, or - for standard input")
     .addOption(new Option("-f, --format <format>", "report format").choices(FORMATS).default("table"))
     .option(
@@ -87,7 +99,7 @@ Examples:
     )
     .option(
       "-j, --jobs <n>",
-      `captures analysed at once, on worker threads (default: the CPU count, ${availableParallelism()} here; 1 for a batch under 64 MB, which workers would only slow down)`,
+      `captures analysed at once, on worker threads (default: the CPU count${CPUS_HERE}; 1 for a batch under 64 MB, which workers would only slow down)`,
     )
     .option(
       "--fail-on <list>",
@@ -208,13 +220,7 @@ Examples:
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")
     .option("--expect <file>", "roles and ports that must have known flows, in every report")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ ocs-pcap summarize reports/*.json
-  $ ocs-pcap summarize reports/*.json --format junit -o junit.xml --fail-on blocked`,
-    )
+    .addHelpText("after", SUMMARIZE_EXAMPLES)
     .action(async (files: string[], opts: SummarizeCliOptions) => {
       code = await summarizeCommand(files, opts, io, version);
     });
@@ -264,14 +270,7 @@ Examples:
     .command("completion")
     .description("print a shell completion script: bash, zsh or fish")
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ source <(ocs-pcap completion bash)          # in ~/.bashrc
-  $ source <(ocs-pcap completion zsh)           # in ~/.zshrc
-  $ ocs-pcap completion fish > ~/.config/fish/completions/ocs-pcap.fish`,
-    )
+    .addHelpText("after", COMPLETION_EXAMPLES)
     .action((shell: "bash" | "zsh" | "fish") => {
       io.stdout.write(completionScript(program, shell));
     });
@@ -280,10 +279,7 @@ Examples:
     .command("manpage", { hidden: true })
     .description("print the man page (roff), as docs/ocs-pcap.1 holds it")
     .action(() => {
-      const [examples = "", exits = ""] = ANALYZE_EXAMPLES.split("\nExit codes: ");
-      io.stdout.write(
-        manPage(program, version, examples.replace(/^\s*Examples:\n/, ""), `Exit codes: ${exits}`),
-      );
+      io.stdout.write(manPage(program, version, allExamples(), EXIT_CODES, [CPUS_HERE]));
     });
 
   program
@@ -295,15 +291,7 @@ Examples:
       "--product <names>",
       "with --check: the built-in catalogs whose role names the file uses (as for analyze)",
     )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ ocs-pcap topology --example > topology.yaml
-  $ ocs-pcap topology --check topology.yaml
-  $ ocs-pcap analyze capture.pcap --topology topology.yaml
-  $ ocs-pcap analyze capture.pcap --format zeek > conn.log       # Zeek conn.log (zeek-cut reads it)`,
-    )
+    .addHelpText("after", TOPOLOGY_EXAMPLES)
     .action(async (opts: TopologyCliOptions) => {
       code = await topologyCommand(opts, io);
     });
@@ -343,13 +331,11 @@ Examples:
       io.stderr(`ocs-pcap: cannot write the report: ${line1((err as Error).message)}\n`);
       return EXIT.IOERR;
     }
-    // A package the installation should hold is gone (a pruned or half-copied node_modules):
-    // say which, not Node's require stack.
-    const missing =
-      code === "MODULE_NOT_FOUND" ? /Cannot find module '([^']+)'/.exec((err as Error).message) : null;
+    // A package the installation should hold is gone: say which, not Node's require stack.
+    const missing = missingModule(err);
     if (missing !== null) {
       io.stderr(
-        `ocs-pcap: the installation is incomplete: the package ${line1(missing[1]!)} is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n`,
+        `ocs-pcap: the installation is incomplete: ${line1(missing)} is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n`,
       );
       return EXIT.SOFTWARE;
     }

@@ -20,7 +20,7 @@ parentPort?.on("message", (msg: JobRequest) => {
         parentPort?.postMessage({
           index: msg.index,
           failure: err instanceof Error ? err.message : String(err),
-          // A write failure's code (ENOSPC on the spool): the batch ends on it (see runJobs).
+          // A write failure's code (ENOSPC on the spool), or a missing package's: the batch ends on it (see runJobs).
           code: (err as NodeJS.ErrnoException | undefined)?.code,
         }),
     ),

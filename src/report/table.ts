@@ -66,7 +66,10 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   const body: string[] = [];
 
   if (report.blocked.length > 0) {
-    body.push("", pc.bold(`Blocked-looking traffic by role, port and reason (${report.blocked.length})`));
+    body.push(
+      "",
+      pc.bold(clip(`Blocked-looking traffic by role, port and reason (${report.blocked.length})`)),
+    );
     for (const g of report.blocked) {
       const attempts = `${formatCount(g.attempts)} attempt${g.attempts === 1 ? "" : "s"}`;
       const clients = `${g.clientsExact ? "" : "at least "}${formatCount(g.clients)} client${g.clients === 1 ? "" : "s"}`;
@@ -83,14 +86,17 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   }
 
   if (report.unknown.length > 0) {
-    body.push("", pc.bold(`Unknown traffic by protocol and port (${report.unknown.length})`));
+    body.push("", pc.bold(clip(`Unknown traffic by protocol and port (${report.unknown.length})`)));
     const shown = limited(report.unknown);
     for (const g of shown) body.push(clip(`  ${term(unknownGroupLabel(g))}`));
     if (shown.length < report.unknown.length)
       body.push(`  … and ${report.unknown.length - shown.length} more groups`);
   }
 
-  body.push("", pc.bold("Traffic by role (each flow counted once, under its most specific catalog match)"));
+  body.push(
+    "",
+    pc.bold(clip("Traffic by role (each flow counted once, under its most specific catalog match)")),
+  );
   if (report.roles.length === 0) {
     body.push("  no flow matched the catalog");
   } else {
@@ -136,7 +142,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     const flows = report.flows.filter((f) => f.verdict === verdict);
     // The count covers every flow; the list, the flows the report kept (--max-report-flows).
     const count = report.summary[verdict];
-    body.push("", pc.bold(tint[verdict](`${TITLES[verdict]} (${formatCount(count)})`)));
+    body.push("", pc.bold(tint[verdict](clip(`${TITLES[verdict]} (${formatCount(count)})`))));
     if (count === 0) {
       body.push("  none");
       continue;
@@ -156,7 +162,10 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   // Known flows the blocked-looking groups point at (an ICMP error although the server answered).
   const evidenced = report.flows.filter((f) => f.verdict === "known" && blockingReason(f.reasons));
   if (evidenced.length > 0) {
-    body.push("", pc.bold(`Known flows with blocking-looking evidence (${formatCount(evidenced.length)})`));
+    body.push(
+      "",
+      pc.bold(clip(`Known flows with blocking-looking evidence (${formatCount(evidenced.length)})`)),
+    );
     const shown = limited(evidenced);
     listed.push(...shown);
     body.push(...flowLines(shown, clip));
@@ -165,7 +174,10 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   }
 
   if (listed.length > 0) {
-    body.push("", pc.bold("The flows above in Wireshark: first frame (Go to Packet) and display filter"));
+    body.push(
+      "",
+      pc.bold(clip("The flows above in Wireshark: first frame (Go to Packet) and display filter")),
+    );
     let idWidth = 0;
     let frameWidth = 0;
     for (const f of listed) {
@@ -180,7 +192,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
 
   const owned = listed.filter((f) => f.process !== undefined);
   if (owned.length > 0) {
-    body.push("", pc.bold("Processes behind the flows above (the capture's process table)"));
+    body.push("", pc.bold(clip("Processes behind the flows above (the capture's process table)")));
     const idWidth = Math.max(...owned.map((f) => `#${f.id}`.length));
     for (const f of owned) {
       body.push(
@@ -191,14 +203,14 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
 
   const media = report.media ?? [];
   if (media.length > 0) {
-    body.push("", pc.bold(`Media path (${media.length})`));
+    body.push("", pc.bold(clip(`Media path (${media.length})`)));
     for (const m of limited(media))
       body.push(...wrap(term(`${m.code}: ${mediaFindingText(m)}`), "  ", width));
   }
 
   const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);
   if (tls.length > 0) {
-    body.push("", pc.bold("TLS handshakes that failed or warn: what each side sent"));
+    body.push("", pc.bold(clip("TLS handshakes that failed or warn: what each side sent")));
     for (const { flow: f, lines } of tls) {
       body.push(
         clip(
@@ -211,7 +223,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
 
   const codes = reasonCodesShown(report, [...listed, ...tls.map((t) => t.flow)]);
   if (codes.length > 0) {
-    body.push("", pc.bold("What to check on the network"));
+    body.push("", pc.bold(clip("What to check on the network")));
     const codeWidth = Math.max(...codes.map((code) => code.length));
     for (const code of codes) {
       body.push(...wrap(REASON_GUIDANCE[code], `  ${code.padEnd(codeWidth)}  `, width));
@@ -245,7 +257,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
   for (const w of c.warnings) out.push(...wrap(term(w.message), `  Warning at byte ${w.offset}: `, width));
   const legend = roles.legend();
   if (legend.length > 0) {
-    out.push("", pc.bold("Roles"));
+    out.push("", pc.bold(clip("Roles")));
     const shortWidth = Math.max(...legend.map(([short]) => short.length));
     for (const [short, role] of legend) out.push(clip(`  ${term(short).padEnd(shortWidth)}  ${term(role)}`));
   }
@@ -312,9 +324,17 @@ function columnWidths(rows: readonly string[][]): number[] {
   return widths;
 }
 
-/** The text after `lead`, wrapped at spaces to the width, continuation lines indented under it. */
+/** Columns of text a wrapped line keeps at least; a lead leaving fewer goes on a line of its own. */
+const MIN_ROOM = 16;
+
+/**
+ * The text after `lead`, wrapped at spaces to the width, continuation lines indented under it.
+ * When the lead leaves too little room, it stands alone and the text follows, indented 6.
+ */
 function wrap(text: string, lead: string, width: number): string[] {
-  const room = width > 0 ? Math.max(20, width - lead.length) : Number.POSITIVE_INFINITY;
+  if (width > 0 && width - lead.length < MIN_ROOM && lead.trim() !== "")
+    return [lead.trimEnd(), ...wrap(text, "      ", width)];
+  const room = width > 0 ? Math.max(1, width - lead.length) : Number.POSITIVE_INFINITY;
   const lines: string[] = [];
   let rest = text;
   while (rest.length > room) {

@@ -252,26 +252,38 @@ describe("bin/ocs-pcap's bundle", () => {
   });
 
   it("a package missing from the installation is named in one line, exit 70, from the bundle and the modules", () => {
-    const root = mkdtempSync(join(tmpdir(), "ocs-pcap-missing-package-"));
-    mkdirSync(join(root, "bin"));
-    for (const f of ["bin/ocs-pcap", "bin/load-bundle.mjs"]) cpSync(join(ROOT, f), join(root, f));
-    cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
-    cpSync(join(ROOT, "package.json"), join(root, "package.json"));
-    // node_modules without string-width (the catalog tables load it on first use).
-    mkdirSync(join(root, "node_modules"));
-    for (const name of readdirSync(join(ROOT, "node_modules")))
-      if (name !== "string-width")
-        symlinkSync(join(ROOT, "node_modules", name), join(root, "node_modules", name));
-    for (const env of [{}, MODULES]) {
-      const r = spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), "catalog"], {
-        encoding: "utf8",
-        env: { ...process.env, ...env },
-      });
-      expect([r.status, r.stdout, r.stderr]).toEqual([
-        70,
-        "",
-        "ocs-pcap: the installation is incomplete: the package string-width is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n",
-      ]);
+    // string-width: loaded on first use by the catalog tables; pako: by the gzip reader, inside a
+    // read (once reported as "read failed", exit 66, with the require stack); commander: at start.
+    const GZ_PAIR = [join(ROOT, "fixtures/ocs-sample.pcap.gz"), join(ROOT, "fixtures/ocs-sample.pcapng.gz")];
+    const cases = [
+      ["string-width", ["catalog"]],
+      ["pako", ["analyze", join(ROOT, "fixtures/ocs-sample.pcap.gz")]],
+      // In a batch's workers too: the batch ends on it, every capture would fail alike.
+      ["pako", ["analyze", ...GZ_PAIR, "--jobs", "2", "-q"]],
+      ["commander", ["--version"]],
+    ] as const;
+    for (const [missing, args] of cases) {
+      const root = mkdtempSync(join(tmpdir(), "ocs-pcap-missing-package-"));
+      mkdirSync(join(root, "bin"));
+      for (const f of ["bin/ocs-pcap", "bin/load-bundle.mjs"]) cpSync(join(ROOT, f), join(root, f));
+      cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
+      cpSync(join(ROOT, "package.json"), join(root, "package.json"));
+      mkdirSync(join(root, "node_modules"));
+      for (const name of readdirSync(join(ROOT, "node_modules")))
+        if (name !== missing) symlinkSync(join(ROOT, "node_modules", name), join(root, "node_modules", name));
+      for (const env of [{}, MODULES]) {
+        const r = spawnSync(process.execPath, [join(root, "bin/ocs-pcap"), ...args], {
+          encoding: "utf8",
+          env: { ...process.env, ...env },
+        });
+        expect([missing, env, r.status, r.stdout, r.stderr]).toEqual([
+          missing,
+          env,
+          70,
+          "",
+          `ocs-pcap: the installation is incomplete: the package ${missing} is missing (reinstall ocs-pcap; in a checkout, run npm ci)\n`,
+        ]);
+      }
     }
   });
 

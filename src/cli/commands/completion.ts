@@ -15,6 +15,8 @@ interface OptionFacts {
   valueName: string;
   choices: readonly string[];
   description: string;
+  /** The default as --help shows it ("table", "25"), or null. */
+  defaultText: string | null;
 }
 
 /** Values an option takes that commander does not list as choices (a comma list of verdicts). */
@@ -30,7 +32,16 @@ function optionFacts(o: Option): OptionFacts {
     valueName: /[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1] ?? "value",
     choices: o.argChoices ?? EXTRA_CHOICES[o.long ?? ""] ?? [],
     description: o.description,
+    defaultText: defaultText(o),
   };
+}
+
+/** An option's default as text (its description when it has one), or null: none, or an empty list. */
+function defaultText(o: Option): string | null {
+  const v: unknown = o.defaultValue;
+  if (o.defaultValueDescription !== undefined) return o.defaultValueDescription;
+  if (v === undefined || (Array.isArray(v) && v.length === 0)) return null;
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** The program's subcommands (help excluded) with their options; with `nested`, theirs too ("catalog diff"). */
@@ -66,6 +77,7 @@ function commandsOf(
             valueName: "",
             choices: [],
             description: "show help",
+            defaultText: null,
           },
         ],
       }))
@@ -155,8 +167,18 @@ function roff(s: string): string {
     .replace(/^([.'])/gm, "\\&$1");
 }
 
-/** The man page, section 1, from the program's own descriptions (man-pages(7) layout). */
-export function manPage(program: Command, version: string, examples: string, exitCodes: string): string {
+/**
+ * The man page, section 1, from the program's own descriptions (man-pages(7) layout). `local`:
+ * text of this machine's that descriptions hold (its CPU count), left out: the page is shared.
+ */
+export function manPage(
+  program: Command,
+  version: string,
+  examples: string,
+  exitCodes: string,
+  local: readonly string[] = [],
+): string {
+  const shared = (text: string) => local.reduce((t, l) => t.split(l).join(""), text);
   const name = program.name();
   const out = [
     `.TH ${name.toUpperCase()} 1 "" "${name} ${version}" "User Commands"`,
@@ -175,9 +197,10 @@ export function manPage(program: Command, version: string, examples: string, exi
       out.push(
         ".TP",
         `.B ${roff(o.flags.join(", "))}${o.takesValue ? ` \\fI${roff(o.valueName)}\\fR` : ""}`,
-        roff(o.description),
+        roff(shared(o.description)),
       );
       if (o.choices.length > 0) out.push(".br", `One of: ${roff(o.choices.join(", "))}.`);
+      if (o.defaultText !== null) out.push(".br", `Default: ${roff(o.defaultText)}.`);
     }
   }
   out.push(".SH EXAMPLES", ".nf", roff(examples.trim()), ".fi");
