@@ -43,8 +43,8 @@ const PRODUCT_NAMES = [...PRODUCTS.keys()].join(", ");
 const CPUS_HERE = `, ${availableParallelism()} here`;
 
 /** Commander's way to repeat an option: each value appended. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export async function run(argv: readonly string[], rawIo: Io): Promise<number> {
@@ -155,14 +155,13 @@ Examples:
       "--tz <zone>",
       "table, Markdown and HTML: show times in this IANA zone (Europe/Berlin) or local; JSON and the rest stay UTC",
     )
-    .option("--host <address>", "only flows with this address at either end (repeatable)", collect, [])
+    .option("--host <address>", "only flows with this address at either end (repeatable)", collect)
     .option(
       "--net <cidr>",
       "only flows with an end in this network (repeatable; with --host: either)",
       collect,
-      [],
     )
-    .option("--port <n>", "only TCP/UDP flows with this port at either end (repeatable)", collect, [])
+    .option("--port <n>", "only TCP/UDP flows with this port at either end (repeatable)", collect)
     .addOption(new Option("--transport <transport>", "only this transport").choices(["tcp", "udp"]))
     .option(
       "--since <time>",
