@@ -47,8 +47,14 @@ describe("ndjson", () => {
       expect(all.filter((l) => l.type === "capture")).toHaveLength(1);
       // Each flow line is the report's flow, plus its type, capture and uid; lines come as flows end.
       const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
+      // …but for the frame bounds the JSON report gives parts of a 5-tuple several flows had in turn
+      // (a line is written as its flow ends, before a later part exists).
+      const unbounded = (f: { filter: string }) => ({
+        ...f,
+        filter: f.filter.replace(/ && frame\.number>=\d+( && frame\.number<=\d+)?$/, ""),
+      });
       expect(flows.map(({ type: _t, capture: _c, uid: _u, ...f }) => f).sort(byId)).toEqual(
-        [...report.flows].sort(byId),
+        [...report.flows].map(unbounded).sort(byId),
       );
       for (const f of flows) {
         expect(f.capture).toBe(path);

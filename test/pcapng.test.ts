@@ -94,6 +94,39 @@ describe("pcapng reader", () => {
     expect(new Set(frames.map((f) => f.linkType)).size).toBe(11);
   });
 
+  it("numbers frames as Wireshark does: Systemd Journal Export and Custom Blocks take a number, other blocks none", () => {
+    // tshark 4.0 lists this file as frames 1 (packet), 2 (systemd_journal), 3 (packet), 4 (custom
+    // block, "data"), 5 and 6 (packets); the Decryption Secrets, Interface Statistics and Name
+    // Resolution Blocks take no frame number.
+    const big = new Uint8Array(300_000).fill(7);
+    const pkt = new Uint8Array(60);
+    const bytes = writePcapng([
+      {
+        blocks: [
+          { kind: "idb", iface: { linkType: 1 } },
+          { kind: "epb", iface: 0, tsMicros: T0, data: pkt },
+          { kind: "raw", type: 9, body: new TextEncoder().encode("MESSAGE=hello\n\n\0\0") },
+          { kind: "epb", iface: 0, tsMicros: T0 + 1, data: pkt },
+          { kind: "raw", type: 0x40000bad, body: Uint8Array.from([0, 0, 0x7e, 0x32, 1, 2, 3, 4]) },
+          { kind: "epb", iface: 0, tsMicros: T0 + 2, data: pkt },
+          {
+            kind: "raw",
+            type: 0x0a,
+            body: Uint8Array.from([0x4b, 0x53, 0x4c, 0x54, 4, 0, 0, 0, 1, 2, 3, 4]),
+          },
+          { kind: "raw", type: 5, body: new Uint8Array(16) },
+          { kind: "raw", type: 4, body: new Uint8Array(4) },
+          { kind: "epb", iface: 0, tsMicros: T0 + 3, data: pkt },
+          // A custom block larger than the reader's window is streamed past, and still numbered.
+          { kind: "raw", type: 0x00000bad, body: big },
+          { kind: "epb", iface: 0, tsMicros: T0 + 4, data: pkt },
+        ],
+      },
+    ]);
+    expect(readNg(bytes).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8]);
+    expect(readNg(bytes, 1000).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8]);
+  });
+
   it("streams past a non-packet block larger than its window and still checks its trailer", () => {
     const huge = new Uint8Array(200_000).fill(7);
     const build = (trailerDelta: number) => {

@@ -42,6 +42,7 @@ import {
   isDhcp,
   isDnsMessage,
   isDtlsRecord,
+  isGoogleQuicDataHeader,
   isGoogleQuicPublicHeader,
   isMysqlGreeting,
   isNetbiosDgm,
@@ -316,6 +317,8 @@ const quicDraft29 = cat([0xc0, ...be32(0xff00001d), 8], junk(8, 6), [0, 0, 0x44,
 // Q046 packs both connection id lengths in one byte: 0x50 is an 8-byte DCID and no SCID.
 const googleQuicQ046 = cat([0xc3, ...text("Q046"), 0x50], junk(8, 8), be32(1), junk(1336, 9));
 const googleQuicQ043 = cat([0x09], junk(8, 10), text("Q043"), [1], junk(1336, 11));
+// After the handshake (as in nDPI's http_ipv6.pcap, frame 32): flags 0x0c (8-byte id, 1-byte packet number), no version.
+const googleQuicData = cat([0x0c], junk(8, 12), [0x05], junk(26, 13));
 const quicShort = cat([0x57], junk(40, 12));
 
 /** A DTLS record (RFC 6347 §4.1) with one plaintext handshake message (§4.2.2) of `type`. */
@@ -591,6 +594,7 @@ const EXAMPLES: Example[] = [
   ["Google QUIC Q046 (long header)", googleQuicQ046, "udp", 50000, 443, App.Quic, null, 15],
   ["Google QUIC Q043 (public header)", googleQuicQ043, "udp", 50000, 443, App.Quic, null, 14],
   ["QUIC short header at port 443", quicShort, "udp", 443, 50000, App.Quic, null, 21, App.Unidentified],
+  ["Google QUIC after its handshake at port 443", googleQuicData, "udp", 50000, 443, App.Quic, null, 18, App.Unidentified],
   ["DTLS 1.2 ClientHello", dtlsClientHello, "udp", 50000, 50001, App.Dtls],
   ["DTLS 1.0 HelloVerifyRequest", dtlsHelloVerify, "udp", 50001, 50000, App.Dtls],
   ["DTLS 1.2 application data", dtlsAppData, "udp", 50001, 50000, App.Dtls],
@@ -693,6 +697,39 @@ describe("the other protocols: positives and near misses", () => {
       App.Unidentified,
     ],
     ["QUIC short header away from port 443", quicShort, false, 8443, 50000, App.Unidentified],
+    ["Google QUIC data header away from port 443", googleQuicData, false, 50000, 8443, App.Unidentified],
+    [
+      "Google QUIC data header of 17 bytes",
+      googleQuicData.subarray(0, 17),
+      false,
+      50000,
+      443,
+      App.Unidentified,
+    ],
+    [
+      "Google QUIC data header without a connection id",
+      poke(googleQuicData, 0, 0x04),
+      false,
+      50000,
+      443,
+      App.Unidentified,
+    ],
+    [
+      "Google QUIC data header with the reset bit",
+      poke(googleQuicData, 0, 0x0e),
+      false,
+      50000,
+      443,
+      App.Unidentified,
+    ],
+    [
+      "Google QUIC data header with the unused 0x80 bit",
+      poke(googleQuicData, 0, 0x8c),
+      false,
+      50000,
+      443,
+      App.Unidentified,
+    ],
     ["QUIC short header of 20 bytes", quicShort.subarray(0, 20), false, 443, 50000, App.Unidentified],
     ["DTLS version 0xFEFE", poke(dtlsClientHello, 2, 0xfe), false, 50000, 50001, App.Unidentified],
     ["DTLS length one past the datagram", poke(dtlsAppData, 12, 41), false, 50001, 50000, App.Unidentified],
@@ -915,7 +952,8 @@ describe("the other protocols: positives and near misses", () => {
         !tcp &&
         (isQuicLongHeader(b, 0, b.length) ||
           isGoogleQuicPublicHeader(b, 0, b.length) ||
-          ((b[0] ?? 0) >> 6 === 1 && b.length >= 21 && at(src, dst, 443))),
+          ((b[0] ?? 0) >> 6 === 1 && b.length >= 21 && at(src, dst, 443)) ||
+          (isGoogleQuicDataHeader(b, 0, b.length) && at(src, dst, 443))),
     ],
     [App.Dtls, (b, tcp) => !tcp && isDtlsRecord(b, 0, b.length)],
     [App.Dns, (b, tcp, src, dst) => at(src, dst, 53) && isDnsMessage(b, 0, b.length, tcp, DNS_UNICAST)],

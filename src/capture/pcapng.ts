@@ -35,6 +35,10 @@ const BLOCK_IDB = 1;
 const BLOCK_PB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
+/** Not packets, but frames to Wireshark 4.x, so numbered: Systemd Journal Export and Custom Blocks (pcapng draft §4.7-4.8). */
+const BLOCK_SYSTEMD_JOURNAL = 9;
+const BLOCK_CUSTOM = 0x00000bad;
+const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 
 /** Overhead of the largest packet block header (EPB/PB: 28 bytes) plus trailer, plus room for options. */
 const PACKET_BLOCK_SLACK = 28 + 4 + 4096;
@@ -82,6 +86,8 @@ export class PcapngReader extends WindowedReader {
   private le = true;
   private interfaces: Interface[] = [];
   private lastTs = 0;
+  /** Frames as Wireshark numbers them: packets and BLOCK_CUSTOM etc. */
+  private records = 0;
   /** Bytes still to skip of a block too large for the window; then its trailer is checked. */
   private skipLeft = 0;
   private awaitTrailer = false;
@@ -177,6 +183,8 @@ export class PcapngReader extends WindowedReader {
           );
         }
         // A large block we only skip: stream past it, then check its trailer.
+        if (type === BLOCK_SYSTEMD_JOURNAL || type === BLOCK_CUSTOM || type === BLOCK_CUSTOM_NOCOPY)
+          this.records++;
         this.skipLeft = len - 4;
         this.skipLength = len;
         this.skipOffset = offset;
@@ -213,6 +221,11 @@ export class PcapngReader extends WindowedReader {
           break;
         case BLOCK_SPB:
           this.simplePacket(at, len, offset);
+          break;
+        case BLOCK_SYSTEMD_JOURNAL:
+        case BLOCK_CUSTOM:
+        case BLOCK_CUSTOM_NOCOPY:
+          this.records++;
           break;
         default:
           break;
@@ -370,7 +383,8 @@ export class PcapngReader extends WindowedReader {
     frame.tsMicros = this.lastTs;
     frame.linkType = iface.linkType;
     frame.fileOffset = offset;
-    frame.index = ++this.frames;
+    this.frames++;
+    frame.index = ++this.records;
     frame.direction = direction;
     frame.drop = drop;
     frame.repeat = repeat;

@@ -9,7 +9,12 @@
  */
 import { u16, u32 } from "./bytes.js";
 
-export { isDtlsRecord, isGoogleQuicPublicHeader, isQuicLongHeader } from "./signatures-quic.js";
+export {
+  isDtlsRecord,
+  isGoogleQuicDataHeader,
+  isGoogleQuicPublicHeader,
+  isQuicLongHeader,
+} from "./signatures-quic.js";
 
 const ascii = (s: string): readonly number[] => Array.from(s, (c) => c.charCodeAt(0));
 

@@ -71,6 +71,21 @@ export function isGoogleQuicPublicHeader(buf: Uint8Array, off: number, end: numb
   return off + 13 + pn <= end;
 }
 
+/**
+ * Google QUIC's public header once the version is agreed (Q043 and before,
+ * the Chromium "QUIC wire layout" document): no version (0x01) nor reset
+ * (0x02) bit, neither of the top bits (0x40 multipath, 0x80 unused), and a
+ * connection id: the 0x0c bits 0x0c or 0x08 (8 bytes in Q034 and later; 8 or
+ * 4 before). Then a packet number and the 12-byte message hash or a tag, so
+ * at least 18 bytes. A server's packets may leave the id out; those stay
+ * unidentified (a lone 0x00 byte says too little). Only port 443 makes it one.
+ */
+export function isGoogleQuicDataHeader(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 18) return false;
+  const flags = buf[off]!;
+  return (flags & 0xc3) === 0 && (flags & 0x08) !== 0;
+}
+
 // --- DTLS -----------------------------------------------------------------------
 
 /**

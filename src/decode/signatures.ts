@@ -49,7 +49,9 @@
  *   21 and Google's up to 48 pack both id lengths into one byte. Google
  *   QUIC's public header: flags with the version and 8-byte connection id
  *   bits, without reset or the unused 0x80, the id, "Q0dd", a packet number.
- *   A short header (first bits 01) only at port 443 and from 21 bytes on.
+ *   A short header (first bits 01) only at port 443 and from 21 bytes on;
+ *   likewise Google QUIC's header after the handshake (no version bit, a
+ *   connection id, the top bits 00), from 18 bytes on.
  * - DTLS* (RFC 6347 §4.1, RFC 9147 §4), UDP: content type 20–24 or 26 (the
  *   1.3 ACK), version 0xFEFF, 0xFEFD or 0xFEFC, epoch, 6-byte sequence number,
  *   a length that fits; a plaintext (epoch 0) handshake record has a
@@ -128,6 +130,7 @@ import {
   isDhcp,
   isDnsMessage,
   isDtlsRecord,
+  isGoogleQuicDataHeader,
   isGoogleQuicPublicHeader,
   isMysqlGreeting,
   isNetbiosDgm,
@@ -243,6 +246,7 @@ export function identify(
   }
   // A QUIC short header (RFC 9000 §17.3): first bits 01 and a connection id; only port 443 makes it one.
   if (!tcp && b0 >> 6 === 1 && end - off >= 21 && onPort(srcPort, dstPort, 443)) return App.Quic;
+  if (!tcp && isGoogleQuicDataHeader(buf, off, end) && onPort(srcPort, dstPort, 443)) return App.Quic;
   return App.Unidentified;
 }
 

@@ -16,7 +16,7 @@
 
 /** Words whose index is kept for a cheap clear; past this many, the whole array is zeroed. */
 const TRACKED = 4096;
-/** Cleared arrays kept per size for reuse (the flow table holds two sets). */
+/** Cleared arrays kept per size for reuse (the flow table holds three sets). */
 const SPARE = 4;
 const spares = new Map<number, Int32Array[]>();
 

@@ -10,6 +10,7 @@ import { INACTIVE_ENDPOINT } from "./tcp.js";
 import {
   BIT_FLIPPED,
   BIT_FRAGMENTED,
+  BIT_KEY_AGAIN,
   BIT_ORIG_IS_LO,
   FirstPayload,
   HIST_INLINE,
@@ -184,6 +185,10 @@ export abstract class FlowStore {
 
   /** @internal */ rowFragmented(row: number): boolean {
     return (this.bits[row]! & BIT_FRAGMENTED) !== 0;
+  }
+
+  /** @internal */ rowKeyAgain(row: number): boolean {
+    return (this.bits[row]! & BIT_KEY_AGAIN) !== 0;
   }
 
   /** @internal */ rowAddr(row: number, word: number): number {

@@ -48,11 +48,13 @@ import {
 import type { Packet } from "../decode/packet.js";
 import { AppOutcomes } from "./app-outcomes.js";
 import { FragmentTracker } from "./fragments.js";
+import { HashedBits } from "./hashed-bits.js";
 import type { FlowKey } from "./key.js";
 import { DEFAULT_REASSEMBLY_BUDGET, DEFAULT_REASSEMBLY_BYTES, Reassembler } from "./reassembly.js";
 import { EndpointState, endpointState } from "./tcp.js";
 import {
   BIT_FRAGMENTED,
+  BIT_KEY_AGAIN,
   DEFAULT_CLOSED_LINGER_MICROS,
   DEFAULT_MAX_FLOWS,
   DEFAULT_TCP_TIMEOUT_MICROS,
@@ -65,6 +67,7 @@ import {
   INITIAL_CAPACITY,
   type LikelyServerPort,
   LOG_BAD_CHECKSUM,
+  SENDER_BITS_LOG2,
   SEQ_SLOT_SYN,
   SEQ_SLOTS,
   SWEEP_INTERVAL_MICROS,
@@ -116,6 +119,9 @@ export class FlowTable extends AppOutcomes {
 
   /** Open fragmented datagrams, for attributing later fragments. */
   readonly fragments: FragmentTracker;
+
+  /** The hashed 5-tuples of the capture's flows so far: a new flow on one of them is a later part (BIT_KEY_AGAIN). */
+  private readonly keysSeen = new HashedBits(SENDER_BITS_LOG2);
 
   constructor(options: FlowTableOptions) {
     super(
@@ -240,6 +246,7 @@ export class FlowTable extends AppOutcomes {
     for (let row = 0; row < this.used; row++) if (this.active[row]) this.finalize(row, "capture_end");
     this.senders.release();
     this.mediaPairs.release();
+    this.keysSeen.release();
   }
 
   /**
@@ -371,6 +378,9 @@ export class FlowTable extends AppOutcomes {
     this.process[row] = frame.process;
     const h = k.hash;
     this.hash[row] = h;
+    const seen = h >>> (32 - SENDER_BITS_LOG2);
+    if (this.keysSeen.has(seen)) this.bits[row] = this.bits[row]! | BIT_KEY_AGAIN;
+    this.keysSeen.add(seen);
     const bucket = h & this.mask;
     this.next[row] = this.buckets[bucket]!;
     this.buckets[bucket] = row;

@@ -159,6 +159,12 @@ export const BIT_ORIG_IS_LO = 1;
 export const BIT_FLIPPED = 2;
 /** The flow had IP fragments (a first fragment with more to come, or a later one joined to it). */
 export const BIT_FRAGMENTED = 4;
+/**
+ * An earlier flow of the capture had (probably: hashed) this flow's 5-tuple: it ended (idle,
+ * closed, or a new SYN reused it) and this one took the tuple over. Reports then tell the parts
+ * apart by frame number.
+ */
+export const BIT_KEY_AGAIN = 8;
 
 export const INITIAL_CAPACITY = 1024;
 

@@ -45,6 +45,10 @@ export class Flow {
   get fragmented(): boolean {
     return this.table.rowFragmented(this.row);
   }
+  /** Whether an earlier flow of the capture (probably: hashed) had this 5-tuple: the report then bounds each part by frame numbers. */
+  get keyAgain(): boolean {
+    return this.table.rowKeyAgain(this.row);
+  }
   /** Address word 0–3 of the originator (`orig`) or responder. */
   addrWord(orig: boolean, word: number): number {
     const hi = orig !== this.origIsLo;
@@ -258,4 +262,5 @@ export type FlowFacts = Pick<
   | "tcpStates"
   | "history"
   | "connState"
->;
+> &
+  Partial<Pick<Flow, "keyAgain">>;

@@ -74,6 +74,8 @@ export class ReportBuilder {
   private readonly reasonCounts = new Map<ReasonCode, number>();
   /** Flows that media path findings pair up (report/media-path.ts). */
   private media = new MediaPaths();
+  /** Some flow took over an earlier flow's 5-tuple: the listed parts are told apart by frame numbers at the end. */
+  private keysAgain = false;
 
   /** The run's topology, so media path findings can place Edge and client addresses. */
   set topology(t: Topology | null) {
@@ -113,6 +115,7 @@ export class ReportBuilder {
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
     }
     this.roles.add(c);
+    if (c.flow.keyAgain === true) this.keysAgain = true;
     if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";
@@ -190,6 +193,7 @@ export class ReportBuilder {
   finish(capture: CaptureSummary): Report {
     const media = this.media.findings();
     const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
+    if (this.keysAgain) boundParts(flows);
     return {
       schema: REPORT_SCHEMA,
       tool: { name: "ocs-pcap", version: this.version },
@@ -226,6 +230,32 @@ export class ReportBuilder {
           tlsComplete: s.tlsComplete,
         })),
     };
+  }
+}
+
+/**
+ * Flows that had one 5-tuple in turn (a flow idle past its timeout, closed, or reused by a new
+ * SYN, then another on the same tuple) get the frames of their part, so each display filter
+ * matches its own packets only: a part runs from its first frame to the frame before the next
+ * part's first.
+ */
+function boundParts(flows: FlowRecord[]): void {
+  const byTuple = new Map<string, FlowRecord[]>();
+  for (const f of flows) {
+    const a = `${f.clientIp}|${f.clientPort}`;
+    const b = `${f.serverIp}|${f.serverPort}`;
+    const key = `${f.transport} ${a < b ? a : b} ${a < b ? b : a}`;
+    const list = byTuple.get(key);
+    if (list === undefined) byTuple.set(key, [f]);
+    else list.push(f);
+  }
+  for (const parts of byTuple.values()) {
+    if (parts.length < 2) continue;
+    parts.sort((x, y) => x.firstFrame - y.firstFrame);
+    for (let i = 0; i < parts.length; i++) {
+      const next = parts[i + 1];
+      parts[i]!.frames = [parts[i]!.firstFrame, next === undefined ? null : next.firstFrame - 1];
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import type { BlockedGroup, FlowRecord } from "./model.js";
 
 type Endpoints = Pick<FlowRecord, "transport" | "clientIp" | "clientPort" | "serverIp" | "serverPort"> & {
   fragmented?: boolean;
+  frames?: FlowRecord["frames"];
 };
 
 const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
@@ -65,17 +66,37 @@ export function flowFilter(f: Endpoints): string {
   if ((t === "tcp" || t === "udp") && (Number.isInteger(a) || Number.isInteger(b))) {
     let ports = Number.isInteger(a) ? `${t}.port==${a}` : "";
     if (Number.isInteger(b) && b !== a) ports = and(ports, `${t}.port==${b}`);
-    // tshark dissects the ports of a fragmented datagram only in the frame that completes it:
-    // the other fragments between the two hosts are named by their IP fragment fields.
-    if (f.fragmented === true) {
-      const frag = f.clientIp.includes(":") ? "ipv6.fraghdr" : "ip.flags.mf==1 || ip.frag_offset>0";
-      ports = `(${ports} || ${frag})`;
-    }
-    out = and(out, ports);
+    // One port on both ends: "port==P" once would also match the hosts' other flows with P at one end.
+    else if (Number.isInteger(b)) ports = `${t}.srcport==${a} && ${t}.dstport==${b}`;
+    out = and(out, withFragments(f, ports));
   } else {
-    out = and(out, transportTerm(t, f.clientIp.includes(":")));
+    out = and(out, withFragments(f, transportTerm(t, f.clientIp.includes(":"))));
+  }
+  // One part of a 5-tuple several flows had in turn: only its frames.
+  const frames = f.frames;
+  if (frames !== undefined && Number.isInteger(frames[0])) {
+    out = and(out, `frame.number>=${frames[0]}`);
+    if (Number.isInteger(frames[1])) out = and(out, `frame.number<=${frames[1]}`);
   }
   return out === "" ? "frame" : out;
+}
+
+/** The frame bounds a flow filter names (a saved report's, read back), or undefined. */
+export function filterFrames(filter: string): FlowRecord["frames"] {
+  const m = / && frame\.number>=(\d+)(?: && frame\.number<=(\d+))?$/.exec(filter);
+  if (m === null) return undefined;
+  return [Number(m[1]), m[2] === undefined ? null : Number(m[2])];
+}
+
+/**
+ * tshark dissects the transport header of a fragmented datagram (its ports, or ICMP's type)
+ * only in the frame that completes it: the other fragments between the two hosts are named by
+ * their IP fragment fields.
+ */
+function withFragments<T extends string | null>(f: Endpoints, term: T): T | string {
+  if (f.fragmented !== true || term === null) return term;
+  const frag = f.clientIp.includes(":") ? "ipv6.fraghdr" : "ip.flags.mf==1 || ip.frag_offset>0";
+  return `(${term.includes(" && ") ? `(${term})` : term} || ${frag})`;
 }
 
 /** Servers named in a group filter before it falls back to the port alone. */

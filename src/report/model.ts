@@ -60,6 +60,12 @@ export interface FlowRecord {
   firstFrame: number;
   /** Whether the flow had IP fragments (for its display filter; not in report@1, so false when read back). */
   fragmented: boolean;
+  /**
+   * The frames (first and last, inclusive; null: to the end) of the flow's part of a 5-tuple that
+   * several flows of the capture had in turn (idle, closed, reused): its display filter names them,
+   * or it would match every part. Absent for a 5-tuple of one flow. Not a report@1 field of its own.
+   */
+  frames?: readonly [number, number | null];
   /** The process that owned the flow, where the capture says (Network Monitor 2.2+ process table). */
   process?: FlowProcess;
   /** What plain SIP said on the flow: requests seen, final responses by method and code. */

@@ -44,13 +44,18 @@ export class NdjsonLines {
   private lastCapture = "";
   private lastCaptureJson = '""';
 
-  /** A flow's line; `capture` is the path the report shows (redacted when the run is). */
+  /**
+   * A flow's line; `capture` is the path the report shows (redacted when the run is). Its filter
+   * names the 5-tuple without frame bounds, streamed or not: a line is written as its flow ends,
+   * before a later flow on the same 5-tuple is known (the JSON report bounds each part).
+   */
   flow(capture: string, f: FlowRecord): string {
     if (capture !== this.lastCapture) {
       this.lastCapture = capture;
       this.lastCaptureJson = JSON.stringify(capture);
     }
-    return `${flowJson(f, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
+    const { frames: _, ...unbounded } = f;
+    return `${flowJson(f.frames === undefined ? f : unbounded, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
   }
 
   /** A capture that could not be read: its line, in its place among the captures. */
