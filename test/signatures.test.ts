@@ -5,6 +5,7 @@ import {
   msTurnAllocate,
   rtcpReceiverReport,
   rtp,
+  ssl2ClientHello,
   stunBinding,
   tlsClientHello,
   tlsServerHello,
@@ -59,7 +60,7 @@ import {
   rdpKind,
   tdsKind,
 } from "../src/decode/signatures-other.js";
-import { serverNameText } from "../src/decode/tls-handshake.js";
+import { serverNameText, ssl2ClientHelloLength } from "../src/decode/tls-handshake.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -644,6 +645,7 @@ const EXAMPLES: Example[] = [
   ["two TDS tabular result packets", tdsTwoPackets, "tcp", 1433, 50000, App.Tds, null, 16, App.Unidentified],
   // The protocols identify knew before, for the confusion matrix.
   ["TLS ClientHello", tlsClientHello("x.test"), "tcp", 50000, 443, App.Tls, null, 5],
+  ["ClientHello in SSL 2.0 format (SChannel, Windows XP/2003)", ssl2ClientHello(), "tcp", 50000, 443, App.Tls, null, 48],
   ["SIP REGISTER", bytes("REGISTER sip:contoso.test SIP/2.0\r\n"), "udp", 5060, 5060, App.Sip, null, 13],
   ["HTTP GET", bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "tcp", 50000, 80, App.Http, null, 13],
   ["STUN binding request", stunBinding(false, 1), "udp", 50000, 3478, App.Stun, STUN_BINDING_REQUEST],
@@ -697,6 +699,40 @@ describe("the other protocols: positives and near misses", () => {
       App.Unidentified,
     ],
     ["QUIC short header away from port 443", quicShort, false, 8443, 50000, App.Unidentified],
+    // Not TLS: a first byte with the top bits 10 leaves an RTP candidate, which three packets must confirm.
+    [
+      "SSL 2.0 ClientHello with an 8-byte session id",
+      poke(ssl2ClientHello(), 8, 8),
+      true,
+      50000,
+      443,
+      App.RtpCandidate,
+    ],
+    [
+      "SSL 2.0 ClientHello with an 8-byte challenge",
+      poke(ssl2ClientHello(), 10, 8),
+      true,
+      50000,
+      443,
+      App.RtpCandidate,
+    ],
+    [
+      "SSL 2.0 ClientHello offering version 3.4",
+      poke(ssl2ClientHello(), 4, 4),
+      true,
+      50000,
+      443,
+      App.RtpCandidate,
+    ],
+    [
+      "SSL 2.0 ClientHello with a cipher spec list of 20 bytes",
+      poke(ssl2ClientHello(), 6, 20),
+      true,
+      50000,
+      443,
+      App.RtpCandidate,
+    ],
+    ["SSL 2.0 ServerHello (type 4)", poke(ssl2ClientHello(), 2, 4), true, 443, 50000, App.RtpCandidate],
     ["Google QUIC data header away from port 443", googleQuicData, false, 50000, 8443, App.Unidentified],
     [
       "Google QUIC data header of 17 bytes",
@@ -938,7 +974,7 @@ describe("the other protocols: positives and near misses", () => {
   /** Each recognizer with its transport and port rule, as `identify` applies it. */
   const at = (src: number, dst: number, ...ports: number[]) => ports.includes(src) || ports.includes(dst);
   const RECOGNIZERS: [App, (b: Uint8Array, tcp: boolean, src: number, dst: number) => boolean][] = [
-    [App.Tls, (b) => isTlsRecord(b, 0, b.length)],
+    [App.Tls, (b, tcp) => isTlsRecord(b, 0, b.length) || (tcp && ssl2ClientHelloLength(b, 0, b.length) > 0)],
     [App.Sip, (b) => isSipRequest(b, 0, b.length) || isSipResponse(b, 0, b.length)],
     [App.Http, (b) => isHttpRequest(b, 0, b.length) || isHttpResponse(b, 0, b.length)],
     [App.Stun, (b, tcp) => stunKind(b, 0, b.length, tcp) !== 0],

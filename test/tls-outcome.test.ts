@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TcpConversation, writePcap } from "../fixtures/lib/packets.js";
+import { ssl2ClientHello, TcpConversation, tlsServerHello, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { readCapture } from "../src/capture/source.js";
 import { CatalogIndex } from "../src/catalog/index.js";
@@ -193,6 +193,41 @@ describe("TLS handshakes read from the reassembled stream start", () => {
     const short = await analyzeCapture(RECORDED, { version: "t", maxReassembly: 400 });
     const first = byClientPort(short.flows)[0]!.tls!;
     expect([first.sni, first.version, first.certificate]).toEqual(["fe.contoso.test", "TLS 1.2", undefined]);
+  });
+});
+
+describe("a ClientHello in SSL 2.0's record format (Windows XP/2003 SChannel's default)", () => {
+  it("opens a TLS handshake: completed when the server answers in TLS, incomplete when it never does", async () => {
+    // tshark dissects the client's first segment of each as "SSLv2 Client Hello" (offering TLS 1.0).
+    const t = 1_700_000_000_000_000;
+    const ccs = Uint8Array.from([20, 3, 3, 0, 1, 1]);
+    const answered = new TcpConversation("10.1.0.20", 50001, "10.0.0.10", 443, t)
+      .handshake()
+      .data(true, ssl2ClientHello())
+      .data(false, Uint8Array.from([...tlsServerHello(), ...ccs]))
+      .data(true, ccs)
+      .close();
+    const silent = new TcpConversation("10.1.0.20", 50002, "10.0.0.10", 5061, t + 5_000_000)
+      .handshake()
+      .data(true, ssl2ClientHello())
+      .close();
+    const file = join(tmp, "sslv2.pcap");
+    writeFileSync(file, writePcap([...answered.frames, ...silent.frames]));
+    const report = await analyzeCapture(file, { version: "test" });
+    const [a, b] = byClientPort(report.flows);
+    expect([a!.verdict, a!.application.protocol, a!.tls?.complete, a!.tls?.version, a!.reasons]).toEqual([
+      "known",
+      "tls",
+      true,
+      "TLS 1.2",
+      [],
+    ]);
+    expect([b!.verdict, b!.application.protocol, b!.tls?.complete, b!.reasons.map((r) => r.code)]).toEqual([
+      "blocked",
+      "tls",
+      false,
+      ["tls_handshake_incomplete"],
+    ]);
   });
 });
 

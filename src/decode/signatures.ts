@@ -10,7 +10,8 @@
  *   status line "SIP/2.0 NNN ".
  * - TLS (RFC 8446 §5.1): a record of type 20–23, legacy version 3.x, and a
  *   length up to 2^14 + 2048; for a handshake record, the handshake type,
- *   and in a ClientHello the server_name extension (RFC 6066 §3).
+ *   and in a ClientHello the server_name extension (RFC 6066 §3). Over TCP,
+ *   also a whole ClientHello in SSL 2.0's record format (RFC 5246 App. E.2).
  * - STUN (RFC 5389 §6): the first two bits zero, a length that is a multiple
  *   of 4 and fits, and the magic cookie 0x2112A442. MS-TURN (classic, RFC
  *   3489-style header): no cookie, the first attribute MAGIC-COOKIE (0x000F,
@@ -147,7 +148,7 @@ import {
   rdpKind,
   tdsKind,
 } from "./signatures-other.js";
-import { findServerName, serverNameText } from "./tls-handshake.js";
+import { findServerName, serverNameText, ssl2ClientHelloLength } from "./tls-handshake.js";
 
 /**
  * What `identify` found besides the protocol, written into an object the
@@ -236,6 +237,10 @@ export function identify(
   if (!tcp && isKerberosMessage(buf, off, end)) return App.Kerberos;
   if (b0 === 0x30 && isLdap(buf, off, end)) return App.Ldap;
   if (b0 === 5 && isDceRpc(buf, off, end)) return App.DceRpc;
+  if (tcp && b0 >= 0x80 && ssl2ClientHelloLength(buf, off, end) > 0) {
+    out.detail = 1; // a ClientHello
+    return App.Tls;
+  }
   if (b0 >> 6 === 2) {
     if (isRtcp(buf, off, end)) return App.Rtcp;
     if (isRtpCandidate(buf, off, end)) {

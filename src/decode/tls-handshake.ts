@@ -10,6 +10,29 @@
 
 export const TLS_CLIENT_HELLO = 1;
 export const TLS_SERVER_HELLO = 2;
+
+/**
+ * The length of an SSL 2.0-format ClientHello record at `off` (its 2-byte header included), or 0
+ * for anything else. Clients that still spoke SSL 2.0 (Windows XP and Server 2003's SChannel, by
+ * default) opened TLS 1.0 and SSL 3.0 with this record (RFC 5246 Appendix E.2, RFC 6101 Appendix
+ * E): a header with the high bit set and a 15-bit length, message type 1, the highest version
+ * (SSL 2.0, 3.0, TLS 1.0-1.2), cipher specs of 3 bytes each, a session id of 0 or 16 bytes and a
+ * challenge of 16-32, which fill the record exactly. Only whole records count; no SNI (no extensions).
+ */
+export function ssl2ClientHelloLength(buf: Uint8Array, off: number, end: number): number {
+  if (end - off < 11 || (buf[off]! & 0x80) === 0 || buf[off + 2] !== 1) return 0;
+  const len = ((buf[off]! & 0x7f) << 8) | buf[off + 1]!;
+  const major = buf[off + 3]!;
+  const minor = buf[off + 4]!;
+  if (!((major === 0 && minor === 2) || (major === 3 && minor <= 3))) return 0;
+  const specs = (buf[off + 5]! << 8) | buf[off + 6]!;
+  const session = (buf[off + 7]! << 8) | buf[off + 8]!;
+  const challenge = (buf[off + 9]! << 8) | buf[off + 10]!;
+  if (specs === 0 || specs % 3 !== 0 || (session !== 0 && session !== 16) || challenge < 16 || challenge > 32)
+    return 0;
+  if (9 + specs + session + challenge !== len || off + 2 + len > end) return 0;
+  return 2 + len;
+}
 export const TLS_CERTIFICATE = 11;
 export const TLS_CERTIFICATE_REQUEST = 13;
 export const TLS_CLIENT_KEY_EXCHANGE = 16;

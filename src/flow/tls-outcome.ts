@@ -15,6 +15,7 @@ import {
   certificateList,
   clientHelloServerName,
   serverHelloChoice,
+  ssl2ClientHelloLength,
   TLS_CERTIFICATE,
   TLS_CERTIFICATE_REQUEST,
   TLS_CLIENT_HELLO,
@@ -214,6 +215,19 @@ export class TlsOutcomes {
     let at = start;
     while (!s.stopped && at + 5 <= end) {
       const type = b[at]!;
+      if (type >= 0x80 && !o.clientHello) {
+        // An SSL 2.0-format ClientHello (a whole one, or nothing: see ssl2ClientHelloLength).
+        const v2 = ssl2ClientHelloLength(b, at, end);
+        if (v2 === 0 && at + 2 + (((type & 0x7f) << 8) | b[at + 1]!) > end) break; // more to come
+        if (v2 === 0) {
+          s.stopped = true;
+          break;
+        }
+        this.isClient(f, side, true);
+        o.clientHello = true;
+        at += v2;
+        continue;
+      }
       const len = (b[at + 3]! << 8) | b[at + 4]!;
       if (type < 20 || type > 24 || b[at + 1] !== 3 || len > MAX_RECORD) {
         s.stopped = true;

@@ -25,6 +25,20 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
 };
 
 /** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
+/** The protocols of classify/payload.ts's OCS families (payloadFamily): found on a port whose rows take none of them, they are not "other traffic". */
+const OCS_FAMILY: ReadonlySet<string> = new Set([
+  "sip",
+  "tls",
+  "http",
+  "stun",
+  "rtp",
+  "rtcp",
+  "dtls",
+  "dcerpc",
+  "kerberos",
+  "ldap",
+]);
+
 export function reasonText(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
@@ -35,7 +49,8 @@ export function reasonText(r: Reason): string {
     }
     case "other_protocol": {
       const d = r.details;
-      return `${protocolName(d.protocol)} on ${d.port}/${d.transport}: other traffic, not a protocol the OCS catalog has for this port`;
+      const what = OCS_FAMILY.has(d.protocol) ? "a protocol OCS speaks, but" : "other traffic,";
+      return `${protocolName(d.protocol)} on ${d.port}/${d.transport}: ${what} not a protocol the OCS catalog has for this port`;
     }
     case "client_range_only": {
       const d = r.details;
@@ -99,7 +114,8 @@ export function reasonText(r: Reason): string {
           : d.after === "rst"
             ? ", no reply, client then sent RST"
             : ", no reply";
-      return `${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}${then}`;
+      // One SYN has no span of its own (the flow's span may hold the ICMP error that quoted it).
+      return `${plural(d.syns, "SYN")}${d.syns > 1 ? ` over ${seconds(d.spanMicros)}` : ""}${then}`;
     }
     case "syn_rejected": {
       const d = r.details;
@@ -110,7 +126,7 @@ export function reasonText(r: Reason): string {
       return `the server answered with ${plural(d.synAcks, "packet")} (SYN+ACK) but the client never acknowledged, sending ${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}: the SYN+ACK did not reach it (return path blocked?)`;
     }
     case "reset_after_handshake":
-      return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")}), having sent none: a middlebox rejecting TLS or SIP?`;
+      return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")} sent, retransmissions included), having sent none: a middlebox rejecting TLS or SIP?`;
     case "sip_error": {
       const d = r.details;
       const diag = d.diagnostics === null ? "" : `; ms-diagnostics: ${d.diagnostics}`;
@@ -142,7 +158,7 @@ export function reasonText(r: Reason): string {
         ? "the server reset the connection"
         : d.serverPayload
           ? "the server answered with something other than TLS"
-          : "the server sent nothing back";
+          : "the server sent no data back";
       return `TLS handshake never completed: the client's ClientHello got no ServerHello; ${server}`;
     }
     case "tls_client_certificate_missing": {
@@ -252,7 +268,7 @@ export function reasonBrief(r: Reason): string {
         : d.after === "nothing"
           ? ", no reply"
           : `, no reply, then ${d.after.toUpperCase()}`;
-      return `${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}${then}`;
+      return `${plural(d.syns, "SYN")}${d.syns > 1 ? ` over ${seconds(d.spanMicros)}` : ""}${then}`;
     }
     case "syn_rejected":
       return `RST to ${plural(r.details.syns, "SYN")}`;
