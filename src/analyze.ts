@@ -74,15 +74,19 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
 export const DROP_ONLY_EXPORT =
   "dropped by the capturing host (--dropped: a drop-only export, which does not carry the reason)";
 
-/** Warning codes about limits (the tool's own, or the capture's snapshot length), not damage to the capture (--strict ignores them). */
+/** Warning codes about limits (the tool's own, or the capture's reach: snapshot length, one direction), not damage to the capture (--strict ignores them). */
 export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "tls_snaplen",
+  "one_way_capture",
   "max_flows",
   "max_fragments",
   "max_reassembly",
   "max_report_flows",
   "max_interfaces",
 ]);
+
+/** Unanswered or one-sided flows, with none answered, from which a capture is said to hold one direction only. */
+export const ONE_WAY_MIN_FLOWS = 3;
 
 /** How standard input (`-`) is named in reports. */
 export const STDIN_LABEL = "(standard input)";
@@ -251,6 +255,16 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "tls_snaplen",
       offset: cut.firstOffset,
       message: `the capture's snapshot length cut ${cut.streams} TLS stream${cut.streams === 1 ? "" : "s"} short (the frame at this offset is the first): their handshakes were read up to the cut, so their TLS findings may be missing (capture again with tcpdump -s 0 or dumpcap's default)`,
+    });
+  }
+  // No flow got a packet back, over several unanswered ones: the capture saw one direction (a
+  // one-way SPAN or tap, a capture filter), so "no reply" may be a reply it missed.
+  const { bothWays, missing, oneSided } = builder.replies;
+  if (bothWays === 0 && missing > 0 && missing + oneSided >= ONE_WAY_MIN_FLOWS) {
+    warnings.push({
+      code: "one_way_capture",
+      offset: 0,
+      message: `no flow of this capture has packets in both directions: ${missing} flow${missing === 1 ? "'s findings rest" : "s' findings rest"} on a reply that never came (syn_no_reply, udp_no_reply, one_way_media)${oneSided > 0 ? `, and ${oneSided} were seen from one side only (one_sided_capture)` : ""}. The capture may hold one direction only (a one-way SPAN port or tap, a capture filter), so those replies may have been sent and not captured; capture where both directions pass`,
     });
   }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;

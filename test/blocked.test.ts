@@ -1,12 +1,15 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TcpConversation } from "../fixtures/lib/packets.js";
+import { TcpConversation, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
 import { FlowTable } from "../src/flow/table.js";
 import type { FlowRecord } from "../src/report/model.js";
 import { reasonText } from "../src/report/reason-text.js";
+import { runCli } from "./helpers/run.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const real = await analyzeCapture(join(FIXTURES, "recorded/blocked-real.pcap"));
@@ -172,5 +175,49 @@ describe("memory follows active flows", () => {
     // Closed connections end 5 s after their last packet (swept every 10 s of capture time).
     expect(peak).toBeLessThanOrEqual(20);
     expect(table.ended.closed).toBeGreaterThan(2900);
+  });
+});
+
+describe("a capture that holds one direction only (corpus ocs.pcap: every conversation outbound)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ocs-one-way-"));
+  const t = 1_700_000_000_000_000;
+  /** SYNs, each retransmitted, to three servers; with `answered`, a fourth connection that completes. */
+  const capture = (answered: boolean) => {
+    const records = [0, 1, 2].flatMap((i) => {
+      const c = new TcpConversation("10.1.0.20", 50000 + i, `10.0.0.${10 + i}`, 5061, t + i * 1_000_000);
+      return c
+        .syn()
+        .at(t + i * 1_000_000 + 3_000_000)
+        .syn().frames;
+    });
+    if (answered)
+      records.push(
+        ...new TcpConversation("10.1.0.20", 50009, "10.0.0.30", 443, t + 9_000_000).handshake().close()
+          .frames,
+      );
+    const file = join(dir, `${answered ? "answered" : "outbound"}.pcap`);
+    writeFileSync(file, writePcap(records.sort((a, b) => a.tsMicros - b.tsMicros)));
+    return file;
+  };
+
+  it("warns one_way_capture: its no-reply findings may be replies it missed; --strict does not fail on it", async () => {
+    const report = await analyzeCapture(capture(false), { version: "test" });
+    expect(report.flows.map((f) => f.reasons.map((r) => r.code))).toEqual([
+      ["syn_no_reply"],
+      ["syn_no_reply"],
+      ["syn_no_reply"],
+    ]);
+    expect(report.capture.warnings.map((w) => [w.code, w.offset])).toEqual([["one_way_capture", 0]]);
+    expect(report.capture.warnings[0]!.message).toMatch(
+      /^no flow of this capture has packets in both directions: 3 flows' findings rest on a reply that never came/,
+    );
+    const strict = await runCli("analyze", capture(false), "--strict", "-f", "json");
+    expect(strict.code).toBe(0);
+  });
+
+  it("says nothing when any flow got a packet back", async () => {
+    const report = await analyzeCapture(capture(true), { version: "test" });
+    expect(report.flows.filter((f) => f.reasons.some((r) => r.code === "syn_no_reply"))).toHaveLength(3);
+    expect(report.capture.warnings).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
 import { isoMicros } from "../format.js";
 import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
+import { boundParts } from "./filter.js";
 import { MediaPaths } from "./media-path.js";
 import {
   type CaptureSummary,
@@ -84,6 +85,13 @@ export class ReportBuilder {
   readonly unlisted: UnlistedFlows = { known: 0, other: 0 };
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
+  /**
+   * Flows with packets both ways, and flows whose blocking evidence is a reply that never came
+   * (syn_no_reply, udp_no_reply, one_way_media), and flows shown one-sided (one_sided_capture):
+   * with several of the latter and none of the former, the capture itself saw one direction only
+   * (analyze.ts warns `one_way_capture`).
+   */
+  readonly replies = { bothWays: 0, missing: 0, oneSided: 0 };
   private readonly maxListed: number;
   /** The run's product catalogs (`--product`) when not the default; the report names them. */
   products: readonly string[] | null = null;
@@ -108,8 +116,12 @@ export class ReportBuilder {
     this.packets.icmpEvidence += c.flow.icmp?.count ?? 0;
     this.summary.flows++;
     this.summary[c.verdict]++;
+    if (c.flow.origPackets > 0 && c.flow.respPackets > 0) this.replies.bothWays++;
     for (let i = 0; i < c.reasons.length; i++) {
       const code = c.reasons[i]!.code;
+      if (code === "syn_no_reply" || code === "udp_no_reply" || code === "one_way_media")
+        this.replies.missing++;
+      else if (code === "one_sided_capture") this.replies.oneSided++;
       // A code twice on one flow (it cannot be, today) would count once.
       if (c.reasons.findIndex((r) => r.code === code) === i)
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
@@ -230,32 +242,6 @@ export class ReportBuilder {
           tlsComplete: s.tlsComplete,
         })),
     };
-  }
-}
-
-/**
- * Flows that had one 5-tuple in turn (a flow idle past its timeout, closed, or reused by a new
- * SYN, then another on the same tuple) get the frames of their part, so each display filter
- * matches its own packets only: a part runs from its first frame to the frame before the next
- * part's first.
- */
-function boundParts(flows: FlowRecord[]): void {
-  const byTuple = new Map<string, FlowRecord[]>();
-  for (const f of flows) {
-    const a = `${f.clientIp}|${f.clientPort}`;
-    const b = `${f.serverIp}|${f.serverPort}`;
-    const key = `${f.transport} ${a < b ? a : b} ${a < b ? b : a}`;
-    const list = byTuple.get(key);
-    if (list === undefined) byTuple.set(key, [f]);
-    else list.push(f);
-  }
-  for (const parts of byTuple.values()) {
-    if (parts.length < 2) continue;
-    parts.sort((x, y) => x.firstFrame - y.firstFrame);
-    for (let i = 0; i < parts.length; i++) {
-      const next = parts[i + 1];
-      parts[i]!.frames = [parts[i]!.firstFrame, next === undefined ? null : next.firstFrame - 1];
-    }
   }
 }
 

@@ -6,9 +6,11 @@
  * Contract: a flow's filter matches every packet of the flow in either
  * direction, and the ICMP errors quoting it (Wireshark dissects the quoted
  * IP and transport headers, so `ip.addr` and `tcp.port` match inside them).
- * It may match more (another flow between the same two ports and hosts).
- * Only `==`, `&&` and `||` are used, which every Wireshark since 1.x takes
- * (the set syntax `in {…}` changed its separator in 4.0).
+ * It matches no other flow of the capture: one port on both ends is named
+ * as source and destination, and the parts of a 5-tuple several flows had in
+ * turn (FlowRecord.frames, set by `boundParts`) by their frame numbers.
+ * Only `==`, `>=`, `<=`, `&&` and `||` are used, which every Wireshark since
+ * 1.x takes (the set syntax `in {…}` changed its separator in 4.0).
  * Field names: Wireshark's display filter reference (ip, ipv6, tcp, udp,
  * icmp, icmpv6).
  *
@@ -136,4 +138,30 @@ export function flowsById(
   for (const g of groups) for (const id of g.flows) wanted.add(id);
   for (const f of flows) if (wanted.has(f.id)) out.set(f.id, f);
   return out;
+}
+
+/**
+ * Flows that had one 5-tuple in turn (a flow idle past its timeout, closed, or reused by a new
+ * SYN, then another on the same tuple) get the frames of their part, so each display filter
+ * matches its own packets only: a part runs from its first frame to the frame before the next
+ * part's first.
+ */
+export function boundParts(flows: FlowRecord[]): void {
+  const byTuple = new Map<string, FlowRecord[]>();
+  for (const f of flows) {
+    const a = `${f.clientIp}|${f.clientPort}`;
+    const b = `${f.serverIp}|${f.serverPort}`;
+    const key = `${f.transport} ${a < b ? a : b} ${a < b ? b : a}`;
+    const list = byTuple.get(key);
+    if (list === undefined) byTuple.set(key, [f]);
+    else list.push(f);
+  }
+  for (const parts of byTuple.values()) {
+    if (parts.length < 2) continue;
+    parts.sort((x, y) => x.firstFrame - y.firstFrame);
+    for (let i = 0; i < parts.length; i++) {
+      const next = parts[i + 1];
+      parts[i]!.frames = [parts[i]!.firstFrame, next === undefined ? null : next.firstFrame - 1];
+    }
+  }
 }
