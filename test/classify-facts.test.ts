@@ -475,6 +475,13 @@ const ROWS: Row[] = [
     code: "handshake_incomplete",
   },
   {
+    // nDPI's synscan.pcap, flow to 64.13.134.52:80: one SYN, four SYN+ACKs, never an ACK.
+    name: "one SYN, the server retransmitting its SYN+ACK three times, never acknowledged (it saw no ACK either)",
+    flow: synAckLost({ origPackets: 1, origSyns: 1, respPackets: 4 }),
+    verdict: "blocked",
+    code: "handshake_incomplete",
+  },
+  {
     name: "one SYN answered by SYN+ACK, an ICMP host unreachable quoting the SYN+ACK (return path)",
     flow: synAckLost({
       origPackets: 1,

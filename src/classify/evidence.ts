@@ -10,7 +10,8 @@
  * - `syn_no_reply`: Zeek conn_state S0, SH or RSTOS0: SYNs never answered.
  * - `syn_rejected`: REJ, a SYN answered by RST.
  * - `handshake_incomplete`: the server's SYN+ACK never acknowledged, the
- *   client retransmitting its SYN (or an ICMP error quoting the SYN+ACK).
+ *   client retransmitting its SYN or the server its SYN+ACK (or an ICMP error
+ *   quoting the SYN+ACK).
  * - `reset_after_handshake`: RSTR after the client's first data, the
  *   responder having sent none (a middlebox rejecting TLS or SIP).
  * - `udp_no_reply`: unicast UDP, only the originator sent, either at least 2
@@ -191,10 +192,11 @@ export function flowEvidence(
       }
     } else if ((flow.origFlags & TCP_ACK) === 0 && flow.origPayload === 0 && history.includes("h")) {
       // The server answered with SYN+ACK but the client never acknowledged it:
-      // retransmitted SYNs (RFC 9293 §3.8.1) or an ICMP error about the
-      // SYN+ACK show it never arrived (the return path is blocked).
+      // retransmitted SYNs (RFC 9293 §3.8.1), the server's own retransmitted
+      // SYN+ACKs (it saw no ACK either) or an ICMP error about the SYN+ACK
+      // show it never arrived (the return path is blocked).
       const icmpOnReply = icmp !== null && !flow.icmpQuotesOriginator;
-      if (flow.origSyns >= 2 || icmpOnReply) {
+      if (flow.origSyns >= 2 || flow.respPackets >= 2 || icmpOnReply) {
         blocked.push(
           reason("handshake_incomplete", {
             syns: flow.origSyns,
