@@ -16,7 +16,7 @@ import { type TlsOutcome, tlsComplete } from "../flow/tls-outcome.js";
 import { isoMicros } from "../format.js";
 import { type AddressFormatter, sharedAddressFormatter } from "./addresses.js";
 import { BlockedTable } from "./blocked.js";
-import { boundParts } from "./filter.js";
+import { boundParts, portPair } from "./filter.js";
 import { MediaPaths } from "./media-path.js";
 import {
   type CaptureSummary,
@@ -75,8 +75,12 @@ export class ReportBuilder {
   private readonly reasonCounts = new Map<ReasonCode, number>();
   /** Flows that media path findings pair up (report/media-path.ts). */
   private media = new MediaPaths();
-  /** Some flow took over an earlier flow's 5-tuple: the listed parts are told apart by frame numbers at the end. */
-  private keysAgain = false;
+  /**
+   * The port pairs (portPair) of flows that took over an earlier flow's 5-tuple, as the table
+   * flagged them (hashed: a few are false alarms): at the end, only flows with one of these pairs
+   * are grouped by 5-tuple and their parts told apart by frame numbers.
+   */
+  private readonly againPorts = new Set<number>();
 
   /** The run's topology, so media path findings can place Edge and client addresses. */
   set topology(t: Topology | null) {
@@ -127,7 +131,11 @@ export class ReportBuilder {
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
     }
     this.roles.add(c);
-    if (c.flow.keyAgain === true) this.keysAgain = true;
+    if (c.flow.keyAgain === true) {
+      const f = c.flow;
+      const ported = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
+      this.againPorts.add(ported ? portPair(f.origPort, f.respPort) : 0);
+    }
     if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";
@@ -205,7 +213,7 @@ export class ReportBuilder {
   finish(capture: CaptureSummary): Report {
     const media = this.media.findings();
     const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
-    if (this.keysAgain) boundParts(flows);
+    if (this.againPorts.size > 0) boundParts(flows, this.againPorts);
     return {
       schema: REPORT_SCHEMA,
       tool: { name: "ocs-pcap", version: this.version },

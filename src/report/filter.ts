@@ -146,9 +146,11 @@ export function flowsById(
  * matches its own packets only: a part runs from its first frame to the frame before the next
  * part's first.
  */
-export function boundParts(flows: FlowRecord[]): void {
+export function boundParts(flows: FlowRecord[], pairs: ReadonlySet<number>): void {
   const byTuple = new Map<string, FlowRecord[]>();
   for (const f of flows) {
+    // Only flows on a port pair a later part had: the rest are alone on their 5-tuple.
+    if (!pairs.has(portPair(f.clientPort ?? 0, f.serverPort ?? 0))) continue;
     const a = `${f.clientIp}|${f.clientPort}`;
     const b = `${f.serverIp}|${f.serverPort}`;
     const key = `${f.transport} ${a < b ? a : b} ${a < b ? b : a}`;
@@ -164,4 +166,9 @@ export function boundParts(flows: FlowRecord[]): void {
       parts[i]!.frames = [parts[i]!.firstFrame, next === undefined ? null : next.firstFrame - 1];
     }
   }
+}
+
+/** Two ports as one number, whichever order they come in (0 for none: ICMP). */
+export function portPair(a: number, b: number): number {
+  return a < b ? a * 65536 + b : b * 65536 + a;
 }
