@@ -260,7 +260,8 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   // No flow got a packet back, over several unanswered ones: the capture saw one direction (a
   // one-way SPAN or tap, a capture filter), so "no reply" may be a reply it missed.
   const { bothWays, missing, oneSided } = builder.replies;
-  if (bothWays === 0 && missing > 0 && missing + oneSided >= ONE_WAY_MIN_FLOWS) {
+  // Not with input filters: the flows they leave out may be the two-way ones.
+  if (filter === null && bothWays === 0 && missing > 0 && missing + oneSided >= ONE_WAY_MIN_FLOWS) {
     warnings.push({
       code: "one_way_capture",
       offset: 0,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TcpConversation, writePcap } from "../fixtures/lib/packets.js";
+import { icmpMessage, ip, TcpConversation, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
@@ -213,6 +213,37 @@ describe("a capture that holds one direction only (corpus ocs.pcap: every conver
     );
     const strict = await runCli("analyze", capture(false), "--strict", "-f", "json");
     expect(strict.code).toBe(0);
+  });
+
+  it("says nothing when the firewall's ICMP errors about the SYNs came back, or input filters chose the flows", async () => {
+    const records = [0, 1, 2].flatMap((i) => {
+      const syn = new TcpConversation(
+        "10.1.0.20",
+        50010 + i,
+        `10.0.0.${20 + i}`,
+        5061,
+        t + i * 1_000_000,
+      ).syn().frames[0]!;
+      // ICMP host administratively prohibited (type 3, code 10) from the firewall, quoting the SYN.
+      const quote = syn.data.subarray(14, 14 + 28);
+      return [
+        syn,
+        { tsMicros: syn.tsMicros + 300, data: ip("10.0.0.254", "10.1.0.20", 1, icmpMessage(3, 10, quote)) },
+      ];
+    });
+    const file = join(dir, "icmp-answered.pcap");
+    writeFileSync(file, writePcap(records));
+    const report = await analyzeCapture(file, { version: "test" });
+    expect(report.flows.map((f) => f.reasons[0]?.code)).toEqual([
+      "icmp_unreachable",
+      "icmp_unreachable",
+      "icmp_unreachable",
+    ]);
+    expect(report.capture.warnings).toEqual([]);
+    const filtered = JSON.parse(
+      (await runCli("analyze", capture(true), "--port", "5061", "-f", "json")).stdout,
+    );
+    expect(filtered.capture.warnings).toEqual([]);
   });
 
   it("says nothing when any flow got a packet back", async () => {

@@ -423,7 +423,8 @@ interface Row {
   name: string;
   flow: FlowFacts;
   verdict: Verdict;
-  code: ReasonCode;
+  /** The first reason's code; null: none. */
+  code: ReasonCode | null;
   /**
    * "first": the reason the verdict rests on (the default); "listed": evidence or
    * information the README keeps beside another verdict, anywhere in `c.reasons`.
@@ -480,6 +481,18 @@ const ROWS: Row[] = [
     flow: synAckLost({ origPackets: 1, origSyns: 1, respPackets: 4 }),
     verdict: "blocked",
     code: "handshake_incomplete",
+  },
+  {
+    name: "one SYN, two SYN+ACKs, then the client's reset: the SYN+ACK reached it",
+    flow: synAckLost({ origPackets: 2, origSyns: 1, respPackets: 2, origFlags: SYN | RST }),
+    verdict: "known",
+    code: null,
+  },
+  {
+    name: "one SYN, one SYN+ACK, then the server's reset: no SYN+ACK was sent again",
+    flow: synAckLost({ origPackets: 1, origSyns: 1, respPackets: 2, respFlags: SYN | ACK | RST }),
+    verdict: "known",
+    code: null,
   },
   {
     name: "one SYN answered by SYN+ACK, an ICMP host unreachable quoting the SYN+ACK (return path)",

@@ -96,7 +96,7 @@ describe("pcapng reader", () => {
 
   it("numbers frames as Wireshark does: Systemd Journal Export and Custom Blocks take a number, other blocks none", () => {
     // tshark 4.0 lists this file as frames 1 (packet), 2 (systemd_journal), 3 (packet), 4 (custom
-    // block, "data"), 5 and 6 (packets); the Decryption Secrets, Interface Statistics and Name
+    // block, "data"), 5 and 6 (packets), …; the Decryption Secrets, Interface Statistics and Name
     // Resolution Blocks take no frame number.
     const big = new Uint8Array(300_000).fill(7);
     const pkt = new Uint8Array(60);
@@ -120,11 +120,14 @@ describe("pcapng reader", () => {
           // A custom block larger than the reader's window is streamed past, and still numbered.
           { kind: "raw", type: 0x00000bad, body: big },
           { kind: "epb", iface: 0, tsMicros: T0 + 4, data: pkt },
+          // A Sysdig event block: tshark 4.0 numbers it (so 0x216 and 0x221, its later forms).
+          { kind: "raw", type: 0x204, body: new Uint8Array(40) },
+          { kind: "epb", iface: 0, tsMicros: T0 + 5, data: pkt },
         ],
       },
     ]);
-    expect(readNg(bytes).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8]);
-    expect(readNg(bytes, 1000).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8]);
+    expect(readNg(bytes).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8, 10]);
+    expect(readNg(bytes, 1000).frames.map((f) => f.index)).toEqual([1, 3, 5, 6, 8, 10]);
   });
 
   it("streams past a non-packet block larger than its window and still checks its trailer", () => {

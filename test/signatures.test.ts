@@ -734,6 +734,16 @@ describe("the other protocols: positives and near misses", () => {
     ],
     ["SSL 2.0 ServerHello (type 4)", poke(ssl2ClientHello(), 2, 4), true, 443, 50000, App.RtpCandidate],
     ["Google QUIC data header away from port 443", googleQuicData, false, 50000, 8443, App.Unidentified],
+    // OpenVPN over UDP 443: P_CONTROL_HARD_RESET_CLIENT_V2 (opcode 7 << 3) and P_ACK_V1 (5 << 3).
+    [
+      "OpenVPN hard reset (0x38) at port 443",
+      poke(googleQuicData, 0, 0x38),
+      false,
+      50000,
+      443,
+      App.Unidentified,
+    ],
+    ["OpenVPN ACK (0x28) at port 443", poke(googleQuicData, 0, 0x28), false, 50000, 443, App.Unidentified],
     [
       "Google QUIC data header of 17 bytes",
       googleQuicData.subarray(0, 17),

@@ -211,10 +211,22 @@ describe("a ClientHello in SSL 2.0's record format (Windows XP/2003 SChannel's d
       .handshake()
       .data(true, ssl2ClientHello())
       .close();
+    // Skype's way on 443: a ClientHello, then bytes of its own that are no TLS record, and the
+    // server's answer in kind: no TLS handshake was tried, so none failed.
+    const lookalike = new TcpConversation("10.1.0.20", 50003, "10.0.0.10", 443, t + 9_000_000)
+      .handshake()
+      .data(true, Uint8Array.from([...ssl2ClientHello(), 0x17, 0x9c, 0x41, 0x02, 0x55, 0x10, 0x33, 0x77]))
+      .data(false, Uint8Array.from([0x6b, 0x12, 0x00, 0x9e, 0x31, 0x44, 0x02, 0x08]))
+      .close();
     const file = join(tmp, "sslv2.pcap");
-    writeFileSync(file, writePcap([...answered.frames, ...silent.frames]));
+    writeFileSync(file, writePcap([...answered.frames, ...silent.frames, ...lookalike.frames]));
     const report = await analyzeCapture(file, { version: "test" });
-    const [a, b] = byClientPort(report.flows);
+    const [a, b, c] = byClientPort(report.flows);
+    expect([c!.verdict, c!.application.protocol, c!.reasons.map((r) => r.code)]).toEqual([
+      "known",
+      "tls",
+      [],
+    ]);
     expect([a!.verdict, a!.application.protocol, a!.tls?.complete, a!.tls?.version, a!.reasons]).toEqual([
       "known",
       "tls",

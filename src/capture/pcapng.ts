@@ -35,10 +35,8 @@ const BLOCK_IDB = 1;
 const BLOCK_PB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
-/** Not packets, but frames to Wireshark 4.x, so numbered: Systemd Journal Export and Custom Blocks (pcapng draft §4.7-4.8). */
-const BLOCK_SYSTEMD_JOURNAL = 9;
-const BLOCK_CUSTOM = 0x00000bad;
-const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
+/** Not packets, but frames to tshark 4.0, so numbered: Systemd Journal Export, Custom (draft §4.7-4.8), Sysdig events. */
+const NUMBERED_BLOCKS: ReadonlySet<number> = new Set([9, 0x00000bad, 0x40000bad, 0x204, 0x216, 0x221]);
 
 /** Overhead of the largest packet block header (EPB/PB: 28 bytes) plus trailer, plus room for options. */
 const PACKET_BLOCK_SLACK = 28 + 4 + 4096;
@@ -86,7 +84,7 @@ export class PcapngReader extends WindowedReader {
   private le = true;
   private interfaces: Interface[] = [];
   private lastTs = 0;
-  /** Frames as Wireshark numbers them: packets and BLOCK_CUSTOM etc. */
+  /** Frames as Wireshark numbers them: packets and NUMBERED_BLOCKS. */
   private records = 0;
   /** Bytes still to skip of a block too large for the window; then its trailer is checked. */
   private skipLeft = 0;
@@ -183,8 +181,7 @@ export class PcapngReader extends WindowedReader {
           );
         }
         // A large block we only skip: stream past it, then check its trailer.
-        if (type === BLOCK_SYSTEMD_JOURNAL || type === BLOCK_CUSTOM || type === BLOCK_CUSTOM_NOCOPY)
-          this.records++;
+        if (NUMBERED_BLOCKS.has(type)) this.records++;
         this.skipLeft = len - 4;
         this.skipLength = len;
         this.skipOffset = offset;
@@ -222,12 +219,8 @@ export class PcapngReader extends WindowedReader {
         case BLOCK_SPB:
           this.simplePacket(at, len, offset);
           break;
-        case BLOCK_SYSTEMD_JOURNAL:
-        case BLOCK_CUSTOM:
-        case BLOCK_CUSTOM_NOCOPY:
-          this.records++;
-          break;
         default:
+          if (NUMBERED_BLOCKS.has(type)) this.records++;
           break;
       }
       this.start += len;

@@ -34,7 +34,7 @@
  */
 
 import { App } from "../decode/apps.js";
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from "../decode/constants.js";
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/constants.js";
 import type { SipOutcome } from "../flow/sip-outcome.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
@@ -196,7 +196,13 @@ export function flowEvidence(
       // SYN+ACKs (it saw no ACK either) or an ICMP error about the SYN+ACK
       // show it never arrived (the return path is blocked).
       const icmpOnReply = icmp !== null && !flow.icmpQuotesOriginator;
-      if (flow.origSyns >= 2 || flow.respPackets >= 2 || icmpOnReply) {
+      // Retransmitted SYN+ACKs: two or more server packets, none a FIN or RST, and no reset from
+      // the client (a client that resets got the SYN+ACK).
+      const synAcksAgain =
+        flow.respPackets >= 2 &&
+        (flow.respFlags & (TCP_FIN | TCP_RST)) === 0 &&
+        (flow.origFlags & TCP_RST) === 0;
+      if (flow.origSyns >= 2 || synAcksAgain || icmpOnReply) {
         blocked.push(
           reason("handshake_incomplete", {
             syns: flow.origSyns,

@@ -74,6 +74,7 @@ export function tlsEvidence(
     o.partial === null &&
     serverSeen &&
     !clientHadKeys &&
+    o.clientNotTls !== true &&
     (!o.serverHello || reset)
   ) {
     const stage = o.serverHello ? "after_server_hello" : "no_server_hello";

@@ -76,14 +76,16 @@ export function isGoogleQuicPublicHeader(buf: Uint8Array, off: number, end: numb
  * the Chromium "QUIC wire layout" document): no version (0x01) nor reset
  * (0x02) bit, neither of the top bits (0x40 multipath, 0x80 unused), and a
  * connection id: the 0x0c bits 0x0c or 0x08 (8 bytes in Q034 and later; 8 or
- * 4 before). Then a packet number and the 12-byte message hash or a tag, so
- * at least 18 bytes. A server's packets may leave the id out; those stay
- * unidentified (a lone 0x00 byte says too little). Only port 443 makes it one.
+ * 4 before), and a packet number of 1 or 2 bytes (the 0x30 bits 0x00 or 0x10,
+ * which is what Chrome sends; 4 and 6 bytes were allowed but would let
+ * OpenVPN's opcodes 0x28 and 0x38 through). Then the 12-byte message hash or
+ * a tag, so at least 18 bytes. A server's packets may leave the id out; those
+ * stay unidentified (a lone 0x00 byte says too little). Only port 443 makes it one.
  */
 export function isGoogleQuicDataHeader(buf: Uint8Array, off: number, end: number): boolean {
   if (end - off < 18) return false;
   const flags = buf[off]!;
-  return (flags & 0xc3) === 0 && (flags & 0x08) !== 0;
+  return (flags & 0xe3) === 0 && (flags & 0x08) !== 0;
 }
 
 // --- DTLS -----------------------------------------------------------------------

@@ -64,6 +64,11 @@ export interface TlsOutcome {
    * outcome then holds what came before; null when nothing stopped it.
    */
   partial: "budget" | "cap" | "snaplen" | null;
+  /**
+   * The client's own bytes stopped being TLS records after its ClientHello (a protocol that only
+   * opens like TLS, as Skype's did on 443): no TLS handshake was attempted, so none failed.
+   */
+  clientNotTls?: boolean;
 }
 
 /** Whether the handshake completed: ChangeCipherSpec both ways (TLS ≤ 1.2), or 1.3's encrypted records both ways. */
@@ -231,6 +236,7 @@ export class TlsOutcomes {
       const len = (b[at + 3]! << 8) | b[at + 4]!;
       if (type < 20 || type > 24 || b[at + 1] !== 3 || len > MAX_RECORD) {
         s.stopped = true;
+        if (s.clientHello) o.clientNotTls = true;
         break;
       }
       if (at + 5 + len > end) break;

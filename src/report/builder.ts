@@ -90,7 +90,7 @@ export class ReportBuilder {
   /** Packets of every flow added, and ICMP errors attached to them as evidence. */
   readonly packets = { inFlows: 0, icmpEvidence: 0 };
   /**
-   * Flows with packets both ways, and flows whose blocking evidence is a reply that never came
+   * Flows with packets (or an ICMP error) both ways, and flows whose blocking evidence is a reply that never came
    * (syn_no_reply, udp_no_reply, one_way_media), and flows shown one-sided (one_sided_capture):
    * with several of the latter and none of the former, the capture itself saw one direction only
    * (analyze.ts warns `one_way_capture`).
@@ -120,7 +120,9 @@ export class ReportBuilder {
     this.packets.icmpEvidence += c.flow.icmp?.count ?? 0;
     this.summary.flows++;
     this.summary[c.verdict]++;
-    if (c.flow.origPackets > 0 && c.flow.respPackets > 0) this.replies.bothWays++;
+    // An ICMP error about the flow came back too: the capture saw that direction.
+    if ((c.flow.origPackets > 0 && c.flow.respPackets > 0) || (c.flow.icmp?.count ?? 0) > 0)
+      this.replies.bothWays++;
     for (let i = 0; i < c.reasons.length; i++) {
       const code = c.reasons[i]!.code;
       if (code === "syn_no_reply" || code === "udp_no_reply" || code === "one_way_media")
@@ -131,11 +133,10 @@ export class ReportBuilder {
         this.reasonCounts.set(code, (this.reasonCounts.get(code) ?? 0) + 1);
     }
     this.roles.add(c);
-    if (c.flow.keyAgain === true) {
-      const f = c.flow;
-      const ported = f.ipProto === IPPROTO_TCP || f.ipProto === IPPROTO_UDP;
-      this.againPorts.add(ported ? portPair(f.origPort, f.respPort) : 0);
-    }
+    // TCP and UDP only: an ICMP flow's key holds the ports it quotes, which the report has not.
+    const f0 = c.flow;
+    if (f0.keyAgain === true && (f0.ipProto === IPPROTO_TCP || f0.ipProto === IPPROTO_UDP))
+      this.againPorts.add(portPair(f0.origPort, f0.respPort));
     if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";

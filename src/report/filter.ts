@@ -6,9 +6,13 @@
  * Contract: a flow's filter matches every packet of the flow in either
  * direction, and the ICMP errors quoting it (Wireshark dissects the quoted
  * IP and transport headers, so `ip.addr` and `tcp.port` match inside them).
- * It matches no other flow of the capture: one port on both ends is named
- * as source and destination, and the parts of a 5-tuple several flows had in
- * turn (FlowRecord.frames, set by `boundParts`) by their frame numbers.
+ * Other flows are kept out where the report can tell them: one port on both
+ * ends is named as source and destination, and the parts of a 5-tuple several
+ * TCP or UDP flows had in turn (FlowRecord.frames, set by `boundParts` from
+ * the listed flows) by their frame numbers. It may still match ICMP errors
+ * that quote another flow between the two hosts, other flows' IP fragments
+ * between them (a fragment's ports are unknown), and parts the report does
+ * not list (past --max-report-flows, or outside --since/--until).
  * Only `==`, `>=`, `<=`, `&&` and `||` are used, which every Wireshark since
  * 1.x takes (the set syntax `in {…}` changed its separator in 4.0).
  * Field names: Wireshark's display filter reference (ip, ipv6, tcp, udp,
@@ -149,8 +153,10 @@ export function flowsById(
 export function boundParts(flows: FlowRecord[], pairs: ReadonlySet<number>): void {
   const byTuple = new Map<string, FlowRecord[]>();
   for (const f of flows) {
-    // Only flows on a port pair a later part had: the rest are alone on their 5-tuple.
-    if (!pairs.has(portPair(f.clientPort ?? 0, f.serverPort ?? 0))) continue;
+    // Only TCP and UDP flows on a port pair a later part had: the rest are alone on their 5-tuple
+    // (an ICMP flow's key holds the ports it quotes, which the report has not).
+    if (f.clientPort === null || f.serverPort === null) continue;
+    if (!pairs.has(portPair(f.clientPort, f.serverPort))) continue;
     const a = `${f.clientIp}|${f.clientPort}`;
     const b = `${f.serverIp}|${f.serverPort}`;
     const key = `${f.transport} ${a < b ? a : b} ${a < b ? b : a}`;
@@ -168,7 +174,7 @@ export function boundParts(flows: FlowRecord[], pairs: ReadonlySet<number>): voi
   }
 }
 
-/** Two ports as one number, whichever order they come in (0 for none: ICMP). */
+/** Two ports as one number, whichever order they come in. */
 export function portPair(a: number, b: number): number {
   return a < b ? a * 65536 + b : b * 65536 + a;
 }

@@ -24,21 +24,27 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
     "the packet was too big for a link on the path and may not be fragmented (path MTU discovery, RFC 1191)",
 };
 
-/** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
-/** The protocols of classify/payload.ts's OCS families (payloadFamily): found on a port whose rows take none of them, they are not "other traffic". */
+/**
+ * The protocols of the OCS families (classify/payload.ts payloadFamily; STUN in its Microsoft and
+ * TURN forms too): found on a port whose rows take none of them, they are not "other traffic".
+ * DTLS is left out: OCS 2007 R2 never speaks it (later products do, for media).
+ */
 const OCS_FAMILY: ReadonlySet<string> = new Set([
   "sip",
   "tls",
   "http",
   "stun",
+  "ms-turn",
+  "turn-channel",
+  "ms-turn-multiplex",
   "rtp",
   "rtcp",
-  "dtls",
   "dcerpc",
   "kerberos",
   "ldap",
 ]);
 
+/** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
 export function reasonText(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
@@ -123,7 +129,7 @@ export function reasonText(r: Reason): string {
     }
     case "handshake_incomplete": {
       const d = r.details;
-      return `the server answered with ${plural(d.synAcks, "packet")} (SYN+ACK) but the client never acknowledged, sending ${plural(d.syns, "SYN")} over ${seconds(d.spanMicros)}: the SYN+ACK did not reach it (return path blocked?)`;
+      return `the server answered with ${plural(d.synAcks, "packet")} (SYN+ACK) but the client never acknowledged, sending ${plural(d.syns, "SYN")}${d.syns > 1 ? ` over ${seconds(d.spanMicros)}` : ""}: the SYN+ACK did not reach it (return path blocked?)`;
     }
     case "reset_after_handshake":
       return `the server reset the connection after the client's first data (${plural(r.details.clientBytes, "byte")} sent, retransmissions included), having sent none: a middlebox rejecting TLS or SIP?`;
@@ -273,7 +279,7 @@ export function reasonBrief(r: Reason): string {
     case "syn_rejected":
       return `RST to ${plural(r.details.syns, "SYN")}`;
     case "handshake_incomplete":
-      return `SYN+ACK never acked, ${plural(r.details.syns, "SYN")} over ${seconds(r.details.spanMicros)}`;
+      return `SYN+ACK never acked, ${plural(r.details.syns, "SYN")}${r.details.syns > 1 ? ` over ${seconds(r.details.spanMicros)}` : ""}`;
     case "reset_after_handshake":
       return `server RST after ${plural(r.details.clientBytes, "byte")} from the client`;
     case "sip_error":
