@@ -11,7 +11,6 @@ import { FlowStore } from "./store.js";
 import { EndpointState, endpointState, updateTcpState } from "./tcp.js";
 import {
   BIT_FLIPPED,
-  BIT_KEY_AGAIN,
   BIT_ORIG_IS_LO,
   FROM_HI,
   H_ACK,
@@ -291,7 +290,7 @@ export abstract class TcpHistory extends FlowStore {
       origIsLo = !fromLo;
       flipped = true;
     }
-    this.bits[row] =
-      (this.bits[row]! & BIT_KEY_AGAIN) | (origIsLo ? BIT_ORIG_IS_LO : 0) | (flipped ? BIT_FLIPPED : 0);
+    // Added to the bits `create` set (a new row has no direction bits yet).
+    this.bits[row] = this.bits[row]! | (origIsLo ? BIT_ORIG_IS_LO : 0) | (flipped ? BIT_FLIPPED : 0);
   }
 }

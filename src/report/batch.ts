@@ -8,7 +8,7 @@ import type { Application, Reason, Verdict } from "../classify/classify.js";
 import { REASON_CODES } from "../classify/reasons.js";
 import { isoToMicros } from "../format.js";
 import { escapeHtml as h, escapeTerminalLine as line1, escapeMarkdown as md } from "./escape.js";
-import { filterFrames } from "./filter.js";
+import { savedFilterFacts } from "./filter.js";
 import { renderJson } from "./json.js";
 import type { FlowProcess, FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, REPORT_SCHEMA } from "./model.js";
@@ -263,11 +263,8 @@ export function reportFromJson(json: unknown): Report {
     firstSeen: isoToMicros(f.firstSeen),
     lastSeen: isoToMicros(f.lastSeen),
     firstFrame: f.firstFrame ?? 0,
-    // Not a report@1 field of its own: the saved display filter says whether it named fragments.
-    fragmented: typeof f.filter === "string" && /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(f.filter),
-    ...(typeof f.filter === "string" && filterFrames(f.filter) !== undefined
-      ? { frames: filterFrames(f.filter)! }
-      : {}),
+    // Not report@1 fields of their own: the saved display filter says what it named.
+    ...savedFilterFacts(f.filter),
     ...(f.process === undefined ? {} : { process: f.process }),
     ...(f.sip === undefined ? {} : { sip: f.sip }),
     ...(f.tls === undefined ? {} : { tls: f.tls }),

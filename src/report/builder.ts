@@ -134,9 +134,9 @@ export class ReportBuilder {
     }
     this.roles.add(c);
     // TCP and UDP only: an ICMP flow's key holds the ports it quotes, which the report has not.
-    const f0 = c.flow;
-    if (f0.keyAgain === true && (f0.ipProto === IPPROTO_TCP || f0.ipProto === IPPROTO_UDP))
-      this.againPorts.add(portPair(f0.origPort, f0.respPort));
+    const { flow } = c;
+    if (flow.keyAgain === true && (flow.ipProto === IPPROTO_TCP || flow.ipProto === IPPROTO_UDP))
+      this.againPorts.add(portPair(flow.origPort, flow.respPort));
     if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";

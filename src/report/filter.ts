@@ -87,11 +87,16 @@ export function flowFilter(f: Endpoints): string {
   return out === "" ? "frame" : out;
 }
 
-/** The frame bounds a flow filter names (a saved report's, read back), or undefined. */
-export function filterFrames(filter: string): FlowRecord["frames"] {
+/**
+ * What a saved report's flow filter says beyond its endpoints, read back (flowFilter's inverse):
+ * whether it named IP fragments, and the frames of a 5-tuple's part.
+ */
+export function savedFilterFacts(filter: unknown): Pick<FlowRecord, "fragmented" | "frames"> {
+  if (typeof filter !== "string") return { fragmented: false };
+  const fragmented = /\|\| (ip\.flags\.mf==1|ipv6\.fraghdr)/.test(filter);
   const m = / && frame\.number>=(\d+)(?: && frame\.number<=(\d+))?$/.exec(filter);
-  if (m === null) return undefined;
-  return [Number(m[1]), m[2] === undefined ? null : Number(m[2])];
+  if (m === null) return { fragmented };
+  return { fragmented, frames: [Number(m[1]), m[2] === undefined ? null : Number(m[2])] };
 }
 
 /**

@@ -54,8 +54,7 @@ export class NdjsonLines {
       this.lastCapture = capture;
       this.lastCaptureJson = JSON.stringify(capture);
     }
-    const { frames: _, ...unbounded } = f;
-    return `${flowJson(f.frames === undefined ? f : unbounded, this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
+    return `${flowJson(f.frames === undefined ? f : unbounded(f), this.roleText, this.appText, `"type":"flow","capture":${this.lastCaptureJson},"uid":"${zeekUid(capture, f)}",`)}\n`;
   }
 
   /** A capture that could not be read: its line, in its place among the captures. */
@@ -68,4 +67,10 @@ export class NdjsonLines {
     const { path, ...facts } = r.capture;
     return `${JSON.stringify({ type: "capture", capture: path, tool: r.tool, ...facts, summary: r.summary })}\n`;
   }
+}
+
+/** A record without its frame bounds (a copy made only for the few flows that have them). */
+function unbounded(f: FlowRecord): FlowRecord {
+  const { frames: _, ...rest } = f;
+  return rest;
 }
