@@ -140,13 +140,30 @@ describe("catalog index", () => {
     const uses = CATALOG.map((e) => `${e.seedRow}:${e.portUse}`).filter((u) => !u.endsWith(":listen"));
     expect(uses).toEqual([
       "17:media",
+      "29:connect",
+      "30:connect",
+      "32:connect",
       "34:media",
       "35:source",
       "44:media",
       "53:media",
+      "61:connect",
+      "62:connect",
+      "63:connect",
       "64:media",
+      "66:connect",
+      "67:connect",
+      "68:connect",
       "69:media",
+      "71:connect",
+      "72:connect",
+      "73:connect",
     ]);
+    // A "connect" row is one the seed describes as the role's own outbound traffic: a client
+    // ("Used by Office Communicator", "outgoing", "connecting from outside") or the CWA server's
+    // directory traffic to a domain controller.
+    for (const e of CATALOG.filter((x) => x.portUse === "connect"))
+      expect(e.roleKind === "client" || [88, 389, 3268].includes(e.ports[0]!.first)).toBe(true);
     for (const e of CATALOG) {
       if (e.portUse !== "listen")
         expect(e.notes.some((n) => n.startsWith(`portUse ${e.portUse}`))).toBe(true);

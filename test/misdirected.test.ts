@@ -59,7 +59,7 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
       46001,
       "misdirected",
       "role_mismatch",
-      /^5062\/tcp was sent to 10\.0\.0\.20 \(Mediation Server\), whose catalog rows do not list 5062\/tcp; Front End Servers, Edge Server, Load balancer for Edge Servers do$/,
+      /^5062\/tcp was sent to 10\.0\.0\.20 \(Mediation Server\), which the catalog does not list as serving 5062\/tcp; Front End Servers, Edge Server, Load balancer for Edge Servers do$/,
     ],
     [
       46002,
@@ -90,6 +90,12 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
       /^TLS on 80\/tcp, where the catalog expects plain HTTP \(Communicator Web Access server: http in the clear\)$/,
     ],
     [46008, "misdirected", "protocol_mismatch", /^RTP on 3478\/udp, where the catalog expects STUN\/TURN/],
+    [
+      46013,
+      "misdirected",
+      "role_mismatch",
+      /^389\/tcp was sent to 10\.0\.0\.40 \(Communicator Web Access server\), which the catalog does not list as serving 389\/tcp; the catalog has Communicator Web Access server connect to it on other hosts$/,
+    ],
   ];
   for (const [port, verdict, code, message] of cases) {
     it(`client port ${port}: ${verdict} (${code})`, () => {
@@ -117,6 +123,15 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     expect(tls.application).toEqual({ protocol: "tls", confidence: "signature", sni: "pool.contoso.test" });
     // Without a topology every role using 5061 is listed.
     expect(byClientPort(portOnly, 46009).roles.length).toBeGreaterThan(10);
+  });
+
+  it("applies a row whose port the role connects to only when the originator lives in the role", () => {
+    // LDAP from the CWA server to a domain controller (not in the topology): CWA's row 30.
+    const out = byClientPort(withTopology, 46012);
+    expect([out.verdict, out.application.protocol, out.reasons.length]).toEqual(["known", "ldap", 0]);
+    expect(out.roles.map((r) => r.seedRow)).toEqual([30]);
+    // The same bytes sent *to* the CWA server are role_mismatch (above); without a topology both are known.
+    expect([46012, 46013].map((p) => byClientPort(portOnly, p).verdict)).toEqual(["known", "known"]);
   });
 
   it("narrows media rows to the role an endpoint lives in", () => {

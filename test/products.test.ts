@@ -155,7 +155,29 @@ describe("catalog diff and firewall CSV", () => {
     const entries = productCatalog(["sfb2019"]);
     expect(rows.length).toBe(entries.reduce((n, e) => n + e.ports.length * e.transports.length, 0));
     for (const row of rows)
-      expect(row).toMatch(/,(inbound to role|outbound from role|both ways),\d+,\d+,(tcp|udp),/);
+      expect(row).toMatch(
+        /,(inbound to role|outbound from role to port|outbound from role's ports|both ways),\d+,\d+,(tcp|udp),/,
+      );
+  });
+
+  it("catalog --format csv gives each rule the way it opens: to the role, from the role to the port, or from its ports", async () => {
+    const rows = (await runCli("catalog", "--format", "csv")).stdout.split("\r\n");
+    const rule = (seedRow: number, transport: string) =>
+      rows
+        .find((r) => r.endsWith(`row ${seedRow}"`) && r.includes(`,${transport},`))
+        ?.split(",")
+        .slice(0, 4);
+    expect(rule(1, "tcp")).toEqual(["Front End Servers", "inbound to role", "5060", "5060"]);
+    // The CWA server's LDAP goes to a domain controller; Communicator's 5061 goes to the pool.
+    expect(rule(30, "tcp")).toEqual([
+      "Communicator Web Access server",
+      "outbound from role to port",
+      "389",
+      "389",
+    ]);
+    expect(rule(62, "tcp")).toEqual(["Office Communicator", "outbound from role to port", "5061", "5061"]);
+    expect(rule(35, "tcp")).toEqual(["Group Chat Server", "outbound from role's ports", "49152", "65535"]);
+    expect(rule(44, "udp")).toEqual(["Mediation Server", "both ways", "60000", "64000"]);
   });
 
   it("escapes what a catalog file brings: formulas in CSV, control characters on the terminal (hostile review)", async () => {

@@ -331,11 +331,27 @@ const ROWS: Row[] = [
   ],
 ];
 
+const CONNECT_CLIENT =
+  "portUse connect: the client opens this connection to a server's port; it is not a port the client listens on";
+const CONNECT_DC =
+  "portUse connect: the CWA server connects to this port on a domain controller, which is not an OCS role";
 /**
- * Rows whose ports are not a listening port (docs/verdict-rules.md §2), with
- * the reason for each choice; every other row is "listen".
+ * Rows whose ports are not the role's own listening port (docs/verdict-rules.md §2),
+ * with the reason for each choice; every other row is "listen".
  */
 const PORT_USE: Record<number, [PortUse, string]> = {
+  29: ["connect", CONNECT_DC],
+  30: ["connect", CONNECT_DC],
+  32: ["connect", CONNECT_DC],
+  61: ["connect", CONNECT_CLIENT],
+  62: ["connect", CONNECT_CLIENT],
+  63: ["connect", CONNECT_CLIENT],
+  66: ["connect", CONNECT_CLIENT],
+  67: ["connect", CONNECT_CLIENT],
+  68: ["connect", CONNECT_CLIENT],
+  71: ["connect", CONNECT_CLIENT],
+  72: ["connect", CONNECT_CLIENT],
+  73: ["connect", CONNECT_CLIENT],
   17: ["media", "portUse media: the seed's media range for A/V conferencing, used in both directions"],
   34: ["media", "portUse media: desktop-sharing sessions on a dynamic range, not a listening port"],
   35: [

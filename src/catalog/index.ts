@@ -11,7 +11,7 @@
  * sends from) never match a responder's port, so they are left out.
  */
 import { CATALOG } from "./data.js";
-import type { CatalogEntry, PortRange, Transport } from "./types.js";
+import { type CatalogEntry, type PortRange, servicePortUse, type Transport } from "./types.js";
 
 export interface CatalogMatch {
   entry: CatalogEntry;
@@ -24,7 +24,7 @@ const EMPTY: readonly CatalogMatch[] = Object.freeze([]);
 export class CatalogIndex {
   private readonly slots: Record<Transport, Uint16Array>;
   private readonly lists: (readonly CatalogMatch[])[] = [EMPTY];
-  /** The same lists, only the "listen" rows, by list id. */
+  /** The same lists, only the rows for the responder's own port ("listen" and "connect"), by list id. */
   private readonly listenLists: (readonly CatalogMatch[])[] = [EMPTY];
   /** The same lists, only the "media" rows (the clients' own range included), by list id. */
   private readonly mediaLists: (readonly CatalogMatch[])[] = [EMPTY];
@@ -47,7 +47,7 @@ export class CatalogIndex {
           const list = starts.get(range.first) ?? [];
           list.push({ entry, range });
           starts.set(range.first, list);
-          if (range.first === range.last && entry.portUse === "listen") {
+          if (range.first === range.last && servicePortUse(entry.portUse)) {
             this.servicePorts[transport][range.first] = 1;
           }
         }
@@ -72,7 +72,7 @@ export class CatalogIndex {
           id = ranked.length === 0 ? 0 : this.lists.length;
           if (id !== 0) {
             this.lists.push(Object.freeze(ranked));
-            this.listenLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "listen")));
+            this.listenLists.push(Object.freeze(ranked.filter((m) => servicePortUse(m.entry.portUse))));
             this.mediaLists.push(Object.freeze(ranked.filter((m) => m.entry.portUse === "media")));
             this.serverMediaLists.push(
               Object.freeze(ranked.filter((m) => m.entry.portUse === "media" && !m.entry.clientRange)),
@@ -90,7 +90,7 @@ export class CatalogIndex {
     return this.lists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
 
-  /** Like `lookup`, only the rows whose port is one a role listens on. */
+  /** Like `lookup`, only the rows whose port is a service port: one a role listens on or connects to. */
   listen(transport: Transport, port: number): readonly CatalogMatch[] {
     return this.listenLists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
@@ -105,7 +105,7 @@ export class CatalogIndex {
     return this.serverMediaLists[this.slots[transport][port] ?? 0] ?? EMPTY;
   }
 
-  /** True when a single-port "listen" entry (not a range) lists this port on this transport. */
+  /** True when a single-port "listen" or "connect" entry (not a range) lists this port on this transport. */
   isServicePort(transport: Transport, port: number): boolean {
     return this.servicePorts[transport][port] === 1;
   }

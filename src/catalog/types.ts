@@ -25,10 +25,18 @@ export type RoleKind = "server" | "load-balancer" | "client";
  * - "listen": a port the role accepts connections or datagrams on; it matches a responder's port;
  * - "media": a range used both ways for RTP/RTCP/STUN/TURN/DTLS; it claims a flow only with
  *   media in the payload, or when a topology places an endpoint in the row's role;
+ * - "connect": a port the role connects *to* on another host (a client's SIP to 5061, the CWA
+ *   server's LDAP to a domain controller); it matches a responder's port as "listen" does, but
+ *   names the originator's role: with a topology it applies when the originator is in the role;
  * - "source": a range the role sends *from*; it never matches a responder's port.
  */
-export type PortUse = "listen" | "media" | "source";
-export const PORT_USES: readonly PortUse[] = ["listen", "media", "source"];
+export type PortUse = "listen" | "connect" | "media" | "source";
+export const PORT_USES: readonly PortUse[] = ["listen", "connect", "media", "source"];
+
+/** True for the uses whose port is the responder's own service port ("listen" and "connect"). */
+export function servicePortUse(use: PortUse): boolean {
+  return use === "listen" || use === "connect";
+}
 
 /**
  * Payload families a row can accept on the wire. What a row accepts follows

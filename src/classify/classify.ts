@@ -223,14 +223,15 @@ function decide(
     let matches = index.lookup(transport, port);
     let misdirected = placed;
     if (topology) {
-      // With a topology, a row applies when either endpoint lives in its role.
+      // With a topology, a row applies when either endpoint lives in its role; a "connect" row
+      // (the CWA server's LDAP to a domain controller) only when the originator does.
       // Client rows (Office Communicator, Live Meeting, Mobile) apply where an endpoint is in a client network.
       const clientSide = origPlace?.kind === "clients" || respPlace?.kind === "clients";
       const here = matches.filter(
         (m) =>
           (m.entry.roleKind === "client" && clientSide) ||
           m.entry.role === origPlace?.role ||
-          m.entry.role === respPlace?.role,
+          (m.entry.role === respPlace?.role && m.entry.portUse !== "connect"),
       );
       const betweenClients = origPlace?.kind === "clients" && respPlace?.kind === "clients";
       if (here.some((m) => !m.entry.clientRange && m.entry.roleKind !== "client")) {

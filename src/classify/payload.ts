@@ -6,7 +6,7 @@
  */
 
 import type { CatalogMatch } from "../catalog/index.js";
-import type { CatalogEntry, PayloadFamily, Transport } from "../catalog/types.js";
+import { type CatalogEntry, type PayloadFamily, servicePortUse, type Transport } from "../catalog/types.js";
 import { APP_NAMES, App } from "../decode/apps.js";
 import { STUN_CHANNEL_DATA, STUN_MS_MULTIPLEX, STUN_MS_TURN } from "../decode/signatures-media.js";
 import type { FlowFacts } from "../flow/view.js";
@@ -235,7 +235,7 @@ export function demands(matches: readonly CatalogMatch[], transport: Transport):
     const accepted = new Set<PayloadFamily>();
     const rows: string[] = [];
     for (const { entry } of matches) {
-      if (entry.portUse !== "listen") continue;
+      if (!servicePortUse(entry.portUse)) continue;
       for (const f of accepts(entry)) accepted.add(f);
       if (entry.security === "tls") {
         expected.add("tls");

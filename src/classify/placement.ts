@@ -27,13 +27,19 @@ export function roleMismatch(
   resp: Place,
   service: readonly CatalogMatch[],
 ): Reason {
-  return reason("role_mismatch", {
+  const serving = service.filter((m) => m.entry.portUse === "listen");
+  const details = {
     transport,
     port,
     server: endpointText(flow, false),
     role: resp.role ?? "",
-    serving: roleNames(service),
-  });
+    serving: roleNames(serving),
+  };
+  // Only "connect" rows (Kerberos, LDAP: the CWA server to a domain controller): no role serves the port.
+  return reason(
+    "role_mismatch",
+    serving.length > 0 ? details : { ...details, connecting: roleNames(service) },
+  );
 }
 
 /** A server role opening a connection to a client network, on a port clients connect to. */

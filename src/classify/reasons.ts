@@ -46,7 +46,15 @@ export interface ReasonDetails {
     expected: PayloadFamily[];
     rows: string[];
   };
-  role_mismatch: { transport: string; port: number; server: string; role: string; serving: string[] };
+  /** `serving`: the roles that listen on the port; `connecting`, when none does: the roles that connect to it on other hosts. */
+  role_mismatch: {
+    transport: string;
+    port: number;
+    server: string;
+    role: string;
+    serving: string[];
+    connecting?: string[];
+  };
   range_mismatch: { role: string; address: string; port: number; transport: string; ranges: string };
   wrong_direction: {
     transport: string;

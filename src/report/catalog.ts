@@ -83,10 +83,11 @@ export function renderCatalogTable(entries: readonly CatalogEntry[], title: stri
 /** A CSV cell as the report's CSV writes it: quoted where needed, formulas defused, controls escaped. */
 const csvCell = (s: string | number) => (typeof s === "number" ? String(s) : escapeCsv(s));
 
-/** Which way a row opens a firewall: to the role's port, from the role's ports, or both (media). */
+/** Which way a row opens a firewall: to the role's port, from the role (to the port, or from its ports), or both (media). */
 const DIRECTION: Record<CatalogEntry["portUse"], string> = {
   listen: "inbound to role",
-  source: "outbound from role",
+  connect: "outbound from role to port",
+  source: "outbound from role's ports",
   media: "both ways",
 };
 

@@ -1,7 +1,8 @@
 /**
  * Protocol status codes' reason phrases that reason texts quote: SIP's
  * (RFC 3261 §21 and Microsoft's), TURN's (RFC 8656 §6.2, RFC 8489 §14.8) and
- * ICMP's destination-unreachable codes (RFC 792, RFC 1812 §5.2.7.1, RFC 4443 §3.1).
+ * ICMP's destination-unreachable codes (RFC 792, RFC 1812 §5.2.7.1, RFC 4443 §3.1),
+ * and protocols' names as people write them.
  */
 
 /** TURN's error reason phrases (RFC 8656 §6.2, RFC 8489 §14.8). */
@@ -55,3 +56,38 @@ export const ICMP_V6_CODES: Record<number, string> = {
   5: "source address failed ingress/egress policy",
   6: "reject route to destination",
 };
+
+const PROTOCOL_NAMES: Record<string, string> = {
+  quic: "QUIC",
+  dtls: "DTLS",
+  dns: "DNS",
+  mdns: "mDNS",
+  llmnr: "LLMNR",
+  ntp: "NTP",
+  ssdp: "SSDP",
+  "netbios-ns": "NetBIOS name service",
+  "netbios-dgm": "NetBIOS datagram",
+  dhcp: "DHCP",
+  snmp: "SNMP",
+  syslog: "syslog",
+  smb: "SMB",
+  rdp: "RDP",
+  rfb: "RFB (VNC)",
+  ssh: "SSH",
+  mysql: "MySQL",
+  tds: "TDS (SQL Server)",
+  tls: "TLS",
+  sip: "SIP",
+  http: "HTTP",
+  stun: "STUN",
+  rtp: "RTP",
+  rtcp: "RTCP",
+  dcerpc: "DCE/RPC",
+  kerberos: "Kerberos",
+  ldap: "LDAP",
+};
+
+/** A protocol's name as people write it ("QUIC", "DCE/RPC"). */
+export function protocolName(protocol: string): string {
+  return PROTOCOL_NAMES[protocol] ?? protocol.toUpperCase();
+}

@@ -6,7 +6,7 @@
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
 import type { IcmpDetails, Reason } from "../classify/reasons.js";
-import { ICMP_V4_CODES, ICMP_V6_CODES, SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
+import { ICMP_V4_CODES, ICMP_V6_CODES, protocolName, SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
 
 /** What a destination-unreachable category means, for people. */
 export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
@@ -83,7 +83,11 @@ export function reasonText(r: Reason): string {
     }
     case "role_mismatch": {
       const d = r.details;
-      return `${d.port}/${d.transport} was sent to ${d.server} (${d.role}), whose catalog rows do not list ${d.port}/${d.transport}; ${roleList(d.serving)} ${d.serving.length === 1 ? "does" : "do"}`;
+      const others =
+        d.serving.length > 0
+          ? `${roleList(d.serving)} ${d.serving.length === 1 ? "does" : "do"}`
+          : `the catalog has ${roleList(d.connecting ?? [])} connect to it on other hosts`;
+      return `${d.port}/${d.transport} was sent to ${d.server} (${d.role}), which the catalog does not list as serving ${d.port}/${d.transport}; ${others}`;
     }
     case "range_mismatch": {
       const d = r.details;
@@ -344,41 +348,6 @@ function transportText(transport: string): string {
 function icmpHead(d: IcmpDetails): string {
   const name = (d.v6 ? ICMP_V6_CODES : ICMP_V4_CODES)[d.code] ?? `code ${d.code}`;
   return `${plural(d.count, `${d.v6 ? "ICMPv6" : "ICMP"} destination unreachable`)} (${name}, code ${d.code}) from ${d.sender}`;
-}
-
-const PROTOCOL_NAMES: Record<string, string> = {
-  quic: "QUIC",
-  dtls: "DTLS",
-  dns: "DNS",
-  mdns: "mDNS",
-  llmnr: "LLMNR",
-  ntp: "NTP",
-  ssdp: "SSDP",
-  "netbios-ns": "NetBIOS name service",
-  "netbios-dgm": "NetBIOS datagram",
-  dhcp: "DHCP",
-  snmp: "SNMP",
-  syslog: "syslog",
-  smb: "SMB",
-  rdp: "RDP",
-  rfb: "RFB (VNC)",
-  ssh: "SSH",
-  mysql: "MySQL",
-  tds: "TDS (SQL Server)",
-  tls: "TLS",
-  sip: "SIP",
-  http: "HTTP",
-  stun: "STUN",
-  rtp: "RTP",
-  rtcp: "RTCP",
-  dcerpc: "DCE/RPC",
-  kerberos: "Kerberos",
-  ldap: "LDAP",
-};
-
-/** A protocol's name as people write it ("QUIC", "DCE/RPC"). */
-export function protocolName(protocol: string): string {
-  return PROTOCOL_NAMES[protocol] ?? protocol.toUpperCase();
 }
 
 function roleList(roles: readonly string[]): string {

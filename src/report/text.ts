@@ -1,7 +1,7 @@
 /** Plain-text pieces shared by the renderers (each escapes them for its own format). */
 import { REASON_CODES, type ReasonCode } from "../classify/reasons.js";
 import type { FlowRecord, Report, UnknownGroup } from "./model.js";
-import { protocolName } from "./reason-text.js";
+import { protocolName } from "./phrases.js";
 
 /** "10.0.0.1:5061", "[2001:db8::1]:5061", or the bare address when there is no port (ICMP). */
 export function endpoint(ip: string, port: number | null): string {
