@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CatalogIndex } from "../src/catalog/index.js";
+import { productCatalog } from "../src/catalog/products.js";
 import { type ClassifyContext, classifyFlow, type Verdict } from "../src/classify/classify.js";
 import {
   type IcmpCategory,
@@ -1343,3 +1344,26 @@ function answeredTcp(server: string, port: number): FlowFacts {
     state: "S1",
   });
 }
+
+describe("wrong_direction reads only the ports clients connect to (portUse connect)", () => {
+  const sfb = new CatalogIndex(productCatalog(["sfb2019"]));
+  const topology = parseTopology(
+    ["roles:", `  Front End Servers: [${FRONT_END}]`, "clients: [10.1.0.0/16]", ""].join("\n"),
+    "sfb.yaml",
+    sfb.roles(),
+  );
+  const at = { captureEnd: CAPTURE_END, topology };
+  it("a DHCP answer from a Front End to a client's own port 68/udp (a client listen row) is not wrong_direction", () => {
+    const c = classifyFlow(facts("udp", CLIENT, 68, { from: FRONT_END, origPort: 67 }), sfb, at);
+    expect(c.reasons.map((r) => r.code)).not.toContain("wrong_direction");
+    expect(c.verdict).toBe("known");
+  });
+  it("a Front End opening the clients' 5061/tcp (a client connect row) is", () => {
+    const c = classifyFlow(
+      facts("tcp", CLIENT, 5061, { from: FRONT_END, historyText: "S", state: "S0" }),
+      sfb,
+      at,
+    );
+    expect([c.verdict, c.reasons[0]?.code]).toEqual(["misdirected", "wrong_direction"]);
+  });
+});

@@ -125,6 +125,17 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     expect(byClientPort(portOnly, 46009).roles.length).toBeGreaterThan(10);
   });
 
+  it("names as serving a port only the roles that listen on it, not the clients that connect to it", () => {
+    const f = byClientPort(withTopology, 46014);
+    expect([f.verdict, f.reasons[0]!.code]).toEqual(["misdirected", "role_mismatch"]);
+    const serving = (f.reasons[0]!.details as { serving: string[] }).serving;
+    expect(serving).toContain("Front End Servers");
+    expect(serving).not.toContain("Office Communicator");
+    expect(reasonText(f.reasons[0]!)).toMatch(
+      /^443\/tcp was sent to 10\.0\.0\.20 \(Mediation Server\), which the catalog does not list as serving 443\/tcp; Front End Servers, Load balancer for Front End Servers, Communicator Web Access server and \d+ more do$/,
+    );
+  });
+
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {
     // LDAP from the CWA server to a domain controller (not in the topology): CWA's row 30.
     const out = byClientPort(withTopology, 46012);
@@ -378,6 +389,13 @@ describe("custom catalogs", () => {
         "entries:\n  - role: X\n    ports: [{first: 9, last: 2}]\n    transports: [tcp]\n    protocol: x\n",
       ),
     ).toBe("/entries/0/ports/0: first (9) is above last (2)");
+    expect(
+      bad(
+        "entries:\n  - role: X\n    ports: [{first: 5000, last: 6000}]\n    transports: [udp]\n    protocol: rtp\n    clientRange: true\n    portUse: connect\n",
+      ),
+    ).toBe(
+      "/entries/0/portUse: a clientRange entry is a client's own media range, so its portUse is media, not connect",
+    );
     expect(bad("entries: []\n")).toMatch(/\/entries: must NOT have fewer than 1 items/);
   });
 });

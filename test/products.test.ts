@@ -180,6 +180,21 @@ describe("catalog diff and firewall CSV", () => {
     expect(rule(44, "udp")).toEqual(["Mediation Server", "both ways", "60000", "64000"]);
   });
 
+  it("gives the later products' outbound rows the same direction: clients to 5061, the Access Edge's DNS and CRLs", async () => {
+    for (const product of ["lync2013", "sfb2015", "sfb2019"]) {
+      const rows = (await runCli("catalog", "--product", product, "--format", "csv")).stdout.split("\r\n");
+      const clients5061 = rows.filter((r) => r.startsWith("Clients,") && r.includes(",5061,5061,tcp,"));
+      expect(clients5061.length, product).toBeGreaterThan(0);
+      for (const r of clients5061) expect(r, product).toContain(",outbound from role to port,");
+    }
+    const lync = (await runCli("catalog", "--product", "lync2013", "--format", "csv")).stdout.split("\r\n");
+    const dns = lync.filter((r) => r.startsWith("Edge Server Access Edge service,") && r.includes(",53,53,"));
+    expect(dns.map((r) => r.split(",")[1])).toEqual([
+      "outbound from role to port",
+      "outbound from role to port",
+    ]);
+  });
+
   it("escapes what a catalog file brings: formulas in CSV, control characters on the terminal (hostile review)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ocs-products-"));
     const file = join(dir, "evil.yaml");

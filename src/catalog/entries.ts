@@ -54,6 +54,11 @@ export function catalogEntries(data: CatalogFileData, file: string): CatalogEntr
           file,
         );
     });
+    if (e.clientRange && e.portUse !== undefined && e.portUse !== "media")
+      throw new CatalogFileError(
+        `/entries/${i}/portUse: a clientRange entry is a client's own media range, so its portUse is media, not ${e.portUse}`,
+        file,
+      );
     const roleKind: RoleKind =
       e.roleKind ??
       (/^load balancer/i.test(e.role) ? "load-balancer" : CLIENT_ROLES.has(e.role) ? "client" : "server");

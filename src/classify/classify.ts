@@ -5,7 +5,8 @@
  * 1. not TCP or UDP: `unknown` (`not_in_catalog`, or `icmp_unmatched` for an
  *    ICMP error quoting no flow of the capture);
  * 2. other traffic (QUIC, DNS, RDP, …): `unknown` `other_protocol`;
- * 3. an OCS-family payload that contradicts what the "listen" rows demand:
+ * 3. an OCS-family payload that contradicts what the "listen" rows demand
+ *    ("listen" and "connect" rows: both name the responder's port):
  *    `misdirected` `protocol_mismatch`;
  * 4. a listen row that accepts the payload (or an unidentified payload):
  *    matched; an identified payload no listen row accepts: `other_protocol`;

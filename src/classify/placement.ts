@@ -1,11 +1,12 @@
 /**
  * Misdirections that only a topology file shows (where endpoints live):
  * - `role_mismatch`: the server's address belongs to a role whose rows do not
- *   list the port and transport, while another role's rows do;
+ *   list the port and transport as one it serves (a "connect" row is a port the
+ *   role sends to), while another role's rows do, or only "connect" rows list it;
  * - `range_mismatch`: a role's endpoint uses a media port outside that role's
  *   media range (Mediation 60000–64000, Edge 50000–59999, …);
  * - `wrong_direction`: a server role opened a connection to a client network
- *   on a port clients connect to (the catalog's client rows).
+ *   on a port clients connect to (the catalog's client "connect" rows).
  */
 import type { CatalogIndex, CatalogMatch } from "../catalog/index.js";
 import { formatPorts } from "../catalog/index.js";
@@ -54,7 +55,7 @@ export function wrongDirection(
   if (orig?.kind !== "role" || resp?.kind !== "clients") return null;
   const clientRows = index
     .listen(transport, port)
-    .filter((m) => m.entry.roleKind === "client" && m.range.first === m.range.last);
+    .filter((m) => m.entry.roleKind === "client" && m.entry.portUse === "connect");
   if (clientRows.length === 0) return null;
   return reason("wrong_direction", {
     transport,
