@@ -136,6 +136,21 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     );
   });
 
+  it("counts flows on one port under the roles each one's endpoints gave it (the role table)", () => {
+    const rows443 = withTopology.roles.filter((r) => r.ports === "443" && r.transport === "tcp");
+    // TLS to the Mediation Server (every role serving 443) and MS-TURN to the Edge (the Edge's rows).
+    expect(
+      rows443.map((r) => [r.flows, r.roles.includes("Edge Server"), r.roles.includes("Front End Servers")]),
+    ).toEqual([
+      [1, true, false],
+      [1, true, true],
+    ]);
+    // Without a topology both are one row.
+    expect(
+      portOnly.roles.filter((r) => r.ports === "443" && r.transport === "tcp").map((r) => r.flows),
+    ).toEqual([2]);
+  });
+
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {
     // LDAP from the CWA server to a domain controller (not in the topology): CWA's row 30.
     const out = byClientPort(withTopology, 46012);

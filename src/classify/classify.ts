@@ -43,7 +43,7 @@ import {
   portOnly,
   protocolOf,
 } from "./payload.js";
-import { rangeMismatch, roleMismatch, roleNames, wrongDirection } from "./placement.js";
+import { rangeMismatch, roleMismatch, roleNames, rowsHere, subset, wrongDirection } from "./placement.js";
 import { portReasons, type Reason, reason } from "./reasons.js";
 import type { Topology } from "./topology.js";
 
@@ -224,16 +224,8 @@ function decide(
     let matches = index.lookup(transport, port);
     let misdirected = placed;
     if (topology) {
-      // With a topology, a row applies when either endpoint lives in its role; a "connect" row
-      // (the CWA server's LDAP to a domain controller) only when the originator does.
-      // Client rows (Office Communicator, Live Meeting, Mobile) apply where an endpoint is in a client network.
-      const clientSide = origPlace?.kind === "clients" || respPlace?.kind === "clients";
-      const here = matches.filter(
-        (m) =>
-          (m.entry.roleKind === "client" && clientSide) ||
-          m.entry.role === origPlace?.role ||
-          (m.entry.role === respPlace?.role && m.entry.portUse !== "connect"),
-      );
+      // With a topology, the rows of the roles where the endpoints live (placement.ts: rowsHere).
+      const here = rowsHere(matches, origPlace, respPlace);
       const betweenClients = origPlace?.kind === "clients" && respPlace?.kind === "clients";
       if (here.some((m) => !m.entry.clientRange && m.entry.roleKind !== "client")) {
         matches = here;
@@ -248,7 +240,7 @@ function decide(
           c,
           ev,
           extra,
-          here.filter((m) => m.entry.clientRange),
+          subset(here, "client-range", (m) => m.entry.clientRange),
           NO_REASONS,
           [own],
         );
@@ -293,15 +285,18 @@ function decide(
     const betweenClients =
       transport === "udp" && origPlace?.kind === "clients" && respPlace?.kind === "clients";
     // With a topology, a server media row applies only to the role an endpoint lives in.
+    const origRole = origPlace?.role ?? null;
+    const respRole = respPlace?.role ?? null;
     const placedRows = topology
-      ? media.filter(
-          (m) =>
-            !m.entry.clientRange && (m.entry.role === origPlace?.role || m.entry.role === respPlace?.role),
+      ? subset(
+          media,
+          `media\n${origRole}\n${respRole}`,
+          (m) => !m.entry.clientRange && (m.entry.role === origRole || m.entry.role === respRole),
         )
       : NO_MATCHES;
     if (isMedia(app) || betweenClients) {
       if (betweenClients || media.every((m) => m.entry.clientRange)) {
-        const clientRows = media.filter((m) => m.entry.clientRange);
+        const clientRows = subset(media, "client-range", (m) => m.entry.clientRange);
         const own = clientMedia(
           formatPorts(clientRows[0]!.entry.ports),
           isMedia(app) ? c.application.protocol : null,

@@ -1,5 +1,7 @@
 /**
- * Misdirections that only a topology file shows (where endpoints live):
+ * Where a topology file puts a flow's endpoints: the catalog rows that apply
+ * there (`rowsHere`, shared lists through `subset`), and the misdirections only
+ * a topology shows:
  * - `role_mismatch`: the server's address belongs to a role whose rows do not
  *   list the port and transport as one it serves (a "connect" row is a port the
  *   role sends to), while another role's rows do, or only "connect" rows list it;
@@ -16,6 +18,54 @@ import { endpointText } from "./address.js";
 import { isMedia } from "./payload.js";
 import { type Reason, reason } from "./reasons.js";
 import type { Place } from "./topology.js";
+
+const subsets = new WeakMap<readonly CatalogMatch[], Map<string, readonly CatalogMatch[]>>();
+
+/**
+ * `list` filtered by `keep`, one shared frozen list per (list, key): a topology narrows each flow's
+ * rows, and the report's caches (role lists, role table, JSON text) key on a list's identity.
+ * `key` must name everything `keep` reads.
+ */
+export function subset(
+  list: readonly CatalogMatch[],
+  key: string,
+  keep: (m: CatalogMatch) => boolean,
+): readonly CatalogMatch[] {
+  let byKey = subsets.get(list);
+  if (byKey === undefined) {
+    byKey = new Map();
+    subsets.set(list, byKey);
+  }
+  let rows = byKey.get(key);
+  if (rows === undefined) {
+    rows = Object.freeze(list.filter(keep));
+    byKey.set(key, rows);
+  }
+  return rows;
+}
+
+/**
+ * The rows that apply where the endpoints live: a row when either endpoint lives in its role, a
+ * "connect" row (the CWA server's LDAP to a domain controller) only when the originator does, and
+ * the client rows (Office Communicator, Live Meeting, Mobile) when an endpoint is in a client network.
+ */
+export function rowsHere(
+  matches: readonly CatalogMatch[],
+  orig: Place | null,
+  resp: Place | null,
+): readonly CatalogMatch[] {
+  const clientSide = orig?.kind === "clients" || resp?.kind === "clients";
+  const origRole = orig?.role ?? null;
+  const respRole = resp?.role ?? null;
+  return subset(
+    matches,
+    `here\n${origRole}\n${respRole}\n${clientSide}`,
+    (m) =>
+      (m.entry.roleKind === "client" && clientSide) ||
+      m.entry.role === origRole ||
+      (m.entry.role === respRole && m.entry.portUse !== "connect"),
+  );
+}
 
 export function roleNames(matches: readonly CatalogMatch[]): string[] {
   return [...new Set(matches.map((m) => m.entry.role))];

@@ -1,29 +1,37 @@
 /**
  * The role table: flows grouped by their best catalog match, one row per
- * port (or range) and transport, counted as flows end.
+ * port (or range), transport and tied roles, counted as flows end.
  */
 import { type CatalogMatch, formatRange } from "../catalog/index.js";
 import { type Classified, transportName } from "../classify/classify.js";
 import type { RoleRow } from "./model.js";
 
-/** Groups flows by their best catalog match: one row per port (or range) and transport. */
+/**
+ * Groups flows by their best catalog match: one row per port (or range), transport and roles
+ * tied at the best rank (with a topology, flows on one port can have different roles).
+ */
 export class RoleTable {
-  /** Keyed by the best match's range and the flow's transport. */
-  private readonly byKey = new Map<number, RoleRow & { sortPort: number }>();
-  /** Roles tied at the best rank, per distinct match list. */
-  private readonly tiedRoles = new Map<readonly CatalogMatch[], string[]>();
+  /** Keyed by the best match's range and the flow's transport, then by the tied roles' key. */
+  private readonly byKey = new Map<number, Map<string, RoleRow & { sortPort: number }>>();
+  /** Roles tied at the best rank, and their key, per distinct match list (lists are shared). */
+  private readonly tiedRoles = new WeakMap<readonly CatalogMatch[], { roles: string[]; key: string }>();
 
   add(c: Classified): void {
     const best = c.matches[0];
     if (!best) return;
-    const transport = transportName(c.flow.ipProto);
+    const tied = this.tied(c.matches);
     const key = c.flow.ipProto * 2 ** 32 + best.range.first * 65536 + best.range.last;
-    let row = this.byKey.get(key);
+    let rows = this.byKey.get(key);
+    if (!rows) {
+      rows = new Map();
+      this.byKey.set(key, rows);
+    }
+    let row = rows.get(tied.key);
     if (!row) {
       row = {
-        roles: this.tied(c.matches),
+        roles: tied.roles,
         ports: formatRange(best.range),
-        transport,
+        transport: transportName(c.flow.ipProto),
         flows: 0,
         known: 0,
         blocked: 0,
@@ -33,7 +41,7 @@ export class RoleTable {
         bytes: 0,
         sortPort: best.range.first,
       };
-      this.byKey.set(key, row);
+      rows.set(tied.key, row);
     }
     row.flows++;
     if (c.verdict !== "unknown") row[c.verdict]++;
@@ -41,24 +49,30 @@ export class RoleTable {
     row.bytes += c.flow.origBytes + c.flow.respBytes;
   }
 
-  private tied(matches: readonly CatalogMatch[]): string[] {
-    let roles = this.tiedRoles.get(matches);
-    if (roles === undefined) {
+  private tied(matches: readonly CatalogMatch[]): { roles: string[]; key: string } {
+    let tied = this.tiedRoles.get(matches);
+    if (tied === undefined) {
       const best = matches[0]!;
       const width = best.range.last - best.range.first;
-      roles = [
+      const roles = [
         ...new Set(matches.filter((m) => m.range.last - m.range.first === width).map((m) => m.entry.role)),
       ];
-      this.tiedRoles.set(matches, roles);
+      tied = { roles, key: roles.join("\n") };
+      this.tiedRoles.set(matches, tied);
     }
-    return roles;
+    return tied;
   }
 
   rows(): RoleRow[] {
     return [...this.byKey.values()]
+      .flatMap((rows) => [...rows.values()])
       .sort(
         (a, b) =>
-          a.sortPort - b.sortPort || a.ports.localeCompare(b.ports) || a.transport.localeCompare(b.transport),
+          a.sortPort - b.sortPort ||
+          a.ports.localeCompare(b.ports) ||
+          a.transport.localeCompare(b.transport) ||
+          b.flows - a.flows ||
+          a.roles.join().localeCompare(b.roles.join()),
       )
       .map(({ sortPort: _sortPort, ...row }) => ({ ...row, roles: [...row.roles] }));
   }
