@@ -37,6 +37,19 @@ export function senderHash(w0: number, w1: number, w2: number, w3: number): numb
   return h >>> (32 - SENDER_BITS_LOG2);
 }
 
+const FROM_PORT = 0x10000;
+const TO_PORT = 0x20000;
+
+/** The hashed (source, destination, port, which port) key of `mediaPairs`. */
+function mediaKey(from: readonly number[], to: readonly number[], port: number, which: number): number {
+  return senderHash(
+    from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d),
+    from[1]! ^ to[2]! ^ Math.imul(port | which, 0x9e3779b1),
+    from[2]! ^ to[1]!,
+    from[3]! ^ Math.imul(to[0]!, 0x165667b1),
+  );
+}
+
 export abstract class PayloadHooks extends TcpHistory {
   /**
    * One bit per hashed source address that has sent any packet: "did the
@@ -50,10 +63,14 @@ export abstract class PayloadHooks extends TcpHistory {
   private readonly payloadId = new PayloadId();
 
   /**
-   * One bit per hashed (source, destination) address pair whose traffic was
-   * identified as media (RTP, RTCP, STUN/TURN, DTLS), set once per flow side:
-   * "did media come back on another 5-tuple" (asymmetric RTP ports, a
-   * receive-only party sending RTCP). Same size and collision rule as `senders`.
+   * Two bits per flow side whose traffic was identified as media (RTP, RTCP,
+   * TURN ChannelData, DTLS): the hashed (source, destination, source port) and
+   * (source, destination, destination port). "Did media come back on another
+   * 5-tuple of the same call" (asymmetric RTP ports, RFC 3550 §3; a receive-only
+   * party's RTCP on the next port, RFC 3264 §5.1) asks whether one of the two
+   * ports is shared, so that another call between the same two hosts (a
+   * Mediation Server and its gateway carry many) does not hide a one-way one.
+   * Same size and collision rule as `senders`.
    */
   protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
 
@@ -64,28 +81,30 @@ export abstract class PayloadHooks extends TcpHistory {
     this.senders.add(h);
   }
 
-  /** A side's payload was identified as media: its address sent media to the other side's address. */
+  /** A side's payload was identified as media: its address sent media to the other side's, from and to these ports. */
   protected markMediaPair(row: number, fromLo: boolean): void {
     const s = row * 8 + (fromLo ? 0 : 4);
     const d = row * 8 + (fromLo ? 4 : 0);
-    const h = senderHash(
-      this.addr[s]! ^ Math.imul(this.addr[d + 3]!, 0x27d4eb2d),
-      this.addr[s + 1]! ^ this.addr[d + 2]!,
-      this.addr[s + 2]! ^ this.addr[d + 1]!,
-      this.addr[s + 3]! ^ Math.imul(this.addr[d]!, 0x165667b1),
-    );
-    this.mediaPairs.add(h);
+    const from = [this.addr[s]!, this.addr[s + 1]!, this.addr[s + 2]!, this.addr[s + 3]!];
+    const to = [this.addr[d]!, this.addr[d + 1]!, this.addr[d + 2]!, this.addr[d + 3]!];
+    const lo = this.lPort[row]!;
+    const hi = this.hPort[row]!;
+    this.mediaPairs.add(mediaKey(from, to, fromLo ? lo : hi, FROM_PORT));
+    this.mediaPairs.add(mediaKey(from, to, fromLo ? hi : lo, TO_PORT));
   }
 
-  /** Whether the address `from` sent media to the address `to` on any flow so far (hashed; see `mediaPairs`). */
-  sentMediaTo(from: readonly number[], to: readonly number[]): boolean {
-    const h = senderHash(
-      from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d),
-      from[1]! ^ to[2]!,
-      from[2]! ^ to[1]!,
-      from[3]! ^ Math.imul(to[0]!, 0x165667b1),
+  /**
+   * Whether the address `from` sent media to the address `to` on any flow so far, from port
+   * `fromPort` or its RTP/RTCP pair (port ^ 1), or to port `toPort` or its pair (hashed; see `mediaPairs`).
+   */
+  sentMediaTo(from: readonly number[], to: readonly number[], fromPort: number, toPort: number): boolean {
+    const m = this.mediaPairs;
+    return (
+      m.has(mediaKey(from, to, fromPort, FROM_PORT)) ||
+      m.has(mediaKey(from, to, fromPort ^ 1, FROM_PORT)) ||
+      m.has(mediaKey(from, to, toPort, TO_PORT)) ||
+      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT))
     );
-    return this.mediaPairs.has(h);
   }
 
   /** Whether any packet so far came from this address (hashed; see `senders`). */
@@ -151,7 +170,7 @@ export abstract class PayloadHooks extends TcpHistory {
       return;
     }
     app[row] = id;
-    if (id === App.Rtcp || id === App.Stun || id === App.Dtls) this.markMediaPair(row, fromLo);
+    if (id === App.Rtcp || id === App.Dtls) this.markMediaPair(row, fromLo);
     (fromLo ? this.appDetailLo : this.appDetailHi)[row] = found.detail;
     if (id === App.Tls && found.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);

@@ -163,11 +163,14 @@ export class Flow {
   get icmpQuote(): IcmpQuote | null {
     return this.table.rowIcmpQuote(this.row);
   }
-  /** Whether this end's address sent media to the other end's address, on this flow or any other. */
+  /**
+   * Whether this end's address sent media to the other end's address, on this flow or another
+   * of the same call: from this end's port or to the other end's (or their RTCP pair).
+   */
   mediaFrom(orig: boolean): boolean {
     const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
     const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
-    return this.table.sentMediaTo(a, b);
+    return this.table.sentMediaTo(a, b, orig ? this.origPort : this.respPort, orig ? this.respPort : this.origPort);
   }
   /** Whether the capture holds any packet sent by this end's address (on any flow). */
   peerSent(orig: boolean): boolean {
