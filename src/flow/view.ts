@@ -170,7 +170,12 @@ export class Flow {
   mediaFrom(orig: boolean): boolean {
     const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
     const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
-    return this.table.sentMediaTo(a, b, orig ? this.origPort : this.respPort, orig ? this.respPort : this.origPort);
+    return this.table.sentMediaTo(
+      a,
+      b,
+      orig ? this.origPort : this.respPort,
+      orig ? this.respPort : this.origPort,
+    );
   }
   /** Whether the capture holds any packet sent by this end's address (on any flow). */
   peerSent(orig: boolean): boolean {
