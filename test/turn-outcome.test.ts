@@ -354,6 +354,16 @@ describe("readStun", () => {
     for (let n = 0; n < err.length; n++) expect(readStun(err, 0, n, out)).toBe(false);
   });
 
+  it("reads MS-TURN's REALM as 0x0015, where RFC 8489 has NONCE ([MS-TURN] §2.2.2)", () => {
+    // Allocate error 401 without the magic cookie: ERROR-CODE, NONCE (0x0014) "nn", REALM (0x0015) "ab".
+    const head = [0x01, 0x13, 0, 24, ...new Array(16).fill(7)];
+    const attrs = [0, 9, 0, 4, 0, 0, 4, 1, 0, 0x14, 0, 2, 0x6e, 0x6e, 0, 0, 0, 0x15, 0, 2, 0x61, 0x62, 0, 0];
+    const ms = Uint8Array.from([...head, ...attrs]);
+    expect(readStun(ms, 0, ms.length, out)).toBe(true);
+    expect([out.msTurn, out.errorCode]).toEqual([true, 401]);
+    expect(Buffer.from(ms.subarray(out.realmStart, out.realmEnd)).toString()).toBe("ab");
+  });
+
   it("never throws on any bytes (property)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {

@@ -28,7 +28,9 @@ export const STUN_SUCCESS = 2;
 export const STUN_ERROR = 3;
 
 const ATTR_ERROR_CODE = 0x0009;
+/** REALM: 0x0014 in RFC 8489 §18.3; MS-TURN numbers it 0x0015 (and NONCE 0x0014), [MS-TURN] §2.2.2. */
 const ATTR_REALM = 0x0014;
+const ATTR_MS_REALM = 0x0015;
 const ATTR_MS_VERSION = 0x8008;
 const ATTR_XOR_PEER_ADDRESS = 0x0012;
 const ATTR_MS_DESTINATION_ADDRESS = 0x0011;
@@ -101,7 +103,7 @@ export function readStun(b: Uint8Array, start: number, end: number, out: StunMes
     const value = at + 4;
     if (value + alen > stop) break;
     if (attr === ATTR_ERROR_CODE && alen >= 4) out.errorCode = (b[value + 2]! & 0x07) * 100 + b[value + 3]!;
-    else if (attr === ATTR_REALM) {
+    else if (attr === (out.msTurn ? ATTR_MS_REALM : ATTR_REALM)) {
       out.realmStart = value;
       out.realmEnd = value + alen;
     } else if (attr === ATTR_MS_VERSION && alen >= 4)
