@@ -951,6 +951,23 @@ const NEAR_MISSES: {
   topology?: boolean;
 }[] = [
   {
+    // WMI/DCOM management reaches every Windows server on 135, whatever its role.
+    name: "a DCE/RPC bind from an admin PC to 135/tcp on the Mediation Server (only Front End, Monitoring and Archiving rows list 135)",
+    flow: facts("tcp", MEDIATION, 135, {
+      origPackets: 4,
+      respPackets: 3,
+      origPayload: 72,
+      respPayload: 60,
+      origApp: App.DceRpc,
+      respApp: App.DceRpc,
+      historyText: "ShADdaFf",
+      state: "SF",
+    }),
+    verdict: "known",
+    absent: "role_mismatch",
+    topology: true,
+  },
+  {
     // README: udp_no_reply is not for SNMP traps or flow export, which only ever send one way.
     name: "two SNMP traps over 2 s to a manager's 162/udp, nothing back",
     flow: facts("udp", "10.0.0.1", 162, {

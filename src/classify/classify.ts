@@ -43,7 +43,15 @@ import {
   portOnly,
   protocolOf,
 } from "./payload.js";
-import { rangeMismatch, roleMismatch, roleNames, rowsHere, subset, wrongDirection } from "./placement.js";
+import {
+  anyServerServes,
+  rangeMismatch,
+  roleMismatch,
+  roleNames,
+  rowsHere,
+  subset,
+  wrongDirection,
+} from "./placement.js";
 import { portReasons, type Reason, reason } from "./reasons.js";
 import type { Topology } from "./topology.js";
 
@@ -244,7 +252,12 @@ function decide(
           NO_REASONS,
           [own],
         );
-      } else if (respPlace?.kind === "role" && respPlace.role !== null && placed.length === 0) {
+      } else if (
+        respPlace?.kind === "role" &&
+        respPlace.role !== null &&
+        placed.length === 0 &&
+        !anyServerServes(listen)
+      ) {
         misdirected = [...placed, roleMismatch(flow, port, transport, respPlace, listen)];
       }
     }

@@ -71,6 +71,17 @@ export function roleNames(matches: readonly CatalogMatch[]): string[] {
   return [...new Set(matches.map((m) => m.entry.role))];
 }
 
+/**
+ * Protocols every Windows server answers whatever its role: DCE/RPC's endpoint mapper on 135 (WMI
+ * and DCOM management reach any server there). A flow to such a port says nothing about the role.
+ */
+const EVERY_WINDOWS_SERVER = new Set(["rpc"]);
+
+/** Whether every row on the port names a protocol every Windows server answers (no role_mismatch there). */
+export function anyServerServes(service: readonly CatalogMatch[]): boolean {
+  return service.every((m) => EVERY_WINDOWS_SERVER.has(m.entry.protocol));
+}
+
 export function roleMismatch(
   flow: FlowFacts,
   port: number,
