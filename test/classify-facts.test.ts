@@ -44,6 +44,7 @@ import { type ConnState, EndpointState } from "../src/flow/tcp.js";
 import type { TlsOutcome } from "../src/flow/tls-outcome.js";
 import { FirstPayload, type IcmpEvidence, type IcmpQuote } from "../src/flow/types.js";
 import type { FlowFacts } from "../src/flow/view.js";
+import { reasonText } from "../src/report/reason-text.js";
 
 const T0 = 1_715_677_200_000_000;
 const S = 1_000_000;
@@ -1382,5 +1383,21 @@ describe("wrong_direction reads only the ports clients connect to (portUse conne
       at,
     );
     expect([c.verdict, c.reasons[0]?.code]).toEqual(["misdirected", "wrong_direction"]);
+  });
+});
+
+describe("a 'closed port' ICMP error says who sent it", () => {
+  const text = (sender: string) => {
+    const c = classifyFlow(stunToEdge({ icmp: unreachable(sender, 3) }), index, context(false));
+    expect([c.verdict, c.reasons[0]?.code]).toEqual(["blocked", "icmp_unreachable"]);
+    return reasonText(c.reasons[0]!);
+  };
+  it("from the server itself: nothing listens there", () => {
+    expect(text(EDGE)).toMatch(/from 10\.0\.0\.30: closed port \(nothing listens there\)$/);
+  });
+  it("from a firewall (iptables' REJECT answers with port unreachable): rejected on the way", () => {
+    expect(text(FIREWALL)).toMatch(
+      /from 10\.0\.0\.254: rejected on the way: the sender is not the destination, so a firewall or router answers for the port/,
+    );
   });
 });

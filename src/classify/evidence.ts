@@ -148,8 +148,12 @@ export function flowEvidence(
   if (icmp !== null) {
     const quotes = flow.icmpQuotesOriginator ? "originator" : "responder";
     icmpBlocks = noReply && quotes === "originator";
+    // Sent by the quoted packet's destination itself, or by a router or firewall on the way.
+    const target = quotes === "responder";
+    const fromTarget =
+      icmp.family === flow.family && icmp.words.every((w, i) => w === flow.addrWord(target, i));
     (icmpBlocks ? blocked : info).push(
-      reason("icmp_unreachable", { ...icmpDetails(icmp), quotes, answered: !noReply }),
+      reason("icmp_unreachable", { ...icmpDetails(icmp), quotes, answered: !noReply, fromTarget }),
     );
   }
   const span = flow.last - flow.first;

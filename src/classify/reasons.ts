@@ -67,7 +67,12 @@ export interface ReasonDetails {
   // known
   client_media: { range: string | null; protocol: string | null };
   // blocked
-  icmp_unreachable: IcmpDetails & { quotes: "originator" | "responder"; answered: boolean };
+  /** `fromTarget`: sent by the quoted packet's destination, not a router or firewall (absent in older reports). */
+  icmp_unreachable: IcmpDetails & {
+    quotes: "originator" | "responder";
+    answered: boolean;
+    fromTarget?: boolean;
+  };
   syn_no_reply: { syns: number; spanMicros: number; after: "nothing" | "fin" | "rst"; icmp: boolean };
   syn_rejected: { syns: number; replies: number; spanMicros: number };
   handshake_incomplete: { syns: number; synAcks: number; spanMicros: number };

@@ -24,6 +24,10 @@ const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
     "the packet was too big for a link on the path and may not be fragmented (path MTU discovery, RFC 1191)",
 };
 
+/** A "closed port" code sent by a third party: a host answers for its own ports (RFC 1122 §3.2.2.1). */
+const CLOSED_BY_OTHER =
+  "rejected on the way: the sender is not the destination, so a firewall or router answers for the port (REJECT), whatever listens there";
+
 /**
  * The protocols of the OCS families (classify/payload.ts payloadFamily; STUN in its Microsoft and
  * TURN forms too): found on a port whose rows take none of them, they are not "other traffic".
@@ -113,7 +117,9 @@ export function reasonText(r: Reason): string {
           : d.answered
             ? " although the server answered"
             : "";
-      return `${icmpHead(d)}${about}: ${ICMP_MEANING[d.category]}`;
+      const meaning =
+        d.category === "closed" && d.fromTarget === false ? CLOSED_BY_OTHER : ICMP_MEANING[d.category];
+      return `${icmpHead(d)}${about}: ${meaning}`;
     }
     case "syn_no_reply": {
       const d = r.details;
