@@ -302,6 +302,7 @@ const sipOn5060 = (
       requests: responses.length,
       responses: responses.map((r) => ({ by: "server" as const, ...r })),
       diagnostics: null,
+      ringing: 0,
     },
     ...o,
   });

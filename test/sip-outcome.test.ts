@@ -121,7 +121,18 @@ describe("fixtures/sip-outcomes.pcap", async () => {
       },
     ]);
     expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
-    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 2]]);
+    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 3]]);
+    // An INVITE that rang (180) and then got 480 is nobody answering; one that never rang and got 408 fails.
+    expect([byPort(46205).verdict, byPort(46205).reasons, byPort(46205).sip?.ringing]).toEqual([
+      "known",
+      [],
+      1,
+    ]);
+    expect([byPort(46206).verdict, byPort(46206).reasons[0]?.code, byPort(46206).sip?.ringing]).toEqual([
+      "blocked",
+      "sip_error",
+      undefined,
+    ]);
     // The client's 480 to the server's INVITE is the user's answer to an incoming call.
     expect([byPort(46204).verdict, byPort(46204).reasons, byPort(46204).sip?.responses]).toEqual([
       "known",

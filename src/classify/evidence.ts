@@ -325,13 +325,19 @@ const SIP_FAILURES: ReadonlySet<number> = new Set([403, 404, 408, 480, 488, 500,
 /** The requests whose failure blocks a user: sign-in, calls, presence and OCS's SERVICE. */
 const SIP_WATCHED = ["REGISTER", "INVITE", "SUBSCRIBE", "SERVICE"] as const;
 
+/**
+ * An INVITE's final answers after it rang (180/183): nobody answered (408, 480), the callee's
+ * choice or absence, not the network's (RFC 3261 §21.4.9, §21.4.18).
+ */
+const SIP_NO_ANSWER: ReadonlySet<number> = new Set([408, 480]);
+
 /** Challenges without a success that mean the credentials failed: OCS's NTLM and Kerberos take at most two. */
 const SIP_CHALLENGES_FAILED = 3;
 
 /**
  * SIP's own evidence on a flow, from the server's answers to the client's
  * requests (a client declining the server's INVITE, 480 or 486, is a user's
- * choice, not the network's): `sip_error` when a watched request got a
+ * choice, not the network's; so is an INVITE that rang, then got 408 or 480): `sip_error` when a watched request got a
  * failing final response, or 3 or more challenges (401/407), and never a
  * success; `sip_auth` (information) when it was challenged and then
  * succeeded. Null when neither.
@@ -344,10 +350,11 @@ function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | 
     const mine = o.responses.filter((r) => r.method === method && r.by !== "client");
     if (mine.length === 0) continue;
     const success = mine.some((r) => r.code >= 200 && r.code < 300);
+    const rang = method === "INVITE" && o.ringing > 0;
     const failure = mine
       .filter(
         (r) =>
-          SIP_FAILURES.has(r.code) ||
+          (SIP_FAILURES.has(r.code) && !(rang && SIP_NO_ANSWER.has(r.code))) ||
           ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED),
       )
       .sort((a, b) => b.count - a.count)[0];

@@ -26,6 +26,8 @@ export interface SipOutcome {
   responses: SipResponseCount[];
   /** The first ms-diagnostics value of an error response (Microsoft's code and reason), or null. */
   diagnostics: string | null;
+  /** 180 Ringing and 183 Session Progress answers to INVITEs from the server's side (RFC 3261 §21.1): the call reached the callee. */
+  ringing: number;
 }
 
 /** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
@@ -36,7 +38,14 @@ const UTF8 = new TextDecoder("utf-8");
 export class SipOutcomes {
   private readonly byRow = new Map<
     number,
-    { requests: number; pairs: number[]; counts: number[]; diagnostics: string | null }
+    {
+      requests: number;
+      pairs: number[];
+      counts: number[];
+      diagnostics: string | null;
+      ringingLo: number;
+      ringingHi: number;
+    }
   >();
   private readonly start = new SipStart();
 
@@ -46,14 +55,20 @@ export class SipOutcomes {
     if (!parseSipStart(buf, start, end, s)) return;
     let o = this.byRow.get(row);
     if (o === undefined) {
-      o = { requests: 0, pairs: [], counts: [], diagnostics: null };
+      o = { requests: 0, pairs: [], counts: [], diagnostics: null, ringingLo: 0, ringingHi: 0 };
       this.byRow.set(row, o);
     }
     if (s.kind === SipKind.Request) {
       o.requests++;
       return;
     }
-    if (s.code < 200) return;
+    if (s.code < 200) {
+      if ((s.code === 180 || s.code === 183) && SIP_METHODS[s.cseqMethod] === "INVITE") {
+        if (fromLo) o.ringingLo++;
+        else o.ringingHi++;
+      }
+      return;
+    }
     // The side that sent the response, lo or hi: which is the originator is settled when the flow is read.
     const key = (fromLo ? 1_000_000 : 0) + s.cseqMethod * 1000 + s.code;
     const i = o.pairs.indexOf(key);
@@ -80,6 +95,8 @@ export class SipOutcomes {
         by: k >= 1_000_000 === origIsLo ? "client" : "server",
       })),
       diagnostics: o.diagnostics,
+      // The server's side is the responder: hi when the originator is lo.
+      ringing: origIsLo ? o.ringingHi : o.ringingLo,
     };
   }
 

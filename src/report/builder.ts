@@ -324,7 +324,11 @@ function flowRecord(
   const process = f.process >= 0 ? processes[f.process] : undefined;
   if (process !== undefined) record.process = process;
   const sip = f.sip;
-  if (sip !== null) record.sip = { requests: sip.requests, responses: sip.responses };
+  if (sip !== null)
+    record.sip =
+      sip.ringing > 0
+        ? { requests: sip.requests, responses: sip.responses, ringing: sip.ringing }
+        : { requests: sip.requests, responses: sip.responses };
   const tls = f.tls;
   if (tls !== null) record.tls = tlsRecord(tls);
   const stun = f.stun;
