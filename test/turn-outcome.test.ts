@@ -16,6 +16,7 @@ import {
   type PcapRecord,
   rtp,
   stunBinding,
+  TcpConversation,
   turnMessage,
   udp,
   writePcap,
@@ -246,6 +247,24 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     writeFileSync(file, writePcap(records));
     return { file, report: await analyzeCapture(file, { version: "t", topology }) };
   };
+
+  it("reads MS-TURN over TCP 443 behind its 2-byte frame length: two 401s are turn_allocate_failed", async () => {
+    // MS-TURN's Allocate error (0x0113): MAGIC-COOKIE, then ERROR-CODE 401.
+    const refused = (txid: number) => {
+      const ok = msTurnMessage(0x0113, txid);
+      const err = Uint8Array.from([...ok, 0, 0x09, 0, 4, 0, 0, 4, 1]);
+      err[3] = err.length - 20;
+      return err;
+    };
+    const framed = (m: Uint8Array) => Uint8Array.from([m.length >> 8, m.length & 0xff, ...m]);
+    const c = new TcpConversation(CLIENT, 50050, EDGE, 443, T).handshake();
+    c.data(true, framed(msTurnMessage(0x0003, 1))).data(false, framed(refused(1)));
+    c.data(true, framed(msTurnMessage(0x0003, 2))).data(false, framed(refused(2)));
+    const { report } = await run("ms-turn-tcp.pcap", c.close().frames);
+    const f = report.flows[0]!;
+    expect(f.stun?.allocate).toEqual({ requests: 2, successes: 0, errors: [{ code: 401, count: 2 }] });
+    expect(f.reasons.map((r) => r.code)).toContain("turn_allocate_failed");
+  });
 
   it("reads MS-TURN's Send requests and Data Indications as relaying, its DESTINATION-ADDRESS as the peer", async () => {
     const { file, report } = await run("msturn.pcap", msTurn());

@@ -56,6 +56,16 @@ export interface StunPeer {
   words: readonly [number, number, number, number];
 }
 
+/**
+ * A message behind a 2-byte length, as STUN over TCP to the Edge's 443 is framed (RFC 4571 framing;
+ * decode/signatures-media.ts identifies it the same way): read from after the length.
+ */
+function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): boolean {
+  if (end - start < 22) return false;
+  const len = (buf[start]! << 8) | buf[start + 1]!;
+  return len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m);
+}
+
 export class StunOutcomes {
   private readonly byRow = new Map<number, StunOutcome>();
   private readonly msg = new StunMessage();
@@ -68,7 +78,7 @@ export class StunOutcomes {
       if (o !== undefined && o.allocateSuccesses > 0) o.relayed++;
       return;
     }
-    if (!readStun(buf, start, end, m)) return;
+    if (!readStun(buf, start, end, m) && !framed(buf, start, end, m)) return;
     if (o === undefined) {
       o = {
         bindingRequests: 0,
