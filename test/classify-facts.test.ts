@@ -727,6 +727,36 @@ const ROWS: Row[] = [
     verdict: "blocked",
     code: "turn_allocate_failed",
   },
+  {
+    name: "STUN/TURN to the Edge's 3478/udp: an Allocate challenged with 401, the retry refused with 438 Stale Nonce, none accepted",
+    flow: facts("udp", EDGE, 3478, {
+      origPackets: 2,
+      respPackets: 2,
+      origPayload: 200,
+      respPayload: 160,
+      origApp: App.Stun,
+      respApp: App.Stun,
+      historyText: "Dd",
+      state: "SF",
+      stun: {
+        bindingRequests: 0,
+        bindingSuccesses: 0,
+        bindingErrors: 0,
+        allocateRequests: 2,
+        allocateSuccesses: 0,
+        allocateErrors: [
+          { code: 401, count: 1 },
+          { code: 438, count: 1 },
+        ],
+        msVersion: null,
+        realm: "contoso.test",
+        relayed: 0,
+        peers: [],
+      },
+    }),
+    verdict: "blocked",
+    code: "turn_allocate_failed",
+  },
   // misdirected
   {
     name: "SIP over UDP to 5061, catalogued only for TCP",

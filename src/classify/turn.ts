@@ -5,8 +5,10 @@
  * 437 Allocation Mismatch, 441 Wrong Credentials, 442 Unsupported Transport
  * Protocol, 486 Allocation Quota Reached or 508 Insufficient Capacity
  * (RFC 8656 §6.2, RFC 8489 §14.8), or challenged with 401 more than once
- * (the credentials offered after the first challenge were refused too). A
- * single 401 followed by a success is how every allocation starts.
+ * (the credentials offered after the first challenge were refused too), or
+ * challenged with 401 and then refused with any other error (438 Stale Nonce
+ * and no retry that succeeded). A single 401 followed by a success is how
+ * every allocation starts.
  */
 import type { StunOutcome } from "../flow/stun-outcome.js";
 import { type Reason, reason } from "./reasons.js";
@@ -17,7 +19,10 @@ export function turnEvidence(o: StunOutcome): Reason | null {
   if (o.allocateRequests === 0 || o.allocateSuccesses > 0) return null;
   const refused = o.allocateErrors.find((e) => FAILURES.includes(e.code));
   const challenged = o.allocateErrors.find((e) => e.code === 401 && e.count >= 2);
-  const failure = refused ?? challenged;
+  const afterChallenge = o.allocateErrors.some((e) => e.code === 401)
+    ? o.allocateErrors.find((e) => e.code !== 401)
+    : undefined;
+  const failure = refused ?? challenged ?? afterChallenge;
   if (failure === undefined) return null;
   return reason("turn_allocate_failed", {
     code: failure.code,
