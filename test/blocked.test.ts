@@ -80,7 +80,7 @@ describe("built cases (fixtures/blocked-cases.pcap)", () => {
       "icmp_unreachable",
       /ICMPv6 destination unreachable \(port unreachable, code 4\) from 2001:db8::30: closed port/,
     ],
-    ["45006", "blocked", "udp_no_reply", /^STUN binding request, no reply$/],
+    ["45006", "blocked", "udp_no_reply", /^STUN\/TURN request, no reply$/],
     // Mid-stream with data both ways: the port works (issue 11), midstream is information.
     [
       "45007",

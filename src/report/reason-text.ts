@@ -214,7 +214,7 @@ export function reasonText(r: Reason): string {
       const d = r.details;
       const what =
         d.request !== null
-          ? `${d.request === "stun" ? "STUN binding request" : "SIP request"}${d.packets > 1 ? ` (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})` : ""}`
+          ? `${d.request === "stun" ? "STUN/TURN request" : "SIP request"}${d.packets > 1 ? ` (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})` : ""}`
           : `${plural(d.packets, "packet")} over ${seconds(d.spanMicros)}`;
       return `${what}, no reply`;
     }
