@@ -983,6 +983,24 @@ const NEAR_MISSES: {
   topology?: boolean;
 }[] = [
   {
+    // The client ended the handshake itself (the server's certificate expired): it never reached its Certificate.
+    name: "MTLS asked for a client certificate, and the client answered the server's certificate with a fatal certificate_expired",
+    flow: tlsHandshake(
+      tlsOutcome({
+        certificateRequested: true,
+        clientCertificates: null,
+        alerts: [{ fromClient: true, level: 2, description: 45 }],
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { historyText: "ShADadFf", state: "SF" },
+    ),
+    verdict: "blocked",
+    absent: "tls_client_certificate_missing",
+  },
+  {
     // WMI/DCOM management reaches every Windows server on 135, whatever its role.
     name: "a DCE/RPC bind from an admin PC to 135/tcp on the Mediation Server (only Front End, Monitoring and Archiving rows list 135)",
     flow: facts("tcp", MEDIATION, 135, {

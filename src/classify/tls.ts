@@ -55,7 +55,14 @@ export function tlsEvidence(
       }),
     );
   }
-  if (o.certificateRequested && (o.clientCertificates === null || o.clientCertificates === 0)) {
+  // A client that itself ended the handshake with a fatal alert (certificate_expired about the
+  // server's certificate) never reached its Certificate message: that is the alert's story.
+  const clientAborted = o.clientCertificates === null && o.alerts.some((a) => a.fromClient && a.level === 2);
+  if (
+    o.certificateRequested &&
+    (o.clientCertificates === null || o.clientCertificates === 0) &&
+    !clientAborted
+  ) {
     // "nothing": no Certificate message before the client's ChangeCipherSpec or the end.
     const missing = reason("tls_client_certificate_missing", {
       answered: o.clientCertificates === 0 ? "empty" : "nothing",
