@@ -1450,3 +1450,29 @@ describe("a 'closed port' ICMP error says who sent it", () => {
     );
   });
 });
+
+describe("x.x.x.255 is a broadcast address only where no network of the topology holds it as a host", () => {
+  // ICE checks from a client to a peer client at 10.1.3.255, inside the topology's clients 10.1.0.0/16.
+  const checks = () =>
+    stunToEdge({
+      addrWord: (orig: boolean, w: number) => (w < 3 ? 0 : ipWord(orig ? CLIENT : "10.1.3.255")),
+      respPort: 50010,
+      toGroupAddress: true,
+    });
+  it("without a topology: taken for a /24's broadcast, no udp_no_reply", () => {
+    const c = classifyFlow(checks(), index, context(false));
+    expect(c.reasons.map((r) => r.code)).not.toContain("udp_no_reply");
+  });
+  it("inside the topology's 10.1.0.0/16: a host that never answered", () => {
+    const c = classifyFlow(checks(), index, context(true));
+    expect(c.reasons.map((r) => r.code)).toContain("udp_no_reply");
+  });
+  it("the last address of a network the topology gives is its broadcast still", () => {
+    const last = () => ({
+      ...checks(),
+      addrWord: (o: boolean, w: number) => (w < 3 ? 0 : ipWord(o ? CLIENT : "10.1.255.255")),
+    });
+    const c = classifyFlow(last(), index, context(true));
+    expect(c.reasons.map((r) => r.code)).not.toContain("udp_no_reply");
+  });
+});

@@ -112,7 +112,14 @@ export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: Clas
     history,
     reasons: NO_REASONS,
   };
-  const ev = flowEvidence(flow, state, history, context.captureEnd, serverNames(flow, context.topology));
+  const ev = flowEvidence(
+    flow,
+    state,
+    history,
+    context.captureEnd,
+    serverNames(flow, context.topology),
+    toGroup(flow, context.topology),
+  );
   return decide(
     c,
     index,
@@ -120,6 +127,16 @@ export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: Clas
     ev,
     ev === NO_EVIDENCE ? NO_REASONS : [...ev.blocked, ...ev.inconclusive, ...ev.info],
   );
+}
+
+/**
+ * Whether the responder is a group address: multicast, or an x.x.x.255 that no network of the
+ * topology holds as a host (without a topology every x.x.x.255 is taken for a /24's broadcast).
+ */
+function toGroup(flow: FlowFacts, topology: Topology | null | undefined): boolean {
+  if (!flow.toGroupAddress || !topology || flow.family !== 4) return flow.toGroupAddress;
+  const w = flow.addrWord(false, 3) >>> 0;
+  return w >>> 28 === 0xe || w === 0xffffffff || !topology.hostInside(4, words(flow, false));
 }
 
 /**

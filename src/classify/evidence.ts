@@ -73,6 +73,8 @@ export function flowEvidence(
   history: string,
   captureEnd: number | null,
   serverNames: ServerNames | null = null,
+  /** The responder is a multicast or broadcast address (nobody answers on the same 5-tuple). */
+  toGroup: boolean = flow.toGroupAddress,
 ): Evidence {
   const tcp = flow.ipProto === IPPROTO_TCP;
   // A SYN or SYN+ACK from either side (Zeek's history letters S/s, H/h).
@@ -225,7 +227,7 @@ export function flowEvidence(
       blocked.push(reason("reset_after_handshake", { clientBytes: flow.origPayload }));
     }
   } else if (flow.ipProto === IPPROTO_UDP && !icmpBlocks) {
-    if (noReply && !flow.toGroupAddress) udpOneWay(flow, span, nearEnd, blocked, inconclusive);
+    if (noReply && !toGroup) udpOneWay(flow, span, nearEnd, blocked, inconclusive);
     // Only the responder sent (flows turned round by a server port: the Edge's 3478 talking to a silent client).
     else if (flow.origPackets === 0 && isMedia(flow.respApp))
       oneWayMedia(flow, false, span, blocked, inconclusive);

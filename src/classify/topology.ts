@@ -130,6 +130,26 @@ export class Topology {
 
   /** Where an address (as four 32-bit words, see decode/packet.ts) lives, or null. */
   placeOf(family: number, words: readonly number[]): Place | null {
+    return this.segmentOf(family, words)?.owner ?? null;
+  }
+
+  /**
+   * Whether the address lies inside a network of the file wider than a /31 and is neither its first
+   * nor its last address: an x.x.x.255 there is a host, not the network's broadcast (RFC 919 §7).
+   */
+  hostInside(family: number, words: readonly number[]): boolean {
+    const at = this.segmentOf(family, words);
+    if (at === null) return false;
+    const owner = at.owner as Range;
+    const value = this.lastValue;
+    return owner.last - owner.first > 1n && value !== owner.first && value !== owner.last;
+  }
+
+  /** The address `segmentOf` last looked up, as a number (set on every call; read right after it). */
+  private lastValue = 0n;
+
+  /** The segment holding an address, or null; sets `lastValue`. */
+  private segmentOf(family: number, words: readonly number[]): Segment | null {
     let v4 = family === 4;
     let value = v4
       ? BigInt(words[3]! >>> 0)
@@ -154,7 +174,8 @@ export class Topology {
         hi = mid - 1;
       }
     }
-    return found !== null && value <= found.last ? found.owner : null;
+    this.lastValue = value;
+    return found !== null && value <= found.last ? found : null;
   }
 }
 
