@@ -151,6 +151,17 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     ).toEqual([2]);
   });
 
+  it("gives a placed server's media from its own range the server's row, not peer-to-peer client media", () => {
+    const f = byClientPort(withTopology, 60130);
+    expect([f.verdict, f.reasons.map((r) => r.code), [...new Set(f.roles.map((r) => r.role))]]).toEqual([
+      "known",
+      [],
+      ["Mediation Server"],
+    ]);
+    // Without a topology only the clients' range covers 30000: peer-to-peer client media.
+    expect(byClientPort(portOnly, 60130).reasons.map((r) => r.code)).toEqual(["client_media"]);
+  });
+
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {
     // LDAP from the CWA server to a domain controller (not in the topology): CWA's row 30.
     const out = byClientPort(withTopology, 46012);

@@ -324,6 +324,17 @@ function decide(
           (m) => !m.entry.clientRange && (m.entry.role === origRole || m.entry.role === respRole),
         )
       : NO_MATCHES;
+    // A placed server's media from its own range to a port only the clients' range covers (the
+    // Mediation Server's 60010 to a gateway's 30000): the server's row, not peer-to-peer media.
+    const originRows =
+      topology && origRole !== null && placedRows.length === 0 && isMedia(app)
+        ? subset(
+            index.serverMedia(transport, flow.origPort),
+            `media\n${origRole}`,
+            (m) => m.entry.role === origRole,
+          )
+        : NO_MATCHES;
+    if (originRows.length > 0 && !betweenClients) return matched(c, ev, extra, originRows, NO_REASONS);
     if (isMedia(app) || betweenClients) {
       if (betweenClients || media.every((m) => m.entry.clientRange)) {
         const clientRows = subset(media, "client-range", (m) => m.entry.clientRange);
