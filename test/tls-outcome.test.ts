@@ -196,6 +196,32 @@ describe("TLS handshakes read from the reassembled stream start", () => {
   });
 });
 
+describe("TLS 1.0 alone (OCS 2007 R2's default)", () => {
+  it("stays in the flow's reasons but does not list a healthy handshake under 'failed or warn'", async () => {
+    const t = 1_700_000_000_000_000;
+    const ccs = Uint8Array.from([20, 3, 1, 0, 1, 1]);
+    const hello10 = tlsServerHello();
+    hello10[2] = 1; // record version 3.1
+    hello10[10] = 1; // ServerHello.server_version 3.1: TLS 1.0
+    const done = new TcpConversation("10.1.0.20", 50011, "10.0.0.10", 5061, t)
+      .handshake()
+      .data(true, ssl2ClientHello())
+      .data(false, Uint8Array.from([...hello10, ...ccs]))
+      .data(true, ccs)
+      .close();
+    const file = join(tmp, "tls10.pcap");
+    writeFileSync(file, writePcap(done.frames));
+    const report = await analyzeCapture(file, { version: "test" });
+    const f = report.flows[0]!;
+    expect([f.verdict, f.tls?.version, f.reasons.map((r) => r.code)]).toEqual([
+      "known",
+      "TLS 1.0",
+      ["tls_deprecated_version"],
+    ]);
+    expect(renderTable(report, { limit: 25, width: 0 })).not.toMatch(/TLS handshakes that failed or warn/);
+  });
+});
+
 describe("a ClientHello in SSL 2.0's record format (Windows XP/2003 SChannel's default)", () => {
   it("opens a TLS handshake: completed when the server answers in TLS, incomplete when it never does", async () => {
     // tshark dissects the client's first segment of each as "SSLv2 Client Hello" (offering TLS 1.0).

@@ -7,9 +7,17 @@
 import type { FlowRecord, Report } from "./model.js";
 import { reasonBrief } from "./reason-text.js";
 
-/** Whether a flow has a TLS handshake with a finding: the "failed or warn" sections list it, known or not. */
+/**
+ * Whether a flow has a TLS handshake with a finding: the "failed or warn" sections list it, known or
+ * not. TLS 1.0 alone is not one there: it is OCS 2007 R2's default, so every healthy handshake of
+ * the deployment would be listed (unless the handshake was read only in part); the flow's reasons
+ * and the report's reason counts still say it.
+ */
 export function hasTlsFinding(f: FlowRecord): boolean {
-  return f.tls !== undefined && f.reasons.some((r) => r.code.startsWith("tls_"));
+  if (f.tls === undefined) return false;
+  // A handshake read only in part may hide findings: say so wherever it is listed.
+  if (f.tls.partial !== undefined && f.reasons.some((r) => r.code.startsWith("tls_"))) return true;
+  return f.reasons.some((r) => r.code.startsWith("tls_") && r.code !== "tls_deprecated_version");
 }
 
 /** Flows with a TLS finding, in report order, with the lines describing each. */
