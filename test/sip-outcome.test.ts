@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
+import { reasonBrief } from "../src/report/reason-text.js";
 import { askSync } from "./helpers/oracle.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -121,6 +122,8 @@ describe("fixtures/sip-outcomes.pcap", async () => {
       },
     ]);
     expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
+    // The terminal's one-line form keeps the ms-diagnostics code support looks up.
+    expect(reasonBrief(byPort(46202).reasons[0]!)).toBe("REGISTER → 403, diag 4005");
     expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 3]]);
     // An INVITE that rang (180) and then got 480 is nobody answering; one that never rang and got 408 fails.
     expect([byPort(46205).verdict, byPort(46205).reasons, byPort(46205).sip?.ringing]).toEqual([

@@ -292,8 +292,12 @@ export function reasonBrief(r: Reason): string {
       return `SYN+ACK never acked, ${plural(r.details.syns, "SYN")}${r.details.syns > 1 ? ` over ${seconds(r.details.spanMicros)}` : ""}`;
     case "reset_after_handshake":
       return `server RST after ${plural(r.details.clientBytes, "byte")} from the client`;
-    case "sip_error":
-      return `${r.details.method} → ${r.details.code}${r.details.responses > 1 ? ` ×${r.details.responses}` : ""}`;
+    case "sip_error": {
+      const d = r.details;
+      // The ms-diagnostics code is what support looks up ("diag 4005"); the full text is in the sentence.
+      const code = d.diagnostics === null ? null : /^\s*(\d+)/.exec(d.diagnostics)?.[1];
+      return `${d.method} → ${d.code}${d.responses > 1 ? ` ×${d.responses}` : ""}${code ? `, diag ${code}` : ""}`;
+    }
     case "sip_auth":
       return `${r.details.method} → ${r.details.code}, then success`;
     case "host_dropped":
