@@ -171,6 +171,31 @@ const stunToEdge = (o: Options = {}) =>
     ...o,
   });
 
+/** Two Allocate requests to the Edge's 3478/udp, answered with `errors` and no success. */
+const allocatesRefused = (errors: { code: number; count: number }[]) =>
+  facts("udp", EDGE, 3478, {
+    origPackets: 2,
+    respPackets: 2,
+    origPayload: 200,
+    respPayload: 160,
+    origApp: App.Stun,
+    respApp: App.Stun,
+    historyText: "Dd",
+    state: "SF",
+    stun: {
+      bindingRequests: 0,
+      bindingSuccesses: 0,
+      bindingErrors: 0,
+      allocateRequests: 2,
+      allocateSuccesses: 0,
+      allocateErrors: errors,
+      msVersion: null,
+      realm: "contoso.test",
+      relayed: 0,
+      peers: [],
+    },
+  });
+
 /** A TLS connection to the Front End's 443/tcp: handshake, data both ways, closed (SF). */
 const tlsToFrontEnd = (o: Options = {}) =>
   facts("tcp", FRONT_END, 443, {
@@ -702,58 +727,16 @@ const ROWS: Row[] = [
   },
   {
     name: "STUN/TURN to the Edge's 3478/udp: two Allocate requests, each challenged with 401, none accepted",
-    flow: facts("udp", EDGE, 3478, {
-      origPackets: 2,
-      respPackets: 2,
-      origPayload: 200,
-      respPayload: 160,
-      origApp: App.Stun,
-      respApp: App.Stun,
-      historyText: "Dd",
-      state: "SF",
-      stun: {
-        bindingRequests: 0,
-        bindingSuccesses: 0,
-        bindingErrors: 0,
-        allocateRequests: 2,
-        allocateSuccesses: 0,
-        allocateErrors: [{ code: 401, count: 2 }],
-        msVersion: null,
-        realm: "contoso.test",
-        relayed: 0,
-        peers: [],
-      },
-    }),
+    flow: allocatesRefused([{ code: 401, count: 2 }]),
     verdict: "blocked",
     code: "turn_allocate_failed",
   },
   {
     name: "STUN/TURN to the Edge's 3478/udp: an Allocate challenged with 401, the retry refused with 438 Stale Nonce, none accepted",
-    flow: facts("udp", EDGE, 3478, {
-      origPackets: 2,
-      respPackets: 2,
-      origPayload: 200,
-      respPayload: 160,
-      origApp: App.Stun,
-      respApp: App.Stun,
-      historyText: "Dd",
-      state: "SF",
-      stun: {
-        bindingRequests: 0,
-        bindingSuccesses: 0,
-        bindingErrors: 0,
-        allocateRequests: 2,
-        allocateSuccesses: 0,
-        allocateErrors: [
-          { code: 401, count: 1 },
-          { code: 438, count: 1 },
-        ],
-        msVersion: null,
-        realm: "contoso.test",
-        relayed: 0,
-        peers: [],
-      },
-    }),
+    flow: allocatesRefused([
+      { code: 401, count: 1 },
+      { code: 438, count: 1 },
+    ]),
     verdict: "blocked",
     code: "turn_allocate_failed",
   },
