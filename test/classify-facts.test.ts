@@ -326,8 +326,8 @@ const sipOn5060 = (
     sip: {
       requests: responses.length,
       responses: responses.map((r) => ({ by: "server" as const, ...r })),
-      diagnostics: null,
-      ringing: 0,
+      diagnostics: responses.map(() => null),
+      noAnswer: 0,
     },
     ...o,
   });

@@ -124,17 +124,28 @@ describe("fixtures/sip-outcomes.pcap", async () => {
     expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
     // The terminal's one-line form keeps the ms-diagnostics code support looks up.
     expect(reasonBrief(byPort(46202).reasons[0]!)).toBe("REGISTER → 403, diag 4005");
-    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 3]]);
+    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 5]]);
     // An INVITE that rang (180) and then got 480 is nobody answering; one that never rang and got 408 fails.
-    expect([byPort(46205).verdict, byPort(46205).reasons, byPort(46205).sip?.ringing]).toEqual([
+    expect([byPort(46205).verdict, byPort(46205).reasons, byPort(46205).sip?.noAnswer]).toEqual([
       "known",
       [],
       1,
     ]);
-    expect([byPort(46206).verdict, byPort(46206).reasons[0]?.code, byPort(46206).sip?.ringing]).toEqual([
+    expect([byPort(46206).verdict, byPort(46206).reasons[0]?.code, byPort(46206).sip?.noAnswer]).toEqual([
       "blocked",
       "sip_error",
       undefined,
+    ]);
+    // Two 480s on one connection, one after 180 and one after 183: one is still a failure.
+    expect([byPort(46207).verdict, byPort(46207).reasons[0]?.details, byPort(46207).sip?.noAnswer]).toEqual([
+      "blocked",
+      { method: "INVITE", code: 480, responses: 2, diagnostics: null },
+      1,
+    ]);
+    // The INVITE's 404 does not borrow the BYE's ms-diagnostics.
+    expect([byPort(46208).reasons[0]?.details, reasonBrief(byPort(46208).reasons[0]!)]).toEqual([
+      { method: "INVITE", code: 404, responses: 1, diagnostics: null },
+      "INVITE → 404",
     ]);
     // The client's 480 to the server's INVITE is the user's answer to an incoming call.
     expect([byPort(46204).verdict, byPort(46204).reasons, byPort(46204).sip?.responses]).toEqual([

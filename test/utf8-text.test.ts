@@ -82,16 +82,16 @@ describe("outcome text in UTF-8", () => {
       200,
       false,
     );
-    expect(sip.of(1, true)?.diagnostics).toBe(`4005;${reason}`);
+    expect(sip.of(1, true)?.diagnostics).toEqual([`4005;${reason}`]);
     // A reason longer than the report keeps, with a 3-byte character (€) across the limit.
     const head = `1;${"x".repeat(SIP_DIAGNOSTICS_MAX - 3)}`;
     const long = enc(`SIP/2.0 488 Not Acceptable\r\nCSeq: 2 INVITE\r\nms-diagnostics: ${head}€€€\r\n\r\n`);
     sip.note(2, long, 0, long.length, false);
-    expect(sip.of(2, true)?.diagnostics).toBe(head);
+    expect(sip.of(2, true)?.diagnostics).toEqual([head]);
     // A segment that ends inside a character of the header (the rest comes in the next one).
     const split = enc('SIP/2.0 403 Forbidden\r\nCSeq: 3 REGISTER\r\nms-diagnostics: 1;reason="Jü');
     sip.note(3, split, 0, split.length - 1, false);
-    expect(sip.of(3, true)?.diagnostics).toBe('1;reason="J');
+    expect(sip.of(3, true)?.diagnostics).toEqual(['1;reason="J']);
     // A whole line keeps what it holds, bytes that are not UTF-8 shown as U+FFFD.
     const bad = Uint8Array.from([
       ...enc("SIP/2.0 403 Forbidden\r\nms-diagnostics: 1;x"),
@@ -99,7 +99,7 @@ describe("outcome text in UTF-8", () => {
       ...enc("\r\n\r\n"),
     ]);
     sip.note(4, bad, 0, bad.length, false);
-    expect(sip.of(4, true)?.diagnostics).toBe("1;x\ufffd");
+    expect(sip.of(4, true)?.diagnostics).toEqual(["1;x\ufffd"]);
   });
 
   it("keeps a STUN REALM's characters, cut only between characters", () => {

@@ -47,6 +47,8 @@ export class SipStart {
   code = 0;
   /** The method id the CSeq header names, 0 when absent or not listed. */
   cseqMethod = 0;
+  /** The CSeq header's sequence number (RFC 3261 §20.16), -1 when absent. */
+  cseqNumber = -1;
   /** Where ms-diagnostics's value is in the buffer (length 0: absent). */
   diagOffset = 0;
   diagLength = 0;
@@ -87,6 +89,7 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
   out.method = 0;
   out.code = 0;
   out.cseqMethod = 0;
+  out.cseqNumber = -1;
   out.diagOffset = 0;
   out.diagLength = 0;
   const limit = Math.min(end, start + SIP_SCAN_BYTES);
@@ -121,6 +124,16 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
     if (lineEnd === at) break; // the blank line before the body
     if (startsWith(buf, at, lineEnd, CSEQ)) {
       let p = at + CSEQ.length;
+      while (p < lineEnd && isSpace(buf[p]!)) p++;
+      // At most 10 digits: RFC 3261 §8.1.1.5 keeps it below 2**31.
+      let n = 0;
+      let digits = 0;
+      for (; digits < 10 && p + digits < lineEnd; digits++) {
+        const c = buf[p + digits]!;
+        if (c < 0x30 || c > 0x39) break;
+        n = n * 10 + (c - 0x30);
+      }
+      if (digits > 0) out.cseqNumber = n;
       while (p < lineEnd && (isSpace(buf[p]!) || (buf[p]! >= 0x30 && buf[p]! <= 0x39))) p++;
       let q = p;
       while (q < lineEnd && !isSpace(buf[q]!)) q++;

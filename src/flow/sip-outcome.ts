@@ -1,8 +1,9 @@
 /**
  * What plain SIP said on a flow (issue 17, item 3): each request method with
- * the final responses it got, counted, and the first ms-diagnostics header of
- * an error response. Numbers and one short copied string per flow, kept only
- * for flows whose payload is SIP, and dropped when the flow ends.
+ * the final responses it got, counted, the first ms-diagnostics header of
+ * each kind of error response, and the INVITEs that rang and then went
+ * unanswered. Numbers and a few short copied strings per flow, kept only for
+ * flows whose payload is SIP, and dropped when the flow ends.
  */
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../decode/sip.js";
 
@@ -24,29 +25,37 @@ export interface SipOutcome {
   requests: number;
   /** Final responses (200–699) by the method their CSeq names; provisional ones (1xx) are left out. */
   responses: SipResponseCount[];
-  /** The first ms-diagnostics value of an error response (Microsoft's code and reason), or null. */
-  diagnostics: string | null;
-  /** 180 Ringing and 183 Session Progress answers to INVITEs from the server's side (RFC 3261 §21.1): the call reached the callee. */
-  ringing: number;
+  /** Per response kind, in `responses`' order: the first ms-diagnostics value of those responses (Microsoft's code and reason), or null. */
+  diagnostics: (string | null)[];
+  /**
+   * The server side's 408 and 480 answers to INVITEs it had answered 180 Ringing under the same
+   * CSeq (RFC 3261 §21.1.2, §21.4.9, §21.4.18): the call rang and nobody answered.
+   */
+  noAnswer: number;
 }
 
 /** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
 const MAX_PAIRS = 16;
+/** INVITE CSeq numbers kept per side that rang (180), the latest first out. */
+const MAX_RANG = 16;
+const INVITE = SIP_METHODS.indexOf("INVITE");
 /** SIP header values are UTF-8 (RFC 3261 §25.1, TEXT-UTF8). */
 const UTF8 = new TextDecoder("utf-8");
 
+interface SipState {
+  requests: number;
+  pairs: number[];
+  counts: number[];
+  diagnostics: (string | null)[];
+  /** CSeq numbers of INVITEs each side answered with 180 Ringing. */
+  rangLo: number[];
+  rangHi: number[];
+  noAnswerLo: number;
+  noAnswerHi: number;
+}
+
 export class SipOutcomes {
-  private readonly byRow = new Map<
-    number,
-    {
-      requests: number;
-      pairs: number[];
-      counts: number[];
-      diagnostics: string | null;
-      ringingLo: number;
-      ringingHi: number;
-    }
-  >();
+  private readonly byRow = new Map<number, SipState>();
   private readonly start = new SipStart();
 
   /** Notes the SIP message at the payload's start (a message that begins inside a TCP segment is not seen). */
@@ -55,30 +64,46 @@ export class SipOutcomes {
     if (!parseSipStart(buf, start, end, s)) return;
     let o = this.byRow.get(row);
     if (o === undefined) {
-      o = { requests: 0, pairs: [], counts: [], diagnostics: null, ringingLo: 0, ringingHi: 0 };
+      o = {
+        requests: 0,
+        pairs: [],
+        counts: [],
+        diagnostics: [],
+        rangLo: [],
+        rangHi: [],
+        noAnswerLo: 0,
+        noAnswerHi: 0,
+      };
       this.byRow.set(row, o);
     }
     if (s.kind === SipKind.Request) {
       o.requests++;
       return;
     }
+    const rang = fromLo ? o.rangLo : o.rangHi;
     if (s.code < 200) {
-      if ((s.code === 180 || s.code === 183) && SIP_METHODS[s.cseqMethod] === "INVITE") {
-        if (fromLo) o.ringingLo++;
-        else o.ringingHi++;
+      // 180 only: a gateway's 183 also carries early media announcing a failure.
+      if (s.code === 180 && s.cseqMethod === INVITE && s.cseqNumber >= 0 && !rang.includes(s.cseqNumber)) {
+        if (rang.length >= MAX_RANG) rang.shift();
+        rang.push(s.cseqNumber);
       }
       return;
     }
+    if ((s.code === 408 || s.code === 480) && s.cseqMethod === INVITE && rang.includes(s.cseqNumber)) {
+      if (fromLo) o.noAnswerLo++;
+      else o.noAnswerHi++;
+    }
     // The side that sent the response, lo or hi: which is the originator is settled when the flow is read.
     const key = (fromLo ? 1_000_000 : 0) + s.cseqMethod * 1000 + s.code;
-    const i = o.pairs.indexOf(key);
+    let i = o.pairs.indexOf(key);
     if (i >= 0) o.counts[i]!++;
     else if (o.pairs.length < MAX_PAIRS) {
-      o.pairs.push(key);
+      i = o.pairs.push(key) - 1;
       o.counts.push(1);
+      o.diagnostics.push(null);
     }
-    if (s.code >= 300 && s.diagLength > 0 && o.diagnostics === null) {
-      o.diagnostics = UTF8.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
+    if (i >= 0 && s.code >= 300 && s.diagLength > 0 && o.diagnostics[i] === null) {
+      o.diagnostics[i] = UTF8.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
     }
   }
 
@@ -96,7 +121,7 @@ export class SipOutcomes {
       })),
       diagnostics: o.diagnostics,
       // The server's side is the responder: hi when the originator is lo.
-      ringing: origIsLo ? o.ringingHi : o.ringingLo,
+      noAnswer: origIsLo ? o.noAnswerHi : o.noAnswerLo,
     };
   }
 

@@ -326,8 +326,8 @@ function flowRecord(
   const sip = f.sip;
   if (sip !== null)
     record.sip =
-      sip.ringing > 0
-        ? { requests: sip.requests, responses: sip.responses, ringing: sip.ringing }
+      sip.noAnswer > 0
+        ? { requests: sip.requests, responses: sip.responses, noAnswer: sip.noAnswer }
         : { requests: sip.requests, responses: sip.responses };
   const tls = f.tls;
   if (tls !== null) record.tls = tlsRecord(tls);

@@ -73,8 +73,8 @@ export interface FlowRecord {
     requests: number;
     /** `by`: who sent them (absent in reports written before it, which counted the server's only). */
     responses: { method: string; code: number; count: number; by?: "server" | "client" }[];
-    /** The server side's 180/183 answers to INVITEs, when there were any. */
-    ringing?: number;
+    /** INVITEs that rang (180) and were then answered 408 or 480 by the server's side, when any: nobody answered. */
+    noAnswer?: number;
   };
   /** What the TLS handshake said (a ClientHello was seen). */
   tls?: TlsRecord;
