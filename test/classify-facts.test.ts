@@ -44,7 +44,7 @@ import { type ConnState, EndpointState } from "../src/flow/tcp.js";
 import type { TlsOutcome } from "../src/flow/tls-outcome.js";
 import { FirstPayload, type IcmpEvidence, type IcmpQuote } from "../src/flow/types.js";
 import type { FlowFacts } from "../src/flow/view.js";
-import { reasonText } from "../src/report/reason-text.js";
+import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 
 const T0 = 1_715_677_200_000_000;
 const S = 1_000_000;
@@ -966,6 +966,16 @@ const NEAR_MISSES: {
   topology?: boolean;
 }[] = [
   {
+    // 300 Try Alternate sends the client to another Edge: a redirection, not a refusal.
+    name: "an Allocate challenged with 401, then redirected with 300 Try Alternate",
+    flow: allocatesRefused([
+      { code: 401, count: 1 },
+      { code: 300, count: 1 },
+    ]),
+    verdict: "known",
+    absent: "turn_allocate_failed",
+  },
+  {
     // The client ended the handshake itself (the server's certificate expired): it never reached its Certificate.
     name: "MTLS asked for a client certificate, and the client answered the server's certificate with a fatal certificate_expired",
     flow: tlsHandshake(
@@ -1431,31 +1441,93 @@ describe("a 'closed port' ICMP error says who sent it", () => {
     expect(text(FIREWALL)).toMatch(
       /from 10\.0\.0\.254: rejected on the way: the sender is not the destination, so a firewall or router answers for the port/,
     );
+    // The terminal's one-line form says the same.
+    const c = classifyFlow(stunToEdge({ icmp: unreachable(FIREWALL, 3) }), index, context(false));
+    expect(reasonBrief(c.reasons[0]!)).toBe("ICMP 3/3 from 10.0.0.254: rejected on the way");
   });
 });
 
-describe("x.x.x.255 is a broadcast address only where no network of the topology holds it as a host", () => {
-  // ICE checks from a client to a peer client at 10.1.3.255, inside the topology's clients 10.1.0.0/16.
-  const checks = () =>
+describe("x.x.x.255 is a broadcast address unless the topology says it is a host", () => {
+  const topology = parseTopology(
+    [
+      "roles:",
+      "  Edge Server: [10.0.1.255]",
+      "  Mediation Server: [10.2.0.0/16]",
+      "clients: [10.1.0.0/16]",
+      "",
+    ].join("\n"),
+    "hosts.yaml",
+    index.roles(),
+  );
+  /** STUN requests from the client to `to`:50010, never answered; `to` ends in .255. */
+  const checksTo = (to: string) =>
     stunToEdge({
-      addrWord: (orig: boolean, w: number) => (w < 3 ? 0 : ipWord(orig ? CLIENT : "10.1.3.255")),
+      addrWord: (orig: boolean, w: number) => (w < 3 ? 0 : ipWord(orig ? CLIENT : to)),
       respPort: 50010,
       toGroupAddress: true,
     });
-  it("without a topology: taken for a /24's broadcast, no udp_no_reply", () => {
-    const c = classifyFlow(checks(), index, context(false));
-    expect(c.reasons.map((r) => r.code)).not.toContain("udp_no_reply");
+  const unanswered = (to: string, withTopology: boolean) =>
+    classifyFlow(checksTo(to), index, { captureEnd: CAPTURE_END, topology: withTopology ? topology : null })
+      .reasons.map((r) => r.code)
+      .includes("udp_no_reply");
+  it("without a topology every x.x.x.255 is taken for a /24's broadcast", () => {
+    expect(unanswered("10.0.1.255", false)).toBe(false);
   });
-  it("inside the topology's 10.1.0.0/16: a host that never answered", () => {
-    const c = classifyFlow(checks(), index, context(true));
-    expect(c.reasons.map((r) => r.code)).toContain("udp_no_reply");
+  it("an address the topology lists for a role, or one inside a role's network, is a host", () => {
+    expect([unanswered("10.0.1.255", true), unanswered("10.2.3.255", true)]).toEqual([true, true]);
   });
-  it("the last address of a network the topology gives is its broadcast still", () => {
-    const last = () => ({
-      ...checks(),
-      addrWord: (o: boolean, w: number) => (w < 3 ? 0 : ipWord(o ? CLIENT : "10.1.255.255")),
+  it("a role network's last address, and any x.x.x.255 of a client network (a summary of /24s), stay broadcasts", () => {
+    expect([unanswered("10.2.255.255", true), unanswered("10.1.3.255", true)]).toEqual([false, false]);
+  });
+});
+
+describe("tls_client_certificate_missing after the client's own alert", () => {
+  it("stays when the client gave up with handshake_failure (40), not a certificate alert", () => {
+    const flow = tlsHandshake(
+      tlsOutcome({
+        certificateRequested: true,
+        clientCertificates: null,
+        alerts: [{ fromClient: true, level: 2, description: 40 }],
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { historyText: "ShADadFf", state: "SF" },
+    );
+    const c = classifyFlow(flow, index, context(false));
+    expect(c.reasons.map((r) => r.code)).toEqual(
+      expect.arrayContaining(["tls_alert", "tls_client_certificate_missing"]),
+    );
+  });
+});
+
+describe("role_mismatch on 135 (DCE/RPC)", () => {
+  const topology = parseTopology(
+    ["roles:", `  Edge Server: [${EDGE}]`, "clients: [10.1.0.0/16]", "external: [198.51.100.0/24]", ""].join(
+      "\n",
+    ),
+    "rpc.yaml",
+    index.roles(),
+  );
+  const bind = (from: string) =>
+    facts("tcp", EDGE, 135, {
+      from,
+      origPackets: 4,
+      respPackets: 3,
+      origPayload: 72,
+      respPayload: 60,
+      origApp: App.DceRpc,
+      respApp: App.DceRpc,
+      historyText: "ShADdaFf",
+      state: "SF",
     });
-    const c = classifyFlow(last(), index, context(true));
-    expect(c.reasons.map((r) => r.code)).not.toContain("udp_no_reply");
+  const codes = (from: string) =>
+    classifyFlow(bind(from), index, { captureEnd: CAPTURE_END, topology }).reasons.map((r) => r.code);
+  it("none from an admin PC inside (WMI and DCOM reach every Windows server on 135)", () => {
+    expect(codes(CLIENT)).not.toContain("role_mismatch");
+  });
+  it("still from an external network to the Edge", () => {
+    expect(codes("198.51.100.77")).toContain("role_mismatch");
   });
 });

@@ -219,6 +219,23 @@ describe("TLS 1.0 alone (OCS 2007 R2's default)", () => {
       ["tls_deprecated_version"],
     ]);
     expect(renderTable(report, { limit: 25, width: 0 })).not.toMatch(/TLS handshakes that failed or warn/);
+    // TLS 1.1 is no deployment's default: listed.
+    hello10[10] = 2;
+    const file11 = join(tmp, "tls11.pcap");
+    writeFileSync(
+      file11,
+      writePcap(
+        new TcpConversation("10.1.0.20", 50012, "10.0.0.10", 5061, t)
+          .handshake()
+          .data(true, ssl2ClientHello())
+          .data(false, Uint8Array.from([...hello10, ...ccs]))
+          .data(true, ccs)
+          .close().frames,
+      ),
+    );
+    const r11 = await analyzeCapture(file11, { version: "test" });
+    expect(r11.flows[0]!.tls?.version).toBe("TLS 1.1");
+    expect(renderTable(r11, { limit: 25, width: 0 })).toMatch(/TLS handshakes that failed or warn/);
   });
 });
 

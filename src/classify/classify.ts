@@ -44,12 +44,12 @@ import {
   protocolOf,
 } from "./payload.js";
 import {
-  anyServerServes,
   rangeMismatch,
   roleMismatch,
   roleNames,
   rowsHere,
   subset,
+  windowsManagement,
   wrongDirection,
 } from "./placement.js";
 import { portReasons, type Reason, reason } from "./reasons.js";
@@ -273,7 +273,7 @@ function decide(
         respPlace?.kind === "role" &&
         respPlace.role !== null &&
         placed.length === 0 &&
-        !anyServerServes(listen)
+        !windowsManagement(port, origPlace, listen)
       ) {
         misdirected = [...placed, roleMismatch(flow, port, transport, respPlace, listen)];
       }

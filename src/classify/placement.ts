@@ -72,14 +72,16 @@ export function roleNames(matches: readonly CatalogMatch[]): string[] {
 }
 
 /**
- * Protocols every Windows server answers whatever its role: DCE/RPC's endpoint mapper on 135 (WMI
- * and DCOM management reach any server there). A flow to such a port says nothing about the role.
+ * DCE/RPC's endpoint mapper on 135 answers on every Windows server whatever its role (WMI and DCOM
+ * management reach any server there): a flow to it from inside says nothing about the role. From
+ * an external network it stays a finding (an Edge's public address should not answer it).
  */
-const EVERY_WINDOWS_SERVER = new Set(["rpc"]);
-
-/** Whether every row on the port names a protocol every Windows server answers (no role_mismatch there). */
-export function anyServerServes(service: readonly CatalogMatch[]): boolean {
-  return service.every((m) => EVERY_WINDOWS_SERVER.has(m.entry.protocol));
+export function windowsManagement(
+  port: number,
+  orig: Place | null,
+  service: readonly CatalogMatch[],
+): boolean {
+  return port === 135 && orig?.kind !== "external" && service.every((m) => m.entry.protocol === "rpc");
 }
 
 export function roleMismatch(

@@ -55,9 +55,12 @@ export function tlsEvidence(
       }),
     );
   }
-  // A client that itself ended the handshake with a fatal alert (certificate_expired about the
-  // server's certificate) never reached its Certificate message: that is the alert's story.
-  const clientAborted = o.clientCertificates === null && o.alerts.some((a) => a.fromClient && a.level === 2);
+  // A client that itself ended the handshake with a fatal certificate alert about the server's
+  // certificate (bad_certificate 42 … unknown_ca 48, RFC 5246 §7.2.2) never reached its
+  // Certificate message: that is the alert's story.
+  const clientAborted =
+    o.clientCertificates === null &&
+    o.alerts.some((a) => a.fromClient && a.level === 2 && a.description >= 42 && a.description <= 48);
   if (
     o.certificateRequested &&
     (o.clientCertificates === null || o.clientCertificates === 0) &&

@@ -134,15 +134,18 @@ export class Topology {
   }
 
   /**
-   * Whether the address lies inside a network of the file wider than a /31 and is neither its first
-   * nor its last address: an x.x.x.255 there is a host, not the network's broadcast (RFC 919 §7).
+   * Whether the file says the address is a host: an address it lists on its own (a /32 or /128),
+   * either address of a /31 (RFC 3021), or an address inside a role's network other than its first
+   * and last. An x.x.x.255 there is a server, not a /24's broadcast (RFC 919 §7). A client network
+   * (often a summary of many /24s) says nothing either way.
    */
   hostInside(family: number, words: readonly number[]): boolean {
     const at = this.segmentOf(family, words);
     if (at === null) return false;
     const owner = at.owner as Range;
     const value = this.lastValue;
-    return owner.last - owner.first > 1n && value !== owner.first && value !== owner.last;
+    if (owner.last - owner.first <= 1n) return true;
+    return owner.kind === "role" && value !== owner.first && value !== owner.last;
   }
 
   /** The address `segmentOf` last looked up, as a number (set on every call; read right after it). */

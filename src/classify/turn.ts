@@ -6,8 +6,9 @@
  * Protocol, 486 Allocation Quota Reached or 508 Insufficient Capacity
  * (RFC 8656 §6.2, RFC 8489 §14.8), or challenged with 401 more than once
  * (the credentials offered after the first challenge were refused too), or
- * challenged with 401 and then refused with any other error (438 Stale Nonce
- * and no retry that succeeded). A single 401 followed by a success is how
+ * challenged with 401 and then refused with another 4xx-6xx error (438 Stale
+ * Nonce and no retry that succeeded; 300 Try Alternate is a redirection, not a
+ * refusal). A single 401 followed by a success is how
  * every allocation starts.
  */
 import type { StunOutcome } from "../flow/stun-outcome.js";
@@ -20,7 +21,7 @@ export function turnEvidence(o: StunOutcome): Reason | null {
   const refused = o.allocateErrors.find((e) => FAILURES.includes(e.code));
   const challenged = o.allocateErrors.find((e) => e.code === 401 && e.count >= 2);
   const afterChallenge = o.allocateErrors.some((e) => e.code === 401)
-    ? o.allocateErrors.find((e) => e.code !== 401)
+    ? o.allocateErrors.find((e) => e.code >= 400 && e.code !== 401)
     : undefined;
   const failure = refused ?? challenged ?? afterChallenge;
   if (failure === undefined) return null;

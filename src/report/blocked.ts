@@ -10,7 +10,7 @@ import { type Classified, transportName, VERDICTS, type Verdict } from "../class
 import { blockingReason, type Reason } from "../classify/reasons.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import type { BlockedGroup, FlowRecord, RoleRef } from "./model.js";
-import { ICMP_CATEGORY_TEXT } from "./reason-text.js";
+import { ICMP_CATEGORY_TEXT, icmpCategoryText } from "./reason-text.js";
 
 const HINTS: Record<string, string> = {
   syn_no_reply: "no reply (firewall drop?)",
@@ -202,7 +202,7 @@ function groupReason(reasons: readonly Reason[]): string {
   if (first.code === "icmp_unmatched") return `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}`;
   if (first.code === "icmp_unreachable") {
     const about = first.details.quotes === "responder" ? " (quoting the server's packets)" : "";
-    return `${first.code}:${ICMP_CATEGORY_TEXT[first.details.category]}${about}`;
+    return `${first.code}:${icmpCategoryText(first.details)}${about}`;
   }
   return first.code;
 }

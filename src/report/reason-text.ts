@@ -345,9 +345,16 @@ export function reasonBrief(r: Reason): string {
 }
 
 /** "ICMP 3/13 from 10.1.0.1: filtered by policy". */
-function icmpBrief(d: IcmpDetails): string {
+function icmpBrief(d: IcmpDetails & { fromTarget?: boolean }): string {
   const count = d.count === 1 ? "" : `${d.count}× `;
-  return `${count}${d.v6 ? "ICMPv6" : "ICMP"} ${d.type}/${d.code} from ${d.sender}: ${ICMP_CATEGORY_TEXT[d.category]}`;
+  return `${count}${d.v6 ? "ICMPv6" : "ICMP"} ${d.type}/${d.code} from ${d.sender}: ${icmpCategoryText(d)}`;
+}
+
+/** The category's short text; a "closed port" sent by anyone but the destination is a reject on the way. */
+export function icmpCategoryText(d: IcmpDetails & { fromTarget?: boolean }): string {
+  return d.category === "closed" && d.fromTarget === false
+    ? "rejected on the way"
+    : ICMP_CATEGORY_TEXT[d.category];
 }
 
 /** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */

@@ -17,7 +17,10 @@ export function hasTlsFinding(f: FlowRecord): boolean {
   if (f.tls === undefined) return false;
   // A handshake read only in part may hide findings: say so wherever it is listed.
   if (f.tls.partial !== undefined && f.reasons.some((r) => r.code.startsWith("tls_"))) return true;
-  return f.reasons.some((r) => r.code.startsWith("tls_") && r.code !== "tls_deprecated_version");
+  return f.reasons.some(
+    (r) =>
+      r.code.startsWith("tls_") && !(r.code === "tls_deprecated_version" && r.details.version === "TLS 1.0"),
+  );
 }
 
 /** Flows with a TLS finding, in report order, with the lines describing each. */
