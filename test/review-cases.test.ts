@@ -27,7 +27,7 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
   const cases: [number, string, string, boolean, string][] = [
     [52001, "blocked", "handshake_incomplete", true, "SYN+ACKs never acknowledged, SYNs retransmitted"],
     [52002, "known", "-", false, "asymmetric RTP ports: media comes back on another 5-tuple"],
-    [52102, "known", "-", false, "the other half of the asymmetric call"],
+    [52104, "known", "-", false, "the other half of the asymmetric call"],
     [52006, "known", "-", false, "receive-only party answering with RTCP on the next port pair"],
     [52008, "blocked", "one_way_media", true, "the Edge's 3478 sending one way to a client seen elsewhere"],
     [52010, "known", "icmp_unreachable", false, "fragmentation needed on a working flow is information"],
@@ -37,6 +37,7 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
     [52016, "blocked", "icmp_unreachable", true, "ICMPv6 quoting a SYN behind a hop-by-hop header"],
     [52020, "known", "-", false, "a gateway's call with the Mediation Server, both ways"],
     [52022, "blocked", "one_way_media", true, "its other call one way: the working call does not hide it"],
+    [52030, "known", "-", false, "a held call: RTP one way, RTCP both ways on ports not next to it"],
   ];
   for (const [port, verdict, reason, blocked, why] of cases) {
     it(`${port}: ${verdict} ${reason} (${why})`, () => {

@@ -276,10 +276,11 @@ function udpOneWay(
 /**
  * Media (RTP, RTCP, STUN answers, TURN, DTLS) sent one way by `fromOrig`'s
  * side for at least 1 s, nothing back on this 5-tuple. Nothing to say when
- * the silent end sent media to the sender on another 5-tuple of the same call,
- * one that shares a port (or its RTCP pair) with this one (asymmetric RTP
- * ports, RFC 3550 allows them; a receive-only party's RTCP, RFC 3264 §5.1);
- * another call between the same two hosts does not count;
+ * the silent end sent media to the sender on another 5-tuple of the same call
+ * (one sharing a port or its RTCP pair with this one), or on any 5-tuple when no
+ * flow between the two carried RTP both ways (asymmetric RTP ports, RFC 3550
+ * allows them; a receive-only party's RTCP, RFC 3264 §5.1); another, working
+ * call between the same two hosts does not count (flow/payload-hooks.ts);
  * blocked when it was otherwise seen in the capture (the media did not get
  * through); else the capture may be one-sided.
  */

@@ -39,6 +39,9 @@ export function senderHash(w0: number, w1: number, w2: number, w3: number): numb
 
 const FROM_PORT = 0x10000;
 const TO_PORT = 0x20000;
+/** Keys of `mediaPairs` without a port: the address pair sent media; the address pair had a flow with media both ways. */
+const ANY_PORT = 0x40000;
+const BOTH_WAYS = 0x80000;
 
 /** The hashed (source, destination, port, which port) key of `mediaPairs`. */
 function mediaKey(from: readonly number[], to: readonly number[], port: number, which: number): number {
@@ -63,13 +66,16 @@ export abstract class PayloadHooks extends TcpHistory {
   private readonly payloadId = new PayloadId();
 
   /**
-   * Two bits per flow side whose traffic was identified as media (RTP, RTCP,
-   * TURN ChannelData, DTLS): the hashed (source, destination, source port) and
-   * (source, destination, destination port). "Did media come back on another
-   * 5-tuple of the same call" (asymmetric RTP ports, RFC 3550 §3; a receive-only
-   * party's RTCP on the next port, RFC 3264 §5.1) asks whether one of the two
-   * ports is shared, so that another call between the same two hosts (a
-   * Mediation Server and its gateway carry many) does not hide a one-way one.
+   * Hashed keys of media (RTP, RTCP, TURN ChannelData, DTLS) sent from one
+   * address to another, set once per flow side: (source, destination, source
+   * port), (source, destination, destination port), (source, destination), and
+   * for a flow with RTP both ways, (both addresses, either order). "Did media
+   * come back on another 5-tuple of the same call" (asymmetric RTP ports, RFC 3550
+   * §3; a receive-only party's RTCP, RFC 3264 §5.1): yes when it shares a port
+   * with the one-way flow; else only when no flow between the two addresses
+   * carried RTP both ways. A Mediation Server and its gateway carry many
+   * calls: one working call does not hide a one-way one, while two streams of
+   * one asymmetric call, each one way on its own ports, still answer each other.
    * Same size and collision rule as `senders`.
    */
   protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
@@ -89,13 +95,25 @@ export abstract class PayloadHooks extends TcpHistory {
     const to = [this.addr[d]!, this.addr[d + 1]!, this.addr[d + 2]!, this.addr[d + 3]!];
     const lo = this.lPort[row]!;
     const hi = this.hPort[row]!;
-    this.mediaPairs.add(mediaKey(from, to, fromLo ? lo : hi, FROM_PORT));
-    this.mediaPairs.add(mediaKey(from, to, fromLo ? hi : lo, TO_PORT));
+    const m = this.mediaPairs;
+    m.add(mediaKey(from, to, fromLo ? lo : hi, FROM_PORT));
+    m.add(mediaKey(from, to, fromLo ? hi : lo, TO_PORT));
+    m.add(mediaKey(from, to, 0, ANY_PORT));
+    // A call's audio or video both ways on one 5-tuple: RTP from each side (RTCP alone, a held
+    // call's receiver reports, is not a working call).
+    if (
+      (fromLo ? this.appLo : this.appHi)[row] === App.Rtp &&
+      (fromLo ? this.appHi : this.appLo)[row] === App.Rtp
+    ) {
+      m.add(mediaKey(from, to, 0, BOTH_WAYS));
+      m.add(mediaKey(to, from, 0, BOTH_WAYS));
+    }
   }
 
   /**
-   * Whether the address `from` sent media to the address `to` on any flow so far, from port
-   * `fromPort` or its RTP/RTCP pair (port ^ 1), or to port `toPort` or its pair (hashed; see `mediaPairs`).
+   * Whether the address `from` sent media to the address `to` on a flow of the same call so far:
+   * from port `fromPort` or its RTP/RTCP pair (port ^ 1), or to port `toPort` or its pair; or on any
+   * flow, when no flow between the two carried RTP both ways (hashed; see `mediaPairs`).
    */
   sentMediaTo(from: readonly number[], to: readonly number[], fromPort: number, toPort: number): boolean {
     const m = this.mediaPairs;
@@ -103,7 +121,8 @@ export abstract class PayloadHooks extends TcpHistory {
       m.has(mediaKey(from, to, fromPort, FROM_PORT)) ||
       m.has(mediaKey(from, to, fromPort ^ 1, FROM_PORT)) ||
       m.has(mediaKey(from, to, toPort, TO_PORT)) ||
-      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT))
+      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT)) ||
+      (m.has(mediaKey(from, to, 0, ANY_PORT)) && !m.has(mediaKey(from, to, 0, BOTH_WAYS)))
     );
   }
 
