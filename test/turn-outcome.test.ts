@@ -17,6 +17,8 @@ import {
   rtp,
   stunBinding,
   TcpConversation,
+  tlsClientHello,
+  tlsServerHello,
   turnMessage,
   udp,
   writePcap,
@@ -248,7 +250,7 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     return { file, report: await analyzeCapture(file, { version: "t", topology }) };
   };
 
-  it("reads MS-TURN over TCP 443 behind its 2-byte frame length: two 401s are turn_allocate_failed", async () => {
+  it("reads MS-TURN over TCP 443 in its own framing, after its pseudo-TLS opening, and in RFC 4571's: two 401s are turn_allocate_failed", async () => {
     // MS-TURN's Allocate error (0x0113): MAGIC-COOKIE, then ERROR-CODE 401.
     const refused = (txid: number) => {
       const ok = msTurnMessage(0x0113, txid);
@@ -256,14 +258,32 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
       err[3] = err.length - 20;
       return err;
     };
-    const framed = (m: Uint8Array) => Uint8Array.from([m.length >> 8, m.length & 0xff, ...m]);
-    const c = new TcpConversation(CLIENT, 50050, EDGE, 443, T).handshake();
-    c.data(true, framed(msTurnMessage(0x0003, 1))).data(false, framed(refused(1)));
-    c.data(true, framed(msTurnMessage(0x0003, 2))).data(false, framed(refused(2)));
-    const { report } = await run("ms-turn-tcp.pcap", c.close().frames);
-    const f = report.flows[0]!;
-    expect(f.stun?.allocate).toEqual({ requests: 2, successes: 0, errors: [{ code: 401, count: 2 }] });
-    expect(f.reasons.map((r) => r.code)).toContain("turn_allocate_failed");
+    // [MS-TURN] §2.1.4: type 0x02 (TURN control message), a zero byte, the length; RFC 4571: the length.
+    const ms = (m: Uint8Array) => Uint8Array.from([0x02, 0, m.length >> 8, m.length & 0xff, ...m]);
+    const rfc4571 = (m: Uint8Array) => Uint8Array.from([m.length >> 8, m.length & 0xff, ...m]);
+    const cases: [string, (m: Uint8Array) => Uint8Array, boolean][] = [
+      ["ms-turn-framed.pcap", ms, false],
+      ["ms-turn-pseudo-tls.pcap", ms, true],
+      ["rfc4571-framed.pcap", rfc4571, false],
+    ];
+    for (const [name, frame, pseudoTls] of cases) {
+      const c = new TcpConversation(CLIENT, 50050, EDGE, 443, T).handshake();
+      // The pseudo-TLS opening is sent without the framing header ([MS-TURN] §2.1.4).
+      if (pseudoTls) c.data(true, tlsClientHello("edge.contoso.test")).data(false, tlsServerHello());
+      c.data(true, frame(msTurnMessage(0x0003, 1))).data(false, frame(refused(1)));
+      c.data(true, frame(msTurnMessage(0x0003, 2))).data(false, frame(refused(2)));
+      const { report } = await run(name, c.close().frames);
+      const f = report.flows[0]!;
+      expect(f.stun?.allocate, name).toEqual({
+        requests: 2,
+        successes: 0,
+        errors: [{ code: 401, count: 2 }],
+      });
+      expect(
+        f.reasons.map((r) => r.code),
+        name,
+      ).toContain("turn_allocate_failed");
+    }
   });
 
   it("reads MS-TURN's Send requests and Data Indications as relaying, its DESTINATION-ADDRESS as the peer", async () => {

@@ -49,7 +49,8 @@ describe("utf8Cut", () => {
         expect(cut).toBeLessThanOrEqual(end);
         expect(cut).toBeGreaterThanOrEqual(end - 3);
         expect(text.startsWith(kept)).toBe(true);
-        expect(kept.includes("\ufffd")).toBe(text.includes("\ufffd"));
+        // A cut never makes a U+FFFD the text lacks (the text's own may be cut off: "\ufffd" at 0).
+        if (kept.includes("\ufffd")) expect(text.includes("\ufffd")).toBe(true);
       }),
       { numRuns: 1000 },
     );

@@ -32,9 +32,14 @@ export function stunKind(buf: Uint8Array, off: number, end: number, tcp: boolean
     const len = u16(buf, off + 2);
     if (isChannelData(buf, off, end, tcp)) return STUN_CHANNEL_DATA;
     if (first === 0xff10 && 4 + len <= end - off) return STUN_MS_MULTIPLEX;
-    // STUN over TCP behind a 2-byte frame length (RFC 4571 framing, as MS-TURN uses).
+    // STUN over TCP behind a 2-byte frame length (RFC 4571 framing).
     if (tcp && len >= 0 && first + 2 <= end - off && first >= 20) {
       const inner = stunMessage(buf, off + 2, off + 2 + first);
+      if (inner !== 0) return inner;
+    }
+    // MS-TURN over TCP ([MS-TURN] §2.1.4): type 0x02 (a TURN control message), a zero byte, the length.
+    if (tcp && first === 0x0200 && len >= 20 && 4 + len <= end - off) {
+      const inner = stunMessage(buf, off + 4, off + 4 + len);
       if (inner !== 0) return inner;
     }
   }

@@ -98,6 +98,19 @@ export abstract class AppOutcomes extends IcmpAttachment {
             ? App.Stun
             : App.None;
     const at = pkt.payloadOffset;
+    if (
+      app === App.Tls &&
+      pkt.ipProto === IPPROTO_TCP &&
+      !retransmitted &&
+      pkt.payloadCaptured >= 24 &&
+      frame.buf[at] === 0x02 &&
+      frame.buf[at + 1] === 0x00
+    ) {
+      // MS-TURN over TCP 443 opens with a pseudo-TLS handshake, then frames its TURN messages
+      // ([MS-TURN] §2.1.4: type 0x02, a zero byte, the length; a TLS record starts 0x14-0x17).
+      // The segment still goes to the TLS reader below: a real TLS stream's segment may start so too.
+      this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
+    }
     if (app === App.Stun) {
       if (!retransmitted) this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
     } else if (app === App.Sip) {
