@@ -128,21 +128,35 @@ describe("groupFilter", () => {
       "one server",
       [flow(1, "10.0.0.30"), flow(2, "10.0.0.30")],
       group([1, 2], 2),
-      "ip.addr==10.0.0.30 && tcp.port==5062",
+      "ip.addr==10.0.0.30 && tcp.port==5062 && (tcp.port==50001 || tcp.port==50002)",
     ],
     [
       "two servers, IPv4 and IPv6",
       [flow(1, "10.0.0.30"), flow(2, "2001:db8::30")],
       group([1, 2], 2),
-      "(ip.addr==10.0.0.30 || ipv6.addr==2001:db8::30) && tcp.port==5062",
+      "(ip.addr==10.0.0.30 || ipv6.addr==2001:db8::30) && tcp.port==5062 && (tcp.port==50001 || tcp.port==50002)",
     ],
     [
-      "eight servers",
+      "eight servers, eight clients' ports",
       servers(8),
       group([1, 2, 3, 4, 5, 6, 7, 8], 8),
       `(${servers(8)
         .map((f) => `ip.addr==${f.serverIp}`)
-        .join(" || ")}) && tcp.port==5062`,
+        .join(" || ")}) && tcp.port==5062 && (${servers(8)
+        .map((f) => `tcp.port==${f.clientPort}`)
+        .join(" || ")})`,
+    ],
+    [
+      "one client's port",
+      [flow(1, "10.0.0.30")],
+      group([1], 1),
+      "ip.addr==10.0.0.30 && tcp.port==5062 && tcp.port==50001",
+    ],
+    [
+      "a client's port that is the service port: servers and port only",
+      [{ ...flow(1, "10.0.0.30"), clientPort: 5062 }],
+      group([1], 1),
+      "ip.addr==10.0.0.30 && tcp.port==5062",
     ],
     ["nine servers: the port alone", servers(9), group([1, 2, 3, 4, 5, 6, 7, 8, 9], 9), "tcp.port==5062"],
     [

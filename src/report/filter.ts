@@ -115,25 +115,35 @@ const GROUP_SERVERS = 8;
 
 /**
  * A blocked-looking group's filter: its servers and port when the report
- * lists every attempt and they go to at most 8 servers, else the port (and
+ * lists every attempt and they go to at most 8 servers, and then its clients'
+ * ports when there are at most 8 of them and none is the service port (so the
+ * healthy flows to that server and port stay out); else the port (and
  * transport) alone, which still matches every flow of the group.
  */
 export function groupFilter(g: BlockedGroup, flowsById: ReadonlyMap<number, FlowRecord>): string {
   const servers = new Set<string>();
+  const clientPorts = new Set<number>();
   let complete = g.flows.length === g.attempts;
   for (const id of g.flows) {
-    const term = addressTerm(flowsById.get(id)?.serverIp ?? "");
-    if (term === null) {
+    const f = flowsById.get(id);
+    const term = addressTerm(f?.serverIp ?? "");
+    if (f === undefined || term === null) {
       complete = false;
       break;
     }
     servers.add(term);
+    if (f.clientPort !== null) clientPorts.add(f.clientPort);
   }
   const ported = (g.transport === "tcp" || g.transport === "udp") && Number.isInteger(g.port);
   const what = ported ? `${g.transport}.port==${g.port}` : transportTerm(g.transport, false);
   if (!complete || servers.size === 0 || servers.size > GROUP_SERVERS) return all([what]);
   const list = [...servers];
-  return all([list.length === 1 ? list[0]! : `(${list.join(" || ")})`, what]);
+  const terms = [list.length === 1 ? list[0]! : `(${list.join(" || ")})`, what];
+  if (ported && clientPorts.size > 0 && clientPorts.size <= GROUP_SERVERS && !clientPorts.has(g.port ?? -1)) {
+    const ports = [...clientPorts].sort((a, b) => a - b).map((p) => `${g.transport}.port==${p}`);
+    terms.push(ports.length === 1 ? ports[0]! : `(${ports.join(" || ")})`);
+  }
+  return all(terms);
 }
 
 /** The flows the groups name, by id, for groupFilter (one pass over the flows; only those kept). */
