@@ -932,6 +932,15 @@ const ROWS: Row[] = [
     code: "client_range_only",
   },
   {
+    name: "a client's TLS to 443 on an Internet address the topology gives no role, the Front End placed elsewhere",
+    flow: tlsToFrontEnd({
+      addrWord: (orig: boolean, w: number) => (w < 3 ? 0 : ipWord(orig ? CLIENT : "204.79.197.200")),
+    }),
+    verdict: "unknown",
+    code: "outside_topology",
+    topology: true,
+  },
+  {
     name: "unidentified UDP both ways between two clients on 20000/udp, no topology",
     flow: clientToClient(),
     verdict: "unknown",
@@ -965,6 +974,14 @@ const NEAR_MISSES: {
   absent: ReasonCode;
   topology?: boolean;
 }[] = [
+  {
+    // The topology places the Front End at this very address: its 443.
+    name: "a client's TLS to the Front End's 443, where the topology places it",
+    flow: tlsToFrontEnd(),
+    verdict: "known",
+    absent: "outside_topology",
+    topology: true,
+  },
   {
     // 300 Try Alternate sends the client to another Edge: a redirection, not a refusal.
     name: "an Allocate challenged with 401, then redirected with 300 Try Alternate",

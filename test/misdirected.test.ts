@@ -145,10 +145,10 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
       [1, true, false],
       [1, true, true],
     ]);
-    // Without a topology both are one row.
+    // Without a topology they are one row, with the browser's HTTPS (outside_topology with it).
     expect(
       portOnly.roles.filter((r) => r.ports === "443" && r.transport === "tcp").map((r) => r.flows),
-    ).toEqual([2]);
+    ).toEqual([3]);
   });
 
   it("gives a placed server's media from its own range the server's row, not peer-to-peer client media", () => {
@@ -160,6 +160,15 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     ]);
     // Without a topology only the clients' range covers 30000: peer-to-peer client media.
     expect(byClientPort(portOnly, 60130).reasons.map((r) => r.code)).toEqual(["client_media"]);
+  });
+
+  it("calls a browser's HTTPS to an address in no role unknown (outside_topology) with the topology, known without", () => {
+    const f = byClientPort(withTopology, 46015);
+    expect([f.verdict, f.reasons[0]?.code, f.roles]).toEqual(["unknown", "outside_topology", []]);
+    expect(reasonText(f.reasons[0]!)).toMatch(
+      /^443\/tcp went to 204\.79\.197\.200, an address the topology gives no role, while the roles that serve it \(Front End Servers, /,
+    );
+    expect(byClientPort(portOnly, 46015).verdict).toBe("known");
   });
 
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {

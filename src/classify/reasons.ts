@@ -29,6 +29,8 @@ export interface ReasonDetails {
   not_in_catalog: { transport: string; port: number | null };
   other_protocol: { protocol: string; transport: string; port: number };
   client_range_only: { transport: string; port: number; range: string };
+  /** With a topology: `server` is in no role, while `roles` (which serve the port) are placed elsewhere. */
+  outside_topology: { transport: string; port: number; server: string; roles: string[] };
   media_range_only: { transport: string; port: number; roles: string[]; ranges: string };
   icmp_unmatched: IcmpDetails & {
     quotedTransport: string;
@@ -180,6 +182,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "other_protocol",
   "media_range_only",
   "client_range_only",
+  "outside_topology",
   "not_in_catalog",
   "icmp_unmatched",
 ];
@@ -235,6 +238,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "nothing for OCS: other traffic in the capture, grouped by protocol and port in the unknown section",
   media_range_only: "not OCS media unless a topology places the server; look at what the hosts are",
   client_range_only: "not OCS traffic unless it is peer-to-peer client media; look at what the hosts are",
+  outside_topology:
+    "if the server is an OCS server, add its address to the topology; else other systems' traffic on an OCS port (a browser's HTTPS)",
   not_in_catalog:
     "nothing for OCS unless the port belongs to a product the catalog lacks; look at what the hosts are",
   icmp_unmatched: "the quoted traffic was not captured here: capture where the client sends",

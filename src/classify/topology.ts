@@ -123,6 +123,14 @@ export class Topology {
     return [...new Set(this.ranges.flatMap((r) => (r.role ? [r.role] : [])))];
   }
 
+  private placedRoles: ReadonlySet<string> | null = null;
+
+  /** Whether the file gives the role at least one address. */
+  places(role: string): boolean {
+    this.placedRoles ??= new Set(this.roles());
+    return this.placedRoles.has(role);
+  }
+
   /** The FQDNs the file gives a role, or null when it gives none. */
   namesOf(role: string): RoleNames | null {
     return this.roleNames.get(role) ?? null;

@@ -66,6 +66,10 @@ export function reasonText(r: Reason): string {
       const d = r.details;
       return `${d.port}/${d.transport} falls only in the client media range ${d.range}, which alone does not identify OCS traffic`;
     }
+    case "outside_topology": {
+      const d = r.details;
+      return `${d.port}/${d.transport} went to ${d.server}, an address the topology gives no role, while the roles that serve it (${roleList(d.roles)}) live elsewhere`;
+    }
     case "media_range_only": {
       const d = r.details;
       return `${d.port}/${d.transport} lies in the media range ${d.ranges} (${roleList(d.roles)}), but no media (RTP, RTCP, STUN, TURN, DTLS) was seen in the flow`;
@@ -249,6 +253,8 @@ export function reasonBrief(r: Reason): string {
       return protocolName(r.details.protocol);
     case "client_range_only":
       return r.details.range;
+    case "outside_topology":
+      return "no role at this address";
     case "media_range_only":
       return `${r.details.ranges}, no media seen`;
     case "icmp_unmatched": {

@@ -240,6 +240,8 @@ function redactReason(x: Reason, r: Redactor): Reason {
       };
     case "role_mismatch":
       return { code: x.code, details: { ...x.details, server: r.address(x.details.server) } };
+    case "outside_topology":
+      return { code: x.code, details: { ...x.details, server: r.address(x.details.server) } };
     case "sip_error":
       return {
         code: x.code,
