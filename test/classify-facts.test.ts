@@ -975,6 +975,34 @@ const NEAR_MISSES: {
   topology?: boolean;
 }[] = [
   {
+    // The server name is one the topology gives the Front End: a pool address the file lacks.
+    name: "a client's TLS to 443 on an address in no role, with the Front End's name pool.contoso.test",
+    flow: tlsToFrontEnd({
+      addrWord: (orig: boolean, w: number) => (w < 3 ? 0 : ipWord(orig ? CLIENT : "10.0.0.99")),
+      sni: "pool.contoso.test",
+    }),
+    verdict: "known",
+    absent: "outside_topology",
+    topology: true,
+  },
+  {
+    // SIP is OCS's own: a server the file lacks, not other traffic.
+    name: "a client's SIP to 5060 on an address in no role",
+    flow: facts("tcp", "10.0.0.99", 5060, {
+      origPackets: 4,
+      respPackets: 3,
+      origPayload: 300,
+      respPayload: 200,
+      origApp: App.Sip,
+      respApp: App.Sip,
+      historyText: "ShADadFf",
+      state: "SF",
+    }),
+    verdict: "known",
+    absent: "outside_topology",
+    topology: true,
+  },
+  {
     // The topology places the Front End at this very address: its 443.
     name: "a client's TLS to the Front End's 443, where the topology places it",
     flow: tlsToFrontEnd(),

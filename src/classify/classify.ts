@@ -30,7 +30,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from "../decod
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
-import { endpointText, words } from "./address.js";
+import { words } from "./address.js";
 import { type Evidence, flowEvidence, icmpDetails, NO_EVIDENCE, type ServerNames } from "./evidence.js";
 import {
   type Application,
@@ -44,6 +44,7 @@ import {
   protocolOf,
 } from "./payload.js";
 import {
+  outsideTopology,
   rangeMismatch,
   roleMismatch,
   roleNames,
@@ -278,21 +279,11 @@ function decide(
         misdirected = [...placed, roleMismatch(flow, port, transport, respPlace, listen)];
       } else if (
         placed.length === 0 &&
-        (respPlace === null || respPlace.kind === "external") &&
-        origPlace?.kind !== "role"
+        origPlace?.kind === "clients" &&
+        (respPlace === null || respPlace.kind === "external")
       ) {
-        // The server is in no role, while the topology places the roles that serve this port:
-        // not an OCS server here (a browser's HTTPS on 443), or one the topology lacks.
-        const serving = listen.filter((m) => m.entry.portUse === "listen" && m.entry.roleKind !== "client");
-        if (serving.some((m) => topology.places(m.entry.role))) {
-          const outside = reason("outside_topology", {
-            transport,
-            port,
-            server: endpointText(flow, false),
-            roles: roleNames(serving),
-          });
-          return set(c, "unknown", NO_MATCHES, [outside], extra);
-        }
+        const outside = outsideTopology(flow, topology, listen, family, transport, port);
+        if (outside !== null) return set(c, "unknown", NO_MATCHES, [outside], extra);
       }
     }
     if (family !== null) {

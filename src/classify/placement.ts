@@ -1,7 +1,8 @@
 /**
  * Where a topology file puts a flow's endpoints: the catalog rows that apply
- * there (`rowsHere`, shared lists through `subset`), and the misdirections only
- * a topology shows:
+ * there (`rowsHere`, shared lists through `subset`), a client's flow to an
+ * address in no role (`outside_topology`), and the misdirections only a
+ * topology shows:
  * - `role_mismatch`: the server's address belongs to a role whose rows do not
  *   list the port and transport as one it serves (a "connect" row is a port the
  *   role sends to), while another role's rows do, or only "connect" rows list it;
@@ -12,12 +13,12 @@
  */
 import type { CatalogIndex, CatalogMatch } from "../catalog/index.js";
 import { formatPorts } from "../catalog/index.js";
-import type { Transport } from "../catalog/types.js";
+import type { PayloadFamily, Transport } from "../catalog/types.js";
 import type { FlowFacts } from "../flow/view.js";
 import { endpointText } from "./address.js";
 import { isMedia } from "./payload.js";
 import { type Reason, reason } from "./reasons.js";
-import type { Place } from "./topology.js";
+import type { Place, Topology } from "./topology.js";
 
 const subsets = new WeakMap<readonly CatalogMatch[], Map<string, readonly CatalogMatch[]>>();
 
@@ -163,4 +164,34 @@ export function rangeMismatch(
     });
   }
   return null;
+}
+
+/**
+ * A client's flow to an address the topology gives no role, on a port that roles it places serve
+ * (`listen` rows): not that port's OCS service here (a browser's HTTPS on 443), or a server the file
+ * lacks. Not when the payload is SIP, STUN/TURN or media (OCS's own), nor when the TLS server name
+ * is one the topology gives a role: then the server is only missing from the file.
+ */
+export function outsideTopology(
+  flow: FlowFacts,
+  topology: Topology,
+  listen: readonly CatalogMatch[],
+  family: PayloadFamily | null,
+  transport: Transport,
+  port: number,
+): Reason | null {
+  if (family === "sip" || family === "stun" || family === "rtp" || family === "dtls") return null;
+  const placed = roleNames(
+    listen.filter(
+      (m) => m.entry.portUse === "listen" && m.entry.roleKind !== "client" && topology.places(m.entry.role),
+    ),
+  );
+  if (placed.length === 0) return null;
+  const sni = flow.sni?.toLowerCase() ?? null;
+  if (
+    sni !== null &&
+    topology.roles().some((r) => topology.namesOf(r)?.names.some((n) => n.toLowerCase() === sni))
+  )
+    return null;
+  return reason("outside_topology", { transport, port, server: endpointText(flow, false), roles: placed });
 }
