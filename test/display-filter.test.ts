@@ -128,29 +128,29 @@ describe("groupFilter", () => {
       "one server",
       [flow(1, "10.0.0.30"), flow(2, "10.0.0.30")],
       group([1, 2], 2),
-      "ip.addr==10.0.0.30 && tcp.port==5062 && (tcp.port==50001 || tcp.port==50002)",
+      "ip.addr==10.0.0.30 && tcp.port==5062 && ((ip.addr==10.1.0.20 && tcp.port==50001) || (ip.addr==10.1.0.20 && tcp.port==50002))",
     ],
     [
       "two servers, IPv4 and IPv6",
       [flow(1, "10.0.0.30"), flow(2, "2001:db8::30")],
       group([1, 2], 2),
-      "(ip.addr==10.0.0.30 || ipv6.addr==2001:db8::30) && tcp.port==5062 && (tcp.port==50001 || tcp.port==50002)",
+      "(ip.addr==10.0.0.30 || ipv6.addr==2001:db8::30) && tcp.port==5062 && ((ip.addr==10.1.0.20 && tcp.port==50001) || (ip.addr==10.1.0.20 && tcp.port==50002))",
     ],
     [
-      "eight servers, eight clients' ports",
+      "eight servers, eight clients' ends",
       servers(8),
       group([1, 2, 3, 4, 5, 6, 7, 8], 8),
       `(${servers(8)
         .map((f) => `ip.addr==${f.serverIp}`)
         .join(" || ")}) && tcp.port==5062 && (${servers(8)
-        .map((f) => `tcp.port==${f.clientPort}`)
+        .map((f) => `(ip.addr==10.1.0.20 && tcp.port==${f.clientPort})`)
         .join(" || ")})`,
     ],
     [
-      "one client's port",
+      "one client's end: its address and port",
       [flow(1, "10.0.0.30")],
       group([1], 1),
-      "ip.addr==10.0.0.30 && tcp.port==5062 && tcp.port==50001",
+      "ip.addr==10.0.0.30 && tcp.port==5062 && ip.addr==10.1.0.20 && tcp.port==50001",
     ],
     [
       "a client's port that is the service port: servers and port only",

@@ -116,13 +116,16 @@ const GROUP_SERVERS = 8;
 /**
  * A blocked-looking group's filter: its servers and port when the report
  * lists every attempt and they go to at most 8 servers, and then its clients'
- * ports when there are at most 8 of them and none is the service port (so the
- * healthy flows to that server and port stay out); else the port (and
+ * addresses, each with its port, when there are at most 8 and no client port is
+ * the service port (so the healthy flows to that server and port stay out,
+ * other clients' on the same ephemeral port too); else the port (and
  * transport) alone, which still matches every flow of the group.
  */
 export function groupFilter(g: BlockedGroup, flowsById: ReadonlyMap<number, FlowRecord>): string {
   const servers = new Set<string>();
-  const clientPorts = new Set<number>();
+  /** Each client end (address and port): "ip.addr==C && tcp.port==P". */
+  const clients = new Set<string>();
+  let clientPortIsService = false;
   let complete = g.flows.length === g.attempts;
   for (const id of g.flows) {
     const f = flowsById.get(id);
@@ -132,16 +135,19 @@ export function groupFilter(g: BlockedGroup, flowsById: ReadonlyMap<number, Flow
       break;
     }
     servers.add(term);
-    if (f.clientPort !== null) clientPorts.add(f.clientPort);
+    const client = addressTerm(f.clientIp);
+    if (f.clientPort === g.port) clientPortIsService = true;
+    if (client !== null && f.clientPort !== null)
+      clients.add(`${client} && ${g.transport}.port==${f.clientPort}`);
   }
   const ported = (g.transport === "tcp" || g.transport === "udp") && Number.isInteger(g.port);
   const what = ported ? `${g.transport}.port==${g.port}` : transportTerm(g.transport, false);
   if (!complete || servers.size === 0 || servers.size > GROUP_SERVERS) return all([what]);
   const list = [...servers];
   const terms = [list.length === 1 ? list[0]! : `(${list.join(" || ")})`, what];
-  if (ported && clientPorts.size > 0 && clientPorts.size <= GROUP_SERVERS && !clientPorts.has(g.port ?? -1)) {
-    const ports = [...clientPorts].sort((a, b) => a - b).map((p) => `${g.transport}.port==${p}`);
-    terms.push(ports.length === 1 ? ports[0]! : `(${ports.join(" || ")})`);
+  if (ported && !clientPortIsService && clients.size > 0 && clients.size <= GROUP_SERVERS) {
+    const ends = [...clients];
+    terms.push(ends.length === 1 ? ends[0]! : `(${ends.map((e) => `(${e})`).join(" || ")})`);
   }
   return all(terms);
 }
