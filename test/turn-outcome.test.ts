@@ -284,6 +284,17 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
         name,
       ).toContain("turn_allocate_failed");
     }
+    // Two framed messages in one segment: both are read.
+    const both = new TcpConversation(CLIENT, 50051, EDGE, 443, T)
+      .handshake()
+      .data(true, Uint8Array.from([...ms(msTurnMessage(0x0003, 1)), ...ms(msTurnMessage(0x0003, 2))]))
+      .data(false, Uint8Array.from([...ms(refused(1)), ...ms(refused(2))]));
+    const { report } = await run("ms-turn-two-per-segment.pcap", both.close().frames);
+    expect(report.flows[0]!.stun?.allocate).toEqual({
+      requests: 2,
+      successes: 0,
+      errors: [{ code: 401, count: 2 }],
+    });
   });
 
   it("reads MS-TURN's Send requests and Data Indications as relaying, its DESTINATION-ADDRESS as the peer", async () => {

@@ -74,15 +74,34 @@ export class StunOutcomes {
   private readonly byRow = new Map<number, StunOutcome>();
   private readonly msg = new StunMessage();
 
-  /** The message at the start of a payload `buf[start, end)`. */
+  /**
+   * The message at the start of a payload `buf[start, end)`; behind MS-TURN's frame headers, every
+   * whole framed message of it ([MS-TURN] §2.1.4: one TCP segment may carry several).
+   */
   note(row: number, buf: Uint8Array, start: number, end: number): void {
     const m = this.msg;
-    let o = this.byRow.get(row);
     if (isChannelData(buf, start, end)) {
+      const o = this.byRow.get(row);
       if (o !== undefined && o.allocateSuccesses > 0) o.relayed++;
       return;
     }
-    if (!readStun(buf, start, end, m) && !framed(buf, start, end, m)) return;
+    // Frame headers first: a bare reading of "02 00 LL LL" would take it for a message of type 0x0200.
+    if (buf[start] === 0x02 && buf[start + 1] === 0x00) {
+      let p = start;
+      for (let frames = 0; frames < 64 && end - p >= 24 && buf[p] === 0x02 && buf[p + 1] === 0x00; frames++) {
+        const len = (buf[p + 2]! << 8) | buf[p + 3]!;
+        if (len < 20 || p + 4 + len > end) break;
+        if (readStun(buf, p + 4, p + 4 + len, m)) this.count(row, buf, m);
+        p += 4 + len;
+      }
+      if (p > start) return;
+    }
+    if (readStun(buf, start, end, m) || framed(buf, start, end, m)) this.count(row, buf, m);
+  }
+
+  /** Counts one message read into `m` (its REALM's bytes still in `buf`). */
+  private count(row: number, buf: Uint8Array, m: StunMessage): void {
+    let o = this.byRow.get(row);
     if (o === undefined) {
       o = {
         bindingRequests: 0,
