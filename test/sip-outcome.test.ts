@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
+import { SipOutcomes } from "../src/flow/sip-outcome.js";
 import { reasonBrief } from "../src/report/reason-text.js";
 import { askSync } from "./helpers/oracle.js";
 
@@ -198,5 +199,34 @@ describe("fixtures/sip-outcomes.pcap", async () => {
         );
       }
     }
+  });
+});
+
+describe("INVITEs that rang, told apart by dialog", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const answer = (code: string, callId: string, cseq: number) =>
+    enc(`SIP/2.0 ${code}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq} INVITE\r\nContent-Length: 0\r\n\r\n`);
+  it("reads Call-ID, and its compact form i", () => {
+    const s = new SipStart();
+    const a = enc("SIP/2.0 180 Ringing\r\nCall-ID: abc@host\r\nCSeq: 1 INVITE\r\n\r\n");
+    const b = enc("SIP/2.0 180 Ringing\r\ni: abc@host\r\nCSeq: 1 INVITE\r\n\r\n");
+    expect(parseSipStart(a, 0, a.length, s)).toBe(true);
+    const hash = s.callIdHash;
+    expect(parseSipStart(b, 0, b.length, s)).toBe(true);
+    expect([hash !== 0, s.callIdHash]).toEqual([true, hash]);
+  });
+  it("a 408 in a dialog that never rang is not excused by another dialog's 180 under the same CSeq", () => {
+    const sip = new SipOutcomes();
+    for (const m of [
+      answer("180 Ringing", "a@gw", 1),
+      answer("486 Busy Here", "a@gw", 1),
+      answer("408 Request Timeout", "b@gw", 1),
+    ])
+      sip.note(1, m, 0, m.length, false);
+    expect(sip.of(1, true)?.noAnswer).toBe(0);
+    const rang = new SipOutcomes();
+    for (const m of [answer("180 Ringing", "c@gw", 2), answer("480 Temporarily Unavailable", "c@gw", 2)])
+      rang.note(2, m, 0, m.length, false);
+    expect(rang.of(2, true)?.noAnswer).toBe(1);
   });
 });

@@ -28,15 +28,15 @@ export interface SipOutcome {
   /** Per response kind, in `responses`' order: the first ms-diagnostics value of those responses (Microsoft's code and reason), or null. */
   diagnostics: (string | null)[];
   /**
-   * The server side's 408 and 480 answers to INVITEs it had answered 180 Ringing under the same
-   * CSeq (RFC 3261 §21.1.2, §21.4.9, §21.4.18): the call rang and nobody answered.
+   * The server side's 408 and 480 answers to INVITEs it had answered 180 Ringing in the same call
+   * (Call-ID and CSeq, RFC 3261 §21.1.2, §21.4.9, §21.4.18): the call rang and nobody answered.
    */
   noAnswer: number;
 }
 
 /** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
 const MAX_PAIRS = 16;
-/** INVITE CSeq numbers kept per side that rang (180), the latest first out. */
+/** INVITEs kept per side that rang (180), by Call-ID and CSeq number; the oldest goes first. */
 const MAX_RANG = 16;
 const INVITE = SIP_METHODS.indexOf("INVITE");
 /** SIP header values are UTF-8 (RFC 3261 §25.1, TEXT-UTF8). */
@@ -47,7 +47,7 @@ interface SipState {
   pairs: number[];
   counts: number[];
   diagnostics: (string | null)[];
-  /** CSeq numbers of INVITEs each side answered with 180 Ringing. */
+  /** INVITEs each side answered with 180 Ringing: their Call-ID hash and CSeq number, as one key. */
   rangLo: number[];
   rangHi: number[];
   noAnswerLo: number;
@@ -81,15 +81,22 @@ export class SipOutcomes {
       return;
     }
     const rang = fromLo ? o.rangLo : o.rangHi;
+    // One call's INVITE: its dialog (Call-ID) and its CSeq number (new dialogs often start at 1).
+    const call = (Math.imul(s.callIdHash, 0x9e3779b1) ^ s.cseqNumber) >>> 0;
     if (s.code < 200) {
       // 180 only: a gateway's 183 also carries early media announcing a failure.
-      if (s.code === 180 && s.cseqMethod === INVITE && s.cseqNumber >= 0 && !rang.includes(s.cseqNumber)) {
+      if (s.code === 180 && s.cseqMethod === INVITE && s.cseqNumber >= 0 && !rang.includes(call)) {
         if (rang.length >= MAX_RANG) rang.shift();
-        rang.push(s.cseqNumber);
+        rang.push(call);
       }
       return;
     }
-    if ((s.code === 408 || s.code === 480) && s.cseqMethod === INVITE && rang.includes(s.cseqNumber)) {
+    if (
+      (s.code === 408 || s.code === 480) &&
+      s.cseqMethod === INVITE &&
+      s.cseqNumber >= 0 &&
+      rang.includes(call)
+    ) {
       if (fromLo) o.noAnswerLo++;
       else o.noAnswerHi++;
     }
