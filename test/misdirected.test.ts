@@ -171,6 +171,19 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
     expect(byClientPort(portOnly, 46015).verdict).toBe("known");
   });
 
+  it("calls a workstation's LDAP to a domain controller outside_topology when CWA, the one role the catalog has use 389, is placed elsewhere", () => {
+    const f = byClientPort(withTopology, 46016);
+    expect([f.verdict, f.application.protocol, f.reasons[0]?.code]).toEqual([
+      "unknown",
+      "ldap",
+      "outside_topology",
+    ]);
+    expect(reasonText(f.reasons[0]!)).toBe(
+      "389/tcp went to 10.0.0.5, an address the topology gives no role; the catalog lists the port only for Communicator Web Access server connecting to other hosts, and the client is not one",
+    );
+    expect(byClientPort(portOnly, 46016).verdict).toBe("known");
+  });
+
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {
     // LDAP from the CWA server to a domain controller (not in the topology): CWA's row 30.
     const out = byClientPort(withTopology, 46012);

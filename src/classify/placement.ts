@@ -168,8 +168,9 @@ export function rangeMismatch(
 
 /**
  * A client's flow to an address the topology gives no role, on a port that roles it places serve
- * (`listen` rows): not that port's OCS service here (a browser's HTTPS on 443), or a server the file
- * lacks. Not when the payload is SIP, STUN/TURN or media (OCS's own), nor when the TLS server name
+ * (`listen` rows), or only connect to (a workstation's Kerberos or LDAP to a domain controller, which
+ * the catalog lists for the CWA server): not that port's OCS service here (a browser's HTTPS on
+ * 443), or a server the file lacks. Not when the payload is SIP, STUN/TURN or media (OCS's own), nor when the TLS server name
  * is one the topology gives a role: then the server is only missing from the file.
  */
 export function outsideTopology(
@@ -181,17 +182,25 @@ export function outsideTopology(
   port: number,
 ): Reason | null {
   if (family === "sip" || family === "stun" || family === "rtp" || family === "dtls") return null;
-  const placed = roleNames(
-    listen.filter(
-      (m) => m.entry.portUse === "listen" && m.entry.roleKind !== "client" && topology.places(m.entry.role),
-    ),
-  );
-  if (placed.length === 0) return null;
+  const placedWith = (use: "listen" | "connect") =>
+    roleNames(
+      listen.filter(
+        (m) => m.entry.portUse === use && m.entry.roleKind !== "client" && topology.places(m.entry.role),
+      ),
+    );
+  const serving = placedWith("listen");
+  // A port only server roles connect to (Kerberos, LDAP to a domain controller), from a client.
+  const connecting =
+    serving.length === 0 && listen.every((m) => m.entry.portUse === "connect") ? placedWith("connect") : [];
+  if (serving.length === 0 && connecting.length === 0) return null;
   const sni = flow.sni?.toLowerCase() ?? null;
   if (
     sni !== null &&
     topology.roles().some((r) => topology.namesOf(r)?.names.some((n) => n.toLowerCase() === sni))
   )
     return null;
-  return reason("outside_topology", { transport, port, server: endpointText(flow, false), roles: placed });
+  const server = endpointText(flow, false);
+  return serving.length > 0
+    ? reason("outside_topology", { transport, port, server, roles: serving })
+    : reason("outside_topology", { transport, port, server, roles: connecting, connecting: true });
 }

@@ -29,8 +29,11 @@ export interface ReasonDetails {
   not_in_catalog: { transport: string; port: number | null };
   other_protocol: { protocol: string; transport: string; port: number };
   client_range_only: { transport: string; port: number; range: string };
-  /** With a topology: `server` is in no role, while `roles` (which serve the port) are placed elsewhere. */
-  outside_topology: { transport: string; port: number; server: string; roles: string[] };
+  /**
+   * With a topology: `server` is in no role, while `roles`, which serve the port (or, with
+   * `connecting`, only connect to it on other hosts), are placed elsewhere.
+   */
+  outside_topology: { transport: string; port: number; server: string; roles: string[]; connecting?: true };
   media_range_only: { transport: string; port: number; roles: string[]; ranges: string };
   icmp_unmatched: IcmpDetails & {
     quotedTransport: string;

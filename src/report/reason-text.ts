@@ -68,7 +68,9 @@ export function reasonText(r: Reason): string {
     }
     case "outside_topology": {
       const d = r.details;
-      return `${d.port}/${d.transport} went to ${d.server}, an address the topology gives no role, while the roles that serve it (${roleList(d.roles)}) live elsewhere`;
+      return d.connecting
+        ? `${d.port}/${d.transport} went to ${d.server}, an address the topology gives no role; the catalog lists the port only for ${roleList(d.roles)} connecting to other hosts, and the client is not one`
+        : `${d.port}/${d.transport} went to ${d.server}, an address the topology gives no role, while the roles that serve it (${roleList(d.roles)}) live elsewhere`;
     }
     case "media_range_only": {
       const d = r.details;
