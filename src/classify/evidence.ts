@@ -329,8 +329,9 @@ const SIP_FAILURES: ReadonlySet<number> = new Set([403, 404, 408, 480, 488, 500,
 const SIP_WATCHED = ["REGISTER", "INVITE", "SUBSCRIBE", "SERVICE"] as const;
 
 /**
- * An INVITE's final answers after it rang (180 under the same CSeq): nobody answered (408, 480),
- * the callee's choice or absence, not the network's (RFC 3261 §21.4.9, §21.4.18).
+ * An INVITE's final answers after it rang (180 in the same call: Call-ID and CSeq, counted by
+ * flow/sip-outcome.ts): nobody answered (408, 480), the callee's choice or absence, not the
+ * network's (RFC 3261 §21.4.9, §21.4.18).
  */
 const SIP_NO_ANSWER: ReadonlySet<number> = new Set([408, 480]);
 
@@ -340,8 +341,8 @@ const SIP_CHALLENGES_FAILED = 3;
 /**
  * SIP's own evidence on a flow, from the server's answers to the client's
  * requests (a client declining the server's INVITE, 480 or 486, is a user's
- * choice, not the network's; so is an INVITE that rang (180), then got 408 or 480): `sip_error` when a watched request got a
- * failing final response, or 3 or more challenges (401/407), and never a
+ * choice, not the network's; so is an INVITE that rang, then got 408 or 480):
+ * `sip_error` when a watched request got a failing final response, or 3 or more challenges (401/407), and never a
  * success; `sip_auth` (information) when it was challenged and then
  * succeeded. Null when neither.
  */
@@ -353,15 +354,15 @@ function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | 
     const mine = o.responses.filter((r) => r.method === method && r.by !== "client");
     if (mine.length === 0) continue;
     const success = mine.some((r) => r.code >= 200 && r.code < 300);
-    // 408 and 480 answers to INVITEs that rang under the same CSeq are nobody answering: only
-    // those the rang ones do not account for are failures.
-    const noAnswerCodes = method === "INVITE" ? mine.filter((r) => SIP_NO_ANSWER.has(r.code)) : [];
-    const unexplained = noAnswerCodes.reduce((n, r) => n + r.count, 0) - o.noAnswer;
+    // 408 and 480 answers to INVITEs are nobody answering when every one of them followed a 180
+    // in its own call; else they are failures.
+    const noAnswer =
+      method === "INVITE" &&
+      mine.reduce((n, r) => n + (SIP_NO_ANSWER.has(r.code) ? r.count : 0), 0) <= o.noAnswer;
     const failure = mine
       .filter(
         (r) =>
-          (SIP_FAILURES.has(r.code) &&
-            !(SIP_NO_ANSWER.has(r.code) && noAnswerCodes.length > 0 && unexplained <= 0)) ||
+          (SIP_FAILURES.has(r.code) && !(noAnswer && SIP_NO_ANSWER.has(r.code))) ||
           ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED),
       )
       .sort((a, b) => b.count - a.count)[0];

@@ -168,10 +168,11 @@ export function rangeMismatch(
 
 /**
  * A client's flow to an address the topology gives no role, on a port that roles it places serve
- * (`listen` rows), or only connect to (a workstation's Kerberos or LDAP to a domain controller, which
- * the catalog lists for the CWA server): not that port's OCS service here (a browser's HTTPS on
- * 443), or a server the file lacks. Not when the payload is SIP, STUN/TURN or media (OCS's own), nor when the TLS server name
- * is one the topology gives a role: then the server is only missing from the file.
+ * (`listen` rows), or only connect to (a workstation's Kerberos or LDAP to a domain controller,
+ * which the catalog lists for the CWA server): not that port's OCS service here (a browser's HTTPS
+ * on 443), or a server the file lacks. Not when the payload is SIP, STUN/TURN or media (OCS's
+ * own), nor when the TLS server name is one the topology gives a role: then the server is only
+ * missing from the file.
  */
 export function outsideTopology(
   flow: FlowFacts,
@@ -193,12 +194,7 @@ export function outsideTopology(
   const connecting =
     serving.length === 0 && listen.every((m) => m.entry.portUse === "connect") ? placedWith("connect") : [];
   if (serving.length === 0 && connecting.length === 0) return null;
-  const sni = flow.sni?.toLowerCase() ?? null;
-  if (
-    sni !== null &&
-    topology.roles().some((r) => topology.namesOf(r)?.names.some((n) => n.toLowerCase() === sni))
-  )
-    return null;
+  if (flow.sni !== null && topology.namesARole(flow.sni)) return null;
   const server = endpointText(flow, false);
   return serving.length > 0
     ? reason("outside_topology", { transport, port, server, roles: serving })

@@ -131,6 +131,16 @@ export class Topology {
     return this.placedRoles.has(role);
   }
 
+  private allNames: ReadonlySet<string> | null = null;
+
+  /** Whether the file gives this FQDN (case aside) to a role it places at some address. */
+  namesARole(name: string): boolean {
+    this.allNames ??= new Set(
+      this.roles().flatMap((role) => (this.namesOf(role)?.names ?? []).map((n) => n.toLowerCase())),
+    );
+    return this.allNames.has(name.toLowerCase());
+  }
+
   /** The FQDNs the file gives a role, or null when it gives none. */
   namesOf(role: string): RoleNames | null {
     return this.roleNames.get(role) ?? null;

@@ -8,8 +8,7 @@
  * (the credentials offered after the first challenge were refused too), or
  * challenged with 401 and then refused with another 4xx-6xx error (438 Stale
  * Nonce and no retry that succeeded; 300 Try Alternate is a redirection, not a
- * refusal). A single 401 followed by a success is how
- * every allocation starts.
+ * refusal). A single 401 followed by a success is how every allocation starts.
  */
 import type { StunOutcome } from "../flow/stun-outcome.js";
 import { type Reason, reason } from "./reasons.js";

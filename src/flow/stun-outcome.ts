@@ -57,17 +57,14 @@ export interface StunPeer {
 }
 
 /**
- * A message behind a frame header, as STUN and TURN over TCP are framed (decode/signatures-media.ts
- * identifies them the same way): MS-TURN's 4 bytes, type 0x02 for a TURN control message, a zero
- * byte and the length ([MS-TURN] §2.1.4), or RFC 4571's 2-byte length. Read from after the header.
+ * A message behind RFC 4571's 2-byte frame length, as STUN over TCP may be framed
+ * (decode/signatures-media.ts identifies it the same way): read from after the length.
+ * MS-TURN's own 4-byte frame headers are walked in `note`.
  */
-export function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): boolean {
+function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): boolean {
   if (end - start < 22) return false;
   const len = (buf[start]! << 8) | buf[start + 1]!;
-  if (len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m)) return true;
-  if (len !== 0x0200 || end - start < 24) return false;
-  const msLen = (buf[start + 2]! << 8) | buf[start + 3]!;
-  return msLen >= 20 && start + 4 + msLen <= end && readStun(buf, start + 4, start + 4 + msLen, m);
+  return len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m);
 }
 
 export class StunOutcomes {
