@@ -108,6 +108,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     icmpQuote: null,
     mediaFrom: () => false,
     peerSent: () => false,
+    mediaWorked: () => false,
     toGroupAddress: false,
     fragmented: false,
     tcpStates: [EndpointState.Inactive, EndpointState.Inactive],
@@ -171,6 +172,27 @@ const stunToEdge = (o: Options = {}) =>
     ...o,
   });
 
+/** `requests` Binding requests over 2 s, `checks` of them with USERNAME (ICE connectivity checks), to a peer's 50010/udp, no answer. */
+const iceChecks = (requests: number, checks: number, o: Options = {}) =>
+  stunToEdge({
+    origPackets: requests,
+    last: T0 + 2 * S,
+    stun: {
+      bindingRequests: requests,
+      checks,
+      bindingSuccesses: 0,
+      bindingErrors: 0,
+      allocateRequests: 0,
+      allocateSuccesses: 0,
+      allocateErrors: [],
+      msVersion: null,
+      realm: null,
+      relayed: 0,
+      peers: [],
+    },
+    ...o,
+  });
+
 /** Two Allocate requests to the Edge's 3478/udp, answered with `errors` and no success. */
 const allocatesRefused = (errors: { code: number; count: number }[]) =>
   facts("udp", EDGE, 3478, {
@@ -184,6 +206,7 @@ const allocatesRefused = (errors: { code: number; count: number }[]) =>
     state: "SF",
     stun: {
       bindingRequests: 0,
+      checks: 0,
       bindingSuccesses: 0,
       bindingErrors: 0,
       allocateRequests: 2,
@@ -569,6 +592,30 @@ const ROWS: Row[] = [
   {
     name: "one STUN binding request to the Edge's 3478/udp, no answer",
     flow: stunToEdge(),
+    verdict: "blocked",
+    code: "udp_no_reply",
+  },
+  {
+    name: "ICE connectivity checks (Binding requests with USERNAME), no answer, the client's media path working within a minute: information",
+    flow: iceChecks(3, 3, { mediaWorked: (orig: boolean) => orig }),
+    verdict: "known",
+    code: "ice_check_unanswered",
+  },
+  {
+    name: "ICE connectivity checks, no answer, no working media path for the client around then",
+    flow: iceChecks(3, 3),
+    verdict: "blocked",
+    code: "udp_no_reply",
+  },
+  {
+    name: "Binding requests without USERNAME (a STUN server's, not ICE checks), no answer, the client's media working",
+    flow: iceChecks(3, 0, { mediaWorked: (orig: boolean) => orig }),
+    verdict: "blocked",
+    code: "udp_no_reply",
+  },
+  {
+    name: "ICE checks mixed with a plain Binding request, no answer, the client's media working",
+    flow: iceChecks(3, 2, { mediaWorked: (orig: boolean) => orig }),
     verdict: "blocked",
     code: "udp_no_reply",
   },

@@ -38,6 +38,15 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
     [52020, "known", "-", false, "a gateway's call with the Mediation Server, both ways"],
     [52022, "blocked", "one_way_media", true, "its other call one way: the working call does not hide it"],
     [52030, "known", "-", false, "a held call: RTP one way, RTCP both ways on ports not next to it"],
+    [
+      52040,
+      "known",
+      "ice_check_unanswered",
+      false,
+      "ICE checks to a peer's private address while its reflexive pair worked",
+    ],
+    [52041, "known", "-", false, "the pair ICE kept: a check answered, then RTP both ways"],
+    [52045, "blocked", "udp_no_reply", true, "ICE checks from a host whose media worked nowhere"],
   ];
   for (const [port, verdict, reason, blocked, why] of cases) {
     it(`${port}: ${verdict} ${reason} (${why})`, () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  iceCheck,
   msTurnAllocate,
   msTurnMessage,
   type PcapRecord,
@@ -317,6 +318,28 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     expect(new Set(t.trim().split("\n"))).toEqual(new Set([PEER]));
   });
 
+  it("takes a client's unanswered ICE checks for a pair ICE did not keep while its relay worked, not an hour later, and never without it", async () => {
+    // Three checks from the client's host candidate to the peer's private address, unanswered.
+    const checks = (at: number, port: number): PcapRecord[] =>
+      [0, 1, 2].map((i) =>
+        udp(CLIENT, port, "192.168.1.20", 50050, at + i * 500_000, iceCheck(false, port + i)),
+      );
+    const hour = 3_600_000_000;
+    const { report } = await run("ice-relay.pcap", [
+      ...msTurn(),
+      ...checks(T + 5000, 50032),
+      ...checks(T + hour, 50033),
+    ]);
+    const codes = (port: number) => {
+      const f = report.flows.find((x) => x.clientPort === port)!;
+      return [f.verdict, f.reasons.map((r) => r.code)];
+    };
+    expect(codes(50032)).toEqual(["known", ["ice_check_unanswered"]]);
+    expect(codes(50033)).toEqual(["blocked", ["udp_no_reply"]]);
+    const alone = await run("ice-alone.pcap", checks(T, 50032));
+    expect(alone.report.flows[0]!.reasons.map((r) => r.code)).toEqual(["udp_no_reply"]);
+  });
+
   it("reads an IPv6 XOR-PEER-ADDRESS, and finds relay-only media over IPv6 unless the direct path worked", async () => {
     const { file, report } = await run("turn6.pcap", turn6(false));
     expect(report.media).toEqual([
@@ -402,6 +425,19 @@ describe("readStun", () => {
     expect(Buffer.from(err.subarray(out.realmStart, out.realmEnd)).toString()).toBe("ab");
     // Every prefix of it is refused (the length no longer fits), never misread.
     for (let n = 0; n < err.length; n++) expect(readStun(err, 0, n, out)).toBe(false);
+  });
+
+  it("tells an ICE connectivity check (USERNAME) from a Binding request to a STUN server", () => {
+    const check = iceCheck(false, 3);
+    expect(readStun(check, 0, check.length, out)).toBe(true);
+    expect([out.method, out.cls, out.username]).toEqual([STUN_BINDING, STUN_REQUEST, true]);
+    expect(readStun(stunBinding(false, 7), 0, 20, out)).toBe(true);
+    expect(out.username).toBe(false);
+    const answer = iceCheck(true, 3);
+    expect(readStun(answer, 0, answer.length, out)).toBe(true);
+    expect([out.cls, out.username]).toEqual([2, false]);
+    // Every prefix is refused (the length no longer fits), never misread.
+    for (let n = 0; n < check.length; n++) expect(readStun(check, 0, n, out)).toBe(false);
   });
 
   it("reads MS-TURN's REALM as 0x0015, where RFC 8489 has NONCE ([MS-TURN] §2.2.2)", () => {

@@ -16,7 +16,9 @@
  *   responder having sent none (a middlebox rejecting TLS or SIP).
  * - `udp_no_reply`: unicast UDP, only the originator sent, either at least 2
  *   packets over at least 1 s, or a request (STUN binding, SIP) that got no
- *   answer; not syslog (one-way by design) nor media (below).
+ *   answer; not syslog (one-way by design) nor media (below). ICE connectivity
+ *   checks (Binding requests with USERNAME) from a host whose media path
+ *   worked within a minute are information instead: `ice_check_unanswered`.
  * - `one_way_media`: media (RTP, RTCP, STUN answers, TURN, DTLS) one way for
  *   at least 1 s while the capture holds other packets from the peer;
  *   `one_sided_capture` when it holds none.
@@ -227,7 +229,7 @@ export function flowEvidence(
       blocked.push(reason("reset_after_handshake", { clientBytes: flow.origPayload }));
     }
   } else if (flow.ipProto === IPPROTO_UDP && !icmpBlocks) {
-    if (noReply && !toGroup) udpOneWay(flow, span, nearEnd, blocked, inconclusive);
+    if (noReply && !toGroup) udpOneWay(flow, span, nearEnd, blocked, inconclusive, info);
     // Only the responder sent (flows turned round by a server port: the Edge's 3478 talking to a silent client).
     else if (flow.origPackets === 0 && isMedia(flow.respApp))
       oneWayMedia(flow, false, span, blocked, inconclusive);
@@ -247,6 +249,7 @@ function udpOneWay(
   nearEnd: number | null,
   blocked: Reason[],
   inconclusive: Reason[],
+  info: Reason[],
 ): void {
   const app = flow.origApp;
   // One-way by design (RFC 5424 syslog, RFC 3416 §4.2.6 traps, flow export): silence is normal.
@@ -266,6 +269,16 @@ function udpOneWay(
     return;
   }
   if (!repeated && request === null) return;
+  // ICE checks every candidate pair and keeps one that answers (RFC 8445 §2.2): pairs it did not
+  // keep (a NATed party's host candidates) go unanswered. Not blocking while the host's media worked.
+  const stun = flow.stun;
+  const onlyChecks = stun !== null && stun.checks > 0 && stun.checks === stun.bindingRequests;
+  if (onlyChecks && stun.allocateRequests === 0 && flow.mediaWorked(true)) {
+    info.push(
+      reason("ice_check_unanswered", { checks: stun.checks, packets: flow.origPackets, spanMicros: span }),
+    );
+    return;
+  }
   if (nearEnd !== null && !repeated) {
     inconclusive.push(reason("near_capture_end", { what: "request", beforeEndMicros: nearEnd }));
   } else {

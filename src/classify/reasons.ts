@@ -137,6 +137,12 @@ export interface ReasonDetails {
   };
   tls_self_signed: { subject: string };
   tls_deprecated_version: { version: string };
+  /**
+   * Information: ICE connectivity checks (STUN Binding requests with USERNAME) got no answer
+   * while the checking host's media path worked within a minute (an answered check, TURN
+   * relaying, RTP both ways): a candidate pair ICE did not keep.
+   */
+  ice_check_unanswered: { checks: number; packets: number; spanMicros: number };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
   sip_auth: { method: string; code: number };
   // inconclusive (midstream is information on a known flow when both sides spoke)
@@ -173,6 +179,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "range_mismatch",
   "wrong_direction",
   "client_media",
+  "ice_check_unanswered",
   "sip_auth",
   "tls_certificate_expired",
   "tls_certificate_not_yet_valid",
@@ -225,6 +232,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   tls_self_signed: "a certificate from a CA the clients trust (OCS clients refuse self-signed ones)",
   tls_deprecated_version:
     "nothing urgent for OCS 2007 R2 (TLS 1.0 is its default); newer clients and servers need TLS 1.2",
+  ice_check_unanswered:
+    "nothing, unless the two hosts should reach each other directly (then a firewall dropping UDP between them); a call that takes the Edge's relay uses its bandwidth",
   sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",
   transport_mismatch:
     "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",

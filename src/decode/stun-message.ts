@@ -13,6 +13,9 @@
  * peer's data with REMOTE-ADDRESS (0x0012); both addresses are plain, in
  * MAPPED-ADDRESS's form. They are read as TURN's Send and Data indications
  * and CreatePermission, so the outcome counts relaying the same way.
+ * A Binding request carrying USERNAME is an ICE connectivity check (RFC 8445
+ * §7.2.2; [MS-ICE] checks are Binding requests with USERNAME too), where one
+ * sent to a STUN server for a reflexive address carries none.
  */
 
 export const STUN_BINDING = 0x001;
@@ -27,6 +30,8 @@ export const STUN_INDICATION = 1;
 export const STUN_SUCCESS = 2;
 export const STUN_ERROR = 3;
 
+/** USERNAME: 0x0006 in RFC 3489 §11.2.6 and RFC 8489 §14.3 alike. */
+const ATTR_USERNAME = 0x0006;
 const ATTR_ERROR_CODE = 0x0009;
 /** REALM: 0x0014 in RFC 8489 §18.3; MS-TURN numbers it 0x0015 (and NONCE 0x0014), [MS-TURN] §2.2.2. */
 const ATTR_REALM = 0x0014;
@@ -51,6 +56,8 @@ export class StunMessage {
   realmEnd = 0;
   /** MS-VERSION (MS-TURN), or -1. */
   msVersion = -1;
+  /** The message carries USERNAME. */
+  username = false;
   /** No magic cookie: Microsoft's MS-TURN (or RFC 3489 STUN). */
   msTurn = false;
   /**
@@ -94,6 +101,7 @@ export function readStun(b: Uint8Array, start: number, end: number, out: StunMes
   out.realmStart = 0;
   out.realmEnd = 0;
   out.msVersion = -1;
+  out.username = false;
   out.peerFamily = 0;
   let at = start + 20;
   const stop = start + 20 + len;
@@ -102,7 +110,9 @@ export function readStun(b: Uint8Array, start: number, end: number, out: StunMes
     const alen = u16(b, at + 2);
     const value = at + 4;
     if (value + alen > stop) break;
-    if (attr === ATTR_ERROR_CODE && alen >= 4) out.errorCode = (b[value + 2]! & 0x07) * 100 + b[value + 3]!;
+    if (attr === ATTR_USERNAME) out.username = true;
+    else if (attr === ATTR_ERROR_CODE && alen >= 4)
+      out.errorCode = (b[value + 2]! & 0x07) * 100 + b[value + 3]!;
     else if (attr === (out.msTurn ? ATTR_MS_REALM : ATTR_REALM)) {
       out.realmStart = value;
       out.realmEnd = value + alen;

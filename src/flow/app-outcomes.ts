@@ -109,10 +109,10 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // MS-TURN over TCP 443 opens with a pseudo-TLS handshake, then frames its TURN messages
       // ([MS-TURN] §2.1.4: type 0x02, a zero byte, the length; a TLS record starts 0x14-0x17).
       // The segment still goes to the TLS reader below: a real TLS stream's segment may start so too.
-      this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
+      this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     }
     if (app === App.Stun) {
-      if (!retransmitted) this.stun.note(row, frame.buf, at, at + pkt.payloadCaptured);
+      if (!retransmitted) this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     } else if (app === App.Sip) {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
       if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured, fromLo);
@@ -133,6 +133,12 @@ export abstract class AppOutcomes extends IcmpAttachment {
         pkt.payloadLen - pkt.payloadCaptured,
       );
     }
+  }
+
+  /** STUN/TURN messages of a payload; an answered check or a relayed message means the receiver's media path worked. */
+  private noteStun(row: number, frame: FrameStamp, start: number, end: number, fromLo: boolean): void {
+    if (this.stun.note(row, frame.buf, start, end) !== 0)
+      this.markMediaWorked(row, fromLo ? 4 : 0, frame.tsMicros);
   }
 
   /** Forgets a flow's application outcomes (its row is about to be reused). */

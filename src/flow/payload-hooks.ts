@@ -2,7 +2,8 @@
  * Payload identification hooks of the flow table: the first payload packets
  * of each side go through decode/signatures' `identify`; TURN ChannelData
  * is confirmed over several packets; and the sender and media-pair bitmaps
- * that one-way-media evidence reads are marked once per flow side.
+ * that one-way-media evidence reads are marked once per flow side, as is the
+ * bitmap of addresses whose media path worked, which unanswered ICE checks read.
  */
 
 import { App } from "../decode/apps.js";
@@ -36,6 +37,9 @@ export function senderHash(w0: number, w1: number, w2: number, w3: number): numb
   h ^= h >>> 13;
   return h >>> (32 - SENDER_BITS_LOG2);
 }
+
+/** The time slots of `mediaWorked`: 30 s. */
+const SLOT_MICROS = 30_000_000;
 
 const FROM_PORT = 0x10000;
 const TO_PORT = 0x20000;
@@ -80,6 +84,38 @@ export abstract class PayloadHooks extends TcpHistory {
    */
   protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
 
+  /**
+   * Hashed (address, 30-second slot) keys: the address's media path worked then. Its ICE
+   * connectivity check got a Binding success response, TURN relayed for it after a
+   * successful Allocate, or it had RTP both ways with another address (marked at
+   * that flow's start). ICE checks every candidate pair and keeps one that works
+   * (RFC 8445 §2.2, §7.2.5; [MS-ICE] the same), so the pairs it did not keep
+   * go unanswered in every call through an Edge. Same size and collision rule as `senders`.
+   */
+  protected readonly mediaWorked = new HashedBits(SENDER_BITS_LOG2);
+
+  /** The media path of a side's address (`at`: 0 the lo side's words, 4 the hi side's) worked at `ts`. */
+  protected markMediaWorked(row: number, at: number, ts: number): void {
+    const a = row * 8 + at;
+    const slot = Math.floor(ts / SLOT_MICROS) | 0;
+    this.mediaWorked.add(
+      senderHash(
+        this.addr[a]! ^ Math.imul(slot, 0x9e3779b1),
+        this.addr[a + 1]!,
+        this.addr[a + 2]!,
+        this.addr[a + 3]!,
+      ),
+    );
+  }
+
+  /** Whether the address's media path worked within a slot of `ts` (30–60 s either side; hashed). */
+  mediaWorkedNear(w0: number, w1: number, w2: number, w3: number, ts: number): boolean {
+    const slot = Math.floor(ts / SLOT_MICROS) | 0;
+    for (let s = slot - 1; s <= slot + 1; s++)
+      if (this.mediaWorked.has(senderHash(w0 ^ Math.imul(s, 0x9e3779b1), w1, w2, w3))) return true;
+    return false;
+  }
+
   /** A side's first packet: its address has now sent something (`at`: 0 the lo side's words, 4 the hi side's). */
   protected markSender(row: number, at: number): void {
     const a = row * 8 + at;
@@ -107,6 +143,9 @@ export abstract class PayloadHooks extends TcpHistory {
     ) {
       m.add(mediaKey(from, to, 0, BOTH_WAYS));
       m.add(mediaKey(to, from, 0, BOTH_WAYS));
+      const start = this.first[row]!;
+      this.markMediaWorked(row, 0, start);
+      this.markMediaWorked(row, 4, start);
     }
   }
 

@@ -33,6 +33,8 @@ const REALM_MAX = 128;
 
 export interface StunOutcome {
   bindingRequests: number;
+  /** Binding requests carrying USERNAME: ICE connectivity checks (decode/stun-message.ts). */
+  checks: number;
   bindingSuccesses: number;
   bindingErrors: number;
   allocateRequests: number;
@@ -67,20 +69,30 @@ function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): bo
   return len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m);
 }
 
+/** What `note` read, as bits: a Binding success response; a relayed message (after a successful Allocate). */
+export const READ_BINDING_SUCCESS = 1;
+export const READ_RELAYED = 2;
+
 export class StunOutcomes {
   private readonly byRow = new Map<number, StunOutcome>();
   private readonly msg = new StunMessage();
 
+  /** READ_* bits of the messages counted since `note` began. */
+  private read = 0;
+
   /**
    * The message at the start of a payload `buf[start, end)`; behind MS-TURN's frame headers, every
-   * whole framed message of it ([MS-TURN] §2.1.4: one TCP segment may carry several).
+   * whole framed message of it ([MS-TURN] §2.1.4: one TCP segment may carry several). Returns
+   * READ_* bits saying what it read.
    */
-  note(row: number, buf: Uint8Array, start: number, end: number): void {
+  note(row: number, buf: Uint8Array, start: number, end: number): number {
     const m = this.msg;
+    this.read = 0;
     if (isChannelData(buf, start, end)) {
       const o = this.byRow.get(row);
-      if (o !== undefined && o.allocateSuccesses > 0) o.relayed++;
-      return;
+      if (o === undefined || o.allocateSuccesses === 0) return 0;
+      o.relayed++;
+      return READ_RELAYED;
     }
     // Frame headers first: a bare reading of "02 00 LL LL" would take it for a message of type 0x0200.
     if (buf[start] === 0x02 && buf[start + 1] === 0x00) {
@@ -91,9 +103,10 @@ export class StunOutcomes {
         if (readStun(buf, p + 4, p + 4 + len, m)) this.count(row, buf, m);
         p += 4 + len;
       }
-      if (p > start) return;
+      if (p > start) return this.read;
     }
     if (readStun(buf, start, end, m) || framed(buf, start, end, m)) this.count(row, buf, m);
+    return this.read;
   }
 
   /** Counts one message read into `m` (its REALM's bytes still in `buf`). */
@@ -102,6 +115,7 @@ export class StunOutcomes {
     if (o === undefined) {
       o = {
         bindingRequests: 0,
+        checks: 0,
         bindingSuccesses: 0,
         bindingErrors: 0,
         allocateRequests: 0,
@@ -134,9 +148,13 @@ export class StunOutcomes {
         ),
       );
     if (m.method === STUN_BINDING) {
-      if (m.cls === STUN_REQUEST) o.bindingRequests++;
-      else if (m.cls === STUN_SUCCESS) o.bindingSuccesses++;
-      else if (m.cls === STUN_ERROR) o.bindingErrors++;
+      if (m.cls === STUN_REQUEST) {
+        o.bindingRequests++;
+        if (m.username) o.checks++;
+      } else if (m.cls === STUN_SUCCESS) {
+        o.bindingSuccesses++;
+        this.read |= READ_BINDING_SUCCESS;
+      } else if (m.cls === STUN_ERROR) o.bindingErrors++;
     } else if (m.method === STUN_ALLOCATE) {
       if (m.cls === STUN_REQUEST) o.allocateRequests++;
       else if (m.cls === STUN_SUCCESS) o.allocateSuccesses++;
@@ -146,7 +164,10 @@ export class StunOutcomes {
         else if (o.allocateErrors.length < MAX_CODES) o.allocateErrors.push({ code: m.errorCode, count: 1 });
       }
     } else if ((m.method === STUN_SEND || m.method === STUN_DATA) && m.cls === STUN_INDICATION) {
-      if (o.allocateSuccesses > 0) o.relayed++;
+      if (o.allocateSuccesses > 0) {
+        o.relayed++;
+        this.read |= READ_RELAYED;
+      }
     }
   }
 

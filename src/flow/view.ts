@@ -186,6 +186,16 @@ export class Flow {
       this.addrWord(orig, 3),
     );
   }
+  /** Whether this end's address had a working media path (an answered ICE check, TURN relaying, RTP both ways) within a minute or so of this flow's start. */
+  mediaWorked(orig: boolean): boolean {
+    return this.table.mediaWorkedNear(
+      this.addrWord(orig, 0),
+      this.addrWord(orig, 1),
+      this.addrWord(orig, 2),
+      this.addrWord(orig, 3),
+      this.first,
+    );
+  }
   /** The responder's address is multicast or broadcast (IPv4 224/4, x.x.x.255, 255.255.255.255; IPv6 ff00::/8): nobody answers on the same 5-tuple. */
   get toGroupAddress(): boolean {
     if (this.family === 4) {
@@ -266,6 +276,7 @@ export type FlowFacts = Pick<
   | "icmpQuote"
   | "mediaFrom"
   | "peerSent"
+  | "mediaWorked"
   | "toGroupAddress"
   | "tcpStates"
   | "history"
