@@ -43,10 +43,16 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
       "known",
       "ice_check_unanswered",
       false,
-      "ICE checks to a peer's private address while its reflexive pair worked",
+      "ICE checks to a peer's private address while the port's reflexive pair worked",
     ],
-    [52041, "known", "-", false, "the pair ICE kept: a check answered, then RTP both ways"],
-    [52045, "blocked", "udp_no_reply", true, "ICE checks from a host whose media worked nowhere"],
+    [
+      52045,
+      "blocked",
+      "udp_no_reply",
+      true,
+      "ICE checks from a port no pair of which worked (its host's other call does not count)",
+    ],
+    [52046, "known", "-", false, "that other call, RTP both ways"],
   ];
   for (const [port, verdict, reason, blocked, why] of cases) {
     it(`${port}: ${verdict} ${reason} (${why})`, () => {

@@ -318,25 +318,30 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     expect(new Set(t.trim().split("\n"))).toEqual(new Set([PEER]));
   });
 
-  it("takes a client's unanswered ICE checks for a pair ICE did not keep while its relay worked, not an hour later, and never without it", async () => {
-    // Three checks from the client's host candidate to the peer's private address, unanswered.
+  it("takes unanswered ICE checks from the socket whose relay worked for a pair ICE did not keep, not from another port, not an hour later", async () => {
+    // Three checks to the peer's private address, unanswered; msTurn()'s allocation is made from 50030.
     const checks = (at: number, port: number): PcapRecord[] =>
       [0, 1, 2].map((i) =>
         udp(CLIENT, port, "192.168.1.20", 50050, at + i * 500_000, iceCheck(false, port + i)),
       );
     const hour = 3_600_000_000;
-    const { report } = await run("ice-relay.pcap", [
+    const records = [
       ...msTurn(),
+      ...checks(T + 5000, 50030),
       ...checks(T + 5000, 50032),
-      ...checks(T + hour, 50033),
-    ]);
-    const codes = (port: number) => {
-      const f = report.flows.find((x) => x.clientPort === port)!;
+      ...checks(T + hour, 50030),
+    ];
+    const { report } = await run("ice-relay.pcap", records);
+    const codes = (port: number, later: boolean) => {
+      const f = report.flows.find(
+        (x) => x.clientPort === port && x.serverPort === 50050 && x.firstSeen >= T + (later ? hour : 0),
+      )!;
       return [f.verdict, f.reasons.map((r) => r.code)];
     };
-    expect(codes(50032)).toEqual(["known", ["ice_check_unanswered"]]);
-    expect(codes(50033)).toEqual(["blocked", ["udp_no_reply"]]);
-    const alone = await run("ice-alone.pcap", checks(T, 50032));
+    expect(codes(50030, false)).toEqual(["known", ["ice_check_unanswered"]]);
+    expect(codes(50032, false)).toEqual(["blocked", ["udp_no_reply"]]);
+    expect(codes(50030, true)).toEqual(["blocked", ["udp_no_reply"]]);
+    const alone = await run("ice-alone.pcap", checks(T, 50030));
     expect(alone.report.flows[0]!.reasons.map((r) => r.code)).toEqual(["udp_no_reply"]);
   });
 

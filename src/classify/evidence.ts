@@ -270,7 +270,7 @@ function udpOneWay(
   }
   if (!repeated && request === null) return;
   // ICE checks every candidate pair and keeps one that answers (RFC 8445 §2.2): pairs it did not
-  // keep (a NATed party's host candidates) go unanswered. Not blocking while the host's media worked.
+  // keep (a NATed party's host candidates) go unanswered. Not while media through the same socket worked.
   const stun = flow.stun;
   const onlyChecks = stun !== null && stun.checks > 0 && stun.checks === stun.bindingRequests;
   if (onlyChecks && stun.allocateRequests === 0 && flow.mediaWorked(true)) {

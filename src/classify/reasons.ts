@@ -139,7 +139,7 @@ export interface ReasonDetails {
   tls_deprecated_version: { version: string };
   /**
    * Information: ICE connectivity checks (STUN Binding requests with USERNAME) got no answer
-   * while the checking host's media path worked within a minute (an answered check, TURN
+   * while media through the same socket (address and port) worked within a minute (an answered check, TURN
    * relaying, RTP both ways): a candidate pair ICE did not keep.
    */
   ice_check_unanswered: { checks: number; packets: number; spanMicros: number };

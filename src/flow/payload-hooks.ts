@@ -3,7 +3,7 @@
  * of each side go through decode/signatures' `identify`; TURN ChannelData
  * is confirmed over several packets; and the sender and media-pair bitmaps
  * that one-way-media evidence reads are marked once per flow side, as is the
- * bitmap of addresses whose media path worked, which unanswered ICE checks read.
+ * bitmap of sockets whose media worked, which unanswered ICE checks read.
  */
 
 import { App } from "../decode/apps.js";
@@ -40,6 +40,12 @@ export function senderHash(w0: number, w1: number, w2: number, w3: number): numb
 
 /** The time slots of `mediaWorked`: 30 s. */
 const SLOT_MICROS = 30_000_000;
+
+/** The hashed (address, port, 30-second slot) key of `mediaWorked`. */
+function workedKey(w0: number, w1: number, w2: number, w3: number, port: number, ts: number): number {
+  const slot = Math.floor(ts / SLOT_MICROS) | 0;
+  return senderHash(w0 ^ Math.imul(slot, 0x9e3779b1), w1 ^ Math.imul(port, 0x85ebca6b), w2, w3);
+}
 
 const FROM_PORT = 0x10000;
 const TO_PORT = 0x20000;
@@ -85,34 +91,29 @@ export abstract class PayloadHooks extends TcpHistory {
   protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
 
   /**
-   * Hashed (address, 30-second slot) keys: the address's media path worked then. Its ICE
-   * connectivity check got a Binding success response, TURN relayed for it after a
-   * successful Allocate, or it had RTP both ways with another address (marked at
-   * that flow's start). ICE checks every candidate pair and keeps one that works
-   * (RFC 8445 §2.2, §7.2.5; [MS-ICE] the same), so the pairs it did not keep
-   * go unanswered in every call through an Edge. Same size and collision rule as `senders`.
+   * Hashed (address, port, 30-second slot) keys: media through that socket worked then. A
+   * Binding success answered an ICE connectivity check sent from it, TURN relayed for an
+   * allocation made from it, or it carried RTP both ways (marked at that flow's start). ICE
+   * checks every candidate pair and keeps one that works (RFC 8445 §2.2, §7.2.5), and its
+   * reflexive and relayed candidates are gathered from the host candidate's socket (§5.1.1.2),
+   * so a pair ICE did not keep shares its socket with one that answered. Another call of the
+   * same host (other ports) says nothing. Same size and collision rule as `senders`.
    */
   protected readonly mediaWorked = new HashedBits(SENDER_BITS_LOG2);
 
-  /** The media path of a side's address (`at`: 0 the lo side's words, 4 the hi side's) worked at `ts`. */
+  /** Media through a side's socket (`at`: 0 the lo side's address and port, 4 the hi side's) worked at `ts`. */
   protected markMediaWorked(row: number, at: number, ts: number): void {
     const a = row * 8 + at;
-    const slot = Math.floor(ts / SLOT_MICROS) | 0;
+    const port = at === 0 ? this.lPort[row]! : this.hPort[row]!;
     this.mediaWorked.add(
-      senderHash(
-        this.addr[a]! ^ Math.imul(slot, 0x9e3779b1),
-        this.addr[a + 1]!,
-        this.addr[a + 2]!,
-        this.addr[a + 3]!,
-      ),
+      workedKey(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!, port, ts),
     );
   }
 
-  /** Whether the address's media path worked within a slot of `ts` (30–60 s either side; hashed). */
-  mediaWorkedNear(w0: number, w1: number, w2: number, w3: number, ts: number): boolean {
-    const slot = Math.floor(ts / SLOT_MICROS) | 0;
-    for (let s = slot - 1; s <= slot + 1; s++)
-      if (this.mediaWorked.has(senderHash(w0 ^ Math.imul(s, 0x9e3779b1), w1, w2, w3))) return true;
+  /** Whether media through the socket (address words, port) worked within a slot of `ts` (30–60 s either side; hashed). */
+  mediaWorkedNear(w0: number, w1: number, w2: number, w3: number, port: number, ts: number): boolean {
+    for (let d = -1; d <= 1; d++)
+      if (this.mediaWorked.has(workedKey(w0, w1, w2, w3, port, ts + d * SLOT_MICROS))) return true;
     return false;
   }
 

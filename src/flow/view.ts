@@ -186,13 +186,17 @@ export class Flow {
       this.addrWord(orig, 3),
     );
   }
-  /** Whether this end's address had a working media path (an answered ICE check, TURN relaying, RTP both ways) within a minute or so of this flow's start. */
+  /**
+   * Whether media through this end's socket (address and port) worked within a minute or so of
+   * this flow's start: an answered ICE check, TURN relaying, RTP both ways (flow/payload-hooks.ts).
+   */
   mediaWorked(orig: boolean): boolean {
     return this.table.mediaWorkedNear(
       this.addrWord(orig, 0),
       this.addrWord(orig, 1),
       this.addrWord(orig, 2),
       this.addrWord(orig, 3),
+      orig ? this.origPort : this.respPort,
       this.first,
     );
   }

@@ -158,7 +158,7 @@ export function reasonText(r: Reason): string {
       );
     }
     case "ice_check_unanswered":
-      return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the client's media worked on another path within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
+      return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
     case "sip_auth":
       return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
     case "turn_allocate_failed": {
@@ -311,7 +311,7 @@ export function reasonBrief(r: Reason): string {
     case "sip_auth":
       return `${r.details.method} → ${r.details.code}, then success`;
     case "ice_check_unanswered":
-      return `${plural(r.details.checks, "ICE check")} unanswered, media worked elsewhere`;
+      return `${plural(r.details.checks, "ICE check")} unanswered, another pair of the port worked`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "turn_allocate_failed":
