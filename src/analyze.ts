@@ -268,6 +268,17 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       message: `no flow of this capture has packets in both directions: ${missing} flow${missing === 1 ? "'s findings rest" : "s' findings rest"} on a reply that never came (syn_no_reply, udp_no_reply, one_way_media)${oneSided > 0 ? `, and ${oneSided} were seen from one side only (one_sided_capture)` : ""}. The capture may hold one direction only (a one-way SPAN port or tap, a capture filter), so those replies may have been sent and not captured; capture where both directions pass`,
     });
   }
+  // Every packet skipped or malformed: a link layer or encapsulation hiding IP reads as an empty,
+  // healthy capture otherwise (and --fail-on would pass it).
+  if (packets > 0 && malformedPackets + skippedPackets === packets) {
+    const [most = "", n = 0] =
+      Object.entries({ ...skipped, ...anomalies }).sort((a, b) => b[1] - a[1])[0] ?? [];
+    warnings.push({
+      code: "nothing_analysed",
+      offset: 0,
+      message: `none of the capture's ${packets} packet${packets === 1 ? " was" : "s were"} analysed (the most: ${n} ${most}), so the report has no flow to judge; if the capture holds IP traffic, its link layer or encapsulation is one ocs-pcap does not read (tshark -r FILE -q -z io,phs shows the protocols)`,
+    });
+  }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;
   if (unlistedKnown + unlistedOther > 0) {
     const limit = options.maxReportFlows ?? DEFAULT_MAX_REPORT_FLOWS;

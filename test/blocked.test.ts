@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { icmpMessage, ip, TcpConversation, writePcap } from "../fixtures/lib/packets.js";
+import { ethernet, icmpMessage, ip, TcpConversation, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { Packet } from "../src/decode/packet.js";
@@ -175,6 +175,26 @@ describe("memory follows active flows", () => {
     // Closed connections end 5 s after their last packet (swept every 10 s of capture time).
     expect(peak).toBeLessThanOrEqual(20);
     expect(table.ended.closed).toBeGreaterThan(2900);
+  });
+});
+
+describe("a capture of which no packet could be analysed", () => {
+  it("warns nothing_analysed, naming the commonest skip reason, and --strict fails on it; one IP packet is enough to say nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ocs-nothing-"));
+    const t = 1_700_000_000_000_000;
+    // ARP (EtherType 0x0806) only: not IP, as a link layer hiding IP would look.
+    const arp = [0, 1, 2].map((i) => ({ tsMicros: t + i, data: ethernet(new Uint8Array(28), 0x0806) }));
+    const file = join(dir, "arp.pcap");
+    writeFileSync(file, writePcap(arp));
+    const report = await analyzeCapture(file, { version: "test" });
+    expect(report.capture.warnings.map((w) => w.code)).toEqual(["nothing_analysed"]);
+    expect(report.capture.warnings[0]!.message).toMatch(
+      /^none of the capture's 3 packets were analysed \(the most: 3 non_ip\)/,
+    );
+    expect((await runCli("analyze", file, "--strict", "-f", "json")).code).toBe(65);
+    const syn = new TcpConversation("10.1.0.20", 50000, "10.0.0.10", 5061, t + 5).syn().frames;
+    writeFileSync(file, writePcap([...arp, ...syn]));
+    expect((await analyzeCapture(file, { version: "test" })).capture.warnings).toEqual([]);
   });
 });
 

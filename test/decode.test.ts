@@ -106,6 +106,23 @@ describe("Ethernet and VLAN", () => {
     expect([pkt.ipOffset, pkt.etherType]).toEqual([20, 0x86dd]);
     for (let n = 0; n < 16; n++) expect(decodeSll(sll, 0, n, pkt)).toBe(Anomaly.LINK_TRUNCATED);
     for (let n = 0; n < 20; n++) expect(decodeSll2(sll2, 0, n, pkt)).toBe(Anomaly.LINK_TRUNCATED);
+    // libpcap puts an offloaded VLAN tag back in cooked captures: protocol 0x8100, then the tag.
+    const sllTagged = bytes(
+      [0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x81, 0x00, 0x20, 110, 0x08, 0x00],
+      v4Syn,
+    );
+    pkt.reset();
+    expect(decodeSll(sllTagged, 0, sllTagged.length, pkt)).toBe(Anomaly.OK);
+    expect([pkt.ipOffset, pkt.etherType, pkt.vlan]).toEqual([20, 0x0800, 110]);
+    const sll2Tagged = bytes(
+      [0x81, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0, 7, 0x86, 0xdd],
+      v6Syn,
+    );
+    pkt.reset();
+    expect(decodeSll2(sll2Tagged, 0, sll2Tagged.length, pkt)).toBe(Anomaly.OK);
+    expect([pkt.ipOffset, pkt.etherType, pkt.vlan]).toEqual([24, 0x86dd, 7]);
+    for (let n = 16; n < 20; n++) expect(decodeSll(sllTagged, 0, n, pkt)).toBe(Anomaly.VLAN_TRUNCATED);
+    for (let n = 20; n < 24; n++) expect(decodeSll2(sll2Tagged, 0, n, pkt)).toBe(Anomaly.VLAN_TRUNCATED);
     const nullLe = bytes([2, 0, 0, 0], v4Syn);
     const nullBe = bytes([0, 0, 0, 30], v6Syn);
     expect(decodeNull(nullLe, 0, nullLe.length, pkt, false)).toBe(Anomaly.OK);

@@ -49,8 +49,14 @@ export function linkTypeName(linkType: number): string {
 /** Ethernet II (IEEE 802.3) with 802.1Q, 802.1ad and pre-standard 0x9100 tags. */
 export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 14) return Anomaly.ETHERNET_TRUNCATED;
-  let type = u16(buf, off + 12);
-  let at = off + 14;
+  return afterTags(buf, off + 14, end, u16(buf, off + 12), pkt);
+}
+
+/**
+ * VLAN tags (4 bytes each: TCI, then the next EtherType) from `at`, where `type` is the EtherType
+ * that came before them; the first tag's VLAN id is kept. Leaves the payload's offset and type.
+ */
+function afterTags(buf: Uint8Array, at: number, end: number, type: number, pkt: Packet): AnomalyCode {
   let tags = 0;
   while (type === ETHERTYPE_8021Q || type === ETHERTYPE_8021AD || type === ETHERTYPE_QINQ_OLD) {
     if (++tags > MAX_VLAN_TAGS) return Anomaly.VLAN_TOO_DEEP;
@@ -64,20 +70,20 @@ export function decodeEthernet(buf: Uint8Array, off: number, end: number, pkt: P
   return Anomaly.OK;
 }
 
-/** Linux cooked capture v1: 16-byte header, protocol type at offset 14. */
+/**
+ * Linux cooked capture v1: 16-byte header, protocol type at offset 14. When the NIC took the
+ * VLAN tag off (offload), libpcap puts it back in cooked captures ("any"): protocol 0x8100, then
+ * the tag, as on Ethernet (libpcap pcap-linux.c; tshark decodes it so).
+ */
 export function decodeSll(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 16) return Anomaly.LINK_TRUNCATED;
-  pkt.ipOffset = off + 16;
-  pkt.etherType = u16(buf, off + 14);
-  return Anomaly.OK;
+  return afterTags(buf, off + 16, end, u16(buf, off + 14), pkt);
 }
 
-/** Linux cooked capture v2: 20-byte header, protocol type at offset 0. */
+/** Linux cooked capture v2: 20-byte header, protocol type at offset 0; VLAN tags as in v1. */
 export function decodeSll2(buf: Uint8Array, off: number, end: number, pkt: Packet): AnomalyCode {
   if (end - off < 20) return Anomaly.LINK_TRUNCATED;
-  pkt.ipOffset = off + 20;
-  pkt.etherType = u16(buf, off);
-  return Anomaly.OK;
+  return afterTags(buf, off + 20, end, u16(buf, off), pkt);
 }
 
 /**
