@@ -109,6 +109,7 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     mediaFrom: () => false,
     peerSent: () => false,
     mediaWorked: () => false,
+    earlyMedia: () => false,
     toGroupAddress: false,
     fragmented: false,
     tcpStates: [EndpointState.Inactive, EndpointState.Inactive],
@@ -594,6 +595,12 @@ const ROWS: Row[] = [
     flow: stunToEdge(),
     verdict: "blocked",
     code: "udp_no_reply",
+  },
+  {
+    name: "RTP for 5 s to the Front End's media port, nothing back, from a port a SIP 18x announced for a call no 2xx answered: early media",
+    flow: rtpToFrontEnd({ ...responderSeen, earlyMedia: (orig: boolean) => orig }),
+    verdict: "known",
+    code: "early_media",
   },
   {
     name: "ICE connectivity checks (Binding requests with USERNAME), no answer, the client's media path working within a minute: information",

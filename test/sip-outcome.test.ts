@@ -89,6 +89,29 @@ describe("parseSipStart", () => {
     }
   });
 
+  it("reads an SDP body's session-level IPv4 address and first media port, from whole lines only", () => {
+    const sdp = (body: string) => {
+      const out = new SipStart();
+      const b = enc(`SIP/2.0 183 Session Progress\r\nCSeq: 1 INVITE\r\n\r\n${body}`);
+      parseSipStart(b, 0, b.length, out);
+      return [out.sdpAddress >>> 0, out.sdpPort];
+    };
+    const gw = (10 << 24) | 50;
+    const body =
+      "v=0\r\no=gw 1 1 IN IP4 10.0.0.50\r\ns=-\r\nc=IN IP4 10.0.0.50\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n";
+    expect(sdp(body)).toEqual([gw, 30000]);
+    expect(sdp(body.replace("c=IN IP4 10.0.0.50", "c=IN IP6 2001:db8::50"))).toEqual([0, 30000]);
+    expect(sdp(body.replace("30000 RTP", "30000/2 RTP"))).toEqual([gw, 30000]);
+    expect(sdp(body.replace("30000", "70000"))).toEqual([gw, 0]);
+    expect(sdp(`x${body}`)).toEqual([0, 0]); // not SDP: no "v=" first
+    // A cut body never yields a shorter address or port than the one written: whole lines only.
+    for (let n = 0; n < body.length; n++) {
+      const [address, port] = sdp(body.slice(0, n));
+      expect(address === 0 || address === gw).toBe(true);
+      expect(port === 0 || port === 30000).toBe(true);
+    }
+  });
+
   it("never throws on random bytes (property)", () => {
     const out = new SipStart();
     fc.assert(
@@ -125,7 +148,20 @@ describe("fixtures/sip-outcomes.pcap", async () => {
     expect([byPort(46203).verdict, byPort(46203).reasons[0]?.code]).toEqual(["blocked", "sip_error"]);
     // The terminal's one-line form keeps the ms-diagnostics code support looks up.
     expect(reasonBrief(byPort(46202).reasons[0]!)).toBe("REGISTER → 403, diag 4005");
-    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([[5060, "sip_error", 5]]);
+    expect(r.blocked.map((g) => [g.port, g.reason, g.flows.length])).toEqual([
+      [5060, "sip_error", 5],
+      [60012, "one_way_media", 1],
+    ]);
+    // Ringback after a 183 with SDP, the call then cancelled (487): early media, one way by design
+    // (RFC 3960); the same after a 200 OK answered the call is media that did not get through.
+    expect([byPort(30000).verdict, byPort(30000).reasons.map((x) => x.code)]).toEqual([
+      "known",
+      ["early_media"],
+    ]);
+    expect([byPort(30002).verdict, byPort(30002).reasons.map((x) => x.code)]).toEqual([
+      "blocked",
+      ["one_way_media"],
+    ]);
     // An INVITE that rang (180) and then got 480 is nobody answering; one that never rang and got 408 fails.
     expect([byPort(46205).verdict, byPort(46205).reasons, byPort(46205).sip?.noAnswer]).toEqual([
       "known",

@@ -232,7 +232,7 @@ export function flowEvidence(
     if (noReply && !toGroup) udpOneWay(flow, span, nearEnd, blocked, inconclusive, info);
     // Only the responder sent (flows turned round by a server port: the Edge's 3478 talking to a silent client).
     else if (flow.origPackets === 0 && isMedia(flow.respApp))
-      oneWayMedia(flow, false, span, blocked, inconclusive);
+      oneWayMedia(flow, false, span, blocked, inconclusive, info);
   }
   return blocked.length === 0 && inconclusive.length === 0 && info.length === 0
     ? NO_EVIDENCE
@@ -265,7 +265,7 @@ function udpOneWay(
         ? "sip"
         : null;
   if (isMedia(app) && request === null) {
-    oneWayMedia(flow, true, span, blocked, inconclusive);
+    oneWayMedia(flow, true, span, blocked, inconclusive, info);
     return;
   }
   if (!repeated && request === null) return;
@@ -294,8 +294,9 @@ function udpOneWay(
  * flow between the two carried RTP both ways (asymmetric RTP ports, RFC 3550
  * allows them; a receive-only party's RTCP, RFC 3264 §5.1); another, working
  * call between the same two hosts does not count (flow/payload-hooks.ts);
- * blocked when it was otherwise seen in the capture (the media did not get
- * through); else the capture may be one-sided.
+ * information when a SIP 18x announced it for a call no 2xx answered (early
+ * media); blocked when the silent end was otherwise seen in the capture (the
+ * media did not get through); else the capture may be one-sided.
  */
 function oneWayMedia(
   flow: FlowFacts,
@@ -303,11 +304,14 @@ function oneWayMedia(
   span: number,
   blocked: Reason[],
   inconclusive: Reason[],
+  info: Reason[],
 ): void {
   const packets = fromOrig ? flow.origPackets : flow.respPackets;
   if (packets < 2 || span < 1_000_000) return;
   if (flow.mediaFrom(!fromOrig)) return;
-  if (flow.peerSent(!fromOrig)) {
+  // Ringback or an announcement before the call is answered (RFC 3960): one way by design.
+  if (flow.earlyMedia(fromOrig)) info.push(reason("early_media", { packets, spanMicros: span }));
+  else if (flow.peerSent(!fromOrig)) {
     const app = fromOrig ? flow.origApp : flow.respApp;
     blocked.push(
       reason("one_way_media", { protocol: protocolOf(flow, app, fromOrig), packets, spanMicros: span }),

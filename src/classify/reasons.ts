@@ -143,6 +143,11 @@ export interface ReasonDetails {
    * relaying, RTP both ways): a candidate pair ICE did not keep.
    */
   ice_check_unanswered: { checks: number; packets: number; spanMicros: number };
+  /**
+   * Information: media one way from an address and port a SIP 18x's SDP announced, for an INVITE no
+   * 2xx answered: early media (ringback, an announcement; RFC 3960), one way by design.
+   */
+  early_media: { packets: number; spanMicros: number };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
   sip_auth: { method: string; code: number };
   // inconclusive (midstream is information on a known flow when both sides spoke)
@@ -180,6 +185,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "wrong_direction",
   "client_media",
   "ice_check_unanswered",
+  "early_media",
   "sip_auth",
   "tls_certificate_expired",
   "tls_certificate_not_yet_valid",
@@ -234,6 +240,7 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "nothing urgent for OCS 2007 R2 (TLS 1.0 is its default); newer clients and servers need TLS 1.2",
   ice_check_unanswered:
     "nothing, unless the two hosts should reach each other directly (then a firewall dropping UDP between them); a call that takes the Edge's relay uses its bandwidth",
+  early_media: "nothing: a call that rang or played an announcement and was not answered",
   sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",
   transport_mismatch:
     "a client or server configured with the wrong transport (UDP SIP to 5061, TCP to the STUN port)",

@@ -3,9 +3,11 @@
  * (and its method) or a response (and its status code), the method its CSeq
  * header names (§20.16: what a response answers), and where Microsoft's
  * ms-diagnostics header ([MS-SIPRE] §2.2.2.2, OCS's own error code and
- * reason) is. Reads the bytes in place and fills a caller-owned result: no
- * allocation, never throws. Headers are scanned up to the blank line, at most
- * SIP_SCAN_BYTES in (only on flows already identified as SIP).
+ * reason) is, and, from an SDP body (RFC 4566), the first media stream's
+ * IPv4 address and port. Reads the bytes in place and fills a caller-owned
+ * result: no allocation, never throws. Headers are scanned up to the blank
+ * line, and a body after it, at most SIP_SCAN_BYTES in (only on flows already
+ * identified as SIP).
  */
 import { utf8Cut } from "./utf8.js";
 
@@ -54,6 +56,9 @@ export class SipStart {
   /** Where ms-diagnostics's value is in the buffer (length 0: absent). */
   diagOffset = 0;
   diagLength = 0;
+  /** The SDP body's first m= line's port (0: none) and the c= line's IPv4 address before it (0: none or IPv6). */
+  sdpPort = 0;
+  sdpAddress = 0;
 }
 
 const SIP20 = [0x53, 0x49, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x20]; // "SIP/2.0 "
@@ -97,6 +102,8 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
   out.callIdHash = 0;
   out.diagOffset = 0;
   out.diagLength = 0;
+  out.sdpPort = 0;
+  out.sdpAddress = 0;
   const limit = Math.min(end, start + SIP_SCAN_BYTES);
   if (limit - start < 12) return false;
   let i = 0;
@@ -126,7 +133,10 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
     let eol = at;
     while (eol < limit && buf[eol] !== 0x0a) eol++;
     const lineEnd = eol > at && buf[eol - 1] === 0x0d ? eol - 1 : eol;
-    if (lineEnd === at) break; // the blank line before the body
+    if (lineEnd === at) {
+      readSdp(buf, eol + 1, limit, out); // the blank line before the body
+      break;
+    }
     if (startsWith(buf, at, lineEnd, CSEQ)) {
       let p = at + CSEQ.length;
       while (p < lineEnd && isSpace(buf[p]!)) p++;
@@ -162,4 +172,45 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
     at = eol + 1;
   }
   return true;
+}
+
+/**
+ * An SDP body's connection address and first media port (RFC 4566 §5.7, §5.14): "c=IN IP4 a.b.c.d"
+ * at session level (before the first m= line) and "m=<media> <port> ...", from whole lines only.
+ * Any other body reads as none.
+ */
+function readSdp(buf: Uint8Array, at: number, limit: number, out: SipStart): void {
+  if (limit - at < 4 || buf[at] !== 0x76 || buf[at + 1] !== 0x3d) return; // "v=" starts every SDP
+  while (at < limit && out.sdpPort === 0) {
+    let eol = at;
+    while (eol < limit && buf[eol] !== 0x0a) eol++;
+    if (eol >= limit) return; // a line the segment or the scan cut: its number may be cut too
+    if (startsWith(buf, at, eol, "c=in ip4 ")) out.sdpAddress = ipv4At(buf, at + 9, eol);
+    else if (buf[at] === 0x6d && buf[at + 1] === 0x3d) {
+      let p = at + 2;
+      while (p < eol && buf[p] !== 0x20) p++;
+      let port = 0;
+      for (p++; p < eol && buf[p]! >= 0x30 && buf[p]! <= 0x39 && port < 65536; p++)
+        port = port * 10 + buf[p]! - 0x30;
+      // <port>[/<number of ports>] <proto> (RFC 4566 §5.14)
+      if (port > 0 && port < 65536 && (buf[p] === 0x20 || buf[p] === 0x2f)) out.sdpPort = port;
+      else return;
+    }
+    at = eol + 1;
+  }
+}
+
+/** A dotted IPv4 address at `at` as a 32-bit value, or 0. */
+function ipv4At(buf: Uint8Array, at: number, end: number): number {
+  let value = 0;
+  for (let part = 0; part < 4; part++) {
+    let n = 0;
+    let digits = 0;
+    for (; at < end && digits < 3 && buf[at]! >= 0x30 && buf[at]! <= 0x39; at++, digits++)
+      n = n * 10 + buf[at]! - 0x30;
+    if (digits === 0 || n > 255 || (part < 3 && buf[at++] !== 0x2e)) return 0;
+    value = (value << 8) | n;
+  }
+  // Then the line's end, or "/ttl" (multicast, §5.7).
+  return at === end || buf[at] === 0x0d || buf[at] === 0x2f ? value | 0 : 0;
 }

@@ -200,6 +200,13 @@ export class Flow {
       this.first,
     );
   }
+  /** Whether this end sent from an IPv4 address and port that a SIP 18x's SDP announced for a call no 2xx answered: early media. */
+  earlyMedia(orig: boolean): boolean {
+    return (
+      this.family === 4 &&
+      this.table.sipEarlyMedia(this.addrWord(orig, 3), orig ? this.origPort : this.respPort)
+    );
+  }
   /** The responder's address is multicast or broadcast (IPv4 224/4, x.x.x.255, 255.255.255.255; IPv6 ff00::/8): nobody answers on the same 5-tuple. */
   get toGroupAddress(): boolean {
     if (this.family === 4) {
@@ -281,6 +288,7 @@ export type FlowFacts = Pick<
   | "mediaFrom"
   | "peerSent"
   | "mediaWorked"
+  | "earlyMedia"
   | "toGroupAddress"
   | "tcpStates"
   | "history"

@@ -2,7 +2,7 @@
  * Protocol status codes' reason phrases that reason texts quote: SIP's
  * (RFC 3261 §21 and Microsoft's), TURN's (RFC 8656 §6.2, RFC 8489 §14.8) and
  * ICMP's destination-unreachable codes (RFC 792, RFC 1812 §5.2.7.1, RFC 4443 §3.1),
- * and protocols' names as people write them.
+ * protocols' names as people write them, and counts and durations in words.
  */
 
 /** TURN's error reason phrases (RFC 8656 §6.2, RFC 8489 §14.8). */
@@ -90,4 +90,16 @@ const PROTOCOL_NAMES: Record<string, string> = {
 /** A protocol's name as people write it ("QUIC", "DCE/RPC"). */
 export function protocolName(protocol: string): string {
   return PROTOCOL_NAMES[protocol] ?? protocol.toUpperCase();
+}
+
+/** "1 SYN", "3 SYNs". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** "3.1 s", "250 ms", "0 s". */
+export function seconds(micros: number): string {
+  if (micros <= 0) return "0 s";
+  if (micros < 1_000_000) return `${Math.round(micros / 1000)} ms`;
+  return `${(micros / 1_000_000).toFixed(1)} s`;
 }

@@ -6,7 +6,15 @@
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
 import type { IcmpDetails, Reason } from "../classify/reasons.js";
-import { ICMP_V4_CODES, ICMP_V6_CODES, protocolName, SIP_REASON_PHRASES, TURN_PHRASES } from "./phrases.js";
+import {
+  ICMP_V4_CODES,
+  ICMP_V6_CODES,
+  plural,
+  protocolName,
+  SIP_REASON_PHRASES,
+  seconds,
+  TURN_PHRASES,
+} from "./phrases.js";
 
 /** What a destination-unreachable category means, for people. */
 export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
@@ -157,6 +165,8 @@ export function reasonText(r: Reason): string {
         ` (${plural(d.responses, "final response")} of that kind, no success for ${d.method})${diag}`
       );
     }
+    case "early_media":
+      return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) from the address and port a provisional answer (18x with SDP) announced, for a call no 2xx answered: early media (ringback or an announcement, RFC 3960), one way by design`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
     case "sip_auth":
@@ -312,6 +322,8 @@ export function reasonBrief(r: Reason): string {
       return `${r.details.method} → ${r.details.code}, then success`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE check")} unanswered, another pair of the port worked`;
+    case "early_media":
+      return `early media one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "turn_allocate_failed":
@@ -383,15 +395,4 @@ function roleList(roles: readonly string[]): string {
   return roles.length <= 3
     ? roles.join(", ")
     : `${roles.slice(0, 3).join(", ")} and ${roles.length - 3} more`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-/** "3.1 s", "250 ms", "0 s". */
-export function seconds(micros: number): string {
-  if (micros <= 0) return "0 s";
-  if (micros < 1_000_000) return `${Math.round(micros / 1000)} ms`;
-  return `${(micros / 1_000_000).toFixed(1)} s`;
 }
