@@ -107,8 +107,11 @@ describe("JSON renderer", () => {
       const r = report(name);
       const text = [...renderJson(r)].join("");
       const parsed = JSON.parse(text);
-      // `services` (known flows per port, for --expect) stays out of the JSON contract.
-      const { flows, blocked, services: _services, ...head } = r;
+      // `services` (known flows per port, every flow counted: what --expect reads) is in the contract,
+      // so summarize --expect counts what analyze --expect counted.
+      const { flows, blocked, ...head } = r;
+      expect(parsed.services).toEqual(r.services);
+      expect(parsed.services.length).toBeGreaterThan(0);
       expect({ ...parsed, flows: undefined, blocked: undefined }).toEqual({
         ...JSON.parse(JSON.stringify(head)),
         flows: undefined,

@@ -14,13 +14,13 @@ import {
 import { CSV_HEADER, renderCsv } from "../report/csv.js";
 import { renderHtmlChunks } from "../report/html.js";
 import { renderJson } from "../report/json.js";
-import { renderJunit } from "../report/junit.js";
+import { type JunitOptions, renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/model.js";
 import { NdjsonLines, renderNdjson } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
 import { renderZeekJson, renderZeekTsv } from "../report/zeek.js";
-import type { Policy } from "./policy.js";
+import { type Policy, policyOutcomes } from "./policy.js";
 
 export const FORMATS = [
   "table",
@@ -76,7 +76,7 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
     case "html":
       return renderHtmlChunks(report, { maxRows: 5000, ...zone(o) });
     case "junit":
-      return [renderJunit([report], junitOptions(o.policy))];
+      return [renderJunit([report], junitOptions([report], o.policy))];
     case "csv":
       return renderCsv(report);
     case "zeek":
@@ -90,10 +90,12 @@ export function renderReport(report: Report, format: Format, o: RenderOptions): 
   }
 }
 
-export function junitOptions(policy: Policy) {
+/** The JUnit renderer's options: the policy's verdicts it fails on, and each report's policy checks, evaluated here. */
+export function junitOptions(reports: readonly Report[], policy: Policy): JunitOptions {
   return {
     failOnUnknown: policy.failOn.includes("unknown"),
     failOnInconclusive: policy.failOn.includes("inconclusive"),
+    policy: reports.map((r) => policyOutcomes(r, policy)),
   };
 }
 
@@ -123,7 +125,7 @@ export function* renderBatch(
       yield renderBatchHtml(batch);
       return;
     case "junit":
-      yield renderJunit(reports, junitOptions(o.policy));
+      yield renderJunit(reports, junitOptions(reports, o.policy));
       return;
     case "csv":
       // One header, then every capture's flow rows: the same columns as for one capture.

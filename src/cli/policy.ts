@@ -10,13 +10,18 @@
  *       - { role: Edge Server, port: 443, transport: tcp }      # at least 1 known flow
  *       - { port: 3478, transport: udp, min: 2 }
  *       - { role: Front End Servers, port: 5061, tls: complete }  # known and a completed TLS handshake
+ *
+ * Every check reads the report's totals (summary, reason counts, known flows
+ * per service port), which a saved JSON report carries too, so `summarize`
+ * gives the verdict `analyze` gave. The checks are data as well as stderr
+ * lines: `policyOutcomes` hands each, passed or failed, to the JUnit report.
  */
 import { closest } from "fastest-levenshtein";
 import type { CatalogIndex } from "../catalog/index.js";
 import type { Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { type ReasonCode, WARNING_CODES } from "../classify/reasons.js";
-import type { Report } from "../report/model.js";
+import type { PolicyOutcome, Report } from "../report/model.js";
 import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 
 export interface Expectation {
@@ -149,9 +154,26 @@ export function parseThreshold(value: string): { count: number } | { percent: nu
   return Number.isInteger(n) ? { count: n } : null;
 }
 
-/** Why the report fails the policy; empty when it passes. */
-export function evaluatePolicy(report: Report, policy: Policy): string[] {
-  const failures: string[] = [];
+/** One check's result: `failed` is its failure's text after the option ("2 blocked"), null when it passed. */
+interface Check {
+  option: "--fail-on" | "--max-unknown-flows" | "--max-blocked" | "--expect";
+  name: string;
+  failed: string | null;
+  observed: string;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * Every check the policy makes of the report, in the order its failures are
+ * printed: each `--fail-on` item, then `--max-unknown-flows`, `--max-blocked`,
+ * and each expectation. Counts come from the report's totals (summary, reason
+ * counts, known flows per service port), which cover every flow whatever the
+ * report lists; a saved report without per-port counts (written before they were
+ * in the JSON) has its listed flows counted, and says so when they are not all.
+ */
+function checks(report: Report, policy: Policy): Check[] {
+  const out: Check[] = [];
   const s = report.summary;
   // Reason counts cover every flow, listed or not (a report without them: its listed flows).
   const reasons = report.reasons ?? {};
@@ -164,45 +186,131 @@ export function evaluatePolicy(report: Report, policy: Policy): string[] {
     if (what in s) return s[what as Verdict];
     return reasons[what] ?? 0;
   };
-  const failing = policy.failOn.filter((v) => count(v) > 0);
-  if (failing.length > 0)
-    failures.push(
-      `--fail-on: ${failing.map((v) => `${count(v)} ${v}${v === "warnings" || v in s ? "" : ` flow${count(v) === 1 ? "" : "s"}`}`).join(", ")}`,
-    );
-  if (policy.maxUnknown !== null) {
-    if ("count" in policy.maxUnknown && s.unknown > policy.maxUnknown.count) {
-      failures.push(`--max-unknown-flows: ${s.unknown} unknown flows, more than ${policy.maxUnknown.count}`);
+  for (const v of policy.failOn) {
+    const n = count(v);
+    const verdict = v in s;
+    let observed: string;
+    if (v === "warnings") {
+      const each = [...WARNING_CODES]
+        .filter((code) => (reasons[code] ?? 0) > 0)
+        .map((code) => `${code}: ${reasons[code]}`);
+      observed = `${plural(n, "warning")}${each.length > 0 ? ` (${each.join(", ")})` : ""}`;
+    } else {
+      observed = verdict ? `${n} ${v} of ${plural(s.flows, "flow")}` : `${plural(n, "flow")} with ${v}`;
     }
-    if ("percent" in policy.maxUnknown && s.flows > 0) {
-      const share = (s.unknown / s.flows) * 100;
-      if (share > policy.maxUnknown.percent) {
-        failures.push(
-          `--max-unknown-flows: ${share.toFixed(1)}% of flows unknown, more than ${policy.maxUnknown.percent}%`,
-        );
-      }
+    out.push({
+      option: "--fail-on",
+      name: `--fail-on ${v}`,
+      failed: n > 0 ? `${n} ${v}${v === "warnings" || verdict ? "" : ` flow${n === 1 ? "" : "s"}`}` : null,
+      observed,
+    });
+  }
+  const max = policy.maxUnknown;
+  if (max !== null) {
+    if ("count" in max) {
+      out.push({
+        option: "--max-unknown-flows",
+        name: `--max-unknown-flows ${max.count}`,
+        failed: s.unknown > max.count ? `${s.unknown} unknown flows, more than ${max.count}` : null,
+        observed: `${s.unknown} unknown of ${plural(s.flows, "flow")}`,
+      });
+    } else {
+      const share = s.flows > 0 ? (s.unknown / s.flows) * 100 : 0;
+      out.push({
+        option: "--max-unknown-flows",
+        name: `--max-unknown-flows ${max.percent}%`,
+        failed:
+          share > max.percent ? `${share.toFixed(1)}% of flows unknown, more than ${max.percent}%` : null,
+        observed: `${s.unknown} unknown of ${plural(s.flows, "flow")} (${share.toFixed(1)}%)`,
+      });
     }
   }
-  if (policy.maxBlocked !== null && s.blocked > policy.maxBlocked) {
-    failures.push(`--max-blocked: ${s.blocked} blocked flows, more than ${policy.maxBlocked}`);
+  if (policy.maxBlocked !== null) {
+    out.push({
+      option: "--max-blocked",
+      name: `--max-blocked ${policy.maxBlocked}`,
+      failed:
+        s.blocked > policy.maxBlocked ? `${s.blocked} blocked flows, more than ${policy.maxBlocked}` : null,
+      observed: `${s.blocked} blocked of ${plural(s.flows, "flow")}`,
+    });
   }
   for (const e of policy.expect) {
     const min = e.min ?? 1;
-    // Counted as flows ended (report.services), so the report's list limit cannot change the result.
-    const seen = (report.services ?? [])
-      .filter(
-        (s) =>
-          s.port === e.port &&
-          (e.transport === undefined || s.transport === e.transport) &&
-          (e.role === undefined || s.roles.some((r) => r.toLowerCase() === e.role!.toLowerCase())),
-      )
-      .reduce((n, s) => n + (e.tls === "complete" ? (s.tlsComplete ?? 0) : s.known), 0);
-    if (seen < min) {
-      const what = `${e.role ? `${e.role} ` : ""}${e.port}/${e.transport ?? "tcp or udp"}`;
-      const tls = e.tls === "complete" ? " with a completed TLS handshake" : "";
-      failures.push(
-        `--expect: ${what} should have at least ${min} known flow${min === 1 ? "" : "s"}${tls}, saw ${seen}`,
-      );
-    }
+    const what = `${e.role ? `${e.role} ` : ""}${e.port}/${e.transport ?? "tcp or udp"}`;
+    const tls = e.tls === "complete" ? " with a completed TLS handshake" : "";
+    const { seen, unlisted } = expected(report, e);
+    // Counted from the listed flows only, a shortfall may be the list's, not the network's.
+    const caveat =
+      unlisted > 0
+        ? ` among the listed flows (a report from an ocs-pcap without per-port counts, not listing ${plural(unlisted, "known flow")})`
+        : "";
+    out.push({
+      option: "--expect",
+      name: `--expect ${what}: at least ${plural(min, "known flow")}${tls}${e.line === undefined ? "" : ` (line ${e.line})`}`,
+      failed:
+        seen < min
+          ? `${what} should have at least ${plural(min, "known flow")}${tls}, saw ${seen}${caveat}`
+          : null,
+      observed: `${plural(seen, "known flow")}${tls}${caveat}`,
+    });
   }
-  return failures;
+  return out;
+}
+
+/**
+ * Known flows an expectation counts: from the report's per-port counts (every
+ * flow), or, in a saved report without them, from its listed flows, with the
+ * known flows it does not list (then `seen` is a lower bound).
+ */
+function expected(report: Report, e: Expectation): { seen: number; unlisted: number } {
+  const role = e.role?.toLowerCase();
+  const fits = (port: number | null, transport: string, roles: readonly string[]): boolean =>
+    port === e.port &&
+    (transport === "tcp" || transport === "udp") &&
+    (e.transport === undefined || transport === e.transport) &&
+    (role === undefined || roles.some((r) => r.toLowerCase() === role));
+  if (report.services !== undefined) {
+    let seen = 0;
+    for (const x of report.services)
+      if (fits(x.port, x.transport, x.roles)) seen += e.tls === "complete" ? x.tlsComplete : x.known;
+    return { seen, unlisted: 0 };
+  }
+  let seen = 0;
+  let listed = 0;
+  for (const f of report.flows) {
+    if (f.verdict !== "known") continue;
+    listed++;
+    if (
+      fits(
+        f.serverPort,
+        f.transport,
+        f.roles.map((r) => r.role),
+      ) &&
+      (e.tls !== "complete" || f.tls?.complete === true)
+    )
+      seen++;
+  }
+  return { seen, unlisted: Math.max(0, report.summary.known - listed) };
+}
+
+/** Each check of the policy against the report, passed or failed (the JUnit report's policy testcases). */
+export function policyOutcomes(report: Report, policy: Policy): PolicyOutcome[] {
+  return checks(report, policy).map((c) => ({
+    check: c.name,
+    failure: c.failed === null ? null : `${c.option}: ${c.failed}`,
+    observed: c.observed,
+  }));
+}
+
+/**
+ * Why the report fails the policy, one line each for standard error; empty
+ * when it passes. The failing `--fail-on` items share one line.
+ */
+export function evaluatePolicy(report: Report, policy: Policy): string[] {
+  const failed = checks(report, policy).filter((c) => c.failed !== null);
+  const failOn = failed.filter((c) => c.option === "--fail-on").map((c) => c.failed);
+  return [
+    ...(failOn.length > 0 ? [`--fail-on: ${failOn.join(", ")}`] : []),
+    ...failed.filter((c) => c.option !== "--fail-on").map((c) => `${c.option}: ${c.failed}`),
+  ];
 }

@@ -294,6 +294,8 @@ export function reportFromJson(json: unknown): Report {
       inconclusive: x.inconclusive ?? 0,
     })),
     media: r.media ?? [],
+    // Known flows per service port (`--expect`); older reports lack them (cli/policy.ts then counts the listed flows).
+    ...(r.services === undefined ? {} : { services: r.services }),
     unknown: r.unknown ?? [],
     blocked: (r.blocked ?? []).map((g) => ({
       ...g,
@@ -309,7 +311,8 @@ export function reportFromJson(json: unknown): Report {
 /**
  * What the schema cannot say of a saved report: every timestamp a real date,
  * every count an exact integer (at most 2^53 - 1), a summary that covers its
- * own flows, and reasons whose details fit their code (they are rendered).
+ * own flows and its per-port known counts (`services`, which `--expect` reads),
+ * and reasons whose details fit their code (they are rendered).
  * Throws an Error naming the first problem.
  */
 function checkSaved(report: Report): void {
@@ -326,6 +329,17 @@ function checkSaved(report: Report): void {
   count(report.capture.packets, "capture.packets");
   count(report.capture.bytes, "capture.bytes");
   for (const v of Object.values(report.capture.anomalies)) count(v, "an anomaly count");
+  for (const x of report.services ?? []) {
+    count(x.known, `services' ${x.port}/${x.transport} known`);
+    count(x.tlsComplete, `services' ${x.port}/${x.transport} tlsComplete`);
+    if (x.tlsComplete > x.known)
+      throw new Error(
+        `services' ${x.port}/${x.transport} has more completed TLS handshakes than known flows`,
+      );
+  }
+  const serviced = (report.services ?? []).reduce((n, x) => n + x.known, 0);
+  if (report.services !== undefined && serviced > s.known)
+    throw new Error(`services count ${serviced} known flows, more than summary.known (${s.known})`);
   if (s.flows < report.flows.length)
     throw new Error(`summary.flows (${s.flows}) is below the ${report.flows.length} flows listed`);
   for (const verdict of ["known", "unknown", "blocked", "misdirected", "inconclusive"] as const) {

@@ -32,6 +32,7 @@ import {
   type UnknownGroup,
 } from "./model.js";
 import { RoleTable } from "./roles.js";
+import { ServiceTable } from "./services.js";
 
 /** Flows counted in the report but not listed in it, because of the list's limit. */
 export interface UnlistedFlows {
@@ -59,18 +60,8 @@ export class ReportBuilder {
   private readonly summary: Summary = emptySummary();
   /** Unknown flows by protocol, transport, port and reason. */
   private readonly unknownGroups = new Map<number, UnknownGroup[]>();
-  /** Known flows by transport and port (at most 2 × 65,536 keys). */
-  private readonly services = new Map<
-    number,
-    {
-      transport: string;
-      port: number;
-      roles: Set<string>;
-      known: number;
-      tlsComplete: number;
-      last: readonly CatalogMatch[] | null;
-    }
-  >();
+  /** Known flows per service port, transport and role list (`--expect`). */
+  private readonly services = new ServiceTable();
   /** Flows per reason code, counted as they end. */
   private readonly reasonCounts = new Map<ReasonCode, number>();
   /** Flows that media path findings pair up (report/media-path.ts). */
@@ -140,7 +131,7 @@ export class ReportBuilder {
     if (this.media.wants(c.flow))
       this.media.note(c.flow, this.addr.format(c.flow, true), this.addr.format(c.flow, false));
     const isKnown = c.verdict === "known";
-    if (isKnown) this.countService(c);
+    if (isKnown) this.services.add(c);
     else if (c.verdict === "unknown") this.countUnknown(c);
     if (this.stream !== undefined) {
       const record = flowRecord(c, this.addr, this.roleRefCache, this.processes);
@@ -186,31 +177,6 @@ export class ReportBuilder {
     g.bytes += f.origBytes + f.respBytes;
   }
 
-  private countService(c: Classified): void {
-    const f = c.flow;
-    if (f.ipProto !== 6 && f.ipProto !== 17) return;
-    const key = f.ipProto * 65536 + f.respPort;
-    let s = this.services.get(key);
-    if (s === undefined) {
-      s = {
-        transport: transportName(f.ipProto),
-        port: f.respPort,
-        roles: new Set(),
-        known: 0,
-        tlsComplete: 0,
-        last: null,
-      };
-      this.services.set(key, s);
-    }
-    s.known++;
-    if (f.tls !== null && tlsComplete(f.tls)) s.tlsComplete++;
-    // Flows of one port share one match list (the index's), so its roles are added once.
-    if (s.last !== c.matches) {
-      for (const m of c.matches) s.roles.add(m.entry.role);
-      s.last = c.matches;
-    }
-  }
-
   finish(capture: CaptureSummary): Report {
     const media = this.media.findings();
     const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
@@ -241,15 +207,7 @@ export class ReportBuilder {
             a.reason.localeCompare(b.reason),
         ),
       flows,
-      services: [...this.services.values()]
-        .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
-        .map((s) => ({
-          transport: s.transport,
-          port: s.port,
-          roles: [...s.roles],
-          known: s.known,
-          tlsComplete: s.tlsComplete,
-        })),
+      services: this.services.rows(),
     };
   }
 }

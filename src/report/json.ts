@@ -18,10 +18,13 @@ import type { FlowRecord, Report, RoleRef, StunRecord, TlsRecord } from "./model
 import { reasonText } from "./reason-text.js";
 
 export function* renderJson(report: Report): Generator<string> {
-  const { flows, blocked, unknown, services: _services, ...rest } = report;
+  const { flows, blocked, unknown, services, ...rest } = report;
   const byId = flowsById(flows, blocked);
   const head = {
     ...rest,
+    // Known flows per service port, every flow counted (for `summarize --expect`); a report
+    // read back from one written before them has none, and none is made up.
+    ...(services === undefined ? {} : { services }),
     blocked: blocked.map((g) => ({
       ...g,
       firstSeen: isoMicros(g.firstSeen),

@@ -3,17 +3,23 @@
  * natively). One <testsuite> per capture, one <testcase> per role-and-port
  * row of the report: it fails, with the evidence, when flows to it are
  * blocked or misdirected. Unknown traffic is one more testcase, failing only
- * when the policy says so (--fail-on unknown). A pure function of the model.
+ * when the policy says so (--fail-on unknown). When a policy is given, a last
+ * suite, "policy", holds one testcase per check the CLI evaluated (each
+ * `--fail-on` item, `--max-unknown-flows`, `--max-blocked`, each `--expect`
+ * expectation) for each capture: the checks that set exit 1 fail there, with
+ * the message the run prints. A pure function of the model and those outcomes.
  */
 
 import { escapeXml as x } from "./escape.js";
 import { flowFilter } from "./filter.js";
-import type { FlowRecord, Report } from "./model.js";
+import type { FlowRecord, PolicyOutcome, Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
 
 export interface JunitOptions {
   failOnUnknown: boolean;
   failOnInconclusive: boolean;
+  /** The policy's checks of each report, one list per report in the same order (cli/policy.ts evaluates them); none: no policy suite. */
+  policy?: readonly (readonly PolicyOutcome[])[];
 }
 
 interface Case {
@@ -25,7 +31,9 @@ interface Case {
 }
 
 export function renderJunit(reports: readonly Report[], options: JunitOptions): string {
-  const suites = reports.map((r) => suite(r, options));
+  const suites: { name: string; timestamp?: string; cases: Case[] }[] = reports.map((r) => suite(r, options));
+  const policy = policySuite(reports, options.policy ?? []);
+  if (policy !== null) suites.push(policy);
   const tests = suites.reduce((n, s) => n + s.cases.length, 0);
   const failures = suites.reduce((n, s) => n + s.cases.filter((c) => c.failure !== null).length, 0);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
@@ -34,7 +42,7 @@ export function renderJunit(reports: readonly Report[], options: JunitOptions): 
     const fails = s.cases.filter((c) => c.failure !== null).length;
     const skips = s.cases.filter((c) => c.skipped !== null).length;
     out.push(
-      `  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${fails}" errors="0" skipped="${skips}" timestamp="${x(s.timestamp)}">`,
+      `  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${fails}" errors="0" skipped="${skips}"${s.timestamp === undefined ? "" : ` timestamp="${x(s.timestamp)}"`}>`,
     );
     for (const c of s.cases) {
       const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
@@ -100,6 +108,32 @@ function suite(report: Report, options: JunitOptions): { name: string; timestamp
     timestamp: (report.capture.firstSeen ?? "1970-01-01T00:00:00.000000Z").slice(0, 19),
     cases,
   };
+}
+
+/**
+ * The "policy" suite: each report's checks, named for the check, under the
+ * capture's classname; a failed one's message is the line the run prints on
+ * standard error. Null when no report has a check (no policy was given).
+ */
+function policySuite(
+  reports: readonly Report[],
+  outcomes: readonly (readonly PolicyOutcome[])[],
+): { name: string; cases: Case[] } | null {
+  if (outcomes.length !== reports.length && outcomes.length > 0)
+    throw new Error(`policy outcomes for ${outcomes.length} reports, not ${reports.length}`);
+  const cases: Case[] = [];
+  reports.forEach((r, i) => {
+    for (const o of outcomes[i] ?? []) {
+      cases.push({
+        name: o.check,
+        classname: `ocs-pcap.${r.capture.path}`,
+        failure: o.failure === null ? null : `${o.failure}\nseen: ${o.observed}`,
+        skipped: null,
+        output: o.failure === null ? `seen: ${o.observed}` : "",
+      });
+    }
+  });
+  return cases.length === 0 ? null : { name: "policy", cases };
 }
 
 function rowMatches(f: FlowRecord, ports: string): boolean {

@@ -249,9 +249,13 @@ export function emptySummary(): Summary {
 }
 
 /**
- * Known flows per service port and transport, with every role the port
- * matched: counted as flows end, so `--expect` does not depend on which flows
- * the report lists. Not part of the JSON contract (the renderers leave it out).
+ * Known flows per service port (the responder's), transport and the roles the
+ * flows' catalog matches name (every match, not only the best: one row per
+ * distinct role list, since a topology gives flows to one port on different
+ * servers different roles): counted as flows end, so `--expect` does not
+ * depend on which flows the report lists. In the JSON contract as `services`
+ * (absent in reports written before it), so `summarize --expect` reads the
+ * same counts `analyze --expect` did.
  */
 export interface ServiceCount {
   transport: string;
@@ -260,6 +264,21 @@ export interface ServiceCount {
   known: number;
   /** Known flows whose TLS handshake completed. */
   tlsComplete: number;
+}
+
+/**
+ * One check of the CI policy against one report (a `--fail-on` item,
+ * `--max-unknown-flows`, `--max-blocked`, one `--expect` expectation),
+ * evaluated by cli/policy.ts and handed to the JUnit renderer as data: each
+ * is a testcase there, so the report shows what set the exit code.
+ */
+export interface PolicyOutcome {
+  /** The check, as its testcase is named: "--fail-on blocked", "--expect Edge Server 3478/udp: …". */
+  check: string;
+  /** The line the run prints on standard error when the check fails ("--max-blocked: 2 blocked flows, more than 1"); null when it passed. */
+  failure: string | null;
+  /** What the report showed, pass or fail ("2 blocked flows of 12"). */
+  observed: string;
 }
 
 export interface Report {
@@ -274,7 +293,7 @@ export interface Report {
   /** Unknown flows grouped by protocol, port and reason, most flows first. */
   unknown: UnknownGroup[];
   flows: FlowRecord[];
-  /** Absent on reports read back from JSON. */
+  /** Absent on reports read back from JSON written before the contract had it. */
   services?: ServiceCount[];
   /** Flows carrying each reason code, every flow counted as it ended (listed or not); codes in the README's order. */
   reasons?: Record<string, number>;

@@ -99,8 +99,16 @@ describe("the README's CI snippets", () => {
     );
     const junit = read("github", "junit.xml");
     expect(junit).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites /);
-    expect(junit.match(/<testsuite /g)).toHaveLength(2);
+    // A suite per capture, then the policy's: the checks that set exit 1 fail there, as on stderr.
+    expect(junit.match(/<testsuite /g)).toHaveLength(3);
     expect(junit).toContain("<failure ");
+    const policy = junit.slice(junit.indexOf('<testsuite name="policy"'));
+    expect(policy).toMatch(
+      /<failure message="--expect: Edge Server 3478\/udp should have at least 2 known flows, saw 1"/,
+    );
+    // Each --fail-on item is a testcase of its own (stderr joins them on one line).
+    expect(policy).toContain('<failure message="--fail-on: 2 blocked"');
+    expect(policy).toContain('<failure message="--fail-on: 2 misdirected"');
     // reports/: every capture's report in every format, the run's own files in reports/batch/.
     const reports = readdirSync(join(root, "github", "reports")).sort();
     expect(reports.filter((n) => n.endsWith(".json"))).toEqual([
@@ -119,7 +127,9 @@ describe("the README's CI snippets", () => {
     // GitLab: the same captures fail on --fail-on blocked and the unknown share.
     expect(codes.gitlab0).toBe("1");
     expect(read("gitlab", "err0")).toMatch(/--max-unknown-flows: 33\.3% of flows unknown, more than 5%/);
-    expect(read("gitlab", "junit.xml")).toContain("<failure ");
+    expect(read("gitlab", "junit.xml")).toContain(
+      '<failure message="--max-unknown-flows: 33.3% of flows unknown, more than 5%"',
+    );
 
     // The batch example: analyze, then summarize reports/*.json (each capture counted once).
     expect(codes.batch0).toBe("0");
