@@ -270,13 +270,22 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   }
   // Every packet skipped or malformed: a link layer or encapsulation hiding IP reads as an empty,
   // healthy capture otherwise (and --fail-on would pass it).
-  if (packets > 0 && malformedPackets + skippedPackets === packets) {
-    const [most = "", n = 0] =
-      Object.entries({ ...skipped, ...anomalies }).sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (malformedPackets + skippedPackets === packets) {
+    // The commonest reason among those counted in `packets` (not a reader's records that are no frames).
+    let most = "";
+    let n = 0;
+    for (let code = 1; code < ANOMALY_COUNT; code++)
+      if (code !== Anomaly.UNSUPPORTED_LINK_TYPE && counts[code]! > n)
+        [most, n] = [ANOMALY_NAMES[code]!, counts[code]!];
+    for (const [linkType, c] of unsupportedLinks)
+      if (c > n) [most, n] = [netmonLinkTypeName(linkType) ?? `unsupported_link_type.${linkType}`, c];
     warnings.push({
       code: "nothing_analysed",
       offset: 0,
-      message: `none of the capture's ${packets} packet${packets === 1 ? " was" : "s were"} analysed (the most: ${n} ${most}), so the report has no flow to judge; if the capture holds IP traffic, its link layer or encapsulation is one ocs-pcap does not read (tshark -r FILE -q -z io,phs shows the protocols)`,
+      message:
+        packets === 0
+          ? "the capture holds no packet, so the report has no flow to judge (a capture stopped before its first packet, or a capture filter that matched nothing)"
+          : `none of the capture's ${packets} packet${packets === 1 ? " was" : "s were"} analysed (the most: ${n} ${most}), so the report has no flow to judge; if the capture holds IP traffic, its link layer or encapsulation is one ocs-pcap does not read (tshark -r FILE -q -z io,phs shows the protocols)`,
     });
   }
   const { known: unlistedKnown, other: unlistedOther } = builder.unlisted;

@@ -195,6 +195,21 @@ describe("a capture of which no packet could be analysed", () => {
     const syn = new TcpConversation("10.1.0.20", 50000, "10.0.0.10", 5061, t + 5).syn().frames;
     writeFileSync(file, writePcap([...arp, ...syn]));
     expect((await analyzeCapture(file, { version: "test" })).capture.warnings).toEqual([]);
+    // Malformed only (IPv4 headers cut at 10 bytes): named by the anomaly, counted among the packets.
+    const cut = [0, 1].map((i) => ({
+      tsMicros: t + i,
+      data: ethernet(new Uint8Array(10).fill(0x45), 0x0800),
+    }));
+    writeFileSync(file, writePcap(cut));
+    const malformed = await analyzeCapture(file, { version: "test" });
+    expect(malformed.capture.warnings[0]!.message).toMatch(
+      /^none of the capture's 2 packets were analysed \(the most: 2 ipv4\./,
+    );
+    // No packet at all: nothing to judge either.
+    writeFileSync(file, writePcap([]));
+    expect((await analyzeCapture(file, { version: "test" })).capture.warnings.map((w) => w.message)).toEqual([
+      "the capture holds no packet, so the report has no flow to judge (a capture stopped before its first packet, or a capture filter that matched nothing)",
+    ]);
   });
 });
 

@@ -176,6 +176,7 @@ const stunToEdge = (o: Options = {}) =>
 /** `requests` Binding requests over 2 s, `checks` of them with USERNAME (ICE connectivity checks), to a peer's 50010/udp, no answer. */
 const iceChecks = (requests: number, checks: number, o: Options = {}) =>
   stunToEdge({
+    respPort: 50010,
     origPackets: requests,
     last: T0 + 2 * S,
     stun: {

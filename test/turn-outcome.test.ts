@@ -20,6 +20,7 @@ import {
   TcpConversation,
   tlsClientHello,
   tlsServerHello,
+  turnChannelData,
   turnMessage,
   udp,
   writePcap,
@@ -343,6 +344,112 @@ describe("the relay in Microsoft's MS-TURN and over IPv6 (hostile review of issu
     expect(codes(50030, true)).toEqual(["blocked", ["udp_no_reply"]]);
     const alone = await run("ice-alone.pcap", checks(T, 50030));
     expect(alone.report.flows[0]!.reasons.map((r) => r.code)).toEqual(["udp_no_reply"]);
+  });
+
+  it("excuses unanswered ICE checks only by media through the same socket: what counts, and what does not", async () => {
+    const SOCKET = 50060;
+    const STUN_SERVER = "10.0.0.99";
+    const PRIVATE = "192.168.1.20";
+    const ms = (m: Uint8Array) => Uint8Array.from([0x02, 0x00, m.length >> 8, m.length & 255, ...m]);
+    const rtpBothWays = (at: number) =>
+      [0, 1, 2, 3, 4, 5].flatMap((i) => [
+        udp(CLIENT, SOCKET, PEER, 50070, at + i * 20_000, rtp(i, i * 160, 0x51)),
+        udp(PEER, 50070, CLIENT, SOCKET, at + i * 20_000 + 5000, rtp(i, i * 160, 0x52)),
+      ]);
+    const answered = (at: number, to = PEER, port = 50070) => [
+      udp(CLIENT, SOCKET, to, port, at, iceCheck(false, 90)),
+      udp(to, port, CLIENT, SOCKET, at + 30_000, iceCheck(true, 90)),
+    ];
+    // [what happened on the socket, its packets, where the checks go, extra payload on the check flow, excused]
+    const cases: [string, PcapRecord[], [string, number], Uint8Array | null, boolean][] = [
+      ["a Binding success answering a check from it", answered(T), [PRIVATE, 50050], null, true],
+      ["RTP both ways with a peer", rtpBothWays(T), [PRIVATE, 50050], null, true],
+      [
+        "TURN ChannelData relayed after an Allocate made from it",
+        [
+          udp(CLIENT, SOCKET, EDGE, 3478, T, turnMessage(0x0003, 1)),
+          udp(EDGE, 3478, CLIENT, SOCKET, T + 1000, turnMessage(0x0103, 1)),
+          ...[0, 1, 2, 3].map((i) =>
+            udp(
+              EDGE,
+              3478,
+              CLIENT,
+              SOCKET,
+              T + 20_000 * (i + 1),
+              turnChannelData(0x4001, rtp(i, i * 160, 9)),
+            ),
+          ),
+        ],
+        [PRIVATE, 50050],
+        null,
+        true,
+      ],
+      [
+        "a Binding success 35 s after the checks (the next slot)",
+        answered(T + 35_000_000),
+        [PRIVATE, 50050],
+        null,
+        true,
+      ],
+      ["a Binding success 95 s after the checks", answered(T + 95_000_000), [PRIVATE, 50050], null, false],
+      [
+        "a public STUN server's answer (port 19302) to a plain Binding (gathering, RFC 8489 §3)",
+        [
+          udp(CLIENT, SOCKET, STUN_SERVER, 19302, T, stunBinding(false, 5)),
+          udp(STUN_SERVER, 19302, CLIENT, SOCKET, T + 20_000, stunBinding(true, 5)),
+        ],
+        [PRIVATE, 50050],
+        null,
+        false,
+      ],
+      [
+        "a STUN server on 3478 answering a Binding with USERNAME (RFC 3489 credentials)",
+        answered(T, STUN_SERVER, 3478),
+        [PRIVATE, 50050],
+        null,
+        false,
+      ],
+      [
+        "a check answered, but the unanswered ones go to a STUN/TURN port",
+        answered(T),
+        [EDGE, 3478],
+        null,
+        false,
+      ],
+      [
+        "a check answered, but the unanswered flow also asks an Allocate",
+        answered(T),
+        [PRIVATE, 50050],
+        msTurnAllocate(77),
+        false,
+      ],
+      [
+        "MS-TURN over TCP relaying for the same port number, over TCP",
+        new TcpConversation(CLIENT, SOCKET, EDGE, 443, T)
+          .handshake()
+          .data(true, ms(msTurnMessage(0x0003, 1)))
+          .data(false, ms(msTurnMessage(0x0103, 1)))
+          .data(false, ms(msTurnMessage(0x0115, 7, PEER, media))).frames,
+        [PRIVATE, 50050],
+        null,
+        false,
+      ],
+    ];
+    for (const [what, working, [to, port], extra, excused] of cases) {
+      const checks = [0, 1, 2].map((i) =>
+        udp(CLIENT, SOCKET, to, port, T + 1_000_000 + i * 500_000, iceCheck(false, 60 + i)),
+      );
+      if (extra !== null) checks.push(udp(CLIENT, SOCKET, to, port, T + 2_500_000, extra));
+      const records = [...working, ...checks].sort((a, b) => a.tsMicros - b.tsMicros);
+      const { report } = await run("ice-cases.pcap", records);
+      const f = report.flows.find(
+        (x) => x.serverIp === to && x.serverPort === port && x.firstSeen >= T + 1_000_000,
+      )!;
+      expect([what, f.reasons.map((r) => r.code)]).toEqual([
+        what,
+        [excused ? "ice_check_unanswered" : "udp_no_reply"],
+      ]);
+    }
   });
 
   it("reads an IPv6 XOR-PEER-ADDRESS, and finds relay-only media over IPv6 unless the direct path worked", async () => {

@@ -37,6 +37,7 @@
 
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/constants.js";
+import { isTurnPort } from "../flow/payload-hooks.js";
 import type { SipOutcome } from "../flow/sip-outcome.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
@@ -269,11 +270,11 @@ function udpOneWay(
     return;
   }
   if (!repeated && request === null) return;
-  // ICE checks every candidate pair and keeps one that answers (RFC 8445 §2.2): pairs it did not
-  // keep (a NATed party's host candidates) go unanswered. Not while media through the same socket worked.
+  // ICE keeps one candidate pair that answers (RFC 8445 §2.2): pairs it did not keep go unanswered.
+  // Not to a STUN/TURN server's port, where RFC 3489 Bindings carry USERNAME as credentials.
   const stun = flow.stun;
   const onlyChecks = stun !== null && stun.checks > 0 && stun.checks === stun.bindingRequests;
-  if (onlyChecks && stun.allocateRequests === 0 && flow.mediaWorked(true)) {
+  if (onlyChecks && stun.allocateRequests === 0 && !isTurnPort(flow.respPort) && flow.mediaWorked(true)) {
     info.push(
       reason("ice_check_unanswered", { checks: stun.checks, packets: flow.origPackets, spanMicros: span }),
     );

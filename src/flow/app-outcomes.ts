@@ -10,9 +10,10 @@ import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import type { Packet } from "../decode/packet.js";
 import { Drops, type RowDrops } from "./drops.js";
 import { IcmpAttachment } from "./icmp-attach.js";
+import { isTurnPort } from "./payload-hooks.js";
 import type { Reassembler } from "./reassembly.js";
 import { type SipOutcome, SipOutcomes } from "./sip-outcome.js";
-import { type StunOutcome, StunOutcomes } from "./stun-outcome.js";
+import { READ_RELAYED, type StunOutcome, StunOutcomes } from "./stun-outcome.js";
 import { type TlsOutcome, TlsOutcomes } from "./tls-outcome.js";
 import type { FrameStamp } from "./types.js";
 
@@ -143,10 +144,16 @@ export abstract class AppOutcomes extends IcmpAttachment {
     }
   }
 
-  /** STUN/TURN messages of a payload; an answered check or a relayed message means the receiver's media path worked. */
+  /**
+   * STUN/TURN messages of a payload: a relayed message, or an answered ICE check between peers (not
+   * on a STUN/TURN server's port, where USERNAME may be RFC 3489's credentials), means media
+   * through the receiver's socket worked.
+   */
   private noteStun(row: number, frame: FrameStamp, start: number, end: number, fromLo: boolean): void {
-    if (this.stun.note(row, frame.buf, start, end) !== 0)
-      this.markMediaWorked(row, fromLo ? 4 : 0, frame.tsMicros);
+    const read = this.stun.note(row, frame.buf, start, end);
+    if (read === 0) return;
+    const server = isTurnPort(this.lPort[row]!) || isTurnPort(this.hPort[row]!);
+    if ((read & READ_RELAYED) !== 0 || !server) this.markMediaWorked(row, fromLo ? 4 : 0, frame.tsMicros);
   }
 
   /** Forgets a flow's application outcomes (its row is about to be reused). */

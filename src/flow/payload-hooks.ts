@@ -3,7 +3,7 @@
  * of each side go through decode/signatures' `identify`; TURN ChannelData
  * is confirmed over several packets; and the sender and media-pair bitmaps
  * that one-way-media evidence reads are marked once per flow side, as is the
- * bitmap of sockets whose media worked, which unanswered ICE checks read.
+ * record of sockets whose media worked, which unanswered ICE checks read.
  */
 
 import { App } from "../decode/apps.js";
@@ -13,6 +13,7 @@ import { identify, PayloadId, tlsServerName } from "../decode/signatures.js";
 import { STUN_BINDING_REQUEST, STUN_CHANNEL_DATA } from "../decode/signatures-media.js";
 import { HashedBits } from "./hashed-bits.js";
 import { TcpHistory } from "./history.js";
+import { MediaWorked } from "./media-worked.js";
 import {
   FirstPayload,
   IDENTIFY_PACKETS_TCP,
@@ -36,15 +37,6 @@ export function senderHash(w0: number, w1: number, w2: number, w3: number): numb
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   return h >>> (32 - SENDER_BITS_LOG2);
-}
-
-/** The time slots of `mediaWorked`: 30 s. */
-const SLOT_MICROS = 30_000_000;
-
-/** The hashed (address, port, 30-second slot) key of `mediaWorked`. */
-function workedKey(w0: number, w1: number, w2: number, w3: number, port: number, ts: number): number {
-  const slot = Math.floor(ts / SLOT_MICROS) | 0;
-  return senderHash(w0 ^ Math.imul(slot, 0x9e3779b1), w1 ^ Math.imul(port, 0x85ebca6b), w2, w3);
 }
 
 const FROM_PORT = 0x10000;
@@ -90,31 +82,20 @@ export abstract class PayloadHooks extends TcpHistory {
    */
   protected readonly mediaPairs = new HashedBits(SENDER_BITS_LOG2);
 
-  /**
-   * Hashed (address, port, 30-second slot) keys: media through that socket worked then. A
-   * Binding success answered an ICE connectivity check sent from it, TURN relayed for an
-   * allocation made from it, or it carried RTP both ways (marked at that flow's start). ICE
-   * checks every candidate pair and keeps one that works (RFC 8445 §2.2, §7.2.5), and its
-   * reflexive and relayed candidates are gathered from the host candidate's socket (§5.1.1.2),
-   * so a pair ICE did not keep shares its socket with one that answered. Another call of the
-   * same host (other ports) says nothing. Same size and collision rule as `senders`.
-   */
-  protected readonly mediaWorked = new HashedBits(SENDER_BITS_LOG2);
+  /** Sockets whose media worked, and when (media-worked.ts): what excuses an unanswered ICE check. */
+  protected readonly mediaWorked = new MediaWorked();
 
   /** Media through a side's socket (`at`: 0 the lo side's address and port, 4 the hi side's) worked at `ts`. */
   protected markMediaWorked(row: number, at: number, ts: number): void {
     const a = row * 8 + at;
+    const words = [this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!];
     const port = at === 0 ? this.lPort[row]! : this.hPort[row]!;
-    this.mediaWorked.add(
-      workedKey(this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!, port, ts),
-    );
+    this.mediaWorked.mark(this.rowFamily(row), words, port, this.rowProto(row) === IPPROTO_TCP, ts);
   }
 
-  /** Whether media through the socket (address words, port) worked within a slot of `ts` (30–60 s either side; hashed). */
-  mediaWorkedNear(w0: number, w1: number, w2: number, w3: number, port: number, ts: number): boolean {
-    for (let d = -1; d <= 1; d++)
-      if (this.mediaWorked.has(workedKey(w0, w1, w2, w3, port, ts + d * SLOT_MICROS))) return true;
-    return false;
+  /** Whether media through the socket worked within a slot of `ts` (30–60 s either side). */
+  mediaWorkedNear(family: number, words: readonly number[], port: number, tcp: boolean, ts: number): boolean {
+    return this.mediaWorked.near(family, words, port, tcp, ts);
   }
 
   /** A side's first packet: its address has now sent something (`at`: 0 the lo side's words, 4 the hi side's). */

@@ -69,7 +69,7 @@ function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): bo
   return len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m);
 }
 
-/** What `note` read, as bits: a Binding success response; a relayed message (after a successful Allocate). */
+/** What `note` read, as bits: a Binding success answering an ICE check (the flow carried one); a relayed message (after a successful Allocate). */
 export const READ_BINDING_SUCCESS = 1;
 export const READ_RELAYED = 2;
 
@@ -153,7 +153,9 @@ export class StunOutcomes {
         if (m.username) o.checks++;
       } else if (m.cls === STUN_SUCCESS) {
         o.bindingSuccesses++;
-        this.read |= READ_BINDING_SUCCESS;
+        // An answered ICE check: the flow carried one (a STUN server's answer to a plain Binding
+        // says only that the server is reachable, RFC 8489 §3).
+        if (o.checks > 0) this.read |= READ_BINDING_SUCCESS;
       } else if (m.cls === STUN_ERROR) o.bindingErrors++;
     } else if (m.method === STUN_ALLOCATE) {
       if (m.cls === STUN_REQUEST) o.allocateRequests++;

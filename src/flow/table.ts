@@ -246,7 +246,7 @@ export class FlowTable extends AppOutcomes {
     for (let row = 0; row < this.used; row++) if (this.active[row]) this.finalize(row, "capture_end");
     this.senders.release();
     this.mediaPairs.release();
-    this.mediaWorked.release();
+    this.mediaWorked.clear();
     this.keysSeen.release();
   }
 

@@ -187,18 +187,13 @@ export class Flow {
     );
   }
   /**
-   * Whether media through this end's socket (address and port) worked within a minute or so of
-   * this flow's start: an answered ICE check, TURN relaying, RTP both ways (flow/payload-hooks.ts).
+   * Whether media through this end's socket (address, port and transport) worked within a minute
+   * or so of this flow's start: an answered ICE check, TURN relaying, RTP both ways (media-worked.ts).
    */
   mediaWorked(orig: boolean): boolean {
-    return this.table.mediaWorkedNear(
-      this.addrWord(orig, 0),
-      this.addrWord(orig, 1),
-      this.addrWord(orig, 2),
-      this.addrWord(orig, 3),
-      orig ? this.origPort : this.respPort,
-      this.first,
-    );
+    const words = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
+    const port = orig ? this.origPort : this.respPort;
+    return this.table.mediaWorkedNear(this.family, words, port, this.ipProto === IPPROTO_TCP, this.first);
   }
   /** Whether this end sent from an IPv4 address and port that a SIP 18x's SDP announced for a call no 2xx answered: early media. */
   earlyMedia(orig: boolean): boolean {
