@@ -10,7 +10,7 @@ import { NetmonReader, netmonLinkTypeName } from "./capture/netmon.js";
 import { type CaptureReader, type ReadOptions, readCapture } from "./capture/source.js";
 import { CaptureError, type Frame } from "./capture/types.js";
 import { builtInIndex, type CatalogIndex } from "./catalog/index.js";
-import { isDefaultProducts } from "./catalog/products.js";
+import { DEFAULT_PRODUCT, isDefaultProducts } from "./catalog/products.js";
 import { type ClassifyContext, classifyFlow } from "./classify/classify.js";
 import type { Topology } from "./classify/topology.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
@@ -102,7 +102,12 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   if (options.products !== undefined && !isDefaultProducts(options.products))
     builder.products = options.products;
   if (options.topology) builder.topology = options.topology;
-  const context: ClassifyContext = { captureEnd: null, topology: options.topology ?? null };
+  const context: ClassifyContext = {
+    captureEnd: null,
+    topology: options.topology ?? null,
+    // OCS 2007 R2 speaks TLS 1.0 by default; newer products' deployments should not.
+    tls10Expected: options.products === undefined || options.products.includes(DEFAULT_PRODUCT),
+  };
   const table = new FlowTable({
     likelyServerPort: (proto, port) =>
       proto === IPPROTO_TCP

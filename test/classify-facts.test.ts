@@ -775,8 +775,8 @@ const ROWS: Row[] = [
     code: "tls_self_signed",
   },
   {
-    name: "TLS to 5061, completed in TLS 1.0 (OCS 2007 R2's default)",
-    flow: tlsHandshake(tlsOutcome({ version: 0x0301, cipher: 0x002f })),
+    name: "TLS to 5061, completed in TLS 1.1 (no deployment's default)",
+    flow: tlsHandshake(tlsOutcome({ version: 0x0302, cipher: 0x002f })),
     verdict: "known",
     code: "tls_deprecated_version",
   },
@@ -1029,6 +1029,12 @@ const NEAR_MISSES: {
   absent: ReasonCode;
   topology?: boolean;
 }[] = [
+  {
+    name: "TLS to 5061, completed in TLS 1.0 (OCS 2007 R2's default, so not called deprecated)",
+    flow: tlsHandshake(tlsOutcome({ version: 0x0301, cipher: 0x002f })),
+    verdict: "known",
+    absent: "tls_deprecated_version",
+  },
   {
     // The server name is one the topology gives the Front End: a pool address the file lacks.
     name: "a client's TLS to 443 on an address in no role, with the Front End's name pool.contoso.test",

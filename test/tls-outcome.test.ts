@@ -155,7 +155,7 @@ describe("TLS handshakes read from the reassembled stream start", () => {
       [443, "known", "tls_name_mismatch,tls_self_signed"],
       [5062, "blocked", "tls_alert,tls_client_certificate_missing,tls_self_signed"],
       [5062, "known", "tls_self_signed"],
-      [8057, "known", "tls_self_signed,tls_deprecated_version"],
+      [8057, "known", "tls_self_signed"],
       [444, "blocked", "tls_handshake_incomplete"],
     ]);
     const expired = byClientPort(r.flows)[0]!.tls!;
@@ -197,7 +197,7 @@ describe("TLS handshakes read from the reassembled stream start", () => {
 });
 
 describe("TLS 1.0 alone (OCS 2007 R2's default)", () => {
-  it("stays in the flow's reasons but does not list a healthy handshake under 'failed or warn'", async () => {
+  it("is no finding with OCS 2007 R2 among the products, is one for newer products alone, and is never listed under 'failed or warn'", async () => {
     const t = 1_700_000_000_000_000;
     const ccs = Uint8Array.from([20, 3, 1, 0, 1, 1]);
     const hello10 = tlsServerHello();
@@ -213,11 +213,12 @@ describe("TLS 1.0 alone (OCS 2007 R2's default)", () => {
     writeFileSync(file, writePcap(done.frames));
     const report = await analyzeCapture(file, { version: "test" });
     const f = report.flows[0]!;
-    expect([f.verdict, f.tls?.version, f.reasons.map((r) => r.code)]).toEqual([
-      "known",
-      "TLS 1.0",
-      ["tls_deprecated_version"],
-    ]);
+    expect([f.verdict, f.tls?.version, f.reasons.map((r) => r.code)]).toEqual(["known", "TLS 1.0", []]);
+    // Skype for Business Server 2019's deployments should not speak TLS 1.0 (RFC 8996).
+    const newer = await analyzeCapture(file, { version: "test", products: ["sfb2019"] });
+    expect(newer.flows[0]!.reasons.map((r) => r.code)).toEqual(["tls_deprecated_version"]);
+    const both = await analyzeCapture(file, { version: "test", products: ["ocs2007r2", "sfb2019"] });
+    expect(both.flows[0]!.reasons).toEqual([]);
     expect(renderTable(report, { limit: 25, width: 0 })).not.toMatch(/TLS handshakes that failed or warn/);
     // TLS 1.1 is no deployment's default: listed.
     hello10[10] = 2;
@@ -447,7 +448,9 @@ describe("a capture whose snapshot length cut the handshakes", () => {
         if (first.length === 0 && f.capLen < f.wireLen) first.push(f.fileOffset);
       });
       expect(w?.offset).toBe(first[0]);
-      const text = renderTable(r, { limit: 25, width: 0 });
+      // A newer product calls the cut 8057 handshake's TLS 1.0 deprecated, so it is listed, saying why it was not read to its end.
+      const listed = await analyzeCapture(snapped, { version: "t", products: ["sfb2019"] });
+      const text = renderTable(listed, { limit: 25, width: 0 });
       expect(text).toContain("handshake not read to its end (the capture's snapshot length cut a packet)");
     },
   );
@@ -484,7 +487,7 @@ describe("policy on TLS findings (--fail-on, --expect tls: complete)", () => {
       "warnings,tls_handshake_incomplete",
     );
     expect(limited.code).toBe(1);
-    expect(limited.stderr).toMatch(/--fail-on: 8 warnings, 1 tls_handshake_incomplete flow/);
+    expect(limited.stderr).toMatch(/--fail-on: 7 warnings, 1 tls_handshake_incomplete flow/);
     const clean = await runCli(
       "analyze",
       "fixtures/ocs-sample.pcap",

@@ -81,6 +81,11 @@ export interface ClassifyContext {
   captureEnd: number | null;
   /** Where roles and clients live, when the user gave a topology file. */
   topology?: Topology | null;
+  /**
+   * TLS 1.0 is what the products expect (OCS 2007 R2's default, among the products or by default):
+   * then only SSL 3.0 and TLS 1.1 are `tls_deprecated_version`. False: TLS 1.0 too.
+   */
+  tls10Expected?: boolean;
 }
 
 const NO_MATCHES: readonly CatalogMatch[] = Object.freeze([]);
@@ -120,6 +125,7 @@ export function classifyFlow(flow: FlowFacts, index: CatalogIndex, context: Clas
     context.captureEnd,
     serverNames(flow, context.topology),
     toGroup(flow, context.topology),
+    context.tls10Expected ?? true,
   );
   return decide(
     c,

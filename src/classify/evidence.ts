@@ -16,12 +16,10 @@
  *   responder having sent none (a middlebox rejecting TLS or SIP).
  * - `udp_no_reply`: unicast UDP, only the originator sent, either at least 2
  *   packets over at least 1 s, or a request (STUN binding, SIP) that got no
- *   answer; not syslog (one-way by design) nor media (below). ICE connectivity
- *   checks (Binding requests with USERNAME) from a host whose media path
- *   worked within a minute are information instead: `ice_check_unanswered`.
- * - `one_way_media`: media (RTP, RTCP, STUN answers, TURN, DTLS) one way for
- *   at least 1 s while the capture holds other packets from the peer;
- *   `one_sided_capture` when it holds none.
+ *   answer; not syslog nor media (below); ICE checks from a socket whose media
+ *   worked within a minute are information (`ice_check_unanswered`).
+ * - `one_way_media`: media one way for at least 1 s while the capture holds
+ *   other packets from the peer (`one_sided_capture` when none; `early_media`).
  * - `tls_alert`, `tls_handshake_incomplete`, `tls_client_certificate_missing`:
  *   the TLS handshake failed (tls.ts), with its warnings as information.
  * - `turn_allocate_failed`: no TURN allocation succeeded (turn.ts).
@@ -78,6 +76,7 @@ export function flowEvidence(
   serverNames: ServerNames | null = null,
   /** The responder is a multicast or broadcast address (nobody answers on the same 5-tuple). */
   toGroup: boolean = flow.toGroupAddress,
+  tls10Expected = true, // TLS 1.0 is the products' default (classify.ts's ClassifyContext)
 ): Evidence {
   const tcp = flow.ipProto === IPPROTO_TCP;
   // A SYN or SYN+ACK from either side (Zeek's history letters S/s, H/h).
@@ -143,6 +142,7 @@ export function flowEvidence(
       flow.respPackets > 0,
       nearEnd !== null,
       serverNames,
+      tls10Expected,
       blocked,
       inconclusive,
       info,

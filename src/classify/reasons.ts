@@ -237,7 +237,7 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
     "the certificate's subject alternative names against the FQDN clients use (pool, Edge, web services names)",
   tls_self_signed: "a certificate from a CA the clients trust (OCS clients refuse self-signed ones)",
   tls_deprecated_version:
-    "nothing urgent for OCS 2007 R2 (TLS 1.0 is its default); newer clients and servers need TLS 1.2",
+    "the server's SChannel protocol settings: SSL 3.0 and TLS 1.1 are no OCS deployment's default, and newer products' servers and clients speak TLS 1.2",
   ice_check_unanswered:
     "nothing, unless the two hosts should reach each other directly (then a firewall dropping UDP between them); a call that takes the Edge's relay uses its bandwidth",
   early_media: "nothing: a call that rang or played an announcement and was not answered",

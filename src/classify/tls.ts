@@ -13,7 +13,8 @@
  *   `tls_certificate_not_yet_valid`, `tls_name_mismatch` (the SNI, when a
  *   host name, is not among its names, RFC 6125; else, with a topology that
  *   gives the server's role names, none of those is among them), `tls_self_signed`, and
- *   `tls_deprecated_version` (SSL 3.0, TLS 1.0, 1.1: RFC 8996).
+ *   `tls_deprecated_version` (SSL 3.0, TLS 1.1, and TLS 1.0 unless OCS 2007 R2, whose
+ *   default it is, is among the products: RFC 8996).
  */
 
 import { isIP } from "node:net";
@@ -39,6 +40,8 @@ export function tlsEvidence(
   nearEnd: boolean,
   /** With a topology: the names clients use for the server's role. */
   serverNames: ServerNames | null,
+  /** TLS 1.0 is the products' default (OCS 2007 R2): not called deprecated. */
+  tls10Expected: boolean,
   blocked: Reason[],
   inconclusive: Reason[],
   info: Reason[],
@@ -143,6 +146,6 @@ export function tlsEvidence(
     }
     if (leaf.selfSigned) info.push(reason("tls_self_signed", { subject }));
   }
-  if (o.version !== null && o.version <= 0x0302)
+  if (o.version !== null && o.version <= 0x0302 && !(o.version === 0x0301 && tls10Expected))
     info.push(reason("tls_deprecated_version", { version: tlsVersionName(o.version) }));
 }
