@@ -1,9 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ethernet, icmpMessage, ip, ipv4, ipv6, tcpHeader, udpDatagram } from "../fixtures/lib/packets.js";
+import {
+  ethernet,
+  icmpMessage,
+  ip,
+  ipv4,
+  ipv6,
+  krbError,
+  tcpHeader,
+  udpDatagram,
+} from "../fixtures/lib/packets.js";
 import { ANOMALY_NAMES, Anomaly } from "../src/decode/anomaly.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { decodeIpv4, decodeIpv6 } from "../src/decode/ip.js";
+import { krbErrorCode } from "../src/decode/kerberos.js";
 import { decodeEthernet, decodeNull, decodeSll, decodeSll2 } from "../src/decode/link.js";
 import { Packet } from "../src/decode/packet.js";
 import { decodeIcmp, decodeTcp, decodeUdp } from "../src/decode/transport.js";
@@ -415,6 +425,50 @@ describe("decodeFrame", () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("krbErrorCode (RFC 4120 §5.9.1)", () => {
+  const cases: [string, Uint8Array, number][] = [
+    ["KRB_AP_ERR_SKEW", krbError(37), 37],
+    ["KDC_ERR_S_PRINCIPAL_UNKNOWN", krbError(7), 7],
+    ["a two-byte error code", krbError(300), 300],
+    ["a long-form length (a long realm)", krbError(24, false, "A".repeat(200)), 24],
+    ["an AS-REQ (application 10), not an error", Uint8Array.from([0x6a, 0x03, 0x30, 0x01, 0x00]), -1],
+    [
+      "a sequence that ends before the error code",
+      Uint8Array.from([0x7e, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x02, 0x01, 0x05]),
+      -1,
+    ],
+    ["a negative error code", Uint8Array.from([0x7e, 0x07, 0x30, 0x05, 0xa6, 0x03, 0x02, 0x01, 0xff]), -1],
+    [
+      "a tag out of order where the error code belongs",
+      Uint8Array.from([0x7e, 0x07, 0x30, 0x05, 0xa9, 0x03, 0x02, 0x01, 0x07]),
+      -1,
+    ],
+  ];
+  it.each(cases)("%s", (_name, bytes, code) => {
+    expect(krbErrorCode(bytes, 0, bytes.length)).toBe(code);
+  });
+
+  it("reads TCP's record after its 4-byte length, and no prefix of an error as a code", () => {
+    const tcp = krbError(37, true);
+    expect(krbErrorCode(tcp, 4, tcp.length)).toBe(37);
+    const udp = krbError(37);
+    // The code sits before the realm: prefixes that reach it read it, shorter ones read nothing.
+    for (let n = 0; n < udp.length; n++) expect([-1, 37]).toContain(krbErrorCode(udp, 0, n));
+    expect(krbErrorCode(udp, 0, 10)).toBe(-1);
+  });
+
+  it("never throws on any bytes (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        const withTag = Uint8Array.from([0x7e, ...b]);
+        const code = krbErrorCode(withTag, 0, withTag.length);
+        expect(code >= -1).toBe(true);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

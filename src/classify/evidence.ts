@@ -36,11 +36,11 @@
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../decode/constants.js";
 import { isTurnPort } from "../flow/payload-hooks.js";
-import type { SipOutcome } from "../flow/sip-outcome.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
+import { kerberosEvidence, sipEvidence } from "./answers.js";
 import { isMedia, protocolOf } from "./payload.js";
 import { type IcmpDetails, type Reason, type ReasonDetails, reason } from "./reasons.js";
 import { tlsEvidence } from "./tls.js";
@@ -84,10 +84,12 @@ export function flowEvidence(
   // conn_state says.
   const handshake = tcp && ((flow.origFlags | flow.respFlags) & TCP_SYN) !== 0;
   const sip = flow.sip === null ? null : sipEvidence(flow.sip);
+  const kerberos = kerberosEvidence(flow.kerberosError);
   // The cheap common case first: a flow that got answers, whose handshake
   // was seen and that was not refused or reset, cannot carry evidence.
   if (
     sip === null &&
+    kerberos === null &&
     flow.drop === null &&
     flow.tls === null &&
     flow.stun === null &&
@@ -108,6 +110,7 @@ export function flowEvidence(
   const blocked: Reason[] = sip?.error ? [sip.error] : [];
   const inconclusive: Reason[] = [];
   const info: Reason[] = sip === null ? [] : [...sip.info];
+  if (kerberos !== null) info.push(kerberos);
   const turn = flow.stun === null ? null : turnEvidence(flow.stun);
   if (turn !== null) blocked.push(turn);
   const drop = flow.drop;
@@ -339,61 +342,4 @@ export function icmpDetails(icmp: IcmpEvidence): IcmpDetails {
     category: filtered ? "filtered" : closed ? "closed" : tooBig ? "too_big" : "no_route",
     sender: wordsText(icmp.family, icmp.words),
   };
-}
-
-/** Final responses that fail a request outright (issue 17): refused, not found, timed out, unavailable, not acceptable, server errors. */
-const SIP_FAILURES: ReadonlySet<number> = new Set([403, 404, 408, 480, 488, 500, 503, 504]);
-/** The requests whose failure blocks a user: sign-in, calls, presence and OCS's SERVICE. */
-const SIP_WATCHED = ["REGISTER", "INVITE", "SUBSCRIBE", "SERVICE"] as const;
-
-/**
- * An INVITE's final answers after it rang (180 in the same call: Call-ID and CSeq, counted by
- * flow/sip-outcome.ts): nobody answered (408, 480), the callee's choice or absence, not the
- * network's (RFC 3261 §21.4.9, §21.4.18).
- */
-const SIP_NO_ANSWER: ReadonlySet<number> = new Set([408, 480]);
-
-/** Challenges without a success that mean the credentials failed: OCS's NTLM and Kerberos take at most two. */
-const SIP_CHALLENGES_FAILED = 3;
-
-/**
- * SIP's own evidence on a flow, from the server's answers to the client's
- * requests (a client declining the server's INVITE, 480 or 486, is a user's
- * choice, not the network's; so is an INVITE that rang, then got 408 or 480):
- * `sip_error` when a watched request got a failing final response, or 3 or more challenges (401/407), and never a
- * success; `sip_auth` (information) when it was challenged and then
- * succeeded. Null when neither.
- */
-function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | null {
-  let error: Reason | null = null;
-  const info: Reason[] = [];
-  for (const method of SIP_WATCHED) {
-    // Saved reports before `by` hold only the server's answers in their verdicts' terms.
-    const mine = o.responses.filter((r) => r.method === method && r.by !== "client");
-    if (mine.length === 0) continue;
-    const success = mine.some((r) => r.code >= 200 && r.code < 300);
-    // 408 and 480 answers to INVITEs are nobody answering when every one of them followed a 180
-    // in its own call; else they are failures.
-    const noAnswer =
-      method === "INVITE" &&
-      mine.reduce((n, r) => n + (SIP_NO_ANSWER.has(r.code) ? r.count : 0), 0) <= o.noAnswer;
-    const failure = mine
-      .filter(
-        (r) =>
-          (SIP_FAILURES.has(r.code) && !(noAnswer && SIP_NO_ANSWER.has(r.code))) ||
-          ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED),
-      )
-      .sort((a, b) => b.count - a.count)[0];
-    if (failure !== undefined && !success && error === null) {
-      error = reason("sip_error", {
-        method,
-        code: failure.code,
-        responses: failure.count,
-        diagnostics: o.diagnostics[o.responses.indexOf(failure)] ?? null,
-      });
-    }
-    const challenge = mine.find((r) => r.code === 401 || r.code === 407);
-    if (challenge !== undefined && success) info.push(reason("sip_auth", { method, code: challenge.code }));
-  }
-  return error === null && info.length === 0 ? null : { error, info };
 }

@@ -2,11 +2,13 @@
  * What a flow's own application messages and the capture's metadata say,
  * beside its packets: plain SIP's requests and final responses
  * (sip-outcome.ts), the TLS handshake (tls-outcome.ts, over bounded
- * reassembly), STUN and TURN's answers (stun-outcome.ts), and packets the capturing host reported dropping (drops.ts).
+ * reassembly), STUN and TURN's answers (stun-outcome.ts), Kerberos's KRB-ERROR codes
+ * (decode/kerberos.ts), and packets the capturing host reported dropping (drops.ts).
  * Each is kept only for flows that have one, and forgotten when the flow ends.
  */
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { KDC_ERR_PREAUTH_REQUIRED, KRB_ERR_RESPONSE_TOO_BIG, krbErrorCode } from "../decode/kerberos.js";
 import type { Packet } from "../decode/packet.js";
 import { Drops, type RowDrops } from "./drops.js";
 import { IcmpAttachment } from "./icmp-attach.js";
@@ -26,6 +28,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
 
   /** What STUN and TURN said: Binding and Allocate answers, relay use. */
   protected readonly stun = new StunOutcomes();
+
+  /** Each Kerberos flow's first telling KRB-ERROR code and how many such errors it carried (RFC 4120 §5.9.1). */
+  protected readonly krbErrors = new Map<number, { code: number; count: number }>();
 
   /** TLS handshakes, read from the reassembled start of each direction. */
   protected readonly tls: TlsOutcomes;
@@ -50,6 +55,10 @@ export abstract class AppOutcomes extends IcmpAttachment {
 
   /** @internal */ rowTls(row: number): TlsOutcome | null {
     return this.tls.of(row);
+  }
+
+  /** @internal */ rowKrbError(row: number): { code: number; count: number } | null {
+    return this.krbErrors.get(row) ?? null;
   }
 
   /** @internal */ rowStun(row: number): StunOutcome | null {
@@ -102,7 +111,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
           ? App.Sip
           : lo === App.Stun || hi === App.Stun
             ? App.Stun
-            : App.None;
+            : lo === App.Kerberos || hi === App.Kerberos
+              ? App.Kerberos
+              : App.None;
     const at = pkt.payloadOffset;
     if (
       app === App.Tls &&
@@ -117,7 +128,10 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // The segment still goes to the TLS reader below: a real TLS stream's segment may start so too.
       this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     }
-    if (app === App.Stun) {
+    if (app === App.Kerberos) {
+      if (!retransmitted)
+        this.noteKerberos(row, frame.buf, at, at + pkt.payloadCaptured, pkt.ipProto === IPPROTO_TCP);
+    } else if (app === App.Stun) {
       if (!retransmitted) this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     } else if (app === App.Sip) {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
@@ -156,11 +170,25 @@ export abstract class AppOutcomes extends IcmpAttachment {
     if ((read & READ_RELAYED) !== 0 || !server) this.markMediaWorked(row, fromLo ? 4 : 0, frame.tsMicros);
   }
 
+  /**
+   * A KRB-ERROR at the payload's start (after TCP's record length). Pre-authentication required
+   * (the first answer to every AS-REQ) and "response too big" (retry over TCP) are the protocol at
+   * work, not failures, and are not kept.
+   */
+  private noteKerberos(row: number, buf: Uint8Array, start: number, end: number, tcp: boolean): void {
+    const code = krbErrorCode(buf, tcp ? start + 4 : start, end);
+    if (code < 0 || code === KDC_ERR_PREAUTH_REQUIRED || code === KRB_ERR_RESPONSE_TOO_BIG) return;
+    const seen = this.krbErrors.get(row);
+    if (seen === undefined) this.krbErrors.set(row, { code, count: 1 });
+    else seen.count++;
+  }
+
   /** Forgets a flow's application outcomes (its row is about to be reused). */
   protected forgetApplication(row: number): void {
     this.sip.delete(row);
     this.drops.delete(row);
     this.tls.delete(row);
     this.stun.delete(row);
+    this.krbErrors.delete(row);
   }
 }

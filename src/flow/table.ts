@@ -226,7 +226,9 @@ export class FlowTable extends AppOutcomes {
         lo === App.Tls ||
         hi === App.Tls ||
         lo === App.Stun ||
-        hi === App.Stun
+        hi === App.Stun ||
+        lo === App.Kerberos ||
+        hi === App.Kerberos
       )
         this.noteApplication(row, pkt, frame, fromLo, proto === IPPROTO_TCP && this.retransmitted);
     }

@@ -202,6 +202,10 @@ export class Flow {
       this.table.sipEarlyMedia(this.addrWord(orig, 3), orig ? this.origPort : this.respPort)
     );
   }
+  /** The first KRB-ERROR code a KDC answered on this flow (not pre-authentication required or "too big"), and how many. */
+  get kerberosError(): { code: number; count: number } | null {
+    return this.table.rowKrbError(this.row);
+  }
   /** The responder's address is multicast or broadcast (IPv4 224/4, x.x.x.255, 255.255.255.255; IPv6 ff00::/8): nobody answers on the same 5-tuple. */
   get toGroupAddress(): boolean {
     if (this.family === 4) {
@@ -284,6 +288,7 @@ export type FlowFacts = Pick<
   | "peerSent"
   | "mediaWorked"
   | "earlyMedia"
+  | "kerberosError"
   | "toGroupAddress"
   | "tcpStates"
   | "history"

@@ -9,8 +9,8 @@ import type { PortRange } from "../catalog/types.js";
 import { type Classified, transportName, VERDICTS, type Verdict } from "../classify/classify.js";
 import { blockingReason, type Reason } from "../classify/reasons.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { ICMP_CATEGORY_TEXT, icmpCategoryText } from "./icmp-text.js";
 import type { BlockedGroup, FlowRecord, RoleRef } from "./model.js";
-import { ICMP_CATEGORY_TEXT, icmpCategoryText } from "./reason-text.js";
 
 const HINTS: Record<string, string> = {
   syn_no_reply: "no reply (firewall drop?)",

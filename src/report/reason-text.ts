@@ -5,36 +5,9 @@
  * policy work on the fields (src/classify/reasons.ts).
  */
 import { FAMILY_TEXT } from "../classify/payload.js";
-import type { IcmpDetails, Reason } from "../classify/reasons.js";
-import {
-  ICMP_V4_CODES,
-  ICMP_V6_CODES,
-  plural,
-  protocolName,
-  SIP_REASON_PHRASES,
-  seconds,
-  TURN_PHRASES,
-} from "./phrases.js";
-
-/** What a destination-unreachable category means, for people. */
-export const ICMP_CATEGORY_TEXT: Record<IcmpDetails["category"], string> = {
-  filtered: "filtered by policy",
-  closed: "closed port",
-  no_route: "no route",
-  too_big: "packet too big (path MTU)",
-};
-
-const ICMP_MEANING: Record<IcmpDetails["category"], string> = {
-  filtered: "filtered by policy (a firewall rejects it)",
-  closed: "closed port (nothing listens there)",
-  no_route: "no route (the destination cannot be reached)",
-  too_big:
-    "the packet was too big for a link on the path and may not be fragmented (path MTU discovery, RFC 1191)",
-};
-
-/** A "closed port" code sent by a third party: a host answers for its own ports (RFC 1122 §3.2.2.1). */
-const CLOSED_BY_OTHER =
-  "rejected on the way: the sender is not the destination, so a firewall or router answers for the port (REJECT), whatever listens there";
+import type { Reason } from "../classify/reasons.js";
+import { CLOSED_BY_OTHER, ICMP_MEANING, icmpBrief, icmpHead } from "./icmp-text.js";
+import { plural, protocolName, SIP_REASON_PHRASES, seconds, TURN_PHRASES } from "./phrases.js";
 
 /**
  * The protocols of the OCS families (classify/payload.ts payloadFamily; STUN in its Microsoft and
@@ -169,6 +142,10 @@ export function reasonText(r: Reason): string {
       return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) from the address and port a provisional answer (18x with SDP) announced, for a call no 2xx answered: early media (ringback or an announcement, RFC 3960), one way by design`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
+    case "kerberos_error": {
+      const d = r.details;
+      return `the KDC answered ${d.name} (Kerberos error ${d.code}${d.count > 1 ? `, ${d.count} times` : ""}): Kerberos failed here, and OCS falls back to NTLM where it can`;
+    }
     case "sip_auth":
       return `${r.details.method} challenged with ${r.details.code} (authentication), then succeeded`;
     case "turn_allocate_failed": {
@@ -320,6 +297,8 @@ export function reasonBrief(r: Reason): string {
     }
     case "sip_auth":
       return `${r.details.method} → ${r.details.code}, then success`;
+    case "kerberos_error":
+      return `${r.details.name}${r.details.count > 1 ? ` ×${r.details.count}` : ""}`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE check")} unanswered, another pair of the port worked`;
     case "early_media":
@@ -368,27 +347,9 @@ export function reasonBrief(r: Reason): string {
   }
 }
 
-/** "ICMP 3/13 from 10.1.0.1: filtered by policy". */
-function icmpBrief(d: IcmpDetails & { fromTarget?: boolean }): string {
-  const count = d.count === 1 ? "" : `${d.count}× `;
-  return `${count}${d.v6 ? "ICMPv6" : "ICMP"} ${d.type}/${d.code} from ${d.sender}: ${icmpCategoryText(d)}`;
-}
-
-/** The category's short text; a "closed port" sent by anyone but the destination is a reject on the way. */
-export function icmpCategoryText(d: IcmpDetails & { fromTarget?: boolean }): string {
-  return d.category === "closed" && d.fromTarget === false
-    ? "rejected on the way"
-    : ICMP_CATEGORY_TEXT[d.category];
-}
-
 /** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */
 function transportText(transport: string): string {
   return transport === "icmpv6" ? "ICMPv6" : transport.toUpperCase();
-}
-
-function icmpHead(d: IcmpDetails): string {
-  const name = (d.v6 ? ICMP_V6_CODES : ICMP_V4_CODES)[d.code] ?? `code ${d.code}`;
-  return `${plural(d.count, `${d.v6 ? "ICMPv6" : "ICMP"} destination unreachable`)} (${name}, code ${d.code}) from ${d.sender}`;
 }
 
 function roleList(roles: readonly string[]): string {
