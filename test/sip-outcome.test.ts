@@ -6,9 +6,19 @@
  * tshark's SIP dissector reads (sip.Status-Code, sip.CSeq.method), with
  * the verdicts the README's reason table gives.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import {
+  type PcapRecord,
+  rtcpReceiverReport,
+  rtp,
+  TcpConversation,
+  udp,
+  writePcap,
+} from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
 import { SipOutcomes } from "../src/flow/sip-outcome.js";
@@ -100,9 +110,29 @@ describe("parseSipStart", () => {
     const body =
       "v=0\r\no=gw 1 1 IN IP4 10.0.0.50\r\ns=-\r\nc=IN IP4 10.0.0.50\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n";
     expect(sdp(body)).toEqual([gw, 30000]);
-    expect(sdp(body.replace("c=IN IP4 10.0.0.50", "c=IN IP6 2001:db8::50"))).toEqual([0, 30000]);
+    // Not IPv4 (or 0.0.0.0, a held stream): no stream to key, rather than a guess.
+    expect(sdp(body.replace("c=IN IP4 10.0.0.50", "c=IN IP6 2001:db8::50"))).toEqual([0, 0]);
+    expect(sdp(body.replace("c=IN IP4 10.0.0.50", "c=IN IP4 0.0.0.0"))).toEqual([0, 0]);
+    // A stream's own c= overrides the session's, and stands alone without one (RFC 4566 §5.7).
+    const other = (10 << 24) | 60;
+    expect(sdp(`${body}c=IN IP4 10.0.0.60\r\n`)).toEqual([other, 30000]);
+    expect(sdp(`${body.replace("c=IN IP4 10.0.0.50\r\n", "")}c=IN IP4 10.0.0.60\r\n`)).toEqual([
+      other,
+      30000,
+    ]);
+    // A disabled stream (port 0, RFC 3264 §6) first: the next stream is the one.
+    const video0 = body.replace(
+      "m=audio 30000",
+      "m=video 0 RTP/AVP 31\r\nc=IN IP4 10.0.0.99\r\nm=audio 30000",
+    );
+    expect(sdp(video0)).toEqual([gw, 30000]);
+    // Addresses above 127.255.255.255 (negative as 32-bit integers) are addresses too.
+    expect(sdp(body.replaceAll("10.0.0.50", "203.0.113.9"))).toEqual([
+      ((203 << 24) | (113 << 8) | 9) >>> 0,
+      30000,
+    ]);
     expect(sdp(body.replace("30000 RTP", "30000/2 RTP"))).toEqual([gw, 30000]);
-    expect(sdp(body.replace("30000", "70000"))).toEqual([gw, 0]);
+    expect(sdp(body.replace("30000", "70000"))).toEqual([0, 0]);
     expect(sdp(`x${body}`)).toEqual([0, 0]); // not SDP: no "v=" first
     // A cut body never yields a shorter address or port than the one written: whole lines only.
     for (let n = 0; n < body.length; n++) {
@@ -264,5 +294,128 @@ describe("INVITEs that rang, told apart by dialog", () => {
     for (const m of [answer("180 Ringing", "c@gw", 2), answer("480 Temporarily Unavailable", "c@gw", 2)])
       rang.note(2, m, 0, m.length, false);
     expect(rang.of(2, true)?.noAnswer).toBe(1);
+  });
+});
+
+describe("early media: only a call that ended unanswered excuses its ringback (hostile review)", () => {
+  const MED = "10.0.0.20";
+  const GW = "10.0.0.50";
+  const T = 1_700_000_000_000_000;
+  const S = 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), "ocs-early-"));
+  /** A response to INVITE `cseq` of `callId`, with the To tag `tag` and an SDP announcing `port` when given. */
+  const answer = (code: string, cseq: number, callId: string, port?: number, tag = "", c = GW) => {
+    const sdp =
+      port === undefined
+        ? ""
+        : `v=0\r\no=gw 1 1 IN IP4 ${GW}\r\ns=-\r\nc=IN IP4 ${c}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
+    const type = sdp === "" ? "" : "Content-Type: application/sdp\r\n";
+    return `SIP/2.0 ${code}\r\nCall-ID: ${callId}\r\nTo: <sip:+1555@gw>${tag === "" ? "" : `;tag=${tag}`}\r\nCSeq: ${cseq} INVITE\r\n${type}Content-Length: ${sdp.length}\r\n\r\n${sdp}`;
+  };
+  const invite = (cseq: number, callId: string) =>
+    `INVITE sip:+1555@gw SIP/2.0\r\nCall-ID: ${callId}\r\nCSeq: ${cseq} INVITE\r\nContent-Length: 0\r\n\r\n`;
+  /** `n` RTP packets, 20 ms apart, one way from the gateway's `port` from `at` (and RTCP from port+1 with `rtcp`). */
+  const ringback = (port: number, at: number, n = 100, rtcp = false, from = GW) => [
+    ...Array.from({ length: n }, (_, i) =>
+      udp(from, port, MED, 60000 + (port % 1000), at + i * 20_000, rtp(i, i * 160, port)),
+    ),
+    ...(rtcp
+      ? [0, 1, 2].map((i) =>
+          udp(from, port + 1, MED, 60001 + (port % 1000), at + i * 600_000, rtcpReceiverReport(port)),
+        )
+      : []),
+  ];
+  const verdicts = async (name: string, records: PcapRecord[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, writePcap(records.sort((a, b) => a.tsMicros - b.tsMicros)));
+    const r = await analyzeCapture(file, { version: "t" });
+    return Object.fromEntries(
+      r.flows
+        .filter((f) => f.transport === "udp")
+        .map((f) => [`${f.clientIp}:${f.clientPort}`, f.reasons.map((x) => x.code).join(",") || "-"]),
+    );
+  };
+
+  it("cancelled after ringback: the RTP and its RTCP are early media", async () => {
+    const sip = new TcpConversation(MED, 46300, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "c1"))
+      .data(false, answer("183 Session Progress", 1, "c1", 30000))
+      .wait(3 * S)
+      .data(false, answer("487 Request Terminated", 1, "c1")).frames;
+    expect(await verdicts("cancelled.pcap", [...sip, ...ringback(30000, T + S / 5, 100, true)])).toEqual({
+      "10.0.0.50:30000": "early_media",
+      "10.0.0.50:30001": "early_media",
+    });
+  });
+
+  it("answered, or never finally answered, or an answer the reader missed: one-way media stays blocked", async () => {
+    const answered = new TcpConversation(MED, 46301, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "a1"))
+      .data(false, answer("183 Session Progress", 1, "a1", 30010))
+      .data(false, answer("200 OK", 1, "a1", 30010)).frames;
+    const ringing = new TcpConversation(MED, 46302, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "r1"))
+      .data(false, answer("183 Session Progress", 1, "r1", 30020)).frames;
+    // The 200 OK behind another message in one segment: not read (a message must start a segment).
+    const hidden = new TcpConversation(MED, 46303, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "h1"))
+      .data(false, answer("183 Session Progress", 1, "h1", 30030))
+      .data(
+        false,
+        `SIP/2.0 200 OK\r\nCSeq: 9 OPTIONS\r\nContent-Length: 0\r\n\r\n${answer("200 OK", 1, "h1")}`,
+      ).frames;
+    expect(
+      await verdicts("answered.pcap", [
+        ...answered,
+        ...ringing,
+        ...hidden,
+        ...ringback(30010, T + S, 300),
+        ...ringback(30020, T + S, 300),
+        ...ringback(30030, T + S, 300),
+      ]),
+    ).toEqual({
+      "10.0.0.50:30010": "one_way_media",
+      "10.0.0.50:30020": "one_way_media",
+      "10.0.0.50:30030": "one_way_media",
+    });
+  });
+
+  it("a port announced by a cancelled call, then answered in another: the second call's one-way media is blocked", async () => {
+    const sip = new TcpConversation(MED, 46304, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "x1"))
+      .data(false, answer("183 Session Progress", 1, "x1", 30040))
+      .data(false, answer("487 Request Terminated", 1, "x1"))
+      .wait(5 * S)
+      .data(true, invite(1, "x2"))
+      .data(false, answer("180 Ringing", 1, "x2"))
+      .data(false, answer("200 OK", 1, "x2")).frames;
+    // The second call's 200 carries no SDP to re-announce the port; its media runs long after the
+    // first call ended, so it is not that call's early media.
+    expect(await verdicts("reuse.pcap", [...sip, ...ringback(30040, T + 6 * S, 1500)])).toEqual({
+      "10.0.0.50:30040": "one_way_media",
+    });
+  });
+
+  it("forked: one fork's ringback ended by another fork's answer is early media; the answering fork's one-way media is not", async () => {
+    const GW2 = "10.0.0.51";
+    const sip = new TcpConversation(MED, 46305, GW, 5060, T)
+      .handshake()
+      .data(true, invite(1, "f1"))
+      .data(false, answer("183 Session Progress", 1, "f1", 30050, "a"))
+      .data(false, answer("183 Session Progress", 1, "f1", 30060, "b", GW2))
+      .wait(3 * S)
+      .data(false, answer("200 OK", 1, "f1", 30060, "b", GW2)).frames;
+    expect(
+      await verdicts("fork.pcap", [
+        ...sip,
+        ...ringback(30050, T + S / 5, 100),
+        ...ringback(30060, T + 4 * S, 300, false, GW2),
+      ]),
+    ).toEqual({ "10.0.0.50:30050": "early_media", "10.0.0.51:30060": "one_way_media" });
   });
 });

@@ -56,7 +56,13 @@ export class SipStart {
   /** Where ms-diagnostics's value is in the buffer (length 0: absent). */
   diagOffset = 0;
   diagLength = 0;
-  /** The SDP body's first m= line's port (0: none) and the c= line's IPv4 address before it (0: none or IPv6). */
+  /** A 32-bit hash of the To header's tag parameter (RFC 3261 §19.3: an early dialog's, per fork), 0 when absent. */
+  toTagHash = 0;
+  /**
+   * The SDP body's first enabled media stream (RFC 4566 §5.14; port 0 disables one, RFC 3264 §6):
+   * its port and IPv4 connection address (its own c= line, else the session's, §5.7). Both 0
+   * when there is none, or its address is not an IPv4 unicast one (IPv6, a name, 0.0.0.0).
+   */
   sdpPort = 0;
   sdpAddress = 0;
 }
@@ -66,6 +72,9 @@ const CSEQ = "cseq:";
 const DIAG = "ms-diagnostics:";
 const CALL_ID = "call-id:";
 const CALL_ID_COMPACT = "i:";
+const TO = "to:";
+const TO_COMPACT = "t:";
+const TAG = ";tag=";
 
 /** The method id of the token at [at, end), or 0. */
 function methodId(buf: Uint8Array, at: number, end: number): number {
@@ -102,6 +111,7 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
   out.callIdHash = 0;
   out.diagOffset = 0;
   out.diagLength = 0;
+  out.toTagHash = 0;
   out.sdpPort = 0;
   out.sdpAddress = 0;
   const limit = Math.min(end, start + SIP_SCAN_BYTES);
@@ -160,6 +170,8 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
       let h = 0x811c9dc5;
       for (; p < lineEnd; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
       out.callIdHash = h | 1;
+    } else if (startsWith(buf, at, lineEnd, TO) || startsWith(buf, at, lineEnd, TO_COMPACT)) {
+      out.toTagHash = tagHash(buf, at, lineEnd);
     } else if (startsWith(buf, at, lineEnd, DIAG)) {
       let p = at + DIAG.length;
       while (p < lineEnd && isSpace(buf[p]!)) p++;
@@ -174,29 +186,55 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
   return true;
 }
 
+/** FNV-1a of the header line's ";tag=" value (case-insensitive name), or 0. */
+function tagHash(buf: Uint8Array, at: number, end: number): number {
+  for (let p = at; p + TAG.length <= end; p++) {
+    if (!startsWith(buf, p, end, TAG)) continue;
+    let h = 0x811c9dc5;
+    for (p += TAG.length; p < end && buf[p] !== 0x3b && !isSpace(buf[p]!); p++)
+      h = Math.imul(h ^ buf[p]!, 0x01000193);
+    return h | 1;
+  }
+  return 0;
+}
+
 /**
- * An SDP body's connection address and first media port (RFC 4566 §5.7, §5.14): "c=IN IP4 a.b.c.d"
- * at session level (before the first m= line) and "m=<media> <port> ...", from whole lines only.
- * Any other body reads as none.
+ * An SDP body's first enabled media stream and its IPv4 connection address, from whole lines only
+ * (RFC 4566 §5.7, §5.14): the session's c= (before any m=), then the first m= whose port is not 0,
+ * whose own c= overrides the session's. Any other body reads as none.
  */
 function readSdp(buf: Uint8Array, at: number, limit: number, out: SipStart): void {
   if (limit - at < 4 || buf[at] !== 0x76 || buf[at + 1] !== 0x3d) return; // "v=" starts every SDP
-  while (at < limit && out.sdpPort === 0) {
+  // null: no c= line; 0: one that is not IPv4 unicast (IPv6, a name, 0.0.0.0)
+  let session: number | null = null;
+  let media: number | null = null;
+  let port = 0;
+  let section = 0; // 0: session; 1: a disabled stream's; 2: the stream's
+  while (at < limit) {
     let eol = at;
     while (eol < limit && buf[eol] !== 0x0a) eol++;
-    if (eol >= limit) return; // a line the segment or the scan cut: its number may be cut too
-    if (startsWith(buf, at, eol, "c=in ip4 ")) out.sdpAddress = ipv4At(buf, at + 9, eol);
-    else if (buf[at] === 0x6d && buf[at + 1] === 0x3d) {
+    if (eol >= limit) break; // a line the segment or the scan cut: its number may be cut too
+    if (buf[at] === 0x6d && buf[at + 1] === 0x3d) {
+      if (section === 2) break; // the next stream's: ours is complete
       let p = at + 2;
       while (p < eol && buf[p] !== 0x20) p++;
-      let port = 0;
-      for (p++; p < eol && buf[p]! >= 0x30 && buf[p]! <= 0x39 && port < 65536; p++)
-        port = port * 10 + buf[p]! - 0x30;
-      // <port>[/<number of ports>] <proto> (RFC 4566 §5.14)
-      if (port > 0 && port < 65536 && (buf[p] === 0x20 || buf[p] === 0x2f)) out.sdpPort = port;
-      else return;
+      let n = 0;
+      for (p++; p < eol && buf[p]! >= 0x30 && buf[p]! <= 0x39 && n < 65536; p++) n = n * 10 + buf[p]! - 0x30;
+      // <port>[/<number of ports>] <proto> (§5.14)
+      if (n >= 65536 || (buf[p] !== 0x20 && buf[p] !== 0x2f)) return;
+      section = n === 0 ? 1 : 2;
+      port = n;
+    } else if (buf[at] === 0x63 && buf[at + 1] === 0x3d) {
+      const address = startsWith(buf, at, eol, "c=in ip4 ") ? ipv4At(buf, at + 9, eol) : 0;
+      if (section === 0) session = address;
+      else if (section === 2) media = address;
     }
     at = eol + 1;
+  }
+  const address = media ?? session ?? 0;
+  if (section === 2 && address !== 0) {
+    out.sdpPort = port;
+    out.sdpAddress = address;
   }
 }
 

@@ -44,9 +44,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
     return this.sip.of(row, this.rowOrigIsLo(row));
   }
 
-  /** Whether a provisional SIP answer announced media from this IPv4 address and port for a call no 2xx answered (sip-outcome.ts). */
-  sipEarlyMedia(v4: number, port: number): boolean {
-    return this.sip.earlyOnly(v4, port);
+  /** Whether media from this IPv4 address and port, between `first` and `last`, was a call's early media (early-media.ts). */
+  sipEarlyMedia(v4: number, port: number, first: number, last: number): boolean {
+    return this.sip.earlyMedia.excuses(v4, port, first, last);
   }
 
   /** @internal */ rowDrops(row: number): RowDrops | null {
@@ -135,10 +135,7 @@ export abstract class AppOutcomes extends IcmpAttachment {
       if (!retransmitted) this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     } else if (app === App.Sip) {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
-      if (!retransmitted) {
-        const v4 = this.rowFamily(row) === 4 ? this.addr[row * 8 + (fromLo ? 3 : 7)]! : 0;
-        this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured, fromLo, v4);
-      }
+      if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured, fromLo, frame.tsMicros);
     } else if (app === App.Tls && pkt.ipProto === IPPROTO_TCP && this.tls.wants(row)) {
       // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
       // The stream starts one past the side's SYN when it was seen (segments may come out of order).

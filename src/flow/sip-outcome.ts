@@ -4,10 +4,10 @@
  * each kind of error response, and the INVITEs that rang and then went
  * unanswered. Numbers and a few short copied strings per flow, kept only for
  * flows whose payload is SIP, and dropped when the flow ends. Across flows, the
- * media streams that provisional answers announced (18x with SDP) for INVITEs
- * not yet answered with 2xx: early media (RFC 3960), one way by design.
+ * responses to INVITEs go to early-media.ts.
  */
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../decode/sip.js";
+import { EarlyMedia } from "./early-media.js";
 
 /** One (method, final status code, answering side) triple and how many such responses the flow carried. */
 export interface SipResponseCount {
@@ -41,18 +41,6 @@ const MAX_PAIRS = 16;
 /** INVITEs kept per side that rang (180), by Call-ID and CSeq number; the oldest goes first. */
 const MAX_RANG = 16;
 const INVITE = SIP_METHODS.indexOf("INVITE");
-/** Early media announcements, and answered INVITEs, kept (the oldest goes first). */
-const MAX_EARLY = 4096;
-
-/** The key of an IPv4 address and port. */
-const mediaKey = (v4: number, port: number) => v4 * 65536 + port;
-
-/** Adds to a Map or Set kept to MAX_EARLY entries, dropping the oldest. */
-function keep<K>(m: Map<K, number> | Set<K>, key: K, value = 0): void {
-  if (m.size >= MAX_EARLY && !m.has(key)) m.delete(m.keys().next().value as K);
-  if (m instanceof Map) m.set(key, value);
-  else m.add(key);
-}
 /** SIP header values are UTF-8 (RFC 3261 §25.1, TEXT-UTF8). */
 const UTF8 = new TextDecoder("utf-8");
 
@@ -71,16 +59,14 @@ interface SipState {
 export class SipOutcomes {
   private readonly byRow = new Map<number, SipState>();
   private readonly start = new SipStart();
-  /** Media (IPv4 address and port) an 18x with SDP announced, to the INVITE it answered (Call-ID and CSeq). */
-  private readonly early = new Map<number, number>();
-  /** INVITEs answered with a 2xx, by the same key. */
-  private readonly answered = new Set<number>();
+  /** The media streams provisional answers announced, across flows, and how their calls ended. */
+  readonly earlyMedia = new EarlyMedia();
 
   /**
    * Notes the SIP message at the payload's start (a message that begins inside a TCP segment is not
-   * seen); `senderV4` is the sender's IPv4 address (0 for IPv6), for an SDP without one of its own.
+   * seen), at `ts`.
    */
-  note(row: number, buf: Uint8Array, start: number, end: number, fromLo: boolean, senderV4 = 0): void {
+  note(row: number, buf: Uint8Array, start: number, end: number, fromLo: boolean, ts = 0): void {
     const s = this.start;
     if (!parseSipStart(buf, start, end, s)) return;
     let o = this.byRow.get(row);
@@ -104,12 +90,7 @@ export class SipOutcomes {
     const rang = fromLo ? o.rangLo : o.rangHi;
     // One call's INVITE: its dialog (Call-ID) and its CSeq number (new dialogs often start at 1).
     const call = (Math.imul(s.callIdHash, 0x9e3779b1) ^ s.cseqNumber) >>> 0;
-    if (s.cseqMethod === INVITE && s.cseqNumber >= 0) {
-      const v4 = s.sdpAddress !== 0 ? s.sdpAddress >>> 0 : senderV4 >>> 0;
-      if (s.code >= 180 && s.code < 200 && s.sdpPort > 0 && v4 !== 0)
-        keep(this.early, mediaKey(v4, s.sdpPort), call);
-      else if (s.code >= 200 && s.code < 300) keep(this.answered, call);
-    }
+    if (s.cseqMethod === INVITE && s.cseqNumber >= 0) this.earlyMedia.note(s, call, ts);
     if (s.code < 200) {
       // 180 only: a gateway's 183 also carries early media announcing a failure.
       if (s.code === 180 && s.cseqMethod === INVITE && s.cseqNumber >= 0 && !rang.includes(call)) {
@@ -157,15 +138,6 @@ export class SipOutcomes {
       // The server's side is the responder: hi when the originator is lo.
       noAnswer: origIsLo ? o.noAnswerHi : o.noAnswerLo,
     };
-  }
-
-  /**
-   * Whether an 18x with SDP announced media from this IPv4 address and port for an INVITE that no
-   * 2xx answered (so far): early media, a ringback tone or announcement sent one way by design.
-   */
-  earlyOnly(v4: number, port: number): boolean {
-    const call = this.early.get(mediaKey(v4 >>> 0, port));
-    return call !== undefined && !this.answered.has(call);
   }
 
   delete(row: number): void {

@@ -195,12 +195,10 @@ export class Flow {
     const port = orig ? this.origPort : this.respPort;
     return this.table.mediaWorkedNear(this.family, words, port, this.ipProto === IPPROTO_TCP, this.first);
   }
-  /** Whether this end sent from an IPv4 address and port that a SIP 18x's SDP announced for a call no 2xx answered: early media. */
+  /** Whether this end's media was a call's early media: ringback before a final failure (flow/early-media.ts). */
   earlyMedia(orig: boolean): boolean {
-    return (
-      this.family === 4 &&
-      this.table.sipEarlyMedia(this.addrWord(orig, 3), orig ? this.origPort : this.respPort)
-    );
+    const port = orig ? this.origPort : this.respPort;
+    return this.family === 4 && this.table.sipEarlyMedia(this.addrWord(orig, 3), port, this.first, this.last);
   }
   /** The first KRB-ERROR code a KDC answered on this flow (not pre-authentication required or "too big"), and how many. */
   get kerberosError(): { code: number; count: number } | null {
