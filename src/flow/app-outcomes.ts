@@ -161,7 +161,7 @@ export abstract class AppOutcomes extends IcmpAttachment {
    * through the receiver's socket worked.
    */
   private noteStun(row: number, frame: FrameStamp, start: number, end: number, fromLo: boolean): void {
-    const read = this.stun.note(row, frame.buf, start, end);
+    const read = this.stun.note(row, frame.buf, start, end, fromLo);
     if (read === 0) return;
     const server = isTurnPort(this.lPort[row]!) || isTurnPort(this.hPort[row]!);
     if ((read & READ_RELAYED) !== 0 || !server) this.markMediaWorked(row, fromLo ? 4 : 0, frame.tsMicros);

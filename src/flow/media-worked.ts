@@ -27,15 +27,24 @@ export class MediaWorked {
    * The key of a socket: an IPv4 one exactly as a number (address, port and transport fit in
    * 49 bits), an IPv6 one as text (rare: only marks and ICE check flows ask).
    */
-  private static key(family: number, w: readonly number[], port: number, tcp: boolean): number | string {
+  private static key(
+    family: number,
+    w: ArrayLike<number>,
+    at: number,
+    port: number,
+    tcp: boolean,
+  ): number | string {
     return family === 4
-      ? ((w[3]! >>> 0) * 65536 + port) * 2 + (tcp ? 1 : 0)
-      : `${w[0]! >>> 0}:${w[1]! >>> 0}:${w[2]! >>> 0}:${w[3]! >>> 0}/${port}/${tcp ? "t" : "u"}`;
+      ? ((w[at + 3]! >>> 0) * 65536 + port) * 2 + (tcp ? 1 : 0)
+      : `${w[at]! >>> 0}:${w[at + 1]! >>> 0}:${w[at + 2]! >>> 0}:${w[at + 3]! >>> 0}/${port}/${tcp ? "t" : "u"}`;
   }
 
-  /** Media through the socket worked at `ts` (microseconds). */
-  mark(family: number, w: readonly number[], port: number, tcp: boolean, ts: number): void {
-    const key = MediaWorked.key(family, w, port, tcp);
+  /**
+   * Media through the socket worked at `ts` (microseconds); its address is `w[at, at + 4)` (IPv4 in
+   * the last word). Called for each relayed message: an IPv4 socket costs no allocation.
+   */
+  mark(family: number, w: ArrayLike<number>, at: number, port: number, tcp: boolean, ts: number): void {
+    const key = MediaWorked.key(family, w, at, port, tcp);
     const slot = Math.floor(ts / SLOT_MICROS);
     const list = this.runs.get(key);
     if (list === undefined) {
@@ -56,8 +65,8 @@ export class MediaWorked {
   }
 
   /** Whether media through the socket worked in the slot of `ts` or the one before or after (30–60 s either side). */
-  near(family: number, w: readonly number[], port: number, tcp: boolean, ts: number): boolean {
-    const list = this.runs.get(MediaWorked.key(family, w, port, tcp));
+  near(family: number, w: ArrayLike<number>, port: number, tcp: boolean, ts: number): boolean {
+    const list = this.runs.get(MediaWorked.key(family, w, 0, port, tcp));
     if (list === undefined) return false;
     const slot = Math.floor(ts / SLOT_MICROS);
     for (let i = 0; i < list.length; i += 2)

@@ -87,10 +87,15 @@ export abstract class PayloadHooks extends TcpHistory {
 
   /** Media through a side's socket (`at`: 0 the lo side's address and port, 4 the hi side's) worked at `ts`. */
   protected markMediaWorked(row: number, at: number, ts: number): void {
-    const a = row * 8 + at;
-    const words = [this.addr[a]!, this.addr[a + 1]!, this.addr[a + 2]!, this.addr[a + 3]!];
     const port = at === 0 ? this.lPort[row]! : this.hPort[row]!;
-    this.mediaWorked.mark(this.rowFamily(row), words, port, this.rowProto(row) === IPPROTO_TCP, ts);
+    this.mediaWorked.mark(
+      this.rowFamily(row),
+      this.addr,
+      row * 8 + at,
+      port,
+      this.rowProto(row) === IPPROTO_TCP,
+      ts,
+    );
   }
 
   /** Whether media through the socket worked within a slot of `ts` (30–60 s either side). */

@@ -46,6 +46,8 @@ export interface StunOutcome {
   realm: string | null;
   /** Relayed messages (ChannelData, Send and Data indications) after a successful Allocate. */
   relayed: number;
+  /** Relayed messages each side sent (lo, hi), for telling the first of each and every RELAY_TELL-th after it. */
+  relayedBy?: [number, number];
   /**
    * The peers the client asked the relay to reach (CreatePermission, ChannelBind, Send; MS-TURN's
    * Set Active Destination and Send), IPv4 or IPv6, as address words (IPv4 in the last).
@@ -69,9 +71,15 @@ function framed(buf: Uint8Array, start: number, end: number, m: StunMessage): bo
   return len >= 20 && start + 2 + len <= end && readStun(buf, start + 2, start + 2 + len, m);
 }
 
-/** What `note` read, as bits: a Binding success answering an ICE check (the flow carried one); a relayed message (after a successful Allocate). */
+/**
+ * What `note` read, as bits: a Binding success answering an ICE check (the flow carried one); a
+ * relayed message (after a successful Allocate): each side's first and every RELAY_TELL-th after,
+ * not each of a call's 50 packets a second.
+ */
 export const READ_BINDING_SUCCESS = 1;
 export const READ_RELAYED = 2;
+/** 1,000 relayed messages take 20 s at 50 a second: a relayed call is told at least once a 30-second slot. */
+const RELAY_TELL = 1000;
 
 export class StunOutcomes {
   private readonly byRow = new Map<number, StunOutcome>();
@@ -79,20 +87,32 @@ export class StunOutcomes {
 
   /** READ_* bits of the messages counted since `note` began. */
   private read = 0;
+  /** The side the message came from: 0 lo, 1 hi. */
+  private side = 0;
+
+  /** A relayed message from `side`. */
+  private relay(o: StunOutcome): void {
+    o.relayed++;
+    const by = (o.relayedBy ??= [0, 0]);
+    const n = by[this.side]! + 1;
+    by[this.side] = n;
+    if (n % RELAY_TELL === 1) this.read |= READ_RELAYED;
+  }
 
   /**
    * The message at the start of a payload `buf[start, end)`; behind MS-TURN's frame headers, every
    * whole framed message of it ([MS-TURN] §2.1.4: one TCP segment may carry several). Returns
    * READ_* bits saying what it read.
    */
-  note(row: number, buf: Uint8Array, start: number, end: number): number {
+  note(row: number, buf: Uint8Array, start: number, end: number, fromLo = true): number {
     const m = this.msg;
     this.read = 0;
+    this.side = fromLo ? 0 : 1;
     if (isChannelData(buf, start, end)) {
       const o = this.byRow.get(row);
       if (o === undefined || o.allocateSuccesses === 0) return 0;
-      o.relayed++;
-      return READ_RELAYED;
+      this.relay(o);
+      return this.read;
     }
     // Frame headers first: a bare reading of "02 00 LL LL" would take it for a message of type 0x0200.
     if (buf[start] === 0x02 && buf[start + 1] === 0x00) {
@@ -166,10 +186,7 @@ export class StunOutcomes {
         else if (o.allocateErrors.length < MAX_CODES) o.allocateErrors.push({ code: m.errorCode, count: 1 });
       }
     } else if ((m.method === STUN_SEND || m.method === STUN_DATA) && m.cls === STUN_INDICATION) {
-      if (o.allocateSuccesses > 0) {
-        o.relayed++;
-        this.read |= READ_RELAYED;
-      }
+      if (o.allocateSuccesses > 0) this.relay(o);
     }
   }
 
