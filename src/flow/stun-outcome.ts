@@ -93,7 +93,8 @@ export class StunOutcomes {
   /** A relayed message from `side`. */
   private relay(o: StunOutcome): void {
     o.relayed++;
-    const by = (o.relayedBy ??= [0, 0]);
+    if (o.relayedBy === undefined) o.relayedBy = [0, 0];
+    const by = o.relayedBy;
     const n = by[this.side]! + 1;
     by[this.side] = n;
     if (n % RELAY_TELL === 1) this.read |= READ_RELAYED;
