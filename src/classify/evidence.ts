@@ -298,9 +298,10 @@ function udpOneWay(
  * flow between the two carried RTP both ways (asymmetric RTP ports, RFC 3550
  * allows them; a receive-only party's RTCP, RFC 3264 §5.1); another, working
  * call between the same two hosts does not count (flow/payload-hooks.ts);
- * information when a SIP 18x announced it for a call no 2xx answered (early
- * media); blocked when the silent end was otherwise seen in the capture (the
- * media did not get through); else the capture may be one-sided.
+ * information when a SIP 18x announced it for a call that then ended
+ * unanswered (early media, flow/early-media.ts); blocked when the silent end
+ * was otherwise seen in the capture (the media did not get through); else the
+ * capture may be one-sided.
  */
 function oneWayMedia(
   flow: FlowFacts,

@@ -22,6 +22,7 @@ import type { Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
 import { type ReasonCode, WARNING_CODES } from "../classify/reasons.js";
 import type { PolicyOutcome, Report } from "../report/model.js";
+import { plural } from "../report/phrases.js";
 import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 
 export interface Expectation {
@@ -161,8 +162,6 @@ interface Check {
   failed: string | null;
   observed: string;
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Every check the policy makes of the report, in the order its failures are

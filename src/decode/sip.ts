@@ -166,10 +166,7 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
     } else if (startsWith(buf, at, lineEnd, CALL_ID) || startsWith(buf, at, lineEnd, CALL_ID_COMPACT)) {
       let p = at + (startsWith(buf, at, lineEnd, CALL_ID) ? CALL_ID.length : CALL_ID_COMPACT.length);
       while (p < lineEnd && isSpace(buf[p]!)) p++;
-      // FNV-1a over the value's bytes: calls on one connection told apart, nothing copied.
-      let h = 0x811c9dc5;
-      for (; p < lineEnd; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
-      out.callIdHash = h | 1;
+      out.callIdHash = fnv1a(buf, p, lineEnd);
     } else if (startsWith(buf, at, lineEnd, TO) || startsWith(buf, at, lineEnd, TO_COMPACT)) {
       out.toTagHash = tagHash(buf, at, lineEnd);
     } else if (startsWith(buf, at, lineEnd, DIAG)) {
@@ -186,14 +183,20 @@ export function parseSipStart(buf: Uint8Array, start: number, end: number, out: 
   return true;
 }
 
-/** FNV-1a of the header line's ";tag=" value (case-insensitive name), or 0. */
+/** FNV-1a over `buf[from, to)`, never 0: values told apart (calls, forks), nothing copied. */
+function fnv1a(buf: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let p = from; p < to; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  return h | 1;
+}
+
+/** The hash of the header line's ";tag=" value (case-insensitive name), or 0. */
 function tagHash(buf: Uint8Array, at: number, end: number): number {
   for (let p = at; p + TAG.length <= end; p++) {
     if (!startsWith(buf, p, end, TAG)) continue;
-    let h = 0x811c9dc5;
-    for (p += TAG.length; p < end && buf[p] !== 0x3b && !isSpace(buf[p]!); p++)
-      h = Math.imul(h ^ buf[p]!, 0x01000193);
-    return h | 1;
+    let q = p + TAG.length;
+    while (q < end && buf[q] !== 0x3b && !isSpace(buf[q]!)) q++;
+    return fnv1a(buf, p + TAG.length, q);
   }
   return 0;
 }

@@ -7,8 +7,9 @@
  * RFC 3261 §13.2.2.4) got a final failure, or another fork's 2xx, and the
  * media ran no later than shortly after that. An answer, an SDP announcing
  * the port again, or no final answer at all leaves it one-way media.
- * Bounded: MAX_STREAMS announcements (the oldest goes first), so what is
- * dropped leaves the media blamed, never excused.
+ * Bounded: MAX_STREAMS announcements and as many ringing calls (the oldest
+ * go first), so what is dropped leaves the media blamed, never excused. A
+ * final response looks only at its own call's streams.
  */
 import type { SipStart } from "../decode/sip.js";
 
@@ -22,6 +23,8 @@ const ANSWERED = 1;
 const ENDED = 2;
 
 interface Stream {
+  /** Its address and port, as `streams` keys it. */
+  key: number;
   /** The INVITE: Call-ID hash and CSeq number, as one key. */
   call: number;
   /** The answering fork's To tag hash (0: none). */
@@ -35,6 +38,8 @@ const streamKey = (v4: number, port: number) => (v4 >>> 0) * 65536 + port;
 
 export class EarlyMedia {
   private readonly streams = new Map<number, Stream>();
+  /** The ringing streams of each call not yet finally answered. */
+  private readonly ringing = new Map<number, Stream[]>();
 
   /** A response to an INVITE (`call` its key), read into `s`, at `ts`. */
   note(s: SipStart, call: number, ts: number): void {
@@ -46,12 +51,18 @@ export class EarlyMedia {
         if (this.streams.size >= MAX_STREAMS && !this.streams.has(key))
           this.streams.delete(this.streams.keys().next().value as number);
         this.streams.delete(key); // re-inserted last: the newest
-        this.streams.set(key, { call, tag: s.toTagHash, state: answer ? ANSWERED : RINGING, endedAt: 0 });
+        const st: Stream = { key, call, tag: s.toTagHash, state: answer ? ANSWERED : RINGING, endedAt: 0 };
+        this.streams.set(key, st);
+        if (!answer) keep(this.ringing, call).push(st);
       }
     }
     if (s.code < 200) return;
-    for (const st of this.streams.values()) {
-      if (st.call !== call || st.state !== RINGING) continue;
+    const list = this.ringing.get(call);
+    if (list === undefined) return;
+    this.ringing.delete(call);
+    for (const st of list) {
+      // A stream announced again since (another call on the port) is no longer this one.
+      if (this.streams.get(st.key) !== st || st.state !== RINGING) continue;
       const sameFork = st.tag === 0 || s.toTagHash === 0 || st.tag === s.toTagHash;
       if (answer && sameFork) st.state = ANSWERED;
       else {
@@ -72,4 +83,15 @@ export class EarlyMedia {
       last <= st.endedAt + SLACK_MICROS
     );
   }
+}
+
+/** The list of `call`, made (and the oldest call dropped past MAX_STREAMS) when new. */
+function keep(m: Map<number, Stream[]>, call: number): Stream[] {
+  let list = m.get(call);
+  if (list === undefined) {
+    if (m.size >= MAX_STREAMS) m.delete(m.keys().next().value as number);
+    list = [];
+    m.set(call, list);
+  }
+  return list;
 }

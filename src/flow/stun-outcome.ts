@@ -46,8 +46,6 @@ export interface StunOutcome {
   realm: string | null;
   /** Relayed messages (ChannelData, Send and Data indications) after a successful Allocate. */
   relayed: number;
-  /** Relayed messages each side sent (lo, hi), for telling the first of each and every RELAY_TELL-th after it. */
-  relayedBy?: [number, number];
   /**
    * The peers the client asked the relay to reach (CreatePermission, ChannelBind, Send; MS-TURN's
    * Set Active Destination and Send), IPv4 or IPv6, as address words (IPv4 in the last).
@@ -81,8 +79,13 @@ export const READ_RELAYED = 2;
 /** 1,000 relayed messages take 20 s at 50 a second: a relayed call is told at least once a 30-second slot. */
 const RELAY_TELL = 1000;
 
+/** A flow's outcome as kept: with the relayed messages each side sent (lo, hi), for `relay`'s telling. */
+interface StunState extends StunOutcome {
+  relayedBy: [number, number];
+}
+
 export class StunOutcomes {
-  private readonly byRow = new Map<number, StunOutcome>();
+  private readonly byRow = new Map<number, StunState>();
   private readonly msg = new StunMessage();
 
   /** READ_* bits of the messages counted since `note` began. */
@@ -91,9 +94,8 @@ export class StunOutcomes {
   private side = 0;
 
   /** A relayed message from `side`. */
-  private relay(o: StunOutcome): void {
+  private relay(o: StunState): void {
     o.relayed++;
-    if (o.relayedBy === undefined) o.relayedBy = [0, 0];
     const by = o.relayedBy;
     const n = by[this.side]! + 1;
     by[this.side] = n;
@@ -146,6 +148,7 @@ export class StunOutcomes {
         realm: null,
         relayed: 0,
         peers: [],
+        relayedBy: [0, 0],
       };
       this.byRow.set(row, o);
     }
