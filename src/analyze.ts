@@ -12,6 +12,7 @@ import { CaptureError, type Frame } from "./capture/types.js";
 import { builtInIndex, type CatalogIndex } from "./catalog/index.js";
 import { DEFAULT_PRODUCT, isDefaultProducts } from "./catalog/products.js";
 import { type ClassifyContext, classifyFlow } from "./classify/classify.js";
+import { signInFindings } from "./classify/sign-in.js";
 import type { Topology } from "./classify/topology.js";
 import { ANOMALY_COUNT, ANOMALY_NAMES, Anomaly, FIRST_SKIP } from "./decode/anomaly.js";
 import { badTransportChecksum } from "./decode/checksum.js";
@@ -19,6 +20,7 @@ import { IPPROTO_TCP, IPPROTO_UDP } from "./decode/constants.js";
 import { decodeFrame } from "./decode/frame.js";
 import { linkTypeName } from "./decode/link.js";
 import { Packet } from "./decode/packet.js";
+import { MAX_LOOKUPS } from "./flow/dns-lookups.js";
 import { DEFAULT_MAX_DATAGRAMS, FragmentTracker } from "./flow/fragments.js";
 import { InputFilter, type InputFilterSpec } from "./flow/input-filter.js";
 import { DEFAULT_REASSEMBLY_BUDGET } from "./flow/reassembly.js";
@@ -83,6 +85,7 @@ export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "max_reassembly",
   "max_report_flows",
   "max_interfaces",
+  "max_sign_in_lookups",
 ]);
 
 /** Unanswered or one-sided flows, with none answered, from which a capture is said to hold one direction only. */
@@ -204,6 +207,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   const windowEnd = filter?.windowEnd() ?? null;
   context.captureEnd = packets > 0 ? (windowEnd === null ? last : Math.min(last, windowEnd)) : null;
   table.finish();
+  builder.signIn = signInFindings(table.dnsLookups.list());
 
   const anomalies: Record<string, number> = {};
   const skipped: Record<string, number> = {};
@@ -252,6 +256,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "max_reassembly",
       offset: table.reassembler.starved.firstOffset,
       message: `TLS handshakes being read held ${DEFAULT_REASSEMBLY_BUDGET / (1 << 20)} MiB at once; ${table.reassembler.starved.streams} stream${table.reassembler.starved.streams === 1 ? "" : "s"} were not read further, so their TLS findings may be missing`,
+    });
+  }
+  const { untracked } = table.dnsLookups;
+  if (untracked > 0) {
+    warnings.push({
+      code: "max_sign_in_lookups",
+      offset: 0,
+      message: `the capture asked for more than ${MAX_LOOKUPS} distinct sign-in names and SRV targets; ${untracked} lookup message${untracked === 1 ? " of the others was" : "s of the others were"} not kept, so sign-in discovery judges the first ${MAX_LOOKUPS} names only`,
     });
   }
   const cut = table.reassembler.cut;

@@ -47,6 +47,29 @@ describe("hostile strings in a saved report", () => {
     (r.roles[0] as { roles: string[] }).roles = ["Edge\u009b31mServer\u202e\u2066revres"];
     // Seed 20261203: the tool version went raw into the table's title line.
     (r.tool as Record<string, unknown>).version = "nul\u0000byte\u001b[31m";
+    // Sign-in discovery: every string of a domain and its lookups is the capture's (or the file's).
+    r.summary.signInFailures = 1;
+    r.signIn = [
+      {
+        domain: "\n# evil\u001b[2J",
+        purpose: "sign-in",
+        outcome: "not_found",
+        server: null,
+        lookups: [
+          {
+            name: "_sip._tls.\u001b]0;t\u0007x`) || 1",
+            type: "SRV",
+            ...{ queries: 1, responses: 1, answered: 0, noData: 0, nxdomain: 1, servfail: 0, refused: 0 },
+            otherError: 0,
+            firstSeen: "2024-05-14T09:00:00.000000Z",
+            ...{ queryFrame: 1, responseFrame: 2, answerFrame: null },
+            client: "<script>x</script>",
+            server: "[x](javascript:alert(1))",
+            answers: ["\u202e1 2 3 evil\u009b31m"],
+          },
+        ],
+      },
+    ];
   });
   for (const format of ["table", "markdown", "html", "junit", "csv", "json"]) {
     it(`${format}: no control character acts, no Markdown heading or link is made`, async () => {

@@ -17,6 +17,7 @@ import { hasTool, requireTools } from "./helpers/tools.js";
 const TLS = "fixtures/recorded/tls-outcomes-real.pcap";
 const SAMPLE = "fixtures/ocs-sample.pcap";
 const SIP = "fixtures/sip-outcomes.pcap";
+const SIGN_IN = "fixtures/sign-in.pcap";
 const tmp = () => mkdtempSync(join(tmpdir(), "ocs-pcap-policy-"));
 
 function file(dir: string, name: string, text: string): string {
@@ -136,6 +137,13 @@ describe("summarize gives analyze's policy verdict on saved reports", () => {
         ],
       ],
       [SAMPLE, ["--max-unknown-flows", "4", "--fail-on", "inconclusive"], []],
+      // Sign-in discovery is judged per SIP domain, not per flow: 4 of sign-in.pcap's 6 fail.
+      [
+        SIGN_IN,
+        ["--fail-on", "sign_in"],
+        ["ocs-pcap: --fail-on: 4 SIP domains whose sign-in discovery failed"],
+      ],
+      [SAMPLE, ["--fail-on", "sign_in"], []],
     ];
     for (const [capture, policy, lines] of cases) {
       for (const analyze of [[], ["--max-report-flows", "1"]]) {
@@ -201,6 +209,30 @@ describe("summarize gives analyze's policy verdict on saved reports", () => {
       // Listed or not, the known flows the passing expectations need: 0 when listed, and when not,
       // nothing to count them from (the list kept a blocked flow).
       expect(good.code).toBe(analyze.length === 0 ? 0 : 1);
+    }
+  });
+
+  it("a sign-in failure count its domains contradict, or a lookup count that is none, is refused (exit 65)", async () => {
+    const saved = join(tmp(), "saved.json");
+    await cliFast("analyze", SIGN_IN, "-f", "json", "-o", saved);
+    const data = JSON.parse(readFileSync(saved, "utf8"));
+    for (const [change, message] of [
+      [
+        (d: { summary: { signInFailures: number } }) => (d.summary.signInFailures = 1),
+        "not a usable report: summary.signInFailures (1) is not the 4 failing domains of signIn",
+      ],
+      [
+        (d: { signIn: { lookups: { queries: number }[] }[] }) => (d.signIn[0]!.lookups[0]!.queries = 0.5),
+        "not an ocs-pcap/report@1 report: /signIn/0/lookups/0/queries: must be integer",
+      ],
+    ] as const) {
+      const copy = structuredClone(data);
+      change(copy);
+      const path = join(tmp(), "tampered.json");
+      writeFileSync(path, JSON.stringify(copy));
+      const r = await cliFast("summarize", path, "--fail-on", "sign_in", "-o", join(tmp(), "o.txt"));
+      expect(r.code, message).toBe(65);
+      expect(r.stderr).toContain(message);
     }
   });
 

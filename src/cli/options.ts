@@ -213,10 +213,11 @@ export function parseFailOn(value: string | undefined): FailOn[] {
     if (
       !(FAILABLE as readonly string[]).includes(p) &&
       p !== "warnings" &&
+      p !== "sign_in" &&
       !(codes as string[]).includes(p)
     ) {
       throw new UsageError(
-        `--fail-on: unknown verdict or reason '${p}' (choose from ${FAILABLE.join(", ")}, warnings, or a blocking reason: ${codes.join(", ")})`,
+        `--fail-on: unknown verdict or reason '${p}' (choose from ${FAILABLE.join(", ")}, warnings, sign_in, or a blocking reason: ${codes.join(", ")})`,
       );
     }
   }

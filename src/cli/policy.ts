@@ -3,6 +3,7 @@
  * - `--fail-on blocked,misdirected,unknown,inconclusive`: any flow with one of these verdicts;
  *   also any blocking reason code (`tls_alert`, `sip_error`, …): any flow with that reason; and
  *   `warnings`: any flow with a warning (`WARNING_CODES`: the TLS certificate and version ones);
+ *   and `sign_in`: any SIP domain whose sign-in discovery through DNS failed;
  * - `--max-unknown-flows N` or `N%`: more unknown flows than that (count, or share of all flows);
  * - `--max-blocked N`: more blocked flows than that;
  * - `--expect FILE`: roles and ports that must be seen working. YAML or JSON:
@@ -23,6 +24,7 @@ import type { Verdict } from "../classify/classify.js";
 import { type ReasonCode, WARNING_CODES } from "../classify/reasons.js";
 import type { PolicyOutcome, Report } from "../report/model.js";
 import { plural } from "../report/phrases.js";
+import { signInFailed } from "../report/sign-in.js";
 import { LazySchema, SettingsDocument, SettingsSyntaxError } from "../schema.js";
 
 export interface Expectation {
@@ -36,8 +38,8 @@ export interface Expectation {
   line?: number;
 }
 
-/** What `--fail-on` may name: a verdict, a blocking reason code, or every warning. */
-export type FailOn = Verdict | ReasonCode | "warnings";
+/** What `--fail-on` may name: a verdict, a blocking reason code, every warning, or failed sign-in discovery. */
+export type FailOn = Verdict | ReasonCode | "warnings" | "sign_in";
 
 export interface Policy {
   failOn: FailOn[];
@@ -182,6 +184,7 @@ function checks(report: Report, policy: Policy): Check[] {
       for (const code of WARNING_CODES) n += reasons[code] ?? 0;
       return n;
     }
+    if (what === "sign_in") return s.signInFailures ?? 0;
     if (what in s) return s[what as Verdict];
     return reasons[what] ?? 0;
   };
@@ -194,13 +197,22 @@ function checks(report: Report, policy: Policy): Check[] {
         .filter((code) => (reasons[code] ?? 0) > 0)
         .map((code) => `${code}: ${reasons[code]}`);
       observed = `${plural(n, "warning")}${each.length > 0 ? ` (${each.join(", ")})` : ""}`;
+    } else if (v === "sign_in") {
+      const domains = report.signIn ?? [];
+      const failed = domains.filter((d) => signInFailed(d)).map((d) => `${d.domain}: ${d.outcome}`);
+      observed = `${n} of ${plural(domains.length, "SIP domain")} failed sign-in discovery${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
     } else {
       observed = verdict ? `${n} ${v} of ${plural(s.flows, "flow")}` : `${plural(n, "flow")} with ${v}`;
     }
     out.push({
       option: "--fail-on",
       name: `--fail-on ${v}`,
-      failed: n > 0 ? `${n} ${v}${v === "warnings" || verdict ? "" : ` flow${n === 1 ? "" : "s"}`}` : null,
+      failed:
+        n === 0
+          ? null
+          : v === "sign_in"
+            ? `${plural(n, "SIP domain")} whose sign-in discovery failed`
+            : `${n} ${v}${v === "warnings" || verdict ? "" : ` flow${n === 1 ? "" : "s"}`}`,
       observed,
     });
   }

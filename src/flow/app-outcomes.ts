@@ -5,11 +5,14 @@
  * reassembly), STUN and TURN's answers (stun-outcome.ts), Kerberos's KRB-ERROR codes
  * (decode/kerberos.ts), and packets the capturing host reported dropping (drops.ts).
  * Each is kept only for flows that have one, and forgotten when the flow ends.
+ * DNS lookups of sign-in names are kept capture-wide instead (dns-lookups.ts).
  */
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
+import { DnsMessage, readDns } from "../decode/dns.js";
 import { KDC_ERR_PREAUTH_REQUIRED, KRB_ERR_RESPONSE_TOO_BIG, krbErrorCode } from "../decode/kerberos.js";
 import type { Packet } from "../decode/packet.js";
+import { DnsLookups } from "./dns-lookups.js";
 import { Drops, type RowDrops } from "./drops.js";
 import { IcmpAttachment } from "./icmp-attach.js";
 import { isTurnPort } from "./payload-hooks.js";
@@ -34,6 +37,12 @@ export abstract class AppOutcomes extends IcmpAttachment {
 
   /** TLS handshakes, read from the reassembled start of each direction. */
   protected readonly tls: TlsOutcomes;
+
+  /** The capture's DNS lookups of sign-in names and of the servers their SRV records named. */
+  readonly dnsLookups = new DnsLookups();
+
+  /** The DNS message being read (one, reused). */
+  private readonly dnsMessage = new DnsMessage();
 
   constructor(readonly reassembler: Reassembler) {
     super();
@@ -113,7 +122,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
             ? App.Stun
             : lo === App.Kerberos || hi === App.Kerberos
               ? App.Kerberos
-              : App.None;
+              : lo === App.Dns || hi === App.Dns
+                ? App.Dns
+                : App.None;
     const at = pkt.payloadOffset;
     if (
       app === App.Tls &&
@@ -128,7 +139,11 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // The segment still goes to the TLS reader below: a real TLS stream's segment may start so too.
       this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     }
-    if (app === App.Kerberos) {
+    if (app === App.Dns) {
+      const m = this.dnsMessage;
+      if (!retransmitted && readDns(frame.buf, at, at + pkt.payloadCaptured, pkt.ipProto === IPPROTO_TCP, m))
+        this.dnsLookups.note(m, frame.buf, pkt, frame.index, frame.tsMicros);
+    } else if (app === App.Kerberos) {
       if (!retransmitted)
         this.noteKerberos(row, frame.buf, at, at + pkt.payloadCaptured, pkt.ipProto === IPPROTO_TCP);
     } else if (app === App.Stun) {

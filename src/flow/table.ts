@@ -228,7 +228,9 @@ export class FlowTable extends AppOutcomes {
         lo === App.Stun ||
         hi === App.Stun ||
         lo === App.Kerberos ||
-        hi === App.Kerberos
+        hi === App.Kerberos ||
+        lo === App.Dns ||
+        hi === App.Dns
       )
         this.noteApplication(row, pkt, frame, fromLo, proto === IPPROTO_TCP && this.retransmitted);
     }

@@ -13,6 +13,7 @@ import { renderJson } from "./json.js";
 import type { FlowProcess, FlowRecord, Report, RoleRef, Summary } from "./model.js";
 import { emptySummary, REPORT_SCHEMA } from "./model.js";
 import { reasonBrief, reasonText } from "./reason-text.js";
+import { signInFromJson } from "./sign-in.js";
 
 export const BATCH_SCHEMA = "ocs-pcap/batch@1";
 
@@ -294,6 +295,7 @@ export function reportFromJson(json: unknown): Report {
       inconclusive: x.inconclusive ?? 0,
     })),
     media: r.media ?? [],
+    ...(r.signIn === undefined ? {} : { signIn: signInFromJson(r.signIn, r.summary.signInFailures) }),
     // Known flows per service port (`--expect`); older reports lack them (cli/policy.ts then counts the listed flows).
     ...(r.services === undefined ? {} : { services: r.services }),
     unknown: r.unknown ?? [],

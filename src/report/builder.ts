@@ -9,6 +9,7 @@
 import type { CatalogMatch } from "../catalog/index.js";
 import { type Classified, transportName } from "../classify/classify.js";
 import { blockingReason, REASON_CODES, type ReasonCode } from "../classify/reasons.js";
+import type { SignInDomain } from "../classify/sign-in.js";
 import type { Topology } from "../classify/topology.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
 import { tlsAlertName, tlsVersionName } from "../decode/tls-handshake.js";
@@ -33,6 +34,7 @@ import {
 } from "./model.js";
 import { RoleTable } from "./roles.js";
 import { ServiceTable } from "./services.js";
+import { signInFailed, signInRecords } from "./sign-in.js";
 
 /** Flows counted in the report but not listed in it, because of the list's limit. */
 export interface UnlistedFlows {
@@ -92,6 +94,8 @@ export class ReportBuilder {
   products: readonly string[] | null = null;
   /** The capture's process table, which a flow's `process` index points into (Network Monitor 2.2+). */
   processes: readonly FlowProcess[] = [];
+  /** The capture's sign-in discovery, per SIP domain (classify/sign-in.ts), set before `finish`. */
+  signIn: readonly SignInDomain[] = [];
 
   /**
    * With `stream`, every flow's record goes to it as the flow ends, and the
@@ -179,6 +183,7 @@ export class ReportBuilder {
 
   finish(capture: CaptureSummary): Report {
     const media = this.media.findings();
+    const signIn = signInRecords(this.signIn);
     const flows = [...this.known, ...this.notable].sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
     if (this.againPorts.size > 0) boundParts(flows, this.againPorts);
     return {
@@ -186,7 +191,11 @@ export class ReportBuilder {
       tool: { name: "ocs-pcap", version: this.version },
       ...(this.products === null ? {} : { catalog: { products: [...this.products] } }),
       capture,
-      summary: { ...this.summary, mediaFindings: media.length },
+      summary: {
+        ...this.summary,
+        mediaFindings: media.length,
+        ...(signIn.length === 0 ? {} : { signInFailures: signIn.filter(signInFailed).length }),
+      },
       reasons: Object.fromEntries(
         REASON_CODES.filter((code) => this.reasonCounts.has(code)).map((code) => [
           code,
@@ -195,6 +204,7 @@ export class ReportBuilder {
       ),
       roles: this.roles.rows(),
       media,
+      ...(signIn.length === 0 ? {} : { signIn }),
       blocked: this.blocked.groups(flows),
       unknown: [...this.unknownGroups.values()]
         .flat()

@@ -15,6 +15,7 @@ import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html
 import { mediaFindingText } from "./media-path.js";
 import { type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
+import { signInLines } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -144,7 +145,7 @@ ${timeline(report, new Set(report.flows.slice(0, shown).map((f) => f.id)), when,
 </div>
 </section>
 ${blockedSection(report, shown, when)}
-${mediaSection(report)}
+${[mediaSection(report), signInSection(report)].filter((x) => x !== "").join("\n")}
 ${tlsSection(report, shown)}
 ${guidanceSection(report, shown)}
 ${unknownSection(report)}
@@ -243,6 +244,26 @@ function mediaSection(report: Report): string {
 <h2>Media path (${media.length})</h2>
 <ul>
 ${media.map((m) => `<li><b>${m.code}</b>: ${h(mediaFindingText(m))}</li>`).join("\n")}
+</ul>
+</section>`;
+}
+
+/** Sign-in discovery per SIP domain, from the capture's DNS lookups; a failing domain's lookups and filter. */
+function signInSection(report: Report): string {
+  const signIn = report.signIn ?? [];
+  if (signIn.length === 0) return "";
+  return `<section id="sign-in">
+<h2>Sign-in discovery through DNS (${signIn.length})</h2>
+<ul>
+${signIn
+  .map((r) => {
+    const { headline, details } = signInLines(r);
+    const items = details.map((d) =>
+      d.startsWith("filter: ") ? `<li><code class="wf">${h(d.slice(8))}</code></li>` : `<li>${h(d)}</li>`,
+    );
+    return `<li><b>${h(r.domain)}</b> ${h(headline)}${items.length > 0 ? `<ul>${items.join("")}</ul>` : ""}</li>`;
+  })
+  .join("\n")}
 </ul>
 </section>`;
 }

@@ -16,12 +16,15 @@ import { isoMicros } from "../format.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import type { FlowRecord, Report, RoleRef, StunRecord, TlsRecord } from "./model.js";
 import { reasonText } from "./reason-text.js";
+import { signInFilter } from "./sign-in.js";
 
 export function* renderJson(report: Report): Generator<string> {
-  const { flows, blocked, unknown, services, ...rest } = report;
+  const { flows, blocked, unknown, services, signIn, ...rest } = report;
   const byId = flowsById(flows, blocked);
   const head = {
     ...rest,
+    // Each domain's lookups get their display filter, made from the names as the report holds them.
+    ...(signIn === undefined ? {} : { signIn: signIn.map((d) => ({ ...d, filter: signInFilter(d) })) }),
     // Known flows per service port, every flow counted (for `summarize --expect`); a report
     // read back from one written before them has none, and none is made up.
     ...(services === undefined ? {} : { services }),

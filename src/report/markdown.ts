@@ -13,6 +13,7 @@ import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { mediaFindingText } from "./media-path.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
+import { signInLines } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -130,6 +131,18 @@ export function renderMarkdown(
   if (media.length > 0) {
     out.push(`## Media path (${media.length})`, "");
     for (const m of media) out.push(`- **${m.code}**: ${md(mediaFindingText(m))}`);
+    out.push("");
+  }
+
+  const signIn = report.signIn ?? [];
+  if (signIn.length > 0) {
+    out.push(`## Sign-in discovery through DNS (${signIn.length})`, "");
+    for (const r of signIn) {
+      const { headline, details } = signInLines(r);
+      out.push(`- **${md(r.domain)}** ${md(headline)}`);
+      for (const d of details)
+        out.push(`  - ${d.startsWith("filter: ") ? `filter: \`${d.slice(8)}\`` : md(d)}`);
+    }
     out.push("");
   }
 

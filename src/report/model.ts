@@ -7,6 +7,7 @@
 import type { PortRange } from "../catalog/types.js";
 import type { Application, Reason, Verdict } from "../classify/classify.js";
 import type { MediaFinding } from "./media-path.js";
+import type { SignInRecord } from "./sign-in.js";
 
 export const REPORT_SCHEMA = "ocs-pcap/report@1";
 
@@ -241,6 +242,8 @@ export interface Summary {
   inconclusive: number;
   /** Media path findings across flows (`media`); absent in reports before them. */
   mediaFindings?: number;
+  /** SIP domains whose sign-in discovery failed (`signIn`); absent when the capture holds no such lookup. */
+  signInFailures?: number;
 }
 
 /** A summary with every count at zero, keys in contract order. */
@@ -299,6 +302,8 @@ export interface Report {
   reasons?: Record<string, number>;
   /** Findings across flows about the media path (`media_tcp_fallback`). */
   media?: MediaFinding[];
+  /** Sign-in discovery per SIP domain, from the capture's DNS lookups; absent when it holds none. */
+  signIn?: SignInRecord[];
 }
 
 /** Most flows a report lists by default (`--max-report-flows`): about 0.7 KB each in memory. */

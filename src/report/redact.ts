@@ -24,6 +24,7 @@ import { Address4, Address6 } from "ip-address";
 import type { Reason } from "../classify/reasons.js";
 import { ipv4Text } from "../format.js";
 import type { FlowRecord, Report } from "./model.js";
+import { redactSignIn } from "./sign-in.js";
 
 export interface RedactOptions {
   /** Any string; the same key gives the same pseudonyms. Random when absent. */
@@ -179,6 +180,7 @@ export function redactReport(report: Report, r: Redactor): Report {
               : { ...m, client: r.address(m.client), server: r.address(m.server) },
           ),
         }),
+    ...(report.signIn === undefined ? {} : { signIn: redactSignIn(report.signIn, r) }),
   };
 }
 

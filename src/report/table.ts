@@ -18,8 +18,10 @@ import { escapeTerminalLine as term } from "./escape.js";
 import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { mediaFindingText } from "./media-path.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
+import { plural } from "./phrases.js";
 import { reasonBrief } from "./reason-text.js";
 import { RoleAbbreviations } from "./role-abbrev.js";
+import { signInFailed, signInLines } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -206,6 +208,20 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     body.push("", pc.bold(clip(`Media path (${media.length})`)));
     for (const m of limited(media))
       body.push(...wrap(term(`${m.code}: ${mediaFindingText(m)}`), "  ", width));
+  }
+
+  const signIn = report.signIn ?? [];
+  if (signIn.length > 0) {
+    const failed = signIn.filter(signInFailed).length;
+    body.push(
+      "",
+      pc.bold(clip(`Sign-in discovery through DNS (${signIn.length} domains, ${failed} failing)`)),
+    );
+    for (const r of limited(signIn)) {
+      const { headline, details } = signInLines(r);
+      body.push(...wrap(term(headline), "  ", width));
+      for (const d of details) body.push(...wrap(term(d), "      ", width));
+    }
   }
 
   const tls = tlsFindings(report, options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY);

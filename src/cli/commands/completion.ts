@@ -21,7 +21,15 @@ interface OptionFacts {
 
 /** Values an option takes that commander does not list as choices (a comma list of verdicts). */
 const EXTRA_CHOICES: Readonly<Record<string, readonly string[]>> = {
-  "--fail-on": ["blocked", "misdirected", "unknown", "inconclusive", "warnings", ...BLOCKING_CODES],
+  "--fail-on": [
+    "blocked",
+    "misdirected",
+    "unknown",
+    "inconclusive",
+    "warnings",
+    "sign_in",
+    ...BLOCKING_CODES,
+  ],
   "--product": [...PRODUCTS.keys()],
 };
 
