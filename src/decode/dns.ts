@@ -9,6 +9,7 @@
  * names sign-in discovery keeps.
  */
 import { u16 } from "./bytes.js";
+import { nameEnd } from "./signatures-other.js";
 
 export const DNS_TYPE_A = 1;
 export const DNS_TYPE_AAAA = 28;
@@ -92,25 +93,6 @@ function labelIs(buf: Uint8Array, p: number, end: number, word: readonly number[
     if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== word[i]) return false;
   }
   return true;
-}
-
-/** The end of the name at `p` (RFC 1035 §4.1.4), or -1; a pointer must point back into `[msg + 12, p)`. */
-function skipName(buf: Uint8Array, msg: number, p: number, end: number): number {
-  let total = 0;
-  while (p < end) {
-    const l = buf[p]!;
-    if (l === 0) return p + 1;
-    if (l >= 0xc0) {
-      if (p + 2 > end) return -1;
-      const target = msg + (((l & 0x3f) << 8) | buf[p + 1]!);
-      return target >= msg + 12 && target < p ? p + 2 : -1;
-    }
-    if (l > 63) return -1;
-    total += l + 1;
-    if (total > 255) return -1;
-    p += l + 1;
-  }
-  return -1;
 }
 
 /**
@@ -234,7 +216,7 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
   out.response = flags >> 15 === 1;
   out.rcode = flags & 15;
   const q = msg + 12;
-  const qEnd = skipName(buf, msg, q, end);
+  const qEnd = nameEnd(buf, msg, q, end);
   if (qEnd < 0 || qEnd + 4 > end) return false;
   out.qname = q;
   out.qtype = u16(buf, qEnd);
@@ -243,12 +225,12 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
   let p = qEnd + 4;
   // Further questions (RFC 1035 allows them; no server sends them) are skipped.
   for (let i = 1; i < qd; i++) {
-    const e = skipName(buf, msg, p, end);
+    const e = nameEnd(buf, msg, p, end);
     if (e < 0 || e + 4 > end) return true;
     p = e + 4;
   }
   for (let i = 0; i < an; i++) {
-    const e = skipName(buf, msg, p, end);
+    const e = nameEnd(buf, msg, p, end);
     if (e < 0 || e + 10 > end) return true;
     const type = u16(buf, e);
     const klass = u16(buf, e + 2);

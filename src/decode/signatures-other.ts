@@ -34,7 +34,7 @@ export const DNS_MULTICAST = 1;
 export const DNS_LLMNR = 2;
 
 /** The end of a domain name at `p` (RFC 1035 §4.1.4), or -1; a pointer must point back into `[msg + 12, p)`. */
-function nameEnd(buf: Uint8Array, msg: number, p: number, end: number): number {
+export function nameEnd(buf: Uint8Array, msg: number, p: number, end: number): number {
   let total = 0;
   while (p < end) {
     const l = buf[p]!;

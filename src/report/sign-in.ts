@@ -8,26 +8,16 @@ import { SIGN_IN_FAILURES, type SignInDomain, type SignInOutcome } from "../clas
 import type { DnsLookup } from "../flow/dns-lookups.js";
 import { isoMicros } from "../format.js";
 
-export interface SignInLookupRecord {
-  name: string;
-  type: DnsLookup["type"];
-  queries: number;
-  responses: number;
-  answered: number;
-  noData: number;
-  nxdomain: number;
-  servfail: number;
-  refused: number;
-  otherError: number;
+/** A lookup as the report holds it: times as ISO text, frames null when the capture has none. */
+export type SignInLookupRecord = Omit<
+  DnsLookup,
+  "kind" | "domain" | "firstSeen" | "queryFrame" | "responseFrame" | "answerFrame"
+> & {
   firstSeen: string;
-  /** Frame numbers of the first query, response and answer; null: none in the capture. */
   queryFrame: number | null;
   responseFrame: number | null;
   answerFrame: number | null;
-  client: string | null;
-  server: string | null;
-  answers: string[];
-}
+};
 
 export interface SignInRecord {
   domain: string;

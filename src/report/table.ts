@@ -215,7 +215,7 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     const failed = signIn.filter(signInFailed).length;
     body.push(
       "",
-      pc.bold(clip(`Sign-in discovery through DNS (${signIn.length} domains, ${failed} failing)`)),
+      pc.bold(clip(`Sign-in discovery through DNS (${plural(signIn.length, "domain")}, ${failed} failing)`)),
     );
     for (const r of limited(signIn)) {
       const { headline, details } = signInLines(r);
