@@ -263,7 +263,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     warnings.push({
       code: "max_sign_in_lookups",
       offset: 0,
-      message: `the capture asked for more than ${MAX_LOOKUPS} distinct sign-in names and SRV targets; ${untracked} lookup message${untracked === 1 ? " of the others was" : "s of the others were"} not kept, so sign-in discovery judges the first ${MAX_LOOKUPS} names only`,
+      message: `the capture holds more than ${MAX_LOOKUPS} DNS lookups of sign-in names and SRV targets (a name asked by one client); ${untracked} lookup message${untracked === 1 ? " of the others was" : "s of the others were"} not kept, so sign-in discovery judges the first ${MAX_LOOKUPS} lookups only`,
     });
   }
   const cut = table.reassembler.cut;

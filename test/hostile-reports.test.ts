@@ -53,17 +53,19 @@ describe("hostile strings in a saved report", () => {
       {
         domain: "\n# evil\u001b[2J",
         purpose: "sign-in",
+        client: "\u202e10.0.0.1",
         outcome: "not_found",
         server: null,
         lookups: [
           {
-            name: "_sip._tls.\u001b]0;t\u0007x`) || 1",
+            // The name of the domain's own, as analyze would have read it (a saved outcome is judged again).
+            name: "_sip._tls.\n# evil\u001b[2J",
             type: "SRV",
             ...{ queries: 1, responses: 1, answered: 0, noData: 0, nxdomain: 1, servfail: 0, refused: 0 },
-            otherError: 0,
+            ...{ otherError: 0, truncated: 0 },
             firstSeen: "2024-05-14T09:00:00.000000Z",
             ...{ queryFrame: 1, responseFrame: 2, answerFrame: null },
-            client: "<script>x</script>",
+            client: "<script>x</script>\u001b[2J",
             server: "[x](javascript:alert(1))",
             answers: ["\u202e1 2 3 evil\u009b31m"],
           },

@@ -137,11 +137,11 @@ describe("summarize gives analyze's policy verdict on saved reports", () => {
         ],
       ],
       [SAMPLE, ["--max-unknown-flows", "4", "--fail-on", "inconclusive"], []],
-      // Sign-in discovery is judged per SIP domain, not per flow: 4 of sign-in.pcap's 6 fail.
+      // Sign-in discovery is judged per SIP domain and client, not per flow: 5 of sign-in.pcap's 8 fail.
       [
         SIGN_IN,
         ["--fail-on", "sign_in"],
-        ["ocs-pcap: --fail-on: 4 SIP domains whose sign-in discovery failed"],
+        ["ocs-pcap: --fail-on: 5 failed sign-in discoveries (SIP domain and client)"],
       ],
       [SAMPLE, ["--fail-on", "sign_in"], []],
     ];
@@ -219,7 +219,15 @@ describe("summarize gives analyze's policy verdict on saved reports", () => {
     for (const [change, message] of [
       [
         (d: { summary: { signInFailures: number } }) => (d.summary.signInFailures = 1),
-        "not a usable report: summary.signInFailures (1) is not the 4 failing domains of signIn",
+        "not a usable report: summary.signInFailures (1) is not the 5 failing findings of signIn",
+      ],
+      [
+        // An outcome its own lookups contradict: judged again, as analyze judged it.
+        (d: { signIn: { outcome: string; server: string | null }[] }) => {
+          d.signIn[1]!.outcome = "srv";
+          d.signIn[1]!.server = "pool.fabrikam.test:5061";
+        },
+        "not a usable report: signIn fabrikam.test (10.1.0.21) says srv pool.fabrikam.test:5061, but its lookups give not_found",
       ],
       [
         (d: { signIn: { lookups: { queries: number }[] }[] }) => (d.signIn[0]!.lookups[0]!.queries = 0.5),

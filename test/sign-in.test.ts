@@ -26,17 +26,28 @@ const report = await analyzeCapture(FIXTURE, { version: "t" });
 const signIn = report.signIn ?? [];
 
 describe("fixtures/sign-in.pcap", () => {
-  it("judges each SIP domain as a client asking in OCS 2007 R2's order would fare", () => {
-    expect(signIn.map((d) => [d.domain, d.purpose, d.outcome, d.server])).toEqual([
-      ["contoso.test", "sign-in", "srv", "pool.contoso.test:5061"],
-      ["fabrikam.test", "sign-in", "not_found", null],
-      // The lowest priority wins (RFC 2782): ocs, whose address does not exist.
-      ["litware.test", "sign-in", "target_not_found", "ocs.litware.test:5061"],
-      ["adatum.test", "sign-in", "host", "sipinternal.adatum.test"],
-      ["partner.test", "federation", "dns_error", null],
-      ["tailspin.test", "sign-in", "unanswered", null],
+  it("judges each SIP domain, client by client, as a client asking in OCS 2007 R2's order would fare", () => {
+    expect(signIn.map((d) => [d.domain, d.client, d.purpose, d.outcome, d.server])).toEqual([
+      ["contoso.test", "10.1.0.20", "sign-in", "srv", "pool.contoso.test:5061"],
+      // Over UDP and TCP (the answer's length in a segment of its own), with a suffix retry.
+      ["fabrikam.test", "10.1.0.21", "sign-in", "not_found", null],
+      // The lowest priority first (RFC 2782): ocs, then ocs2; neither has an address.
+      ["litware.test", "10.1.0.20", "sign-in", "target_not_found", "ocs.litware.test:5061"],
+      ["adatum.test", "10.1.0.20", "sign-in", "host", "sipinternal.adatum.test"],
+      ["partner.test", "10.0.0.30", "federation", "dns_error", null],
+      // Split DNS: the client asking the public server finds nothing where 10.1.0.20 found the pool.
+      ["contoso.test", "10.1.0.23", "sign-in", "not_found", null],
+      // A truncated UDP answer says nothing; the TCP answer, split mid-message, and the target's
+      // answer, pipelined with another in one segment, are read whole.
+      ["wingtip.test", "10.1.0.23", "sign-in", "srv", "pool.wingtip.test:5061"],
+      ["tailspin.test", "10.1.0.22", "sign-in", "unanswered", null],
     ]);
-    expect(report.summary.signInFailures).toBe(4);
+    expect(report.summary.signInFailures).toBe(5);
+    const wingtip = signIn.find((d) => d.domain === "wingtip.test")!;
+    expect(wingtip.lookups.map((l) => [l.name, l.responses, l.truncated, l.answered])).toEqual([
+      ["_sipinternaltls._tcp.wingtip.test", 2, 1, 1],
+      ["pool.wingtip.test", 1, 0, 1],
+    ]);
     // The suffix retry is fabrikam.test's, not a domain of its own; www.contoso.test is no sign-in name.
     const names = signIn.flatMap((d) => d.lookups.map((l) => l.name));
     expect(names).toContain("_sipinternaltls._tcp.fabrikam.test.corp.contoso.test");
@@ -52,8 +63,14 @@ describe("fixtures/sign-in.pcap", () => {
       "dns",
       "-T",
       "fields",
+      "-E",
+      "aggregator=;",
       "-e",
       "frame.number",
+      "-e",
+      "ip.src",
+      "-e",
+      "ip.dst",
       "-e",
       "dns.flags.response",
       "-e",
@@ -70,26 +87,32 @@ describe("fixtures/sign-in.pcap", () => {
       { q: number; r: number; codes: string; first: number[]; answered: number }
     >();
     for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
-      const [frame, response, name, type, rcode, answers] = line.split("\t");
-      const key = `${{ 1: "A", 28: "AAAA", 33: "SRV" }[Number(type)]} ${name!.toLowerCase()}`;
-      const t = theirs.get(key) ?? { q: 0, r: 0, codes: "", first: [0, 0], answered: 0 };
-      if (response === "1" || response === "True") {
-        t.r++;
-        t.codes += rcode;
-        if (t.first[1] === 0) t.first[1] = Number(frame);
-        if (rcode === "0" && Number(answers) > 0) t.answered++;
-      } else {
-        t.q++;
-        if (t.first[0] === 0) t.first[0] = Number(frame);
+      // A TCP segment may end several messages: each field lists one value per message.
+      const [frame, src, dst, ...fields] = line.split("\t");
+      const [responses, names, types, rcodes, answers] = fields.map((f) => f.split(";"));
+      for (let i = 0; i < names!.length; i++) {
+        const response = responses![i] === "1" || responses![i] === "True";
+        const client = response ? dst : src;
+        const key = `${{ 1: "A", 28: "AAAA", 33: "SRV" }[Number(types![i])]} ${names![i]!.toLowerCase()} ${client}`;
+        const t = theirs.get(key) ?? { q: 0, r: 0, codes: "", first: [0, 0], answered: 0 };
+        if (response) {
+          t.r++;
+          t.codes += rcodes![i];
+          if (t.first[1] === 0) t.first[1] = Number(frame);
+          if (rcodes![i] === "0" && Number(answers![i]) > 0) t.answered++;
+        } else {
+          t.q++;
+          if (t.first[0] === 0) t.first[0] = Number(frame);
+        }
+        theirs.set(key, t);
       }
-      theirs.set(key, t);
     }
     for (const d of signIn) {
       for (const l of d.lookups) {
-        const t = theirs.get(`${l.type} ${l.name}`);
+        const t = theirs.get(`${l.type} ${l.name} ${l.client}`);
         expect(t, l.name).toBeDefined();
         const codes =
-          "0".repeat(l.answered + l.noData) +
+          "0".repeat(l.answered + l.noData + l.truncated) +
           "3".repeat(l.nxdomain) +
           "2".repeat(l.servfail) +
           "5".repeat(l.refused);
@@ -100,17 +123,17 @@ describe("fixtures/sign-in.pcap", () => {
     }
   });
 
-  it("gives each domain a display filter that keeps exactly its lookups' packets", async () => {
+  it("gives each finding a display filter that keeps exactly its lookups' packets", async () => {
     for (const d of signIn) {
       const packets = d.lookups.reduce((n, l) => n + l.queries + l.responses, 0);
-      expect(await tsharkCount(FIXTURE, signInFilter(d)), d.domain).toBe(packets);
+      expect(await tsharkCount(FIXTURE, signInFilter(d)), `${d.domain} ${d.client}`).toBe(packets);
     }
   });
 
   it("redacts domains and addresses, keeping the fixed labels of sign-in names", () => {
     const r = { address: (ip: string) => `A(${ip})`, hostname: (n: string) => `H(${n})` };
     const [contoso] = redactSignIn(signIn, r);
-    expect(contoso!.domain).toBe("H(contoso.test)");
+    expect([contoso!.domain, contoso!.client]).toEqual(["H(contoso.test)", "A(10.1.0.20)"]);
     expect(contoso!.server).toBe("H(pool.contoso.test):5061");
     expect(contoso!.lookups.map((l) => [l.name, l.client, l.answers])).toEqual([
       ["_sipinternaltls._tcp.H(contoso.test)", "A(10.1.0.20)", ["0 0 5061 H(pool.contoso.test)"]],
@@ -134,6 +157,7 @@ function lookup(kind: SignIn, name: string, domain: string, facts: Partial<DnsLo
     servfail: 0,
     refused: 0,
     otherError: 0,
+    truncated: 0,
     queryFrame: 1,
     responseFrame: 2,
     answerFrame: 0,
@@ -160,20 +184,103 @@ describe("signInFindings", () => {
     expect(d.map((x) => [x.outcome, x.server])).toEqual([["srv", "pool.c.test:5061"]]);
   });
 
-  it("an SRV target is found when any of its lookups answered (an AAAA without one beside an A with one)", () => {
+  it("an SRV target is missing only when its name does not exist or it has no IPv4 address", () => {
     const srv = lookup(SignIn.InternalTls, "_sipinternaltls._tcp.c.test", "c.test", {
       answered: 1,
       answers: ["0 0 5061 pool.c.test"],
     });
-    const a = lookup(SignIn.None, "pool.c.test", "c.test", { answered: 1, answers: ["10.0.0.1"] });
-    const aaaa = lookup(SignIn.None, "pool.c.test", "c.test", { type: "AAAA", noData: 1 });
-    expect(signInFindings([srv, a, aaaa])[0]!.outcome).toBe("srv");
-    expect(signInFindings([srv, aaaa])[0]!.outcome).toBe("target_not_found");
-    // The target asked and never answered is not known to be missing.
-    expect(signInFindings([srv, { ...aaaa, responses: 0, noData: 0 }])[0]!.outcome).toBe("srv");
+    const a = lookup(SignIn.None, "pool.c.test", "", { answered: 1, answers: ["10.0.0.1"] });
+    const aaaa = lookup(SignIn.None, "pool.c.test", "", { type: "AAAA", noData: 1 });
+    const outcome = (...l: DnsLookup[]) => signInFindings([srv, ...l])[0]!.outcome;
+    expect(outcome(a, aaaa)).toBe("srv");
+    // No AAAA record says only that the host has no IPv6 address (RFC 2308 NODATA).
+    expect(outcome(aaaa)).toBe("srv");
+    expect(outcome({ ...a, answered: 0, answers: [], noData: 1 })).toBe("target_not_found");
+    expect(outcome({ ...aaaa, noData: 0, nxdomain: 1 })).toBe("target_not_found");
+    // Asked and never answered: not known to be missing.
+    expect(outcome({ ...a, answered: 0, answers: [], responses: 0 })).toBe("srv");
   });
 
-  it("folds a DNS suffix retry into the domain it extends, and keeps unrelated domains apart", () => {
+  it("a target named sip.<domain> (the Access Edge's usual name) is judged as the SRV target it is", () => {
+    const srv = lookup(SignIn.Federation, "_sipfederationtls._tcp.f.test", "f.test", {
+      answered: 1,
+      answers: ["0 0 5061 sip.f.test"],
+    });
+    const target = lookup(SignIn.HostSip, "sip.f.test", "f.test", { nxdomain: 1 });
+    expect(
+      signInFindings([srv, target]).map((d) => [d.purpose, d.outcome, d.server, d.lookups.length]),
+    ).toEqual([["federation", "target_not_found", "sip.f.test:5061", 2]]);
+  });
+
+  it("tries the targets in priority order, then by weight, moving on from one without an address (RFC 2782)", () => {
+    const srv = lookup(SignIn.InternalTls, "_sipinternaltls._tcp.c.test", "c.test", {
+      answered: 1,
+      answers: ["10 0 5061 pool2.c.test", "0 10 5061 pool1.c.test", "0 90 5061 pool0.c.test"],
+    });
+    const gone = (host: string) => lookup(SignIn.None, host, "", { nxdomain: 1 });
+    const found = (host: string) => lookup(SignIn.None, host, "", { answered: 1, answers: ["10.0.0.1"] });
+    const judge = (...l: DnsLookup[]) => signInFindings([srv, ...l]).map((d) => [d.outcome, d.server]);
+    expect(judge(found("pool0.c.test"))).toEqual([["srv", "pool0.c.test:5061"]]);
+    expect(judge(gone("pool0.c.test"), found("pool2.c.test"))).toEqual([["srv", "pool1.c.test:5061"]]);
+    expect(judge(gone("pool0.c.test"), gone("pool1.c.test"), found("pool2.c.test"))).toEqual([
+      ["srv", "pool2.c.test:5061"],
+    ]);
+    expect(judge(gone("pool0.c.test"), gone("pool1.c.test"), gone("pool2.c.test"))).toEqual([
+      ["target_not_found", "pool0.c.test:5061"],
+    ]);
+  });
+
+  it("one pool named by two domains' SRV records is judged for both", () => {
+    const srv = (d: string) =>
+      lookup(SignIn.InternalTls, `_sipinternaltls._tcp.${d}`, d, {
+        answered: 1,
+        answers: ["0 0 5061 pool.h.net"],
+      });
+    const d = signInFindings([
+      srv("a.test"),
+      srv("b.test"),
+      lookup(SignIn.None, "pool.h.net", "", { nxdomain: 1 }),
+    ]);
+    expect(d.map((x) => [x.domain, x.outcome])).toEqual([
+      ["a.test", "target_not_found"],
+      ["b.test", "target_not_found"],
+    ]);
+  });
+
+  it('an SRV record of "." says the service is not offered: not found, not a server failure', () => {
+    const dot = lookup(SignIn.InternalTls, "_sipinternaltls._tcp.c.test", "c.test", {
+      answered: 1,
+      answers: ["0 0 0 ."],
+    });
+    expect(signInFindings([dot]).map((d) => [d.outcome, d.server])).toEqual([["not_found", null]]);
+  });
+
+  it("judges each client on its own lookups (split DNS), and a truncated answer as no answer", () => {
+    const inside = lookup(SignIn.InternalTls, "_sipinternaltls._tcp.c.test", "c.test", {
+      answered: 1,
+      answers: ["0 0 5061 pool.c.test"],
+    });
+    const outside = { ...inside, client: "192.0.2.7", answered: 0, answers: [], nxdomain: 1 };
+    expect(signInFindings([inside, outside]).map((d) => [d.client, d.outcome])).toEqual([
+      ["10.1.0.20", "srv"],
+      ["192.0.2.7", "not_found"],
+    ]);
+    const cut = { ...inside, answered: 0, answers: [], truncated: 1 };
+    expect(signInFindings([cut])[0]!.outcome).toBe("unanswered");
+  });
+
+  it("folds a DNS suffix retry (two labels or more) into the domain it extends; contoso.com.au stays apart", () => {
+    const au = signInFindings([
+      lookup(SignIn.InternalTls, "_sipinternaltls._tcp.contoso.com", "contoso.com", {
+        answered: 1,
+        answers: ["0 0 5061 p.contoso.com"],
+      }),
+      lookup(SignIn.InternalTls, "_sipinternaltls._tcp.contoso.com.au", "contoso.com.au", { nxdomain: 1 }),
+    ]);
+    expect(au.map((x) => [x.domain, x.outcome])).toEqual([
+      ["contoso.com", "srv"],
+      ["contoso.com.au", "not_found"],
+    ]);
     const d = signInFindings([
       lookup(SignIn.InternalTls, "_sipinternaltls._tcp.c.test", "c.test", {
         answered: 1,
@@ -241,7 +348,7 @@ describe("DnsLookups' bound", () => {
 
 describe("a capture asking more names than are kept", () => {
   it("warns max_sign_in_lookups, and judges the names kept", async () => {
-    const records = Array.from({ length: 300 }, (_, i) =>
+    const records = Array.from({ length: MAX_LOOKUPS + 44 }, (_, i) =>
       udp(
         "10.1.0.20",
         50000 + i,
@@ -258,7 +365,7 @@ describe("a capture asking more names than are kept", () => {
     expect(r.capture.warnings.find((w) => w.code === "max_sign_in_lookups")!.message).toContain(
       "44 lookup messages",
     );
-    expect(r.signIn).toHaveLength(256);
-    expect(r.summary.signInFailures).toBe(256);
+    expect(r.signIn).toHaveLength(MAX_LOOKUPS);
+    expect(r.summary.signInFailures).toBe(MAX_LOOKUPS);
   });
 });

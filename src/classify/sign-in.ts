@@ -7,9 +7,12 @@
  * the first that answers wins, then the target's A record; without an SRV
  * answer, the A records `sipinternal`, `sip`, `sipexternal`. An Edge's
  * `_sipfederationtls._tcp` lookups, for a federated partner, are judged
- * alone. What the capture does not show (a client's cache, a lookup before
- * the capture began) it cannot judge: a domain asked but never answered is
- * `unanswered`, not `not_found`. Any SIP client asks `_sip._tcp` and
+ * alone. Each client is judged on its own lookups (split DNS: an outside
+ * client asking a public server fails where an inside one finds the pool).
+ * What the capture does not show (a client's cache, a lookup before the
+ * capture began) it cannot judge: a domain asked but never answered is
+ * `unanswered`, not `not_found`, and a target whose address was not asked is
+ * not taken for a missing one. Any SIP client asks `_sip._tcp` and
  * `sip.<domain>` (RFC 3263, and phones' configured proxies), so a domain is
  * judged only when a name of OCS's own was asked for it (`_sipinternaltls._tcp`,
  * `_sipinternal._tcp`, `_sip._tls`, `sipinternal`, `sipexternal`).
@@ -43,10 +46,12 @@ export interface SignInDomain {
   domain: string;
   /** A client's sign-in, or an Edge's lookup of a federated partner. */
   purpose: "sign-in" | "federation";
+  /** The client whose lookups these are. */
+  client: string;
   outcome: SignInOutcome;
-  /** What a client would connect to: the SRV target and port, or the fall-back host name; null when none. */
+  /** What the client would connect to: the SRV target and port, or the fall-back host name; null when none. */
   server: string | null;
-  /** The domain's lookups in the order first seen, those of its DNS suffix retries included. */
+  /** The lookups judged, in the order first seen: the domain's names (its DNS suffix retries included) and its SRV targets' addresses. */
   lookups: DnsLookup[];
 }
 
@@ -68,90 +73,140 @@ const OCS_OWN: ReadonlySet<SignIn> = new Set([
   SignIn.Federation,
 ]);
 
-/** The SRV answer a client would use first: the lowest priority, then the highest weight (RFC 2782). */
-function bestTarget(answers: readonly string[]): { host: string; port: number } | null {
-  let best: { p: number; w: number; host: string; port: number } | null = null;
-  for (const a of answers) {
-    const [p, w, port, host] = a.split(" ");
-    const rec = { p: Number(p), w: Number(w), port: Number(port), host: host ?? "" };
-    if (rec.host === "." || rec.host === "") continue;
-    if (best === null || rec.p < best.p || (rec.p === best.p && rec.w > best.w)) best = rec;
-  }
-  return best === null ? null : { host: best.host, port: best.port };
+const SRV_NAME =
+  /^(_sipinternaltls\._tcp|_sipinternal\._tcp|_sip\._tls|_sip\._tcp|_sipfederationtls\._tcp)\.(.+)$/s;
+const HOST_NAME = /^(sipinternal|sip|sipexternal)\.(.+)$/s;
+const KIND_OF: Readonly<Record<string, SignIn>> = {
+  "_sipinternaltls._tcp": SignIn.InternalTls,
+  "_sipinternal._tcp": SignIn.InternalTcp,
+  "_sip._tls": SignIn.ExternalTls,
+  "_sip._tcp": SignIn.ExternalTcp,
+  "_sipfederationtls._tcp": SignIn.Federation,
+  sipinternal: SignIn.HostInternal,
+  sip: SignIn.HostSip,
+  sipexternal: SignIn.HostExternal,
+};
+
+/** Which sign-in name a name's text is, and its domain, as decode/dns.ts reads them from bytes (for saved reports). */
+export function signInNameOf(name: string, type: DnsLookup["type"]): { kind: SignIn; domain: string } {
+  const m = (type === "SRV" ? SRV_NAME : HOST_NAME).exec(name);
+  return m === null
+    ? { kind: SignIn.None, domain: "" }
+    : { kind: KIND_OF[m[1]!] ?? SignIn.None, domain: m[2]! };
 }
 
-function judge(
+interface Target {
+  host: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
+
+/** An SRV lookup's targets ("." is none: the service is decidedly not offered, RFC 2782). */
+function targetsOf(l: DnsLookup): Target[] {
+  const out: Target[] = [];
+  for (const a of l.answers) {
+    const [p, w, port, host] = a.split(" ");
+    if (host === undefined || host === "." || host === "") continue;
+    out.push({ priority: Number(p), weight: Number(w), port: Number(port), host });
+  }
+  return out;
+}
+
+/**
+ * Whether a host's address was found: an answer to any of its lookups; failed when the name does
+ * not exist (NXDOMAIN holds for every type, RFC 8020) or it has no IPv4 address (an A lookup with
+ * no record: OCS 2007 R2 speaks IPv4); unknown otherwise (not asked, unanswered, only no AAAA).
+ */
+function addressOf(host: string, lookups: readonly DnsLookup[]): "found" | "failed" | "unknown" {
+  const asked = lookups.filter((l) => l.type !== "SRV" && l.name === host);
+  if (asked.some((l) => l.answered > 0)) return "found";
+  if (asked.some((l) => l.nxdomain > 0 || (l.type === "A" && l.noData > 0))) return "failed";
+  return "unknown";
+}
+
+/** Whether a lookup says its name is not there: NXDOMAIN, no record of the type, or only SRV "." answers. */
+function negative(l: DnsLookup): boolean {
+  return l.nxdomain + l.noData > 0 || (l.answered > 0 && l.type === "SRV" && targetsOf(l).length === 0);
+}
+
+/** A domain's outcome and server from a client's lookups (its names and its SRV targets' addresses). */
+export function judgeSignIn(
   lookups: readonly DnsLookup[],
   purpose: SignInDomain["purpose"],
+  domain: string,
 ): [SignInOutcome, string | null] {
-  const order = purpose === "federation" ? [SignIn.Federation] : SRV_ORDER;
-  for (const kind of order) {
-    for (const l of lookups) {
-      if (l.kind !== kind || l.answered === 0) continue;
-      const target = bestTarget(l.answers);
-      if (target === null) continue;
-      const server = `${target.host}:${target.port}`;
-      const asked = lookups.filter((t) => t.kind === SignIn.None && t.name === target.host);
-      const failed = asked.length > 0 && asked.every((t) => t.answered === 0 && t.responses > 0);
-      return [failed ? "target_not_found" : "srv", server];
-    }
+  for (const kind of purpose === "federation" ? [SignIn.Federation] : SRV_ORDER) {
+    // RFC 2782: the lowest priority first, the higher weight first among equals, the next one
+    // when a target cannot be reached.
+    const targets = lookups
+      .filter((l) => l.kind === kind && l.answered > 0)
+      .flatMap(targetsOf)
+      .sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+    if (targets.length === 0) continue;
+    const usable = targets.find((t) => addressOf(t.host, lookups) !== "failed");
+    const t = usable ?? targets[0]!;
+    return [usable === undefined ? "target_not_found" : "srv", `${t.host}:${t.port}`];
   }
   if (purpose === "sign-in")
     for (const kind of HOST_ORDER)
       for (const l of lookups) if (l.kind === kind && l.answered > 0) return ["host", l.name];
-  const asked = lookups.filter((l) => l.kind !== SignIn.None);
-  if (asked.some((l) => l.nxdomain + l.noData > 0)) return ["not_found", null];
-  if (asked.some((l) => l.responses > 0)) return ["dns_error", null];
+  // Failures are judged on the domain's own names: a client retries a name with its DNS suffix
+  // after any failure, SERVFAIL and REFUSED too, and the suffixed name's NXDOMAIN comes from
+  // another zone (a suffix retry that finds the server still counts, above).
+  const own = lookups.filter((l) => l.kind !== SignIn.None && l.domain === domain);
+  if (own.some(negative)) return ["not_found", null];
+  if (own.some((l) => l.responses > l.truncated)) return ["dns_error", null];
   return ["unanswered", null];
 }
 
 /**
- * One finding per SIP domain asked about, in the order first seen. A domain
- * that is another asked domain with a suffix appended (`contoso.com.corp.local`
- * beside `contoso.com`) is that domain's DNS suffix retry, not a domain of its
- * own: its lookups join the shorter domain's.
+ * One finding per SIP domain and client, in the order first seen. A domain
+ * that another domain the same client asked extends by a DNS suffix of two
+ * labels or more (`contoso.com.corp.contoso.com` beside `contoso.com`, not
+ * `contoso.com.au`) is that domain's suffix retry: its lookups join the
+ * shorter one's.
  */
 export function signInFindings(lookups: readonly DnsLookup[]): SignInDomain[] {
-  const groups = new Map<string, { purpose: SignInDomain["purpose"]; lookups: DnsLookup[] }>();
-  const keyOf = (l: DnsLookup) => `${l.kind === SignIn.Federation ? "federation" : "sign-in"} ${l.domain}`;
+  type Group = { purpose: SignInDomain["purpose"]; domain: string; client: string; lookups: DnsLookup[] };
+  const groups = new Map<string, Group>();
+  const keyOf = (purpose: string, domain: string, client: string) => `${purpose} ${client} ${domain}`;
+  const purposeOf = (l: DnsLookup) => (l.kind === SignIn.Federation ? "federation" : "sign-in");
   for (const l of lookups) {
     if (l.kind === SignIn.None) continue;
-    const key = keyOf(l);
+    const key = keyOf(purposeOf(l), l.domain, l.client);
     if (!groups.has(key))
-      groups.set(key, { purpose: l.kind === SignIn.Federation ? "federation" : "sign-in", lookups: [] });
+      groups.set(key, { purpose: purposeOf(l), domain: l.domain, client: l.client, lookups: [] });
   }
-  // A suffix retry joins the shortest asked domain it extends, of the same purpose.
-  const home = (purpose: string, domain: string): string => {
-    let best = `${purpose} ${domain}`;
-    for (const key of groups.keys()) {
-      const [p, d] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
-      if (p === purpose && domain.startsWith(`${d}.`) && key.length < best.length) best = key;
+  // The group a domain's lookups join: the shortest domain of the client's it extends by a suffix retry.
+  const home = (g: Group): Group => {
+    let best = g;
+    for (const o of groups.values()) {
+      if (o.purpose !== g.purpose || o.client !== g.client || !g.domain.startsWith(`${o.domain}.`)) continue;
+      const suffix = g.domain.slice(o.domain.length + 1);
+      if (suffix.includes(".") && o.domain.length < best.domain.length) best = o;
     }
     return best;
   };
   for (const l of lookups) {
-    // An SRV target's address lookup belongs to the domain whose SRV named it.
-    const purpose = l.kind === SignIn.Federation ? "federation" : "sign-in";
-    const target = l.kind === SignIn.None;
-    const key = target
-      ? groups.has(`sign-in ${l.domain}`)
-        ? home("sign-in", l.domain)
-        : home("federation", l.domain)
-      : home(purpose, l.domain);
-    groups.get(key)?.lookups.push(l);
+    if (l.kind === SignIn.None) continue;
+    const g = groups.get(keyOf(purposeOf(l), l.domain, l.client))!;
+    home(g).lookups.push(l);
   }
   const out: SignInDomain[] = [];
-  for (const [key, g] of groups) {
-    if (home(g.purpose, key.slice(key.indexOf(" ") + 1)) !== key) continue; // a suffix retry, folded in
+  for (const g of groups.values()) {
+    if (home(g) !== g) continue; // a suffix retry, folded in
     if (!g.lookups.some((l) => OCS_OWN.has(l.kind))) continue; // any SIP client's lookups, not OCS's
-    const [outcome, server] = judge(g.lookups, g.purpose);
-    out.push({
-      domain: key.slice(key.indexOf(" ") + 1),
-      purpose: g.purpose,
-      outcome,
-      server,
-      lookups: g.lookups,
-    });
+    // The client's address lookups of the hosts this domain's SRV answers named (shared by domains that name one pool).
+    const hosts = new Set(
+      g.lookups.filter((l) => l.type === "SRV").flatMap((l) => targetsOf(l).map((t) => t.host)),
+    );
+    const mine = new Set(g.lookups);
+    const judged = lookups.filter(
+      (l) => mine.has(l) || (l.client === g.client && l.type !== "SRV" && hosts.has(l.name)),
+    );
+    const [outcome, server] = judgeSignIn(judged, g.purpose, g.domain);
+    out.push({ domain: g.domain, purpose: g.purpose, client: g.client, outcome, server, lookups: judged });
   }
   return out;
 }

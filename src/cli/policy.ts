@@ -184,7 +184,8 @@ function checks(report: Report, policy: Policy): Check[] {
       for (const code of WARNING_CODES) n += reasons[code] ?? 0;
       return n;
     }
-    if (what === "sign_in") return s.signInFailures ?? 0;
+    // The findings themselves when the report has them (a saved summary could say otherwise).
+    if (what === "sign_in") return report.signIn?.filter(signInFailed).length ?? s.signInFailures ?? 0;
     if (what in s) return s[what as Verdict];
     return reasons[what] ?? 0;
   };
@@ -199,8 +200,10 @@ function checks(report: Report, policy: Policy): Check[] {
       observed = `${plural(n, "warning")}${each.length > 0 ? ` (${each.join(", ")})` : ""}`;
     } else if (v === "sign_in") {
       const domains = report.signIn ?? [];
-      const failed = domains.filter((d) => signInFailed(d)).map((d) => `${d.domain}: ${d.outcome}`);
-      observed = `${n} of ${plural(domains.length, "SIP domain")} failed sign-in discovery${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
+      const failed = domains
+        .filter((d) => signInFailed(d))
+        .map((d) => `${d.domain} from ${d.client}: ${d.outcome}`);
+      observed = `${n} of ${domains.length} sign-in discoveries (SIP domain and client) failed${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
     } else {
       observed = verdict ? `${n} ${v} of ${plural(s.flows, "flow")}` : `${plural(n, "flow")} with ${v}`;
     }
@@ -211,7 +214,7 @@ function checks(report: Report, policy: Policy): Check[] {
         n === 0
           ? null
           : v === "sign_in"
-            ? `${plural(n, "SIP domain")} whose sign-in discovery failed`
+            ? `${n} failed sign-in discover${n === 1 ? "y" : "ies"} (SIP domain and client)`
             : `${n} ${v}${v === "warnings" || verdict ? "" : ` flow${n === 1 ? "" : "s"}`}`,
       observed,
     });

@@ -3,8 +3,8 @@
  * sign-in discovery (RFC 1035 §4.1; SRV records RFC 2782): which of the
  * names OCS 2007 R2 clients look up the question asks, the response code,
  * and where the answers of the asked type start. Over TCP a 2-byte length
- * comes first (RFC 1035 §4.2.2); a message is read from the segment's start
- * only. Fills a reused `DnsMessage`; never throws, never allocates, except
+ * comes first (RFC 1035 §4.2.2), and the message must be whole in the bytes
+ * given (flow/dns-tcp.ts reassembles the stream). Fills a reused `DnsMessage`; never throws, never allocates, except
  * `dnsNameText`, which makes the text of a name and is called for the few
  * names sign-in discovery keeps.
  */
@@ -70,6 +70,8 @@ export class DnsMessage {
   end = 0;
   id = 0;
   response = false;
+  /** TC: the server cut the answer to fit a UDP datagram; the client asks again over TCP (RFC 1035 §4.1.1, RFC 2181 §9). */
+  truncated = false;
   rcode = 0;
   /** The first question's type and the offset of its name. */
   qtype = 0;
@@ -201,9 +203,10 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
   out.signIn = SignIn.None;
   let msg = off;
   if (tcp) {
-    if (end - off < 2) return false;
+    // A message the segment does not hold whole is not read (its answers would look absent).
+    if (end - off < 2 || msg + 2 + u16(buf, off) > end) return false;
     msg = off + 2;
-    end = Math.min(end, msg + u16(buf, off));
+    end = msg + u16(buf, off);
   }
   if (end - msg < 12) return false;
   const flags = u16(buf, msg + 2);
@@ -214,6 +217,7 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
   out.end = end;
   out.id = u16(buf, msg);
   out.response = flags >> 15 === 1;
+  out.truncated = (flags & 0x0200) !== 0;
   out.rcode = flags & 15;
   const q = msg + 12;
   const qEnd = nameEnd(buf, msg, q, end);

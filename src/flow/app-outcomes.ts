@@ -5,7 +5,8 @@
  * reassembly), STUN and TURN's answers (stun-outcome.ts), Kerberos's KRB-ERROR codes
  * (decode/kerberos.ts), and packets the capturing host reported dropping (drops.ts).
  * Each is kept only for flows that have one, and forgotten when the flow ends.
- * DNS lookups of sign-in names are kept capture-wide instead (dns-lookups.ts).
+ * DNS lookups of sign-in names are kept capture-wide instead (dns-lookups.ts;
+ * over TCP from the reassembled stream, dns-tcp.ts).
  */
 import { App } from "../decode/apps.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../decode/constants.js";
@@ -13,6 +14,7 @@ import { DnsMessage, readDns } from "../decode/dns.js";
 import { KDC_ERR_PREAUTH_REQUIRED, KRB_ERR_RESPONSE_TOO_BIG, krbErrorCode } from "../decode/kerberos.js";
 import type { Packet } from "../decode/packet.js";
 import { DnsLookups } from "./dns-lookups.js";
+import { DnsTcpStreams } from "./dns-tcp.js";
 import { Drops, type RowDrops } from "./drops.js";
 import { IcmpAttachment } from "./icmp-attach.js";
 import { isTurnPort } from "./payload-hooks.js";
@@ -44,9 +46,23 @@ export abstract class AppOutcomes extends IcmpAttachment {
   /** The DNS message being read (one, reused). */
   private readonly dnsMessage = new DnsMessage();
 
+  /** DNS over TCP, reassembled: its messages go to `dnsLookups` as the packet that completes each arrives. */
+  private readonly dnsTcp: DnsTcpStreams;
+
+  /** The packet and frame whose bytes complete the TCP messages being read (set around `dnsTcp.note`). */
+  private dnsPacket: Packet | null = null;
+  private dnsFrame: FrameStamp | null = null;
+
   constructor(readonly reassembler: Reassembler) {
     super();
     this.tls = new TlsOutcomes(reassembler);
+    this.dnsTcp = new DnsTcpStreams(reassembler, (buf, start, end) => {
+      const m = this.dnsMessage;
+      const pkt = this.dnsPacket;
+      const frame = this.dnsFrame;
+      if (pkt !== null && frame !== null && readDns(buf, start, end, true, m))
+        this.dnsLookups.note(m, buf, pkt, frame.index, frame.tsMicros);
+    });
   }
 
   /** @internal */ rowSip(row: number): SipOutcome | null {
@@ -139,9 +155,27 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // The segment still goes to the TLS reader below: a real TLS stream's segment may start so too.
       this.noteStun(row, frame, at, at + pkt.payloadCaptured, fromLo);
     }
-    if (app === App.Dns) {
+    if (app === App.Dns && pkt.ipProto === IPPROTO_TCP) {
+      // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
+      const syn = this.synSeq(row, fromLo);
+      this.dnsPacket = pkt;
+      this.dnsFrame = frame;
+      this.dnsTcp.note(
+        row,
+        fromLo ? 0 : 1,
+        syn >= 0 ? (syn + 1) >>> 0 : pkt.seq,
+        pkt.seq,
+        frame.buf,
+        at,
+        pkt.payloadCaptured,
+        frame.fileOffset,
+        pkt.payloadLen - pkt.payloadCaptured,
+      );
+      this.dnsPacket = null;
+      this.dnsFrame = null;
+    } else if (app === App.Dns) {
       const m = this.dnsMessage;
-      if (!retransmitted && readDns(frame.buf, at, at + pkt.payloadCaptured, pkt.ipProto === IPPROTO_TCP, m))
+      if (readDns(frame.buf, at, at + pkt.payloadCaptured, false, m))
         this.dnsLookups.note(m, frame.buf, pkt, frame.index, frame.tsMicros);
     } else if (app === App.Kerberos) {
       if (!retransmitted)
@@ -202,5 +236,6 @@ export abstract class AppOutcomes extends IcmpAttachment {
     this.tls.delete(row);
     this.stun.delete(row);
     this.krbErrors.delete(row);
+    this.dnsTcp.delete(row);
   }
 }

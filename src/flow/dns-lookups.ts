@@ -1,11 +1,11 @@
 /**
  * The capture's sign-in discovery lookups: DNS questions for the names an
  * OCS 2007 R2 client asks to find its server (decode/dns.ts `SignIn`), and
- * A/AAAA questions for the hosts those SRV answers named, each with what the
- * DNS servers answered. Capture-wide, since every lookup is a flow of its
- * own; bounded: at most MAX_LOOKUPS names (the rest are counted in
- * `untracked`) and MAX_TARGETS SRV targets. Facts only: classify/sign-in.ts
- * decides what they mean.
+ * A/AAAA questions for the hosts SRV answers named, each per client with
+ * what the DNS servers answered. Capture-wide, since every lookup is a flow
+ * of its own; bounded: at most MAX_LOOKUPS lookups (the messages of others
+ * are counted in `untracked`) and MAX_TARGETS SRV targets. Facts only:
+ * classify/sign-in.ts decides what they mean.
  */
 import {
   answerFits,
@@ -24,10 +24,10 @@ import {
 import type { Packet } from "../decode/packet.js";
 import { ipv4Text, wordsText } from "../format.js";
 
-/** Names (with their types) kept; a capture of many clients asks a few names many times. */
-export const MAX_LOOKUPS = 256;
+/** Lookups kept (a name and type asked by one client): a few names, asked by each client signing in. */
+export const MAX_LOOKUPS = 4096;
 /** SRV targets whose address lookups are kept. */
-export const MAX_TARGETS = 64;
+export const MAX_TARGETS = 256;
 /** Answers kept per lookup. */
 export const MAX_ANSWERS = 4;
 
@@ -35,9 +35,9 @@ export interface DnsLookup {
   /** The question's name, lowercase, and its type. */
   name: string;
   type: "SRV" | "A" | "AAAA";
-  /** Which sign-in name it is (`SignIn`); `SignIn.None` for an SRV target's address. */
+  /** Which sign-in name it is (`SignIn`); `SignIn.None` for another name (an SRV target's address). */
   kind: SignIn;
-  /** The SIP domain the name is about; for an SRV target, the domain whose SRV record named it. */
+  /** The SIP domain a sign-in name is about (after its fixed labels); "" for another name. */
   domain: string;
   queries: number;
   responses: number;
@@ -50,14 +50,16 @@ export interface DnsLookup {
   refused: number;
   /** Other response codes (FORMERR, NOTIMP, …). */
   otherError: number;
+  /** Responses cut to fit a UDP datagram (TC): incomplete, counted under no code (RFC 2181 §9). */
+  truncated: number;
   /** Frame numbers (1-based) of the first query, the first response and the first answer; 0: none. */
   queryFrame: number;
   responseFrame: number;
   answerFrame: number;
   /** When the first query (or, without one, the first response) was seen, µs since the epoch. */
   firstSeen: number;
-  /** Who asked first, and which server answered first (null: no response). */
-  client: string | null;
+  /** The client that asked (or was answered), and the server that answered first (null: no response). */
+  client: string;
   server: string | null;
   /** The first answers, zone-file style: SRV "priority weight port target", A and AAAA the address. */
   answers: string[];
@@ -95,35 +97,29 @@ function answerText(m: DnsMessage, buf: Uint8Array, at: number): string | null {
 
 export class DnsLookups {
   private readonly byKey = new Map<string, DnsLookup>();
-  /** SRV targets (by name hash) with their name and the domain whose SRV named them. */
-  private readonly targets = new Map<number, { name: string; domain: string }>();
-  /** Questions for a name worth keeping that found no room (`MAX_LOOKUPS`). */
+  /** SRV targets seen in answers, by name hash, with their names: their address lookups are kept too. */
+  private readonly targets = new Map<number, string>();
+  /** Messages of names worth keeping that found no room (`MAX_LOOKUPS`). */
   untracked = 0;
 
-  /** A DNS message of a flow (`readDns` has filled `m` from `buf`), sent in the frame numbered `frame`. */
+  /**
+   * A DNS message of a flow (`readDns` has filled `m` from `buf`), sent in the
+   * frame numbered `frame`. A lookup is one name and type asked by one client
+   * (the query's sender, the response's receiver).
+   */
   note(m: DnsMessage, buf: Uint8Array, pkt: Packet, frame: number, ts: number): void {
     const type = TYPE_NAMES[m.qtype];
     if (type === undefined) return;
-    let kind: SignIn = m.signIn;
-    let domain: string;
-    let name: string;
-    if (kind !== SignIn.None) {
-      const d = dnsNameText(buf, m.msg, m.domainAt, m.end);
-      const n = dnsNameText(buf, m.msg, m.qname, m.end);
-      if (d === null || n === null) return;
-      domain = d;
-      name = n;
-    } else {
-      if (type === "SRV") return;
-      const target = this.targets.get(m.nameHash);
-      if (target === undefined) return;
-      const n = dnsNameText(buf, m.msg, m.qname, m.end);
-      if (n !== target.name) return;
-      name = n;
-      domain = target.domain;
-      kind = SignIn.None;
-    }
-    const key = `${type} ${name}`;
+    const kind: SignIn = m.signIn;
+    // An address lookup of a host an SRV answer named (whatever its name: sip.<domain> often is one).
+    const target = type !== "SRV" && this.targets.get(m.nameHash) !== undefined;
+    if (kind === SignIn.None && !target) return;
+    const name = dnsNameText(buf, m.msg, m.qname, m.end);
+    if (name === null || (target && kind === SignIn.None && this.targets.get(m.nameHash) !== name)) return;
+    const domain = kind === SignIn.None ? "" : dnsNameText(buf, m.msg, m.domainAt, m.end);
+    if (domain === null) return;
+    const client = addressOf(pkt, !m.response);
+    const key = `${type} ${name} ${client}`;
     let l = this.byKey.get(key);
     if (l === undefined) {
       if (this.byKey.size >= MAX_LOOKUPS) {
@@ -143,11 +139,12 @@ export class DnsLookups {
         servfail: 0,
         refused: 0,
         otherError: 0,
+        truncated: 0,
         queryFrame: 0,
         responseFrame: 0,
         answerFrame: 0,
         firstSeen: ts,
-        client: null,
+        client,
         server: null,
         answers: [],
       };
@@ -158,7 +155,6 @@ export class DnsLookups {
       if (l.queryFrame === 0) {
         l.queryFrame = frame;
         l.firstSeen = Math.min(l.firstSeen, ts);
-        l.client = addressOf(pkt, true);
       }
       return;
     }
@@ -166,10 +162,11 @@ export class DnsLookups {
     if (l.responseFrame === 0) {
       l.responseFrame = frame;
       l.server = addressOf(pkt, true);
-      if (l.client === null) l.client = addressOf(pkt, false);
     }
     const rcode = m.rcode;
-    if (rcode === RCODE_NOERROR && m.answers > 0) {
+    // A truncated answer is incomplete (RFC 2181 §9): the client asks again over TCP; it says nothing.
+    if (m.truncated) l.truncated++;
+    else if (rcode === RCODE_NOERROR && m.answers > 0) {
       l.answered++;
       if (l.answerFrame === 0) l.answerFrame = frame;
       this.keepAnswers(l, m, buf);
@@ -182,17 +179,16 @@ export class DnsLookups {
 
   private keepAnswers(l: DnsLookup, m: DnsMessage, buf: Uint8Array): void {
     const n = Math.min(m.answers, m.answerAt.length);
-    for (let i = 0; i < n && l.answers.length < MAX_ANSWERS; i++) {
+    for (let i = 0; i < n; i++) {
       const at = m.answerAt[i]!;
       const text = answerText(m, buf, at);
-      if (text === null || l.answers.includes(text)) continue;
-      l.answers.push(text);
+      if (text === null) continue;
+      if (!l.answers.includes(text) && l.answers.length < MAX_ANSWERS) l.answers.push(text);
       // An SRV record's target: the client looks its address up next.
       if (m.qtype === DNS_TYPE_SRV && this.targets.size < MAX_TARGETS) {
         const hash = dnsNameHash(buf, m.msg, at + 6, m.end);
         const target = text.slice(text.lastIndexOf(" ") + 1);
-        if (hash >= 0 && target !== "." && !this.targets.has(hash))
-          this.targets.set(hash, { name: target, domain: l.domain });
+        if (hash >= 0 && target !== "." && !this.targets.has(hash)) this.targets.set(hash, target);
       }
     }
   }

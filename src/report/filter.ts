@@ -34,7 +34,7 @@ const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
 const TRANSPORT = /^(tcp|udp|icmp|icmpv6|ip-proto-\d{1,3})$/;
 
 /** `ip.addr==A` or `ipv6.addr==A`, or null for text that is not an address. */
-function addressTerm(ip: string): string | null {
+export function addressTerm(ip: string): string | null {
   if (!ADDRESS.test(ip)) return null;
   return `${ip.includes(":") ? "ipv6.addr" : "ip.addr"}==${ip}`;
 }

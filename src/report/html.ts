@@ -15,7 +15,7 @@ import { COLORS, cap, roleChart, timeline, VERDICTS, verdictChart } from "./html
 import { mediaFindingText } from "./media-path.js";
 import { type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
-import { signInLines } from "./sign-in.js";
+import { signInShown } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -255,13 +255,12 @@ function signInSection(report: Report): string {
   return `<section id="sign-in">
 <h2>Sign-in discovery through DNS (${signIn.length})</h2>
 <ul>
-${signIn
-  .map((r) => {
-    const { headline, details } = signInLines(r);
+${signInShown(signIn)
+  .map(({ headline, details }) => {
     const items = details.map((d) =>
       d.startsWith("filter: ") ? `<li><code class="wf">${h(d.slice(8))}</code></li>` : `<li>${h(d)}</li>`,
     );
-    return `<li><b>${h(r.domain)}</b> ${h(headline)}${items.length > 0 ? `<ul>${items.join("")}</ul>` : ""}</li>`;
+    return `<li>${h(headline)}${items.length > 0 ? `<ul>${items.join("")}</ul>` : ""}</li>`;
   })
   .join("\n")}
 </ul>

@@ -13,7 +13,7 @@ import { flowFilter, flowsById, groupFilter } from "./filter.js";
 import { mediaFindingText } from "./media-path.js";
 import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "./model.js";
 import { reasonText } from "./reason-text.js";
-import { signInLines } from "./sign-in.js";
+import { signInShown } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -137,9 +137,8 @@ export function renderMarkdown(
   const signIn = report.signIn ?? [];
   if (signIn.length > 0) {
     out.push(`## Sign-in discovery through DNS (${signIn.length})`, "");
-    for (const r of signIn) {
-      const { headline, details } = signInLines(r);
-      out.push(`- **${md(r.domain)}** ${md(headline)}`);
+    for (const { headline, details } of signInShown(signIn)) {
+      out.push(`- ${md(headline)}`);
       for (const d of details)
         out.push(`  - ${d.startsWith("filter: ") ? `filter: \`${d.slice(8)}\`` : md(d)}`);
     }

@@ -242,7 +242,7 @@ export interface Summary {
   inconclusive: number;
   /** Media path findings across flows (`media`); absent in reports before them. */
   mediaFindings?: number;
-  /** SIP domains whose sign-in discovery failed (`signIn`); absent when the capture holds no such lookup. */
+  /** Sign-in discoveries (a SIP domain as one client asked it) that failed (`signIn`); absent when the capture holds no such lookup. */
   signInFailures?: number;
 }
 
@@ -302,7 +302,7 @@ export interface Report {
   reasons?: Record<string, number>;
   /** Findings across flows about the media path (`media_tcp_fallback`). */
   media?: MediaFinding[];
-  /** Sign-in discovery per SIP domain, from the capture's DNS lookups; absent when it holds none. */
+  /** Sign-in discovery per SIP domain and client, from the capture's DNS lookups; absent when it holds none. */
   signIn?: SignInRecord[];
 }
 

@@ -21,7 +21,7 @@ import { DEFAULT_LIST_LIMIT, type FlowRecord, processLabel, type Report } from "
 import { plural } from "./phrases.js";
 import { reasonBrief } from "./reason-text.js";
 import { RoleAbbreviations } from "./role-abbrev.js";
-import { signInFailed, signInLines } from "./sign-in.js";
+import { signInFailed, signInShown } from "./sign-in.js";
 import {
   appLabel,
   endpoint,
@@ -215,10 +215,9 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     const failed = signIn.filter(signInFailed).length;
     body.push(
       "",
-      pc.bold(clip(`Sign-in discovery through DNS (${plural(signIn.length, "domain")}, ${failed} failing)`)),
+      pc.bold(clip(`Sign-in discovery through DNS (${plural(signIn.length, "finding")}, ${failed} failing)`)),
     );
-    for (const r of limited(signIn)) {
-      const { headline, details } = signInLines(r);
+    for (const { headline, details } of limited(signInShown(signIn))) {
       body.push(...wrap(term(headline), "  ", width));
       for (const d of details) body.push(...wrap(term(d), "      ", width));
     }
