@@ -359,6 +359,7 @@ describe("batch runs", () => {
       "ocs-real.pcapng.json",
       "ocs-sample.pcap.json",
       "ocs-sample.pcapng.gz.json",
+      "sign-in-real.pcap.json",
       "sip-failures-real.pcap.json",
       "tls-outcomes-real.pcap.json",
       "turn-real.pcap.json",
@@ -376,7 +377,7 @@ describe("batch runs", () => {
     const summary = filesA.get("batch/summary.txt")!;
     expect(one.stdout.endsWith(summary)).toBe(true);
     expect(summary).toMatch(/^fixtures\/malformed\/short-header\.pcap +unreadable$/m);
-    expect(summary).toMatch(/^total: 13 captures +1 unreadable +\d+/m);
+    expect(summary).toMatch(/^total: 14 captures +1 unreadable +\d+/m);
   });
 
   it("--fail-on outranks an unreadable capture: exit 1", async () => {
@@ -533,7 +534,7 @@ describe("CI policy", () => {
         execFileSync("xmllint", ["--noout", "--schema", join(ROOT, "test/junit.xsd"), f], { stdio: "pipe" });
       }
       const p = read(plain);
-      expect(p.match(/<testsuite /g)?.length).toBe(11);
+      expect(p.match(/<testsuite /g)?.length).toBe(12);
       const unknownCase =
         /<testcase name="unknown traffic" classname="ocs-pcap\.fixtures\/ocs-sample\.pcap"[^>]*>\n(.*)/;
       expect(unknownCase.exec(p)?.[1]).not.toContain("<failure");
@@ -602,7 +603,7 @@ describe("redaction", () => {
     );
     expect(out.code).toBe(0);
     const outputs = [out.stdout, out.stderr, ...allFiles(dir).values()];
-    expect(outputs.length).toBe(2 + 12 * 9 + 5);
+    expect(outputs.length).toBe(2 + 13 * 9 + 5);
     // Everything the unredacted reports hold: endpoint addresses, address
     // literals in messages, and TLS server names.
     const secrets = new Set<string>();

@@ -86,7 +86,7 @@ describe("Network Monitor 2.x", () => {
         const cut = name === "truncated.pcap";
         expect(await comparable(to, cut), name).toBe(await comparable(from, cut));
       }
-      expect(converted).toBe(18);
+      expect(converted).toBe(19);
       // tshark's frames, for all of them in one tshark run: mergecap concatenates the converted
       // files into one Network Monitor 2.x file, every frame kept (one tshark per file cost 3 s).
       const merged = join(tmp, "all-converted.cap");

@@ -299,6 +299,32 @@ describe("signInFindings", () => {
     ]);
   });
 
+  it("judges a domain's failure on its own names, not on its DNS suffix retries' NXDOMAIN", () => {
+    // glibc (and Windows) retry a name that failed with SERVFAIL or REFUSED with the suffix
+    // appended; the retry asks a name in another zone, whose NXDOMAIN says nothing of c.test
+    // (fixtures/recorded/sign-in-real.pcap: northwind.test and woodgrove.test).
+    const own = "_sipinternaltls._tcp.c.test";
+    const retry = lookup(SignIn.InternalTls, `${own}.corp.test`, "c.test.corp.test", { nxdomain: 1 });
+    const judged = (facts: Partial<DnsLookup>) =>
+      signInFindings([lookup(SignIn.InternalTls, own, "c.test", facts), retry]).map((d) => [
+        d.domain,
+        d.outcome,
+        d.lookups.length,
+      ]);
+    expect(judged({ servfail: 1 })).toEqual([["c.test", "dns_error", 2]]);
+    expect(judged({ refused: 1 })).toEqual([["c.test", "dns_error", 2]]);
+    expect(judged({ responses: 0, responseFrame: 0 })).toEqual([["c.test", "unanswered", 2]]);
+    expect(judged({ nxdomain: 1 })).toEqual([["c.test", "not_found", 2]]);
+    // A retry that answered is what the client used, as before.
+    const found = { ...retry, nxdomain: 0, answered: 1, answers: ["0 0 5061 pool.corp.test"] };
+    expect(
+      signInFindings([lookup(SignIn.InternalTls, own, "c.test", { servfail: 1 }), found]).map((d) => [
+        d.outcome,
+        d.server,
+      ]),
+    ).toEqual([["srv", "pool.corp.test:5061"]]);
+  });
+
   it("judges no domain from names any SIP client asks (RFC 3263's _sip._tcp, a phone's sip.<domain>)", () => {
     const generic = [
       lookup(SignIn.HostSip, "sip.c.test", "c.test", { answered: 1, answers: ["10.0.0.1"] }),

@@ -96,7 +96,7 @@ export function signInText(r: SignInRecord, clients = 1): string {
         : `${who}: none of the ${plural(asked.length, "name")} asked exists or offers the service; automatic sign-in needs _sipinternaltls._tcp.${r.domain} (inside) or _sip._tls.${r.domain} (outside), or at least sipinternal, sip or sipexternal.${r.domain}`;
     }
     case "dns_error":
-      return `${who}: the DNS server failed every lookup (SERVFAIL, REFUSED or another error): ${r.purpose === "federation" ? "the partner's Access Edge cannot be found" : "the client cannot find a server"}`;
+      return `${who}: the DNS server failed every lookup of ${r.domain}'s own names (SERVFAIL, REFUSED or another error): ${r.purpose === "federation" ? "the partner's Access Edge cannot be found" : "the client cannot find a server"}`;
     case "unanswered":
       return `${who}: no lookup was answered in the capture: the DNS server may be unreachable, or its answers were not captured`;
   }
