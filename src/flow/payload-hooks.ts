@@ -199,6 +199,9 @@ export abstract class PayloadHooks extends TcpHistory {
       const seqs = fromLo ? this.rtpSeqLo : this.rtpSeqHi;
       const runs = fromLo ? this.rtpRunLo : this.rtpRunHi;
       const delta = (found.rtpSeq - seqs[row]! + 65536) % 65536;
+      // The same packet again (a SPAN port copying both directions, a teamed NIC): neither a step
+      // nor a break in the run, or no duplicated stream would ever be RTP.
+      if (runs[row]! > 0 && ssrcs[row] === found.rtpSsrc && delta === 0) return;
       if (runs[row]! > 0 && ssrcs[row] === found.rtpSsrc && delta >= 1 && delta <= 100) {
         runs[row] = runs[row]! + 1;
       } else {
