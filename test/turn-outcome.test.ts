@@ -164,10 +164,10 @@ describe("STUN and TURN outcomes on recorded coturn traffic", () => {
 });
 
 describe("media path findings with a topology", () => {
-  const topology = (clients: string) => {
+  const topology = (clients: string, edge = "10.0.0.30") => {
     const dir = mkdtempSync(join(tmpdir(), "ocs-media-"));
     const file = join(dir, "topology.yaml");
-    writeFileSync(file, `roles:\n  Edge Server: [10.0.0.30]\nclients: [${clients}]\n`);
+    writeFileSync(file, `roles:\n  Edge Server: [${edge}]\nclients: [${clients}]\n`);
     return file;
   };
   const media = async (...args: string[]) => {
@@ -193,6 +193,10 @@ describe("media path findings with a topology", () => {
     // The peer outside the client networks: relaying to it is what TURN is for.
     const outside = await media("--topology", topology("10.1.0.0/16"));
     expect(outside.media.map((m) => m.code)).toEqual(["media_tcp_fallback"]);
+    // A topology that places the Edge elsewhere: the server on 3478 is another relay, no A/V Edge
+    // (a Teams capture's Microsoft 365 relays were blamed on it; UC scenario tester).
+    const elsewhere = await media("--topology", topology("10.1.0.0/16", "10.0.0.99"));
+    expect(elsewhere.media.map((m) => m.code)).toEqual([]);
     // Redacted, the peer is a pseudonym like the rest.
     const red = await media("--topology", topology("10.1.0.0/16, 10.0.0.10/32"), "--redact");
     expect(JSON.stringify(red.media)).not.toMatch(/10\.0\.0\.(10|30)|10\.1\.0\.20/);

@@ -2,7 +2,8 @@
  * Media path findings across flows (issue 17, item 5), from every flow as it
  * ends, listed in the report or not:
  * - `media_tcp_fallback`: a client whose STUN/TURN requests to a server's
- *   UDP 3478 (with a topology: to any port of an Edge role's address) went
+ *   UDP 3478 (with a topology that places an Edge role: to any port of an
+ *   Edge role's address, and no other) went
  *   unanswered, and that then reached the same server over TCP 443 within
  *   30 s: the classic "UDP blocked to the A/V Edge" diagnosis, where calls
  *   still work (over TCP) but suffer;
@@ -78,7 +79,12 @@ export class MediaPaths {
   /** Address pairs, as text ("a b", the lower first), that exchanged media directly. */
   private readonly direct = new Set<string>();
 
-  constructor(private readonly topology: Topology | null = null) {}
+  /** Whether the topology places an Edge role: then only its addresses are the A/V Edge. */
+  private readonly edgePlaced: boolean;
+
+  constructor(private readonly topology: Topology | null = null) {
+    this.edgePlaced = topology?.roles().some((r) => /edge/i.test(r)) ?? false;
+  }
 
   /** Whether a flow may take part in a finding (checked before its addresses are formatted). */
   wants(f: FlowFacts): boolean {
@@ -114,10 +120,13 @@ export class MediaPaths {
     else if (this.direct.size < MAX_CANDIDATES * 10) this.direct.add(pairKey(client, server));
   }
 
-  /** UDP 3478, or with a topology any address an Edge role lives at. */
+  /**
+   * Any address an Edge role lives at, when the topology places one (a relay elsewhere on 3478,
+   * another product's, is not the A/V Edge: a Teams capture's relays were blamed on it); without
+   * one, UDP 3478.
+   */
   private toEdge(f: FlowFacts): boolean {
-    if (f.respPort === 3478) return true;
-    if (this.topology === null) return false;
+    if (this.topology === null || !this.edgePlaced) return f.respPort === 3478;
     const words = [0, 1, 2, 3].map((w) => f.addrWord(false, w));
     const place = this.topology.placeOf(f.family, words);
     return place?.kind === "role" && /edge/i.test(place.role ?? "");
@@ -173,5 +182,5 @@ export function mediaFindingText(m: MediaFinding): string {
   if (m.code === "media_relay_only")
     return `${m.client} relayed media through ${m.server} (TURN, flow #${m.turnFlow}) to ${m.peer}, in a client network, and never reached ${m.peer} directly: the direct path between the two client networks fails (a firewall between them?), so every call takes the Edge`;
   const after = (isoToMicros(m.tcpFirstSeen) - isoToMicros(m.udpFirstSeen)) / 1e6;
-  return `${m.client}'s STUN/TURN requests to ${m.server} over UDP got no answer (flow #${m.udpFlow}); ${after.toFixed(1)} s later it reached ${m.server} over TCP 443 (flow #${m.tcpFlow}): UDP to the A/V Edge looks blocked, and media falls back to TCP, which hurts call quality`;
+  return `${m.client}'s STUN/TURN requests to ${m.server} over UDP got no answer (flow #${m.udpFlow}); ${after.toFixed(1)} s later it reached ${m.server} over TCP 443 (flow #${m.tcpFlow}): UDP to this STUN/TURN server (in OCS, the A/V Edge) looks blocked, and media falls back to TCP, which hurts call quality`;
 }
