@@ -182,6 +182,13 @@ describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.
       "389/tcp went to 10.0.0.5, an address the topology gives no role; the catalog lists the port only for Communicator Web Access server connecting to other hosts, and the client is not one",
     );
     expect(byClientPort(portOnly, 46016).verdict).toBe("known");
+    // The Front End's own LDAP there: the Front End is not the CWA server either.
+    const fe = byClientPort(withTopology, 46017);
+    expect([fe.verdict, fe.roles, reasonText(fe.reasons[0]!)]).toEqual([
+      "unknown",
+      [],
+      "389/tcp went to 10.0.0.5, an address the topology gives no role; the catalog lists the port only for Communicator Web Access server connecting to other hosts, and the client is not one",
+    ]);
   });
 
   it("applies a row whose port the role connects to only when the originator lives in the role", () => {

@@ -285,7 +285,10 @@ function decide(
         misdirected = [...placed, roleMismatch(flow, port, transport, respPlace, listen)];
       } else if (
         placed.length === 0 &&
-        origPlace?.kind === "clients" &&
+        // A client, or another role's server on a port only a role connects to (a Front End's
+        // Kerberos to a domain controller is not the CWA server's, UC scenario tester).
+        (origPlace?.kind === "clients" ||
+          (origPlace?.kind === "role" && listen.every((m) => m.entry.portUse === "connect"))) &&
         (respPlace === null || respPlace.kind === "external")
       ) {
         const outside = outsideTopology(flow, topology, listen, family, transport, port);
