@@ -253,7 +253,7 @@ function signInSection(report: Report): string {
   const signIn = report.signIn ?? [];
   if (signIn.length === 0) return "";
   return `<section id="sign-in">
-<h2>Sign-in discovery through DNS (${signIn.length})</h2>
+<h2>Sign-in and federation discovery through DNS (${signIn.length})</h2>
 <ul>
 ${signInShown(signIn)
   .map(({ headline, details }) => {

@@ -136,7 +136,7 @@ export function renderMarkdown(
 
   const signIn = report.signIn ?? [];
   if (signIn.length > 0) {
-    out.push(`## Sign-in discovery through DNS (${signIn.length})`, "");
+    out.push(`## Sign-in and federation discovery through DNS (${signIn.length})`, "");
     for (const { headline, details } of signInShown(signIn)) {
       out.push(`- ${md(headline)}`);
       for (const d of details)

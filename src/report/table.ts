@@ -215,7 +215,11 @@ export function renderTable(report: Report, options: TableOptions = { limit: DEF
     const failed = signIn.filter(signInFailed).length;
     body.push(
       "",
-      pc.bold(clip(`Sign-in discovery through DNS (${plural(signIn.length, "finding")}, ${failed} failing)`)),
+      pc.bold(
+        clip(
+          `Sign-in and federation discovery through DNS (${plural(signIn.length, "finding")}, ${failed} failing)`,
+        ),
+      ),
     );
     for (const { headline, details } of limited(signInShown(signIn))) {
       body.push(...wrap(term(headline), "  ", width));
