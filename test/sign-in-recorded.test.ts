@@ -13,91 +13,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeCapture } from "../src/analyze.js";
 import { signInFilter } from "../src/report/sign-in.js";
-import { ask } from "./helpers/oracle.js";
 import { tsharkCount } from "./helpers/tshark.js";
+import { tsharkDnsLookups } from "./helpers/tshark-dns.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RECORDED = join(ROOT, "fixtures/recorded/sign-in-real.pcap");
 const report = await analyzeCapture(RECORDED, { version: "t" });
 const signIn = report.signIn ?? [];
 
-interface Theirs {
-  queries: number;
-  responses: number;
-  answered: number;
-  /** Response codes, one character each. */
-  codes: string;
-  /** First query, response and answer frames; 0: none. */
-  first: [number, number, number];
-  /** Messages carried over TCP. */
-  tcp: number;
-}
-
-/** Every DNS message as tshark dissects it, by "TYPE name", and the SRV targets its answers name. */
-async function tsharkDns(): Promise<{ lookups: Map<string, Theirs>; targets: Set<string> }> {
-  const r = await ask("tshark", [
-    "-n",
-    "-r",
-    RECORDED,
-    "-Y",
-    "dns",
-    "-T",
-    "fields",
-    "-e",
-    "frame.number",
-    "-e",
-    "ip.proto",
-    "-e",
-    "dns.flags.response",
-    "-e",
-    "dns.qry.name",
-    "-e",
-    "dns.qry.type",
-    "-e",
-    "dns.flags.rcode",
-    "-e",
-    "dns.count.answers",
-    "-e",
-    "dns.resp.type",
-    "-e",
-    "dns.srv.target",
-  ]);
-  expect(r.status).toBe(0);
-  const lookups = new Map<string, Theirs>();
-  const targets = new Set<string>();
-  for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
-    const [frame, proto, response, name, type, rcode, answers, rrTypes, srv] = line.split("\t");
-    const key = `${{ 1: "A", 28: "AAAA", 33: "SRV" }[Number(type)] ?? type} ${name!.toLowerCase()}`;
-    const t = lookups.get(key) ?? {
-      queries: 0,
-      responses: 0,
-      answered: 0,
-      codes: "",
-      first: [0, 0, 0],
-      tcp: 0,
-    };
-    if (proto === "6") t.tcp++;
-    if (response === "1" || response === "True") {
-      t.responses++;
-      t.codes += rcode;
-      if (t.first[1] === 0) t.first[1] = Number(frame);
-      // Answers of the asked type: the first `answers` records' types (a CNAME on the way is none).
-      const answerTypes = (rrTypes ?? "").split(",").slice(0, Number(answers));
-      if (rcode === "0" && answerTypes.includes(type!)) {
-        t.answered++;
-        if (t.first[2] === 0) t.first[2] = Number(frame);
-      }
-      for (const target of (srv ?? "").split(",").filter((s) => s !== "")) targets.add(target.toLowerCase());
-    } else {
-      t.queries++;
-      if (t.first[0] === 0) t.first[0] = Number(frame);
-    }
-    lookups.set(key, t);
-  }
-  return { lookups, targets };
-}
-
-const theirs = await tsharkDns();
+const theirs = await tsharkDnsLookups(RECORDED);
 
 describe("fixtures/recorded/sign-in-real.pcap (unbound, glibc's resolver and dig)", () => {
   it("judges each SIP domain as a client asking in OCS 2007 R2's order fared", () => {
@@ -143,7 +67,7 @@ describe("fixtures/recorded/sign-in-real.pcap (unbound, glibc's resolver and dig
   it("counts each lookup's queries, responses and codes, and names its frames, as tshark reads them", () => {
     for (const d of signIn) {
       for (const l of d.lookups) {
-        const t = theirs.lookups.get(`${l.type} ${l.name}`);
+        const t = theirs.lookups.get(`${l.type} ${l.name} ${l.client}`);
         expect(t, l.name).toBeDefined();
         const codes =
           "0".repeat(l.answered + l.noData) +
@@ -165,8 +89,8 @@ describe("fixtures/recorded/sign-in-real.pcap (unbound, glibc's resolver and dig
   it("reads the lookups made over TCP (dig +tcp) with those over UDP", () => {
     const overTcp = [...theirs.lookups].filter(([, t]) => t.tcp > 0).map(([key, t]) => [key, t.tcp]);
     expect(overTcp).toEqual([
-      ["SRV _sipinternaltls._tcp.contoso.test", 2],
-      ["SRV _sipinternaltls._tcp.fabrikam.test", 2],
+      ["SRV _sipinternaltls._tcp.contoso.test 127.0.0.1", 2],
+      ["SRV _sipinternaltls._tcp.fabrikam.test 127.0.0.1", 2],
     ]);
     const lookup = (name: string) => signIn.flatMap((d) => d.lookups).find((l) => l.name === name)!;
     // One query from glibc over UDP, one from dig over TCP; each answered.
@@ -186,16 +110,18 @@ describe("fixtures/recorded/sign-in-real.pcap (unbound, glibc's resolver and dig
         return type === "SRV" ? signInName.test(name) : signInName.test(name) || theirs.targets.has(name);
       })
       .sort();
-    const ours = signIn.flatMap((d) => d.lookups.map((l) => `${l.type} ${l.name}`)).sort();
+    const ours = [
+      ...new Set(signIn.flatMap((d) => d.lookups.map((l) => `${l.type} ${l.name} ${l.client}`))),
+    ].sort();
     expect(ours).toEqual(expected);
     // What is left out: www.contoso.test, and the suffix retries of an SRV target's name.
     expect([...theirs.lookups.keys()].filter((k) => !ours.includes(k)).sort()).toEqual([
-      "A ocs.litware.test.corp.contoso.test",
-      "A www.contoso.test",
-      "A www.contoso.test.corp.contoso.test",
-      "AAAA ocs.litware.test.corp.contoso.test",
-      "AAAA www.contoso.test",
-      "AAAA www.contoso.test.corp.contoso.test",
+      "A ocs.litware.test.corp.contoso.test 127.0.0.1",
+      "A www.contoso.test 127.0.0.1",
+      "A www.contoso.test.corp.contoso.test 127.0.0.1",
+      "AAAA ocs.litware.test.corp.contoso.test 127.0.0.1",
+      "AAAA www.contoso.test 127.0.0.1",
+      "AAAA www.contoso.test.corp.contoso.test 127.0.0.1",
     ]);
   });
 

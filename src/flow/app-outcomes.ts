@@ -24,6 +24,21 @@ import { READ_RELAYED, type StunOutcome, StunOutcomes } from "./stun-outcome.js"
 import { type TlsOutcome, TlsOutcomes } from "./tls-outcome.js";
 import type { FrameStamp } from "./types.js";
 
+/** What reads a TCP direction's reassembled start (tls-outcome.ts, dns-tcp.ts). */
+interface StreamReader {
+  note(
+    row: number,
+    side: 0 | 1,
+    base: number,
+    seq: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    fileOffset: number,
+    missing: number,
+  ): void;
+}
+
 export abstract class AppOutcomes extends IcmpAttachment {
   /** What plain SIP said on SIP flows (issue 17): their requests and final responses. */
   protected readonly sip = new SipOutcomes();
@@ -157,20 +172,9 @@ export abstract class AppOutcomes extends IcmpAttachment {
     }
     if (app === App.Dns && pkt.ipProto === IPPROTO_TCP) {
       // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
-      const syn = this.synSeq(row, fromLo);
       this.dnsPacket = pkt;
       this.dnsFrame = frame;
-      this.dnsTcp.note(
-        row,
-        fromLo ? 0 : 1,
-        syn >= 0 ? (syn + 1) >>> 0 : pkt.seq,
-        pkt.seq,
-        frame.buf,
-        at,
-        pkt.payloadCaptured,
-        frame.fileOffset,
-        pkt.payloadLen - pkt.payloadCaptured,
-      );
+      this.toStream(this.dnsTcp, row, pkt, frame, fromLo);
       this.dnsPacket = null;
       this.dnsFrame = null;
     } else if (app === App.Dns) {
@@ -186,22 +190,28 @@ export abstract class AppOutcomes extends IcmpAttachment {
       // A SIP message is counted once: not again in a retransmitted TCP segment.
       if (!retransmitted) this.sip.note(row, frame.buf, at, at + pkt.payloadCaptured, fromLo, frame.tsMicros);
     } else if (app === App.Tls && pkt.ipProto === IPPROTO_TCP && this.tls.wants(row)) {
-      // Reassembly places each segment by its sequence number: a retransmission adds nothing new.
-      // The stream starts one past the side's SYN when it was seen (segments may come out of order).
-      const syn = this.synSeq(row, fromLo);
-      const base = syn >= 0 ? (syn + 1) >>> 0 : pkt.seq;
-      this.tls.note(
-        row,
-        fromLo ? 0 : 1,
-        base,
-        pkt.seq,
-        frame.buf,
-        at,
-        pkt.payloadCaptured,
-        frame.fileOffset,
-        pkt.payloadLen - pkt.payloadCaptured,
-      );
+      this.toStream(this.tls, row, pkt, frame, fromLo);
     }
+  }
+
+  /**
+   * A TCP segment to a reader of the reassembled stream start (TLS, DNS over TCP). Reassembly
+   * places each segment by its sequence number, so a retransmission adds nothing new; the stream
+   * starts one past the side's SYN when it was seen (segments may come out of order).
+   */
+  private toStream(reader: StreamReader, row: number, pkt: Packet, frame: FrameStamp, fromLo: boolean): void {
+    const syn = this.synSeq(row, fromLo);
+    reader.note(
+      row,
+      fromLo ? 0 : 1,
+      syn >= 0 ? (syn + 1) >>> 0 : pkt.seq,
+      pkt.seq,
+      frame.buf,
+      pkt.payloadOffset,
+      pkt.payloadCaptured,
+      frame.fileOffset,
+      pkt.payloadLen - pkt.payloadCaptured,
+    );
   }
 
   /**
