@@ -76,7 +76,7 @@ export interface AnalyzeOptions extends Omit<ReadOptions, "onProgress"> {
 export const DROP_ONLY_EXPORT =
   "dropped by the capturing host (--dropped: a drop-only export, which does not carry the reason)";
 
-/** Warning codes about limits (the tool's own, or the capture's reach: snapshot length, one direction), not damage to the capture (--strict ignores them). */
+/** Warning codes about limits (the tool's own, or the capture's reach: snapshot length, one direction, checksum offload), not damage to the capture (--strict ignores them). */
 export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "tls_snaplen",
   "one_way_capture",
@@ -86,6 +86,7 @@ export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "max_report_flows",
   "max_interfaces",
   "max_sign_in_lookups",
+  "bad_checksums",
 ]);
 
 /** Unanswered or one-sided flows, with none answered, from which a capture is said to hold one direction only. */
@@ -138,7 +139,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
   const unsupportedLinks = new Map<number, number>();
   // Running totals live in a typed array: doubles in closure variables would
   // be boxed afresh on every packet.
-  const totals = new Float64Array(4); // packets, bytes, first, last
+  const totals = new Float64Array(6); // packets, bytes, first, last, bad checksums, the first one's offset
   totals[2] = Number.POSITIVE_INFINITY;
   totals[3] = Number.NEGATIVE_INFINITY;
 
@@ -170,6 +171,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       return;
     }
     const bad = checksums && badTransportChecksum(frame.buf, pkt, pkt.transportOffset);
+    if (bad && totals[4]!++ === 0) totals[5] = frame.fileOffset;
     if (table.add(pkt, frame, bad) < 0) {
       // A later fragment with no datagram to join: under a port or transport
       // filter its first fragment was (most likely) left out, so it is too.
@@ -264,6 +266,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "max_sign_in_lookups",
       offset: 0,
       message: `the capture holds more than ${MAX_LOOKUPS} DNS lookups of sign-in names and SRV targets (a name asked by one client); ${untracked} lookup message${untracked === 1 ? " of the others was" : "s of the others were"} not kept, so sign-in discovery judges the first ${MAX_LOOKUPS} lookups only`,
+    });
+  }
+  const badChecksums = totals[4]!;
+  if (badChecksums > 0) {
+    warnings.push({
+      code: "bad_checksums",
+      offset: totals[5]!,
+      message: `${badChecksums} TCP/UDP packet${badChecksums === 1 ? " has" : "s have"} a bad checksum (--checksums; history letter c; the first at this offset): a host that offloads checksums to its NIC captures its own packets before the NIC fills them in, so on the capturing host's own traffic this is usually harmless; elsewhere it is damage on the path`,
     });
   }
   const cut = table.reassembler.cut;

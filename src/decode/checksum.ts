@@ -11,6 +11,11 @@ import { u16 } from "./bytes.js";
 import { IPPROTO_TCP, IPPROTO_UDP } from "./constants.js";
 import type { Packet } from "./packet.js";
 
+/** The two 16-bit halves of an address word (held as int32), summed. */
+function words(w: number): number {
+  return (w >>> 16) + (w & 0xffff);
+}
+
 /** True when the checksum is wrong; false when it is right or cannot be checked. */
 export function badTransportChecksum(buf: Uint8Array, pkt: Packet, transportOffset: number): boolean {
   const proto = pkt.ipProto;
@@ -20,13 +25,10 @@ export function badTransportChecksum(buf: Uint8Array, pkt: Packet, transportOffs
   const segLen = segEnd - transportOffset;
   if (segLen <= 0 || pkt.payloadCaptured < pkt.payloadLen) return false;
   if (proto === IPPROTO_UDP && pkt.family === 4 && u16(buf, transportOffset + 6) === 0) return false;
-  let sum = 0;
-  if (pkt.family === 4) {
-    sum += (pkt.s3 >>> 16) + (pkt.s3 & 0xffff) + (pkt.d3 >>> 16) + (pkt.d3 & 0xffff);
-  } else {
-    for (const w of [pkt.s0, pkt.s1, pkt.s2, pkt.s3, pkt.d0, pkt.d1, pkt.d2, pkt.d3])
-      sum += (w >>> 16) + (w & 0xffff);
-  }
+  // The pseudo-header's addresses (IPv4's are the last words; the others are 0), no array made.
+  let sum = words(pkt.s3) + words(pkt.d3);
+  if (pkt.family !== 4)
+    sum += words(pkt.s0) + words(pkt.s1) + words(pkt.s2) + words(pkt.d0) + words(pkt.d1) + words(pkt.d2);
   sum += proto + segLen;
   let i = transportOffset;
   for (; i + 1 < segEnd; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;

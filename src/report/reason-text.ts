@@ -343,7 +343,9 @@ export function reasonBrief(r: Reason): string {
     case "near_capture_end":
       return `${r.details.what === "syn" ? "SYN" : "request"} ${seconds(r.details.beforeEndMicros)} before the end`;
     case "midstream":
-      return r.details.bothSides ? "no SYN seen, both sides sent" : "no SYN seen, one side silent";
+      return r.details.bothSides
+        ? "no SYN seen, both sides sent"
+        : "no SYN seen, one side sent nothing or only resets";
   }
 }
 
