@@ -87,6 +87,7 @@ export const LIMIT_WARNING_CODES: ReadonlySet<string> = new Set([
   "max_interfaces",
   "max_sign_in_lookups",
   "bad_checksums",
+  "dns_snaplen",
 ]);
 
 /** Unanswered or one-sided flows, with none answered, from which a capture is said to hold one direction only. */
@@ -257,7 +258,7 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
     warnings.push({
       code: "max_reassembly",
       offset: table.reassembler.starved.firstOffset,
-      message: `TLS handshakes being read held ${DEFAULT_REASSEMBLY_BUDGET / (1 << 20)} MiB at once; ${table.reassembler.starved.streams} stream${table.reassembler.starved.streams === 1 ? "" : "s"} were not read further, so their TLS findings may be missing`,
+      message: `TLS handshakes and DNS over TCP being read held ${DEFAULT_REASSEMBLY_BUDGET / (1 << 20)} MiB at once; ${table.reassembler.starved.streams} stream${table.reassembler.starved.streams === 1 ? "" : "s"} were not read further, so their TLS findings may be missing`,
     });
   }
   const { untracked } = table.dnsLookups;
@@ -274,6 +275,14 @@ export async function analyzeCapture(path: string, options: AnalyzeOptions = {})
       code: "bad_checksums",
       offset: totals[5]!,
       message: `${badChecksums} TCP/UDP packet${badChecksums === 1 ? " has" : "s have"} a bad checksum (--checksums; history letter c; the first at this offset): a host that offloads checksums to its NIC captures its own packets before the NIC fills them in, so on the capturing host's own traffic this is usually harmless; elsewhere it is damage on the path`,
+    });
+  }
+  const dnsCut = table.dnsCut;
+  if (dnsCut.frames > 0) {
+    warnings.push({
+      code: "dns_snaplen",
+      offset: dnsCut.firstOffset,
+      message: `the capture's snapshot length cut ${dnsCut.frames} DNS packet${dnsCut.frames === 1 ? "" : "s"} (port 53) short (the frame at this offset is the first): an answer cut before its records counts as no answer, so sign-in discovery may say unanswered where the server answered (capture again with tcpdump -s 0 or dumpcap's default)`,
     });
   }
   const cut = table.reassembler.cut;

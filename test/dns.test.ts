@@ -97,6 +97,19 @@ describe("readDns: responses", () => {
     }
   });
 
+  it("tells a referral (NS, no SOA) from NODATA (SOA), and a stub's question (RD) from a resolver's", () => {
+    const referral = read(
+      dnsMessage(1, "sip.contoso.com", DNS_TYPE_A, { rcode: 0, authority: ["NS", "NS"] }),
+    )!;
+    const nodata = read(dnsMessage(1, "sip.contoso.com", DNS_TYPE_A, { rcode: 0, authority: ["SOA"] }))!;
+    const bare = read(dnsMessage(1, "sip.contoso.com", DNS_TYPE_A, { rcode: 0 }))!;
+    expect([referral.referral, nodata.referral, bare.referral]).toEqual([true, false, false]);
+    expect(read(dnsMessage(1, "sip.contoso.com", DNS_TYPE_A))!.recursionDesired).toBe(true);
+    expect(read(dnsMessage(1, "sip.contoso.com", DNS_TYPE_A, null, false, false))!.recursionDesired).toBe(
+      false,
+    );
+  });
+
   it("over TCP, after the 2-byte length; the length bounds the message", () => {
     const bytes = dnsMessage(3, "_sip._tls.contoso.com", DNS_TYPE_SRV, { rcode: 3 }, true);
     const m = read(bytes, true)!;

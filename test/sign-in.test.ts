@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dnsMessage, udp, writePcap } from "../fixtures/lib/packets.js";
+import { dnsMessage, type PcapRecord, udp, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { signInFindings } from "../src/classify/sign-in.js";
 import { DnsMessage, readDns, SignIn } from "../src/decode/dns.js";
@@ -313,8 +313,8 @@ describe("DnsLookups' bound", () => {
     for (let i = 0; i < MAX_LOOKUPS + 10; i++) {
       const bytes = dnsMessage(i, `_sipinternaltls._tcp.d${i}.test`, 33);
       expect(readDns(bytes, 0, bytes.length, false, m)).toBe(true);
-      table.note(m, bytes, pkt, i + 1, i);
-      table.note(m, bytes, pkt, i + 1, i); // a retry of a name kept counts on it; of one not kept, as left out
+      table.note(m, bytes, pkt, { index: i + 1, tsMicros: i });
+      table.note(m, bytes, pkt, { index: i + 1, tsMicros: i }); // a retry of a name kept counts on it; of one not kept, as left out
     }
     expect(table.list()).toHaveLength(MAX_LOOKUPS);
     expect(table.list()[0]!.queries).toBe(2);
@@ -343,5 +343,180 @@ describe("a capture asking more names than are kept", () => {
     );
     expect(r.signIn).toHaveLength(MAX_LOOKUPS);
     expect(r.summary.signInFailures).toBe(MAX_LOOKUPS);
+  });
+});
+
+describe("what the second review found (review7)", () => {
+  const at = (s: number) => 1_700_000_000_000_000 + s * 1_000_000;
+  const file = (records: PcapRecord[]) => {
+    const path = join(mkdtempSync(join(tmpdir(), "ocs-sign-in-")), "c.pcap");
+    writeFileSync(path, writePcap(records));
+    return path;
+  };
+  const srvName = "_sipinternaltls._tcp.contoso.com";
+  const srvAnswer = {
+    rcode: 0,
+    answers: [{ type: "SRV" as const, priority: 0, weight: 0, port: 5061, target: "pool.contoso.com" }],
+  };
+
+  it("an answer the snapshot length cut before its records is no 'no record', and is warned about", async () => {
+    const answer = dnsMessage(1, srvName, 33, srvAnswer);
+    const reply = udp("10.0.0.53", 53, "10.0.0.5", 50000, at(0.002), answer);
+    // Cut inside the answer record: the header and question are whole, the SRV target is not.
+    const cut = {
+      ...reply,
+      data: reply.data.subarray(0, reply.data.length - 10),
+      wireLen: reply.data.length,
+    };
+    const r = await analyzeCapture(
+      file([udp("10.0.0.5", 50000, "10.0.0.53", 53, at(0), dnsMessage(1, srvName, 33)), cut]),
+      { version: "t" },
+    );
+    const l = r.signIn![0]!.lookups[0]!;
+    expect([r.signIn![0]!.outcome, l.noData, l.truncated]).toEqual(["unanswered", 0, 1]);
+    expect(r.capture.warnings.map((w) => w.code)).toEqual(["dns_snaplen"]);
+  });
+
+  it("a recursive resolver's own questions (RD clear) are no client's, and a referral says nothing of a name", async () => {
+    const client = "10.0.0.5";
+    const resolver = "10.0.0.53";
+    const records = [
+      udp(client, 50000, resolver, 53, at(0), dnsMessage(1, srvName, 33)),
+      // The resolver walks down from a root server: a referral, then the zone's NXDOMAIN.
+      udp(resolver, 40000, "198.41.0.4", 53, at(0.01), dnsMessage(2, srvName, 33, null, false, false)),
+      udp(
+        "198.41.0.4",
+        53,
+        resolver,
+        40000,
+        at(0.02),
+        dnsMessage(2, srvName, 33, { rcode: 0, authority: ["NS"] }, false, false),
+      ),
+      udp(resolver, 40001, "203.0.113.53", 53, at(0.03), dnsMessage(3, srvName, 33, null, false, false)),
+      udp(
+        "203.0.113.53",
+        53,
+        resolver,
+        40001,
+        at(0.04),
+        dnsMessage(3, srvName, 33, { rcode: 3, authority: ["SOA"] }, false, false),
+      ),
+      udp(
+        resolver,
+        53,
+        client,
+        50000,
+        at(0.05),
+        dnsMessage(1, srvName, 33, { rcode: 3, authority: ["SOA"] }),
+      ),
+    ];
+    const r = await analyzeCapture(file(records), { version: "t" });
+    expect(r.signIn!.map((d) => [d.client, d.outcome])).toEqual([[client, "not_found"]]);
+    // A referral to a question with RD set (as some tools send) counts under no code either.
+    const referral = await analyzeCapture(
+      file([
+        udp(resolver, 40000, "198.41.0.4", 53, at(0), dnsMessage(2, srvName, 33)),
+        udp(
+          "198.41.0.4",
+          53,
+          resolver,
+          40000,
+          at(0.01),
+          dnsMessage(2, srvName, 33, { rcode: 0, authority: ["NS"] }),
+        ),
+      ]),
+      { version: "t" },
+    );
+    const l = referral.signIn![0]!.lookups[0]!;
+    expect([referral.signIn![0]!.outcome, l.noData, l.truncated]).toEqual(["unanswered", 0, 1]);
+    // NODATA proper carries the zone's SOA: that is no record of the type.
+    const nodata = await analyzeCapture(
+      file([
+        udp(client, 50000, resolver, 53, at(0), dnsMessage(1, srvName, 33)),
+        udp(
+          resolver,
+          53,
+          client,
+          50000,
+          at(0.01),
+          dnsMessage(1, srvName, 33, { rcode: 0, authority: ["SOA"] }),
+        ),
+      ]),
+      { version: "t" },
+    );
+    expect(nodata.signIn![0]!.lookups[0]!.noData).toBe(1);
+  });
+
+  it("a one-label DNS suffix (a home router's) folds in when the client asked the bare name first and found nothing", () => {
+    const bare = lookup(SignIn.InternalTls, srvName, "contoso.com", { nxdomain: 1, firstSeen: 1 });
+    const home = lookup(SignIn.InternalTls, `${srvName}.home`, "contoso.com.home", {
+      nxdomain: 1,
+      firstSeen: 2,
+    });
+    expect(signInFindings([bare, home]).map((d) => [d.domain, d.lookups.length])).toEqual([
+      ["contoso.com", 2],
+    ]);
+    // Asked before the bare name, or after it was found: a domain of its own.
+    expect(signInFindings([bare, { ...home, firstSeen: 0 }]).map((d) => d.domain)).toEqual([
+      "contoso.com",
+      "contoso.com.home",
+    ]);
+    const found = { ...bare, nxdomain: 0, answered: 1, answers: ["0 0 5061 pool.contoso.com"] };
+    expect(signInFindings([found, home]).map((d) => d.domain)).toEqual(["contoso.com", "contoso.com.home"]);
+  });
+
+  it("an IPv6 address alone is no address for OCS 2007 R2 (IPv4 only), for a target or a fall-back host", () => {
+    const srv = lookup(SignIn.InternalTls, srvName, "contoso.com", {
+      answered: 1,
+      answers: ["0 0 5061 pool.contoso.com"],
+    });
+    const aaaa = lookup(SignIn.None, "pool.contoso.com", "", {
+      type: "AAAA",
+      answered: 1,
+      answers: ["2001:db8::1"],
+    });
+    const noA = lookup(SignIn.None, "pool.contoso.com", "", { noData: 1 });
+    expect(signInFindings([srv, aaaa, noA])[0]!.outcome).toBe("target_not_found");
+    const v6host = lookup(SignIn.HostInternal, "sipinternal.contoso.com", "contoso.com", {
+      type: "AAAA",
+      answered: 1,
+      answers: ["2001:db8::1"],
+    });
+    expect(signInFindings([{ ...srv, answered: 0, answers: [], nxdomain: 1 }, v6host])[0]!.outcome).toBe(
+      "not_found",
+    );
+  });
+
+  it("judges every SRV target, not only the first four the answer lists", async () => {
+    const answers = [
+      ...[1, 2, 3, 4].map((i) => ({
+        type: "SRV" as const,
+        priority: 10,
+        weight: 0,
+        port: 5061,
+        target: `old${i}.contoso.com`,
+      })),
+      { type: "SRV" as const, priority: 0, weight: 0, port: 5061, target: "pool.contoso.com" },
+    ];
+    const r = await analyzeCapture(
+      file([
+        udp("10.0.0.5", 50000, "10.0.0.53", 53, at(0), dnsMessage(1, srvName, 33)),
+        udp("10.0.0.53", 53, "10.0.0.5", 50000, at(0.01), dnsMessage(1, srvName, 33, { rcode: 0, answers })),
+        udp("10.0.0.5", 50001, "10.0.0.53", 53, at(0.02), dnsMessage(2, "pool.contoso.com", 1)),
+        udp(
+          "10.0.0.53",
+          53,
+          "10.0.0.5",
+          50001,
+          at(0.03),
+          dnsMessage(2, "pool.contoso.com", 1, {
+            rcode: 0,
+            answers: [{ type: "A", address: "10.0.0.10" }],
+          }),
+        ),
+      ]),
+      { version: "t" },
+    );
+    expect(r.signIn!.map((d) => [d.outcome, d.server])).toEqual([["srv", "pool.contoso.com:5061"]]);
   });
 });

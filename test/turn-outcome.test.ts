@@ -197,6 +197,11 @@ describe("media path findings with a topology", () => {
     // (a Teams capture's Microsoft 365 relays were blamed on it; UC scenario tester).
     const elsewhere = await media("--topology", topology("10.1.0.0/16", "10.0.0.99"));
     expect(elsewhere.media.map((m) => m.code)).toEqual([]);
+    // Only the Edge's load balancer placed: the Edge servers' own addresses are unknown, so 3478 stays the rule.
+    const dir = mkdtempSync(join(tmpdir(), "ocs-media-"));
+    const lbOnly = join(dir, "topology.yaml");
+    writeFileSync(lbOnly, "roles:\n  Load balancer for Edge Servers: [10.0.0.99]\nclients: [10.1.0.0/16]\n");
+    expect((await media("--topology", lbOnly)).media.map((m) => m.code)).toEqual(["media_tcp_fallback"]);
     // Redacted, the peer is a pseudonym like the rest.
     const red = await media("--topology", topology("10.1.0.0/16, 10.0.0.10/32"), "--redact");
     expect(JSON.stringify(red.media)).not.toMatch(/10\.0\.0\.(10|30)|10\.1\.0\.20/);

@@ -114,13 +114,13 @@ function targetsOf(l: DnsLookup): Target[] {
 }
 
 /**
- * Whether a host's address was found: an answer to any of its lookups; failed when the name does
- * not exist (NXDOMAIN holds for every type, RFC 8020) or it has no IPv4 address (an A lookup with
- * no record: OCS 2007 R2 speaks IPv4); unknown otherwise (not asked, unanswered, only no AAAA).
+ * Whether a host's IPv4 address was found (OCS 2007 R2 speaks IPv4 only): an answered A lookup;
+ * failed when the name does not exist (NXDOMAIN holds for every type, RFC 8020) or its A lookup
+ * found no record (an IPv6 address alone does not help); unknown otherwise (not asked, unanswered).
  */
 function addressOf(host: string, lookups: readonly DnsLookup[]): "found" | "failed" | "unknown" {
   const asked = lookups.filter((l) => l.type !== "SRV" && l.name === host);
-  if (asked.some((l) => l.answered > 0)) return "found";
+  if (asked.some((l) => l.type === "A" && l.answered > 0)) return "found";
   if (asked.some((l) => l.nxdomain > 0 || (l.type === "A" && l.noData > 0))) return "failed";
   return "unknown";
 }
@@ -150,7 +150,8 @@ export function judgeSignIn(
   }
   if (purpose === "sign-in")
     for (const kind of HOST_ORDER)
-      for (const l of lookups) if (l.kind === kind && l.answered > 0) return ["host", l.name];
+      for (const l of lookups)
+        if (l.kind === kind && l.type === "A" && l.answered > 0) return ["host", l.name];
   // Failures are judged on the domain's own names: a client retries a name with its DNS suffix
   // after any failure, SERVFAIL and REFUSED too, and the suffixed name's NXDOMAIN comes from
   // another zone (a suffix retry that finds the server still counts, above).
@@ -178,14 +179,49 @@ export function signInFindings(lookups: readonly DnsLookup[]): SignInDomain[] {
     if (!groups.has(key))
       groups.set(key, { purpose: purposeOf(l), domain: l.domain, client: l.client, lookups: [] });
   }
-  // The group a domain's lookups join: the shortest domain of the client's it extends by a suffix retry.
-  const home = (g: Group): Group => {
-    let best = g;
-    for (const o of groups.values()) {
-      if (o.purpose !== g.purpose || o.client !== g.client || !g.domain.startsWith(`${o.domain}.`)) continue;
-      const suffix = g.domain.slice(o.domain.length + 1);
-      if (suffix.includes(".") && o.domain.length < best.domain.length) best = o;
+  // The group a domain's lookups join: the shortest domain of the client's it extends by a suffix
+  // retry: a suffix of two labels or more (an AD domain), or any suffix (a home router's "lan")
+  // when the client asked the same name without it first and found nothing (a resolver appends
+  // its suffixes to a name that failed).
+  const asked = new Map<string, number>(); // "purpose client name" → first seen, of names not found
+  for (const l of lookups)
+    if (l.kind !== SignIn.None && l.answered === 0) {
+      const key = `${purposeOf(l)} ${l.client} ${l.name}`;
+      asked.set(key, Math.min(asked.get(key) ?? Number.POSITIVE_INFINITY, l.firstSeen));
     }
+  const own = new Map<Group, DnsLookup[]>();
+  for (const l of lookups)
+    if (l.kind !== SignIn.None) {
+      const g = groups.get(keyOf(purposeOf(l), l.domain, l.client))!;
+      const list = own.get(g);
+      if (list === undefined) own.set(g, [l]);
+      else list.push(l);
+    }
+  const retryOf = (g: Group, o: Group): boolean => {
+    const suffix = g.domain.slice(o.domain.length + 1);
+    if (suffix.includes(".")) return true;
+    return (own.get(g) ?? []).some((l) => {
+      const first = asked.get(`${g.purpose} ${g.client} ${l.name.slice(0, -suffix.length - 1)}`);
+      return first !== undefined && first <= l.firstSeen;
+    });
+  };
+  // Worked out once per group: candidates are the same client's domains this one extends.
+  const homes = new Map<Group, Group>();
+  const byClient = new Map<string, Group[]>();
+  for (const g of groups.values()) {
+    const list = byClient.get(g.client);
+    if (list === undefined) byClient.set(g.client, [g]);
+    else list.push(g);
+  }
+  const home = (g: Group): Group => {
+    let best = homes.get(g);
+    if (best !== undefined) return best;
+    best = g;
+    for (const o of byClient.get(g.client) ?? []) {
+      if (o.purpose !== g.purpose || !g.domain.startsWith(`${o.domain}.`)) continue;
+      if (o.domain.length < best.domain.length && retryOf(g, o)) best = o;
+    }
+    homes.set(g, best);
     return best;
   };
   for (const l of lookups) {

@@ -103,7 +103,7 @@ Examples:
     )
     .option(
       "--fail-on <list>",
-      "exit 1 when any flow has one of these: verdicts (blocked,misdirected,unknown,inconclusive), blocking reason codes (tls_alert, sip_error, …) or warnings; sign_in: a SIP domain whose sign-in discovery through DNS failed",
+      "exit 1 when any flow has one of these: verdicts (blocked,misdirected,unknown,inconclusive), blocking reason codes (tls_alert, sip_error, …) or warnings; sign_in: a SIP domain whose sign-in discovery through DNS failed for a client",
     )
     .option(
       "--max-unknown-flows <n|p%>",

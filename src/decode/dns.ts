@@ -14,6 +14,8 @@ import { nameEnd } from "./signatures-other.js";
 export const DNS_TYPE_A = 1;
 export const DNS_TYPE_AAAA = 28;
 export const DNS_TYPE_SRV = 33;
+const DNS_TYPE_NS = 2;
+const DNS_TYPE_SOA = 6;
 
 /** RFC 1035 §4.1.1 RCODE values sign-in discovery names. */
 export const RCODE_NOERROR = 0;
@@ -49,7 +51,7 @@ export const SignIn = {
 export type SignIn = (typeof SignIn)[keyof typeof SignIn];
 
 /** Answers of the asked type whose place the reader keeps. */
-export const MAX_DNS_ANSWERS = 4;
+export const MAX_DNS_ANSWERS = 16;
 /** Pointers followed in one name: a loop of pointers ends here (RFC 1035 §4.1.4 lets them point only back). */
 const MAX_POINTERS = 16;
 
@@ -72,6 +74,10 @@ export class DnsMessage {
   response = false;
   /** TC: the server cut the answer to fit a UDP datagram; the client asks again over TCP (RFC 1035 §4.1.1, RFC 2181 §9). */
   truncated = false;
+  /** A response that refers the asker to other servers instead of answering (a recursive resolver's, not a client's). */
+  referral = false;
+  /** RD: a stub resolver's question (a client's); a recursive resolver asks other servers without it (RFC 1035 §4.1.1). */
+  recursionDesired = false;
   rcode = 0;
   /** The first question's type and the offset of its name. */
   qtype = 0;
@@ -200,6 +206,7 @@ function signInName(buf: Uint8Array, q: number, end: number, qtype: number, out:
  */
 export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean, out: DnsMessage): boolean {
   out.answers = 0;
+  out.referral = false;
   out.signIn = SignIn.None;
   let msg = off;
   if (tcp) {
@@ -218,6 +225,7 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
   out.id = u16(buf, msg);
   out.response = flags >> 15 === 1;
   out.truncated = (flags & 0x0200) !== 0;
+  out.recursionDesired = (flags & 0x0100) !== 0;
   out.rcode = flags & 15;
   const q = msg + 12;
   const qEnd = nameEnd(buf, msg, q, end);
@@ -233,20 +241,30 @@ export function readDns(buf: Uint8Array, off: number, end: number, tcp: boolean,
     if (e < 0 || e + 4 > end) return true;
     p = e + 4;
   }
-  for (let i = 0; i < an; i++) {
+  // The answer section, then the authority section's record types (a referral's NS, NODATA's SOA).
+  const ns = u16(buf, msg + 8);
+  let sawNs = false;
+  let sawSoa = false;
+  for (let i = 0; i < an + ns; i++) {
     const e = nameEnd(buf, msg, p, end);
-    if (e < 0 || e + 10 > end) return true;
+    if (e < 0 || e + 10 > end) break;
     const type = u16(buf, e);
     const klass = u16(buf, e + 2);
     const rdlen = u16(buf, e + 8);
     const rdata = e + 10;
-    if (rdata + rdlen > end) return true;
-    if (type === out.qtype && klass === 1) {
+    if (rdata + rdlen > end) break;
+    if (i >= an) {
+      if (type === DNS_TYPE_NS) sawNs = true;
+      else if (type === DNS_TYPE_SOA) sawSoa = true;
+    } else if (type === out.qtype && klass === 1) {
       if (out.answers < MAX_DNS_ANSWERS) out.answerAt[out.answers] = rdata;
       out.answers++;
     }
     p = rdata + rdlen;
   }
+  // A referral (RFC 1034 §4.3.1): no answer, the next servers in the authority section, no SOA
+  // (which NODATA carries, RFC 2308 §2.2): it says nothing of the name.
+  out.referral = out.response && out.rcode === RCODE_NOERROR && out.answers === 0 && sawNs && !sawSoa;
   return true;
 }
 

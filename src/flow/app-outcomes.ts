@@ -76,9 +76,12 @@ export abstract class AppOutcomes extends IcmpAttachment {
       const pkt = this.dnsPacket;
       const frame = this.dnsFrame;
       if (pkt !== null && frame !== null && readDns(buf, start, end, true, m))
-        this.dnsLookups.note(m, buf, pkt, frame.index, frame.tsMicros);
+        this.dnsLookups.note(m, buf, pkt, frame);
     });
   }
+
+  /** TCP and UDP payloads to or from port 53 the capture's snapshot length cut, and the first one's frame offset. */
+  readonly dnsCut = { frames: 0, firstOffset: -1 };
 
   /** @internal */ rowSip(row: number): SipOutcome | null {
     return this.sip.of(row, this.rowOrigIsLo(row));
@@ -180,7 +183,7 @@ export abstract class AppOutcomes extends IcmpAttachment {
     } else if (app === App.Dns) {
       const m = this.dnsMessage;
       if (readDns(frame.buf, at, at + pkt.payloadCaptured, false, m))
-        this.dnsLookups.note(m, frame.buf, pkt, frame.index, frame.tsMicros);
+        this.dnsLookups.note(m, frame.buf, pkt, frame, pkt.payloadCaptured < pkt.payloadLen);
     } else if (app === App.Kerberos) {
       if (!retransmitted)
         this.noteKerberos(row, frame.buf, at, at + pkt.payloadCaptured, pkt.ipProto === IPPROTO_TCP);

@@ -22,14 +22,19 @@ import {
   SignIn,
 } from "../decode/dns.js";
 import type { Packet } from "../decode/packet.js";
+import type { FrameStamp } from "./types.js";
+
+/** What a lookup keeps of the frame that carried a message. */
+type FrameRef = Pick<FrameStamp, "index" | "tsMicros">;
+
 import { ipv4Text, wordsText } from "../format.js";
 
 /** Lookups kept (a name and type asked by one client): a few names, asked by each client signing in. */
 export const MAX_LOOKUPS = 4096;
 /** SRV targets whose address lookups are kept. */
 export const MAX_TARGETS = 256;
-/** Answers kept per lookup. */
-export const MAX_ANSWERS = 4;
+/** Answers kept per lookup: every SRV target a client would try, in practice (RFC 2782 orders them all). */
+export const MAX_ANSWERS = 16;
 
 export interface DnsLookup {
   /** The question's name, lowercase, and its type. */
@@ -50,7 +55,7 @@ export interface DnsLookup {
   refused: number;
   /** Other response codes (FORMERR, NOTIMP, …). */
   otherError: number;
-  /** Responses cut to fit a UDP datagram (TC): incomplete, counted under no code (RFC 2181 §9). */
+  /** Responses that answer nothing yet, counted under no code: cut to fit a UDP datagram (TC, RFC 2181 §9) or by the capture's snapshot length before their answers, or a referral to other servers. */
   truncated: number;
   /** Frame numbers (1-based) of the first query, the first response and the first answer; 0: none. */
   queryFrame: number;
@@ -107,9 +112,10 @@ export class DnsLookups {
    * frame numbered `frame`. A lookup is one name and type asked by one client
    * (the query's sender, the response's receiver).
    */
-  note(m: DnsMessage, buf: Uint8Array, pkt: Packet, frame: number, ts: number): void {
+  note(m: DnsMessage, buf: Uint8Array, pkt: Packet, frame: FrameRef, cut = false): void {
     const type = TYPE_NAMES[m.qtype];
-    if (type === undefined) return;
+    // A recursive resolver's own questions (RD clear) and their referrals are not a client's lookups.
+    if (type === undefined || !m.recursionDesired) return;
     const kind: SignIn = m.signIn;
     // An address lookup of a host an SRV answer named (whatever its name: sip.<domain> often is one).
     const target = type !== "SRV" && this.targets.get(m.nameHash) !== undefined;
@@ -143,7 +149,7 @@ export class DnsLookups {
         queryFrame: 0,
         responseFrame: 0,
         answerFrame: 0,
-        firstSeen: ts,
+        firstSeen: frame.tsMicros,
         client,
         server: null,
         answers: [],
@@ -153,22 +159,24 @@ export class DnsLookups {
     if (!m.response) {
       l.queries++;
       if (l.queryFrame === 0) {
-        l.queryFrame = frame;
-        l.firstSeen = Math.min(l.firstSeen, ts);
+        l.queryFrame = frame.index;
+        l.firstSeen = Math.min(l.firstSeen, frame.tsMicros);
       }
       return;
     }
     l.responses++;
     if (l.responseFrame === 0) {
-      l.responseFrame = frame;
+      l.responseFrame = frame.index;
       l.server = addressOf(pkt, true);
     }
     const rcode = m.rcode;
-    // A truncated answer is incomplete (RFC 2181 §9): the client asks again over TCP; it says nothing.
-    if (m.truncated) l.truncated++;
+    // A truncated answer is incomplete (RFC 2181 §9): the client asks again over TCP; it says
+    // nothing. So is one the capture cut, unless its header's code already says (NXDOMAIN, …).
+    const incomplete = cut && rcode === RCODE_NOERROR && m.answers === 0;
+    if (m.truncated || incomplete || m.referral) l.truncated++;
     else if (rcode === RCODE_NOERROR && m.answers > 0) {
       l.answered++;
-      if (l.answerFrame === 0) l.answerFrame = frame;
+      if (l.answerFrame === 0) l.answerFrame = frame.index;
       this.keepAnswers(l, m, buf);
     } else if (rcode === RCODE_NOERROR) l.noData++;
     else if (rcode === RCODE_NXDOMAIN) l.nxdomain++;

@@ -213,6 +213,9 @@ export class FlowTable extends AppOutcomes {
       this.ipBytesHi[row] = this.ipBytesHi[row]! + pkt.ipLen;
     }
     const carries = payload > 0 && pkt.payloadCaptured > 0;
+    // A DNS answer cut short may lose its records: said once, as a warning (sign-in discovery).
+    if (pkt.payloadCaptured < payload && hasPorts && (sp === 53 || dp === 53) && this.dnsCut.frames++ === 0)
+      this.dnsCut.firstOffset = frame.fileOffset;
     if (carries) this.notePayload(row, pkt, frame.buf, fromLo);
     if (badChecksum) this.markLog(row, H_BAD_CHECKSUM, LOG_BAD_CHECKSUM, fromLo);
     if (proto === IPPROTO_TCP) this.tcpPacket(row, pkt, fromLo, payload);

@@ -83,7 +83,8 @@ export class MediaPaths {
   private readonly edgePlaced: boolean;
 
   constructor(private readonly topology: Topology | null = null) {
-    this.edgePlaced = topology?.roles().some((r) => /edge/i.test(r)) ?? false;
+    // The Edge servers themselves: a load balancer placed alone leaves port 3478 the rule.
+    this.edgePlaced = topology?.roles().some((r) => /edge/i.test(r) && !/load balancer/i.test(r)) ?? false;
   }
 
   /** Whether a flow may take part in a finding (checked before its addresses are formatted). */
