@@ -620,6 +620,16 @@ const ROWS: Row[] = [
     code: "early_media",
   },
   {
+    name: "RTP for 5 s to the Front End's media port, nothing back on it, the peer's only media back RTCP opening with receiver reports: it receives and sends no RTP (information)",
+    flow: rtpToFrontEnd({
+      ...responderSeen,
+      mediaFrom: (orig: boolean, kind?: string) =>
+        !orig && (kind === undefined || kind === "any" || kind === "receiverReport"),
+    }),
+    verdict: "known",
+    code: "peer_receive_only",
+  },
+  {
     name: "ICE connectivity checks (Binding requests with USERNAME), no answer, the client's media path working within a minute: information",
     flow: iceChecks(3, 3, { mediaWorked: (orig: boolean) => orig }),
     verdict: "known",

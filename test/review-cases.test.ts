@@ -37,7 +37,13 @@ describe("hostile review cases (fixtures/review-cases.pcap)", () => {
     [52016, "blocked", "icmp_unreachable", true, "ICMPv6 quoting a SYN behind a hop-by-hop header"],
     [52020, "known", "-", false, "a gateway's call with the Mediation Server, both ways"],
     [52022, "blocked", "one_way_media", true, "its other call one way: the working call does not hide it"],
-    [52030, "known", "-", false, "a held call: RTP one way, RTCP both ways on ports not next to it"],
+    [
+      52030,
+      "known",
+      "peer_receive_only",
+      false,
+      "a held call: RTP one way, RTCP both ways on ports not next to it (the held end's receiver reports: information)",
+    ],
     [
       52040,
       "known",

@@ -313,7 +313,13 @@ function oneWayMedia(
 ): void {
   const packets = fromOrig ? flow.origPackets : flow.respPackets;
   if (packets < 2 || span < 1_000_000) return;
-  if (flow.mediaFrom(!fromOrig)) return;
+  if (flow.mediaFrom(!fromOrig)) {
+    // What came back was only RTCP opening with receiver reports: the peer hears this stream and
+    // sends none of its own (RFC 3550 §6.4.2), as a one-way call does, and a held one.
+    if (!flow.mediaFrom(!fromOrig, "stream") && flow.mediaFrom(!fromOrig, "receiverReport"))
+      info.push(reason("peer_receive_only", { packets, spanMicros: span }));
+    return;
+  }
   // Ringback or an announcement before the call is answered (RFC 3960): one way by design.
   if (flow.earlyMedia(fromOrig)) info.push(reason("early_media", { packets, spanMicros: span }));
   else if (flow.peerSent(!fromOrig)) {

@@ -148,6 +148,7 @@ export interface ReasonDetails {
    * 2xx answered: early media (ringback, an announcement; RFC 3960), one way by design.
    */
   early_media: { packets: number; spanMicros: number };
+  peer_receive_only: { packets: number; spanMicros: number };
   /** Information: a KDC's KRB-ERROR (RFC 4120 §5.9.1), other than pre-authentication required. */
   kerberos_error: { code: number; name: string; count: number };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */
@@ -188,6 +189,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "client_media",
   "ice_check_unanswered",
   "early_media",
+  "peer_receive_only",
   "sip_auth",
   "kerberos_error",
   "tls_certificate_expired",
@@ -244,6 +246,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   ice_check_unanswered:
     "nothing, unless the two hosts should reach each other directly (then a firewall dropping UDP between them); a call that takes the Edge's relay uses its bandwidth",
   early_media: "nothing: a call that rang or played an announcement and was not answered",
+  peer_receive_only:
+    "one-way audio: why the peer (a gateway, a phone) sends no RTP though it receives (its codec, a muted or held leg, NAT on its way back); nothing if the call was on hold (SDP sendonly/inactive)",
   kerberos_error:
     "by the error: KRB_AP_ERR_SKEW the client's clock (5 minutes at most off the DC's), KDC_ERR_S_PRINCIPAL_UNKNOWN the server's SPN (setspn), KDC_ERR_PREAUTH_FAILED the password, KDC_ERR_CLIENT_REVOKED the account; OCS falls back to NTLM where it can",
   sip_auth: "nothing: OCS challenges every first request (NTLM or Kerberos) before it succeeds",

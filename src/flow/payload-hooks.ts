@@ -18,6 +18,8 @@ import {
   FirstPayload,
   IDENTIFY_PACKETS_TCP,
   IDENTIFY_PACKETS_UDP,
+  MEDIA_RECEIVER_REPORT,
+  MEDIA_STREAM,
   RTP_RUN,
   SENDER_BITS_LOG2,
 } from "./types.js";
@@ -44,6 +46,8 @@ const TO_PORT = 0x20000;
 /** Keys of `mediaPairs` without a port: the address pair sent media; the address pair had a flow with media both ways. */
 const ANY_PORT = 0x40000;
 const BOTH_WAYS = 0x80000;
+/** RTCP's receiver report (RFC 3550 §6.4.2): a participant that sent no RTP since its last report opens with it, not with SR (200). */
+const RTCP_RR = 201;
 
 /** The hashed (source, destination, port, which port) key of `mediaPairs`. */
 function mediaKey(from: readonly number[], to: readonly number[], port: number, which: number): number {
@@ -110,8 +114,11 @@ export abstract class PayloadHooks extends TcpHistory {
     this.senders.add(h);
   }
 
-  /** A side's payload was identified as media: its address sent media to the other side's, from and to these ports. */
-  protected markMediaPair(row: number, fromLo: boolean): void {
+  /**
+   * A side's payload was identified as media: its address sent media to the other side's, from and
+   * to these ports; `kind` adds whether it was a stream or RTCP opening with a receiver report.
+   */
+  protected markMediaPair(row: number, fromLo: boolean, kind = 0): void {
     const s = row * 8 + (fromLo ? 0 : 4);
     const d = row * 8 + (fromLo ? 4 : 0);
     const from = [this.addr[s]!, this.addr[s + 1]!, this.addr[s + 2]!, this.addr[s + 3]!];
@@ -122,6 +129,11 @@ export abstract class PayloadHooks extends TcpHistory {
     m.add(mediaKey(from, to, fromLo ? lo : hi, FROM_PORT));
     m.add(mediaKey(from, to, fromLo ? hi : lo, TO_PORT));
     m.add(mediaKey(from, to, 0, ANY_PORT));
+    if (kind !== 0) {
+      m.add(mediaKey(from, to, fromLo ? lo : hi, FROM_PORT | kind));
+      m.add(mediaKey(from, to, fromLo ? hi : lo, TO_PORT | kind));
+      m.add(mediaKey(from, to, 0, ANY_PORT | kind));
+    }
     // A call's audio or video both ways on one 5-tuple: RTP from each side (RTCP alone, a held
     // call's receiver reports, is not a working call).
     if (
@@ -141,14 +153,20 @@ export abstract class PayloadHooks extends TcpHistory {
    * from port `fromPort` or its RTP/RTCP pair (port ^ 1), or to port `toPort` or its pair; or on any
    * flow, when no flow between the two carried RTP both ways (hashed; see `mediaPairs`).
    */
-  sentMediaTo(from: readonly number[], to: readonly number[], fromPort: number, toPort: number): boolean {
+  sentMediaTo(
+    from: readonly number[],
+    to: readonly number[],
+    fromPort: number,
+    toPort: number,
+    kind = 0,
+  ): boolean {
     const m = this.mediaPairs;
     return (
-      m.has(mediaKey(from, to, fromPort, FROM_PORT)) ||
-      m.has(mediaKey(from, to, fromPort ^ 1, FROM_PORT)) ||
-      m.has(mediaKey(from, to, toPort, TO_PORT)) ||
-      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT)) ||
-      (m.has(mediaKey(from, to, 0, ANY_PORT)) && !m.has(mediaKey(from, to, 0, BOTH_WAYS)))
+      m.has(mediaKey(from, to, fromPort, FROM_PORT | kind)) ||
+      m.has(mediaKey(from, to, fromPort ^ 1, FROM_PORT | kind)) ||
+      m.has(mediaKey(from, to, toPort, TO_PORT | kind)) ||
+      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT | kind)) ||
+      (m.has(mediaKey(from, to, 0, ANY_PORT | kind)) && !m.has(mediaKey(from, to, 0, BOTH_WAYS)))
     );
   }
 
@@ -210,7 +228,7 @@ export abstract class PayloadHooks extends TcpHistory {
       }
       seqs[row] = found.rtpSeq;
       app[row] = runs[row]! >= RTP_RUN ? App.Rtp : App.RtpCandidate;
-      if (app[row] === App.Rtp) this.markMediaPair(row, fromLo);
+      if (app[row] === App.Rtp) this.markMediaPair(row, fromLo, MEDIA_STREAM);
       return;
     }
     if (id === App.Unidentified || id === App.None) {
@@ -218,7 +236,9 @@ export abstract class PayloadHooks extends TcpHistory {
       return;
     }
     app[row] = id;
-    if (id === App.Rtcp || id === App.Dtls) this.markMediaPair(row, fromLo);
+    if (id === App.Dtls) this.markMediaPair(row, fromLo, MEDIA_STREAM);
+    else if (id === App.Rtcp)
+      this.markMediaPair(row, fromLo, buf[start + 1] === RTCP_RR ? MEDIA_RECEIVER_REPORT : 0);
     (fromLo ? this.appDetailLo : this.appDetailHi)[row] = found.detail;
     if (id === App.Tls && found.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);
@@ -257,7 +277,7 @@ export abstract class PayloadHooks extends TcpHistory {
     }
     if (runs[row]! >= RTP_RUN) {
       app[row] = App.Stun;
-      this.markMediaPair(row, fromLo);
+      this.markMediaPair(row, fromLo, MEDIA_STREAM);
       (fromLo ? this.appDetailLo : this.appDetailHi)[row] = STUN_CHANNEL_DATA;
     } else if (current === App.None || current === App.RtpCandidate) {
       app[row] = App.Unidentified;

@@ -175,3 +175,8 @@ export const IDENTIFY_PACKETS_UDP = 8;
 
 /** RTP packets of one SSRC, with rising sequence numbers, that confirm RTP. */
 export const RTP_RUN = 3;
+
+/** Added to a media key's kind (payload-hooks.ts `mediaPairs`): the media was a stream (RTP, ChannelData, DTLS), not RTCP. */
+export const MEDIA_STREAM = 0x100000;
+/** Added to a media key's kind: RTCP that opened with a receiver report (its sender sent no RTP since its last report). */
+export const MEDIA_RECEIVER_REPORT = 0x200000;

@@ -12,7 +12,13 @@ import type { StunOutcome } from "./stun-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
 import type { TlsOutcome } from "./tls-outcome.js";
-import type { FirstPayload, IcmpEvidence, IcmpQuote } from "./types.js";
+import {
+  type FirstPayload,
+  type IcmpEvidence,
+  type IcmpQuote,
+  MEDIA_RECEIVER_REPORT,
+  MEDIA_STREAM,
+} from "./types.js";
 
 /**
  * A read-only view of one flow row, in originator/responder terms. Valid
@@ -165,9 +171,10 @@ export class Flow {
   }
   /**
    * Whether this end's address sent media to the other end's address, on this flow or another
-   * of the same call: from this end's port or to the other end's (or their RTCP pair).
+   * of the same call: from this end's port or to the other end's (or their RTCP pair). `kind`:
+   * any media; a stream (RTP, ChannelData, DTLS); RTCP that opened with a receiver report.
    */
-  mediaFrom(orig: boolean): boolean {
+  mediaFrom(orig: boolean, kind: "any" | "stream" | "receiverReport" = "any"): boolean {
     const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
     const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
     return this.table.sentMediaTo(
@@ -175,6 +182,7 @@ export class Flow {
       b,
       orig ? this.origPort : this.respPort,
       orig ? this.respPort : this.origPort,
+      kind === "any" ? 0 : kind === "stream" ? MEDIA_STREAM : MEDIA_RECEIVER_REPORT,
     );
   }
   /** Whether the capture holds any packet sent by this end's address (on any flow). */

@@ -140,6 +140,8 @@ export function reasonText(r: Reason): string {
     }
     case "early_media":
       return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) from the address and port a provisional answer (18x with SDP) announced, for a call no 2xx answered: early media (ringback or an announcement, RFC 3960), one way by design`;
+    case "peer_receive_only":
+      return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}); the peer sent back only RTCP receiver reports (RFC 3550 §6.4.2: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
     case "kerberos_error": {
@@ -303,6 +305,8 @@ export function reasonBrief(r: Reason): string {
       return `${plural(r.details.checks, "ICE check")} unanswered, another pair of the port worked`;
     case "early_media":
       return `early media one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
+    case "peer_receive_only":
+      return `one way, the peer sends receiver reports only`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "turn_allocate_failed":
