@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { udp, writePcap } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
 import { CATALOG } from "../src/catalog/data.js";
 import { CatalogIndex } from "../src/catalog/index.js";
@@ -46,6 +47,29 @@ describe("protocol_mismatch on real traffic (fixtures/record.sh)", async () => {
       { protocol: "stun", confidence: "signature" },
       { protocol: "sip", confidence: "port-only" }, // the SYN to 5062 carried nothing: from the catalog
     ]);
+  });
+});
+
+describe("transport_mismatch names the roles placed where the flow went (UC scenario tester)", () => {
+  it("SIP over UDP to the Mediation Server's 5060: the Mediation Server, not every role with 5060/tcp", async () => {
+    const t = Date.UTC(2024, 4, 14, 9, 0, 0) * 1000;
+    const options = "OPTIONS sip:10.0.0.20 SIP/2.0\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    const ok = "SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    const path = join(mkdtempSync(join(tmpdir(), "ocs-tm-")), "sip-udp.pcap");
+    writeFileSync(
+      path,
+      writePcap([
+        udp("10.0.0.50", 5060, "10.0.0.20", 5060, t, options),
+        udp("10.0.0.20", 5060, "10.0.0.50", 5060, t + 5000, ok),
+      ]),
+    );
+    const roles = async (withTopology: boolean) => {
+      const r = await analyzeCapture(path, withTopology ? { topology } : {});
+      const x = r.flows[0]!.reasons[0]!;
+      return x.code === "transport_mismatch" ? x.details.roles : null;
+    };
+    expect(await roles(true)).toEqual(["Mediation Server"]);
+    expect((await roles(false))!.length).toBeGreaterThan(1);
   });
 });
 

@@ -313,13 +313,13 @@ function decide(
     return matched(c, ev, extra, matches, misdirected);
   }
 
-  // The port is catalogued only for the other transport: misdirected, unless
-  // RTP, RTCP or DTLS in a media range claims it (peer-to-peer media on a
-  // client port that happens to be a listening port of the other transport).
-  // STUN is a request to a server's port, so it stays misdirected (TCP to 3478).
-  // An identified payload counts only when the other transport's rows take it
-  // (SIP over UDP to 5060, STUN to 443/udp); DTLS on 443/udp is other traffic.
-  const otherListen = index.listen(other, port);
+  // Catalogued only for the other transport: misdirected, unless RTP, RTCP or DTLS in a media range
+  // claims it (peer-to-peer media on a client port); STUN (TCP to 3478) stays. A payload counts only
+  // when the other transport's rows take it (SIP over UDP to 5060); DTLS on 443/udp is other
+  // traffic. With a topology, the rows of the roles placed at the endpoints name them, if any.
+  const allOther = index.listen(other, port);
+  const here = topology ? rowsHere(allOther, origPlace, respPlace) : allOther;
+  const otherListen = here.length > 0 ? here : allOther;
   const streamMedia = isMedia(app) && app !== App.Stun;
   const fits = family === null || demands(otherListen, other).accepted.has(family);
   if (otherListen.length > 0 && placed.length === 0 && fits && !(streamMedia && media.length > 0)) {
