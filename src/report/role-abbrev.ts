@@ -1,7 +1,9 @@
 /**
  * Short names for catalog roles in the terminal report ("FE" for Front End
  * Servers), and the legend of the ones a report used, printed once. Roles of
- * a custom catalog get their initials, made unique with a number.
+ * a custom catalog get their initials, made unique with a number. A merged
+ * catalog's role, qualified by its product ("Front End Servers (OCS 2007 R2)"),
+ * is the role's short name and the product's tag: "FE.ocs".
  */
 
 const KNOWN: Readonly<Record<string, string>> = {
@@ -22,6 +24,28 @@ const KNOWN: Readonly<Record<string, string>> = {
   "Reverse Proxy": "RP",
 };
 
+/** Tags of the built-in products' qualifiers (catalog/products.ts `short`). */
+const PRODUCT_TAGS: Readonly<Record<string, string>> = {
+  "OCS 2007 R2": "ocs",
+  "Lync 2013": "lync",
+  "SfB 2015": "sfb15",
+  "SfB 2019": "sfb19",
+  Teams: "teams",
+  "Teams DR": "tdr",
+};
+
+/** A name's initials, at most six ("R" for none). */
+function initials(name: string): string {
+  return (
+    name
+      .split(/[^A-Za-z0-9]+/)
+      .filter((w) => w !== "")
+      .map((w) => w[0]!.toUpperCase())
+      .join("")
+      .slice(0, 6) || "R"
+  );
+}
+
 export class RoleAbbreviations {
   private readonly byRole = new Map<string, string>();
   private readonly used = new Set<string>();
@@ -39,15 +63,12 @@ export class RoleAbbreviations {
     if (short !== undefined) return short;
     short = KNOWN[role];
     if (short === undefined) {
-      const initials =
-        role
-          .split(/[^A-Za-z0-9]+/)
-          .filter((w) => w !== "")
-          .map((w) => w[0]!.toUpperCase())
-          .join("")
-          .slice(0, 6) || "R";
-      short = initials;
-      for (let n = 2; this.taken.has(short); n++) short = `${initials}${n}`;
+      const qualified = / \(([^()]+)\)$/.exec(role);
+      const tag = qualified === null ? undefined : PRODUCT_TAGS[qualified[1]!];
+      const base = tag === undefined ? role : role.slice(0, qualified!.index);
+      const stem = tag === undefined ? initials(role) : `${KNOWN[base] ?? initials(base)}.${tag}`;
+      short = stem;
+      for (let n = 2; this.taken.has(short); n++) short = `${stem}${n}`;
       this.taken.add(short);
     }
     this.byRole.set(role, short);
