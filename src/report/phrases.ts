@@ -103,3 +103,8 @@ export function seconds(micros: number): string {
   if (micros < 1_000_000) return `${Math.round(micros / 1000)} ms`;
   return `${(micros / 1_000_000).toFixed(1)} s`;
 }
+
+/** A transport as people write it: "UDP", "ICMP", "ICMPv6". */
+export function transportText(transport: string): string {
+  return transport === "icmpv6" ? "ICMPv6" : transport.toUpperCase();
+}

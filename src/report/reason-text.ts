@@ -7,7 +7,7 @@
 import { FAMILY_TEXT } from "../classify/payload.js";
 import type { Reason } from "../classify/reasons.js";
 import { CLOSED_BY_OTHER, ICMP_MEANING, icmpBrief, icmpHead } from "./icmp-text.js";
-import { plural, protocolName, SIP_REASON_PHRASES, seconds, TURN_PHRASES } from "./phrases.js";
+import { plural, protocolName, SIP_REASON_PHRASES, seconds, TURN_PHRASES, transportText } from "./phrases.js";
 
 /**
  * The protocols of the OCS families (classify/payload.ts payloadFamily; STUN in its Microsoft and
@@ -354,10 +354,6 @@ export function reasonBrief(r: Reason): string {
 }
 
 /** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */
-function transportText(transport: string): string {
-  return transport === "icmpv6" ? "ICMPv6" : transport.toUpperCase();
-}
-
 function roleList(roles: readonly string[]): string {
   return roles.length <= 3
     ? roles.join(", ")

@@ -1,7 +1,7 @@
 /** Plain-text pieces shared by the renderers (each escapes them for its own format). */
 import { REASON_CODES, type ReasonCode } from "../classify/reasons.js";
 import type { FlowRecord, Report, UnknownGroup } from "./model.js";
-import { protocolName } from "./phrases.js";
+import { protocolName, transportText } from "./phrases.js";
 
 /** "10.0.0.1:5061", "[2001:db8::1]:5061", or the bare address when there is no port (ICMP). */
 export function endpoint(ip: string, port: number | null): string {
@@ -45,7 +45,7 @@ export function formatBytes(n: number): string {
 /** "DNS 53/udp: 12 flows", "unidentified 8080/tcp: 1 flow", "ICMP: 3 flows". */
 export function unknownGroupLabel(g: UnknownGroup): string {
   const what = g.protocol === "unidentified" ? "unidentified" : protocolName(g.protocol);
-  const where = g.port === null ? g.transport.toUpperCase() : `${g.port}/${g.transport}`;
+  const where = g.port === null ? transportText(g.transport) : `${g.port}/${g.transport}`;
   return `${what} ${where}: ${g.flows} flow${g.flows === 1 ? "" : "s"} (${g.reason})`;
 }
 
