@@ -71,6 +71,33 @@ describe("transport_mismatch names the roles placed where the flow went (UC scen
     expect(await roles(true)).toEqual(["Mediation Server"]);
     expect((await roles(false))!.length).toBeGreaterThan(1);
   });
+
+  // Hostile review of 8b7c094: the narrowed rows decided whether the payload fits (SIP over UDP to the
+  // Front End's 5061 became unknown, other_protocol), and the sender's role named a flow to an
+  // unplaced gateway, and client "connect" rows a client's flow to an unplaced server.
+  const sipUdp = async (from: string, to: string, port: number, placed = true) => {
+    const t = Date.UTC(2024, 4, 14, 9, 0, 0) * 1000;
+    const options = `OPTIONS sip:${to} SIP/2.0\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    const path = join(mkdtempSync(join(tmpdir(), "ocs-tm-")), "sip-udp.pcap");
+    writeFileSync(path, writePcap([udp(from, 49211, to, port, t, options)]));
+    const f = (await analyzeCapture(path, placed ? { topology } : {})).flows[0]!;
+    return { verdict: f.verdict, reason: f.reasons[0]!.code, roles: f.roles.map((r) => r.role) };
+  };
+  it("SIP over UDP to the Front End's 5061 stays transport_mismatch with a topology, naming the Front End", async () => {
+    expect(await sipUdp("10.0.0.99", "10.0.0.10", 5061)).toEqual({
+      verdict: "misdirected",
+      reason: "transport_mismatch",
+      roles: ["Front End Servers"],
+    });
+  });
+  it("a flow to an address the topology places nowhere names every role with the port, not the sender's", async () => {
+    for (const from of ["10.0.0.20", "10.1.0.20"]) {
+      const r = await sipUdp(from, "10.2.0.50", 5060);
+      expect(r.reason).toBe("transport_mismatch");
+      expect(r.roles).toContain("Front End Servers");
+      expect(r.roles).toEqual((await sipUdp(from, "10.2.0.50", 5060, false)).roles);
+    }
+  });
 });
 
 describe("topology-aware reasons (fixtures/topology-cases.pcap + topology-cases.yaml)", async () => {

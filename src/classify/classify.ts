@@ -48,6 +48,7 @@ import {
   rangeMismatch,
   roleMismatch,
   roleNames,
+  rowsAtResponder,
   rowsHere,
   subset,
   windowsManagement,
@@ -316,12 +317,11 @@ function decide(
   // Catalogued only for the other transport: misdirected, unless RTP, RTCP or DTLS in a media range
   // claims it (peer-to-peer media on a client port); STUN (TCP to 3478) stays. A payload counts only
   // when the other transport's rows take it (SIP over UDP to 5060); DTLS on 443/udp is other
-  // traffic. With a topology, the rows of the roles placed at the endpoints name them, if any.
+  // traffic. The responder's placed role names it, else every role with the port (placement.ts).
   const allOther = index.listen(other, port);
-  const here = topology ? rowsHere(allOther, origPlace, respPlace) : allOther;
-  const otherListen = here.length > 0 ? here : allOther;
+  const otherListen = rowsAtResponder(allOther, respPlace);
   const streamMedia = isMedia(app) && app !== App.Stun;
-  const fits = family === null || demands(otherListen, other).accepted.has(family);
+  const fits = family === null || demands(allOther, other).accepted.has(family);
   if (otherListen.length > 0 && placed.length === 0 && fits && !(streamMedia && media.length > 0)) {
     const mismatch = reason("transport_mismatch", { transport, port, other, roles: roleNames(otherListen) });
     return set(c, "misdirected", otherListen, [mismatch], extra);

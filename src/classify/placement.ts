@@ -68,6 +68,21 @@ export function rowsHere(
   );
 }
 
+/**
+ * The rows a flow's responder serves where the topology places it: its role's rows, "connect" rows
+ * left out (a port the role sends to is not one it answers on); all of `matches` when the responder
+ * is placed in no role or its role has none of them. A flow is named by where it went, not by its sender.
+ */
+export function rowsAtResponder(
+  matches: readonly CatalogMatch[],
+  resp: Place | null,
+): readonly CatalogMatch[] {
+  const role = resp?.role ?? null;
+  if (role === null) return matches;
+  const rows = subset(matches, `at\n${role}`, (m) => m.entry.role === role && m.entry.portUse !== "connect");
+  return rows.length > 0 ? rows : matches;
+}
+
 export function roleNames(matches: readonly CatalogMatch[]): string[] {
   return [...new Set(matches.map((m) => m.entry.role))];
 }
