@@ -42,7 +42,13 @@ import { STUN_BINDING_REQUEST } from "../src/decode/signatures-media.js";
 import type { CertificateFacts } from "../src/decode/x509.js";
 import { type ConnState, EndpointState } from "../src/flow/tcp.js";
 import type { TlsOutcome } from "../src/flow/tls-outcome.js";
-import { FirstPayload, type IcmpEvidence, type IcmpQuote } from "../src/flow/types.js";
+import {
+  FirstPayload,
+  type IcmpEvidence,
+  type IcmpQuote,
+  RTCP_REPORTED_ON,
+  RTCP_SENDER,
+} from "../src/flow/types.js";
 import type { FlowFacts } from "../src/flow/view.js";
 import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 
@@ -107,6 +113,8 @@ function facts(proto: "tcp" | "udp" | "icmp", server: string, port: number, o: O
     icmpQuotesOriginator: true,
     icmpQuote: null,
     mediaFrom: () => false,
+    rtcpFrom: () => 0,
+    rtpSsrc: () => null,
     peerSent: () => false,
     mediaWorked: () => false,
     earlyMedia: () => false,
@@ -620,14 +628,36 @@ const ROWS: Row[] = [
     code: "early_media",
   },
   {
-    name: "RTP for 5 s to the Front End's media port, nothing back on it, the peer's only media back RTCP opening with receiver reports: it receives and sends no RTP (information)",
+    name: "RTP for 5 s to the Front End's media port, nothing back on it, the peer's only media back RTCP whose report blocks name this stream, no sender report: it receives and sends no RTP (information)",
     flow: rtpToFrontEnd({
       ...responderSeen,
-      mediaFrom: (orig: boolean, kind?: string) =>
-        !orig && (kind === undefined || kind === "any" || kind === "receiverReport"),
+      mediaFrom: (orig: boolean, kind?: string) => !orig && kind !== "stream",
+      rtcpFrom: (orig: boolean) => (orig ? 0 : RTCP_REPORTED_ON),
+      rtpSsrc: (orig: boolean) => (orig ? 0x3333 : null),
     }),
     verdict: "known",
     code: "peer_receive_only",
+  },
+  {
+    name: "the same, the peer's RTCP naming no block on this stream (it hears nothing, or another call's): nothing to say",
+    flow: rtpToFrontEnd({
+      ...responderSeen,
+      mediaFrom: (orig: boolean, kind?: string) => !orig && kind !== "stream",
+      rtpSsrc: (orig: boolean) => (orig ? 0x3333 : null),
+    }),
+    verdict: "known",
+    code: null,
+  },
+  {
+    name: "the same, the peer's RTCP holding sender reports (it says it sends RTP, none arrived): blocked, one_way_media",
+    flow: rtpToFrontEnd({
+      ...responderSeen,
+      mediaFrom: (orig: boolean, kind?: string) => !orig && kind !== "stream",
+      rtcpFrom: (orig: boolean) => (orig ? 0 : RTCP_REPORTED_ON | RTCP_SENDER),
+      rtpSsrc: (orig: boolean) => (orig ? 0x3333 : null),
+    }),
+    verdict: "blocked",
+    code: "one_way_media",
   },
   {
     name: "ICE connectivity checks (Binding requests with USERNAME), no answer, the client's media path working within a minute: information",

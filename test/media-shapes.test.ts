@@ -5,16 +5,26 @@
  *   confirmed over its rising sequence numbers, and a copy, which repeats its
  *   number, neither steps nor breaks the run (duplicated media became "no
  *   reply (firewall drop?)");
- * - RTP one way whose peer answers with RTCP receiver reports only (a gateway
- *   that hears the call and sends nothing: "the caller cannot be heard"):
- *   information `peer_receive_only`, where the report was clean.
+ * - RTP one way whose peer answers with RTCP only: report blocks on the stream
+ *   and no sender report (a gateway that hears the call and sends nothing: "the
+ *   caller cannot be heard") is information `peer_receive_only`, where the
+ *   report was clean; sender reports counting RTP that never arrived are
+ *   `one_way_media`.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type PcapRecord, rtcpReceiverReport, rtp, udp, writePcap } from "../fixtures/lib/packets.js";
+import {
+  type PcapRecord,
+  rtcpReceiverReport,
+  rtcpSenderReport,
+  rtp,
+  udp,
+  writePcap,
+} from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
+import { reasonText } from "../src/report/reason-text.js";
 
 const T0 = Date.UTC(2024, 4, 14, 9, 0, 0) * 1000;
 
@@ -52,32 +62,68 @@ describe("duplicated packets", () => {
   });
 });
 
-describe("RTP one way, the peer answering with RTCP receiver reports only", () => {
-  /** The Mediation Server's RTP to a gateway for 4 s, the gateway's RTCP (first part `pt`) on the next ports. */
-  function oneWay(pt: number): PcapRecord[] {
+describe("RTP one way, the peer answering with RTCP only", () => {
+  /** The Mediation Server's RTP (SSRC 0x3333) to a gateway for 4 s, and the gateway's RTCP from the next port, one a second. */
+  function oneWay(
+    rtcp: (i: number) => Uint8Array,
+    ports = { med: 60020, gw: 16384 },
+    ssrc = 0x3333,
+  ): PcapRecord[] {
     const out: PcapRecord[] = [];
     for (let i = 0; i < 200; i++)
-      out.push(udp("10.0.0.20", 60020, "10.2.0.52", 16384, T0 + i * 20_000, rtp(1 + i, i * 160, 0x3333)));
-    for (let i = 0; i < 4; i++) {
-      const report = Uint8Array.from(rtcpReceiverReport(0x4444));
-      report[1] = pt;
-      out.push(udp("10.2.0.52", 16385, "10.0.0.20", 60021, T0 + i * 1_000_000 + 500, report));
-    }
+      out.push(
+        udp("10.0.0.20", ports.med, "10.2.0.52", ports.gw, T0 + i * 20_000, rtp(1 + i, i * 160, ssrc)),
+      );
+    for (let i = 0; i < 4; i++)
+      out.push(udp("10.2.0.52", ports.gw + 1, "10.0.0.20", ports.med + 1, T0 + i * 1_000_000 + 500, rtcp(i)));
     return out.sort((a, b) => a.tsMicros - b.tsMicros);
   }
+  const codes = async (records: PcapRecord[], port = 16384) => {
+    const f = (await analyze(records)).flows.find((x) => x.serverPort === port)!;
+    return [f.verdict, f.reasons.map((x) => x.code)];
+  };
 
-  it("is information, peer_receive_only (RFC 3550 §6.4.2: the peer receives and sends no RTP)", async () => {
-    const r = await analyze(oneWay(201));
+  it("report blocks on the stream, no sender report: information, peer_receive_only (RFC 3550 §6.4.2)", async () => {
+    const r = await analyze(oneWay((i) => rtcpReceiverReport(0x4444, 0x3333, 50 * i)));
     const media = r.flows.find((f) => f.serverPort === 16384)!;
     expect([media.verdict, media.reasons.map((x) => x.code)]).toEqual([
       "known",
       ["client_media", "peer_receive_only"],
     ]);
+    // The evidence names the SSRC the peer's report blocks carry, as tshark shows it.
+    expect(media.reasons[1]!.details).toMatchObject({ ssrc: 0x3333 });
+    expect(reasonText(media.reasons[1]!)).toContain("rtcp.ssrc.identifier == 0x00003333");
   });
 
-  it("not when the peer's RTCP opens with a sender report (it sends RTP, on a 5-tuple the capture missed)", async () => {
-    const r = await analyze(oneWay(200));
-    const media = r.flows.find((f) => f.serverPort === 16384)!;
-    expect([media.verdict, media.reasons.map((x) => x.code)]).toEqual(["known", ["client_media"]]);
+  // Hostile review of c248b4e: each of these was peer_receive_only.
+  it("receiver reports without a report block (the peer hears nothing): not peer_receive_only", async () => {
+    expect(await codes(oneWay(() => rtcpReceiverReport(0x4444)))).toEqual(["known", ["client_media"]]);
+  });
+
+  it("sender reports counting RTP the capture never saw: blocked, one_way_media", async () => {
+    expect(await codes(oneWay((i) => rtcpSenderReport(0x4444, 50 * (i + 1))))).toEqual([
+      "blocked",
+      ["one_way_media", "client_media"],
+    ]);
+  });
+
+  it("a receiver report first, sender reports after (every RTCP packet is read, not only the first)", async () => {
+    const rtcp = (i: number) =>
+      i === 0 ? rtcpReceiverReport(0x4444, 0x3333) : rtcpSenderReport(0x4444, 50 * i);
+    expect(await codes(oneWay(rtcp))).toEqual(["blocked", ["one_way_media", "client_media"]]);
+  });
+
+  it("another call's receiver reports between the same hosts do not speak for this one", async () => {
+    const held = oneWay((i) => rtcpReceiverReport(0x5555, 0x6666, 50 * i), { med: 60030, gw: 16500 }, 0x6666);
+    const silent: PcapRecord[] = [];
+    for (let i = 0; i < 200; i++)
+      silent.push(
+        udp("10.0.0.20", 60040, "10.2.0.52", 16600, T0 + i * 20_000 + 7, rtp(1 + i, i * 160, 0x7777)),
+      );
+    const records = [...held, ...silent].sort((a, b) => a.tsMicros - b.tsMicros);
+    const r = await analyze(records);
+    const of = (port: number) => r.flows.find((f) => f.serverPort === port)!.reasons.map((x) => x.code);
+    expect(of(16500)).toContain("peer_receive_only");
+    expect(of(16600)).not.toContain("peer_receive_only");
   });
 });

@@ -38,6 +38,7 @@ import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "..
 import { isTurnPort } from "../flow/payload-hooks.js";
 import { FirstPayload, type IcmpEvidence } from "../flow/table.js";
 import type { ConnState } from "../flow/tcp.js";
+import { RTCP_REPORTED_ON, RTCP_SENDER } from "../flow/types.js";
 import type { FlowFacts } from "../flow/view.js";
 import { wordsText } from "../format.js";
 import { kerberosEvidence, sipEvidence } from "./answers.js";
@@ -314,10 +315,19 @@ function oneWayMedia(
   const packets = fromOrig ? flow.origPackets : flow.respPackets;
   if (packets < 2 || span < 1_000_000) return;
   if (flow.mediaFrom(!fromOrig)) {
-    // What came back was only RTCP opening with receiver reports: the peer hears this stream and
-    // sends none of its own (RFC 3550 §6.4.2), as a one-way call does, and a held one.
-    if (!flow.mediaFrom(!fromOrig, "stream") && flow.mediaFrom(!fromOrig, "receiverReport"))
-      info.push(reason("peer_receive_only", { packets, spanMicros: span }));
+    const ssrc = flow.rtpSsrc(fromOrig);
+    // RTP one way, and only RTCP back to its ports (RFC 3550 §6.4): a sender report counting RTP
+    // sent says the peer's stream was lost on its way; else a report block on this stream (its
+    // SSRC) says the peer receives it and sends none of its own, as in one-way audio or a held call.
+    if (ssrc !== null && !flow.mediaFrom(!fromOrig, "stream")) {
+      const rtcp = flow.rtcpFrom(!fromOrig);
+      if ((rtcp & RTCP_SENDER) !== 0 && flow.peerSent(!fromOrig))
+        blocked.push(
+          reason("one_way_media", { protocol: "rtp", packets, spanMicros: span, peerSenderReports: true }),
+        );
+      else if ((rtcp & RTCP_REPORTED_ON) !== 0)
+        info.push(reason("peer_receive_only", { packets, spanMicros: span, ssrc }));
+    }
     return;
   }
   // Ringback or an announcement before the call is answered (RFC 3960): one way by design.

@@ -83,7 +83,8 @@ export interface ReasonDetails {
   handshake_incomplete: { syns: number; synAcks: number; spanMicros: number };
   reset_after_handshake: { clientBytes: number };
   udp_no_reply: { request: "stun" | "sip" | null; packets: number; spanMicros: number };
-  one_way_media: { protocol: string; packets: number; spanMicros: number };
+  /** `peerSenderReports`: nothing came back but the peer's RTCP sender reports counting RTP sent. */
+  one_way_media: { protocol: string; packets: number; spanMicros: number; peerSenderReports?: true };
   /** A final SIP failure to a registration, call, subscription or service request (issue 17). */
   sip_error: { method: string; code: number; responses: number; diagnostics: string | null };
   /**
@@ -148,7 +149,8 @@ export interface ReasonDetails {
    * 2xx answered: early media (ringback, an announcement; RFC 3960), one way by design.
    */
   early_media: { packets: number; spanMicros: number };
-  peer_receive_only: { packets: number; spanMicros: number };
+  /** `ssrc`: this stream's, which the peer's RTCP report blocks named. */
+  peer_receive_only: { packets: number; spanMicros: number; ssrc: number };
   /** Information: a KDC's KRB-ERROR (RFC 4120 §5.9.1), other than pre-authentication required. */
   kerberos_error: { code: number; name: string; count: number };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */

@@ -7,10 +7,11 @@
  */
 
 import { App } from "../decode/apps.js";
+import { u32 } from "../decode/bytes.js";
 import { IPPROTO_TCP } from "../decode/constants.js";
 import type { Packet } from "../decode/packet.js";
 import { identify, PayloadId, tlsServerName } from "../decode/signatures.js";
-import { STUN_BINDING_REQUEST, STUN_CHANNEL_DATA } from "../decode/signatures-media.js";
+import { isRtcp, STUN_BINDING_REQUEST, STUN_CHANNEL_DATA } from "../decode/signatures-media.js";
 import { HashedBits } from "./hashed-bits.js";
 import { TcpHistory } from "./history.js";
 import { MediaWorked } from "./media-worked.js";
@@ -18,8 +19,10 @@ import {
   FirstPayload,
   IDENTIFY_PACKETS_TCP,
   IDENTIFY_PACKETS_UDP,
-  MEDIA_RECEIVER_REPORT,
+  MEDIA_SENDER_REPORT,
   MEDIA_STREAM,
+  RTCP_REPORTED_ON,
+  RTCP_SENDER,
   RTP_RUN,
   SENDER_BITS_LOG2,
 } from "./types.js";
@@ -46,8 +49,25 @@ const TO_PORT = 0x20000;
 /** Keys of `mediaPairs` without a port: the address pair sent media; the address pair had a flow with media both ways. */
 const ANY_PORT = 0x40000;
 const BOTH_WAYS = 0x80000;
-/** RTCP's receiver report (RFC 3550 §6.4.2): a participant that sent no RTP since its last report opens with it, not with SR (200). */
+/** RTCP's sender and receiver reports (RFC 3550 §6.4.1, §6.4.2). */
+const RTCP_SR = 200;
 const RTCP_RR = 201;
+/** A `reportKey`'s tag, so its words differ from every `mediaKey`'s. */
+const REPORT_TAG = 0x5bd1e995;
+
+/**
+ * The hashed key of "`from`'s RTCP to `to` held a report block on the stream with `ssrc`" (`sender`
+ * 0), or did so in a sender report counting RTP sent (1). No port: an SSRC names one stream (RFC
+ * 3550 §8), and RTCP may use any port (RFC 3605) or a NAT's mapping of one.
+ */
+function reportKey(from: readonly number[], to: readonly number[], ssrc: number, sender: number): number {
+  return senderHash(
+    from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d) ^ REPORT_TAG,
+    from[1]! ^ to[2]! ^ Math.imul(sender + 1, 0x9e3779b1),
+    from[2]! ^ to[1]! ^ Math.imul(ssrc, 0xcc9e2d51),
+    from[3]! ^ Math.imul(to[0]!, 0x165667b1),
+  );
+}
 
 /** The hashed (source, destination, port, which port) key of `mediaPairs`. */
 function mediaKey(from: readonly number[], to: readonly number[], port: number, which: number): number {
@@ -116,7 +136,7 @@ export abstract class PayloadHooks extends TcpHistory {
 
   /**
    * A side's payload was identified as media: its address sent media to the other side's, from and
-   * to these ports; `kind` adds whether it was a stream or RTCP opening with a receiver report.
+   * to these ports; `kind` MEDIA_STREAM adds that it was a stream (RTP, ChannelData, DTLS), not RTCP.
    */
   protected markMediaPair(row: number, fromLo: boolean, kind = 0): void {
     const s = row * 8 + (fromLo ? 0 : 4);
@@ -170,6 +190,66 @@ export abstract class PayloadHooks extends TcpHistory {
     );
   }
 
+  /**
+   * Every RTCP packet of a side identified as RTCP: a sender report counting RTP sent marks
+   * (source, destination, destination port) as sending a stream; each report block (in SR or RR)
+   * marks the stream it reports on, by SSRC, as received by the source, and as answered by a
+   * sender when in such a sender report (RFC 3550 §6.4). RTCP comes
+   * every few seconds a stream, so reading each packet costs nothing a media flow notices.
+   */
+  private noteRtcp(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
+    const start = pkt.payloadOffset;
+    const end = start + pkt.payloadCaptured;
+    if (!isRtcp(buf, start, end)) return;
+    const s = row * 8 + (fromLo ? 0 : 4);
+    const d = row * 8 + (fromLo ? 4 : 0);
+    const from = [this.addr[s]!, this.addr[s + 1]!, this.addr[s + 2]!, this.addr[s + 3]!];
+    const to = [this.addr[d]!, this.addr[d + 1]!, this.addr[d + 2]!, this.addr[d + 3]!];
+    const toPort = fromLo ? this.hPort[row]! : this.lPort[row]!;
+    for (let p = start; p + 8 <= end; ) {
+      const next = p + (((buf[p + 2]! << 8) | buf[p + 3]!) + 1) * 4;
+      const pt = buf[p + 1]!;
+      if (pt === RTCP_SR || pt === RTCP_RR) {
+        // SR: header, SSRC, 20 bytes of sender info (the packet count at +20); RR: header, SSRC.
+        const blocks = p + (pt === RTCP_SR ? 28 : 8);
+        const sender = pt === RTCP_SR && blocks <= next && u32(buf, p + 20) > 0 ? 1 : 0;
+        if (sender === 1) this.mediaPairs.add(mediaKey(from, to, toPort, TO_PORT | MEDIA_SENDER_REPORT));
+        const count = buf[p]! & 0x1f;
+        for (let b = 0; b < count && blocks + (b + 1) * 24 <= Math.min(next, end); b++) {
+          const about = u32(buf, blocks + b * 24);
+          this.mediaPairs.add(reportKey(from, to, about, 0));
+          if (sender === 1) this.mediaPairs.add(reportKey(from, to, about, 1));
+        }
+      }
+      p = next;
+    }
+  }
+
+  /**
+   * What `from` said in RTCP to `to`: RTCP_REPORTED_ON when a report block named the stream `ssrc`
+   * (null: none asked); RTCP_SENDER when a sender report counting RTP sent came to `to`'s port
+   * `toPort` or its RTP/RTCP pair, or named `ssrc` in a block (hashed; see `mediaPairs`).
+   */
+  rtcpSent(from: readonly number[], to: readonly number[], toPort: number, ssrc: number | null): number {
+    const m = this.mediaPairs;
+    let out = 0;
+    if (ssrc !== null && m.has(reportKey(from, to, ssrc, 0))) out |= RTCP_REPORTED_ON;
+    if (
+      m.has(mediaKey(from, to, toPort, TO_PORT | MEDIA_SENDER_REPORT)) ||
+      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT | MEDIA_SENDER_REPORT)) ||
+      (ssrc !== null && m.has(reportKey(from, to, ssrc, 1)))
+    )
+      out |= RTCP_SENDER;
+    return out;
+  }
+
+  /** The SSRC of a side's RTP stream, or null when the side is not RTP. */
+  /** @internal */ rowRtpSsrc(row: number, hi: boolean): number | null {
+    return (hi ? this.appHi : this.appLo)[row] === App.Rtp
+      ? (hi ? this.rtpSsrcHi : this.rtpSsrcLo)[row]!
+      : null;
+  }
+
   /** Whether any packet so far came from this address (hashed; see `senders`). */
   sentAnything(w0: number, w1: number, w2: number, w3: number): boolean {
     const h = senderHash(w0, w1, w2, w3);
@@ -186,7 +266,10 @@ export abstract class PayloadHooks extends TcpHistory {
   protected notePayload(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
     const app = fromLo ? this.appLo : this.appHi;
     const current = app[row]!;
-    if (current > App.Unidentified && current !== App.RtpCandidate) return;
+    if (current > App.Unidentified && current !== App.RtpCandidate) {
+      if (current === App.Rtcp) this.noteRtcp(row, pkt, buf, fromLo);
+      return;
+    }
     const seen = fromLo ? this.appSeenLo : this.appSeenHi;
     const tcp = pkt.ipProto === IPPROTO_TCP;
     if (seen[row]! >= (tcp ? IDENTIFY_PACKETS_TCP : IDENTIFY_PACKETS_UDP)) return;
@@ -237,8 +320,10 @@ export abstract class PayloadHooks extends TcpHistory {
     }
     app[row] = id;
     if (id === App.Dtls) this.markMediaPair(row, fromLo, MEDIA_STREAM);
-    else if (id === App.Rtcp)
-      this.markMediaPair(row, fromLo, buf[start + 1] === RTCP_RR ? MEDIA_RECEIVER_REPORT : 0);
+    else if (id === App.Rtcp) {
+      this.markMediaPair(row, fromLo);
+      this.noteRtcp(row, pkt, buf, fromLo);
+    }
     (fromLo ? this.appDetailLo : this.appDetailHi)[row] = found.detail;
     if (id === App.Tls && found.sniOffset >= 0 && !this.sni.has(row)) {
       const name = tlsServerName(buf, start, end);

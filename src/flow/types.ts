@@ -178,5 +178,9 @@ export const RTP_RUN = 3;
 
 /** Added to a media key's kind (payload-hooks.ts `mediaPairs`): the media was a stream (RTP, ChannelData, DTLS), not RTCP. */
 export const MEDIA_STREAM = 0x100000;
-/** Added to a media key's kind: RTCP that opened with a receiver report (its sender sent no RTP since its last report). */
-export const MEDIA_RECEIVER_REPORT = 0x200000;
+/** Added to a media key's kind: an RTCP sender report counting RTP sent (RFC 3550 §6.4.1): its sender says it sends a stream. */
+export const MEDIA_SENDER_REPORT = 0x200000;
+/** `rtcpFrom` (view.ts): the end's RTCP held a report block on the other end's RTP stream, by its SSRC (RFC 3550 §6.4.2). */
+export const RTCP_REPORTED_ON = 1;
+/** `rtcpFrom`: the end's RTCP held a sender report with a packet count above 0. */
+export const RTCP_SENDER = 2;

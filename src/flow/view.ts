@@ -12,13 +12,7 @@ import type { StunOutcome } from "./stun-outcome.js";
 import type { FlowTable } from "./table.js";
 import { type ConnState, type EndpointState, endpointState, tcpConnState, udpConnState } from "./tcp.js";
 import type { TlsOutcome } from "./tls-outcome.js";
-import {
-  type FirstPayload,
-  type IcmpEvidence,
-  type IcmpQuote,
-  MEDIA_RECEIVER_REPORT,
-  MEDIA_STREAM,
-} from "./types.js";
+import { type FirstPayload, type IcmpEvidence, type IcmpQuote, MEDIA_STREAM } from "./types.js";
 
 /**
  * A read-only view of one flow row, in originator/responder terms. Valid
@@ -172,9 +166,9 @@ export class Flow {
   /**
    * Whether this end's address sent media to the other end's address, on this flow or another
    * of the same call: from this end's port or to the other end's (or their RTCP pair). `kind`:
-   * any media; a stream (RTP, ChannelData, DTLS); RTCP that opened with a receiver report.
+   * any media, or a stream (RTP, ChannelData, DTLS).
    */
-  mediaFrom(orig: boolean, kind: "any" | "stream" | "receiverReport" = "any"): boolean {
+  mediaFrom(orig: boolean, kind: "any" | "stream" = "any"): boolean {
     const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
     const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
     return this.table.sentMediaTo(
@@ -182,8 +176,23 @@ export class Flow {
       b,
       orig ? this.origPort : this.respPort,
       orig ? this.respPort : this.origPort,
-      kind === "any" ? 0 : kind === "stream" ? MEDIA_STREAM : MEDIA_RECEIVER_REPORT,
+      kind === "any" ? 0 : MEDIA_STREAM,
     );
+  }
+  /**
+   * What this end's RTCP to the other end's port (or its RTCP pair) said, any flow: RTCP_REPORTED_ON
+   * (types.ts) when a report block named the other end's RTP stream on this flow by its SSRC,
+   * RTCP_SENDER when a sender report counted RTP sent; 0 for neither.
+   */
+  rtcpFrom(orig: boolean): number {
+    const a = [0, 1, 2, 3].map((i) => this.addrWord(orig, i));
+    const b = [0, 1, 2, 3].map((i) => this.addrWord(!orig, i));
+    const ssrc = this.table.rowRtpSsrc(this.row, orig === this.origIsLo);
+    return this.table.rtcpSent(a, b, orig ? this.respPort : this.origPort, ssrc);
+  }
+  /** The SSRC of this end's RTP stream on the flow, or null when the end sent no RTP. */
+  rtpSsrc(orig: boolean): number | null {
+    return this.table.rowRtpSsrc(this.row, orig !== this.origIsLo);
   }
   /** Whether the capture holds any packet sent by this end's address (on any flow). */
   peerSent(orig: boolean): boolean {
@@ -291,6 +300,8 @@ export type FlowFacts = Pick<
   | "icmpQuotesOriginator"
   | "icmpQuote"
   | "mediaFrom"
+  | "rtcpFrom"
+  | "rtpSsrc"
   | "peerSent"
   | "mediaWorked"
   | "earlyMedia"

@@ -30,6 +30,11 @@ const OCS_FAMILY: ReadonlySet<string> = new Set([
 ]);
 
 /** The sentence for a reason. (Not cached: nearly every reason is one flow's own.) */
+/** An SSRC as Wireshark shows it (rtcp.ssrc.identifier): 0x and eight hex digits. */
+function ssrcHex(ssrc: number): string {
+  return `0x${(ssrc >>> 0).toString(16).padStart(8, "0")}`;
+}
+
 export function reasonText(r: Reason): string {
   switch (r.code) {
     case "not_in_catalog": {
@@ -141,7 +146,7 @@ export function reasonText(r: Reason): string {
     case "early_media":
       return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) from the address and port a provisional answer (18x with SDP) announced, for a call no 2xx answered: early media (ringback or an announcement, RFC 3960), one way by design`;
     case "peer_receive_only":
-      return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}); the peer sent back only RTCP receiver reports (RFC 3550 §6.4.2: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
+      return `RTP one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}); the peer sent back only RTCP, whose report blocks name this stream (rtcp.ssrc.identifier == ${ssrcHex(r.details.ssrc)}) and no sender report (RFC 3550 §6.4: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
     case "kerberos_error": {
@@ -217,7 +222,10 @@ export function reasonText(r: Reason): string {
     }
     case "one_way_media": {
       const d = r.details;
-      return `${d.protocol.toUpperCase()} sent one way (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)}), nothing back, although the capture holds other packets from the peer`;
+      const sent = `${d.protocol.toUpperCase()} sent one way (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})`;
+      return d.peerSenderReports === true
+        ? `${sent}; only RTCP came back, the peer's sender reports counting RTP it sent (rtcp.sender.packetcount, RFC 3550 §6.4.1), none of which reached this capture: lost on its way`
+        : `${sent}, nothing back, although the capture holds other packets from the peer`;
     }
     case "one_sided_capture":
       return r.details.kind === "acked_after_syn"
@@ -306,7 +314,7 @@ export function reasonBrief(r: Reason): string {
     case "early_media":
       return `early media one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
     case "peer_receive_only":
-      return `one way, the peer sends receiver reports only`;
+      return `one way, the peer's RTCP reports receiving it (SSRC ${ssrcHex(r.details.ssrc)})`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "turn_allocate_failed":
@@ -341,7 +349,7 @@ export function reasonBrief(r: Reason): string {
       return `${what}${figures}no reply`;
     }
     case "one_way_media":
-      return `${r.details.protocol.toUpperCase()} one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
+      return `${r.details.protocol.toUpperCase()} one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}${r.details.peerSenderReports === true ? ", the peer's RTCP says it sends" : ""}`;
     case "one_sided_capture":
       return r.details.kind === "acked_after_syn" ? "reply not captured" : "peer not captured";
     case "near_capture_end":
