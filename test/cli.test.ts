@@ -49,6 +49,20 @@ describe("ocs-pcap analyze", () => {
     ).toBe(0);
   });
 
+  it("--fail-on takes information reasons too: a known flow's peer_receive_only fails CI when asked", async () => {
+    // fixtures/review-cases.pcap holds one held call (RTP one way, the peer's RTCP reporting on it).
+    const held = await cliFast(
+      "analyze",
+      "fixtures/review-cases.pcap",
+      "-q",
+      "--fail-on",
+      "peer_receive_only",
+    );
+    expect([held.code, held.stderr]).toEqual([1, "ocs-pcap: --fail-on: 1 peer_receive_only flow\n"]);
+    const none = await cliFast("analyze", "fixtures/ocs-sample.pcap", "-q", "--fail-on", "peer_receive_only");
+    expect(none.code).toBe(0);
+  });
+
   it("exits 2 on usage errors, with a message and no stack trace", async () => {
     const bad = await cliFast("analyze", "fixtures/ocs-sample.pcap", "--fail-on", "everything");
     expect(bad.code).toBe(2);

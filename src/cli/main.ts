@@ -103,7 +103,7 @@ Examples:
     )
     .option(
       "--fail-on <list>",
-      "exit 1 when any flow has one of these: verdicts (blocked,misdirected,unknown,inconclusive), blocking reason codes (tls_alert, sip_error, …) or warnings; sign_in: a SIP domain whose sign-in discovery through DNS failed for a client",
+      "exit 1 when any flow has one of these: verdicts (blocked,misdirected,unknown,inconclusive), reason codes (tls_alert, sip_error, peer_receive_only, …) or warnings; sign_in: a SIP domain whose sign-in discovery through DNS failed for a client",
     )
     .option(
       "--max-unknown-flows <n|p%>",
@@ -214,7 +214,7 @@ Examples:
     .option("-q, --quiet", "accepted for scripts that pass it to analyze too (summarize shows no progress)")
     .option(
       "--fail-on <list>",
-      "exit 1 when any flow has one of these verdicts, blocking reasons or warnings (sign_in: failed sign-in discovery)",
+      "exit 1 when any flow has one of these verdicts, reasons or warnings (sign_in: failed sign-in discovery)",
     )
     .option("--max-unknown-flows <n|p%>", "exit 1 when more flows than this are unknown, in any report")
     .option("--max-blocked <n>", "exit 1 when more flows than this are blocked, in any report")

@@ -21,7 +21,7 @@ import {
 } from "../catalog/products.js";
 import type { CatalogEntry, Transport } from "../catalog/types.js";
 import type { Verdict } from "../classify/classify.js";
-import { BLOCKING_CODES } from "../classify/reasons.js";
+import { BLOCKING_CODES, REASON_CODES } from "../classify/reasons.js";
 import { parseTopology, type Topology, TopologyError } from "../classify/topology.js";
 import { DEFAULT_WIDTH } from "../report/table.js";
 import { OutputPathError, SettingsError, UsageError } from "./exit.js";
@@ -208,16 +208,15 @@ export function parseFailOn(value: string | undefined): FailOn[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  const codes = [...BLOCKING_CODES];
   for (const p of parts) {
     if (
       !(FAILABLE as readonly string[]).includes(p) &&
       p !== "warnings" &&
       p !== "sign_in" &&
-      !(codes as string[]).includes(p)
+      !(REASON_CODES as readonly string[]).includes(p)
     ) {
       throw new UsageError(
-        `--fail-on: unknown verdict or reason '${p}' (choose from ${FAILABLE.join(", ")}, warnings, sign_in, or a blocking reason: ${codes.join(", ")})`,
+        `--fail-on: unknown verdict or reason '${p}' (choose from ${FAILABLE.join(", ")}, warnings, sign_in, a blocking reason: ${[...BLOCKING_CODES].join(", ")}, or any other reason code of the README's table, such as peer_receive_only or tls_certificate_expired)`,
       );
     }
   }

@@ -1,7 +1,8 @@
 /**
  * CI policy: which findings fail a run (exit 1).
  * - `--fail-on blocked,misdirected,unknown,inconclusive`: any flow with one of these verdicts;
- *   also any blocking reason code (`tls_alert`, `sip_error`, …): any flow with that reason; and
+ *   also any reason code (blocking ones such as `tls_alert`, `sip_error`, and information ones such
+ *   as `peer_receive_only`): any flow with that reason; and
  *   `warnings`: any flow with a warning (`WARNING_CODES`: the TLS certificate and version ones);
  *   and `sign_in`: any SIP domain whose sign-in discovery through DNS failed;
  * - `--max-unknown-flows N` or `N%`: more unknown flows than that (count, or share of all flows);
@@ -38,7 +39,7 @@ export interface Expectation {
   line?: number;
 }
 
-/** What `--fail-on` may name: a verdict, a blocking reason code, every warning, or failed sign-in discovery. */
+/** What `--fail-on` may name: a verdict, a reason code, every warning, or failed sign-in discovery. */
 export type FailOn = Verdict | ReasonCode | "warnings" | "sign_in";
 
 export interface Policy {

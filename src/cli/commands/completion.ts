@@ -6,7 +6,7 @@
 
 import type { Command, Option } from "commander";
 import { PRODUCTS } from "../../catalog/products.js";
-import { BLOCKING_CODES } from "../../classify/reasons.js";
+import { BLOCKING_CODES, REASON_CODES } from "../../classify/reasons.js";
 
 interface OptionFacts {
   flags: string[];
@@ -29,6 +29,7 @@ const EXTRA_CHOICES: Readonly<Record<string, readonly string[]>> = {
     "warnings",
     "sign_in",
     ...BLOCKING_CODES,
+    ...REASON_CODES.filter((c) => !BLOCKING_CODES.has(c)),
   ],
   "--product": [...PRODUCTS.keys()],
 };
