@@ -23,4 +23,11 @@ describe("RoleAbbreviations", () => {
     ).toBe("FE,FE.ocs,LB-Edge.ocs,M3MR.teams,Med.sfb19,VG,VG2,FESLBI");
     expect(a.legend()[1]).toEqual(["FE.ocs", "Front End Servers (OCS 2007 R2)"]);
   });
+
+  it("numbers a qualified name on the role's part, before the product's tag (not 'AS.sfb152')", () => {
+    const a = new RoleAbbreviations();
+    expect(
+      a.list(["Application Server (SfB 2015)", "Access Service (SfB 2015)", "Audio Service (SfB 2015)"]),
+    ).toBe("AS.sfb15,AS2.sfb15,AS3.sfb15");
+  });
 });

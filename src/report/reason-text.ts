@@ -361,7 +361,7 @@ export function reasonBrief(r: Reason): string {
   }
 }
 
-/** "TCP", "UDP", "ICMP", "ICMPv6", "IP-PROTO-47". */
+/** "A, B, C" for up to three roles, "A, B, C and 4 more" past that. */
 function roleList(roles: readonly string[]): string {
   return roles.length <= 3
     ? roles.join(", ")

@@ -66,9 +66,11 @@ export class RoleAbbreviations {
       const qualified = / \(([^()]+)\)$/.exec(role);
       const tag = qualified === null ? undefined : PRODUCT_TAGS[qualified[1]!];
       const base = tag === undefined ? role : role.slice(0, qualified!.index);
-      const stem = tag === undefined ? initials(role) : `${KNOWN[base] ?? initials(base)}.${tag}`;
-      short = stem;
-      for (let n = 2; this.taken.has(short); n++) short = `${stem}${n}`;
+      const stem = tag === undefined ? initials(role) : (KNOWN[base] ?? initials(base));
+      // The number goes on the role's part, before the product's tag: "AS2.sfb15", not "AS.sfb152".
+      const name = (n: number) => `${stem}${n < 2 ? "" : n}${tag === undefined ? "" : `.${tag}`}`;
+      short = name(1);
+      for (let n = 2; this.taken.has(short); n++) short = name(n);
       this.taken.add(short);
     }
     this.byRole.set(role, short);
