@@ -17,7 +17,7 @@ const HINTS: Record<string, string> = {
   syn_rejected: "answered by TCP reset (port closed, or a firewall rejecting)",
   handshake_incomplete: "SYN+ACK never acknowledged (return path blocked?)",
   icmp_unreachable: "ICMP destination unreachable",
-  one_way_media: "media one way only, the peer silent (firewall drop?)",
+  one_way_media: "media one way only, no media back (firewall drop?)",
   udp_no_reply: "no reply (firewall drop?)",
   reset_after_handshake: "reset after the first data (a middlebox rejecting TLS or SIP?)",
   sip_error: "SIP request refused or failed (see each flow's response and ms-diagnostics)",
