@@ -113,6 +113,45 @@ describe("RTP one way, the peer answering with RTCP only", () => {
     expect(await codes(oneWay(rtcp))).toEqual(["blocked", ["one_way_media", "client_media"]]);
   });
 
+  // Second hostile review (of 1f66973): a count read once, another session's SR, rtcp-mux RTP.
+  it("a sender report whose count does not rise (a total from before a hold): not one_way_media", async () => {
+    const rtcp = (i: number) =>
+      i === 0 ? rtcpSenderReport(0x4444, 5000) : rtcpReceiverReport(0x4444, 0x3333, 50 * i);
+    expect(await codes(oneWay(rtcp))).toEqual(["known", ["client_media", "peer_receive_only"]]);
+    const still = (i: number) =>
+      i < 2 ? rtcpSenderReport(0x4444, 5000) : rtcpReceiverReport(0x4444, 0x3333);
+    expect(await codes(oneWay(still))).toEqual(["known", ["client_media", "peer_receive_only"]]);
+  });
+
+  it("another session's rising sender reports, the same SSRC (audio and video of one party), do not", async () => {
+    // Video one way 60030 -> 16500, the peer's video RTCP receiver reports on it; the peer's audio
+    // session (its own ports) carries sender reports whose block names the same SSRC.
+    const video = oneWay((i) => rtcpReceiverReport(0x5555, 0x3333, 50 * i), { med: 60030, gw: 16500 });
+    const audio: PcapRecord[] = [];
+    for (let i = 0; i < 4; i++) {
+      const sr = Uint8Array.from([
+        ...rtcpSenderReport(0x6666, 50 * (i + 1)).subarray(0, 28),
+        ...rtcpReceiverReport(0, 0x3333).subarray(8),
+      ]);
+      sr[0] = 0x81;
+      sr[3] = 12;
+      audio.push(udp("10.2.0.52", 16601, "10.0.0.20", 60041, T0 + i * 1_000_000 + 700, sr));
+    }
+    const records = [...video, ...audio].sort((a, b) => a.tsMicros - b.tsMicros);
+    expect(await codes(records, 16500)).toEqual(["known", ["client_media", "peer_receive_only"]]);
+  });
+
+  it("RTP on the peer's side after an opening receiver report (rtcp-mux) is its stream", async () => {
+    const out = oneWay((i) => rtcpSenderReport(0x4444, 50 * (i + 1)));
+    // The same peer port also sends RTP to the Mediation Server's RTCP port, after its first report.
+    for (let i = 0; i < 50; i++)
+      out.push(
+        udp("10.2.0.52", 16385, "10.0.0.20", 60021, T0 + 600_000 + i * 20_000, rtp(1 + i, i * 160, 0x4444)),
+      );
+    out.sort((a, b) => a.tsMicros - b.tsMicros);
+    expect(await codes(out)).toEqual(["known", ["client_media"]]);
+  });
+
   it("another call's receiver reports between the same hosts do not speak for this one", async () => {
     const held = oneWay((i) => rtcpReceiverReport(0x5555, 0x6666, 50 * i), { med: 60030, gw: 16500 }, 0x6666);
     const silent: PcapRecord[] = [];

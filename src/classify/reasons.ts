@@ -149,8 +149,8 @@ export interface ReasonDetails {
    * 2xx answered: early media (ringback, an announcement; RFC 3960), one way by design.
    */
   early_media: { packets: number; spanMicros: number };
-  /** `ssrc`: this stream's, which the peer's RTCP report blocks named. */
-  peer_receive_only: { packets: number; spanMicros: number; ssrc: number };
+  /** `ssrc`: this stream's, which the peer's RTCP report blocks named (absent in reports saved before it was). */
+  peer_receive_only: { packets: number; spanMicros: number; ssrc?: number };
   /** Information: a KDC's KRB-ERROR (RFC 4120 §5.9.1), other than pre-authentication required. */
   kerberos_error: { code: number; name: string; count: number };
   /** Information: the server challenged for credentials (401/407), and the request then succeeded. */

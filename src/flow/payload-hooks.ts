@@ -14,6 +14,7 @@ import { identify, PayloadId, tlsServerName } from "../decode/signatures.js";
 import { isRtcp, STUN_BINDING_REQUEST, STUN_CHANNEL_DATA } from "../decode/signatures-media.js";
 import { HashedBits } from "./hashed-bits.js";
 import { TcpHistory } from "./history.js";
+import { ANY_PORT, BOTH_WAYS, FROM_PORT, mediaKey, reportKey, senderHash, TO_PORT } from "./media-keys.js";
 import { MediaWorked } from "./media-worked.js";
 import {
   FirstPayload,
@@ -35,49 +36,15 @@ export function isTurnPort(port: number): boolean {
   return port === 3478 || port === 5349 || port === 443;
 }
 
-/** A 24-bit hash of an address's four words (MurmurHash3's fmix32 over their fold). */
-export function senderHash(w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ w3, 0x9e3779b1);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> (32 - SENDER_BITS_LOG2);
-}
-
-const FROM_PORT = 0x10000;
-const TO_PORT = 0x20000;
-/** Keys of `mediaPairs` without a port: the address pair sent media; the address pair had a flow with media both ways. */
-const ANY_PORT = 0x40000;
-const BOTH_WAYS = 0x80000;
 /** RTCP's sender and receiver reports (RFC 3550 §6.4.1, §6.4.2). */
 const RTCP_SR = 200;
 const RTCP_RR = 201;
-/** A `reportKey`'s tag, so its words differ from every `mediaKey`'s. */
-const REPORT_TAG = 0x5bd1e995;
-
-/**
- * The hashed key of "`from`'s RTCP to `to` held a report block on the stream with `ssrc`" (`sender`
- * 0), or did so in a sender report counting RTP sent (1). No port: an SSRC names one stream (RFC
- * 3550 §8), and RTCP may use any port (RFC 3605) or a NAT's mapping of one.
- */
-function reportKey(from: readonly number[], to: readonly number[], ssrc: number, sender: number): number {
-  return senderHash(
-    from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d) ^ REPORT_TAG,
-    from[1]! ^ to[2]! ^ Math.imul(sender + 1, 0x9e3779b1),
-    from[2]! ^ to[1]! ^ Math.imul(ssrc, 0xcc9e2d51),
-    from[3]! ^ Math.imul(to[0]!, 0x165667b1),
-  );
-}
-
-/** The hashed (source, destination, port, which port) key of `mediaPairs`. */
-function mediaKey(from: readonly number[], to: readonly number[], port: number, which: number): number {
-  return senderHash(
-    from[0]! ^ Math.imul(to[3]!, 0x27d4eb2d),
-    from[1]! ^ to[2]! ^ Math.imul(port | which, 0x9e3779b1),
-    from[2]! ^ to[1]!,
-    from[3]! ^ Math.imul(to[0]!, 0x165667b1),
-  );
-}
+/** An RTCP side's state in the RTP run column (the SSRC column holds its last SR's packet count). */
+const RTCP_SR_SEEN = 1;
+const RTCP_SR_MARKED = 2;
+const RTCP_STREAM_MARKED = 4;
+/** Report blocks marked per RTCP side at most (the sequence column counts them): one flow cannot fill the bitmap. */
+const RTCP_BLOCKS_MAX = 16;
 
 export abstract class PayloadHooks extends TcpHistory {
   /**
@@ -191,34 +158,57 @@ export abstract class PayloadHooks extends TcpHistory {
   }
 
   /**
-   * Every RTCP packet of a side identified as RTCP: a sender report counting RTP sent marks
-   * (source, destination, destination port) as sending a stream; each report block (in SR or RR)
-   * marks the stream it reports on, by SSRC, as received by the source, and as answered by a
-   * sender when in such a sender report (RFC 3550 §6.4). RTCP comes
-   * every few seconds a stream, so reading each packet costs nothing a media flow notices.
+   * Every packet of a side identified as RTCP (RFC 3550 §6.4). A sender report whose packet count
+   * rose since the side's last one marks (source, destination, destination port) as sending a
+   * stream: a count read once may be a session's total from before the capture, or from before
+   * a hold. The first RTCP_BLOCKS_MAX report blocks mark the stream each reports on, by SSRC, as
+   * received by the source. RTP on the side (rtcp-mux, RFC 5761, after an opening report) marks
+   * it as sending a stream. RTCP comes every few seconds a stream, so reading each packet costs
+   * nothing a media flow notices; the marks are made once a side.
    */
   private noteRtcp(row: number, pkt: Packet, buf: Uint8Array, fromLo: boolean): void {
     const start = pkt.payloadOffset;
     const end = start + pkt.payloadCaptured;
-    if (!isRtcp(buf, start, end)) return;
+    const state = fromLo ? this.rtpRunLo : this.rtpRunHi;
+    if (!isRtcp(buf, start, end)) {
+      // RTP's version 2 and a payload type outside RTCP's 72-76 (RFC 5761 §4).
+      const pt = end - start >= 12 && buf[start]! >> 6 === 2 ? buf[start + 1]! & 0x7f : 72;
+      if ((pt < 72 || pt > 76) && (state[row]! & RTCP_STREAM_MARKED) === 0) {
+        state[row] = state[row]! | RTCP_STREAM_MARKED;
+        this.markMediaPair(row, fromLo, MEDIA_STREAM);
+      }
+      return;
+    }
+    const lastCount = fromLo ? this.rtpSsrcLo : this.rtpSsrcHi;
+    const blocksMarked = fromLo ? this.rtpSeqLo : this.rtpSeqHi;
     const s = row * 8 + (fromLo ? 0 : 4);
     const d = row * 8 + (fromLo ? 4 : 0);
     const from = [this.addr[s]!, this.addr[s + 1]!, this.addr[s + 2]!, this.addr[s + 3]!];
     const to = [this.addr[d]!, this.addr[d + 1]!, this.addr[d + 2]!, this.addr[d + 3]!];
     const toPort = fromLo ? this.hPort[row]! : this.lPort[row]!;
+    let srRead = false;
     for (let p = start; p + 8 <= end; ) {
       const next = p + (((buf[p + 2]! << 8) | buf[p + 3]!) + 1) * 4;
       const pt = buf[p + 1]!;
       if (pt === RTCP_SR || pt === RTCP_RR) {
         // SR: header, SSRC, 20 bytes of sender info (the packet count at +20); RR: header, SSRC.
         const blocks = p + (pt === RTCP_SR ? 28 : 8);
-        const sender = pt === RTCP_SR && blocks <= next && u32(buf, p + 20) > 0 ? 1 : 0;
-        if (sender === 1) this.mediaPairs.add(mediaKey(from, to, toPort, TO_PORT | MEDIA_SENDER_REPORT));
+        if (pt === RTCP_SR && !srRead && blocks <= next) {
+          srRead = true;
+          const count = u32(buf, p + 20);
+          const rose = (state[row]! & RTCP_SR_SEEN) !== 0 && count > lastCount[row]!;
+          if (rose && (state[row]! & RTCP_SR_MARKED) === 0) {
+            state[row] = state[row]! | RTCP_SR_MARKED;
+            this.mediaPairs.add(mediaKey(from, to, toPort, TO_PORT | MEDIA_SENDER_REPORT));
+          }
+          state[row] = state[row]! | RTCP_SR_SEEN;
+          lastCount[row] = count;
+        }
         const count = buf[p]! & 0x1f;
-        for (let b = 0; b < count && blocks + (b + 1) * 24 <= Math.min(next, end); b++) {
-          const about = u32(buf, blocks + b * 24);
-          this.mediaPairs.add(reportKey(from, to, about, 0));
-          if (sender === 1) this.mediaPairs.add(reportKey(from, to, about, 1));
+        for (let b = 0; b < count && blocks + (b + 1) * 24 <= next; b++) {
+          if (blocksMarked[row]! >= RTCP_BLOCKS_MAX) break;
+          blocksMarked[row] = blocksMarked[row]! + 1;
+          this.mediaPairs.add(reportKey(from, to, toPort, u32(buf, blocks + b * 24)));
         }
       }
       p = next;
@@ -226,18 +216,21 @@ export abstract class PayloadHooks extends TcpHistory {
   }
 
   /**
-   * What `from` said in RTCP to `to`: RTCP_REPORTED_ON when a report block named the stream `ssrc`
-   * (null: none asked); RTCP_SENDER when a sender report counting RTP sent came to `to`'s port
-   * `toPort` or its RTP/RTCP pair, or named `ssrc` in a block (hashed; see `mediaPairs`).
+   * What `from` said in RTCP to `to`'s port `toPort` or its RTP/RTCP pair: RTCP_REPORTED_ON when a
+   * report block named the stream `ssrc` (null: none asked); RTCP_SENDER when sender reports
+   * counted RTP sent, the count rising in the capture (hashed; see `mediaPairs`).
    */
   rtcpSent(from: readonly number[], to: readonly number[], toPort: number, ssrc: number | null): number {
     const m = this.mediaPairs;
     let out = 0;
-    if (ssrc !== null && m.has(reportKey(from, to, ssrc, 0))) out |= RTCP_REPORTED_ON;
+    if (
+      ssrc !== null &&
+      (m.has(reportKey(from, to, toPort, ssrc)) || m.has(reportKey(from, to, toPort ^ 1, ssrc)))
+    )
+      out |= RTCP_REPORTED_ON;
     if (
       m.has(mediaKey(from, to, toPort, TO_PORT | MEDIA_SENDER_REPORT)) ||
-      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT | MEDIA_SENDER_REPORT)) ||
-      (ssrc !== null && m.has(reportKey(from, to, ssrc, 1)))
+      m.has(mediaKey(from, to, toPort ^ 1, TO_PORT | MEDIA_SENDER_REPORT))
     )
       out |= RTCP_SENDER;
     return out;
@@ -322,6 +315,9 @@ export abstract class PayloadHooks extends TcpHistory {
     if (id === App.Dtls) this.markMediaPair(row, fromLo, MEDIA_STREAM);
     else if (id === App.Rtcp) {
       this.markMediaPair(row, fromLo);
+      // The RTP columns held a candidate run; from here they hold the side's RTCP state.
+      (fromLo ? this.rtpRunLo : this.rtpRunHi)[row] = 0;
+      (fromLo ? this.rtpSeqLo : this.rtpSeqHi)[row] = 0;
       this.noteRtcp(row, pkt, buf, fromLo);
     }
     (fromLo ? this.appDetailLo : this.appDetailHi)[row] = found.detail;

@@ -145,8 +145,15 @@ export function reasonText(r: Reason): string {
     }
     case "early_media":
       return `media one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}) from the address and port a provisional answer (18x with SDP) announced, for a call no 2xx answered: early media (ringback or an announcement, RFC 3960), one way by design`;
-    case "peer_receive_only":
-      return `RTP one way (${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}); the peer sent back only RTCP, whose report blocks name this stream (rtcp.ssrc.identifier == ${ssrcHex(r.details.ssrc)}) and no sender report (RFC 3550 §6.4: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
+    case "peer_receive_only": {
+      const d = r.details;
+      const what = `one way (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})`;
+      // A report saved before the SSRC was evidence (summarize reads it) keeps its own wording.
+      if (d.ssrc === undefined)
+        return `media ${what}; the peer sent back only RTCP receiver reports (RFC 3550 §6.4.2: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
+      const x = ssrcHex(d.ssrc);
+      return `RTP ${what}; the peer sent back only RTCP, whose report blocks name this stream (rtcp.ssrc.identifier == ${x} && rtcp.senderssrc != ${x}), no sender report counting up (RFC 3550 §6.4: it receives this stream and sends no RTP of its own): one-way audio, unless the call is on hold`;
+    }
     case "ice_check_unanswered":
       return `${plural(r.details.checks, "ICE connectivity check")} over ${seconds(r.details.spanMicros)}, no answer, while the same client port's media worked on another pair within a minute (an answered check, TURN relaying or RTP both ways): a candidate pair ICE did not keep`;
     case "kerberos_error": {
@@ -224,7 +231,7 @@ export function reasonText(r: Reason): string {
       const d = r.details;
       const sent = `${d.protocol.toUpperCase()} sent one way (${plural(d.packets, "packet")} over ${seconds(d.spanMicros)})`;
       return d.peerSenderReports === true
-        ? `${sent}; only RTCP came back, the peer's sender reports counting RTP it sent (rtcp.sender.packetcount, RFC 3550 §6.4.1), none of which reached this capture: lost on its way`
+        ? `${sent}; only RTCP came back to its ports (or the next), the peer's sender reports counting RTP it sent, the count rising in the capture (rtcp.sender.packetcount, RFC 3550 §6.4.1), and no RTP of it reached this capture: lost on its way`
         : `${sent}, nothing back, although the capture holds other packets from the peer`;
     }
     case "one_sided_capture":
@@ -314,7 +321,9 @@ export function reasonBrief(r: Reason): string {
     case "early_media":
       return `early media one way, ${plural(r.details.packets, "packet")} over ${seconds(r.details.spanMicros)}`;
     case "peer_receive_only":
-      return `one way, the peer's RTCP reports receiving it (SSRC ${ssrcHex(r.details.ssrc)})`;
+      return r.details.ssrc === undefined
+        ? "one way, the peer sends receiver reports only"
+        : `one way, the peer's RTCP reports receiving it (SSRC ${ssrcHex(r.details.ssrc)})`;
     case "host_dropped":
       return `${plural(r.details.packets, "packet")} dropped by the host: ${r.details.reason}`;
     case "turn_allocate_failed":
