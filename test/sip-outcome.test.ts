@@ -20,9 +20,10 @@ import {
   writePcap,
 } from "../fixtures/lib/packets.js";
 import { analyzeCapture } from "../src/analyze.js";
+import { sipEvidence } from "../src/classify/answers.js";
 import { parseSipStart, SIP_METHODS, SipKind, SipStart } from "../src/decode/sip.js";
 import { SipOutcomes } from "../src/flow/sip-outcome.js";
-import { reasonBrief } from "../src/report/reason-text.js";
+import { reasonBrief, reasonText } from "../src/report/reason-text.js";
 import { askSync } from "./helpers/oracle.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -294,6 +295,32 @@ describe("INVITEs that rang, told apart by dialog", () => {
     for (const m of [answer("180 Ringing", "c@gw", 2), answer("480 Temporarily Unavailable", "c@gw", 2)])
       rang.note(2, m, 0, m.length, false);
     expect(rang.of(2, true)?.noAnswer).toBe(1);
+  });
+});
+
+describe("a failure is judged in its own call: a trunk's other calls do not undo it (UC scenario tester)", () => {
+  const answer = (code: string, callId: string, cseq: number) =>
+    enc(`SIP/2.0 ${code}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq} INVITE\r\nContent-Length: 0\r\n\r\n`);
+  const judge = (messages: Uint8Array[]) => {
+    const sip = new SipOutcomes();
+    for (const m of messages) sip.note(1, m, 0, m.length, false);
+    return sipEvidence(sip.of(1, true)!)?.error ?? null;
+  };
+  it("a 488 in one call, a 200 in another, either order: sip_error, naming the other call's success", () => {
+    for (const calls of [
+      [answer("200 OK", "a@med", 1), answer("488 Not Acceptable Here", "b@med", 1)],
+      [answer("488 Not Acceptable Here", "b@med", 1), answer("200 OK", "a@med", 1)],
+    ]) {
+      const e = judge(calls);
+      expect([e?.code, e?.details]).toEqual([
+        "sip_error",
+        { method: "INVITE", code: 488, responses: 1, diagnostics: null, successes: 1 },
+      ]);
+      expect(reasonText(e!)).toContain("in a call no success answered; 1 other INVITE succeeded");
+    }
+  });
+  it("a 488, then a 200 in the same call (a re-offer that worked): no finding", () => {
+    expect(judge([answer("488 Not Acceptable Here", "a@med", 1), answer("200 OK", "a@med", 2)])).toBeNull();
   });
 });
 

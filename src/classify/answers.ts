@@ -3,7 +3,7 @@
  * (flow/sip-outcome.ts) give `sip_error` and the information `sip_auth`; a
  * KDC's KRB-ERROR (decode/kerberos.ts) gives the information `kerberos_error`.
  */
-import type { SipOutcome } from "../flow/sip-outcome.js";
+import type { SipOutcome, SipResponseCount } from "../flow/sip-outcome.js";
 import { type Reason, reason } from "./reasons.js";
 
 /** Final responses that fail a request outright (issue 17): refused, not found, timed out, unavailable, not acceptable, server errors. */
@@ -25,8 +25,8 @@ const SIP_CHALLENGES_FAILED = 3;
  * SIP's own evidence on a flow, from the server's answers to the client's
  * requests (a client declining the server's INVITE, 480 or 486, is a user's
  * choice, not the network's; so is an INVITE that rang, then got 408 or 480):
- * `sip_error` when a watched request got a failing final response, or 3 or more challenges (401/407), and never a
- * success; `sip_auth` (information) when it was challenged and then
+ * `sip_error` when a watched request got a failing final response in a call (Call-ID) that no
+ * success answered, or 3 or more challenges (401/407) and never a success; `sip_auth` (information) when it was challenged and then
  * succeeded. Null when neither.
  */
 export function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason[] } | null {
@@ -37,6 +37,12 @@ export function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason
     const mine = o.responses.filter((r) => r.method === method && r.by !== "client");
     if (mine.length === 0) continue;
     const success = mine.some((r) => r.code >= 200 && r.code < 300);
+    // A failure counts when its own call got no 2xx for the method (another call's success on the
+    // same connection does not undo it); with no per-call count, when the flow got none.
+    const unanswered = (r: SipResponseCount) => {
+      const n = o.unrecovered?.[o.responses.indexOf(r)];
+      return n === undefined ? !success : n > 0;
+    };
     // 408 and 480 answers to INVITEs are nobody answering when every one of them followed a 180
     // in its own call; else they are failures.
     const noAnswer =
@@ -45,16 +51,18 @@ export function sipEvidence(o: SipOutcome): { error: Reason | null; info: Reason
     const failure = mine
       .filter(
         (r) =>
-          (SIP_FAILURES.has(r.code) && !(noAnswer && SIP_NO_ANSWER.has(r.code))) ||
-          ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED),
+          (SIP_FAILURES.has(r.code) && !(noAnswer && SIP_NO_ANSWER.has(r.code)) && unanswered(r)) ||
+          ((r.code === 401 || r.code === 407) && r.count >= SIP_CHALLENGES_FAILED && !success),
       )
       .sort((a, b) => b.count - a.count)[0];
-    if (failure !== undefined && !success && error === null) {
+    if (failure !== undefined && error === null) {
+      const successes = mine.reduce((n, r) => n + (r.code >= 200 && r.code < 300 ? r.count : 0), 0);
       error = reason("sip_error", {
         method,
         code: failure.code,
         responses: failure.count,
         diagnostics: o.diagnostics[o.responses.indexOf(failure)] ?? null,
+        ...(successes > 0 ? { successes } : {}),
       });
     }
     const challenge = mine.find((r) => r.code === 401 || r.code === 407);

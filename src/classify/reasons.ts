@@ -85,8 +85,17 @@ export interface ReasonDetails {
   udp_no_reply: { request: "stun" | "sip" | null; packets: number; spanMicros: number };
   /** `peerSenderReports`: nothing came back but the peer's RTCP sender reports counting RTP sent. */
   one_way_media: { protocol: string; packets: number; spanMicros: number; peerSenderReports?: true };
-  /** A final SIP failure to a registration, call, subscription or service request (issue 17). */
-  sip_error: { method: string; code: number; responses: number; diagnostics: string | null };
+  /**
+   * A final SIP failure to a registration, call, subscription or service request (issue 17);
+   * `successes`: 2xx answers to the method in other calls on the flow (a trunk carries many).
+   */
+  sip_error: {
+    method: string;
+    code: number;
+    responses: number;
+    diagnostics: string | null;
+    successes?: number;
+  };
   /**
    * Packets the capturing host said it dropped: Windows pktmon's drop events,
    * an eBPF drop verdict (pcapng epb_verdict), or a `--dropped` export.

@@ -34,12 +34,21 @@ export interface SipOutcome {
    * (Call-ID and CSeq, RFC 3261 §21.1.2, §21.4.9, §21.4.18): the call rang and nobody answered.
    */
   noAnswer: number;
+  /**
+   * Per response kind, in `responses`' order: how many of those responses (failures, 300 and up)
+   * came in a call (Call-ID) that no 2xx to the same method answered on the flow, in either order.
+   * One connection carries many calls (a Mediation Server's trunk to its gateway, a server's to
+   * another): another call's success does not undo this one's failure (RFC 3261 §17).
+   */
+  unrecovered?: number[];
 }
 
 /** Distinct (method, code, side) triples kept per flow; responses of further ones are not counted. */
 const MAX_PAIRS = 16;
 /** INVITEs kept per side that rang (180), by Call-ID and CSeq number; the oldest goes first. */
 const MAX_RANG = 16;
+/** Calls per side kept with their 2xx and their failures; a failure past them is not judged per call. */
+const MAX_CALLS = 64;
 const INVITE = SIP_METHODS.indexOf("INVITE");
 /** SIP header values are UTF-8 (RFC 3261 §25.1, TEXT-UTF8). */
 const UTF8 = new TextDecoder("utf-8");
@@ -54,6 +63,14 @@ interface SipState {
   rangHi: number[];
   noAnswerLo: number;
   noAnswerHi: number;
+  /** (Call-ID, method) keys a 2xx answered, by the side that sent it. */
+  okLo: number[];
+  okHi: number[];
+  /** Failures (300 and up): their (Call-ID, method) key, and the response kind's index in `pairs`. */
+  failLo: number[];
+  failHi: number[];
+  failKindLo: number[];
+  failKindHi: number[];
 }
 
 export class SipOutcomes {
@@ -80,6 +97,12 @@ export class SipOutcomes {
         rangHi: [],
         noAnswerLo: 0,
         noAnswerHi: 0,
+        okLo: [],
+        okHi: [],
+        failLo: [],
+        failHi: [],
+        failKindLo: [],
+        failKindHi: [],
       };
       this.byRow.set(row, o);
     }
@@ -120,6 +143,17 @@ export class SipOutcomes {
     if (i >= 0 && s.code >= 300 && s.diagLength > 0 && o.diagnostics[i] === null) {
       o.diagnostics[i] = UTF8.decode(buf.subarray(s.diagOffset, s.diagOffset + s.diagLength));
     }
+    const dialog = (Math.imul(s.callIdHash, 0x85ebca6b) ^ s.cseqMethod) >>> 0;
+    if (s.code < 300) {
+      const ok = fromLo ? o.okLo : o.okHi;
+      if (!ok.includes(dialog) && ok.length < MAX_CALLS) ok.push(dialog);
+    } else if (i >= 0) {
+      const fail = fromLo ? o.failLo : o.failHi;
+      if (fail.length < MAX_CALLS) {
+        fail.push(dialog);
+        (fromLo ? o.failKindLo : o.failKindHi).push(i);
+      }
+    }
   }
 
   /** The flow's outcome, or null when it carried no SIP message start. */
@@ -137,6 +171,13 @@ export class SipOutcomes {
       diagnostics: o.diagnostics,
       // The server's side is the responder: hi when the originator is lo.
       noAnswer: origIsLo ? o.noAnswerHi : o.noAnswerLo,
+      unrecovered: o.pairs.map((key, i) => {
+        const lo = key >= 1_000_000;
+        const [ok, fail, kinds] = lo ? [o.okLo, o.failLo, o.failKindLo] : [o.okHi, o.failHi, o.failKindHi];
+        let n = 0;
+        for (let f = 0; f < fail.length; f++) if (kinds[f] === i && !ok.includes(fail[f]!)) n++;
+        return n;
+      }),
     };
   }
 

@@ -140,7 +140,9 @@ export function reasonText(r: Reason): string {
       const diag = d.diagnostics === null ? "" : `; ms-diagnostics: ${d.diagnostics}`;
       return (
         `${d.method} answered ${d.code} ${SIP_REASON_PHRASES[d.code] ?? ""}`.trimEnd() +
-        ` (${plural(d.responses, "final response")} of that kind, no success for ${d.method})${diag}`
+        (d.successes === undefined
+          ? ` (${plural(d.responses, "final response")} of that kind, no success for ${d.method})${diag}`
+          : ` (${plural(d.responses, "final response")} of that kind, in a call no success answered; ${plural(d.successes, `other ${d.method}`)} succeeded on this connection)${diag}`)
       );
     }
     case "early_media":
