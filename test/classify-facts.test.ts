@@ -795,6 +795,36 @@ const ROWS: Row[] = [
     code: "tls_client_certificate_missing",
   },
   {
+    name: "MTLS to 5061 seen whole: the client's certificate, keys and ChangeCipherSpec, then the server's reset and no ChangeCipherSpec of its own (UC scenario tester)",
+    flow: tlsHandshake(
+      tlsOutcome({
+        certificateRequested: true,
+        clientCertificates: 1,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { respFlags: SYN | ACK | PSH | RST, historyText: "ShADdaR", state: "RSTR" },
+    ),
+    verdict: "blocked",
+    code: "tls_handshake_incomplete",
+  },
+  {
+    name: "MTLS to 5061: the server reset right after its ServerHelloDone, the client had not answered: the handshake, not the client's certificate (UC scenario tester)",
+    flow: tlsHandshake(
+      tlsOutcome({
+        certificateRequested: true,
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { respFlags: SYN | ACK | PSH | RST, historyText: "ShADdR", state: "RSTR" },
+    ),
+    verdict: "blocked",
+    code: "tls_handshake_incomplete",
+  },
+  {
     name: "TLS to 5061, completed, with a certificate that expired before the connection",
     flow: tlsHandshake(tlsOutcome({ certificates: [certificate({ notAfterMicros: T0 - 86_400_000_000 })] })),
     verdict: "known",

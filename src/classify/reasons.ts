@@ -126,7 +126,8 @@ export interface ReasonDetails {
   tls_alert: { from: "client" | "server"; level: "warning" | "fatal"; alert: string; code: number };
   /** The client's ClientHello got no completed handshake: the server went silent or reset. */
   tls_handshake_incomplete: {
-    stage: "no_server_hello" | "after_server_hello";
+    /** after_client_keys: the client's key exchange and ChangeCipherSpec (and certificate, if asked), then the server's reset. */
+    stage: "no_server_hello" | "after_server_hello" | "after_client_keys";
     serverReset: boolean;
     /** The server sent payload that was not a ServerHello (another protocol), rather than nothing. */
     serverPayload: boolean;

@@ -64,10 +64,16 @@ export function tlsEvidence(
   const clientAborted =
     o.clientCertificates === null &&
     o.alerts.some((a) => a.fromClient && a.level === 2 && a.description >= 42 && a.description <= 48);
+  const reset = state === "RSTR" || state === "RSTRH";
+  // The server reset before the client said anything after its flight (no Certificate, no
+  // ChangeCipherSpec): the client never had its turn, so its certificate is not the story.
+  const resetBeforeClientTurn =
+    reset && o.clientCertificates === null && !o.clientChangeCipherSpec && o.clientAppData === 0;
   if (
     o.certificateRequested &&
     (o.clientCertificates === null || o.clientCertificates === 0) &&
-    !clientAborted
+    !clientAborted &&
+    !resetBeforeClientTurn
   ) {
     // "nothing": no Certificate message before the client's ChangeCipherSpec or the end.
     const missing = reason("tls_client_certificate_missing", {
@@ -76,10 +82,15 @@ export function tlsEvidence(
     });
     (complete ? info : blocked).push(missing);
   }
-  const reset = state === "RSTR" || state === "RSTRH";
   // The client used keys (its ChangeCipherSpec, encrypted records): a handshake happened that the
-  // capture did not see whole (one-sided, or begun before it), which is no failure.
-  const clientHadKeys = o.clientAppData > 0 || o.clientChangeCipherSpec;
+  // capture did not see whole (one-sided, or begun before it), which is no failure; unless the
+  // capture saw it whole, the server's certificate flight included (a full handshake, TLS 1.2 or
+  // older), and the server then reset without its own ChangeCipherSpec: it refused the client's
+  // keys or certificate (RFC 5246 §7.3: the handshake ends with the server's Finished).
+  const seenWhole =
+    o.clientHello && o.serverHello && o.certificates.length > 0 && o.version !== null && o.version < 0x0304;
+  const afterClientKeys = seenWhole && reset && o.clientChangeCipherSpec && !o.serverChangeCipherSpec;
+  const clientHadKeys = (o.clientAppData > 0 || o.clientChangeCipherSpec) && !afterClientKeys;
   // The server's part: no ServerHello at all, or a reset after it (a client that closes is not the server's failure).
   if (
     !complete &&
@@ -90,7 +101,11 @@ export function tlsEvidence(
     o.clientNotTls !== true &&
     (!o.serverHello || reset)
   ) {
-    const stage = o.serverHello ? "after_server_hello" : "no_server_hello";
+    const stage = afterClientKeys
+      ? "after_client_keys"
+      : o.serverHello
+        ? "after_server_hello"
+        : "no_server_hello";
     const r = reason("tls_handshake_incomplete", { stage, serverReset: reset, serverPayload });
     // Still open when the capture stopped (no FIN or reset either way): the rest may have come after.
     if (nearEnd && (state === "S0" || state === "S1" || state === "OTH")) inconclusive.push(r);

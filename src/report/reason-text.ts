@@ -181,6 +181,8 @@ export function reasonText(r: Reason): string {
       const d = r.details;
       if (d.stage === "after_server_hello")
         return "TLS handshake never completed: the server answered the ClientHello, then reset the connection";
+      if (d.stage === "after_client_keys")
+        return "TLS handshake never completed: the client sent its keys (and its certificate, if asked) and ChangeCipherSpec, and the server reset the connection without finishing: it refused them (with MTLS, the client certificate's chain or the server's trust of it; else a TLS-inspecting middlebox or the server's key)";
       const server = d.serverReset
         ? "the server reset the connection"
         : d.serverPayload
@@ -335,7 +337,9 @@ export function reasonBrief(r: Reason): string {
     case "tls_handshake_incomplete":
       return r.details.stage === "no_server_hello"
         ? `ClientHello, no ServerHello${r.details.serverReset ? ", server RST" : ""}`
-        : `TLS handshake stopped after the ServerHello${r.details.serverReset ? ", server RST" : ""}`;
+        : r.details.stage === "after_client_keys"
+          ? "server RST after the client's keys, handshake unfinished"
+          : `TLS handshake stopped after the ServerHello${r.details.serverReset ? ", server RST" : ""}`;
     case "tls_client_certificate_missing":
       return `client certificate asked, ${r.details.answered === "empty" ? "empty list" : "none"} sent`;
     case "tls_certificate_expired":
