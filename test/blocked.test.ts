@@ -115,12 +115,17 @@ describe("built cases (fixtures/blocked-cases.pcap)", () => {
       built.flows.filter((f) => f.clientPort === port).map((f) => `${f.state}:${f.verdict}`);
     expect(on(45009)).toEqual(["SF:known", "SF:known"]); // closed, then a new SYN with a new sequence number
     expect(on(45010)).toEqual(["SF:known", "SF:known"]); // UDP idle 90 s > 60 s
-    expect(on(45011)).toEqual(["S1:known", "OTH:known"]); // TCP idle 6 min > 5 min; the later part, mid-stream, has data both ways
+    expect(on(45011)).toEqual(["S1:known", "OTH:known"]); // TCP idle 16 min > 15 min; the later part, mid-stream, has data both ways
+    // The later part says it continues an earlier flow, not that the capture began late (UC scenario tester).
+    const later = built.flows.filter((f) => f.clientPort === 45011)[1]!;
+    expect(later.reasons.map((r) => [r.code, r.details])).toEqual([
+      ["midstream", { bothSides: true, continues: true }],
+    ]);
   });
 
   it("keeps long-idle flows together under longer timeouts", async () => {
     const relaxed = await analyzeCapture(join(FIXTURES, "blocked-cases.pcap"), {
-      tcpTimeoutMicros: 600_000_000,
+      tcpTimeoutMicros: 1_200_000_000,
       udpTimeoutMicros: 120_000_000,
     });
     const on = (port: number) => relaxed.flows.filter((f) => f.clientPort === port).length;

@@ -86,7 +86,7 @@ describe("man page", () => {
     expect(generated).not.toMatch(/\d here/);
     for (const [option, value] of [
       ["\\-\\-limit \\fIn\\fR", "25"],
-      ["\\-\\-tcp\\-timeout \\fIseconds\\fR", "300"],
+      ["\\-\\-tcp\\-timeout \\fIseconds\\fR", "900"],
       ["\\-\\-max\\-flows \\fIn\\fR", "1000000"],
     ] as const) {
       const entry = generated.slice(generated.indexOf(`.B ${option}`));

@@ -173,7 +173,9 @@ export function flowEvidence(
       // F from the originator, a, d or f from the responder): each heard the
       // other, so the port works. A side that only reset shows nothing.
       const both = /[ADF]/.test(history) && /[adf]/.test(history);
-      (both ? info : inconclusive).push(reason("midstream", { bothSides: both }));
+      const details =
+        flow.keyAgain === true ? { bothSides: both, continues: true as const } : { bothSides: both };
+      (both ? info : inconclusive).push(reason("midstream", details));
     } else if (
       state === "S0" ||
       state === "SH" ||

@@ -168,7 +168,8 @@ export interface ReasonDetails {
   // inconclusive (midstream is information on a known flow when both sides spoke)
   one_sided_capture: { kind: "acked_after_syn" | "peer_silent"; packets: number; spanMicros: number };
   near_capture_end: { what: "syn" | "request"; beforeEndMicros: number };
-  midstream: { bothSides: boolean };
+  /** `continues`: an earlier flow of the capture had the 5-tuple (hashed): this is a later part of it, split by an idle timeout or a reused port. */
+  midstream: { bothSides: boolean; continues?: true };
 }
 
 export type ReasonCode = keyof ReasonDetails;
@@ -271,7 +272,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   range_mismatch: "the server's configured media port range, NAT rewriting ports",
   wrong_direction: "routing or NAT that reverses direction, a misconfigured server",
   client_media: "nothing: this is how OCS clients talk directly",
-  midstream: "start the capture before the connection opens, or capture longer",
+  midstream:
+    "start the capture before the connection opens, or capture longer; for a later part of an earlier flow, a longer --tcp-timeout keeps an idle connection whole",
   near_capture_end: "capture longer: the answer may have come after the capture stopped",
   one_sided_capture: "the path is asymmetric: capture where both directions pass",
   other_protocol:

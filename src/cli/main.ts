@@ -171,7 +171,7 @@ Examples:
       "--until <time>",
       "only packets up to this time: ISO 8601 with its zone, or seconds from the first packet",
     )
-    .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "300")
+    .option("--tcp-timeout <seconds>", "a TCP flow idle this long ends; its 5-tuple starts a new flow", "900")
     .option("--udp-timeout <seconds>", "a UDP (or ICMP, or other) flow idle this long ends", "60")
     .option(
       "--checksums",

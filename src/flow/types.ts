@@ -41,7 +41,12 @@ export interface FlowTableOptions {
 
 export const DEFAULT_MAX_FLOWS = 1_000_000;
 
-export const DEFAULT_TCP_TIMEOUT_MICROS = 300_000_000;
+/**
+ * An idle TCP flow ends after 15 minutes: above the 5 minutes of Zeek's tcp_inactivity_timeout, as OCS
+ * clients and servers keep a SIP connection with a keep-alive every 300 s (ms-keep-alive,
+ * [MS-CONMGMT] §2.2.1), which a 300 s timeout split into pieces without a SYN.
+ */
+export const DEFAULT_TCP_TIMEOUT_MICROS = 900_000_000;
 
 export const DEFAULT_UDP_TIMEOUT_MICROS = 60_000_000;
 

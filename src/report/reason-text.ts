@@ -246,10 +246,12 @@ export function reasonText(r: Reason): string {
       return r.details.what === "syn"
         ? `the SYN was sent ${seconds(r.details.beforeEndMicros)} before the capture ended; a reply may have come after it`
         : `the request was sent ${seconds(r.details.beforeEndMicros)} before the capture ended; an answer may have come after it`;
-    case "midstream":
-      return r.details.bothSides
-        ? "no SYN seen: the capture began after the connection opened (both sides sent packets)"
-        : "no SYN seen: the capture began after the connection opened (one side sent nothing, or only resets)";
+    case "midstream": {
+      const sides = r.details.bothSides ? "both sides sent packets" : "one side sent nothing, or only resets";
+      return r.details.continues === true
+        ? `no SYN in this part: an earlier flow of the capture had the same addresses and ports, so this is probably its later part, split after it was idle past --tcp-timeout (${sides})`
+        : `no SYN seen: the capture began after the connection opened (${sides})`;
+    }
   }
 }
 
