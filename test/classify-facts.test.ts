@@ -825,6 +825,20 @@ const ROWS: Row[] = [
     code: "tls_handshake_incomplete",
   },
   {
+    name: "TLS to 443: the server's certificate, then the client's reset, no keys, no alert: information tls_client_closed (UC scenario tester: a remote client distrusting the Edge's certificate)",
+    flow: tlsHandshake(
+      tlsOutcome({
+        clientChangeCipherSpec: false,
+        serverChangeCipherSpec: false,
+        clientAppData: 0,
+        serverAppData: 0,
+      }),
+      { historyText: "ShADdR", state: "RSTO" },
+    ),
+    verdict: "known",
+    code: "tls_client_closed",
+  },
+  {
     name: "TLS to 5061, completed, with a certificate that expired before the connection",
     flow: tlsHandshake(tlsOutcome({ certificates: [certificate({ notAfterMicros: T0 - 86_400_000_000 })] })),
     verdict: "known",

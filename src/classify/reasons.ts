@@ -147,6 +147,8 @@ export interface ReasonDetails {
     topologyLine?: number;
   };
   tls_self_signed: { subject: string };
+  /** The client closed (`reset` or `fin`) after the server's certificate, before finishing, without an alert. */
+  tls_client_closed: { how: "reset" | "fin" };
   tls_deprecated_version: { version: string };
   /**
    * Information: ICE connectivity checks (STUN Binding requests with USERNAME) got no answer
@@ -210,6 +212,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "tls_name_mismatch",
   "tls_self_signed",
   "tls_deprecated_version",
+  "tls_client_closed",
   "midstream",
   "near_capture_end",
   "one_sided_capture",
@@ -254,6 +257,8 @@ export const REASON_GUIDANCE: Readonly<Record<ReasonCode, string>> = {
   tls_name_mismatch:
     "the certificate's subject alternative names against the FQDN clients use (pool, Edge, web services names)",
   tls_self_signed: "a certificate from a CA the clients trust (OCS clients refuse self-signed ones)",
+  tls_client_closed:
+    "the client's trust of the server's certificate (its chain to a root the client has, its names against the FQDN the client asked for, revocation the client could not check), unless it is a load balancer's health monitor",
   tls_deprecated_version:
     "the server's SChannel protocol settings: SSL 3.0 and TLS 1.1 are no OCS deployment's default, and newer products' servers and clients speak TLS 1.2",
   ice_check_unanswered:

@@ -112,6 +112,21 @@ export function tlsEvidence(
     else if (!(o.certificateRequested && blocked.some((b) => b.code === "tls_client_certificate_missing")))
       blocked.push(r);
   }
+  // The client closed after the server's certificate, before its keys, with no alert: how a client
+  // that distrusts the certificate often ends (Windows' SChannel sends no alert), and how a health
+  // monitor ends its probe; information, so the report shows it without calling it blocked.
+  const clientClosed = state === "RSTO" || state === "S2" || state === "SF";
+  if (
+    !complete &&
+    alert === undefined &&
+    o.serverHello &&
+    o.certificates.length > 0 &&
+    !o.clientChangeCipherSpec &&
+    o.clientAppData === 0 &&
+    o.clientCertificates === null &&
+    clientClosed
+  )
+    info.push(reason("tls_client_closed", { how: state === "RSTO" ? "reset" : "fin" }));
   const leaf = o.certificates[0];
   if (leaf !== undefined) {
     const subject = leaf.subject;

@@ -210,6 +210,8 @@ export function reasonText(r: Reason): string {
         ? `the client asked for ${d.name} (SNI), which the server's certificate does not name ${names}`
         : `the server's certificate names none of the names the topology gives ${d.role}${d.topologyLine === undefined ? "" : ` (line ${d.topologyLine})`}: ${d.name.split(" | ").join(", ")} ${names}`;
     }
+    case "tls_client_closed":
+      return `the client ${r.details.how === "reset" ? "reset" : "closed"} the connection after the server's certificate, before completing the TLS handshake, without an alert: a client that does not trust the certificate (its chain, its names, revocation) often ends so, as does a load balancer's health monitor; when the server's certificate segments were retransmitted (history letter t) the client may never have received them (a path MTU black hole, RFC 1191)`;
     case "tls_self_signed":
       return `the server's certificate (${r.details.subject}) is self-signed`;
     case "tls_deprecated_version":
@@ -352,6 +354,8 @@ export function reasonBrief(r: Reason): string {
       return r.details.role !== undefined
         ? `certificate names none of ${r.details.name.split(" | ").join(", ")} (topology, ${r.details.role})`
         : `certificate does not name ${r.details.name}`;
+    case "tls_client_closed":
+      return `client ${r.details.how === "reset" ? "reset" : "closed"} after the certificate`;
     case "tls_self_signed":
       return "self-signed certificate";
     case "tls_deprecated_version":
